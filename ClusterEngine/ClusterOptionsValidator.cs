@@ -1,0 +1,46 @@
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Options;
+
+namespace ClusterEngine;
+
+/// <summary>Validates <see cref="ClusterOptions"/>; every failure message starts with the configuration key.</summary>
+public sealed partial class ClusterOptionsValidator : IValidateOptions<ClusterOptions>
+{
+    /// <inheritdoc />
+    public ValidateOptionsResult Validate(string? name, ClusterOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = new List<string>();
+        void Check(bool ok, string key, string rule, object? value)
+        {
+            if (!ok)
+            {
+                errors.Add($"Cluster:{key} {rule} (was '{value}').");
+            }
+        }
+
+        Check(options.NodeId is null || NodeIdPattern().IsMatch(options.NodeId), "NodeId", "must be 1-64 characters of A-Za-z0-9._-", options.NodeId);
+        Check(options.AdvertisedUrl is null || IsHttpUrl(options.AdvertisedUrl), "AdvertisedUrl", "must be an absolute http or https URL", options.AdvertisedUrl);
+        Check(options.Capacity > 0, "Capacity", "must be greater than 0", options.Capacity);
+        Check(options.AdmissionThreshold is > 0 and <= 1, "AdmissionThreshold", "must be a fraction greater than 0 and at most 1", options.AdmissionThreshold);
+        Check(options.MaxBounces is >= 0 and <= 64, "MaxBounces", "must be between 0 and 64", options.MaxBounces);
+        Check(options.BusyThreshold is > 0 and <= 1, "BusyThreshold", "must be a fraction greater than 0 and at most 1", options.BusyThreshold);
+        Check(options.MaxConcurrentRequests > 0, "MaxConcurrentRequests", "must be greater than 0", options.MaxConcurrentRequests);
+        Check(options.HeartbeatInterval > TimeSpan.Zero, "HeartbeatInterval", "must be positive", options.HeartbeatInterval);
+        Check(options.FailureTimeout > options.HeartbeatInterval, "FailureTimeout", "must be longer than Cluster:HeartbeatInterval", options.FailureTimeout);
+        Check(options.ClientIdleTimeout > TimeSpan.Zero, "ClientIdleTimeout", "must be positive", options.ClientIdleTimeout);
+        Check(options.Key is null || options.Key.Length >= 16, "Key", "must be at least 16 characters", "***");
+        for (var i = 0; i < options.Seeds.Count; i++)
+        {
+            Check(IsHttpUrl(options.Seeds[i]), $"Seeds:{i}", "must be an absolute http or https URL", options.Seeds[i]);
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    internal static bool IsHttpUrl(string value) =>
+        Uri.TryCreate(value, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps);
+
+    [GeneratedRegex("^[A-Za-z0-9._-]{1,64}$")]
+    internal static partial Regex NodeIdPattern();
+}

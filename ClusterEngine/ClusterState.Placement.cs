@@ -1,0 +1,157 @@
+using ClusterEngine.Placement;
+
+namespace ClusterEngine;
+
+public sealed partial class ClusterState
+{
+    /// <summary>
+    /// A client announces itself to this node (patent Fig. 1, steps 100–120; Fig. 4, steps 410–490;
+    /// Fig. 5): an assigned client gets its assignment back; a new one is placed by round robin and
+    /// bouncing on this view and given an alternate, and the change is returned for broadcast.
+    /// </summary>
+    /// <exception cref="ArgumentException">The client id is empty.</exception>
+    public AnnounceResult Announce(string clientId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(clientId);
+        lock (_gate)
+        {
+            if (_table.TryGet(clientId, out var existing))
+            {
+                return new AnnounceResult(PlacementOutcome.Existing, ToAssignment(clientId, existing), null, []);
+            }
+
+            var offered = new List<int>(2);
+            var (primary, bounces) = _primaries.Place(offered);
+            var path = offered.ConvertAll(i => _view[i].NodeId);
+            if (primary < 0)
+            {
+                return new AnnounceResult(PlacementOutcome.ClusterFull, null, null, path);
+            }
+
+            var slot = new AssignmentSlot(0, 0, (short)primary, (short)_alternates.Select(primary), (byte)bounces);
+            var delta = Commit(clientId, slot, AssignmentChangeReason.Assigned);
+            _table.TryGet(clientId, out var stored);
+            return new AnnounceResult(PlacementOutcome.Placed, ToAssignment(clientId, stored), delta, path);
+        }
+    }
+
+    /// <summary>
+    /// This node, as potential primary, decides an offer of a new client (patent Fig. 4, steps
+    /// 460–490; the <c>Offer</c> request of DESIGN.md §7).
+    /// </summary>
+    /// <param name="bounces">Bounces the client has had so far (0 for the round-robin pick).</param>
+    /// <param name="offered">Node ids already offered this client (this node included or not).</param>
+    public AdmissionDecision DecideOffer(int bounces, IEnumerable<string> offered)
+    {
+        ArgumentNullException.ThrowIfNull(offered);
+        lock (_gate)
+        {
+            var tried = new List<int> { _self };
+            foreach (var id in offered)
+            {
+                if (_view.TryGetIndex(id, out var i))
+                {
+                    tried.Add(i);
+                }
+            }
+
+            var (outcome, target) = _primaries.Decide(_self, bounces, tried.ToArray());
+            return new AdmissionDecision(outcome, outcome == AdmissionOutcome.Bounce ? _view[target].NodeId : null);
+        }
+    }
+
+    /// <summary>
+    /// This node becomes the primary of a new client it accepted (Fig. 4, steps 470/490) and selects
+    /// its alternate (Fig. 5, steps 510–520). Returns null when the client already has a live assignment.
+    /// </summary>
+    public AssignmentDelta? AcceptAsPrimary(string clientId, int bounces)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(clientId);
+        lock (_gate)
+        {
+            if (_table.TryGet(clientId, out _))
+            {
+                return null;
+            }
+
+            var slot = new AssignmentSlot(0, 0, (short)_self, (short)_alternates.Select(_self), (byte)Math.Clamp(bounces, 0, 255));
+            return Commit(clientId, slot, AssignmentChangeReason.Assigned);
+        }
+    }
+
+    /// <summary>The client's assignment, or null when it has none.</summary>
+    public Assignment? GetAssignment(string clientId)
+    {
+        lock (_gate)
+        {
+            return _table.TryGet(clientId, out var slot) ? ToAssignment(clientId, slot) : null;
+        }
+    }
+
+    /// <summary>Removes a client (idle timeout, operator); returns the removal delta, or null when unknown.</summary>
+    public AssignmentDelta? Remove(string clientId)
+    {
+        lock (_gate)
+        {
+            if (!_table.TryGet(clientId, out var slot))
+            {
+                return null;
+            }
+
+            return Commit(clientId, slot with { Primary = AssignmentSlot.None, Alternate = AssignmentSlot.None }, AssignmentChangeReason.Removed);
+        }
+    }
+
+    /// <summary>
+    /// Merges deltas from peers or from storage: per client the newest version wins (ties by node
+    /// id), so any order and any repetition give the same table. Unknown node ids are registered
+    /// (not eligible until they become members).
+    /// </summary>
+    /// <returns>The deltas that changed this view.</returns>
+    public IReadOnlyList<AssignmentDelta> Apply(IEnumerable<AssignmentDelta> deltas)
+    {
+        ArgumentNullException.ThrowIfNull(deltas);
+        var applied = new List<AssignmentDelta>();
+        lock (_gate)
+        {
+            foreach (var delta in deltas)
+            {
+                if (_table.Merge(delta.ClientId, ToSlot(delta)))
+                {
+                    applied.Add(delta);
+                }
+            }
+        }
+
+        return applied;
+    }
+
+    /// <summary>A page of assignments (unordered; for snapshots, paging and catch-up). Skips removed clients.</summary>
+    public IReadOnlyList<Assignment> Assignments(Func<Assignment, bool>? filter = null)
+    {
+        lock (_gate)
+        {
+            var result = new List<Assignment>();
+            foreach (var (clientId, slot) in _table.All)
+            {
+                if (!slot.IsRemoved)
+                {
+                    var a = ToAssignment(clientId, slot);
+                    if (filter is null || filter(a))
+                    {
+                        result.Add(a);
+                    }
+                }
+            }
+
+            return result;
+        }
+    }
+
+    private AssignmentSlot ToSlot(AssignmentDelta d) => new(
+        d.Version.Counter,
+        (short)_view.IndexOf(d.Version.NodeId),
+        d.Primary is null ? AssignmentSlot.None : (short)_view.IndexOf(d.Primary),
+        d.Primary is null || d.Alternate is null ? AssignmentSlot.None : (short)_view.IndexOf(d.Alternate),
+        (byte)Math.Clamp(d.Bounces, 0, 255));
+}

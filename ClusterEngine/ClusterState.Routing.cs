@@ -1,0 +1,163 @@
+using ClusterEngine.Placement;
+using ClusterEngine.Routing;
+
+namespace ClusterEngine;
+
+public sealed partial class ClusterState
+{
+    /// <summary>
+    /// Routes one client request (patent Fig. 6, steps 630–680) and applies the change it needs to
+    /// this view atomically: primary available → primary; else the alternate is promoted and a new
+    /// alternate chosen; both unavailable → the client is placed anew. The returned decision carries
+    /// the delta to broadcast and persist.
+    /// </summary>
+    public RoutingDecision Route(string clientId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(clientId);
+        lock (_gate)
+        {
+            var proposal = _router.Decide(clientId);
+            if (proposal.Next is not { } next)
+            {
+                var current = _table.TryGet(clientId, out var slot) ? ToAssignment(clientId, slot) : null;
+                var servingId = proposal.Serving >= 0 ? _view[proposal.Serving].NodeId : null;
+                return new RoutingDecision(proposal.Kind, servingId, current, null, false);
+            }
+
+            var reason = proposal.Kind == RoutingKind.FailedOver ? AssignmentChangeReason.FailedOver : AssignmentChangeReason.Reassigned;
+            var delta = Commit(clientId, next, reason);
+            _table.TryGet(clientId, out var stored);
+            var overCapacity = _table.PrimaryCount(proposal.Serving) > _view[proposal.Serving].Capacity;
+            return new RoutingDecision(proposal.Kind, _view[proposal.Serving].NodeId, ToAssignment(clientId, stored), delta, overCapacity);
+        }
+    }
+
+    /// <summary>
+    /// A node was declared unavailable (DESIGN.md §7): each of its clients is failed over to its
+    /// alternate, which picks a new alternate (Fig. 6, steps 670–680), or placed anew when the
+    /// alternate is unavailable too; clients that had it as alternate get a new one (Fig. 5).
+    /// </summary>
+    /// <param name="nodeId">The unavailable node.</param>
+    /// <param name="actingNodeId">
+    /// Only make the decisions that belong to this node: promotions of clients whose alternate it is,
+    /// new alternates for clients whose primary it is, and reassignments when it is the first
+    /// available node in membership order — so that every node, acting for itself, reaches the same
+    /// result without conflicts. Null decides everything on this view.
+    /// </param>
+    /// <returns>The deltas to broadcast and persist.</returns>
+    public IReadOnlyList<AssignmentDelta> FailOverNode(string nodeId, string? actingNodeId = null)
+    {
+        lock (_gate)
+        {
+            var changes = new List<AssignmentDelta>();
+            if (!_view.TryGetIndex(nodeId, out var down))
+            {
+                return changes;
+            }
+
+            var acting = actingNodeId is null ? -1 : _view.IndexOf(actingNodeId);
+            var firstAvailable = FirstAvailable();
+            foreach (var (clientId, slot) in _table.All.Where(e => !e.Value.IsRemoved && (e.Value.Primary == down || e.Value.Alternate == down)).ToList())
+            {
+                if (slot.Primary == down)
+                {
+                    var promote = slot.HasAlternate && _view.IsAvailable(slot.Alternate);
+                    var mine = acting < 0 || (promote ? slot.Alternate == acting : acting == firstAvailable);
+                    if (mine)
+                    {
+                        changes.Add(Route(clientId).Change!);
+                    }
+                }
+                else if (acting < 0 || slot.Primary == acting)
+                {
+                    var alternate = _alternates.Select(slot.Primary, exclude: down);
+                    changes.Add(Commit(clientId, slot with { Alternate = (short)alternate }, AssignmentChangeReason.AlternateChanged));
+                }
+            }
+
+            changes.RemoveAll(c => c is null);
+            return changes;
+        }
+    }
+
+    /// <summary>
+    /// Gives an alternate to every client that has none, as soon as a node is eligible (Fig. 5;
+    /// DESIGN.md §4). With <paramref name="actingNodeId"/>, only for clients whose primary it is.
+    /// </summary>
+    /// <returns>The deltas to broadcast and persist.</returns>
+    public IReadOnlyList<AssignmentDelta> AssignMissingAlternates(string? actingNodeId = null)
+    {
+        lock (_gate)
+        {
+            var changes = new List<AssignmentDelta>();
+            var acting = actingNodeId is null ? -1 : _view.IndexOf(actingNodeId);
+            foreach (var clientId in _table.WithoutAlternate.ToList())
+            {
+                _table.TryGet(clientId, out var slot);
+                if (acting >= 0 && slot.Primary != acting)
+                {
+                    continue;
+                }
+
+                var alternate = _alternates.Select(slot.Primary);
+                if (alternate >= 0)
+                {
+                    changes.Add(Commit(clientId, slot with { Alternate = (short)alternate }, AssignmentChangeReason.AlternateChanged));
+                }
+            }
+
+            return changes;
+        }
+    }
+
+    /// <summary>
+    /// Patent Fig. 7, steps 700–740: this node became available again and merges what its peers hold;
+    /// every role it had (primary or alternate) that a newer assignment gives to another node is
+    /// dropped, and its counts follow.
+    /// </summary>
+    public ReconciliationResult Reconcile(IEnumerable<AssignmentDelta> peerState)
+    {
+        ArgumentNullException.ThrowIfNull(peerState);
+        var droppedPrimaries = new List<string>();
+        var droppedAlternates = new List<string>();
+        var applied = 0;
+        lock (_gate)
+        {
+            foreach (var delta in peerState)
+            {
+                var had = _table.TryGet(delta.ClientId, out var before);
+                if (!_table.Merge(delta.ClientId, ToSlot(delta)))
+                {
+                    continue;
+                }
+
+                applied++;
+                _table.TryGetRaw(delta.ClientId, out var after);
+                if (had && before.Primary == _self && after.Primary != _self)
+                {
+                    droppedPrimaries.Add(delta.ClientId);
+                }
+
+                if (had && before.Alternate == _self && (after.IsRemoved || after.Alternate != _self))
+                {
+                    droppedAlternates.Add(delta.ClientId);
+                }
+            }
+        }
+
+        return new ReconciliationResult(droppedPrimaries, droppedAlternates, applied);
+    }
+
+    private int FirstAvailable()
+    {
+        foreach (var i in _view.Ordered)
+        {
+            if (_view.IsAvailable(i))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+}

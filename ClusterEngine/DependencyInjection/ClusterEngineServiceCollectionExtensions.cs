@@ -1,0 +1,39 @@
+using ClusterEngine;
+using ClusterEngine.DependencyInjection;
+using ClusterEngine.Membership;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registration entry point of the cluster engine.</summary>
+public static class ClusterEngineServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers <see cref="ClusterOptions"/> (bound from <c>Cluster</c>, validated at start with
+    /// messages naming the key) and this node's <see cref="ClusterState"/>, with the local node as
+    /// its first member.
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="configuration">The root configuration.</param>
+    /// <returns>A builder for the engine's optional parts.</returns>
+    public static ClusterEngineBuilder AddClusterEngine(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<ClusterOptions>().Bind(configuration.GetSection(ClusterOptions.SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ClusterOptions>, ClusterOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<ClusterOptions>>().Value;
+            var nodeId = options.NodeId ?? "node-1";
+            var state = new ClusterState(nodeId, options);
+            var incarnation = sp.GetRequiredService<TimeProvider>().GetUtcNow().ToUnixTimeMilliseconds();
+            state.AddOrUpdateNode(new NodeInfo(nodeId, options.AdvertisedUrl ?? "http://127.0.0.1", options.Capacity,
+                options.NodeName, MaxConcurrentRequests: options.MaxConcurrentRequests, Incarnation: incarnation));
+            return state;
+        });
+        return new ClusterEngineBuilder(services);
+    }
+}

@@ -1,0 +1,92 @@
+namespace ClusterEngine.Membership;
+
+/// <summary>
+/// The members one node knows, in the stable membership order (join order, ties by node id) that
+/// every node shares (DESIGN.md §4; patent Fig. 2, step 200). Not thread-safe: guarded by <see cref="ClusterState"/>.
+/// </summary>
+internal sealed class ClusterView(double admissionThreshold, double busyThreshold)
+{
+    private readonly Dictionary<string, int> _indexById = new(StringComparer.Ordinal);
+    private readonly List<Member> _members = [];
+    private int[] _ordered = [];
+    private int[] _eligible = [];
+
+    /// <summary>Number of registered node indices (known members and ids only seen in deltas).</summary>
+    public int Count => _members.Count;
+
+    /// <summary>Known members in membership order (indices).</summary>
+    public ReadOnlySpan<int> Ordered => _ordered;
+
+    /// <summary>Eligible members (<c>Up</c> and <c>Active</c>) in membership order (indices).</summary>
+    public ReadOnlySpan<int> Eligible => _eligible;
+
+    /// <summary>Raised after a node index is registered, so per-node arrays can grow.</summary>
+    public event Action<int>? Registered;
+
+    public Member this[int index] => _members[index];
+
+    public bool TryGetIndex(string nodeId, out int index) => _indexById.TryGetValue(nodeId, out index);
+
+    /// <summary>Index of <paramref name="nodeId"/>, registering an unknown (not yet a member) id when needed.</summary>
+    public int IndexOf(string nodeId)
+    {
+        if (_indexById.TryGetValue(nodeId, out var index))
+        {
+            return index;
+        }
+
+        index = _members.Count;
+        _members.Add(new Member(index, nodeId));
+        _indexById.Add(nodeId, index);
+        Registered?.Invoke(index);
+        return index;
+    }
+
+    public Member Upsert(NodeInfo info)
+    {
+        var member = _members[IndexOf(info.NodeId)];
+        member.Known = true;
+        member.Url = info.Url;
+        member.Name = info.Name ?? info.NodeId;
+        member.Order = info.Order;
+        member.Mode = info.Mode;
+        member.State = info.State;
+        member.MaxConcurrentRequests = info.MaxConcurrentRequests;
+        member.Incarnation = info.Incarnation;
+        SetCapacity(member, info.Capacity);
+        Reorder();
+        return member;
+    }
+
+    public void SetCapacity(Member member, int capacity)
+    {
+        member.Capacity = capacity;
+        member.AdmitLimit = admissionThreshold * capacity;
+    }
+
+    /// <summary>True when the member may be offered new clients or chosen as alternate.</summary>
+    public bool IsEligible(int index) => _members[index].IsEligible;
+
+    /// <summary>
+    /// Patent Fig. 6, step 640 / 660: a node serves a request when it is reachable (<c>Up</c>, or
+    /// <c>Suspect</c> pending a re-check), <c>Active</c>, and below the busy threshold of its
+    /// concurrent-request limit.
+    /// </summary>
+    public bool IsAvailable(int index)
+    {
+        var m = _members[index];
+        return m.Known
+            && m.State is NodeState.Up or NodeState.Suspect
+            && m.Mode == NodeMode.Active
+            && m.InFlight < busyThreshold * m.MaxConcurrentRequests;
+    }
+
+    /// <summary>Recomputes the ordered and eligible index lists after any membership, state or mode change.</summary>
+    public void Reorder()
+    {
+        _ordered = _members.Where(m => m.Known)
+            .OrderBy(m => m.Order).ThenBy(m => m.NodeId, StringComparer.Ordinal)
+            .Select(m => m.Index).ToArray();
+        _eligible = Array.FindAll(_ordered, i => _members[i].IsEligible);
+    }
+}

@@ -1,0 +1,140 @@
+using ClusterEngine.Membership;
+
+namespace ClusterEngine.Placement;
+
+/// <summary>
+/// All assignments one node knows, with per-node primary and alternate counts and the
+/// primary×alternate pair counts kept incrementally on every change (never by scanning). Lookup by
+/// client id is O(1). Not thread-safe: guarded by <see cref="ClusterState"/>.
+/// Memory: one 16-byte slot plus the id string and a dictionary entry per client.
+/// </summary>
+internal sealed class AssignmentTable
+{
+    private readonly ClusterView _view;
+    private readonly Dictionary<string, AssignmentSlot> _slots;
+    private readonly HashSet<string> _withoutAlternate = new(StringComparer.Ordinal);
+    private int[] _primaryCount = new int[8];
+    private int[] _alternateCount = new int[8];
+    private int[,] _pairs = new int[8, 8];
+
+    public AssignmentTable(ClusterView view, int expectedClients = 0)
+    {
+        _view = view;
+        _slots = new Dictionary<string, AssignmentSlot>(expectedClients, StringComparer.Ordinal);
+        view.Registered += Grow;
+        for (var i = 0; i < view.Count; i++)
+        {
+            Grow(i);
+        }
+    }
+
+    /// <summary>Lamport clock: the highest counter seen or issued.</summary>
+    public long Clock { get; private set; }
+
+    /// <summary>Clients with a live (not removed) assignment.</summary>
+    public int ClientCount { get; private set; }
+
+    /// <summary>Clients that currently have no alternate.</summary>
+    public IReadOnlyCollection<string> WithoutAlternate => _withoutAlternate;
+
+    public int PrimaryCount(int node) => _primaryCount[node];
+
+    public int AlternateCount(int node) => _alternateCount[node];
+
+    /// <summary>Clients whose primary is <paramref name="primary"/> and alternate <paramref name="alternate"/>.</summary>
+    public int PairCount(int primary, int alternate) => _pairs[primary, alternate];
+
+    /// <summary>The live assignment of <paramref name="clientId"/>, if any (tombstones are not returned).</summary>
+    public bool TryGet(string clientId, out AssignmentSlot slot) =>
+        _slots.TryGetValue(clientId, out slot) && !slot.IsRemoved;
+
+    /// <summary>The stored slot including tombstones.</summary>
+    public bool TryGetRaw(string clientId, out AssignmentSlot slot) => _slots.TryGetValue(clientId, out slot);
+
+    /// <summary>A counter newer than both the clock and <paramref name="current"/>, for a local decision.</summary>
+    public long NextCounter(long current) => Clock = Math.Max(Clock, current) + 1;
+
+    /// <summary>Compares slot versions: counter first, then the deciding node's id (ordinal).</summary>
+    public int CompareVersions(in AssignmentSlot a, in AssignmentSlot b)
+    {
+        var byCounter = a.Counter.CompareTo(b.Counter);
+        return byCounter != 0 ? byCounter : string.CompareOrdinal(_view[a.Origin].NodeId, _view[b.Origin].NodeId);
+    }
+
+    /// <summary>Stores <paramref name="next"/> when it is newer than what is held (last writer wins).</summary>
+    /// <returns>True when the table changed.</returns>
+    public bool Merge(string clientId, AssignmentSlot next)
+    {
+        Clock = Math.Max(Clock, next.Counter);
+        if (_slots.TryGetValue(clientId, out var current) && CompareVersions(next, current) <= 0)
+        {
+            return false;
+        }
+
+        Set(clientId, next);
+        return true;
+    }
+
+    /// <summary>Stores <paramref name="next"/> unconditionally and moves the counts from the old slot to the new.</summary>
+    public void Set(string clientId, AssignmentSlot next)
+    {
+        Clock = Math.Max(Clock, next.Counter);
+        ref var slot = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_slots, clientId, out var existed);
+        if (existed)
+        {
+            Count(clientId, slot, -1);
+        }
+
+        slot = next;
+        Count(clientId, next, +1);
+    }
+
+    /// <summary>All stored slots, tombstones included, for rare whole-table passes (node failure, snapshots).</summary>
+    public IEnumerable<KeyValuePair<string, AssignmentSlot>> All => _slots;
+
+    private void Count(string clientId, in AssignmentSlot slot, int sign)
+    {
+        if (slot.IsRemoved)
+        {
+            return;
+        }
+
+        ClientCount += sign;
+        _primaryCount[slot.Primary] += sign;
+        if (slot.HasAlternate)
+        {
+            _alternateCount[slot.Alternate] += sign;
+            _pairs[slot.Primary, slot.Alternate] += sign;
+        }
+        else if (sign > 0)
+        {
+            _withoutAlternate.Add(clientId);
+        }
+        else
+        {
+            _withoutAlternate.Remove(clientId);
+        }
+    }
+
+    private void Grow(int index)
+    {
+        if (index < _primaryCount.Length)
+        {
+            return;
+        }
+
+        var size = Math.Max(index + 1, _primaryCount.Length * 2);
+        Array.Resize(ref _primaryCount, size);
+        Array.Resize(ref _alternateCount, size);
+        var pairs = new int[size, size];
+        for (var p = 0; p < _pairs.GetLength(0); p++)
+        {
+            for (var a = 0; a < _pairs.GetLength(1); a++)
+            {
+                pairs[p, a] = _pairs[p, a];
+            }
+        }
+
+        _pairs = pairs;
+    }
+}

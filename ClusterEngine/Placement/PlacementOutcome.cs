@@ -1,0 +1,14 @@
+namespace ClusterEngine.Placement;
+
+/// <summary>Result kind of announcing a client (patent Fig. 1, steps 110–120).</summary>
+public enum PlacementOutcome
+{
+    /// <summary>The client already had an assignment; nothing changed.</summary>
+    Existing = 0,
+
+    /// <summary>The client was given a primary and an alternate.</summary>
+    Placed = 1,
+
+    /// <summary>No eligible node is below capacity: answer 503 with Retry-After, never an over-capacity placement.</summary>
+    ClusterFull = 2,
+}

@@ -1,1 +1,10 @@
-﻿Console.WriteLine("Hello, World!");
+using BenchmarkDotNet.Running;
+using ClusterEngine.Benchmarks;
+
+if (args is ["memory", ..])
+{
+    MemoryMeasurement.Run();
+    return;
+}
+
+BenchmarkSwitcher.FromAssembly(typeof(PlacementBenchmarks).Assembly).Run(args);

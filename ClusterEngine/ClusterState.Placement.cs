@@ -36,6 +36,20 @@ public sealed partial class ClusterState
     }
 
     /// <summary>
+    /// The placement decision alone (round robin, admission, bounces, alternate) without applying it,
+    /// for benchmarks: returns the chosen primary index, or -1 when the cluster is full.
+    /// </summary>
+    internal int DecidePlacement(List<int> offered)
+    {
+        lock (_gate)
+        {
+            offered.Clear();
+            var (primary, _) = _primaries.Place(offered);
+            return primary < 0 ? -1 : primary + (_alternates.Select(primary) << 16);
+        }
+    }
+
+    /// <summary>
     /// This node, as potential primary, decides an offer of a new client (patent Fig. 4, steps
     /// 460–490; the <c>Offer</c> request of DESIGN.md §7).
     /// </summary>

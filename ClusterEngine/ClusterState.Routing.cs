@@ -17,6 +17,7 @@ public sealed partial class ClusterState
         lock (_gate)
         {
             var proposal = _router.Decide(clientId);
+            _table.Touch(clientId, AssignmentSlot.ToLastSeen(_time.GetUtcNow()));
             if (proposal.Next is not { } next)
             {
                 var current = _table.TryGet(clientId, out var slot) ? ToAssignment(clientId, slot) : null;
@@ -146,6 +147,23 @@ public sealed partial class ClusterState
         }
 
         return new ReconciliationResult(droppedPrimaries, droppedAlternates, applied);
+    }
+
+    /// <summary>
+    /// Removes clients not seen for <paramref name="idle"/> (DESIGN.md §5, <c>Cluster:ClientIdleTimeout</c>):
+    /// with <paramref name="actingNodeId"/>, only clients whose primary it is (the node that sees their requests).
+    /// </summary>
+    /// <returns>The removal deltas to broadcast and persist; their clients' mirrors go too.</returns>
+    public IReadOnlyList<AssignmentDelta> ExpireIdle(TimeSpan idle, string? actingNodeId = null)
+    {
+        lock (_gate)
+        {
+            var cutoff = AssignmentSlot.ToLastSeen(_time.GetUtcNow() - idle);
+            var acting = actingNodeId is null ? -1 : _view.IndexOf(actingNodeId);
+            var expired = _table.All.Where(e => !e.Value.IsRemoved && e.Value.LastSeen < cutoff && (acting < 0 || e.Value.Primary == acting))
+                .Select(e => e.Key).ToList();
+            return expired.ConvertAll(id => Remove(id)!);
+        }
     }
 
     private int FirstAvailable()

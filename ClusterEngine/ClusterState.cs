@@ -20,19 +20,22 @@ public sealed partial class ClusterState
     private readonly AlternateSelector _alternates;
     private readonly RequestRouter _router;
     private readonly int _self;
+    private readonly TimeProvider _time;
 
     /// <summary>Creates the view of node <paramref name="localNodeId"/>.</summary>
     /// <param name="localNodeId">Id of the node that owns this view and makes its decisions.</param>
     /// <param name="options">Thresholds and limits; see <see cref="ClusterOptions"/>.</param>
     /// <param name="expectedClients">Initial table capacity (clients), to avoid rehashing while loading.</param>
+    /// <param name="time">Clock for last-seen times; the system clock when null.</param>
     /// <exception cref="ArgumentException">The node id is empty.</exception>
-    public ClusterState(string localNodeId, ClusterOptions options, int expectedClients = 0)
+    public ClusterState(string localNodeId, ClusterOptions options, int expectedClients = 0, TimeProvider? time = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(localNodeId);
         ArgumentNullException.ThrowIfNull(options);
         LocalNodeId = localNodeId;
         _view = new ClusterView(options.AdmissionThreshold, options.BusyThreshold);
-        _table = new AssignmentTable(_view, expectedClients);
+        _time = time ?? TimeProvider.System;
+        _table = new AssignmentTable(_view, _time, expectedClients);
         _primaries = new PrimarySelector(_view, _table, options.MaxBounces);
         _alternates = new AlternateSelector(_view, _table);
         _router = new RequestRouter(_view, _table, _primaries, _alternates);

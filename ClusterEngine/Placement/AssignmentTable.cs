@@ -6,7 +6,7 @@ namespace ClusterEngine.Placement;
 /// All assignments one node knows, with per-node primary and alternate counts and the
 /// primary×alternate pair counts kept incrementally on every change (never by scanning). Lookup by
 /// client id is O(1). Not thread-safe: guarded by <see cref="ClusterState"/>.
-/// Memory: one 16-byte slot plus the id string and a dictionary entry per client.
+/// Memory: one 20-byte slot plus the id string and a dictionary entry per client.
 /// </summary>
 internal sealed class AssignmentTable
 {
@@ -17,9 +17,12 @@ internal sealed class AssignmentTable
     private int[] _alternateCount = new int[8];
     private int[,] _pairs = new int[8, 8];
 
-    public AssignmentTable(ClusterView view, int expectedClients = 0)
+    private readonly TimeProvider _time;
+
+    public AssignmentTable(ClusterView view, TimeProvider time, int expectedClients = 0)
     {
         _view = view;
+        _time = time;
         _slots = new Dictionary<string, AssignmentSlot>(expectedClients, StringComparer.Ordinal);
         view.Registered += Grow;
         for (var i = 0; i < view.Count; i++)
@@ -83,10 +86,28 @@ internal sealed class AssignmentTable
         if (existed)
         {
             Count(clientId, slot, -1);
+            if (next.LastSeen == 0)
+            {
+                next = next with { LastSeen = slot.LastSeen };
+            }
+        }
+        else if (next.LastSeen == 0)
+        {
+            next = next with { LastSeen = AssignmentSlot.ToLastSeen(_time.GetUtcNow()) };
         }
 
         slot = next;
         Count(clientId, next, +1);
+    }
+
+    /// <summary>Records that the client was seen (seconds since <see cref="AssignmentSlot.Epoch"/>); no version change.</summary>
+    public void Touch(string clientId, uint lastSeen)
+    {
+        ref var slot = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrNullRef(_slots, clientId);
+        if (!System.Runtime.CompilerServices.Unsafe.IsNullRef(ref slot) && !slot.IsRemoved)
+        {
+            slot = slot with { LastSeen = lastSeen };
+        }
     }
 
     /// <summary>All stored slots, tombstones included, for rare whole-table passes (node failure, snapshots).</summary>

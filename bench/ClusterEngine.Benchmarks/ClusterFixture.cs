@@ -20,9 +20,9 @@ internal static class ClusterFixture
         return ids;
     }
 
-    public static ClusterState Create(int clients, int capacityPerNode = 1_000_000)
+    public static ClusterState Create(int clients, int capacityPerNode = 1_000_000, int reserve = 0)
     {
-        var state = new ClusterState("node-1", new ClusterOptions(), clients);
+        var state = new ClusterState("node-1", new ClusterOptions(), clients + reserve);
         for (var n = 0; n < Nodes; n++)
         {
             state.AddOrUpdateNode(new NodeInfo($"node-{n + 1}", $"http://127.0.0.1:{5101 + n}", capacityPerNode, Order: n));

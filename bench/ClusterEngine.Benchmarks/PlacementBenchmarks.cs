@@ -4,7 +4,8 @@ namespace ClusterEngine.Benchmarks;
 
 /// <summary>
 /// Placement decisions with 1 M clients on 5 nodes (issue 2 benchmark; target ≥ 1 M decisions/s on
-/// one thread). <c>Announce</c> is the whole new-client path (round robin, admission, bounce check,
+/// one thread). <c>Placement_decision</c> is the decision alone (round robin, admission, bounce
+/// check, alternate choice); <c>Announce</c> is the whole new-client path (round robin, admission, bounce check,
 /// alternate choice, versioned apply); <c>Route</c> is the per-request Fig. 6 decision.
 /// </summary>
 [MemoryDiagnoser]
@@ -23,7 +24,21 @@ public class PlacementBenchmarks
     }
 
     [IterationSetup]
-    public void Load() => _state = ClusterFixture.Create(1_000_000);
+    public void Load() => _state = ClusterFixture.Create(1_000_000, reserve: Batch);
+
+    [Benchmark(OperationsPerInvoke = Batch)]
+    [InvocationCount(1)]
+    public int Placement_decision()
+    {
+        var offered = new List<int>(4);
+        var sum = 0;
+        for (var i = 0; i < Batch; i++)
+        {
+            sum += _state.DecidePlacement(offered);
+        }
+
+        return sum;
+    }
 
     [Benchmark(OperationsPerInvoke = Batch)]
     [InvocationCount(1)]

@@ -1,0 +1,36 @@
+namespace ClusterPortal.Hosting;
+
+/// <summary>Who may use read-only views without the admin key (DESIGN.md §6).</summary>
+public enum AnonymousView
+{
+    /// <summary>Anonymous viewing from the machine itself only.</summary>
+    Loopback = 0,
+
+    /// <summary>Anyone may view.</summary>
+    Always = 1,
+
+    /// <summary>Viewing always needs the admin key.</summary>
+    Never = 2,
+}
+
+/// <summary>Options of the portal host, bound from <c>Portal</c> (DESIGN.md §12).</summary>
+public sealed class PortalOptions
+{
+    /// <summary>Configuration section name.</summary>
+    public const string SectionName = "Portal";
+
+    /// <summary>Admin login and <c>X-Admin-Key</c> (at least 16 characters). Required for a single node.</summary>
+    public string? AdminKey { get; set; }
+
+    /// <summary>Who may view without the admin key. Default <see cref="AnonymousView.Loopback"/>.</summary>
+    public AnonymousView AnonymousView { get; set; } = AnonymousView.Loopback;
+
+    /// <summary>Client token lifetime. Default 30 days.</summary>
+    public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary><c>POST /api/sessions</c> permits per second per remote address (429 beyond). Default 1000.</summary>
+    public int SessionRateLimit { get; set; } = 1000;
+
+    /// <summary>Largest request body accepted, in bytes (413 beyond). Default 1 MiB (item uploads by operators).</summary>
+    public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
+}

@@ -1,0 +1,33 @@
+using Microsoft.Extensions.Options;
+
+namespace ClusterPortal.Hosting;
+
+/// <summary>Validates <see cref="PortalOptions"/>; messages name the configuration key.</summary>
+internal sealed class PortalOptionsValidator : IValidateOptions<PortalOptions>
+{
+    public ValidateOptionsResult Validate(string? name, PortalOptions options)
+    {
+        var errors = new List<string>();
+        if (string.IsNullOrEmpty(options.AdminKey) || options.AdminKey.Length < 16)
+        {
+            errors.Add("Portal:AdminKey is required and must be at least 16 characters.");
+        }
+
+        if (options.TokenLifetime <= TimeSpan.Zero)
+        {
+            errors.Add($"Portal:TokenLifetime must be positive (was '{options.TokenLifetime}').");
+        }
+
+        if (options.SessionRateLimit <= 0)
+        {
+            errors.Add($"Portal:SessionRateLimit must be greater than 0 (was '{options.SessionRateLimit}').");
+        }
+
+        if (options.MaxRequestBodyBytes <= 0)
+        {
+            errors.Add($"Portal:MaxRequestBodyBytes must be greater than 0 (was '{options.MaxRequestBodyBytes}').");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}

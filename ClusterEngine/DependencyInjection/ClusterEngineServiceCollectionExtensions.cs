@@ -12,8 +12,9 @@ public static class ClusterEngineServiceCollectionExtensions
 {
     /// <summary>
     /// Registers <see cref="ClusterOptions"/> (bound from <c>Cluster</c>, validated at start with
-    /// messages naming the key) and this node's <see cref="ClusterState"/>, with the local node as
-    /// its first member.
+    /// messages naming the key), this node's <see cref="ClusterState"/> with the local node as its
+    /// first member, and the <see cref="ClusterNode"/> that publishes its changes to every registered
+    /// <see cref="IClusterChangeSink"/>.
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <param name="configuration">The root configuration.</param>
@@ -28,12 +29,13 @@ public static class ClusterEngineServiceCollectionExtensions
         {
             var options = sp.GetRequiredService<IOptions<ClusterOptions>>().Value;
             var nodeId = options.NodeId ?? "node-1";
-            var state = new ClusterState(nodeId, options);
+            var state = new ClusterState(nodeId, options, time: sp.GetRequiredService<TimeProvider>());
             var incarnation = sp.GetRequiredService<TimeProvider>().GetUtcNow().ToUnixTimeMilliseconds();
             state.AddOrUpdateNode(new NodeInfo(nodeId, options.AdvertisedUrl ?? "http://127.0.0.1", options.Capacity,
                 options.NodeName, MaxConcurrentRequests: options.MaxConcurrentRequests, Incarnation: incarnation));
             return state;
         });
+        services.TryAddSingleton<ClusterNode>();
         return new ClusterEngineBuilder(services);
     }
 }

@@ -1,0 +1,67 @@
+using ClusterEngine.Placement;
+using ClusterEngine.Routing;
+
+namespace ClusterEngine;
+
+/// <summary>
+/// The local node: makes decisions on its <see cref="ClusterState"/> and hands every change to the
+/// registered <see cref="IClusterChangeSink"/>s (persistence, backplane, event feed). Request
+/// handlers call this; it never awaits the network or the database itself.
+/// </summary>
+public sealed class ClusterNode(ClusterState state, IEnumerable<IClusterChangeSink> sinks)
+{
+    private readonly IClusterChangeSink[] _sinks = [.. sinks];
+
+    /// <summary>This node's cluster view.</summary>
+    public ClusterState State { get; } = state;
+
+    /// <summary>This node's id.</summary>
+    public string NodeId => State.LocalNodeId;
+
+    /// <summary>Announces a client here (patent Fig. 1, steps 100–120); a placement is published.</summary>
+    public AnnounceResult Announce(string clientId)
+    {
+        var result = State.Announce(clientId);
+        if (result.Change is { } change)
+        {
+            Publish([change], local: true);
+        }
+
+        return result;
+    }
+
+    /// <summary>Routes one request (patent Fig. 6); a failover or reassignment is published.</summary>
+    public RoutingDecision Route(string clientId)
+    {
+        var decision = State.Route(clientId);
+        if (decision.Change is { } change)
+        {
+            Publish([change], local: true);
+        }
+
+        return decision;
+    }
+
+    /// <summary>Removes clients idle for longer than <paramref name="idle"/> whose primary is this node; publishes the removals.</summary>
+    public IReadOnlyList<AssignmentDelta> ExpireIdle(TimeSpan idle)
+    {
+        var removed = State.ExpireIdle(idle, NodeId);
+        Publish(removed, local: true);
+        return removed;
+    }
+
+    /// <summary>Hands changes to every sink; <paramref name="local"/> marks decisions of this node.</summary>
+    public void Publish(IReadOnlyList<AssignmentDelta> changes, bool local)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        if (changes.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var sink in _sinks)
+        {
+            sink.OnAssignmentsChanged(changes, local);
+        }
+    }
+}

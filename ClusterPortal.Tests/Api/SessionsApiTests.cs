@@ -1,0 +1,162 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using ClusterPortal.Tests.Support;
+
+namespace ClusterPortal.Tests.Api;
+
+/// <summary>POST/DELETE /api/sessions (patent Fig. 1, steps 100–120; DESIGN.md §5).</summary>
+public sealed class SessionsApiTests : IDisposable
+{
+    private readonly PortalFactory _factory = new();
+
+    public void Dispose() => _factory.Dispose();
+
+    [Fact]
+    public async Task Fig1_step120_new_client_gets_201_with_assignment_and_token()
+    {
+        var http = _factory.Client();
+
+        var response = await http.PostAsJsonAsync("/api/sessions", new { clientId = "device-0001" });
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        Assert.Equal("/api/clients/device-0001", response.Headers.Location!.OriginalString);
+        var body = (await response.Content.ReadFromJsonAsync<SessionBody>())!;
+        Assert.Equal("node-1", body.Primary.NodeId);
+        Assert.StartsWith("http://127.0.0.1:", body.Primary.Url, StringComparison.Ordinal);
+        Assert.Null(body.Alternate);
+        Assert.True(body.TokenExpiresAt > DateTimeOffset.UtcNow.AddDays(29));
+    }
+
+    [Fact]
+    public async Task Existing_client_needs_its_token_401_without_403_with_another_200_with_its_own()
+    {
+        var (owner, session) = await _factory.LoggedOnClient("device-a");
+        var (other, _) = await _factory.LoggedOnClient("device-b");
+        var anonymous = _factory.Client();
+
+        var none = await anonymous.PostAsJsonAsync("/api/sessions", new { clientId = "device-a" });
+        var wrong = await other.PostAsJsonAsync("/api/sessions", new { clientId = "device-a" });
+        var renewed = await owner.PostAsJsonAsync("/api/sessions", new { clientId = "device-a" });
+
+        Assert.Equal(HttpStatusCode.Unauthorized, none.StatusCode);
+        Assert.Equal("application/problem+json", none.Content.Headers.ContentType!.MediaType);
+        Assert.Equal(HttpStatusCode.Forbidden, wrong.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, renewed.StatusCode);
+        var body = (await renewed.Content.ReadFromJsonAsync<SessionBody>())!;
+        Assert.Equal(session.Primary, body.Primary);
+    }
+
+    [Fact]
+    public async Task Forged_or_garbled_token_is_401()
+    {
+        var (owner, session) = await _factory.LoggedOnClient("device-c");
+        var forged = session.Token[..^2] + (session.Token[^2] == 'A' ? "BB" : "AA");
+        owner.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", forged);
+
+        var response = await owner.PostAsJsonAsync("/api/sessions", new { clientId = "device-c" });
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("...")]
+    [InlineData("../etc")]
+    [InlineData("a b")]
+    [InlineData("dev/1")]
+    [InlineData("dév")]
+    public async Task Bad_client_id_is_400_naming_clientId(string clientId)
+    {
+        var response = await _factory.Client().PostAsJsonAsync("/api/sessions", new { clientId });
+
+        await AssertFieldProblem(response, "clientId");
+    }
+
+    [Fact]
+    public async Task Client_id_longer_than_128_is_400()
+    {
+        var response = await _factory.Client().PostAsJsonAsync("/api/sessions", new { clientId = new string('a', 129) });
+
+        await AssertFieldProblem(response, "clientId");
+    }
+
+    [Theory]
+    [InlineData("{bad json")]
+    [InlineData("[]")]
+    [InlineData("")]
+    public async Task Malformed_body_is_400_naming_body(string json)
+    {
+        var content = new StringContent(json, System.Text.Encoding.UTF8, "application/json");
+
+        var response = await _factory.Client().PostAsync("/api/sessions", content);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
+    }
+
+    [Fact]
+    public async Task Oversized_body_is_413_problem_details()
+    {
+        using var factory = new PortalFactory(new() { ["Portal:MaxRequestBodyBytes"] = "1024" });
+        var content = new StringContent($"{{\"clientId\":\"{new string('a', 4096)}\"}}", System.Text.Encoding.UTF8, "application/json");
+
+        var response = await factory.Client().PostAsync("/api/sessions", content);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
+    }
+
+    [Fact]
+    public async Task Session_creation_beyond_the_rate_limit_is_429_not_503()
+    {
+        using var factory = new PortalFactory(new() { ["Portal:SessionRateLimit"] = "3" });
+        var http = factory.Client();
+
+        var codes = new List<HttpStatusCode>();
+        for (var i = 0; i < 6; i++)
+        {
+            codes.Add((await http.PostAsJsonAsync("/api/sessions", new { clientId = $"burst-{i}" })).StatusCode);
+        }
+
+        Assert.Contains(HttpStatusCode.TooManyRequests, codes);
+        Assert.DoesNotContain(HttpStatusCode.ServiceUnavailable, codes);
+        var limited = await http.PostAsJsonAsync("/api/sessions", new { clientId = "burst-x" });
+        if (limited.StatusCode == HttpStatusCode.TooManyRequests)
+        {
+            Assert.Equal("application/problem+json", limited.Content.Headers.ContentType!.MediaType);
+        }
+    }
+
+    [Fact]
+    public async Task Cluster_full_is_503_with_retry_after()
+    {
+        using var factory = new PortalFactory(new() { ["Cluster:Capacity"] = "1" });
+        await factory.LoggedOnClient("only-one");
+
+        var response = await factory.Client().PostAsJsonAsync("/api/sessions", new { clientId = "one-too-many" });
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.NotNull(response.Headers.RetryAfter);
+    }
+
+    [Fact]
+    public async Task Log_off_needs_the_clients_token()
+    {
+        var (owner, _) = await _factory.LoggedOnClient("device-d");
+        var (other, _) = await _factory.LoggedOnClient("device-e");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await _factory.Client().DeleteAsync("/api/sessions/device-d")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await other.DeleteAsync("/api/sessions/device-d")).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await owner.DeleteAsync("/api/sessions/device-d")).StatusCode);
+    }
+
+    internal static async Task AssertFieldProblem(HttpResponseMessage response, string field)
+    {
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
+        using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.True(doc.RootElement.GetProperty("errors").TryGetProperty(field, out _), $"problem does not name {field}");
+    }
+}

@@ -1,0 +1,93 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace ClusterPortal.Tests.Support;
+
+/// <summary>
+/// One portal node on real Kestrel (loopback, port 0) with its own temporary data directory,
+/// configured as a single node (Cluster:NodeId, Cluster:Key, Portal:AdminKey).
+/// </summary>
+public sealed class PortalFactory : WebApplicationFactory<Program>
+{
+    public const string ClusterKey = "test-cluster-key-0123456789";
+    public const string AdminKey = "test-admin-key-0123456789";
+    private readonly Dictionary<string, string?> _settings;
+
+    public PortalFactory(Dictionary<string, string?>? settings = null, string? dataDirectory = null)
+    {
+        DataDirectory = dataDirectory ?? Directory.CreateTempSubdirectory("portal-test-").FullName;
+        _settings = new()
+        {
+            ["Cluster:NodeId"] = "node-1",
+            ["Cluster:Key"] = ClusterKey,
+            ["Portal:AdminKey"] = AdminKey,
+            ["Cluster:DataDirectory"] = DataDirectory,
+        };
+        foreach (var (k, v) in settings ?? [])
+        {
+            _settings[k] = v;
+        }
+
+        UseKestrel(0);
+    }
+
+    public string DataDirectory { get; }
+
+    /// <summary>Keep the data directory on dispose (restart tests reuse it).</summary>
+    public bool KeepData { get; set; }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        foreach (var (k, v) in _settings)
+        {
+            builder.UseSetting(k, v);
+        }
+    }
+
+    public HttpClient Client()
+    {
+        StartServer();
+        return CreateClient();
+    }
+
+    public HttpClient AdminClient()
+    {
+        var client = Client();
+        client.DefaultRequestHeaders.Add("X-Admin-Key", AdminKey);
+        return client;
+    }
+
+    /// <summary>Announces <paramref name="clientId"/> and returns a client that carries its token.</summary>
+    public async Task<(HttpClient Http, SessionBody Session)> LoggedOnClient(string clientId)
+    {
+        var http = Client();
+        var response = await http.PostAsJsonAsync("/api/sessions", new { clientId });
+        response.EnsureSuccessStatusCode();
+        var session = (await response.Content.ReadFromJsonAsync<SessionBody>())!;
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", session.Token);
+        return (http, session);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing && !KeepData)
+        {
+            try
+            {
+                Directory.Delete(DataDirectory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A file still held open by a finished host: the OS temp cleaner takes it.
+            }
+        }
+    }
+}
+
+public sealed record NodeBody(string NodeId, string Url);
+
+public sealed record SessionBody(string ClientId, NodeBody Primary, NodeBody? Alternate, int Bounces, string Token, DateTimeOffset TokenExpiresAt);

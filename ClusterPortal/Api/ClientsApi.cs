@@ -1,0 +1,21 @@
+using ClusterEngine;
+using ClusterPortal.Security;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace ClusterPortal.Api;
+
+/// <summary><c>/api/clients/{clientId}</c>: a client's assignment (DESIGN.md §5).</summary>
+internal static class ClientsApi
+{
+    public static RouteGroupBuilder MapClientsApi(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/api/clients/{clientId}").WithTags("Clients").RequireAuthorization(AuthSchemes.ClientPolicy);
+        group.MapGet("/", Get).WithName("GetClient").WithSummary("The client's assignment (bearer of that client, or admin).");
+        return group;
+    }
+
+    internal static Results<Ok<ClientResponse>, ProblemHttpResult> Get(string clientId, ClusterState state) =>
+        state.GetAssignment(clientId) is { } a
+            ? TypedResults.Ok(state.ToResponse(a))
+            : Problems.NotFound($"Client '{clientId}' is not known; announce it with POST /api/sessions.");
+}

@@ -1,0 +1,12 @@
+namespace ClusterPortal.Api;
+
+/// <summary>Maps every REST endpoint of a node.</summary>
+internal static class ClusterApiEndpoints
+{
+    public static IEndpointRouteBuilder MapClusterApi(this IEndpointRouteBuilder routes)
+    {
+        routes.MapSessionsApi();
+        routes.MapClientsApi();
+        return routes;
+    }
+}

@@ -1,0 +1,82 @@
+using System.Text.Json;
+using ClusterEngine;
+using ClusterEngine.Placement;
+using ClusterPortal.Hosting;
+using ClusterPortal.Security;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace ClusterPortal.Api;
+
+/// <summary><c>/api/sessions</c>: announce / log on (patent Fig. 1, steps 100–120) and log off (DESIGN.md §5).</summary>
+internal static class SessionsApi
+{
+    public static RouteGroupBuilder MapSessionsApi(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/api/sessions").WithTags("Sessions");
+        group.MapPost("/", Announce).AllowAnonymous().RequireRateLimiting(PortalServiceCollectionExtensions.SessionRatePolicy)
+            .WithName("Announce").WithSummary("Announce a client: 201 with its assignment and token (new), 200 with a renewed token (existing; needs its token).")
+            .Accepts<SessionRequest>("application/json");
+        group.MapDelete("/{clientId}", LogOff).RequireAuthorization(AuthSchemes.ClientPolicy)
+            .WithName("LogOff").WithSummary("Log off: starts the on-logoff mirror sync; the assignment stays.");
+        return group;
+    }
+
+    internal static async Task<Results<Created<SessionResponse>, Ok<SessionResponse>, ValidationProblem, ProblemHttpResult>> Announce(
+        HttpContext http, ClusterNode node, ClientTokenService tokens)
+    {
+        SessionRequest? body;
+        try
+        {
+            body = await http.Request.ReadFromJsonAsync<SessionRequest>(http.RequestAborted);
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
+        {
+            return Problems.Field("body", "The body must be a JSON object like {\"clientId\":\"device-1\"} sent as application/json.");
+        }
+
+        if (ClientIds.Problem(body?.ClientId) is { } problem)
+        {
+            return Problems.Field("clientId", problem);
+        }
+
+        var clientId = body!.ClientId!;
+        if (node.State.GetAssignment(clientId) is not null)
+        {
+            var auth = await http.AuthenticateAsync(AuthSchemes.ClientToken);
+            var tokenClient = auth.Principal?.FindFirst(AuthSchemes.ClientIdClaim)?.Value;
+            if (tokenClient is null)
+            {
+                return Problems.Unauthorized($"Client '{clientId}' exists: a new session needs its current token (Authorization: Bearer).");
+            }
+
+            if (!string.Equals(tokenClient, clientId, StringComparison.Ordinal))
+            {
+                return Problems.Forbidden("The bearer token belongs to another client.");
+            }
+        }
+
+        var result = node.Announce(clientId);
+        if (result.Outcome == PlacementOutcome.ClusterFull)
+        {
+            return Problems.Unavailable(http, "The cluster is full: no eligible node is below capacity.", 30);
+        }
+
+        var (token, expires) = tokens.Issue(clientId);
+        var a = result.Assignment!;
+        var response = new SessionResponse(clientId, node.State.Ref(a.Primary), a.Alternate is null ? null : node.State.Ref(a.Alternate), a.Bounces, token, expires);
+        return result.Outcome == PlacementOutcome.Placed
+            ? TypedResults.Created($"/api/clients/{Uri.EscapeDataString(clientId)}", response)
+            : TypedResults.Ok(response);
+    }
+
+    internal static Results<NoContent, ProblemHttpResult> LogOff(string clientId, ClusterNode node)
+    {
+        if (node.State.GetAssignment(clientId) is null)
+        {
+            return Problems.NotFound($"Client '{clientId}' is not known.");
+        }
+
+        return TypedResults.NoContent();
+    }
+}

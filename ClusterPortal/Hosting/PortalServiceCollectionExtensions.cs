@@ -1,0 +1,98 @@
+using System.Threading.RateLimiting;
+using ClusterPortal.Api;
+using ClusterPortal.Components;
+using ClusterPortal.Security;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using MudBlazor.Services;
+
+namespace ClusterPortal.Hosting;
+
+/// <summary>Composition of one portal node: engine, security, problem details, limits, UI.</summary>
+internal static class PortalServiceCollectionExtensions
+{
+    /// <summary>Name of the rate-limiter policy on <c>POST /api/sessions</c>.</summary>
+    public const string SessionRatePolicy = "sessions";
+
+    public static WebApplicationBuilder AddClusterPortal(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddClusterEngine(builder.Configuration);
+        services.AddOptions<PortalOptions>().Bind(builder.Configuration.GetSection(PortalOptions.SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PortalOptions>, PortalOptionsValidator>());
+        services.AddOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>()
+            .Configure<IOptions<PortalOptions>>((kestrel, portal) => kestrel.Limits.MaxRequestBodySize = portal.Value.MaxRequestBodyBytes);
+
+        services.AddHostedService<AdvertisedUrlRegistration>();
+        services.AddProblemDetails();
+        services.AddExceptionHandler<BadHttpRequestExceptionHandler>();
+        services.AddSecurity();
+        services.AddSessionRateLimit();
+        services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddMudServices();
+        return builder;
+    }
+
+    private static void AddSecurity(this IServiceCollection services)
+    {
+        services.AddSingleton<ClientTokenService>();
+        services.AddAuthentication(AuthSchemes.ClientToken)
+            .AddScheme<AuthenticationSchemeOptions, ClientTokenAuthenticationHandler>(AuthSchemes.ClientToken, null)
+            .AddScheme<AuthenticationSchemeOptions, AdminKeyAuthenticationHandler>(AuthSchemes.AdminKey, null);
+        services.AddSingleton<IAuthorizationHandler, ClientAccessHandler>();
+        services.AddSingleton<IAuthorizationHandler, ViewerHandler>();
+        services.AddAuthorizationBuilder()
+            .AddPolicy(AuthSchemes.AdminPolicy, p => p.AddAuthenticationSchemes(AuthSchemes.AdminKey).RequireRole("admin"))
+            .AddPolicy(AuthSchemes.ClientPolicy, p => p.AddAuthenticationSchemes(AuthSchemes.ClientToken, AuthSchemes.AdminKey)
+                .AddRequirements(new ClientAccessRequirement()))
+            .AddPolicy(AuthSchemes.ViewerPolicy, p => p.AddAuthenticationSchemes(AuthSchemes.AdminKey).AddRequirements(new ViewerRequirement()));
+    }
+
+    private static void AddSessionRateLimit(this IServiceCollection services)
+    {
+        services.AddRateLimiter(limiter =>
+        {
+            limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            limiter.OnRejected = async (context, token) =>
+            {
+                if (context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retry))
+                {
+                    context.HttpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(retry.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                }
+
+                var problems = context.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>();
+                await problems.WriteAsync(new ProblemDetailsContext
+                {
+                    HttpContext = context.HttpContext,
+                    ProblemDetails = { Status = 429, Title = "Too many session requests", Detail = "Portal:SessionRateLimit was exceeded for this address; retry later." },
+                });
+            };
+            limiter.AddPolicy(SessionRatePolicy, http =>
+            {
+                var limit = http.RequestServices.GetRequiredService<IOptions<PortalOptions>>().Value.SessionRateLimit;
+                return RateLimitPartition.GetFixedWindowLimiter(http.Connection.RemoteIpAddress?.ToString() ?? "local", _ => new FixedWindowRateLimiterOptions
+                {
+                    PermitLimit = limit,
+                    Window = TimeSpan.FromSeconds(1),
+                    QueueLimit = 0,
+                });
+            });
+        });
+    }
+
+    public static WebApplication UseClusterPortal(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseRateLimiter();
+        app.UseAuthorization();
+        app.UseAntiforgery();
+        app.MapStaticAssets();
+        app.MapClusterApi();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        return app;
+    }
+}

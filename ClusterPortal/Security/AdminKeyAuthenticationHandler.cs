@@ -1,0 +1,36 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Encodings.Web;
+using ClusterPortal.Hosting;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+
+namespace ClusterPortal.Security;
+
+/// <summary>Authenticates the <c>X-Admin-Key</c> header against <c>Portal:AdminKey</c> (constant-time comparison).</summary>
+internal sealed class AdminKeyAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, IOptions<PortalOptions> portal)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        string? given = Request.Headers[AuthSchemes.AdminKeyHeader];
+        if (given is null)
+        {
+            return Task.FromResult(AuthenticateResult.NoResult());
+        }
+
+        if (!IsAdminKey(portal.Value, given))
+        {
+            return Task.FromResult(AuthenticateResult.Fail("The admin key is wrong."));
+        }
+
+        var identity = new ClaimsIdentity([new Claim(ClaimTypes.Role, "admin")], AuthSchemes.AdminKey);
+        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), AuthSchemes.AdminKey)));
+    }
+
+    /// <summary>Constant-time check of a presented admin key.</summary>
+    internal static bool IsAdminKey(PortalOptions options, string given) =>
+        options.AdminKey is { } key && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(key), Encoding.UTF8.GetBytes(given));
+}

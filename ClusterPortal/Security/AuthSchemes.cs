@@ -1,0 +1,29 @@
+namespace ClusterPortal.Security;
+
+/// <summary>Authentication scheme and policy names.</summary>
+public static class AuthSchemes
+{
+    /// <summary><c>Authorization: Bearer</c> client token (DESIGN.md §5).</summary>
+    public const string ClientToken = "ClientToken";
+
+    /// <summary><c>X-Admin-Key</c> header (DESIGN.md §6).</summary>
+    public const string AdminKey = "AdminKey";
+
+    /// <summary>Admin login cookie of the dashboard.</summary>
+    public const string AdminCookie = "AdminCookie";
+
+    /// <summary>Claim carrying the client id a token is bound to.</summary>
+    public const string ClientIdClaim = "client_id";
+
+    /// <summary>Policy: admin key or admin login.</summary>
+    public const string AdminPolicy = "Admin";
+
+    /// <summary>Policy: the client itself (token bound to the route's client id) or an admin.</summary>
+    public const string ClientPolicy = "Client";
+
+    /// <summary>Policy: read-only views (<c>Portal:AnonymousView</c>).</summary>
+    public const string ViewerPolicy = "Viewer";
+
+    /// <summary>Header carrying the admin key.</summary>
+    public const string AdminKeyHeader = "X-Admin-Key";
+}

@@ -7,6 +7,8 @@ internal static class ClusterApiEndpoints
     {
         routes.MapSessionsApi();
         routes.MapClientsApi();
+        routes.MapClientListApi();
+        routes.MapClusterViewApi();
         return routes;
     }
 }

@@ -26,9 +26,11 @@ internal static class PortalServiceCollectionExtensions
             .Configure<IOptions<PortalOptions>>((kestrel, portal) => kestrel.Limits.MaxRequestBodySize = portal.Value.MaxRequestBodyBytes);
 
         services.AddHostedService<AdvertisedUrlRegistration>();
+        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
         services.AddProblemDetails();
         services.AddExceptionHandler<BadHttpRequestExceptionHandler>();
         services.AddSecurity();
+        services.AddObservability(builder.Configuration);
         services.AddSessionRateLimit();
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
@@ -91,6 +93,7 @@ internal static class PortalServiceCollectionExtensions
         app.UseAuthorization();
         app.UseAntiforgery();
         app.MapStaticAssets();
+        app.MapObservability();
         app.MapClusterApi();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;

@@ -1,0 +1,77 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using ClusterPortal.Tests.Support;
+
+namespace ClusterPortal.Tests.Api;
+
+/// <summary>GET /api/cluster, /api/nodes, /api/clients paging, health, OpenAPI, metrics (DESIGN.md §6).</summary>
+public sealed class OperatorApiTests : IDisposable
+{
+    private readonly PortalFactory _factory = new();
+
+    public void Dispose() => _factory.Dispose();
+
+    [Fact]
+    public async Task Cluster_view_shows_nodes_with_enums_as_strings_and_totals()
+    {
+        await _factory.LoggedOnClient("c-1");
+        await _factory.LoggedOnClient("c-2");
+
+        using var doc = JsonDocument.Parse(await _factory.Client().GetStringAsync("/api/cluster"));
+
+        var node = doc.RootElement.GetProperty("nodes")[0];
+        Assert.Equal("node-1", node.GetProperty("nodeId").GetString());
+        Assert.Equal("Up", node.GetProperty("state").GetString());
+        Assert.Equal("Active", node.GetProperty("mode").GetString());
+        Assert.Equal(2, node.GetProperty("primaryCount").GetInt32());
+        Assert.Equal(2, doc.RootElement.GetProperty("totals").GetProperty("clients").GetInt32());
+    }
+
+    [Fact]
+    public async Task Anonymous_view_never_needs_the_admin_key_even_on_loopback()
+    {
+        using var factory = new PortalFactory(new() { ["Portal:AnonymousView"] = "Never" });
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await factory.Client().GetAsync("/api/cluster")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await factory.AdminClient().GetAsync("/api/cluster")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Client_list_pages_filters_and_names_bad_parameters()
+    {
+        for (var i = 0; i < 12; i++)
+        {
+            await _factory.LoggedOnClient($"pager-{i:D2}");
+        }
+
+        var page = await _factory.Client().GetFromJsonAsync<JsonElement>("/api/clients?q=pager-1&pageSize=2&page=1&nodeId=node-1&role=primary");
+
+        Assert.Equal(2, page.GetProperty("total").GetInt32());
+        Assert.Equal("pager-10", page.GetProperty("items")[0].GetProperty("clientId").GetString());
+        var bad = await _factory.Client().GetAsync("/api/clients?role=boss");
+        await SessionsApiTests.AssertFieldProblem(bad, "role");
+        await SessionsApiTests.AssertFieldProblem(await _factory.Client().GetAsync("/api/clients?pageSize=100000"), "pageSize");
+    }
+
+    [Fact]
+    public async Task Health_openapi_and_reference_ui_answer()
+    {
+        var http = _factory.Client();
+
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health/live")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health/ready")).StatusCode);
+        var openApi = await http.GetStringAsync("/openapi/v1.json");
+        Assert.Contains("/api/sessions", openApi, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/api-reference")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Metrics_are_scraped_in_prometheus_format()
+    {
+        var response = await _factory.Client().GetAsync("/metrics");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("# TYPE", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,40 @@
+using ClusterEngine;
+using ClusterEngine.Membership;
+using ClusterPortal.Security;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace ClusterPortal.Api;
+
+/// <summary>One node in <c>GET /api/cluster</c> and <c>GET /api/nodes</c> (DESIGN.md §6).</summary>
+public sealed record NodeView(string NodeId, string Url, string Name, NodeState State, NodeMode Mode, int Capacity,
+    int PrimaryCount, int AlternateCount, double LoadRatio, int InFlight, long Incarnation);
+
+/// <summary>Cluster-wide totals in <c>GET /api/cluster</c>.</summary>
+public sealed record ClusterTotals(int Nodes, int NodesUp, int Clients, int Capacity, int PrimaryCount);
+
+/// <summary>Answer of <c>GET /api/cluster</c>.</summary>
+public sealed record ClusterView(string SeenBy, IReadOnlyList<NodeView> Nodes, ClusterTotals Totals);
+
+/// <summary><c>GET /api/cluster</c> and <c>GET /api/nodes</c>: the cluster as this node sees it.</summary>
+internal static class ClusterApi
+{
+    public static RouteGroupBuilder MapClusterViewApi(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/api").WithTags("Cluster").RequireAuthorization(AuthSchemes.ViewerPolicy);
+        group.MapGet("/cluster", GetCluster).WithName("GetCluster").WithSummary("Every node's state, mode, capacity, counts and load ratio, as this node sees them.");
+        group.MapGet("/nodes", GetNodes).WithName("GetNodes").WithSummary("The members in membership order.");
+        return group;
+    }
+
+    internal static Ok<ClusterView> GetCluster(ClusterState state)
+    {
+        var nodes = GetNodes(state).Value!;
+        var totals = new ClusterTotals(nodes.Count, nodes.Count(n => n.State == NodeState.Up), state.ClientCount,
+            nodes.Sum(n => n.Capacity), nodes.Sum(n => n.PrimaryCount));
+        return TypedResults.Ok(new ClusterView(state.LocalNodeId, nodes, totals));
+    }
+
+    internal static Ok<IReadOnlyList<NodeView>> GetNodes(ClusterState state) =>
+        TypedResults.Ok<IReadOnlyList<NodeView>>([.. state.Nodes.Select(n => new NodeView(n.NodeId, n.Url, n.Name, n.State, n.Mode,
+            n.Capacity, n.PrimaryCount, n.AlternateCount, Math.Round(n.LoadRatio, 4), n.InFlight, n.Incarnation))]);
+}

@@ -36,6 +36,31 @@ public sealed partial class ClusterState
     }
 
     /// <summary>
+    /// Patent Fig. 4, step 450: the next eligible node in membership order by this node's round-robin
+    /// cursor — the potential primary to offer a new client to; null when no node is eligible.
+    /// </summary>
+    public string? NextPotentialPrimary()
+    {
+        lock (_gate)
+        {
+            var next = _primaries.NextPotentialPrimary();
+            return next < 0 ? null : _view[next].NodeId;
+        }
+    }
+
+    /// <summary>The eligible node, not in <paramref name="exclude"/>, with the lowest load ratio below capacity; null when none.</summary>
+    public string? LowestRatioNode(IEnumerable<string> exclude)
+    {
+        ArgumentNullException.ThrowIfNull(exclude);
+        lock (_gate)
+        {
+            var excluded = exclude.Select(id => _view.TryGetIndex(id, out var i) ? i : -1).ToArray();
+            var best = _primaries.LowestRatioBelowCapacity(excluded, -1);
+            return best < 0 ? null : _view[best].NodeId;
+        }
+    }
+
+    /// <summary>
     /// The placement decision alone (round robin, admission, bounces, alternate) without applying it,
     /// for benchmarks: returns the chosen primary index, or -1 when the cluster is full.
     /// </summary>

@@ -1,0 +1,34 @@
+using ClusterEngine.Placement;
+
+namespace ClusterEngine.Backplane;
+
+/// <summary>
+/// Hub methods of <c>/hubs/backplane</c> (DESIGN.md §7), called by peers over their client connection.
+/// Names are the wire contract.
+/// </summary>
+public static class BackplaneMethods
+{
+    /// <summary><see cref="HelloRequest"/> → <see cref="HelloReply"/>.</summary>
+    public const string Hello = "Hello";
+
+    /// <summary><see cref="StatusMessage"/>, no answer.</summary>
+    public const string Status = "Status";
+
+    /// <summary>Batch of <see cref="AssignmentDelta"/>, no answer.</summary>
+    public const string AssignmentChanged = "AssignmentChanged";
+
+    /// <summary><see cref="OfferRequest"/> → <see cref="OfferReply"/>.</summary>
+    public const string Offer = "Offer";
+
+    /// <summary>Batch of <see cref="MemberRecord"/>, no answer.</summary>
+    public const string Members = "Members";
+
+    /// <summary><see cref="ItemChangedMessage"/>, no answer.</summary>
+    public const string ItemChanged = "ItemChanged";
+
+    /// <summary>Catch-up: streams every assignment the receiver holds, in batches of <see cref="AssignmentDelta"/>.</summary>
+    public const string Snapshot = "Snapshot";
+
+    /// <summary>Largest batch of deltas per message (keeps messages well below the hub's size limit).</summary>
+    public const int BatchSize = 500;
+}

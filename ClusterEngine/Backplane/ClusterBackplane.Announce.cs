@@ -1,0 +1,83 @@
+using ClusterEngine.Membership;
+using ClusterEngine.Placement;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
+
+namespace ClusterEngine.Backplane;
+
+public sealed partial class ClusterBackplane
+{
+    private static readonly TimeSpan s_offerTimeout = TimeSpan.FromMilliseconds(750);
+
+    /// <summary>
+    /// A client announces itself at this node (patent Fig. 3/4, steps 310–490): an assigned client gets
+    /// its assignment; a new one is offered by round robin to the potential primary, which accepts or
+    /// bounces it itself; an unreachable or refusing node is skipped for the lowest-ratio node not yet
+    /// offered; with none left the cluster is full.
+    /// </summary>
+    public async Task<AnnounceResult> AnnounceAsync(string clientId, CancellationToken cancellationToken)
+    {
+        if (State.GetAssignment(clientId) is { } existing)
+        {
+            return new AnnounceResult(PlacementOutcome.Existing, existing, null, []);
+        }
+
+        var offered = new List<string>();
+        var bounces = 0;
+        var candidate = State.NextPotentialPrimary();
+        while (candidate is not null && !offered.Contains(candidate))
+        {
+            offered.Add(candidate);
+            var reply = candidate == Self
+                ? OnOffer(new OfferRequest(clientId, bounces, offered))
+                : await OfferToPeerAsync(candidate, new OfferRequest(clientId, bounces, offered), cancellationToken);
+            switch (reply?.Outcome)
+            {
+                case AdmissionOutcome.Accept when reply.Assignment is { } delta:
+                    if (candidate != Self)
+                    {
+                        _node.Publish(State.Apply([delta]), local: false);
+                    }
+
+                    var assignment = State.GetAssignment(clientId)!;
+                    return new AnnounceResult(PlacementOutcome.Placed, assignment, delta, offered);
+                case AdmissionOutcome.Bounce when reply.BounceTo is not null && !offered.Contains(reply.BounceTo):
+                    candidate = reply.BounceTo;
+                    bounces++;
+                    break;
+                default:
+                    candidate = State.LowestRatioNode(offered);
+                    break;
+            }
+        }
+
+        return State.GetAssignment(clientId) is { } raced
+            ? new AnnounceResult(PlacementOutcome.Existing, raced, null, offered)
+            : new AnnounceResult(PlacementOutcome.ClusterFull, null, null, offered);
+    }
+
+    private async Task<OfferReply?> OfferToPeerAsync(string nodeId, OfferRequest offer, CancellationToken cancellationToken)
+    {
+        if (!_peers.TryGetValue(nodeId, out var peer) || !peer.IsConnected)
+        {
+            return null;
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(s_offerTimeout);
+        try
+        {
+            return await peer.Hub.InvokeAsync<OfferReply>(BackplaneMethods.Offer, offer, timeout.Token);
+        }
+        catch (Exception ex) when (ex is HubException or IOException or InvalidOperationException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            LogOfferFailed(nodeId, offer.ClientId, ex.Message);
+            if (_detector.StateOf(nodeId) != NodeState.Down)
+            {
+                _ = ProbeAsync(nodeId);
+            }
+
+            return null;
+        }
+    }
+}

@@ -1,0 +1,187 @@
+using System.Net.Sockets;
+using ClusterEngine.Membership;
+using ClusterEngine.Placement;
+using Microsoft.AspNetCore.SignalR.Client;
+
+namespace ClusterEngine.Backplane;
+
+public sealed partial class ClusterBackplane
+{
+    private HelloRequest Hello(bool join) => new(_members.Get(Self)!, State.GetNode(Self)!.Incarnation, join);
+
+    /// <summary>Joins through <c>Cluster:Seeds</c>: asks each seed to add this node and takes its member list.</summary>
+    private async Task JoinSeedsAsync(CancellationToken cancellationToken)
+    {
+        foreach (var seed in _options.Seeds)
+        {
+            try
+            {
+                var reply = await HelloOnceAsync(seed, join: true, cancellationToken);
+                _members.Merge(reply.Members);
+                LogJoined(Self, reply.NodeId);
+            }
+            catch (Exception ex) when (ex is HttpRequestException or IOException or InvalidOperationException or TimeoutException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                LogSeedUnreachable(seed, ex.Message);
+            }
+        }
+    }
+
+    /// <summary>Opens a short-lived connection to <paramref name="url"/> and exchanges <c>Hello</c> (seed join, adding a node).</summary>
+    /// <exception cref="HttpRequestException">The URL cannot be reached.</exception>
+    /// <exception cref="TimeoutException">The node did not answer in time.</exception>
+    public async Task<HelloReply> HelloOnceAsync(string url, bool join, CancellationToken cancellationToken)
+    {
+        await using var hub = new HubConnectionBuilder()
+            .WithUrl($"{url.TrimEnd('/')}/hubs/backplane", Microsoft.AspNetCore.Http.Connections.HttpTransportType.WebSockets, o =>
+            {
+                o.SkipNegotiation = true;
+                o.Headers[PeerCredentials.NodeHeader] = Self;
+                o.Headers[PeerCredentials.AuthHeader] = _credentials.For(Self);
+            }).Build();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(3));
+        try
+        {
+            await hub.StartAsync(timeout.Token);
+            return await hub.InvokeAsync<HelloReply>(BackplaneMethods.Hello, Hello(join), timeout.Token);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"{url} did not answer the backplane within 3 s.");
+        }
+    }
+
+    private void OnMembersChanged(IReadOnlyList<MemberRecord> changed)
+    {
+        foreach (var m in changed)
+        {
+            var existing = State.GetNode(m.NodeId);
+            var state = m.Removed ? NodeState.Left : m.NodeId == Self ? _selfState : existing?.State ?? NodeState.Joining;
+            State.AddOrUpdateNode(new NodeInfo(m.NodeId, m.Url, m.Capacity, m.Name, m.Order, state, m.Mode,
+                existing?.MaxConcurrentRequests ?? _options.MaxConcurrentRequests, existing?.Incarnation ?? 0));
+            if (m.NodeId == Self)
+            {
+                continue;
+            }
+
+            if (m.Removed)
+            {
+                _detector.Forget(m.NodeId);
+                if (_peers.TryRemove(m.NodeId, out var gone))
+                {
+                    _ = gone.DisposeAsync().AsTask();
+                }
+
+                _node.Publish(State.FailOverNode(m.NodeId, Self), local: true);
+                continue;
+            }
+
+            _detector.Watch(m.NodeId);
+            if (existing is not null && existing.Mode != m.Mode && m.Mode == NodeMode.Maintenance)
+            {
+                _node.Publish(State.FailOverNode(m.NodeId, Self), local: true);
+            }
+
+            if (!_peers.TryGetValue(m.NodeId, out var current) || current.Url != m.Url)
+            {
+                Connect(m);
+            }
+        }
+
+        if (changed.Any(m => m.NodeId != Self && m.Mode == NodeMode.Active))
+        {
+            _node.Publish(State.AssignMissingAlternates(Self), local: true);
+        }
+    }
+
+    private void Connect(MemberRecord member)
+    {
+        var peer = new PeerConnection(member.NodeId, member.Url, Self, _credentials, _logger, OnPeerOpened, OnPeerDropped, OnPeerRefused);
+        if (_peers.TryGetValue(member.NodeId, out var old))
+        {
+            _ = old.DisposeAsync().AsTask();
+        }
+
+        _peers[member.NodeId] = peer;
+        _ = peer.Open();
+    }
+
+    private async Task OnPeerOpened(PeerConnection peer)
+    {
+        _detector.ConnectionRestored(peer.NodeId);
+        LogPeerConnected(Self, peer.NodeId);
+        try
+        {
+            var reply = await peer.Hub.InvokeAsync<HelloReply>(BackplaneMethods.Hello, Hello(join: false));
+            _members.Merge(reply.Members);
+            await CatchUpAsync(peer);
+        }
+        catch (Exception ex) when (ex is Microsoft.AspNetCore.SignalR.HubException or IOException or InvalidOperationException or OperationCanceledException)
+        {
+            LogSendFailed(peer.NodeId, ex.Message);
+        }
+    }
+
+    /// <summary>Catch-up (DESIGN.md §7): pulls every assignment the peer holds and reconciles (patent Fig. 7).</summary>
+    private async Task CatchUpAsync(PeerConnection peer)
+    {
+        var merged = 0;
+        await foreach (var batch in peer.Hub.StreamAsync<AssignmentDelta[]>(BackplaneMethods.Snapshot))
+        {
+            var result = State.Reconcile(batch);
+            merged += result.Applied;
+            if (result.Applied > 0)
+            {
+                _node.Publish(batch, local: false);
+            }
+
+            Reconciled?.Invoke(result);
+        }
+
+        _caughtUp[peer.NodeId] = true;
+        LogCaughtUp(Self, peer.NodeId, merged);
+    }
+
+    private void OnPeerDropped(string nodeId)
+    {
+        _detector.ConnectionDropped(nodeId);
+        _ = ProbeAsync(nodeId);
+    }
+
+    private void OnPeerRefused(string nodeId) => _detector.Unreachable(nodeId);
+
+    /// <summary>A dropped connection is re-checked at once: a refused TCP connect is evidence the process is gone.</summary>
+    private async Task ProbeAsync(string nodeId)
+    {
+        if (_members.Get(nodeId) is not { } member || !Uri.TryCreate(member.Url, UriKind.Absolute, out var uri))
+        {
+            return;
+        }
+
+        using var tcp = new TcpClient();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMilliseconds(150));
+        try
+        {
+            await tcp.ConnectAsync(uri.Host, uri.Port, timeout.Token);
+        }
+        catch (SocketException ex) when (ex.SocketErrorCode == SocketError.ConnectionRefused)
+        {
+            _detector.Unreachable(nodeId);
+        }
+        catch (Exception ex) when (ex is SocketException or OperationCanceledException)
+        {
+            // Not evidence either way: the heartbeat timeout decides.
+        }
+    }
+
+    /// <summary>A request to <paramref name="nodeId"/> failed to connect: evidence it is gone (DESIGN.md §7).</summary>
+    public void ReportUnreachable(string nodeId)
+    {
+        _detector.Unreachable(nodeId);
+        ApplyVerdicts();
+    }
+
+    /// <summary>Raised after each catch-up batch is reconciled (patent Fig. 7), for mirrors and the event feed.</summary>
+    public event Action<Routing.ReconciliationResult>? Reconciled;
+}

@@ -1,0 +1,124 @@
+using System.Runtime.CompilerServices;
+using ClusterEngine.Membership;
+using ClusterEngine.Placement;
+
+namespace ClusterEngine.Backplane;
+
+public sealed partial class ClusterBackplane
+{
+    /// <summary><c>Hello</c> from a peer: merges its own record (adding it to the membership when it asks to join) and answers with our member list.</summary>
+    public HelloReply OnHello(string fromNodeId, HelloRequest hello)
+    {
+        ArgumentNullException.ThrowIfNull(hello);
+        var known = _members.Get(fromNodeId);
+        if (known is { Removed: true } && !hello.Join)
+        {
+            return new HelloReply(Self, _members.All);
+        }
+
+        if (known is null || known.Removed || known.Url != hello.Self.Url)
+        {
+            _members.Update(hello.Self with
+            {
+                Order = known is { Removed: false } ? known.Order : _members.NextOrder(),
+                Capacity = known is { Removed: false } ? known.Capacity : hello.Self.Capacity,
+                Mode = known is { Removed: false } ? known.Mode : hello.Self.Mode,
+                Removed = false,
+            }, Self);
+            BroadcastMembers();
+        }
+
+        return new HelloReply(Self, _members.All);
+    }
+
+    /// <summary><c>Status</c> heartbeat from a peer.</summary>
+    public void OnStatus(StatusMessage status)
+    {
+        ArgumentNullException.ThrowIfNull(status);
+        if (_members.Get(status.NodeId) is not { Removed: false })
+        {
+            return;
+        }
+
+        _detector.Heard(status.NodeId, status.State);
+        State.ApplyStatus(status.NodeId, status.Incarnation, status.Sequence, status.InFlight, status.MaxConcurrentRequests);
+        if (status.MembershipDigest != _members.Digest && _peers.TryGetValue(status.NodeId, out var peer))
+        {
+            _ = peer.SendAsync(BackplaneMethods.Members, _members.All.ToArray());
+        }
+    }
+
+    /// <summary><c>AssignmentChanged</c> deltas from a peer: merged by version; what changed is persisted and shown.</summary>
+    public void OnAssignmentChanged(IReadOnlyList<AssignmentDelta> deltas)
+    {
+        var applied = State.Apply(deltas);
+        _node.Publish(applied, local: false);
+    }
+
+    /// <summary><c>Members</c> gossip from a peer.</summary>
+    public void OnMembers(IReadOnlyList<MemberRecord> members) => _members.Merge(members);
+
+    /// <summary>
+    /// <c>Offer</c>: a peer asks this node to be a new client's primary; this node decides itself (patent
+    /// Fig. 4, steps 460–490) and, on accept, makes the assignment and chooses the alternate (Fig. 5).
+    /// </summary>
+    public OfferReply OnOffer(OfferRequest offer)
+    {
+        ArgumentNullException.ThrowIfNull(offer);
+        if (State.GetAssignment(offer.ClientId) is { } existing)
+        {
+            return new OfferReply(AdmissionOutcome.Accept, null, ToDelta(existing));
+        }
+
+        if (_selfState != NodeState.Up || State.GetNode(Self)?.Mode != NodeMode.Active)
+        {
+            return new OfferReply(AdmissionOutcome.Refuse, null, null);
+        }
+
+        var decision = State.DecideOffer(offer.Bounces, offer.Offered);
+        if (decision.Outcome != AdmissionOutcome.Accept)
+        {
+            return new OfferReply(decision.Outcome, decision.BounceTo, null);
+        }
+
+        var delta = State.AcceptAsPrimary(offer.ClientId, offer.Bounces);
+        if (delta is null)
+        {
+            return new OfferReply(AdmissionOutcome.Accept, null, ToDelta(State.GetAssignment(offer.ClientId)!));
+        }
+
+        _node.Publish([delta], local: true);
+        return new OfferReply(AdmissionOutcome.Accept, null, delta);
+    }
+
+    /// <summary><c>Snapshot</c>: every assignment this node holds, in batches, for a peer catching up.</summary>
+    public async IAsyncEnumerable<AssignmentDelta[]> Snapshot([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        foreach (var chunk in State.Assignments().Chunk(BackplaneMethods.BatchSize))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return Array.ConvertAll(chunk, ToDelta);
+            await Task.Yield();
+        }
+    }
+
+    /// <summary>A hub connection from a peer closed: evidence to re-check that peer at once.</summary>
+    public void OnPeerDisconnected(string nodeId)
+    {
+        if (_members.Get(nodeId) is { Removed: false })
+        {
+            _ = ProbeAsync(nodeId);
+        }
+    }
+
+    private void BroadcastMembers()
+    {
+        var all = _members.All.ToArray();
+        foreach (var peer in _peers.Values)
+        {
+            _ = peer.SendAsync(BackplaneMethods.Members, all);
+        }
+    }
+
+    private static AssignmentDelta ToDelta(Assignment a) => new(a.ClientId, a.Primary, a.Alternate, a.Version, a.Bounces, AssignmentChangeReason.Assigned);
+}

@@ -1,0 +1,207 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using ClusterEngine.Membership;
+using ClusterEngine.Placement;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ClusterEngine.Backplane;
+
+/// <summary>
+/// The backplane of one node (DESIGN.md §7; patent Fig. 8, item 855): a SignalR client connection to
+/// every peer's hub (full mesh), status heartbeats, assignment deltas, offers, member gossip,
+/// catch-up, and the failure detector's verdicts applied to the view (a Down node's clients are
+/// failed over by their alternates, each acting for itself).
+/// </summary>
+public sealed partial class ClusterBackplane : BackgroundService, IClusterChangeSink
+{
+    private static readonly TimeSpan s_tick = TimeSpan.FromMilliseconds(25);
+    private readonly ClusterNode _node;
+    private readonly MemberList _members;
+    private readonly FailureDetector _detector;
+    private readonly PeerCredentials _credentials;
+    private readonly ClusterOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<ClusterBackplane> _logger;
+    private readonly ConcurrentDictionary<string, PeerConnection> _peers = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, bool> _caughtUp = new(StringComparer.Ordinal);
+    private readonly Channel<AssignmentDelta> _outbox = Channel.CreateUnbounded<AssignmentDelta>(new() { SingleReader = true });
+    private long _statusSequence;
+    private volatile NodeState _selfState = NodeState.Joining;
+    private long _joinStarted;
+
+    /// <summary>Creates the backplane of <paramref name="node"/>; it starts as a hosted service.</summary>
+    public ClusterBackplane(ClusterNode node, MemberList members, FailureDetector detector, PeerCredentials credentials,
+        IOptions<ClusterOptions> options, TimeProvider time, ILogger<ClusterBackplane> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        (_node, _members, _detector, _credentials, _options, _time, _logger) = (node, members, detector, credentials, options.Value, time, logger);
+        _members.Changed += OnMembersChanged;
+    }
+
+    private ClusterState State => _node.State;
+
+    private string Self => _node.NodeId;
+
+    /// <summary>This node's own state: Joining until caught up with its reachable peers, Up, then Leaving on shutdown.</summary>
+    public NodeState SelfState => _selfState;
+
+    /// <summary>Peers with an open connection.</summary>
+    public IEnumerable<string> ConnectedPeers => _peers.Values.Where(p => p.IsConnected).Select(p => p.NodeId);
+
+    /// <inheritdoc />
+    public void OnAssignmentsChanged(IReadOnlyList<AssignmentDelta> changes, bool local)
+    {
+        if (local)
+        {
+            foreach (var change in changes)
+            {
+                _outbox.Writer.TryWrite(change);
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        _joinStarted = _time.GetTimestamp();
+        RegisterSelf();
+        await JoinSeedsAsync(stoppingToken);
+        OnMembersChanged(_members.All);
+        var sender = Task.Run(() => SendLoop(stoppingToken), CancellationToken.None);
+        try
+        {
+            await TickLoop(stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // stopping
+        }
+
+        await sender;
+    }
+
+    private void RegisterSelf()
+    {
+        var self = State.GetNode(Self)!;
+        var existing = _members.Get(Self);
+        if (existing is null || existing.Url != self.Url || existing.Removed)
+        {
+            _members.Update(new MemberRecord(Self, self.Url, self.Name, existing?.Capacity ?? self.Capacity,
+                existing?.Order ?? (_options.Seeds.Count == 0 ? 0 : _members.NextOrder()), existing?.Mode ?? NodeMode.Active, false, 0, Self), Self);
+        }
+
+        State.SetState(Self, NodeState.Joining);
+    }
+
+    private async Task TickLoop(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(s_tick, _time);
+        var lastTick = _time.GetTimestamp();
+        var lastHeartbeat = 0L;
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            var now = _time.GetTimestamp();
+            if (_time.GetElapsedTime(lastTick, now) > _options.FailureTimeout && _selfState == NodeState.Up)
+            {
+                // Our own clock skipped: we were frozen. Serve nobody as primary until caught up again (DESIGN.md §7).
+                LogFrozen(Self, _time.GetElapsedTime(lastTick, now).TotalMilliseconds);
+                SetSelf(NodeState.Joining);
+                _caughtUp.Clear();
+                _joinStarted = now;
+                foreach (var peer in _peers.Values.Where(p => p.IsConnected))
+                {
+                    _ = CatchUpAsync(peer);
+                }
+            }
+
+            lastTick = now;
+            ApplyVerdicts();
+            if (_selfState == NodeState.Joining && IsCaughtUp())
+            {
+                SetSelf(NodeState.Up);
+                _node.Publish(State.AssignMissingAlternates(Self), local: true);
+            }
+
+            if (_time.GetElapsedTime(lastHeartbeat, now) >= _options.HeartbeatInterval)
+            {
+                lastHeartbeat = now;
+                await BroadcastStatusAsync(stoppingToken);
+            }
+        }
+    }
+
+    /// <summary>Caught up when every live (not Down) peer has sent us its snapshot, or nobody answered within the failure timeout.</summary>
+    private bool IsCaughtUp()
+    {
+        var pending = _members.All.Where(m => !m.Removed && m.NodeId != Self && _detector.StateOf(m.NodeId) != NodeState.Down && !_caughtUp.ContainsKey(m.NodeId));
+        return !pending.Any() || _time.GetElapsedTime(_joinStarted) > _options.FailureTimeout * 2;
+    }
+
+    private void SetSelf(NodeState state)
+    {
+        _selfState = state;
+        State.SetState(Self, state);
+        LogSelfState(Self, state);
+    }
+
+    private void ApplyVerdicts()
+    {
+        foreach (var (nodeId, state) in _detector.Evaluate())
+        {
+            if (_members.Get(nodeId) is { Removed: true })
+            {
+                continue;
+            }
+
+            State.SetState(nodeId, state);
+            LogPeerState(nodeId, state);
+            if (state is NodeState.Down or NodeState.Leaving or NodeState.Left)
+            {
+                _node.Publish(State.FailOverNode(nodeId, Self), local: true);
+            }
+            else if (state == NodeState.Up)
+            {
+                _node.Publish(State.AssignMissingAlternates(Self), local: true);
+            }
+        }
+    }
+
+    private async Task BroadcastStatusAsync(CancellationToken cancellationToken)
+    {
+        var self = State.GetNode(Self)!;
+        var status = new StatusMessage(Self, self.Incarnation, Interlocked.Increment(ref _statusSequence), _selfState,
+            self.InFlight, self.MaxConcurrentRequests, self.PrimaryCount, self.AlternateCount, State.Clock, _members.Digest);
+        await Task.WhenAll(_peers.Values.Select(p => p.SendAsync(BackplaneMethods.Status, status, cancellationToken)));
+    }
+
+    private async Task SendLoop(CancellationToken stoppingToken)
+    {
+        var batch = new List<AssignmentDelta>(BackplaneMethods.BatchSize);
+        while (await WaitForOutbox(stoppingToken))
+        {
+            while (batch.Count < BackplaneMethods.BatchSize && _outbox.Reader.TryRead(out var delta))
+            {
+                batch.Add(delta);
+            }
+
+            var message = batch.ToArray();
+            batch.Clear();
+            await Task.WhenAll(_peers.Values.Select(p => p.SendAsync(BackplaneMethods.AssignmentChanged, message, CancellationToken.None)));
+        }
+    }
+
+    private async Task<bool> WaitForOutbox(CancellationToken stoppingToken)
+    {
+        try
+        {
+            return await _outbox.Reader.WaitToReadAsync(stoppingToken);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping: whatever is still queued is sent by FlushAsync during the graceful leave.
+            return false;
+        }
+    }
+}

@@ -1,0 +1,137 @@
+using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.Logging;
+
+namespace ClusterEngine.Backplane;
+
+/// <summary>
+/// This node's client connection to one peer's <c>/hubs/backplane</c>: opened with retries until it
+/// succeeds, re-opened after every drop, reporting drops, refusals and recoveries to the mesh.
+/// </summary>
+internal sealed partial class PeerConnection : IAsyncDisposable
+{
+    private readonly HubConnection _hub;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly ILogger _logger;
+    private readonly Func<PeerConnection, Task> _onOpened;
+    private readonly Action<string> _onDropped;
+    private readonly Action<string> _onRefused;
+    private Task? _opening;
+
+    public PeerConnection(string nodeId, string url, string selfId, PeerCredentials credentials, ILogger logger,
+        Func<PeerConnection, Task> onOpened, Action<string> onDropped, Action<string> onRefused)
+    {
+        NodeId = nodeId;
+        Url = url;
+        _logger = logger;
+        _onOpened = onOpened;
+        _onDropped = onDropped;
+        _onRefused = onRefused;
+        _hub = new HubConnectionBuilder()
+            .WithUrl($"{url.TrimEnd('/')}/hubs/backplane", HttpTransportType.WebSockets, o =>
+            {
+                o.SkipNegotiation = true;
+                o.Headers[PeerCredentials.NodeHeader] = selfId;
+                o.Headers[PeerCredentials.AuthHeader] = credentials.For(selfId);
+            })
+            .WithAutomaticReconnect(new PeerRetryPolicy(() => _onRefused(NodeId)))
+            .WithServerTimeout(TimeSpan.FromSeconds(30))
+            .WithKeepAliveInterval(TimeSpan.FromSeconds(5))
+            .Build();
+        _hub.Reconnecting += _ =>
+        {
+            _onDropped(NodeId);
+            return Task.CompletedTask;
+        };
+        _hub.Reconnected += _ => _onOpened(this);
+        _hub.Closed += _ =>
+        {
+            _onDropped(NodeId);
+            return _stop.IsCancellationRequested ? Task.CompletedTask : Open();
+        };
+    }
+
+    public string NodeId { get; }
+
+    public string Url { get; }
+
+    public bool IsConnected => _hub.State == HubConnectionState.Connected;
+
+    public HubConnection Hub => _hub;
+
+    /// <summary>Opens the connection in the background, retrying with backoff until it succeeds or the peer is disposed.</summary>
+    public Task Open() => _opening = Task.Run(OpenLoop);
+
+    private async Task OpenLoop()
+    {
+        for (var attempt = 0L; !_stop.IsCancellationRequested; attempt++)
+        {
+            try
+            {
+                await _hub.StartAsync(_stop.Token);
+                await _onOpened(this);
+                return;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !_stop.IsCancellationRequested)
+            {
+                if (PeerRetryPolicy.IsRefused(ex))
+                {
+                    _onRefused(NodeId);
+                }
+
+                LogConnectFailed(NodeId, ex.Message);
+                try
+                {
+                    await Task.Delay(PeerRetryPolicy.Delay(attempt + 1), _stop.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// <summary>Sends without waiting for the peer; a send on a dropped connection is skipped (catch-up repairs it).</summary>
+    public async Task SendAsync(string method, object arg, CancellationToken cancellationToken = default)
+    {
+        if (!IsConnected)
+        {
+            return;
+        }
+
+        try
+        {
+            await _hub.SendAsync(method, arg, cancellationToken);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or IOException or OperationCanceledException)
+        {
+            LogSendFailed(NodeId, method, ex.Message);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        try
+        {
+            await _hub.DisposeAsync();
+            if (_opening is not null)
+            {
+                await _opening;
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // stopping
+        }
+
+        _stop.Dispose();
+    }
+
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Debug, Message = "Connecting to peer {NodeId} failed: {Reason}")]
+    private partial void LogConnectFailed(string nodeId, string reason);
+
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Debug, Message = "Send {Method} to peer {NodeId} failed: {Reason}")]
+    private partial void LogSendFailed(string nodeId, string method, string reason);
+}

@@ -1,0 +1,108 @@
+namespace ClusterEngine.Membership;
+
+/// <summary>
+/// Decides peers' liveness from the evidence the backplane reports (DESIGN.md §7): a closed
+/// connection that cannot be re-opened (refused) or a failed forward → Down at once; one transient
+/// drop → Suspect until the re-check; silence longer than <c>FailureTimeout</c> → Down; a status
+/// heard again → the state the peer reports for itself. Pure logic over a <see cref="TimeProvider"/>;
+/// thread-safe.
+/// </summary>
+public sealed class FailureDetector(TimeProvider time, TimeSpan failureTimeout)
+{
+    private sealed class Peer
+    {
+        public long LastHeard;
+        public NodeState Reported = NodeState.Joining;
+        public bool Dropped;
+        public bool Dead;
+        public NodeState Current = NodeState.Joining;
+    }
+
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, Peer> _peers = new(StringComparer.Ordinal);
+
+    /// <summary>Starts watching a peer (as Joining, silence counted from now).</summary>
+    public void Watch(string nodeId)
+    {
+        lock (_gate)
+        {
+            if (!_peers.ContainsKey(nodeId))
+            {
+                _peers[nodeId] = new Peer { LastHeard = time.GetTimestamp() };
+            }
+        }
+    }
+
+    /// <summary>Stops watching a removed peer.</summary>
+    public void Forget(string nodeId)
+    {
+        lock (_gate)
+        {
+            _peers.Remove(nodeId);
+        }
+    }
+
+    /// <summary>A status arrived from the peer, reporting <paramref name="reported"/> about itself.</summary>
+    public void Heard(string nodeId, NodeState reported) => With(nodeId, p =>
+    {
+        p.LastHeard = time.GetTimestamp();
+        p.Reported = reported;
+        p.Dead = false;
+    });
+
+    /// <summary>The connection to the peer dropped; it is being re-opened.</summary>
+    public void ConnectionDropped(string nodeId) => With(nodeId, p => p.Dropped = true);
+
+    /// <summary>The connection to the peer is open again.</summary>
+    public void ConnectionRestored(string nodeId) => With(nodeId, p =>
+    {
+        p.Dropped = false;
+        p.Dead = false;
+        p.LastHeard = time.GetTimestamp();
+    });
+
+    /// <summary>Evidence the peer process is gone: its port refused a connection, or a forward to it failed.</summary>
+    public void Unreachable(string nodeId) => With(nodeId, p => p.Dead = true);
+
+    /// <summary>Re-evaluates every peer; returns those whose state changed, with the new state.</summary>
+    public IReadOnlyList<(string NodeId, NodeState State)> Evaluate()
+    {
+        var changes = new List<(string, NodeState)>();
+        lock (_gate)
+        {
+            var now = time.GetTimestamp();
+            foreach (var (id, p) in _peers)
+            {
+                var silent = time.GetElapsedTime(p.LastHeard, now) > failureTimeout;
+                var state = p.Dead || silent ? NodeState.Down : p.Dropped ? NodeState.Suspect : p.Reported;
+                if (state != p.Current)
+                {
+                    p.Current = state;
+                    changes.Add((id, state));
+                }
+            }
+        }
+
+        return changes;
+    }
+
+    /// <summary>The current state of a peer (Joining when unknown).</summary>
+    public NodeState StateOf(string nodeId)
+    {
+        lock (_gate)
+        {
+            return _peers.TryGetValue(nodeId, out var p) ? p.Current : NodeState.Joining;
+        }
+    }
+
+    private void With(string nodeId, Action<Peer> change)
+    {
+        lock (_gate)
+        {
+            if (_peers.TryGetValue(nodeId, out var p))
+            {
+                change(p);
+            }
+        }
+    }
+}

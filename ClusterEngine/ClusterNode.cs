@@ -8,12 +8,25 @@ namespace ClusterEngine;
 /// registered <see cref="IClusterChangeSink"/>s (persistence, backplane, event feed). Request
 /// handlers call this; it never awaits the network or the database itself.
 /// </summary>
-public sealed class ClusterNode(ClusterState state, IEnumerable<IClusterChangeSink> sinks)
+public sealed class ClusterNode
 {
-    private readonly IClusterChangeSink[] _sinks = [.. sinks];
+    private readonly Lazy<IClusterChangeSink[]> _sinks;
+
+    /// <summary>Creates the node over <paramref name="state"/>; sinks are resolved on first use (they may depend on this node).</summary>
+    public ClusterNode(ClusterState state, IServiceProvider services)
+        : this(state, () => [.. (IEnumerable<IClusterChangeSink>)(services.GetService(typeof(IEnumerable<IClusterChangeSink>)) ?? Array.Empty<IClusterChangeSink>())])
+    {
+    }
+
+    /// <summary>Creates the node over <paramref name="state"/> with a fixed set of sinks (tests, tools).</summary>
+    public ClusterNode(ClusterState state, Func<IClusterChangeSink[]> sinks)
+    {
+        State = state;
+        _sinks = new Lazy<IClusterChangeSink[]>(sinks);
+    }
 
     /// <summary>This node's cluster view.</summary>
-    public ClusterState State { get; } = state;
+    public ClusterState State { get; }
 
     /// <summary>This node's id.</summary>
     public string NodeId => State.LocalNodeId;
@@ -59,7 +72,7 @@ public sealed class ClusterNode(ClusterState state, IEnumerable<IClusterChangeSi
             return;
         }
 
-        foreach (var sink in _sinks)
+        foreach (var sink in _sinks.Value)
         {
             sink.OnAssignmentsChanged(changes, local);
         }

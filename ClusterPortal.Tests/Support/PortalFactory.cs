@@ -50,7 +50,25 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
     public HttpClient Client()
     {
         StartServer();
-        return CreateClient();
+        var client = CreateClient();
+        WaitUntilReady(client);
+        return client;
+    }
+
+    private bool _ready;
+
+    /// <summary>A node answers clients once it is Up (it has caught up with its peers): wait for /health/ready.</summary>
+    private void WaitUntilReady(HttpClient client)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (!_ready && DateTime.UtcNow < deadline)
+        {
+            _ready = client.GetAsync("/health/ready").GetAwaiter().GetResult().IsSuccessStatusCode;
+            if (!_ready)
+            {
+                Thread.Sleep(20);
+            }
+        }
     }
 
     public HttpClient AdminClient()

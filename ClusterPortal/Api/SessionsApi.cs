@@ -1,5 +1,6 @@
 using System.Text.Json;
 using ClusterEngine;
+using ClusterEngine.Backplane;
 using ClusterEngine.Placement;
 using ClusterPortal.Hosting;
 using ClusterPortal.Security;
@@ -23,7 +24,7 @@ internal static class SessionsApi
     }
 
     internal static async Task<Results<Created<SessionResponse>, Ok<SessionResponse>, ValidationProblem, ProblemHttpResult>> Announce(
-        HttpContext http, ClusterNode node, ClientTokenService tokens)
+        HttpContext http, ClusterNode node, ClusterBackplane backplane, ClientTokenService tokens)
     {
         SessionRequest? body;
         try
@@ -56,7 +57,7 @@ internal static class SessionsApi
             }
         }
 
-        var result = node.Announce(clientId);
+        var result = await backplane.AnnounceAsync(clientId, http.RequestAborted);
         if (result.Outcome == PlacementOutcome.ClusterFull)
         {
             return Problems.Unavailable(http, "The cluster is full: no eligible node is below capacity.", 30);

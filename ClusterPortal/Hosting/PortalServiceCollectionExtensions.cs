@@ -19,7 +19,6 @@ internal static class PortalServiceCollectionExtensions
     public static WebApplicationBuilder AddClusterPortal(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddClusterEngine(builder.Configuration);
         services.AddOptions<PortalOptions>().Bind(builder.Configuration.GetSection(PortalOptions.SectionName)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PortalOptions>, PortalOptionsValidator>());
         services.AddOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>()
@@ -33,6 +32,8 @@ internal static class PortalServiceCollectionExtensions
         services.AddObservability(builder.Configuration);
         services.AddSessionRateLimit();
         services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddSignalR(hub => hub.MaximumReceiveMessageSize = 1024 * 1024);
+        services.AddClusterEngine(builder.Configuration).AddBackplane();
         services.AddMudServices();
         return builder;
     }
@@ -42,13 +43,15 @@ internal static class PortalServiceCollectionExtensions
         services.AddSingleton<ClientTokenService>();
         services.AddAuthentication(AuthSchemes.ClientToken)
             .AddScheme<AuthenticationSchemeOptions, ClientTokenAuthenticationHandler>(AuthSchemes.ClientToken, null)
-            .AddScheme<AuthenticationSchemeOptions, AdminKeyAuthenticationHandler>(AuthSchemes.AdminKey, null);
+            .AddScheme<AuthenticationSchemeOptions, AdminKeyAuthenticationHandler>(AuthSchemes.AdminKey, null)
+            .AddScheme<AuthenticationSchemeOptions, PeerAuthenticationHandler>(AuthSchemes.Peer, null);
         services.AddSingleton<IAuthorizationHandler, ClientAccessHandler>();
         services.AddSingleton<IAuthorizationHandler, ViewerHandler>();
         services.AddAuthorizationBuilder()
             .AddPolicy(AuthSchemes.AdminPolicy, p => p.AddAuthenticationSchemes(AuthSchemes.AdminKey).RequireRole("admin"))
             .AddPolicy(AuthSchemes.ClientPolicy, p => p.AddAuthenticationSchemes(AuthSchemes.ClientToken, AuthSchemes.AdminKey)
                 .AddRequirements(new ClientAccessRequirement()))
+            .AddPolicy(AuthSchemes.PeerPolicy, p => p.AddAuthenticationSchemes(AuthSchemes.Peer).RequireRole("peer"))
             .AddPolicy(AuthSchemes.ViewerPolicy, p => p.AddAuthenticationSchemes(AuthSchemes.AdminKey).AddRequirements(new ViewerRequirement()));
     }
 
@@ -95,6 +98,7 @@ internal static class PortalServiceCollectionExtensions
         app.MapStaticAssets();
         app.MapObservability();
         app.MapClusterApi();
+        app.MapHub<Hubs.BackplaneHub>("/hubs/backplane");
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

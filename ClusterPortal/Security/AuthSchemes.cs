@@ -9,6 +9,12 @@ public static class AuthSchemes
     /// <summary><c>X-Admin-Key</c> header (DESIGN.md §6).</summary>
     public const string AdminKey = "AdminKey";
 
+    /// <summary>Peer node on the backplane (credential derived from <c>Cluster:Key</c>).</summary>
+    public const string Peer = "Peer";
+
+    /// <summary>Policy: a peer node.</summary>
+    public const string PeerPolicy = "Peer";
+
     /// <summary>Admin login cookie of the dashboard.</summary>
     public const string AdminCookie = "AdminCookie";
 

@@ -1,0 +1,42 @@
+using ClusterEngine.Backplane;
+using ClusterEngine.Placement;
+using ClusterPortal.Security;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.SignalR;
+
+namespace ClusterPortal.Hubs;
+
+/// <summary>
+/// <c>/hubs/backplane</c> (DESIGN.md §7): what peers call over their client connection to this node.
+/// Only peers presenting a valid credential derived from <c>Cluster:Key</c> get in. A thin shim over
+/// <see cref="ClusterBackplane"/>.
+/// </summary>
+[Authorize(Policy = AuthSchemes.PeerPolicy)]
+public sealed class BackplaneHub(ClusterBackplane backplane) : Hub
+{
+    private string Peer => Context.User?.Identity?.Name ?? "";
+
+    [HubMethodName(BackplaneMethods.Hello)]
+    public HelloReply Hello(HelloRequest hello) => backplane.OnHello(Peer, hello);
+
+    [HubMethodName(BackplaneMethods.Status)]
+    public void Status(StatusMessage status) => backplane.OnStatus(status);
+
+    [HubMethodName(BackplaneMethods.AssignmentChanged)]
+    public void AssignmentChanged(AssignmentDelta[] deltas) => backplane.OnAssignmentChanged(deltas);
+
+    [HubMethodName(BackplaneMethods.Offer)]
+    public OfferReply Offer(OfferRequest offer) => backplane.OnOffer(offer);
+
+    [HubMethodName(BackplaneMethods.Members)]
+    public void Members(MemberRecord[] members) => backplane.OnMembers(members);
+
+    [HubMethodName(BackplaneMethods.Snapshot)]
+    public IAsyncEnumerable<AssignmentDelta[]> Snapshot(CancellationToken cancellationToken) => backplane.Snapshot(cancellationToken);
+
+    public override Task OnDisconnectedAsync(Exception? exception)
+    {
+        backplane.OnPeerDisconnected(Peer);
+        return base.OnDisconnectedAsync(exception);
+    }
+}

@@ -6,7 +6,8 @@ namespace ClusterEngine.Persistence;
 
 /// <summary>
 /// Writes one coalesced <see cref="WriteBatch"/> in one transaction with reused parameterised
-/// commands. The upserts use <c>INSERT … ON CONFLICT … DO UPDATE</c> (SQLite and PostgreSQL);
+/// commands, synchronously (Microsoft.Data.Sqlite does its I/O synchronously anyway; the writer runs
+/// on its own thread). The upserts use <c>INSERT … ON CONFLICT … DO UPDATE</c> (SQLite and PostgreSQL);
 /// an assignment row is replaced only by a newer version (counter, then node id ordinal).
 /// </summary>
 internal static class BatchSql
@@ -50,74 +51,73 @@ internal static class BatchSql
     /// <param name="db">A fresh context (its connection is used directly).</param>
     /// <param name="batch">The coalesced changes.</param>
     /// <param name="now">Stored as <c>LastSeenUtc</c> of the assignments written.</param>
-    /// <param name="cancellationToken">Aborts the transaction (it is rolled back).</param>
-    public static async Task<int> WriteAsync(NodeDbContext db, WriteBatch batch, DateTimeOffset now, CancellationToken cancellationToken)
+        public static int Write(NodeDbContext db, WriteBatch batch, DateTimeOffset now)
     {
-        await db.Database.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        db.Database.OpenConnection();
+        using var transaction = db.Database.BeginTransaction();
         var connection = db.Database.GetDbConnection();
         var tx = transaction.GetDbTransaction();
         var rows = 0;
 
         if (batch.Members.Count > 0)
         {
-            await using var upsert = Command(connection, tx, UpsertMember, 9);
+            using var upsert = Command(connection, tx, UpsertMember, 9);
             foreach (var m in batch.Members.Values)
             {
-                rows += await RunAsync(upsert, cancellationToken, m.NodeId, m.Url, m.Name, m.Capacity, (int)m.Mode, (int)m.State,
+                rows += Run(upsert, m.NodeId, m.Url, m.Name, m.Capacity, (int)m.Mode, (int)m.State,
                     m.Order, m.Incarnation, m.CapacityOverride);
             }
         }
 
         if (batch.Assignments.Count > 0)
         {
-            await using var upsert = Command(connection, tx, UpsertAssignment, 8);
+            using var upsert = Command(connection, tx, UpsertAssignment, 8);
             var seen = now.ToUnixTimeMilliseconds();
             foreach (var d in batch.Assignments.Values)
             {
-                rows += await RunAsync(upsert, cancellationToken, d.ClientId, d.Primary, d.Primary is null ? null : d.Alternate,
+                rows += Run(upsert, d.ClientId, d.Primary, d.Primary is null ? null : d.Alternate,
                     d.Version.Counter, d.Version.NodeId, d.Bounces, (int)d.Reason, seen);
             }
         }
 
         if (batch.Mirrors.Count > 0)
         {
-            rows += await WriteMirrorsAsync(connection, tx, batch, cancellationToken);
+            rows += WriteMirrors(connection, tx, batch);
         }
 
-        await transaction.CommitAsync(cancellationToken);
+        transaction.Commit();
         return rows;
     }
 
-    private static async Task<int> WriteMirrorsAsync(DbConnection connection, DbTransaction tx, WriteBatch batch, CancellationToken ct)
+    private static int WriteMirrors(DbConnection connection, DbTransaction tx, WriteBatch batch)
     {
-        await using var deleteEntries = Command(connection, tx, DeleteEntries, 1);
-        await using var deleteClient = Command(connection, tx, DeleteClient, 1);
-        await using var upsertClient = Command(connection, tx, UpsertClient, 3);
-        await using var upsertEntry = Command(connection, tx, UpsertEntry, 6);
-        await using var deleteEntry = Command(connection, tx, DeleteEntry, 2);
+        using var deleteEntries = Command(connection, tx, DeleteEntries, 1);
+        using var deleteClient = Command(connection, tx, DeleteClient, 1);
+        using var upsertClient = Command(connection, tx, UpsertClient, 3);
+        using var upsertEntry = Command(connection, tx, UpsertEntry, 6);
+        using var deleteEntry = Command(connection, tx, DeleteEntry, 2);
         var rows = 0;
         foreach (var (clientId, changes) in batch.Mirrors)
         {
             if (changes.DeleteAllEntries)
             {
-                rows += await RunAsync(deleteEntries, ct, clientId);
+                rows += Run(deleteEntries, clientId);
             }
 
             if (changes.Client is { } c)
             {
-                rows += await RunAsync(upsertClient, ct, clientId, unchecked((long)c.Sequence), unchecked((long)c.SyncedSequence));
+                rows += Run(upsertClient, clientId, unchecked((long)c.Sequence), unchecked((long)c.SyncedSequence));
             }
             else if (changes.DeleteClient)
             {
-                rows += await RunAsync(deleteClient, ct, clientId);
+                rows += Run(deleteClient, clientId);
             }
 
             foreach (var (key, entry) in changes.Entries)
             {
                 rows += entry is null
-                    ? await RunAsync(deleteEntry, ct, clientId, key)
-                    : await RunAsync(upsertEntry, ct, clientId, key, unchecked((long)entry.Validator), entry.Size,
+                    ? Run(deleteEntry, clientId, key)
+                    : Run(upsertEntry, clientId, key, unchecked((long)entry.Validator), entry.Size,
                         unchecked((long)entry.Sequence), entry.LastUsed.ToUnixTimeMilliseconds());
             }
         }
@@ -142,14 +142,14 @@ internal static class BatchSql
         return command;
     }
 
-    private static async Task<int> RunAsync(DbCommand command, CancellationToken ct, params object?[] values)
+    private static int Run(DbCommand command, params object?[] values)
     {
         for (var i = 0; i < values.Length; i++)
         {
             command.Parameters[i].Value = values[i] ?? DBNull.Value;
         }
 
-        await command.ExecuteNonQueryAsync(ct);
+        command.ExecuteNonQuery();
         return 1;
     }
 }

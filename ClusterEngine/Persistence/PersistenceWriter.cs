@@ -1,4 +1,4 @@
-using System.Threading.Channels;
+using System.Collections.Concurrent;
 using ClusterEngine.Placement;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Hosting;
@@ -8,34 +8,40 @@ namespace ClusterEngine.Persistence;
 
 /// <summary>
 /// The node's single database writer (DESIGN.md §8–9). The hot path hands changes to
-/// <c>Enqueue</c>, which returns at once; one background loop takes them from a bounded queue,
-/// coalesces them by key (see <see cref="PersistenceOptions"/>) and commits each batch in one
-/// transaction, at most <see cref="PersistenceOptions.MaxDelay"/> (default 100 ms) after its first
-/// change arrived, or sooner when <see cref="PersistenceOptions.MaxBatchSize"/> changes are waiting
-/// or <see cref="FlushAsync"/> is called.
+/// <c>Enqueue</c>, which returns at once; one dedicated writer thread takes them from a bounded
+/// queue, coalesces them by key (newest version per client for assignments, last write per node,
+/// client and (client, key) for the rest) and commits each batch in one transaction, at most
+/// <see cref="PersistenceOptions.MaxDelay"/> (default 100 ms) after its first change arrived, or
+/// sooner when <see cref="PersistenceOptions.MaxBatchSize"/> changes are waiting or
+/// <see cref="FlushAsync"/> is called.
 /// </summary>
 /// <remarks>
-/// <para>Queue policy: nothing is ever dropped. <c>Enqueue</c> is a non-blocking <c>TryWrite</c>;
-/// only when <see cref="PersistenceOptions.QueueCapacity"/> changes are already waiting (the disk is
-/// that far behind) does the caller wait for room, which the writer frees one whole batch at a time,
-/// i.e. within one commit. A failed commit is retried with back-off (0.1 s doubling to 5 s) until it
-/// succeeds or the host's stop timeout ends it.</para>
-/// <para>On host stop the queue is closed, drained and written before <see cref="StopAsync"/> returns.
+/// <para>Queue policy: nothing is ever dropped. <c>Enqueue</c> is a non-blocking add to a queue of
+/// <see cref="PersistenceOptions.QueueCapacity"/> changes; only when that many are already waiting
+/// (the disk is that far behind) does the caller block until the writer takes the next batch, i.e.
+/// for at most about one commit. The writer runs on its own thread with synchronous SQLite calls, so
+/// it keeps draining even when blocked callers starve the thread pool (a thread-pool loop over a
+/// <c>Channel</c> was measured to stall for tens of seconds in exactly that case).</para>
+/// <para>A failed commit is retried with back-off (0.1 s doubling to 5 s) until it succeeds or the
+/// host's stop timeout ends it; then the batch is logged as lost and pending flushes fault. On host
+/// stop the queue is closed, drained and written before <see cref="StopAsync"/> returns;
 /// <c>Enqueue</c> after stop throws <see cref="InvalidOperationException"/>.</para>
 /// </remarks>
 public sealed class PersistenceWriter : IHostedService, IAsyncDisposable
 {
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(5);
 
-    private readonly Channel<object> _queue;
+    private readonly BlockingCollection<object> _queue;
     private readonly IDbContextFactory<NodeDbContext> _factory;
     private readonly NodeDatabase _database;
     private readonly PersistenceOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _abort = new();
-    private Task? _loop;
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _started;
     private int _fullReported;
+    private int _disposed;
 
     internal PersistenceWriter(
         IDbContextFactory<NodeDbContext> factory,
@@ -47,11 +53,7 @@ public sealed class PersistenceWriter : IHostedService, IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.MaxBatchSize);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.QueueCapacity);
         (_factory, _database, _options, _time, _logger) = (factory, database, options, time, logger);
-        _queue = Channel.CreateBounded<object>(new BoundedChannelOptions(options.QueueCapacity)
-        {
-            FullMode = BoundedChannelFullMode.Wait,
-            SingleReader = true,
-        });
+        _queue = new BlockingCollection<object>(new ConcurrentQueue<object>(), options.QueueCapacity);
     }
 
     /// <summary>Queues an assignment change; the stored row is replaced only by a newer version, and a removal keeps a tombstone row.</summary>
@@ -90,137 +92,151 @@ public sealed class PersistenceWriter : IHostedService, IAsyncDisposable
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired first (the flush still happens).</exception>
     public async Task FlushAsync(CancellationToken cancellationToken = default)
     {
-        var loop = _loop ?? throw new InvalidOperationException("The persistence writer has not been started.");
+        if (Volatile.Read(ref _started) == 0)
+        {
+            throw new InvalidOperationException("The persistence writer has not been started.");
+        }
+
         var request = new FlushRequest();
         try
         {
-            await _queue.Writer.WriteAsync(request, cancellationToken);
+            if (!_queue.TryAdd(request))
+            {
+                await Task.Run(() => _queue.Add(request, cancellationToken), cancellationToken);
+            }
         }
-        catch (ChannelClosedException)
+        catch (InvalidOperationException)
         {
-            await loop.WaitAsync(cancellationToken);
+            await _stopped.Task.WaitAsync(cancellationToken);
             return;
         }
 
         await request.Task.WaitAsync(cancellationToken);
     }
 
-    /// <summary>Opens the database (migrations, WAL) and starts the writer loop.</summary>
+    /// <summary>Opens the database (migrations, WAL) and starts the writer thread.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        if (_loop is not null)
-        {
-            return;
-        }
-
         await _database.EnsureReadyAsync(cancellationToken);
-        _loop = Task.Run(RunAsync, CancellationToken.None);
+        if (Interlocked.Exchange(ref _started, 1) == 0)
+        {
+            new Thread(Run) { IsBackground = true, Name = "node-db-writer" }.Start();
+        }
     }
 
     /// <summary>Closes the queue and waits until everything queued is written; if <paramref name="cancellationToken"/> fires first, unwritten changes are abandoned (and logged).</summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        _queue.Writer.TryComplete();
-        if (_loop is null)
+        _queue.CompleteAdding();
+
+        if (Volatile.Read(ref _started) == 0)
         {
             return;
         }
 
         using var abort = cancellationToken.Register(_abort.Cancel);
-        await _loop;
+        await _stopped.Task;
     }
 
     /// <summary>Stops as <see cref="StopAsync"/> does, without a time limit.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await StopAsync(CancellationToken.None);
         _abort.Dispose();
+        _queue.Dispose();
     }
 
     private void Write(object change)
     {
         ArgumentNullException.ThrowIfNull(change);
-        if (_queue.Writer.TryWrite(change))
-        {
-            return;
-        }
-
-        if (Interlocked.Exchange(ref _fullReported, 1) == 0 && !_queue.Reader.Completion.IsCompleted)
-        {
-            PersistenceLog.QueueFull(_logger, _options.QueueCapacity);
-        }
-
         try
         {
-            // Back-pressure: the queue holds QueueCapacity changes; the writer frees a batch per commit.
-            _queue.Writer.WriteAsync(change).AsTask().GetAwaiter().GetResult();
+            if (_queue.TryAdd(change))
+            {
+                return;
+            }
+
+            if (Interlocked.Exchange(ref _fullReported, 1) == 0)
+            {
+                PersistenceLog.QueueFull(_logger, _options.QueueCapacity);
+            }
+
+            // Back-pressure: the writer takes a whole batch per commit, so room comes within about one commit.
+            _queue.Add(change);
         }
-        catch (ChannelClosedException e)
+        catch (InvalidOperationException e) // also ObjectDisposedException
         {
             throw new InvalidOperationException("The persistence writer has stopped; the change was not accepted.", e);
         }
     }
 
-    private async Task RunAsync()
+    private void Run()
     {
-        var batch = new WriteBatch();
-        while (await CollectAsync(batch))
+        try
         {
-            await WriteAsync(batch);
-            batch.Clear();
-        }
+            var batch = new WriteBatch();
+            while (Collect(batch))
+            {
+                WriteWithRetry(batch);
+                batch.Clear();
+            }
 
-        PersistenceLog.Drained(_logger);
+            PersistenceLog.Drained(_logger);
+        }
+        finally
+        {
+            _stopped.TrySetResult();
+        }
     }
 
     /// <summary>Fills <paramref name="batch"/>; false when the queue is closed and empty.</summary>
-    private async Task<bool> CollectAsync(WriteBatch batch)
+    private bool Collect(WriteBatch batch)
     {
-        var reader = _queue.Reader;
-        if (!await reader.WaitToReadAsync())
+        if (!_queue.TryTake(out var first, Timeout.Infinite))
         {
             return false;
         }
 
         var started = _time.GetTimestamp();
+        var item = first;
         while (true)
         {
-            while (batch.Received < _options.MaxBatchSize && reader.TryRead(out var item))
-            {
-                if (batch.Add(item))
-                {
-                    return true;
-                }
-            }
-
-            var remaining = _options.MaxDelay - _time.GetElapsedTime(started);
-            if (batch.Received >= _options.MaxBatchSize || remaining <= TimeSpan.Zero)
+            if (batch.Add(item) || batch.Received >= _options.MaxBatchSize)
             {
                 return true;
             }
 
-            using var linger = new CancellationTokenSource(remaining, _time);
-            var more = reader.WaitToReadAsync(linger.Token).AsTask();
-            await ((Task)more).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            if (!more.IsCompletedSuccessfully || !more.Result)
+            if (_queue.TryTake(out item!))
+            {
+                continue;
+            }
+
+            var remaining = _options.MaxDelay - _time.GetElapsedTime(started);
+            if (remaining <= TimeSpan.Zero || !_queue.TryTake(out item!, remaining))
             {
                 return true;
             }
         }
     }
 
-    private async Task WriteAsync(WriteBatch batch)
+    private void WriteWithRetry(WriteBatch batch)
     {
         var retryDelay = TimeSpan.FromMilliseconds(100);
         while (true)
         {
             try
             {
+                _abort.Token.ThrowIfCancellationRequested();
                 if (batch.HasData)
                 {
                     var started = _time.GetTimestamp();
-                    await using var db = await _factory.CreateDbContextAsync(_abort.Token);
-                    var rows = await BatchSql.WriteAsync(db, batch, _time.GetUtcNow(), _abort.Token);
+                    using var db = _factory.CreateDbContext();
+                    var rows = BatchSql.Write(db, batch, _time.GetUtcNow());
                     var elapsedMs = _time.GetElapsedTime(started).TotalMilliseconds;
                     PersistenceLog.BatchWritten(_logger, batch.Received, rows, elapsedMs);
                 }
@@ -232,7 +248,7 @@ public sealed class PersistenceWriter : IHostedService, IAsyncDisposable
             catch (Exception e) when (!_abort.IsCancellationRequested)
             {
                 PersistenceLog.WriteFailed(_logger, e, batch.Received, retryDelay.TotalMilliseconds);
-                await Task.Delay(retryDelay, _time, _abort.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                _abort.Token.WaitHandle.WaitOne(retryDelay);
                 retryDelay = TimeSpan.FromTicks(Math.Min(retryDelay.Ticks * 2, MaxRetryDelay.Ticks));
             }
             catch (Exception e)

@@ -146,6 +146,18 @@ public sealed class PersistenceWriterTests : IDisposable
     }
 
     [Fact]
+    public async Task Cancelled_FlushAsync_throws_but_the_changes_are_still_written()
+    {
+        await using var store = await NodeStore.StartAsync(_dir.Path);
+        store.Writer.Enqueue(Delta("c1", "n1", null, 1, "n1"));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => store.Writer.FlushAsync(new CancellationToken(canceled: true)));
+        await store.Writer.FlushAsync();
+
+        Assert.Single((await store.Loader.LoadAsync()).Assignments);
+    }
+
+    [Fact]
     public async Task FlushAsync_before_start_is_refused()
     {
         var store = await NodeStore.StartAsync(_dir.Path);
@@ -165,11 +177,7 @@ public sealed class PersistenceWriterTests : IDisposable
     {
         // A small queue forces the back-pressure path; small batches force many transactions.
         await using var store = await NodeStore.StartAsync(_dir.Path, o => (o.QueueCapacity, o.MaxBatchSize) = (256, 100));
-        var readers = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
-        {
-            await using var db = await store.Factory.CreateDbContextAsync();
-            return await db.MirrorEntries.CountAsync();
-        }));
+        using var writing = new CancellationTokenSource();
         var writers = Enumerable.Range(0, 50).Select(t => Task.Run(() =>
         {
             for (var i = 0; i < 200; i++)
@@ -177,9 +185,25 @@ public sealed class PersistenceWriterTests : IDisposable
                 store.Writer.Enqueue(new MirrorEntryRecord($"client-{t}", $"key-{i}", (ulong)i, i, (ulong)i, T0));
                 store.Writer.Enqueue(Delta($"client-{t}-{i}", "n1", "n2", i + 1, "n1"));
             }
-        }));
+        })).ToList();
 
-        await Task.WhenAll(writers.Concat<Task>(readers));
+        // Readers on other connections while the writer commits (WAL: readers never block the writer).
+        var readers = Enumerable.Range(0, 2).Select(_ => Task.Run(async () =>
+        {
+            var reads = 0;
+            do
+            {
+                await using var db = await store.Factory.CreateDbContextAsync();
+                await db.MirrorEntries.CountAsync();
+                reads++;
+            }
+            while (!writing.IsCancellationRequested);
+            return reads;
+        })).ToList();
+
+        await Task.WhenAll(writers);
+        await writing.CancelAsync();
+        await Task.WhenAll(readers);
         await store.Writer.FlushAsync();
 
         await using var check = await store.Factory.CreateDbContextAsync();

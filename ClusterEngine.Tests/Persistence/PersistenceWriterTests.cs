@@ -1,0 +1,255 @@
+using ClusterEngine.Persistence;
+using ClusterEngine.Placement;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using static ClusterEngine.Tests.Persistence.PersistenceRoundTripTests;
+
+namespace ClusterEngine.Tests.Persistence;
+
+/// <summary>The background writer: version rule, coalescing, flush, concurrency, and the database it opens.</summary>
+public sealed class PersistenceWriterTests : IDisposable
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 29, 12, 0, 0, TimeSpan.Zero);
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public async Task Older_delta_arriving_later_does_not_overwrite_a_newer_row()
+    {
+        await using var store = await NodeStore.StartAsync(_dir.Path);
+        store.Writer.Enqueue(Delta("c1", "n2", "n3", 6, "n2"));
+        store.Writer.Enqueue(Delta("c2", "n1", "n2", 7, "n3"));
+        await store.Writer.FlushAsync();
+
+        store.Writer.Enqueue(Delta("c1", "n1", "n2", 5, "n9"));   // lower counter
+        store.Writer.Enqueue(Delta("c2", "n2", "n1", 7, "n1"));   // equal counter, lower node id
+        store.Writer.Enqueue(new AssignmentDelta("c1", null, null, new AssignmentVersion(4, "n1"), 0, AssignmentChangeReason.Removed));
+        await store.Writer.FlushAsync();
+
+        var rows = await Rows(store);
+        Assert.Equal(("n2", 6L, "n2"), rows["c1"]);
+        Assert.Equal(("n1", 7L, "n3"), rows["c2"]);
+    }
+
+    [Fact]
+    public async Task Newer_delta_and_removal_replace_the_row_and_keep_a_tombstone()
+    {
+        await using var store = await NodeStore.StartAsync(_dir.Path);
+        store.Writer.Enqueue(Delta("c1", "n1", "n2", 1, "n1"));
+        await store.Writer.FlushAsync();
+        store.Writer.Enqueue(Delta("c1", "n2", "n1", 1, "n2"));   // equal counter, higher node id
+        await store.Writer.FlushAsync();
+        Assert.Equal(("n2", 1L, "n2"), (await Rows(store))["c1"]);
+
+        store.Writer.Enqueue(new AssignmentDelta("c1", null, null, new AssignmentVersion(2, "n1"), 0, AssignmentChangeReason.Removed));
+        await store.Writer.FlushAsync();
+
+        Assert.Equal((null, 2L, "n1"), (await Rows(store))["c1"]);
+    }
+
+    [Fact]
+    public void Batch_keeps_the_newest_version_per_client_and_the_last_write_per_key()
+    {
+        var batch = new WriteBatch();
+        batch.Add(Delta("c1", "n1", null, 3, "n1"));
+        batch.Add(Delta("c1", "n2", null, 2, "n1"));
+        batch.Add(Delta("c1", "n3", null, 4, "n1"));
+        for (var i = 0; i < 100; i++)
+        {
+            batch.Add(new MirrorEntryRecord("c1", "k", (ulong)i, i, (ulong)i, T0));
+            batch.Add(new MirrorClientRecord("c1", (ulong)i, 0));
+        }
+
+        batch.Add(new MirrorEntryRecord("c1", "gone", 1, 1, 1, T0));
+        batch.Add(new MirrorEntryRemoved("c1", "gone"));
+
+        Assert.Equal(205, batch.Received);
+        Assert.Equal("n3", batch.Assignments["c1"].Primary);
+        var mirror = batch.Mirrors["c1"];
+        Assert.Equal(99UL, mirror.Entries["k"]!.Validator);
+        Assert.Null(mirror.Entries["gone"]);
+        Assert.Equal(99UL, mirror.Client!.Sequence);
+        Assert.False(mirror.DeleteAllEntries);
+    }
+
+    [Fact]
+    public void Batch_orders_a_clear_before_later_writes_of_the_same_client()
+    {
+        var batch = new WriteBatch();
+        batch.Add(new MirrorEntryRecord("c1", "a", 1, 1, 1, T0));
+        batch.Add(new MirrorCleared("c1"));
+        batch.Add(new MirrorEntryRecord("c1", "b", 2, 2, 2, T0));
+
+        var mirror = batch.Mirrors["c1"];
+        Assert.True(mirror.DeleteAllEntries);
+        Assert.Equal(["b"], mirror.Entries.Keys);
+    }
+
+    [Fact]
+    public async Task Coalesced_writes_in_one_batch_store_the_last_value()
+    {
+        // A long delay keeps everything in one batch until the flush.
+        await using var store = await NodeStore.StartAsync(_dir.Path, o => o.MaxDelay = TimeSpan.FromMinutes(5));
+        store.Writer.Enqueue(new MirrorEntryRecord("c1", "old", 1, 1, 1, T0));
+        await store.Writer.FlushAsync();
+
+        for (var i = 1; i <= 500; i++)
+        {
+            store.Writer.Enqueue(new MirrorEntryRecord("c1", "k", (ulong)i, i, (ulong)i, T0));
+        }
+
+        store.Writer.Enqueue(new MirrorCleared("c1"));
+        store.Writer.Enqueue(new MirrorEntryRecord("c1", "k", 777, 7, 501, T0));
+        await store.Writer.FlushAsync();
+
+        var entries = (await store.Loader.LoadAsync()).MirrorEntries["c1"];
+        var only = Assert.Single(entries);
+        Assert.Equal(("k", 777UL, 501UL), (only.Key, only.Validator, only.Sequence));
+    }
+
+    [Fact]
+    public async Task FlushAsync_returns_once_everything_queued_before_it_is_on_disk()
+    {
+        await using var store = await NodeStore.StartAsync(_dir.Path, o => o.MaxDelay = TimeSpan.FromMinutes(5));
+        for (var i = 0; i < 1000; i++)
+        {
+            store.Writer.Enqueue(Delta($"c{i}", "n1", null, 1, "n1"));
+        }
+
+        await store.Writer.FlushAsync();
+
+        // Read through a separate plain connection: committed, not just queued.
+        await using var connection = new SqliteConnection($"Data Source={_dir.DatabaseFile};Pooling=False");
+        await connection.OpenAsync();
+        await using var count = connection.CreateCommand();
+        count.CommandText = "SELECT COUNT(*) FROM \"Assignments\"";
+        Assert.Equal(1000L, (long)(await count.ExecuteScalarAsync())!);
+    }
+
+    [Fact]
+    public async Task Stop_drains_the_queue_and_later_changes_are_refused()
+    {
+        var store = await NodeStore.StartAsync(_dir.Path, o => o.MaxDelay = TimeSpan.FromMinutes(5));
+        for (var i = 0; i < 300; i++)
+        {
+            store.Writer.Enqueue(Delta($"c{i}", "n1", null, 1, "n1"));
+        }
+
+        await store.Writer.StopAsync(CancellationToken.None);
+
+        await store.Writer.FlushAsync(); // after stop: completes at once, the drain is done
+        Assert.Throws<InvalidOperationException>(() => store.Writer.Enqueue(Delta("late", "n1", null, 1, "n1")));
+        await store.DisposeAsync();
+        await using var reopened = await NodeStore.StartAsync(_dir.Path);
+        Assert.Equal(300, (await reopened.Loader.LoadAsync()).Assignments.Count);
+    }
+
+    [Fact]
+    public async Task Cancelled_FlushAsync_throws_but_the_changes_are_still_written()
+    {
+        await using var store = await NodeStore.StartAsync(_dir.Path);
+        store.Writer.Enqueue(Delta("c1", "n1", null, 1, "n1"));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => store.Writer.FlushAsync(new CancellationToken(canceled: true)));
+        await store.Writer.FlushAsync();
+
+        Assert.Single((await store.Loader.LoadAsync()).Assignments);
+    }
+
+    [Fact]
+    public async Task FlushAsync_before_start_is_refused()
+    {
+        var store = await NodeStore.StartAsync(_dir.Path);
+        await store.DisposeAsync();
+        var options = new PersistenceOptions();
+        var builder = new DbContextOptionsBuilder<NodeDbContext>();
+        builder.UseNodeDatabase(_dir.Path, options);
+        var factory = new Microsoft.EntityFrameworkCore.Infrastructure.PooledDbContextFactory<NodeDbContext>(builder.Options);
+        await using var notStarted = new PersistenceWriter(factory, new NodeDatabase(factory, Microsoft.Extensions.Logging.Abstractions.NullLogger<NodeDatabase>.Instance),
+            options, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<PersistenceWriter>.Instance);
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => notStarted.FlushAsync());
+    }
+
+    [Fact]
+    public async Task Parallel_enqueues_from_many_tasks_are_all_persisted()
+    {
+        // A small queue forces the back-pressure path; small batches force many transactions.
+        await using var store = await NodeStore.StartAsync(_dir.Path, o => (o.QueueCapacity, o.MaxBatchSize) = (256, 100));
+        using var writing = new CancellationTokenSource();
+        var writers = Enumerable.Range(0, 50).Select(t => Task.Run(() =>
+        {
+            for (var i = 0; i < 200; i++)
+            {
+                store.Writer.Enqueue(new MirrorEntryRecord($"client-{t}", $"key-{i}", (ulong)i, i, (ulong)i, T0));
+                store.Writer.Enqueue(Delta($"client-{t}-{i}", "n1", "n2", i + 1, "n1"));
+            }
+        })).ToList();
+
+        // Readers on other connections while the writer commits (WAL: readers never block the writer).
+        var readers = Enumerable.Range(0, 2).Select(_ => Task.Run(async () =>
+        {
+            var reads = 0;
+            do
+            {
+                await using var db = await store.Factory.CreateDbContextAsync();
+                await db.MirrorEntries.CountAsync();
+                reads++;
+            }
+            while (!writing.IsCancellationRequested);
+            return reads;
+        })).ToList();
+
+        await Task.WhenAll(writers);
+        await writing.CancelAsync();
+        await Task.WhenAll(readers);
+        await store.Writer.FlushAsync();
+
+        await using var check = await store.Factory.CreateDbContextAsync();
+        Assert.Equal(10_000, await check.MirrorEntries.CountAsync());
+        Assert.Equal(10_000, await check.Assignments.CountAsync());
+        Assert.Equal(50, await check.MirrorEntries.Select(e => e.ClientId).Distinct().CountAsync());
+    }
+
+    [Fact]
+    public async Task Database_is_in_WAL_mode_and_created_by_migrations()
+    {
+        await using var store = await NodeStore.StartAsync(_dir.Path);
+        await store.Writer.FlushAsync();
+
+        await using var connection = new SqliteConnection($"Data Source={_dir.DatabaseFile};Pooling=False");
+        await connection.OpenAsync();
+        await using var mode = connection.CreateCommand();
+        mode.CommandText = "PRAGMA journal_mode";
+        Assert.Equal("wal", (string?)await mode.ExecuteScalarAsync());
+
+        await using var history = connection.CreateCommand();
+        history.CommandText = "SELECT \"MigrationId\" FROM \"__EFMigrationsHistory\"";
+        var migration = (string?)await history.ExecuteScalarAsync();
+        Assert.EndsWith("_Initial", migration);
+
+        await using var db = await store.Factory.CreateDbContextAsync();
+        Assert.Empty(await db.Database.GetPendingMigrationsAsync());
+    }
+
+    [Fact]
+    public async Task Every_context_connection_uses_synchronous_normal_and_a_busy_timeout()
+    {
+        await using var store = await NodeStore.StartAsync(_dir.Path);
+        await using var db = await store.Factory.CreateDbContextAsync();
+        await db.Database.OpenConnectionAsync();
+        await using var command = db.Database.GetDbConnection().CreateCommand();
+        command.CommandText = "PRAGMA synchronous";
+        Assert.Equal(1L, (long)(await command.ExecuteScalarAsync())!); // 1 = NORMAL
+        command.CommandText = "PRAGMA busy_timeout";
+        Assert.Equal(5000L, (long)(await command.ExecuteScalarAsync())!);
+    }
+
+    private static async Task<Dictionary<string, (string? Primary, long Counter, string NodeId)>> Rows(NodeStore store)
+    {
+        await using var db = await store.Factory.CreateDbContextAsync();
+        return await db.Assignments.AsNoTracking()
+            .ToDictionaryAsync(a => a.ClientId, a => (a.Primary, a.VersionCounter, a.VersionNodeId));
+    }
+}

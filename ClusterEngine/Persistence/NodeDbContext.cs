@@ -1,0 +1,63 @@
+using ClusterEngine.Persistence.Model;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+
+namespace ClusterEngine.Persistence;
+
+/// <summary>
+/// EF Core model of one node's database (DESIGN.md §9): members, assignments (with removal
+/// tombstones), mirror entries and mirror sequences / sync checkpoints. The schema is created and
+/// upgraded by migrations only. Create contexts through <c>IDbContextFactory&lt;NodeDbContext&gt;</c>,
+/// one short-lived context per operation; the engine itself never reads it on the request path.
+/// </summary>
+/// <param name="options">Options built by the single provider choice (SQLite today).</param>
+public sealed class NodeDbContext(DbContextOptions<NodeDbContext> options) : DbContext(options)
+{
+    private static readonly ValueConverter<DateTimeOffset, long> UnixMilliseconds = new(
+        v => v.ToUnixTimeMilliseconds(),
+        v => DateTimeOffset.FromUnixTimeMilliseconds(v));
+
+    /// <summary>Table <c>Members</c>.</summary>
+    public DbSet<MemberRow> Members => Set<MemberRow>();
+
+    /// <summary>Table <c>Assignments</c>.</summary>
+    public DbSet<AssignmentRow> Assignments => Set<AssignmentRow>();
+
+    /// <summary>Table <c>MirrorEntries</c>.</summary>
+    public DbSet<MirrorEntryRow> MirrorEntries => Set<MirrorEntryRow>();
+
+    /// <summary>Table <c>MirrorClients</c>.</summary>
+    public DbSet<MirrorClientRow> MirrorClients => Set<MirrorClientRow>();
+
+    /// <inheritdoc />
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        ArgumentNullException.ThrowIfNull(modelBuilder);
+        modelBuilder.Entity<MemberRow>(e =>
+        {
+            e.ToTable("Members");
+            e.HasKey(m => m.NodeId);
+            e.Property(m => m.Mode).HasConversion<int>();
+            e.Property(m => m.State).HasConversion<int>();
+        });
+        modelBuilder.Entity<AssignmentRow>(e =>
+        {
+            e.ToTable("Assignments");
+            e.HasKey(a => a.ClientId);
+            e.Property(a => a.Reason).HasConversion<int>();
+            e.Property(a => a.LastSeenUtc).HasConversion(UnixMilliseconds);
+        });
+        modelBuilder.Entity<MirrorEntryRow>(e =>
+        {
+            e.ToTable("MirrorEntries");
+            e.HasKey(m => new { m.ClientId, m.Key });
+            e.HasIndex(m => m.ClientId);
+            e.Property(m => m.LastUsedUtc).HasConversion(UnixMilliseconds);
+        });
+        modelBuilder.Entity<MirrorClientRow>(e =>
+        {
+            e.ToTable("MirrorClients");
+            e.HasKey(m => m.ClientId);
+        });
+    }
+}

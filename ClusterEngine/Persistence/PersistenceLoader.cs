@@ -1,0 +1,151 @@
+using System.Runtime.CompilerServices;
+using ClusterEngine.Persistence.Model;
+using ClusterEngine.Placement;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+
+namespace ClusterEngine.Persistence;
+
+/// <summary>
+/// Reads a node's persisted state back at start (DESIGN.md §9: load, then reconcile with peers).
+/// Every read streams untracked rows (<c>AsNoTracking</c>, <c>AsAsyncEnumerable</c>), so a million
+/// rows cost only the records produced; <see cref="RestoreAsync"/> feeds the assignment table in
+/// chunks without holding all deltas at once.
+/// </summary>
+public sealed class PersistenceLoader
+{
+    private const int ApplyChunk = 8192;
+
+    private readonly IDbContextFactory<NodeDbContext> _factory;
+    private readonly NodeDatabase _database;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+
+    internal PersistenceLoader(IDbContextFactory<NodeDbContext> factory, NodeDatabase database, TimeProvider time, ILogger<PersistenceLoader> logger)
+        => (_factory, _database, _time, _logger) = (factory, database, time, logger);
+
+    /// <summary>Reads everything into one <see cref="NodeSnapshot"/>. Opens (and migrates) the database first.</summary>
+    public async Task<NodeSnapshot> LoadAsync(CancellationToken cancellationToken = default)
+    {
+        var started = _time.GetTimestamp();
+        var members = await ToListAsync(ReadMembersAsync(cancellationToken));
+        var assignments = await ToListAsync(ReadAssignmentsAsync(cancellationToken));
+        var clients = await ToListAsync(ReadMirrorClientsAsync(cancellationToken));
+        var entries = new Dictionary<string, IReadOnlyList<MirrorEntryRecord>>(StringComparer.Ordinal);
+        var entryCount = 0;
+        await foreach (var perClient in ReadMirrorEntriesAsync(cancellationToken))
+        {
+            entries[perClient[0].ClientId] = perClient;
+            entryCount += perClient.Count;
+        }
+
+        var elapsedMs = _time.GetElapsedTime(started).TotalMilliseconds;
+        PersistenceLog.SnapshotLoaded(_logger, members.Count, assignments.Count, clients.Count, entryCount, elapsedMs);
+        return new NodeSnapshot(members, assignments, entries, clients);
+    }
+
+    /// <summary>
+    /// Adds the stored members to <paramref name="state"/> (the local node excluded: it describes itself)
+    /// and merges the stored assignments by version. Returns the number of deltas read.
+    /// </summary>
+    public async Task<int> RestoreAsync(ClusterState state, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        await foreach (var member in ReadMembersAsync(cancellationToken))
+        {
+            if (member.NodeId != state.LocalNodeId)
+            {
+                state.AddOrUpdateNode(member.ToNodeInfo());
+            }
+        }
+
+        var read = 0;
+        var chunk = new List<AssignmentDelta>(ApplyChunk);
+        await foreach (var delta in ReadAssignmentsAsync(cancellationToken))
+        {
+            chunk.Add(delta);
+            if (chunk.Count == ApplyChunk)
+            {
+                state.Apply(chunk);
+                read += chunk.Count;
+                chunk.Clear();
+            }
+        }
+
+        state.Apply(chunk);
+        return read + chunk.Count;
+    }
+
+    /// <summary>Streams the stored members.</summary>
+    public async IAsyncEnumerable<MemberRecord> ReadMembersAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await using var db = await OpenAsync(cancellationToken);
+        await foreach (var m in db.Members.AsNoTracking().OrderBy(m => m.Order).ThenBy(m => m.NodeId).AsAsyncEnumerable().WithCancellation(cancellationToken))
+        {
+            yield return new MemberRecord(m.NodeId, m.Url, m.Name, m.Capacity, m.Mode, m.State, m.Order, m.Incarnation, m.CapacityOverride);
+        }
+    }
+
+    /// <summary>Streams the stored assignments as deltas (tombstones as removal deltas), in no particular order.</summary>
+    public async IAsyncEnumerable<AssignmentDelta> ReadAssignmentsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await using var db = await OpenAsync(cancellationToken);
+        await foreach (var a in db.Assignments.AsNoTracking().AsAsyncEnumerable().WithCancellation(cancellationToken))
+        {
+            yield return ToDelta(a);
+        }
+    }
+
+    /// <summary>Streams the stored mirror sequences and checkpoints.</summary>
+    public async IAsyncEnumerable<MirrorClientRecord> ReadMirrorClientsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await using var db = await OpenAsync(cancellationToken);
+        await foreach (var c in db.MirrorClients.AsNoTracking().AsAsyncEnumerable().WithCancellation(cancellationToken))
+        {
+            yield return new MirrorClientRecord(c.ClientId, unchecked((ulong)c.Sequence), unchecked((ulong)c.SyncedSequence));
+        }
+    }
+
+    /// <summary>Streams the stored mirror entries, one non-empty list per client (ordered by client id, then key).</summary>
+    public async IAsyncEnumerable<IReadOnlyList<MirrorEntryRecord>> ReadMirrorEntriesAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await using var db = await OpenAsync(cancellationToken);
+        var current = new List<MirrorEntryRecord>();
+        var query = db.MirrorEntries.AsNoTracking().OrderBy(e => e.ClientId).ThenBy(e => e.Key).AsAsyncEnumerable();
+        await foreach (var e in query.WithCancellation(cancellationToken))
+        {
+            if (current.Count > 0 && !string.Equals(current[0].ClientId, e.ClientId, StringComparison.Ordinal))
+            {
+                yield return current;
+                current = [];
+            }
+
+            current.Add(new MirrorEntryRecord(e.ClientId, e.Key, unchecked((ulong)e.Validator), e.Size, unchecked((ulong)e.Sequence), e.LastUsedUtc));
+        }
+
+        if (current.Count > 0)
+        {
+            yield return current;
+        }
+    }
+
+    private static AssignmentDelta ToDelta(AssignmentRow a) => new(
+        a.ClientId, a.Primary, a.Alternate, new AssignmentVersion(a.VersionCounter, a.VersionNodeId), a.Bounces, a.Reason);
+
+    private async Task<NodeDbContext> OpenAsync(CancellationToken cancellationToken)
+    {
+        await _database.EnsureReadyAsync(cancellationToken);
+        return await _factory.CreateDbContextAsync(cancellationToken);
+    }
+
+    private static async Task<List<T>> ToListAsync<T>(IAsyncEnumerable<T> source)
+    {
+        var list = new List<T>();
+        await foreach (var item in source)
+        {
+            list.Add(item);
+        }
+
+        return list;
+    }
+}

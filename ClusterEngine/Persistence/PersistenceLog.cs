@@ -1,0 +1,34 @@
+using Microsoft.Extensions.Logging;
+
+namespace ClusterEngine.Persistence;
+
+/// <summary>Log messages of the persistence shell (event ids 3100–3199).</summary>
+internal static partial class PersistenceLog
+{
+    [LoggerMessage(EventId = 3100, Level = LogLevel.Information,
+        Message = "Node database {Path} opened ({PendingMigrations} pending migrations applied, journal mode {JournalMode})")]
+    public static partial void DatabaseOpened(ILogger logger, string path, int pendingMigrations, string journalMode);
+
+    [LoggerMessage(EventId = 3101, Level = LogLevel.Debug,
+        Message = "Wrote {Changes} changes as {Rows} row operations in {ElapsedMs} ms")]
+    public static partial void BatchWritten(ILogger logger, int changes, int rows, double elapsedMs);
+
+    [LoggerMessage(EventId = 3102, Level = LogLevel.Warning,
+        Message = "Writing a batch of {Changes} changes failed; retrying in {RetryDelayMs} ms")]
+    public static partial void WriteFailed(ILogger logger, Exception exception, int changes, double retryDelayMs);
+
+    [LoggerMessage(EventId = 3103, Level = LogLevel.Error,
+        Message = "The writer was stopped before a batch of {Changes} changes could be written; they are lost")]
+    public static partial void BatchAbandoned(ILogger logger, Exception exception, int changes);
+
+    [LoggerMessage(EventId = 3104, Level = LogLevel.Warning,
+        Message = "Persistence queue is full ({Capacity} changes); callers wait for the writer")]
+    public static partial void QueueFull(ILogger logger, int capacity);
+
+    [LoggerMessage(EventId = 3105, Level = LogLevel.Information, Message = "Persistence writer stopped; queue drained")]
+    public static partial void Drained(ILogger logger);
+
+    [LoggerMessage(EventId = 3106, Level = LogLevel.Information,
+        Message = "Loaded {Members} members, {Assignments} assignments, {MirrorClients} mirror clients and {MirrorEntries} mirror entries in {ElapsedMs} ms")]
+    public static partial void SnapshotLoaded(ILogger logger, int members, int assignments, int mirrorClients, int mirrorEntries, double elapsedMs);
+}

@@ -24,7 +24,7 @@ public sealed class PersistenceRegistrationTests : IDisposable
             var state = host.Services.GetRequiredService<ClusterState>();
             var writer = host.Services.GetRequiredService<PersistenceWriter>();
             state.AddOrUpdateNode(new NodeInfo("n2", "http://127.0.0.1:5102", 100, Order: 1));
-            writer.Enqueue(MemberRecord.FromStatus(state.GetNode("n2")!));
+            writer.Enqueue(TempNodeStore.MemberOf(state.GetNode("n2")!));
             var change = state.Announce("client-1").Change!;
             writer.Enqueue(change);
             clientPrimary = change.Primary!;

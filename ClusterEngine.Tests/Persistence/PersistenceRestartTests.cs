@@ -20,7 +20,7 @@ public sealed class PersistenceRestartTests : IDisposable
         {
             foreach (var node in original.Nodes)
             {
-                store.Writer.Enqueue(MemberRecord.FromStatus(node));
+                store.Writer.Enqueue(TempNodeStore.MemberOf(node));
             }
 
             for (var i = 0; i < 600; i++)

@@ -15,8 +15,8 @@ public sealed class PersistenceRoundTripTests : IDisposable
     [Fact]
     public async Task Every_record_kind_round_trips()
     {
-        var member = new MemberRecord("n2", "http://127.0.0.1:5102", "Node two", 500, NodeMode.Maintenance, NodeState.Suspect, 2, 1234, 300);
-        var plain = new MemberRecord("n1", "http://127.0.0.1:5101", "n1", 1000, NodeMode.Active, NodeState.Up, 1, 99);
+        var member = new MemberRecord("n2", "http://127.0.0.1:5102", "Node two", 500, 2, NodeMode.Maintenance, false, 1234, "n1");
+        var plain = new MemberRecord("n1", "http://127.0.0.1:5101", "n1", 1000, 1, NodeMode.Active, true, 99, "n2");
         var assigned = Delta("c1", "n1", "n2", 3, "n1");
         var removed = new AssignmentDelta("c2", null, null, new AssignmentVersion(4, "n2"), 1, AssignmentChangeReason.Removed);
         var entry = new MirrorEntryRecord("c1", "items/a.json", ulong.MaxValue - 5, 4096, ulong.MaxValue, T0);

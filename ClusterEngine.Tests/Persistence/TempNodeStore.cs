@@ -54,3 +54,10 @@ internal sealed class NodeStore : IAsyncDisposable
 
     public async ValueTask DisposeAsync() => await Writer.DisposeAsync();
 }
+
+/// <summary>Member records for tests.</summary>
+internal static class TempNodeStore
+{
+    public static ClusterEngine.Membership.MemberRecord MemberOf(ClusterEngine.Membership.NodeStatus n) =>
+        new(n.NodeId, n.Url, n.Name, n.Capacity, n.Order, n.Mode, false, 1, n.NodeId);
+}

@@ -20,7 +20,7 @@ public static class BackplaneMethods
     /// <summary><see cref="OfferRequest"/> → <see cref="OfferReply"/>.</summary>
     public const string Offer = "Offer";
 
-    /// <summary>Batch of <see cref="MemberRecord"/>, no answer.</summary>
+    /// <summary>Batch of <see cref="Membership.MemberRecord"/>, no answer.</summary>
     public const string Members = "Members";
 
     /// <summary><see cref="ItemChangedMessage"/>, no answer.</summary>

@@ -33,19 +33,6 @@ public sealed record OfferRequest(string ClientId, int Bounces, IReadOnlyList<st
 /// <param name="Assignment">On accept: the assignment delta the accepting primary made (or the client's existing one).</param>
 public sealed record OfferReply(AdmissionOutcome Outcome, string? BounceTo, AssignmentDelta? Assignment);
 
-/// <summary>One member as gossiped in <c>Members</c> (DESIGN.md §7). Per node the highest version wins.</summary>
-/// <param name="NodeId">Node id.</param>
-/// <param name="Url">Base URL.</param>
-/// <param name="Name">Display name.</param>
-/// <param name="Capacity">Capacity (clients); an operator's value wins over the node's own setting.</param>
-/// <param name="Order">Membership order key (join order).</param>
-/// <param name="Mode">Active or Maintenance.</param>
-/// <param name="Removed">True when an operator removed the node (it may not rejoin until added again).</param>
-/// <param name="Version">Version of this record: Lamport counter of the deciding node.</param>
-/// <param name="VersionNodeId">The deciding node (ties on <paramref name="Version"/> break by this id).</param>
-public sealed record MemberRecord(
-    string NodeId, string Url, string Name, int Capacity, long Order, NodeMode Mode, bool Removed, long Version, string VersionNodeId);
-
 /// <summary>Handshake a node sends when it connects to a peer or joins through a seed.</summary>
 /// <param name="Self">The sender as a member.</param>
 /// <param name="Incarnation">The sender's incarnation.</param>

@@ -43,8 +43,11 @@ public static class PersistenceClusterEngineBuilderExtensions
             sp.GetRequiredService<IDbContextFactory<NodeDbContext>>(), sp.GetRequiredService<NodeDatabase>(),
             sp.GetRequiredService<IOptions<PersistenceOptions>>().Value, sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<PersistenceWriter>>()));
-        services.AddHostedService(sp => new PersistenceRestorer(sp.GetRequiredService<PersistenceLoader>(), sp.GetRequiredService<ClusterState>()));
+        services.AddHostedService(sp => new PersistenceRestorer(sp.GetRequiredService<PersistenceLoader>(), sp.GetRequiredService<ClusterState>(), sp));
         services.AddHostedService(sp => sp.GetRequiredService<PersistenceWriter>());
+        services.TryAddSingleton(sp => new PersistenceSink(sp.GetRequiredService<PersistenceWriter>(), sp));
+        services.AddSingleton<IClusterChangeSink>(sp => sp.GetRequiredService<PersistenceSink>());
+        services.AddHostedService(sp => sp.GetRequiredService<PersistenceSink>());
         return builder;
     }
 

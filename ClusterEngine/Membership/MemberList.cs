@@ -1,5 +1,3 @@
-using ClusterEngine.Backplane;
-
 namespace ClusterEngine.Membership;
 
 /// <summary>

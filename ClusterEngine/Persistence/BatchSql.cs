@@ -13,11 +13,13 @@ namespace ClusterEngine.Persistence;
 internal static class BatchSql
 {
     private const string UpsertMember = """
-        INSERT INTO "Members" ("NodeId", "Url", "Name", "Capacity", "Mode", "State", "Order", "Incarnation", "CapacityOverride")
+        INSERT INTO "Members" ("NodeId", "Url", "Name", "Capacity", "Order", "Mode", "Removed", "Version", "VersionNodeId")
         VALUES (@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8)
         ON CONFLICT ("NodeId") DO UPDATE SET "Url" = excluded."Url", "Name" = excluded."Name", "Capacity" = excluded."Capacity",
-          "Mode" = excluded."Mode", "State" = excluded."State", "Order" = excluded."Order",
-          "Incarnation" = excluded."Incarnation", "CapacityOverride" = excluded."CapacityOverride"
+          "Order" = excluded."Order", "Mode" = excluded."Mode", "Removed" = excluded."Removed",
+          "Version" = excluded."Version", "VersionNodeId" = excluded."VersionNodeId"
+        WHERE excluded."Version" > "Members"."Version"
+           OR (excluded."Version" = "Members"."Version" AND excluded."VersionNodeId" >= "Members"."VersionNodeId")
         """;
 
     private const string UpsertAssignment = """
@@ -64,8 +66,7 @@ internal static class BatchSql
             using var upsert = Command(connection, tx, UpsertMember, 9);
             foreach (var m in batch.Members.Values)
             {
-                rows += Run(upsert, m.NodeId, m.Url, m.Name, m.Capacity, (int)m.Mode, (int)m.State,
-                    m.Order, m.Incarnation, m.CapacityOverride);
+                rows += Run(upsert, m.NodeId, m.Url, m.Name, m.Capacity, m.Order, (int)m.Mode, m.Removed, m.Version, m.VersionNodeId);
             }
         }
 

@@ -38,7 +38,6 @@ public sealed class NodeDbContext(DbContextOptions<NodeDbContext> options) : DbC
             e.ToTable("Members");
             e.HasKey(m => m.NodeId);
             e.Property(m => m.Mode).HasConversion<int>();
-            e.Property(m => m.State).HasConversion<int>();
         });
         modelBuilder.Entity<AssignmentRow>(e =>
         {

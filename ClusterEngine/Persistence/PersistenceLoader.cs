@@ -1,3 +1,4 @@
+using ClusterEngine.Membership;
 using System.Runtime.CompilerServices;
 using ClusterEngine.Persistence.Model;
 using ClusterEngine.Placement;
@@ -45,19 +46,20 @@ public sealed class PersistenceLoader
     }
 
     /// <summary>
-    /// Adds the stored members to <paramref name="state"/> (the local node excluded: it describes itself)
-    /// and merges the stored assignments by version. Returns the number of deltas read.
+    /// Merges the stored members into <paramref name="members"/> and adds them to <paramref name="state"/>
+    /// (as Joining until the failure detector hears from them; the local node describes itself), then
+    /// merges the stored assignments by version. Returns the number of deltas read.
     /// </summary>
-    public async Task<int> RestoreAsync(ClusterState state, CancellationToken cancellationToken = default)
+    public async Task<int> RestoreAsync(ClusterState state, MemberList? members = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(state);
-        await foreach (var member in ReadMembersAsync(cancellationToken))
+        var stored = await ToListAsync(ReadMembersAsync(cancellationToken));
+        foreach (var member in stored.Where(m => m.NodeId != state.LocalNodeId))
         {
-            if (member.NodeId != state.LocalNodeId)
-            {
-                state.AddOrUpdateNode(member.ToNodeInfo());
-            }
+            state.AddOrUpdateNode(member.ToNodeInfo(NodeState.Joining));
         }
+
+        members?.Merge(stored);
 
         var read = 0;
         var chunk = new List<AssignmentDelta>(ApplyChunk);
@@ -82,7 +84,7 @@ public sealed class PersistenceLoader
         await using var db = await OpenAsync(cancellationToken);
         await foreach (var m in db.Members.AsNoTracking().OrderBy(m => m.Order).ThenBy(m => m.NodeId).AsAsyncEnumerable().WithCancellation(cancellationToken))
         {
-            yield return new MemberRecord(m.NodeId, m.Url, m.Name, m.Capacity, m.Mode, m.State, m.Order, m.Incarnation, m.CapacityOverride);
+            yield return new MemberRecord(m.NodeId, m.Url, m.Name, m.Capacity, m.Order, m.Mode, m.Removed, m.Version, m.VersionNodeId);
         }
     }
 

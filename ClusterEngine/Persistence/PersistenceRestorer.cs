@@ -7,9 +7,10 @@ namespace ClusterEngine.Persistence;
 /// stored members and assignments into this node's <see cref="ClusterState"/> before the host
 /// serves requests. Reconciliation with peers follows via the backplane.
 /// </summary>
-internal sealed class PersistenceRestorer(PersistenceLoader loader, ClusterState state) : IHostedService
+internal sealed class PersistenceRestorer(PersistenceLoader loader, ClusterState state, IServiceProvider services) : IHostedService
 {
-    public Task StartAsync(CancellationToken cancellationToken) => loader.RestoreAsync(state, cancellationToken);
+    public Task StartAsync(CancellationToken cancellationToken) =>
+        loader.RestoreAsync(state, (Membership.MemberList?)services.GetService(typeof(Membership.MemberList)), cancellationToken);
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -1,3 +1,4 @@
+using ClusterEngine.Membership;
 using System.Collections.Concurrent;
 using ClusterEngine.Placement;
 using Microsoft.EntityFrameworkCore;

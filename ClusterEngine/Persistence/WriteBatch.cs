@@ -1,3 +1,4 @@
+using ClusterEngine.Membership;
 using ClusterEngine.Placement;
 
 namespace ClusterEngine.Persistence;

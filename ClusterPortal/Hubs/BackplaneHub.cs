@@ -1,3 +1,4 @@
+using ClusterEngine.Membership;
 using ClusterEngine.Backplane;
 using ClusterEngine.Placement;
 using ClusterPortal.Security;

@@ -56,12 +56,6 @@ namespace ClusterEngine.Persistence.Migrations
                     b.Property<int>("Capacity")
                         .HasColumnType("INTEGER");
 
-                    b.Property<int?>("CapacityOverride")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<long>("Incarnation")
-                        .HasColumnType("INTEGER");
-
                     b.Property<int>("Mode")
                         .HasColumnType("INTEGER");
 
@@ -72,10 +66,17 @@ namespace ClusterEngine.Persistence.Migrations
                     b.Property<long>("Order")
                         .HasColumnType("INTEGER");
 
-                    b.Property<int>("State")
+                    b.Property<bool>("Removed")
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("Url")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Version")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("VersionNodeId")
                         .IsRequired()
                         .HasColumnType("TEXT");
 

@@ -2,7 +2,7 @@ using ClusterEngine.Membership;
 
 namespace ClusterEngine.Persistence.Model;
 
-/// <summary>Row of table <c>Members</c>: one cluster member.</summary>
+/// <summary>Row of table <c>Members</c>: one gossiped <see cref="MemberRecord"/>.</summary>
 public sealed class MemberRow
 {
     /// <summary>Stable node identity (primary key).</summary>
@@ -14,21 +14,21 @@ public sealed class MemberRow
     /// <summary>Display name.</summary>
     public string Name { get; set; } = "";
 
-    /// <summary>Configured capacity (clients).</summary>
+    /// <summary>Cluster-wide capacity (clients).</summary>
     public int Capacity { get; set; }
-
-    /// <summary>Operator-set mode (stored as its integer value).</summary>
-    public NodeMode Mode { get; set; }
-
-    /// <summary>Last known liveness (stored as its integer value).</summary>
-    public NodeState State { get; set; }
 
     /// <summary>Membership order key.</summary>
     public long Order { get; set; }
 
-    /// <summary>The node process's incarnation.</summary>
-    public long Incarnation { get; set; }
+    /// <summary>Operator-set mode (stored as its integer value).</summary>
+    public NodeMode Mode { get; set; }
 
-    /// <summary>Operator-set capacity (clients), or null.</summary>
-    public int? CapacityOverride { get; set; }
+    /// <summary>True when an operator removed the node.</summary>
+    public bool Removed { get; set; }
+
+    /// <summary>Version of the record (Lamport counter).</summary>
+    public long Version { get; set; }
+
+    /// <summary>Node that decided the version.</summary>
+    public string VersionNodeId { get; set; } = "";
 }

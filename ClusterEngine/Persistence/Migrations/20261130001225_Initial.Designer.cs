@@ -10,7 +10,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace ClusterEngine.Persistence.Migrations
 {
     [DbContext(typeof(NodeDbContext))]
-    [Migration("20261129235550_Initial")]
+    [Migration("20261130001225_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -59,12 +59,6 @@ namespace ClusterEngine.Persistence.Migrations
                     b.Property<int>("Capacity")
                         .HasColumnType("INTEGER");
 
-                    b.Property<int?>("CapacityOverride")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<long>("Incarnation")
-                        .HasColumnType("INTEGER");
-
                     b.Property<int>("Mode")
                         .HasColumnType("INTEGER");
 
@@ -75,10 +69,17 @@ namespace ClusterEngine.Persistence.Migrations
                     b.Property<long>("Order")
                         .HasColumnType("INTEGER");
 
-                    b.Property<int>("State")
+                    b.Property<bool>("Removed")
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("Url")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Version")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("VersionNodeId")
                         .IsRequired()
                         .HasColumnType("TEXT");
 

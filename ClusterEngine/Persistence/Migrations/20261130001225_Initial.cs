@@ -36,11 +36,11 @@ namespace ClusterEngine.Persistence.Migrations
                     Url = table.Column<string>(type: "TEXT", nullable: false),
                     Name = table.Column<string>(type: "TEXT", nullable: false),
                     Capacity = table.Column<int>(type: "INTEGER", nullable: false),
-                    Mode = table.Column<int>(type: "INTEGER", nullable: false),
-                    State = table.Column<int>(type: "INTEGER", nullable: false),
                     Order = table.Column<long>(type: "INTEGER", nullable: false),
-                    Incarnation = table.Column<long>(type: "INTEGER", nullable: false),
-                    CapacityOverride = table.Column<int>(type: "INTEGER", nullable: true)
+                    Mode = table.Column<int>(type: "INTEGER", nullable: false),
+                    Removed = table.Column<bool>(type: "INTEGER", nullable: false),
+                    Version = table.Column<long>(type: "INTEGER", nullable: false),
+                    VersionNodeId = table.Column<string>(type: "TEXT", nullable: false)
                 },
                 constraints: table =>
                 {

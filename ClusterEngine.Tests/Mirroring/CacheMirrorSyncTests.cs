@@ -100,4 +100,18 @@ public sealed class CacheMirrorSyncTests
 
         Assert.False(decision.UseCachedCopy);
     }
+
+    [Fact]
+    public void An_alternate_that_took_over_never_reuses_a_number_the_old_primary_may_still_send()
+    {
+        var sequence = _primary.Record(Client, "a", 1, 10, null);
+        _alternate.Merge(_primary.ChangesSince(Client, 0)!);
+        var fromOldPrimary = _primary.Record(Client, "b", 2, 10, sequence); // answered just before failover
+
+        var fromNewPrimary = _alternate.Record(Client, "c", 3, 10, sequence);
+
+        Assert.NotEqual(fromOldPrimary, fromNewPrimary);
+        Assert.Equal(MirrorDecisionReason.SequenceMismatch, _alternate.Decide(Client, "c", 3, fromOldPrimary).Reason);
+        Assert.True(_alternate.Decide(Client, "a", 1, fromNewPrimary).UseCachedCopy); // the synced entry survives
+    }
 }

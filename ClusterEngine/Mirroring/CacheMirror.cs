@@ -14,7 +14,12 @@ namespace ClusterEngine.Mirroring;
 /// (<see cref="Decide"/>) only when the echo equals its current sequence. A <see cref="Record"/> with an
 /// older echo of the same history first drops the entries changed after that echo (answers the client may
 /// not have received); any other echo (none, an alternate that is behind, another history) empties the
-/// mirror and starts a new history. Sequence 0 never names a mirror state.
+/// mirror and starts a new history. A mirror that received its history by <see cref="Merge"/> continues it
+/// under a new number (an alternate after failover never reuses a number the old primary may have sent).
+/// Sequence 0 never names a mirror state.
+/// Client rule (for the SDK): adopt an answer's sequence only if the client's last sequence still is the
+/// one it echoed on that request (always true for one request at a time); a 200 it cannot adopt makes it
+/// echo nothing next; a 304 whose ETag is not the stored copy's changes nothing (RFC 9111 §4.3.4).
 /// </remarks>
 public sealed class CacheMirror
 {

@@ -14,6 +14,7 @@ internal sealed class ClientMirror
     private ulong _sequence;
     private ulong _lastRemoval;
     private ulong _useClock;
+    private bool _ownsLineage = true;
 
     public ClientMirror(int maxEntries, Func<ulong> newLineage)
     {
@@ -145,6 +146,7 @@ internal sealed class ClientMirror
             }
 
             _sequence = snapshot.Sequence;
+            _ownsLineage = false; // the primary's history: continuing it here could fork it (see Fork)
             return MergeResult.Applied;
         }
     }
@@ -176,13 +178,29 @@ internal sealed class ClientMirror
         // nothing in this mirror is known to be held by the client.
         _entries.Clear();
         _sequence = _lastRemoval = _newLineage();
+        _ownsLineage = true;
+    }
+
+    private void Fork()
+    {
+        // A history this mirror did not write (merged from the primary), or one that is full: continue in a
+        // new lineage, keeping the entries as its base state. Otherwise two nodes could each issue the same
+        // next number for different states (an answer of the old primary still in flight after failover).
+        var lineage = _newLineage();
+        foreach (var key in _entries.Keys.ToList())
+        {
+            _entries[key] = _entries[key] with { Sequence = lineage };
+        }
+
+        _sequence = _lastRemoval = lineage;
+        _ownsLineage = true;
     }
 
     private ulong NextSequence()
     {
-        if (MirrorSequence.IsExhausted(_sequence))
+        if (!_ownsLineage || MirrorSequence.IsExhausted(_sequence))
         {
-            StartNewLineage();
+            Fork();
         }
 
         return _sequence + 1;

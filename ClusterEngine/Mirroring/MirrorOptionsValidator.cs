@@ -1,0 +1,39 @@
+using Microsoft.Extensions.Options;
+
+namespace ClusterEngine.Mirroring;
+
+/// <summary>Validates <see cref="MirrorOptions"/>; each failure names its configuration key and the bad value.</summary>
+internal sealed class MirrorOptionsValidator : IValidateOptions<MirrorOptions>
+{
+    internal const int MaxEntriesLimit = 100_000;
+    internal const int SyncEveryLimit = 1_000_000;
+    internal static readonly TimeSpan MinSyncInterval = TimeSpan.FromMilliseconds(100);
+    internal static readonly TimeSpan MaxSyncInterval = TimeSpan.FromDays(1);
+
+    public ValidateOptionsResult Validate(string? name, MirrorOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var failures = new List<string>();
+        if (!Enum.IsDefined(options.SyncPolicy))
+        {
+            failures.Add($"Mirror:SyncPolicy must be one of {string.Join(", ", Enum.GetNames<MirrorSyncPolicy>())} (was {options.SyncPolicy})");
+        }
+
+        if (options.SyncEvery is < 1 or > SyncEveryLimit)
+        {
+            failures.Add($"Mirror:SyncEvery must be between 1 and {SyncEveryLimit} (was {options.SyncEvery})");
+        }
+
+        if (options.SyncInterval < MinSyncInterval || options.SyncInterval > MaxSyncInterval)
+        {
+            failures.Add($"Mirror:SyncInterval must be between {MinSyncInterval} and {MaxSyncInterval} (was {options.SyncInterval})");
+        }
+
+        if (options.MaxEntriesPerClient is < 1 or > MaxEntriesLimit)
+        {
+            failures.Add($"Mirror:MaxEntriesPerClient must be between 1 and {MaxEntriesLimit} (was {options.MaxEntriesPerClient})");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -7,6 +7,7 @@ internal static class ClusterApiEndpoints
     {
         routes.MapSessionsApi();
         routes.MapClientsApi();
+        routes.MapItemsApi();
         routes.MapClientListApi();
         routes.MapClusterViewApi();
         return routes;

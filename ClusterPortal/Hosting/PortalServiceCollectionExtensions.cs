@@ -33,7 +33,12 @@ internal static class PortalServiceCollectionExtensions
         services.AddSessionRateLimit();
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddSignalR(hub => hub.MaximumReceiveMessageSize = 1024 * 1024);
-        services.AddClusterEngine(builder.Configuration).AddBackplane();
+        services.AddClusterEngine(builder.Configuration)
+            .AddSqlitePersistence()
+            .AddDataPath(builder.Configuration, Path.Combine(AppContext.BaseDirectory, "SampleContent"))
+            .AddBackplane();
+        services.AddHttpForwarder();
+        services.AddSingleton<ItemForwarder>();
         services.AddMudServices();
         return builder;
     }

@@ -1,0 +1,21 @@
+using ClusterEngine.Placement;
+
+namespace ClusterEngine.Mirroring;
+
+/// <summary>
+/// Drops a client's mirror on this node when the node is neither its primary nor its alternate any
+/// more (removal, reconciliation after a newer assignment, patent Fig. 7, step 730; DESIGN.md §5, §7).
+/// </summary>
+internal sealed class MirrorRoleSink(CacheMirror mirror, ClusterState state) : IClusterChangeSink
+{
+    public void OnAssignmentsChanged(IReadOnlyList<AssignmentDelta> changes, bool local)
+    {
+        foreach (var change in changes)
+        {
+            if (change.Primary != state.LocalNodeId && change.Alternate != state.LocalNodeId)
+            {
+                mirror.Remove(change.ClientId);
+            }
+        }
+    }
+}

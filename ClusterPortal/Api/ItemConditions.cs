@@ -1,0 +1,48 @@
+using System.Globalization;
+using Microsoft.Net.Http.Headers;
+
+namespace ClusterPortal.Api;
+
+/// <summary>
+/// What a client's item request says it holds (RFC 9110 §13; DESIGN.md §5, §8): its
+/// <c>If-None-Match</c> tags (or <c>*</c>), <c>If-Modified-Since</c>, <c>Prefer: cache-mirror</c> and the
+/// last mirror sequence it received (<c>X-Mirror-Sequence</c>, 16 hex digits).
+/// </summary>
+internal sealed record ItemConditions(IList<EntityTagHeaderValue>? IfNoneMatch, DateTimeOffset? IfModifiedSince, bool PreferMirror, ulong? EchoedSequence)
+{
+    /// <summary>Request and answer header carrying the client's mirror sequence.</summary>
+    public const string SequenceHeader = "X-Mirror-Sequence";
+
+    /// <summary>The <c>Prefer</c> token that asks the node's mirror to decide.</summary>
+    public const string MirrorPreference = "cache-mirror";
+
+    public static ItemConditions From(HttpRequest request)
+    {
+        var headers = request.GetTypedHeaders();
+        var inm = request.Headers.IfNoneMatch.Count > 0 && EntityTagHeaderValue.TryParseList(request.Headers.IfNoneMatch, out var tags) ? tags : null;
+        var prefer = request.Headers["Prefer"].Any(v => v is not null && v.Split(',').Any(p => p.Trim().Equals(MirrorPreference, StringComparison.OrdinalIgnoreCase)));
+        ulong? echoed = ulong.TryParse(request.Headers[SequenceHeader], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var seq) && seq != 0 ? seq : null;
+        return new ItemConditions(inm, headers.IfModifiedSince, prefer, echoed);
+    }
+
+    /// <summary>
+    /// RFC 9110 §13.1.2 with weak comparison: does <c>If-None-Match</c> name the current representation?
+    /// Null when the request has no (valid) <c>If-None-Match</c>.
+    /// </summary>
+    public bool? IfNoneMatchMatches(string currentETag)
+    {
+        if (IfNoneMatch is null)
+        {
+            return null;
+        }
+
+        var current = EntityTagHeaderValue.Parse(currentETag);
+        return IfNoneMatch.Any(tag => tag.Equals(EntityTagHeaderValue.Any) || tag.Compare(current, useStrongComparison: false));
+    }
+
+    /// <summary>RFC 9110 §13.1.3, evaluated only without <c>If-None-Match</c> (§13.2.2 precedence).</summary>
+    public bool NotModifiedSince(DateTimeOffset lastModified) =>
+        IfNoneMatch is null && IfModifiedSince is { } since && TruncateToSeconds(lastModified) <= since;
+
+    private static DateTimeOffset TruncateToSeconds(DateTimeOffset t) => t.AddTicks(-(t.Ticks % TimeSpan.TicksPerSecond));
+}

@@ -1,0 +1,79 @@
+using System.Diagnostics;
+using System.Net;
+using ClusterEngine;
+using Microsoft.AspNetCore.Http.Features;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace ClusterPortal.Api;
+
+/// <summary>
+/// Forwards a client request to the node that serves it (DESIGN.md §5, §7) with YARP's
+/// <see cref="IHttpForwarder"/>: the request target exactly as the client encoded it (raw target, no
+/// re-encoding), headers kept, the answer passed back untouched; marked with
+/// <see cref="ForwardedHeader"/> so it is never forwarded a second time.
+/// </summary>
+internal sealed class ItemForwarder(IHttpForwarder forwarder, ClusterState state) : IDisposable
+{
+    /// <summary>Marks a request forwarded by a peer (value: the forwarding node id).</summary>
+    public const string ForwardedHeader = "X-Cluster-Forwarded";
+
+    private static readonly ForwarderRequestConfig s_config = new() { ActivityTimeout = TimeSpan.FromSeconds(30) };
+
+    private readonly HttpMessageInvoker _client = new(new SocketsHttpHandler
+    {
+        UseProxy = false,
+        AllowAutoRedirect = false,
+        AutomaticDecompression = DecompressionMethods.None,
+        UseCookies = false,
+        ConnectTimeout = TimeSpan.FromMilliseconds(500),
+        EnableMultipleHttp2Connections = true,
+        ActivityHeadersPropagator = new ReverseProxyPropagator(DistributedContextPropagator.Current),
+    });
+
+    /// <summary>True when this request already came through a peer (one hop at most).</summary>
+    public static bool IsForwarded(HttpRequest request) => request.Headers.ContainsKey(ForwardedHeader);
+
+    /// <summary>
+    /// Sends the request to <paramref name="nodeId"/>. Returns true when an answer was produced (the
+    /// peer's, or an error after the answer started); false when the peer could not be reached before
+    /// anything was sent back — the caller then applies Fig. 6 in the same request.
+    /// </summary>
+    public async Task<bool> TryForwardAsync(HttpContext http, string nodeId)
+    {
+        var url = state.GetNode(nodeId)?.Url;
+        if (url is null)
+        {
+            return false;
+        }
+
+        http.Request.Headers[ForwardedHeader] = state.LocalNodeId;
+        var error = await forwarder.SendAsync(http, url, _client, s_config, RawTargetTransformer.Instance);
+        if (error == ForwarderError.None || http.Response.HasStarted)
+        {
+            return true;
+        }
+
+        // Nothing was sent to the client: undo YARP's error status so the caller can answer.
+        http.Response.Clear();
+        http.Features.Set<IForwarderErrorFeature>(null);
+        return !(error is ForwarderError.Request or ForwarderError.RequestTimedOut or ForwarderError.RequestCanceled);
+    }
+
+    public void Dispose() => _client.Dispose();
+
+    /// <summary>Keeps the client's request target byte for byte (no decoding of %2F, no double encoding).</summary>
+    private sealed class RawTargetTransformer : HttpTransformer
+    {
+        public static readonly RawTargetTransformer Instance = new();
+
+        public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
+        {
+            await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
+            var raw = httpContext.Features.Get<IHttpRequestFeature>()?.RawTarget;
+            if (!string.IsNullOrEmpty(raw) && raw.StartsWith('/'))
+            {
+                proxyRequest.RequestUri = new Uri(destinationPrefix.TrimEnd('/') + raw, UriKind.Absolute);
+            }
+        }
+    }
+}

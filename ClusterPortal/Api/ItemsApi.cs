@@ -1,0 +1,173 @@
+using System.Globalization;
+using ClusterEngine;
+using ClusterEngine.Backplane;
+using ClusterEngine.Membership;
+using ClusterEngine.Mirroring;
+using ClusterEngine.Origin;
+using ClusterEngine.Routing;
+using ClusterPortal.Metrics;
+using ClusterPortal.Security;
+
+namespace ClusterPortal.Api;
+
+/// <summary>
+/// <c>GET|HEAD /api/clients/{clientId}/items/{**key}</c>: serve a data item or "use your cached copy"
+/// (patent Fig. 9, steps 900–950; Fig. 10, steps 1000–1070; DESIGN.md §5, §8).
+/// </summary>
+internal static class ItemsApi
+{
+    public const string ServedByHeader = "X-Served-By";
+
+    public static RouteHandlerBuilder MapItemsApi(this IEndpointRouteBuilder routes) =>
+        routes.MapMethods("/api/clients/{clientId}/items/{**key}", [HttpMethods.Get, HttpMethods.Head], Serve)
+            .RequireAuthorization(AuthSchemes.ClientPolicy).WithTags("Items").WithName("GetItem")
+            .WithSummary("An item: 200 with body and ETag, or 304 when the client's validator (If-None-Match) or, with Prefer: cache-mirror, the node's mirror says the client holds it.");
+
+    internal static async Task<IResult> Serve(HttpContext http, string clientId, string key, ClusterNode node, ItemForwarder forwarder,
+        ClusterBackplane backplane, OriginCache origin, CacheMirror mirror, PortalInstruments metrics)
+    {
+        var keyError = ItemKey.Validate(key);
+        if (keyError == ItemKeyError.None)
+        {
+            keyError = RawKeyProblem(http) ?? ItemKeyError.None;
+        }
+
+        if (keyError != ItemKeyError.None)
+        {
+            metrics.Other();
+            return Problems.Field("key", $"The item key is not valid ({keyError}): use '/'-separated segments without '.', '..', '%' or '\\'.");
+        }
+
+        // Patent Fig. 6: where does this request go? Forward to the serving node (one hop), failing over in the same request.
+        for (var attempt = 0; ; attempt++)
+        {
+            var decision = node.Route(clientId);
+            if (decision.Kind == RoutingKind.NotAssigned)
+            {
+                metrics.Other();
+                return Problems.NotFound($"Client '{clientId}' is not known; announce it with POST /api/sessions.");
+            }
+
+            if (decision.ServingNodeId is not { } serving)
+            {
+                metrics.Other();
+                return Problems.Unavailable(http, "No node can serve this client now.");
+            }
+
+            if (serving == node.NodeId)
+            {
+                break;
+            }
+
+            if (ItemForwarder.IsForwarded(http.Request) || attempt == 2)
+            {
+                metrics.Other();
+                http.Response.Headers[ServedByHeader] = node.NodeId;
+                return Problems.Unavailable(http, $"This node is not the serving node ({serving}) of client '{clientId}'.", 1);
+            }
+
+            if (await forwarder.TryForwardAsync(http, serving))
+            {
+                return Results.Empty;
+            }
+
+            backplane.ReportUnreachable(serving);
+        }
+
+        http.Response.Headers[ServedByHeader] = node.NodeId;
+        if (node.State.GetNode(node.NodeId)?.State != NodeState.Up)
+        {
+            metrics.Other();
+            return Problems.Unavailable(http, "This node is catching up with the cluster.", 1);
+        }
+
+        OriginItem? item;
+        try
+        {
+            item = await origin.GetAsync(ItemKey.Parse(key), http.RequestAborted);
+        }
+        catch (InvalidItemKeyException ex)
+        {
+            metrics.Other();
+            return Problems.Field("key", $"The item key is not valid ({ex.Error}).");
+        }
+        catch (HttpRequestException ex)
+        {
+            metrics.Other();
+            return TypedResults.Problem($"The origin failed: {ex.Message}", statusCode: StatusCodes.Status502BadGateway, title: "Origin unavailable");
+        }
+
+        if (item is null)
+        {
+            metrics.Other();
+            return Problems.NotFound($"No item '{key}'.");
+        }
+
+        return Answer(http, clientId, item, mirror, metrics);
+    }
+
+    /// <summary>
+    /// The framework decodes <c>%2e</c> and removes dot segments before routing, so <c>a/%2e%2e/b</c> would
+    /// arrive as <c>b</c>: look at the request target as the client sent it and refuse dot segments,
+    /// encoded dots, slashes and backslashes, so nothing is served for a path the client did not mean.
+    /// </summary>
+    private static ItemKeyError? RawKeyProblem(HttpContext http)
+    {
+        var raw = http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget ?? "";
+        var path = raw.Split('?', 2)[0];
+        if (path.Contains("%2e", StringComparison.OrdinalIgnoreCase) || path.Contains("%2f", StringComparison.OrdinalIgnoreCase)
+            || path.Contains("%5c", StringComparison.OrdinalIgnoreCase) || path.Contains('\\', StringComparison.Ordinal))
+        {
+            return ItemKeyError.PercentEncoding;
+        }
+
+        return path.Split('/').Any(segment => segment is "." or "..") ? ItemKeyError.DotSegment : null;
+    }
+
+    /// <summary>Fig. 9/10: 304 when the client holds the current item (its validator, or the mirror on request); else 200 with the bytes.</summary>
+    private static IResult Answer(HttpContext http, string clientId, OriginItem item, CacheMirror mirror, PortalInstruments metrics)
+    {
+        var conditions = ItemConditions.From(http.Request);
+        var headers = http.Response.Headers;
+        headers.ETag = item.ETag;
+        headers.LastModified = item.LastModified.ToString("R", CultureInfo.InvariantCulture);
+        headers.CacheControl = "no-cache";
+        var key = item.Key.Value;
+        bool notModified;
+        ulong sequence;
+        if (conditions.IfNoneMatchMatches(item.ETag) is { } matched)
+        {
+            // Fig. 10, steps 1030–1050: the client's CRC decides; what the request says always wins over the mirror.
+            notModified = matched;
+            sequence = mirror.Record(clientId, key, item.Validator, item.Length, conditions.EchoedSequence);
+        }
+        else if (conditions.NotModifiedSince(item.LastModified))
+        {
+            notModified = true;
+            sequence = mirror.Record(clientId, key, item.Validator, item.Length, conditions.EchoedSequence);
+        }
+        else if (conditions.PreferMirror)
+        {
+            // Fig. 9, steps 920–950: the mirror decides, trusted only for the sequence the client echoed.
+            headers["Preference-Applied"] = ItemConditions.MirrorPreference;
+            var verdict = mirror.Decide(clientId, key, item.Validator, conditions.EchoedSequence);
+            notModified = verdict.UseCachedCopy;
+            sequence = notModified ? verdict.Sequence : mirror.Record(clientId, key, item.Validator, item.Length, conditions.EchoedSequence);
+        }
+        else
+        {
+            notModified = false;
+            sequence = mirror.Record(clientId, key, item.Validator, item.Length, conditions.EchoedSequence);
+        }
+
+        headers[ItemConditions.SequenceHeader] = sequence.ToString("x16", CultureInfo.InvariantCulture);
+        if (notModified)
+        {
+            metrics.SentNotModified(item.Length);
+            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
+        }
+
+        metrics.SentFull(HttpMethods.IsHead(http.Request.Method) ? 0 : item.Length);
+        return TypedResults.Bytes(item.Content, item.ContentType);
+    }
+}

@@ -115,6 +115,9 @@ public sealed class PersistenceWriter : IHostedService, IAsyncDisposable
         await request.Task.WaitAsync(cancellationToken);
     }
 
+    /// <summary>True once <see cref="StopAsync"/> closed the queue: further changes are refused.</summary>
+    public bool IsStopped => _queue.IsAddingCompleted;
+
     /// <summary>Opens the database (migrations, WAL) and starts the writer thread.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -128,6 +131,11 @@ public sealed class PersistenceWriter : IHostedService, IAsyncDisposable
     /// <summary>Closes the queue and waits until everything queued is written; if <paramref name="cancellationToken"/> fires first, unwritten changes are abandoned (and logged).</summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            return;
+        }
+
         _queue.CompleteAdding();
 
         if (Volatile.Read(ref _started) == 0)

@@ -7,7 +7,7 @@ internal static class NotModifiedThroughput
 {
     private static readonly string[] s_notCopied = ["Date", "Server", "Content-Length", "Transfer-Encoding", "Connection", "Keep-Alive"];
 
-    public sealed record Result(IReadOnlyList<RoundResult> Node, IReadOnlyList<RoundResult> Bare, IReadOnlyList<RoundResult> NodeManyClients, RoundResult NodeFloor);
+    public sealed record Result(IReadOnlyList<RoundResult> Node, IReadOnlyList<RoundResult> Bare, IReadOnlyList<RoundResult> NodeManyClients, RoundResult NodeFloor, RoundResult BareAfterFloor);
 
     public static async Task<Result> RunAsync(Fixture fixture, BareKestrel bare, HarnessSettings settings)
     {
@@ -20,6 +20,8 @@ internal static class NotModifiedThroughput
 
         await LoadLoop.RunAsync(settings.Workers, settings.WarmUp, toNode);
         await LoadLoop.RunAsync(settings.Workers, settings.WarmUp, toBare);
+        await LoadLoop.RunAsync(settings.Workers, settings.WarmUp, toNodeMany);
+        await LoadLoop.RunAsync(settings.Workers, settings.WarmUp, toNode);
         var node = new List<RoundResult>();
         var bareRounds = new List<RoundResult>();
         var many = new List<RoundResult>();
@@ -42,7 +44,9 @@ internal static class NotModifiedThroughput
         await LoadLoop.RunAsync(settings.Workers, settings.WarmUp / 2, live);
         var floor = await LoadLoop.RunAsync(settings.Workers, settings.Duration, live);
         Console.Error.WriteLine($"  node GET /health/live: {floor.PerSecond,10:N0} req/s ({floor.Failed} failed)");
-        return new Result(node, bareRounds, many, floor);
+        var bareAfter = await LoadLoop.RunAsync(settings.Workers, settings.Duration, toBare);
+        Console.Error.WriteLine($"  bare 304 (pair of the above): {bareAfter.PerSecond,10:N0} req/s ({bareAfter.Failed} failed)");
+        return new Result(node, bareRounds, many, floor, bareAfter);
     }
 
     private static async Task<bool> SendAsync(HttpClient client, Fixture fixture, string etag, int clientIndex)

@@ -38,8 +38,9 @@ public sealed partial class ClusterOptionsValidator : IValidateOptions<ClusterOp
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 
-    internal static bool IsHttpUrl(string value) =>
-        Uri.TryCreate(value, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps);
+    /// <summary>True when <paramref name="value"/> is an absolute http or https URL.</summary>
+    public static bool IsHttpUrl([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] string? value) =>
+        value is not null && Uri.TryCreate(value, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps);
 
     [GeneratedRegex("^[A-Za-z0-9._-]{1,64}$")]
     internal static partial Regex NodeIdPattern();

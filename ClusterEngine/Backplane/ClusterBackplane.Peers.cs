@@ -67,6 +67,11 @@ public sealed partial class ClusterBackplane
                 existing?.MaxConcurrentRequests ?? _options.MaxConcurrentRequests, existing?.Incarnation ?? 0));
             if (m.NodeId == Self)
             {
+                if (m.Removed && _selfState != NodeState.Left)
+                {
+                    SetSelf(NodeState.Left); // removed by an operator: serve nobody
+                }
+
                 continue;
             }
 
@@ -120,6 +125,7 @@ public sealed partial class ClusterBackplane
         {
             var reply = await peer.Hub.InvokeAsync<HelloReply>(BackplaneMethods.Hello, Hello(join: false));
             _members.Merge(reply.Members);
+            await peer.SendAsync(BackplaneMethods.Members, _members.All.ToArray()); // a node added by an operator learns the cluster here
             await CatchUpAsync(peer);
         }
         catch (Exception ex) when (ex is Microsoft.AspNetCore.SignalR.HubException or IOException or InvalidOperationException or OperationCanceledException)

@@ -11,9 +11,9 @@ public sealed partial class ClusterBackplane
     {
         ArgumentNullException.ThrowIfNull(hello);
         var known = _members.Get(fromNodeId);
-        if (known is { Removed: true } && !hello.Join)
+        if (known is { Removed: true })
         {
-            return new HelloReply(Self, _members.All);
+            return new HelloReply(Self, _members.All); // a removed node may not rejoin until an operator adds it again
         }
 
         if (known is { Removed: false } && known.Url == hello.Self.Url && !_peers.ContainsKey(fromNodeId))
@@ -21,13 +21,13 @@ public sealed partial class ClusterBackplane
             Connect(known); // a peer that left (or restarted) is back: open our side of the mesh again
         }
 
-        if (known is null || known.Removed || known.Url != hello.Self.Url)
+        if (known is null ? hello.Join : known.Url != hello.Self.Url)
         {
             _members.Update(hello.Self with
             {
-                Order = known is { Removed: false } ? known.Order : _members.NextOrder(),
-                Capacity = known is { Removed: false } ? known.Capacity : hello.Self.Capacity,
-                Mode = known is { Removed: false } ? known.Mode : hello.Self.Mode,
+                Order = known?.Order ?? _members.NextOrder(),
+                Capacity = known?.Capacity ?? hello.Self.Capacity,
+                Mode = known?.Mode ?? hello.Self.Mode,
                 Removed = false,
             }, Self);
             BroadcastMembers();

@@ -3,7 +3,7 @@ namespace ClusterPortal.Tests.Support;
 /// <summary>Polls a condition with a generous deadline (multi-node tests assert outcomes, not timings).</summary>
 public static class Eventually
 {
-    public static async Task True(Func<Task<bool>> condition, string what, int timeoutMs = 15_000)
+    public static async Task True(Func<Task<bool>> condition, string what, int timeoutMs = 15_000, Func<string>? describe = null)
     {
         var deadline = DateTime.UtcNow.AddMilliseconds(timeoutMs);
         while (DateTime.UtcNow < deadline)
@@ -16,9 +16,9 @@ public static class Eventually
             await Task.Delay(25);
         }
 
-        Assert.Fail($"Timed out after {timeoutMs} ms waiting for: {what}");
+        Assert.Fail($"Timed out after {timeoutMs} ms waiting for: {what}{(describe is null ? "" : "\n" + describe())}");
     }
 
-    public static Task True(Func<bool> condition, string what, int timeoutMs = 15_000) =>
-        True(() => Task.FromResult(condition()), what, timeoutMs);
+    public static Task True(Func<bool> condition, string what, int timeoutMs = 15_000, Func<string>? describe = null) =>
+        True(() => Task.FromResult(condition()), what, timeoutMs, describe);
 }

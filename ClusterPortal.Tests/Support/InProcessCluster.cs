@@ -30,7 +30,7 @@ public sealed class InProcessCluster : IAsyncDisposable
     }
 
     /// <summary>Starts one more node (seeded by node-1) with the given capacity.</summary>
-    public PortalFactory Add(int capacity, Dictionary<string, string?>? extra = null)
+    public PortalFactory Add(int capacity, Dictionary<string, string?>? extra = null, bool seeded = true)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -38,7 +38,7 @@ public sealed class InProcessCluster : IAsyncDisposable
             ["Cluster:Capacity"] = capacity.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Logging:LogLevel:Default"] = "Warning",
         };
-        if (_nodes.Count > 0)
+        if (_nodes.Count > 0 && seeded)
         {
             settings["Cluster:Seeds:0"] = _nodes[0].BaseUrl;
         }
@@ -54,6 +54,28 @@ public sealed class InProcessCluster : IAsyncDisposable
         return node;
     }
 
+    /// <summary>Announces <paramref name="clientId"/> at node <paramref name="at"/>; returns an HTTP client of that node carrying its token.</summary>
+    public async Task<(HttpClient Http, SessionBody Session)> Announce(int at, string clientId)
+    {
+        var http = _nodes[at].Client();
+        var response = await http.PostAsJsonAsync("/api/sessions", new { clientId });
+        response.EnsureSuccessStatusCode();
+        var session = (await response.Content.ReadFromJsonAsync<SessionBody>())!;
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", session.Token);
+        return (http, session);
+    }
+
+    /// <summary>Waits until every listed view holds the same assignments.</summary>
+    public Task WaitConvergedAsync(IEnumerable<int>? views = null)
+    {
+        var list = (views ?? Enumerable.Range(0, _nodes.Count)).ToList();
+        return Eventually.True(() =>
+        {
+            var reference = StateOf(list[0]).Assignments().OrderBy(a => a.ClientId).ToList();
+            return list.Skip(1).All(v => StateOf(v).Assignments().OrderBy(a => a.ClientId).SequenceEqual(reference));
+        }, "all views hold the same assignments");
+    }
+
     public ClusterState StateOf(int index) => _nodes[index].Services.GetRequiredService<ClusterState>();
 
     /// <summary>Waits until every running node sees every running node Up.</summary>
@@ -62,7 +84,8 @@ public sealed class InProcessCluster : IAsyncDisposable
         var live = (running ?? Enumerable.Range(0, _nodes.Count)).ToList();
         var ids = live.Select(i => _nodes[i].NodeId).ToHashSet();
         return Eventually.True(() => live.All(i => ids.All(id => StateOf(i).GetNode(id)?.State == ClusterEngine.Membership.NodeState.Up)),
-            $"all of {string.Join(",", ids)} Up on every node");
+            $"all of {string.Join(",", ids)} Up on every node", describe: () => string.Join("\n", live.Select(i =>
+                $"{_nodes[i].NodeId} sees " + string.Join(", ", StateOf(i).Nodes.Select(n => $"{n.NodeId}={n.State}")))));
     }
 
     public static async Task<JsonElement> GetJson(HttpClient http, string path) =>

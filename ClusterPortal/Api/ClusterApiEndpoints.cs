@@ -10,6 +10,7 @@ internal static class ClusterApiEndpoints
         routes.MapItemsApi();
         routes.MapClientListApi();
         routes.MapClusterViewApi();
+        routes.MapNodesApi();
         return routes;
     }
 }

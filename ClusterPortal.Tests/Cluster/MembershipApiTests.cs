@@ -1,0 +1,99 @@
+using System.Net;
+using System.Net.Http.Json;
+using ClusterEngine.Membership;
+using ClusterPortal.Tests.Support;
+
+namespace ClusterPortal.Tests.Cluster;
+
+/// <summary>POST/PATCH/DELETE /api/nodes across real nodes (patent Fig. 11; DESIGN.md §6, §7).</summary>
+public sealed class MembershipApiTests
+{
+    [Fact]
+    public async Task Fig11_a_node_added_at_run_time_takes_new_clients_and_moves_none_of_the_old()
+    {
+        await using var cluster = await InProcessCluster.StartAsync(100, 100);
+        for (var i = 0; i < 10; i++)
+        {
+            await cluster.Announce(0, $"old-{i}");
+        }
+
+        await cluster.WaitConvergedAsync();
+        var before = cluster.StateOf(0).Assignments().ToDictionary(a => a.ClientId, a => a.Primary);
+        var newcomer = cluster.Add(100, seeded: false);
+        var admin = cluster[0].AdminClient();
+
+        var added = await admin.PostAsJsonAsync("/api/nodes", new { url = newcomer.BaseUrl, capacity = 100, name = "Newcomer" });
+
+        Assert.Equal(HttpStatusCode.Created, added.StatusCode);
+        await cluster.WaitAllUpAsync();
+        for (var i = 0; i < 9; i++)
+        {
+            await cluster.Announce(1, $"new-{i}");
+        }
+
+        await cluster.WaitConvergedAsync();
+        var view = cluster.StateOf(2);
+        Assert.Equal(3, view.Assignments(a => a.ClientId.StartsWith("new-", StringComparison.Ordinal) && a.Primary == newcomer.NodeId).Count);
+        Assert.All(before, kv => Assert.Equal(kv.Value, view.GetAssignment(kv.Key)!.Primary));
+        Assert.Equal("Newcomer", view.GetNode(newcomer.NodeId)!.Name);
+    }
+
+    [Fact]
+    public async Task Adding_nodes_refuses_bad_input_duplicates_and_unreachable_urls()
+    {
+        await using var cluster = await InProcessCluster.StartAsync(100, 100);
+        var admin = cluster[0].AdminClient();
+
+        Assert.Equal(HttpStatusCode.BadRequest, (await admin.PostAsJsonAsync("/api/nodes", new { url = "ftp://x", capacity = 5 })).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await admin.PostAsJsonAsync("/api/nodes", new { url = "http://127.0.0.1:1", capacity = 0 })).StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await admin.PostAsJsonAsync("/api/nodes", new { url = cluster[1].BaseUrl, capacity = 5 })).StatusCode);
+        Assert.Equal(HttpStatusCode.BadGateway, (await admin.PostAsJsonAsync("/api/nodes", new { url = "http://127.0.0.1:9", capacity = 5 })).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await cluster[0].Client().PostAsJsonAsync("/api/nodes", new { url = "http://127.0.0.1:9", capacity = 5 })).StatusCode);
+    }
+
+    [Fact]
+    public async Task Fig6_maintenance_moves_the_nodes_clients_to_their_alternates_and_takes_no_new_ones()
+    {
+        await using var cluster = await InProcessCluster.StartAsync(100, 100, 100);
+        for (var i = 0; i < 15; i++)
+        {
+            await cluster.Announce(0, $"m-{i}");
+        }
+
+        await cluster.WaitConvergedAsync();
+        var admin = cluster[0].AdminClient();
+
+        var patched = await admin.PatchAsJsonAsync("/api/nodes/node-2", new { mode = "Maintenance" });
+
+        Assert.Equal(HttpStatusCode.OK, patched.StatusCode);
+        await Eventually.True(() => Enumerable.Range(0, 3).All(v => cluster.StateOf(v).GetNode("node-2")!.PrimaryCount == 0 && cluster.StateOf(v).GetNode("node-2")!.AlternateCount == 0),
+            "node-2 has no roles on any view");
+        await cluster.Announce(2, "after-maintenance");
+        await cluster.WaitConvergedAsync();
+        Assert.NotEqual("node-2", cluster.StateOf(0).GetAssignment("after-maintenance")!.Primary);
+        Assert.Equal(NodeMode.Maintenance, cluster.StateOf(2).GetNode("node-2")!.Mode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await admin.PatchAsJsonAsync("/api/nodes/node-2", new { capacity = -1 })).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await admin.PatchAsJsonAsync("/api/nodes/nope", new { capacity = 5 })).StatusCode);
+    }
+
+    [Fact]
+    public async Task Removing_a_node_fails_its_clients_over_first_and_it_may_not_rejoin_by_itself()
+    {
+        await using var cluster = await InProcessCluster.StartAsync(100, 100, 100);
+        for (var i = 0; i < 15; i++)
+        {
+            await cluster.Announce(0, $"r-{i}");
+        }
+
+        await cluster.WaitConvergedAsync();
+
+        var removed = await cluster[0].AdminClient().DeleteAsync("/api/nodes/node-3");
+
+        Assert.Equal(HttpStatusCode.NoContent, removed.StatusCode);
+        await Eventually.True(() => new[] { 0, 1 }.All(v => cluster.StateOf(v).GetNode("node-3")!.State == NodeState.Left
+            && cluster.StateOf(v).Assignments(a => a.Primary == "node-3" || a.Alternate == "node-3").Count == 0), "node-3 Left with no roles");
+        await cluster.WaitConvergedAsync([0, 1]);
+        Assert.Equal(15, cluster.StateOf(1).ClientCount);
+        Assert.Equal(HttpStatusCode.NotFound, (await cluster[0].AdminClient().DeleteAsync("/api/nodes/node-3")).StatusCode);
+    }
+}

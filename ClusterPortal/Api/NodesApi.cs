@@ -1,0 +1,100 @@
+using ClusterEngine;
+using ClusterEngine.Backplane;
+using ClusterEngine.Membership;
+using ClusterPortal.Security;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace ClusterPortal.Api;
+
+/// <summary>Body of <c>POST /api/nodes</c>.</summary>
+/// <param name="Url">Base URL of a running node (absolute http/https).</param>
+/// <param name="Capacity">Clients it may serve as primary (&gt; 0); wins cluster-wide over the node's own setting.</param>
+/// <param name="Name">Optional display name (≤ 64 characters).</param>
+public sealed record AddNodeRequest(string? Url, int? Capacity, string? Name);
+
+/// <summary>Body of <c>PATCH /api/nodes/{nodeId}</c>.</summary>
+/// <param name="Capacity">New capacity (&gt; 0), or null to keep it.</param>
+/// <param name="Mode">"Active" or "Maintenance", or null to keep it.</param>
+public sealed record UpdateNodeRequest(int? Capacity, NodeMode? Mode);
+
+/// <summary>Operator changes of the membership (DESIGN.md §6; patent Fig. 11): add, change, remove nodes. Admin only.</summary>
+internal static class NodesApi
+{
+    public static RouteGroupBuilder MapNodesApi(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/api/nodes").WithTags("Nodes").RequireAuthorization(AuthSchemes.AdminPolicy);
+        group.MapPost("/", Add).WithName("AddNode")
+            .WithSummary("Add a running node at run time: 201; 400 bad URL or capacity; 409 duplicate; 502 unreachable; 504 no answer.");
+        group.MapPatch("/{nodeId}", Update).WithName("UpdateNode").WithSummary("Change capacity and/or mode (Active/Maintenance).");
+        group.MapDelete("/{nodeId}", Remove).WithName("RemoveNode").WithSummary("Remove a node: its clients fail over to their alternates first.");
+        return group;
+    }
+
+    internal static async Task<Results<Created<NodeView>, ValidationProblem, ProblemHttpResult>> Add(
+        AddNodeRequest? body, ClusterBackplane backplane, ClusterState state, CancellationToken cancellationToken)
+    {
+        if (body is null || !ClusterOptionsValidator.IsHttpUrl(body.Url))
+        {
+            return Problems.Field("url", "url must be an absolute http or https URL of a running node.");
+        }
+
+        if (body.Capacity is not > 0)
+        {
+            return Problems.Field("capacity", "capacity must be a whole number greater than 0.");
+        }
+
+        if (body.Name is { Length: > 64 })
+        {
+            return Problems.Field("name", "name must be at most 64 characters.");
+        }
+
+        MemberRecord? added;
+        try
+        {
+            added = await backplane.AddNodeAsync(body.Url, body.Capacity.Value, body.Name, cancellationToken);
+        }
+        catch (TimeoutException ex)
+        {
+            return TypedResults.Problem(ex.Message, statusCode: StatusCodes.Status504GatewayTimeout, title: "Node did not answer");
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return TypedResults.Problem($"{body.Url} could not be reached on its backplane: {ex.Message}", statusCode: StatusCodes.Status502BadGateway, title: "Node unreachable");
+        }
+
+        if (added is null)
+        {
+            return TypedResults.Problem($"A member with URL {body.Url} (or the same node id) is already in the cluster.", statusCode: StatusCodes.Status409Conflict, title: "Duplicate node");
+        }
+
+        var view = ClusterApi.GetNodes(state).Value!.FirstOrDefault(n => n.NodeId == added.NodeId)
+            ?? new NodeView(added.NodeId, added.Url, added.Name, NodeState.Joining, added.Mode, added.Capacity, 0, 0, 0, 0, 0);
+        return TypedResults.Created($"/api/nodes/{added.NodeId}", view);
+    }
+
+    internal static Results<Ok<NodeView>, ValidationProblem, ProblemHttpResult> Update(
+        string nodeId, UpdateNodeRequest? body, ClusterBackplane backplane, ClusterState state)
+    {
+        if (body is null || (body.Capacity is null && body.Mode is null))
+        {
+            return Problems.Field("body", "Give capacity and/or mode, e.g. {\"mode\":\"Maintenance\"}.");
+        }
+
+        if (body.Capacity is <= 0)
+        {
+            return Problems.Field("capacity", "capacity must be greater than 0.");
+        }
+
+        if (body.Mode is { } mode && !Enum.IsDefined(mode))
+        {
+            return Problems.Field("mode", "mode must be Active or Maintenance.");
+        }
+
+        return backplane.UpdateNode(nodeId, body.Capacity, body.Mode) is null
+            ? Problems.NotFound($"No node '{nodeId}' in the cluster.")
+            : TypedResults.Ok(ClusterApi.GetNodes(state).Value!.First(n => n.NodeId == nodeId));
+    }
+
+    internal static Results<NoContent, ProblemHttpResult> Remove(string nodeId, ClusterBackplane backplane) =>
+        backplane.RemoveNode(nodeId) ? TypedResults.NoContent() : Problems.NotFound($"No node '{nodeId}' in the cluster.");
+}

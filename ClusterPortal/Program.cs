@@ -1,11 +1,20 @@
 using ClusterPortal.Hosting;
+using ClusterPortal.LocalCluster;
+
+// Without Cluster:NodeId (and no subcommand) this process launches a local cluster of child nodes (DESIGN.md §11).
+if (LocalClusterLauncher.IsRequested(args))
+{
+    return await LocalClusterLauncher.RunAsync(args);
+}
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddClusterPortal();
+builder.AddLocalClusterWatchdog();
 
 var app = builder.Build();
 app.UseClusterPortal();
-app.Run();
+await app.RunAsync();
+return 0;
 
 /// <summary>Entry point; public for WebApplicationFactory in tests.</summary>
 public partial class Program;

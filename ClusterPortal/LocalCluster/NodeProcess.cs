@@ -1,0 +1,168 @@
+using System.Diagnostics;
+
+namespace ClusterPortal.LocalCluster;
+
+/// <summary>
+/// One node of the local cluster as a child OS process, started from the same build as the launcher,
+/// its output relayed with a <c>[node-i]</c> prefix.
+/// </summary>
+internal sealed partial class NodeProcess : IDisposable
+{
+    private static readonly TimeSpan GracefulStop = TimeSpan.FromSeconds(15);
+    private readonly Process _process;
+    private readonly ILogger _logger;
+    private int _stopping;
+
+    private NodeProcess(string nodeId, string url, Process process, ILogger logger)
+    {
+        CommandLine = string.Join(' ', new[] { process.StartInfo.FileName }.Concat(process.StartInfo.ArgumentList).Select(Quote));
+        NodeId = nodeId;
+        Url = url;
+        _process = process;
+        _logger = logger;
+    }
+
+    /// <summary>The node id (<c>node-i</c>).</summary>
+    public string NodeId { get; }
+
+    /// <summary>The node's base URL.</summary>
+    public string Url { get; }
+
+    /// <summary>The command that started the node (shell-quoted), for restarting it by hand.</summary>
+    public string CommandLine { get; }
+
+    /// <summary>Whether the process has exited.</summary>
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>Starts the node with <paramref name="arguments"/> (the node's configuration).</summary>
+    public static NodeProcess Start(string nodeId, string url, IReadOnlyList<string> arguments, ILogger logger)
+    {
+        var (fileName, prefix) = Command();
+        var start = new ProcessStartInfo(fileName)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in prefix.Concat(arguments))
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
+        var node = new NodeProcess(nodeId, url, process, logger);
+        process.OutputDataReceived += (_, e) => node.Relay(e.Data);
+        process.ErrorDataReceived += (_, e) => node.Relay(e.Data);
+        process.Exited += (_, _) => node.OnExited();
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        Log.Started(logger, nodeId, process.Id, url);
+        return node;
+    }
+
+    /// <summary>
+    /// The program to run: the running host (<c>dotnet</c> with the portal dll, or the apphost itself),
+    /// so that it works from <c>dotnet run</c>, <c>dotnet ClusterPortal.dll</c> and a published folder.
+    /// </summary>
+    internal static (string FileName, IReadOnlyList<string> Prefix) Command()
+    {
+        var host = Environment.ProcessPath ?? throw new InvalidOperationException("The path of the running process is unknown.");
+        var dll = typeof(Program).Assembly.Location;
+        var isDotnet = Path.GetFileNameWithoutExtension(host).Equals("dotnet", StringComparison.OrdinalIgnoreCase);
+        return isDotnet && dll.Length > 0 ? (host, [dll]) : (host, []);
+    }
+
+    /// <summary>Waits until <c>/health/ready</c> answers 200.</summary>
+    /// <returns>Whether the node became ready within <paramref name="timeout"/> (false if it exited).</returns>
+    public async Task<bool> WaitReadyAsync(HttpClient http, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline && !_process.HasExited)
+        {
+            try
+            {
+                using var response = await http.GetAsync(new Uri(Url + "/health/ready"), cancellationToken).ConfigureAwait(false);
+                if (response.IsSuccessStatusCode)
+                {
+                    return true;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // One slow answer.
+            }
+
+            await Task.Delay(200, cancellationToken).ConfigureAwait(false);
+        }
+
+        return false;
+    }
+
+    /// <summary>Stops the node gracefully (SIGTERM), killing it with its process tree after 15 s.</summary>
+    public async Task StopAsync()
+    {
+        Interlocked.Exchange(ref _stopping, 1);
+        if (_process.HasExited)
+        {
+            return;
+        }
+
+        try
+        {
+            ProcessSignals.Terminate(_process);
+            using var timeout = new CancellationTokenSource(GracefulStop);
+            await _process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            Log.Killed(_logger, NodeId, (int)GracefulStop.TotalSeconds);
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync().ConfigureAwait(false);
+        }
+        catch (InvalidOperationException)
+        {
+            // Exited meanwhile.
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _process.Dispose();
+
+    private void Relay(string? line)
+    {
+        if (!string.IsNullOrEmpty(line))
+        {
+            Console.Out.WriteLine($"[{NodeId}] {line}");
+        }
+    }
+
+    private void OnExited()
+    {
+        if (Volatile.Read(ref _stopping) == 0)
+        {
+            Log.ExitedOnItsOwn(_logger, NodeId, _process.ExitCode, CommandLine);
+        }
+    }
+
+    private static string Quote(string argument) =>
+        argument.Length > 0 && argument.All(c => char.IsAsciiLetterOrDigit(c) || "-_./:=@,+".Contains(c, StringComparison.Ordinal))
+            ? argument
+            : "'" + argument.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 5101, Level = LogLevel.Information, Message = "Started {NodeId} (pid {Pid}) on {Url}")]
+        public static partial void Started(ILogger logger, string nodeId, int pid, string url);
+
+        [LoggerMessage(EventId = 5102, Level = LogLevel.Error, Message = "{NodeId} exited on its own with code {ExitCode}; the other nodes keep running; restart it by hand with: {CommandLine}")]
+        public static partial void ExitedOnItsOwn(ILogger logger, string nodeId, int exitCode, string commandLine);
+
+        [LoggerMessage(EventId = 5103, Level = LogLevel.Warning, Message = "{NodeId} did not stop within {Seconds} s of SIGTERM: killed")]
+        public static partial void Killed(ILogger logger, string nodeId, int seconds);
+    }
+}

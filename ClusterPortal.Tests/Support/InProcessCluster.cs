@@ -93,9 +93,6 @@ public sealed class InProcessCluster : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var node in Enumerable.Reverse(_nodes))
-        {
-            await node.DisposeAsync();
-        }
+        await Task.WhenAll(_nodes.Select(async node => await node.DisposeAsync()));
     }
 }

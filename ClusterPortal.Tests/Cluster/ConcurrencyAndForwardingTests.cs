@@ -1,0 +1,88 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using ClusterPortal.Tests.Support;
+
+namespace ClusterPortal.Tests.Cluster;
+
+/// <summary>Exactly one primary under concurrent first contact; the shared address forwards to the primary (DESIGN.md §5, §7).</summary>
+public sealed class ConcurrencyAndForwardingTests
+{
+    [Fact]
+    public async Task Concurrent_first_contact_of_50_clients_at_3_nodes_ends_with_one_primary_each_on_every_view()
+    {
+        await using var cluster = await InProcessCluster.StartAsync(1000, 1000, 1000);
+        var clients = Enumerable.Range(0, 3).Select(i => cluster[i].Client()).ToArray();
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 50).SelectMany(c => clients.Select(async http =>
+            (Client: c, Status: (await http.PostAsJsonAsync("/api/sessions", new { clientId = $"race-{c:D2}" })).StatusCode))));
+
+        Assert.All(answers, a => Assert.Contains(a.Status, new[] { HttpStatusCode.Created, HttpStatusCode.Unauthorized }));
+        Assert.All(answers.GroupBy(a => a.Client), g => Assert.Contains(g, a => a.Status == HttpStatusCode.Created));
+        await cluster.WaitConvergedAsync();
+        for (var v = 0; v < 3; v++)
+        {
+            var view = cluster.StateOf(v);
+            Assert.Equal(50, view.ClientCount);
+            Assert.Equal(50, view.Nodes.Sum(n => n.PrimaryCount));
+            Assert.Equal(50, view.Nodes.Sum(n => n.AlternateCount));
+            Assert.All(view.Assignments(), a => Assert.NotEqual(a.Primary, a.Alternate));
+        }
+    }
+
+    [Fact]
+    public async Task Any_node_forwards_to_the_primary_and_conditional_answers_survive_the_hop()
+    {
+        await using var cluster = await InProcessCluster.StartAsync(1000, 1000, 1000);
+        var (_, session) = await cluster.Announce(0, "forwarded-1");
+        await cluster.WaitConvergedAsync();
+        var other = Enumerable.Range(0, 3).First(i => cluster[i].NodeId != session.Primary.NodeId);
+        var http = cluster[other].Client();
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", session.Token);
+
+        var first = await http.GetAsync("/api/clients/forwarded-1/items/hello.txt");
+        var request = new HttpRequestMessage(HttpMethod.Get, "/api/clients/forwarded-1/items/hello.txt");
+        request.Headers.IfNoneMatch.Add(EntityTagHeaderValue.Parse("\"0000000000000000\""));
+        request.Headers.IfNoneMatch.Add(first.Headers.ETag!);
+        var second = await http.SendAsync(request);
+        var traversal = await http.GetAsync("/api/clients/forwarded-1/items/a%2F..%2F..%2Fsecret");
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal(session.Primary.NodeId, first.Headers.GetValues("X-Served-By").Single());
+        Assert.Equal("\"81b69dda2f09a3e5\"", first.Headers.ETag!.Tag);
+        Assert.Equal("hello", await first.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.NotModified, second.StatusCode);
+        Assert.Equal(session.Primary.NodeId, second.Headers.GetValues("X-Served-By").Single());
+        Assert.Equal(HttpStatusCode.BadRequest, traversal.StatusCode);
+    }
+
+    [Fact]
+    public async Task Graceful_leave_hands_clients_to_their_alternates_without_a_failed_request()
+    {
+        await using var cluster = await InProcessCluster.StartAsync(1000, 1000, 1000);
+        var sessions = new List<SessionBody>();
+        for (var i = 0; i < 12; i++)
+        {
+            sessions.Add((await cluster.Announce(0, $"leave-{i:D2}")).Session);
+        }
+
+        await cluster.WaitConvergedAsync();
+        var leaving = cluster[1];
+        var theirs = sessions.Where(s => s.Primary.NodeId == leaving.NodeId).ToList();
+        Assert.NotEmpty(theirs);
+
+        await leaving.DisposeAsync();
+
+        await Eventually.True(() => new[] { 0, 2 }.All(v => cluster.StateOf(v).Assignments(a => a.Primary == leaving.NodeId).Count == 0),
+            "no client has the leaver as primary");
+        var http = cluster[0].Client();
+        foreach (var s in theirs)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/clients/{s.ClientId}/items/hello.txt");
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", s.Token);
+            var answer = await http.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+            Assert.Equal(s.Alternate!.NodeId, answer.Headers.GetValues("X-Served-By").Single());
+        }
+    }
+}

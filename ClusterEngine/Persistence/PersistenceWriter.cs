@@ -134,11 +134,6 @@ public sealed class PersistenceWriter : IHostedService, IAsyncDisposable
 
     private async Task StopCoreAsync(CancellationToken cancellationToken)
     {
-        if (Volatile.Read(ref _disposed) != 0)
-        {
-            return;
-        }
-
         _queue.CompleteAdding();
 
         if (Volatile.Read(ref _started) == 0)

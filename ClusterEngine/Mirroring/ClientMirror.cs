@@ -74,7 +74,8 @@ internal sealed class ClientMirror
             var next = NextSequence();
             if (!_entries.ContainsKey(key) && _entries.Count >= _maxEntries)
             {
-                removed?.Add(EvictLeastRecentlyUsed(next));
+                var evicted = EvictLeastRecentlyUsed(next);
+                removed?.Add(evicted);
             }
 
             _entries[key] = new Slot(validator, sizeBytes, next, ++_useClock);

@@ -9,7 +9,10 @@ namespace ClusterEngine;
 /// min(timeout / 10, 1 minute) it calls <see cref="ClusterNode.ExpireIdle"/>, which removes the clients this
 /// node is primary of and publishes the removals (persisted, broadcast; their mirrors are dropped by the mirror sink).
 /// </summary>
-internal sealed partial class IdleClientExpiry(ClusterNode node, IOptions<ClusterOptions> options, TimeProvider time, ILogger<IdleClientExpiry> logger)
+/// <remarks>It stops at <see cref="IHostApplicationLifetime.ApplicationStopping"/>, before any hosted service stops, so a
+/// removal is never published to a persistence writer that has already shut down.</remarks>
+internal sealed partial class IdleClientExpiry(
+    ClusterNode node, IOptions<ClusterOptions> options, TimeProvider time, IHostApplicationLifetime lifetime, ILogger<IdleClientExpiry> logger)
     : BackgroundService
 {
     /// <summary>How often to look for idle clients.</summary>
@@ -21,6 +24,8 @@ internal sealed partial class IdleClientExpiry(ClusterNode node, IOptions<Cluste
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, lifetime.ApplicationStopping);
+        stoppingToken = stopping.Token;
         var timeout = options.Value.ClientIdleTimeout;
         using var timer = new PeriodicTimer(PeriodFor(timeout), time);
         try

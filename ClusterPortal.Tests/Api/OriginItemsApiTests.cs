@@ -73,6 +73,18 @@ public sealed class OriginItemsApiTests : IDisposable
     }
 
     [Fact]
+    public async Task Body_over_the_limit_is_a_413_problem_and_nothing_is_written()
+    {
+        using var factory = new PortalFactory(_origin.Settings(new() { ["Portal:MaxRequestBodyBytes"] = "1024" }));
+
+        var response = await factory.AdminClient().PutAsync("/api/items/big.bin", new ByteArrayContent(new byte[4096]));
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
+        Assert.False(File.Exists(Path.Combine(_origin.Root, "big.bin")));
+    }
+
+    [Fact]
     public async Task With_the_http_origin_writes_are_a_409_read_only_problem()
     {
         using var factory = new PortalFactory(new() { ["Origin:Kind"] = "Http", ["Origin:BaseUrl"] = "http://127.0.0.1:9/" });

@@ -126,7 +126,10 @@ public sealed class PersistenceWriter : IHostedService, IAsyncDisposable
     }
 
     /// <summary>Closes the queue and waits until everything queued is written; if <paramref name="cancellationToken"/> fires first, unwritten changes are abandoned (and logged).</summary>
-    public async Task StopAsync(CancellationToken cancellationToken)
+    public Task StopAsync(CancellationToken cancellationToken) =>
+        Volatile.Read(ref _disposed) != 0 ? Task.CompletedTask : StopCoreAsync(cancellationToken); // the host may stop it after disposal
+
+    private async Task StopCoreAsync(CancellationToken cancellationToken)
     {
         _queue.CompleteAdding();
 
@@ -147,7 +150,7 @@ public sealed class PersistenceWriter : IHostedService, IAsyncDisposable
             return;
         }
 
-        await StopAsync(CancellationToken.None);
+        await StopCoreAsync(CancellationToken.None);
         _abort.Dispose();
         _queue.Dispose();
     }

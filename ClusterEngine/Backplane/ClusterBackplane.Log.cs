@@ -31,4 +31,7 @@ public sealed partial class ClusterBackplane
 
     [LoggerMessage(EventId = 2109, Level = LogLevel.Warning, Message = "Offer of {ClientId} to {PeerId} failed: {Reason}")]
     private partial void LogOfferFailed(string peerId, string clientId, string reason);
+
+    [LoggerMessage(EventId = 2110, Level = LogLevel.Information, Message = "{NodeId} is leaving: handed {Changes} assignments to alternates")]
+    private partial void LogHandedOver(string nodeId, int changes);
 }

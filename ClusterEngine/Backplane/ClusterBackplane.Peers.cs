@@ -7,7 +7,12 @@ namespace ClusterEngine.Backplane;
 
 public sealed partial class ClusterBackplane
 {
-    private HelloRequest Hello(bool join) => new(_members.Get(Self)!, State.GetNode(Self)!.Incarnation, join);
+    private HelloRequest Hello(bool join)
+    {
+        var self = State.GetNode(Self)!;
+        var record = _members.Get(Self) ?? new MemberRecord(Self, _selfUrl, self.Name, self.Capacity, 0, NodeMode.Active, false, 0, Self);
+        return new(record, self.Incarnation, join);
+    }
 
     /// <summary>Joins through <c>Cluster:Seeds</c>: asks each seed to add this node and takes its member list.</summary>
     private async Task JoinSeedsAsync(CancellationToken cancellationToken)

@@ -16,6 +16,11 @@ public sealed partial class ClusterBackplane
             return new HelloReply(Self, _members.All);
         }
 
+        if (known is { Removed: false } && known.Url == hello.Self.Url && !_peers.ContainsKey(fromNodeId))
+        {
+            Connect(known); // a peer that left (or restarted) is back: open our side of the mesh again
+        }
+
         if (known is null || known.Removed || known.Url != hello.Self.Url)
         {
             _members.Update(hello.Self with
@@ -41,6 +46,11 @@ public sealed partial class ClusterBackplane
         }
 
         _detector.Heard(status.NodeId, status.State);
+        if (status.State == NodeState.Left && _peers.TryRemove(status.NodeId, out var leaving))
+        {
+            _ = leaving.DisposeAsync().AsTask(); // it left gracefully: stop re-opening; its Hello reconnects us when it is back
+        }
+
         State.ApplyStatus(status.NodeId, status.Incarnation, status.Sequence, status.InFlight, status.MaxConcurrentRequests);
         if (status.MembershipDigest != _members.Digest && _peers.TryGetValue(status.NodeId, out var peer))
         {

@@ -26,17 +26,20 @@ public sealed partial class ClusterBackplane : BackgroundService, IClusterChange
     private readonly ILogger<ClusterBackplane> _logger;
     private readonly ConcurrentDictionary<string, PeerConnection> _peers = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, bool> _caughtUp = new(StringComparer.Ordinal);
-    private readonly Channel<AssignmentDelta> _outbox = Channel.CreateUnbounded<AssignmentDelta>(new() { SingleReader = true });
+    private readonly Channel<AssignmentDelta> _outbox = Channel.CreateUnbounded<AssignmentDelta>();
     private long _statusSequence;
     private volatile NodeState _selfState = NodeState.Joining;
     private long _joinStarted;
+    private readonly LocalNodeAddress _address;
+    private string _selfUrl = "";
 
     /// <summary>Creates the backplane of <paramref name="node"/>; it starts as a hosted service.</summary>
     public ClusterBackplane(ClusterNode node, MemberList members, FailureDetector detector, PeerCredentials credentials,
-        IOptions<ClusterOptions> options, TimeProvider time, ILogger<ClusterBackplane> logger)
+        LocalNodeAddress address, IOptions<ClusterOptions> options, TimeProvider time, ILogger<ClusterBackplane> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         (_node, _members, _detector, _credentials, _options, _time, _logger) = (node, members, detector, credentials, options.Value, time, logger);
+        _address = address;
         _members.Changed += OnMembersChanged;
     }
 
@@ -65,9 +68,11 @@ public sealed partial class ClusterBackplane : BackgroundService, IClusterChange
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var url = await _address.Resolved.WaitAsync(stoppingToken);
         _joinStarted = _time.GetTimestamp();
-        RegisterSelf();
+        _selfUrl = url;
         await JoinSeedsAsync(stoppingToken);
+        RegisterSelf(url);
         OnMembersChanged(_members.All);
         var sender = Task.Run(() => SendLoop(stoppingToken), CancellationToken.None);
         try
@@ -82,13 +87,13 @@ public sealed partial class ClusterBackplane : BackgroundService, IClusterChange
         await sender;
     }
 
-    private void RegisterSelf()
+    private void RegisterSelf(string url)
     {
         var self = State.GetNode(Self)!;
         var existing = _members.Get(Self);
-        if (existing is null || existing.Url != self.Url || existing.Removed)
+        if (existing is null || existing.Url != url || existing.Removed)
         {
-            _members.Update(new MemberRecord(Self, self.Url, self.Name, existing?.Capacity ?? self.Capacity,
+            _members.Update(new MemberRecord(Self, url, self.Name, existing?.Capacity ?? self.Capacity,
                 existing?.Order ?? (_options.Seeds.Count == 0 ? 0 : _members.NextOrder()), existing?.Mode ?? NodeMode.Active, false, 0, Self), Self);
         }
 

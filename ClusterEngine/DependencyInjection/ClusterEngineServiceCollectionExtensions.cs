@@ -37,6 +37,16 @@ public static class ClusterEngineServiceCollectionExtensions
             return state;
         });
         services.TryAddSingleton<ClusterNode>();
+        services.TryAddSingleton(sp =>
+        {
+            var address = new LocalNodeAddress();
+            if (sp.GetRequiredService<IOptions<ClusterOptions>>().Value.AdvertisedUrl is { } url)
+            {
+                address.Set(url);
+            }
+
+            return address;
+        });
         services.AddHostedService<IdleClientExpiry>();
         return new ClusterEngineBuilder(services);
     }

@@ -14,11 +14,25 @@ internal sealed class PersistenceSink(PersistenceWriter writer, IServiceProvider
 
     public void OnAssignmentsChanged(IReadOnlyList<AssignmentDelta> changes, bool local)
     {
-        foreach (var change in changes)
+        if (_stopped)
         {
-            writer.Enqueue(change);
+            return; // Shutting down: peers hold these changes; this node reconciles on its next start.
+        }
+
+        try
+        {
+            foreach (var change in changes)
+            {
+                writer.Enqueue(change);
+            }
+        }
+        catch (InvalidOperationException) when (writer.IsStopped)
+        {
+            // A peer's late delta during shutdown: the peers hold it; this node catches up on its next start.
         }
     }
+
+    private volatile bool _stopped;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -34,6 +48,7 @@ internal sealed class PersistenceSink(PersistenceWriter writer, IServiceProvider
 
     public Task StopAsync(CancellationToken cancellationToken)
     {
+        _stopped = true;
         if (_members is not null)
         {
             _members.Changed -= OnMembersChanged;
@@ -44,6 +59,11 @@ internal sealed class PersistenceSink(PersistenceWriter writer, IServiceProvider
 
     private void OnMembersChanged(IReadOnlyList<MemberRecord> changed)
     {
+        if (_stopped || writer.IsStopped)
+        {
+            return;
+        }
+
         foreach (var member in changed)
         {
             writer.Enqueue(member);

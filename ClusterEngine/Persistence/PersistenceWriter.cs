@@ -115,6 +115,9 @@ public sealed class PersistenceWriter : IHostedService, IAsyncDisposable
         await request.Task.WaitAsync(cancellationToken);
     }
 
+    /// <summary>True once <see cref="StopAsync"/> closed the queue: further changes are refused.</summary>
+    public bool IsStopped => _queue.IsAddingCompleted;
+
     /// <summary>Opens the database (migrations, WAL) and starts the writer thread.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {

@@ -35,6 +35,12 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
 
     public string DataDirectory { get; }
 
+    /// <summary>The node's base URL (starts the server).</summary>
+    public string BaseUrl => Client().BaseAddress!.ToString().TrimEnd('/');
+
+    /// <summary>The node id this factory was configured with.</summary>
+    public string NodeId => _settings["Cluster:NodeId"]!;
+
     /// <summary>Keep the data directory on dispose (restart tests reuse it).</summary>
     public bool KeepData { get; set; }
 

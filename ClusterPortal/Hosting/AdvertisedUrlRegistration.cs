@@ -12,7 +12,7 @@ namespace ClusterPortal.Hosting;
 /// with a message naming the key.
 /// </summary>
 internal sealed partial class AdvertisedUrlRegistration(
-    IServer server, IHostApplicationLifetime lifetime, IOptions<ClusterOptions> options, ClusterState state,
+    IServer server, IHostApplicationLifetime lifetime, IOptions<ClusterOptions> options, ClusterState state, LocalNodeAddress address,
     ILogger<AdvertisedUrlRegistration> logger) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
@@ -53,6 +53,7 @@ internal sealed partial class AdvertisedUrlRegistration(
         catch (InvalidOperationException ex)
         {
             LogCannotAdvertise(ex.Message);
+            address.Fail(ex);
             Environment.ExitCode = 1;
             lifetime.StopApplication();
             return;
@@ -62,6 +63,7 @@ internal sealed partial class AdvertisedUrlRegistration(
         var self = state.GetNode(state.LocalNodeId)!;
         state.AddOrUpdateNode(new NodeInfo(self.NodeId, url, self.Capacity, self.Name, self.Order, self.State, self.Mode,
             self.MaxConcurrentRequests, self.Incarnation));
+        address.Set(url);
     }
 
     [LoggerMessage(EventId = 1001, Level = LogLevel.Critical, Message = "Stopping: {Reason}")]

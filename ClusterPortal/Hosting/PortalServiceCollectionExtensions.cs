@@ -33,6 +33,9 @@ internal static class PortalServiceCollectionExtensions
         services.AddSessionRateLimit();
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddSignalR(hub => hub.MaximumReceiveMessageSize = 1024 * 1024);
+        services.AddSingleton<Hubs.BackplaneConnections>();
+        services.AddHostedService(sp => sp.GetRequiredService<Hubs.BackplaneConnections>());
+        services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(10));
         services.AddClusterEngine(builder.Configuration)
             .AddSqlitePersistence()
             .AddDataPath(builder.Configuration, Path.Combine(AppContext.BaseDirectory, "SampleContent"))

@@ -13,7 +13,7 @@ namespace ClusterPortal.Hubs;
 /// <see cref="ClusterBackplane"/>.
 /// </summary>
 [Authorize(Policy = AuthSchemes.PeerPolicy)]
-public sealed class BackplaneHub(ClusterBackplane backplane) : Hub
+internal sealed class BackplaneHub(ClusterBackplane backplane, BackplaneConnections connections) : Hub
 {
     private string Peer => Context.User?.Identity?.Name ?? "";
 
@@ -35,8 +35,15 @@ public sealed class BackplaneHub(ClusterBackplane backplane) : Hub
     [HubMethodName(BackplaneMethods.Snapshot)]
     public IAsyncEnumerable<AssignmentDelta[]> Snapshot(CancellationToken cancellationToken) => backplane.Snapshot(cancellationToken);
 
+    public override Task OnConnectedAsync()
+    {
+        connections.Opened(Context);
+        return base.OnConnectedAsync();
+    }
+
     public override Task OnDisconnectedAsync(Exception? exception)
     {
+        connections.Closed(Context);
         backplane.OnPeerDisconnected(Peer);
         return base.OnDisconnectedAsync(exception);
     }

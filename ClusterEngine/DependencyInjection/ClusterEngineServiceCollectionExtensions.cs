@@ -14,7 +14,8 @@ public static class ClusterEngineServiceCollectionExtensions
     /// Registers <see cref="ClusterOptions"/> (bound from <c>Cluster</c>, validated at start with
     /// messages naming the key), this node's <see cref="ClusterState"/> with the local node as its
     /// first member, and the <see cref="ClusterNode"/> that publishes its changes to every registered
-    /// <see cref="IClusterChangeSink"/>.
+    /// <see cref="IClusterChangeSink"/>, and the hosted service that removes clients idle for
+    /// <see cref="ClusterOptions.ClientIdleTimeout"/>.
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <param name="configuration">The root configuration.</param>
@@ -46,6 +47,7 @@ public static class ClusterEngineServiceCollectionExtensions
 
             return address;
         });
+        services.AddHostedService<IdleClientExpiry>();
         return new ClusterEngineBuilder(services);
     }
 }

@@ -14,8 +14,9 @@ public static class DataPathClusterEngineBuilderExtensions
     /// <summary>
     /// Binds and validates <c>Origin</c> and <c>Mirror</c>; registers the origin chosen by
     /// <c>Origin:Kind</c> (file system, or HTTP through HttpClientFactory with the standard resilience
-    /// handler), the bounded <see cref="OriginCache"/>, the <see cref="CacheMirror"/> and the sink that
-    /// drops a client's mirror when this node loses both its roles for it.
+    /// handler), the bounded <see cref="OriginCache"/>, the <see cref="CacheMirror"/> with its persisting
+    /// <see cref="MirrorStore"/>, a no-op <see cref="IItemChangeNotifier"/> (the backplane may replace it) and the
+    /// sink that drops a client's mirror when this node loses both its roles for it.
     /// </summary>
     /// <param name="builder">The engine builder.</param>
     /// <param name="configuration">Root configuration.</param>
@@ -37,6 +38,8 @@ public static class DataPathClusterEngineBuilderExtensions
             : sp.GetRequiredService<FileSystemOrigin>());
         services.TryAddSingleton<OriginCache>();
         services.TryAddSingleton<CacheMirror>();
+        services.TryAddSingleton<MirrorStore>();
+        services.TryAddSingleton<IItemChangeNotifier, NullItemChangeNotifier>();
         services.AddSingleton<IClusterChangeSink, MirrorRoleSink>();
         return builder;
     }

@@ -80,6 +80,13 @@ public sealed class CacheMirror
         return _clients.GetOrAdd(clientId, _create).Record(key, validator, sizeBytes, echoedSequence);
     }
 
+    /// <summary><see cref="Record(string, string, ulong, long, ulong?)"/> that also reports the keys it dropped (for persistence).</summary>
+    internal ulong RecordTracked(string clientId, string key, ulong validator, long sizeBytes, ulong? echoedSequence, ICollection<string> removed) =>
+        _clients.GetOrAdd(clientId, _create).Record(key, validator, sizeBytes, echoedSequence, removed);
+
+    /// <summary>Empties the client's mirror, creating it when the node has none; returns the new sequence (never 0).</summary>
+    internal ulong Reset(string clientId) => _clients.GetOrAdd(clientId, _create).Clear();
+
     /// <summary>The client cleared its cache (<c>DELETE /api/clients/{clientId}/mirror</c>): empties its mirror.</summary>
     /// <param name="clientId">The client.</param>
     /// <returns>The new sequence number, or 0 when the node has no mirror of the client.</returns>

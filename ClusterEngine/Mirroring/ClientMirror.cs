@@ -58,23 +58,24 @@ internal sealed class ClientMirror
         }
     }
 
-    public ulong Record(string key, ulong validator, long sizeBytes, ulong? echoedSequence)
+    public ulong Record(string key, ulong validator, long sizeBytes, ulong? echoedSequence, ICollection<string>? removed = null)
     {
         lock (_gate)
         {
             if (echoedSequence is { } echoed && MirrorSequence.IsAtOrBefore(echoed, _sequence))
             {
-                DropChangesAfter(echoed);
+                DropChangesAfter(echoed, removed);
             }
             else
             {
-                StartNewLineage();
+                StartNewLineage(removed);
             }
 
             var next = NextSequence();
             if (!_entries.ContainsKey(key) && _entries.Count >= _maxEntries)
             {
-                EvictLeastRecentlyUsed(next);
+                var evicted = EvictLeastRecentlyUsed(next);
+                removed?.Add(evicted);
             }
 
             _entries[key] = new Slot(validator, sizeBytes, next, ++_useClock);
@@ -151,7 +152,7 @@ internal sealed class ClientMirror
         }
     }
 
-    private void DropChangesAfter(ulong echoed)
+    private void DropChangesAfter(ulong echoed, ICollection<string>? removed)
     {
         if (echoed == _sequence)
         {
@@ -164,6 +165,7 @@ internal sealed class ClientMirror
         foreach (var key in doubtful)
         {
             _entries.Remove(key);
+            removed?.Add(key);
         }
 
         if (doubtful.Count > 0)
@@ -172,10 +174,18 @@ internal sealed class ClientMirror
         }
     }
 
-    private void StartNewLineage()
+    private void StartNewLineage(ICollection<string>? removed)
     {
         // No echo, or one from another history (an alternate that is behind, a removed mirror):
         // nothing in this mirror is known to be held by the client.
+        if (removed is not null)
+        {
+            foreach (var key in _entries.Keys)
+            {
+                removed.Add(key);
+            }
+        }
+
         _entries.Clear();
         _sequence = _lastRemoval = _newLineage();
         _ownsLineage = true;
@@ -206,11 +216,12 @@ internal sealed class ClientMirror
         return _sequence + 1;
     }
 
-    private void EvictLeastRecentlyUsed(ulong removedAt)
+    private string EvictLeastRecentlyUsed(ulong removedAt)
     {
         var oldest = _entries.MinBy(e => e.Value.LastUse).Key;
         _entries.Remove(oldest);
         _lastRemoval = removedAt;
+        return oldest;
     }
 
     private static MirrorEntry ToEntry(KeyValuePair<string, Slot> e) =>

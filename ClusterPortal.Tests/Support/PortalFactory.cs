@@ -44,6 +44,9 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
     /// <summary>Keep the data directory on dispose (restart tests reuse it).</summary>
     public bool KeepData { get; set; }
 
+    /// <summary>Extra host configuration (logging providers, service overrides); set before the first client.</summary>
+    public Action<IWebHostBuilder>? Configure { get; init; }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
@@ -51,6 +54,8 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
         {
             builder.UseSetting(k, v);
         }
+
+        Configure?.Invoke(builder);
     }
 
     public HttpClient Client()

@@ -8,6 +8,8 @@ internal static class ClusterApiEndpoints
         routes.MapSessionsApi();
         routes.MapClientsApi();
         routes.MapItemsApi();
+        routes.MapMirrorApi();
+        routes.MapOriginItemsApi();
         routes.MapClientListApi();
         routes.MapClusterViewApi();
         routes.MapNodesApi();

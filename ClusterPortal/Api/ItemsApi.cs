@@ -24,18 +24,12 @@ internal static class ItemsApi
             .WithSummary("An item: 200 with body and ETag, or 304 when the client's validator (If-None-Match) or, with Prefer: cache-mirror, the node's mirror says the client holds it.");
 
     internal static async Task<IResult> Serve(HttpContext http, string clientId, string key, ClusterNode node, ItemForwarder forwarder,
-        ClusterBackplane backplane, OriginCache origin, CacheMirror mirror, PortalInstruments metrics)
+        ClusterBackplane backplane, OriginCache origin, MirrorStore mirror, PortalInstruments metrics)
     {
-        var keyError = ItemKey.Validate(key);
-        if (keyError == ItemKeyError.None)
-        {
-            keyError = RawKeyProblem(http) ?? ItemKeyError.None;
-        }
-
-        if (keyError != ItemKeyError.None)
+        if (KeyProblem(http, key) is { } keyProblem)
         {
             metrics.Other();
-            return Problems.Field("key", $"The item key is not valid ({keyError}): use '/'-separated segments without '.', '..', '%' or '\\'.");
+            return keyProblem;
         }
 
         // Patent Fig. 6: where does this request go? Forward to the serving node (one hop), failing over in the same request.
@@ -106,12 +100,26 @@ internal static class ItemsApi
         return Answer(http, clientId, item, mirror, metrics);
     }
 
+    /// <summary>The 400 problem naming <c>key</c> for a key that breaks the rules as routed or as the client sent it; null when valid.</summary>
+    internal static IResult? KeyProblem(HttpContext http, string key)
+    {
+        var keyError = ItemKey.Validate(key);
+        if (keyError == ItemKeyError.None)
+        {
+            keyError = RawKeyProblem(http) ?? ItemKeyError.None;
+        }
+
+        return keyError == ItemKeyError.None
+            ? null
+            : Problems.Field("key", $"The item key is not valid ({keyError}): use '/'-separated segments without '.', '..', '%' or '\\'.");
+    }
+
     /// <summary>
     /// The framework decodes <c>%2e</c> and removes dot segments before routing, so <c>a/%2e%2e/b</c> would
     /// arrive as <c>b</c>: look at the request target as the client sent it and refuse dot segments,
     /// encoded dots, slashes and backslashes, so nothing is served for a path the client did not mean.
     /// </summary>
-    private static ItemKeyError? RawKeyProblem(HttpContext http)
+    internal static ItemKeyError? RawKeyProblem(HttpContext http)
     {
         var raw = http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget ?? "";
         var path = raw.Split('?', 2)[0];
@@ -125,7 +133,7 @@ internal static class ItemsApi
     }
 
     /// <summary>Fig. 9/10: 304 when the client holds the current item (its validator, or the mirror on request); else 200 with the bytes.</summary>
-    private static IResult Answer(HttpContext http, string clientId, OriginItem item, CacheMirror mirror, PortalInstruments metrics)
+    private static IResult Answer(HttpContext http, string clientId, OriginItem item, MirrorStore mirror, PortalInstruments metrics)
     {
         var conditions = ItemConditions.From(http.Request);
         var headers = http.Response.Headers;

@@ -1,0 +1,50 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ClusterEngine;
+
+/// <summary>
+/// Removes idle clients (DESIGN.md §5, <see cref="ClusterOptions.ClientIdleTimeout"/>): every
+/// min(timeout / 10, 1 minute) it calls <see cref="ClusterNode.ExpireIdle"/>, which removes the clients this
+/// node is primary of and publishes the removals (persisted, broadcast; their mirrors are dropped by the mirror sink).
+/// </summary>
+/// <remarks>It stops at <see cref="IHostApplicationLifetime.ApplicationStopping"/>, before any hosted service stops, so a
+/// removal is never published to a persistence writer that has already shut down.</remarks>
+internal sealed partial class IdleClientExpiry(
+    ClusterNode node, IOptions<ClusterOptions> options, TimeProvider time, IHostApplicationLifetime lifetime, ILogger<IdleClientExpiry> logger)
+    : BackgroundService
+{
+    /// <summary>How often to look for idle clients.</summary>
+    internal static TimeSpan PeriodFor(TimeSpan timeout)
+    {
+        var tenth = TimeSpan.FromTicks(Math.Max(timeout.Ticks / 10, TimeSpan.TicksPerMillisecond));
+        return tenth < TimeSpan.FromMinutes(1) ? tenth : TimeSpan.FromMinutes(1);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, lifetime.ApplicationStopping);
+        stoppingToken = stopping.Token;
+        var timeout = options.Value.ClientIdleTimeout;
+        using var timer = new PeriodicTimer(PeriodFor(timeout), time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                var removed = node.ExpireIdle(timeout);
+                if (removed.Count > 0)
+                {
+                    ClientsExpired(logger, removed.Count, timeout);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Host stopping.
+        }
+    }
+
+    [LoggerMessage(EventId = 1010, Level = LogLevel.Information, Message = "Removed {Count} clients idle for more than {IdleTimeout}")]
+    private static partial void ClientsExpired(ILogger logger, int count, TimeSpan idleTimeout);
+}

@@ -1,0 +1,143 @@
+using System.Net;
+using ClusterPortal.Metrics;
+using ClusterPortal.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
+using static ClusterPortal.Tests.Api.ItemsTestSupport;
+
+namespace ClusterPortal.Tests.Api;
+
+/// <summary>GET/HEAD items with RFC 9110 §13 conditional requests (patent Fig. 10; DESIGN.md §5, §8).</summary>
+public sealed class ItemsConditionalTests : IDisposable
+{
+    private const string HelloTag = "\"81b69dda2f09a3e5\"";
+    private readonly TestOrigin _origin = new();
+    private readonly PortalFactory _factory;
+
+    public ItemsConditionalTests() => _factory = new PortalFactory(_origin.Settings());
+
+    public void Dispose()
+    {
+        _factory.Dispose();
+        _origin.Dispose();
+    }
+
+    [Fact]
+    public async Task Crc64_test_vector_is_the_etag_of_hello_end_to_end()
+    {
+        var (http, _) = await _factory.LoggedOnClient("crc-1");
+
+        var response = await http.GetAsync(ItemPath("crc-1", "hello.txt"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(HelloTag, ETag(response));
+        Assert.Equal("hello", await response.Content.ReadAsStringAsync());
+        Assert.Equal("node-1", Header(response, "X-Served-By"));
+        Assert.Matches("^[0-9a-f]{16}$", Sequence(response));
+    }
+
+    [Theory]
+    [InlineData(HelloTag, HttpStatusCode.NotModified)]
+    [InlineData("W/" + HelloTag, HttpStatusCode.NotModified)]
+    [InlineData("\"0000000000000000\", " + HelloTag, HttpStatusCode.NotModified)]
+    [InlineData("*", HttpStatusCode.NotModified)]
+    [InlineData("\"0000000000000000\"", HttpStatusCode.OK)]
+    [InlineData("garbage-without-quotes", HttpStatusCode.OK)]
+    public async Task If_none_match_uses_weak_comparison_lists_and_star(string ifNoneMatch, HttpStatusCode expected)
+    {
+        var (http, _) = await _factory.LoggedOnClient("inm-1");
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(ItemPath("inm-1", "hello.txt"))).StatusCode);
+
+        var response = await http.SendAsync(Get("inm-1", "hello.txt", ("If-None-Match", ifNoneMatch)));
+
+        Assert.Equal(expected, response.StatusCode);
+        Assert.Equal(HelloTag, ETag(response));
+    }
+
+    [Fact]
+    public async Task If_modified_since_counts_only_without_if_none_match()
+    {
+        var (http, _) = await _factory.LoggedOnClient("ims-1");
+        var first = await http.GetAsync(ItemPath("ims-1", "hello.txt"));
+        var lastModified = first.Content.Headers.LastModified!.Value.ToString("R");
+
+        var since = await http.SendAsync(Get("ims-1", "hello.txt", ("If-Modified-Since", lastModified)));
+        var overridden = await http.SendAsync(Get("ims-1", "hello.txt", ("If-Modified-Since", lastModified), ("If-None-Match", "\"0000000000000000\"")));
+        var old = await http.SendAsync(Get("ims-1", "hello.txt", ("If-Modified-Since", "Mon, 01 Jan 2001 00:00:00 GMT")));
+
+        Assert.Equal(HttpStatusCode.NotModified, since.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, overridden.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, old.StatusCode);
+    }
+
+    [Fact]
+    public async Task Head_has_the_get_headers_and_content_length_but_no_body()
+    {
+        var (http, _) = await _factory.LoggedOnClient("head-1");
+
+        var response = await http.SendAsync(new HttpRequestMessage(HttpMethod.Head, ItemPath("head-1", "a/b/c.txt")));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(3, response.Content.Headers.ContentLength);
+        Assert.NotNull(response.Headers.ETag);
+        Assert.NotNull(response.Content.Headers.LastModified);
+        Assert.Equal("node-1", Header(response, "X-Served-By"));
+        Assert.Empty(await response.Content.ReadAsByteArrayAsync());
+    }
+
+    [Fact]
+    public async Task Not_modified_carries_etag_last_modified_cache_control_served_by_and_sequence_without_body()
+    {
+        var (http, _) = await _factory.LoggedOnClient("shape-1");
+        var first = await http.GetAsync(ItemPath("shape-1", "hello.txt"));
+
+        var response = await http.SendAsync(Get("shape-1", "hello.txt", ("If-None-Match", HelloTag)));
+
+        Assert.Equal(HttpStatusCode.NotModified, response.StatusCode);
+        Assert.Equal(HelloTag, ETag(response));
+        Assert.Equal(first.Content.Headers.LastModified, response.Content.Headers.LastModified);
+        Assert.Equal("no-cache", response.Headers.CacheControl!.ToString());
+        Assert.Equal("node-1", Header(response, "X-Served-By"));
+        Assert.Matches("^[0-9a-f]{16}$", Sequence(response));
+        Assert.Empty(await response.Content.ReadAsByteArrayAsync());
+    }
+
+    [Fact]
+    public async Task Items_need_the_clients_own_token_401_without_403_with_another()
+    {
+        await _factory.LoggedOnClient("owner-1");
+        var (other, _) = await _factory.LoggedOnClient("other-1");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await _factory.Client().GetAsync(ItemPath("owner-1", "hello.txt"))).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await other.GetAsync(ItemPath("owner-1", "hello.txt"))).StatusCode);
+    }
+
+    [Fact]
+    public async Task Missing_item_is_a_404_problem()
+    {
+        var (http, _) = await _factory.LoggedOnClient("missing-1");
+
+        var response = await http.GetAsync(ItemPath("missing-1", "no/such/item.json"));
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
+    }
+
+    [Fact]
+    public async Task Counters_show_bytes_sent_and_saved_and_metrics_are_exported()
+    {
+        var (http, _) = await _factory.LoggedOnClient("count-1");
+        var metrics = _factory.Services.GetRequiredService<PortalInstruments>();
+        var before = metrics.Totals;
+
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(ItemPath("count-1", "hello.txt"))).StatusCode);
+        Assert.Equal(HttpStatusCode.NotModified, (await http.SendAsync(Get("count-1", "hello.txt", ("If-None-Match", HelloTag)))).StatusCode);
+
+        var after = metrics.Totals;
+        Assert.Equal(2, after.Requests - before.Requests);
+        Assert.Equal(1, after.Full - before.Full);
+        Assert.Equal(1, after.NotModified - before.NotModified);
+        Assert.Equal(5, after.BytesSent - before.BytesSent);
+        Assert.Equal(5, after.BytesSaved - before.BytesSaved);
+        Assert.Contains("clusterportal_item", await _factory.Client().GetStringAsync("/metrics"), StringComparison.Ordinal);
+    }
+}

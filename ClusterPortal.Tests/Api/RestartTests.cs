@@ -1,0 +1,66 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using ClusterEngine.Mirroring;
+using ClusterPortal.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
+using static ClusterPortal.Tests.Api.ItemsTestSupport;
+
+namespace ClusterPortal.Tests.Api;
+
+/// <summary>A node restarted on the same data directory has its assignments and mirrors back (issue 3 item 6; DESIGN.md §9).</summary>
+public sealed class RestartTests : IDisposable
+{
+    private readonly TestOrigin _origin = new();
+    private readonly string _data = Directory.CreateTempSubdirectory("portal-restart-").FullName;
+
+    public void Dispose()
+    {
+        _origin.Dispose();
+        try
+        {
+            Directory.Delete(_data, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Held by a finished host: the OS temp cleaner takes it.
+        }
+    }
+
+    [Fact]
+    public async Task Restarted_node_has_its_assignments_and_mirror_entries_back()
+    {
+        string token, sequence;
+        IReadOnlyList<MirrorEntry> before1, before2;
+        using (var first = new PortalFactory(_origin.Settings(), _data) { KeepData = true })
+        {
+            var (http, session) = await first.LoggedOnClient("restart-1");
+            var (other, _) = await first.LoggedOnClient("restart-2");
+            token = session.Token;
+            var last = await http.GetAsync(ItemPath("restart-1", "hello.txt"));
+            last = await http.SendAsync(Get("restart-1", "a/b/c.txt", (SequenceHeader, Sequence(last))));
+            sequence = Sequence(last);
+            await other.GetAsync(ItemPath("restart-2", "weather/city-3.json"));
+            var mirror = first.Services.GetRequiredService<CacheMirror>();
+            (before1, before2) = (mirror.Entries("restart-1"), mirror.Entries("restart-2"));
+        }
+
+        using var second = new PortalFactory(_origin.Settings(), _data);
+        var client = second.Client();
+        client.DefaultRequestHeaders.Authorization = Bearer(token);
+
+        var assignment = await client.GetFromJsonAsync<JsonElement>("/api/clients/restart-1");
+        var restored = second.Services.GetRequiredService<CacheMirror>();
+
+        Assert.Equal("node-1", assignment.GetProperty("primary").GetProperty("nodeId").GetString());
+        Assert.Equal(2, before1.Count);
+        Assert.Equal(Summary(before1), Summary(restored.Entries("restart-1")));
+        Assert.Equal(Summary(before2), Summary(restored.Entries("restart-2")));
+        // A restored mirror is a new lineage: a sequence sent before the restart never earns a mirror 304.
+        var stale = await client.SendAsync(Get("restart-1", "hello.txt", ("Prefer", "cache-mirror"), (SequenceHeader, sequence)));
+        Assert.Equal(HttpStatusCode.OK, stale.StatusCode);
+    }
+
+    private static string[] Summary(IReadOnlyList<MirrorEntry> entries) =>
+        [.. entries.Select(e => $"{e.Key}:{e.Validator:x16}:{e.SizeBytes}").Order(StringComparer.Ordinal)];
+}

@@ -121,6 +121,20 @@ public sealed partial class ClusterBackplane
         }
     }
 
+    /// <summary>
+    /// An operator changed an origin item through this node: tell every peer to drop its cached copy
+    /// at once (<c>ItemChanged</c>, DESIGN.md §6, §7), so no node validates against stale bytes.
+    /// </summary>
+    public void ItemChanged(Origin.ItemKey key, Origin.OriginItem? item)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var message = new ItemChangedMessage(key.Value);
+        foreach (var peer in _peers.Values)
+        {
+            _ = peer.SendAsync(BackplaneMethods.ItemChanged, message);
+        }
+    }
+
     private void BroadcastMembers()
     {
         var all = _members.All.ToArray();

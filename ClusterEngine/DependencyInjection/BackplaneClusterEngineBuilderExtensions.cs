@@ -28,6 +28,7 @@ public static class BackplaneClusterEngineBuilderExtensions
             ?? throw new InvalidOperationException("Cluster:Key is required.")));
         services.TryAddSingleton<ClusterBackplane>();
         services.AddSingleton<IClusterChangeSink>(sp => sp.GetRequiredService<ClusterBackplane>());
+        services.Replace(ServiceDescriptor.Singleton<ClusterEngine.Origin.IItemChangeNotifier>(sp => sp.GetRequiredService<ClusterBackplane>()));
         services.AddHostedService(sp => sp.GetRequiredService<ClusterBackplane>());
         return builder;
     }

@@ -13,7 +13,7 @@ namespace ClusterPortal.Hubs;
 /// <see cref="ClusterBackplane"/>.
 /// </summary>
 [Authorize(Policy = AuthSchemes.PeerPolicy)]
-internal sealed class BackplaneHub(ClusterBackplane backplane, BackplaneConnections connections) : Hub
+internal sealed class BackplaneHub(ClusterBackplane backplane, BackplaneConnections connections, ClusterEngine.Origin.OriginCache origins) : Hub
 {
     private string Peer => Context.User?.Identity?.Name ?? "";
 
@@ -31,6 +31,16 @@ internal sealed class BackplaneHub(ClusterBackplane backplane, BackplaneConnecti
 
     [HubMethodName(BackplaneMethods.Members)]
     public void Members(MemberRecord[] members) => backplane.OnMembers(members);
+
+    /// <summary><c>ItemChanged</c>: a peer's operator changed an origin item; drop our cached copy now.</summary>
+    [HubMethodName(BackplaneMethods.ItemChanged)]
+    public void ItemChanged(ItemChangedMessage message)
+    {
+        if (ClusterEngine.Origin.ItemKey.TryParse(message?.Key, out var key))
+        {
+            origins.Invalidate(key);
+        }
+    }
 
     [HubMethodName(BackplaneMethods.Snapshot)]
     public IAsyncEnumerable<AssignmentDelta[]> Snapshot(CancellationToken cancellationToken) => backplane.Snapshot(cancellationToken);

@@ -39,6 +39,10 @@ internal static class ItemsApi
         }
 
         // Patent Fig. 6: where does this request go? Forward to the serving node (one hop), failing over in the same request.
+        // Whether the request came from a peer is decided once, here: TryForwardAsync marks the request itself as
+        // forwarded, so asking again after a failed first attempt made every same-request failover answer 503
+        // (found by the process failure tests: kill -9 of a primary while requests were forwarded to it).
+        var cameFromPeer = ItemForwarder.IsForwarded(http.Request);
         for (var attempt = 0; ; attempt++)
         {
             var decision = node.Route(clientId);
@@ -59,7 +63,7 @@ internal static class ItemsApi
                 break;
             }
 
-            if (ItemForwarder.IsForwarded(http.Request) || attempt == 2)
+            if (cameFromPeer || attempt == 2)
             {
                 metrics.Other();
                 http.Response.Headers[ServedByHeader] = node.NodeId;

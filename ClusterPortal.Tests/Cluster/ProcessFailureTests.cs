@@ -74,7 +74,8 @@ public sealed class ProcessFailureTests(ITestOutputHelper output)
         {
             var view = await cluster.ClientsAsync(stayer);
             Assert.Equal(Clients, view.Count);
-            Assert.All(leaversClients, kv => Assert.Equal(kv.Value, view[kv.Key].Primary));
+            var moved = leaversClients.Where(kv => view[kv.Key].Primary != kv.Value).Select(kv => $"{kv.Key}: alternate was {kv.Value}, primary now {view[kv.Key].Primary}").ToList();
+            Assert.True(moved.Count == 0, $"on {stayer.NodeId}, not handed to their alternates:\n{string.Join("\n", moved)}\n{cluster.Describe()}");
         }
 
         var after = driver.Results.Where(r => r.SentAt > settledAt && leaversClients.ContainsKey(r.ClientId)).ToList();
@@ -149,6 +150,8 @@ public sealed class ProcessFailureTests(ITestOutputHelper output)
         Assert.True(stale.Count == 0, "served by the thawed node from its stale view:\n" + string.Join("\n", stale));
         var slow = driver.Results.Where(r => r.SentAt <= downAt && r.DoneAt > downAt).ToList();
         output.WriteLine($"requests in flight across the freeze: {slow.Count}\n{string.Join("\n", slow)}");
+        var failed = driver.Results.Where(r => !r.Ok).Select(r => r.ClientId).Distinct().ToList();
+        output.WriteLine("agreed view of failed clients: " + string.Join(", ", failed.Select(c => $"{c}={agreed[c].Primary}/{agreed[c].Alternate} (before freeze: {before[c].Primary}/{before[c].Alternate})")));
         AssertNoFailures(driver.Results, cluster);
     }
 

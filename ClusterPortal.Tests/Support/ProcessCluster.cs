@@ -248,7 +248,9 @@ public sealed class ProcessCluster : IAsyncDisposable
                 $"--contentRoot={portalDir}",
                 // The node stops by itself when the test process is gone (no orphans after a crashed test run).
                 string.Create(CultureInfo.InvariantCulture, $"--LocalCluster:ParentPid={Environment.ProcessId}"),
-                "--Logging:LogLevel:Default=Warning",
+                // PROCESS_CLUSTER_LOG=Information (say) to see more of the nodes' logs in failure messages.
+                $"--Logging:LogLevel:Default={Environment.GetEnvironmentVariable("PROCESS_CLUSTER_LOG") ?? "Warning"}",
+                "--Logging:LogLevel:Microsoft.AspNetCore.StaticFiles=Error",
                 "--Logging:Console:FormatterName=simple",
                 "--Logging:Console:FormatterOptions:SingleLine=true",
             ];

@@ -5,15 +5,52 @@ namespace ClusterEngine.Backplane;
 public sealed partial class ClusterBackplane
 {
     private int _stopping;
+    private int _leaving;
+
+    /// <summary>
+    /// SIGTERM: the graceful leave runs here, before any hosted service stops. Found by the process
+    /// failure tests: run from <see cref="StopAsync"/> it came after the web server had stopped, which
+    /// waits up to the host's ShutdownTimeout (10 s) for the peers' long-lived backplane WebSockets; by
+    /// then the peers had declared this node Down and failed its clients over themselves ("handed 0
+    /// assignments"), so the leave was no better than a crash and took 10 s.
+    /// </summary>
+    public Task StoppingAsync(CancellationToken cancellationToken) => LeaveAsync();
+
+    /// <inheritdoc />
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <inheritdoc />
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <inheritdoc />
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Closes the backplane after the leave (which normally already ran in <see cref="StoppingAsync"/>).</summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (Interlocked.Exchange(ref _stopping, 1) != 0)
+        {
+            return;
+        }
+
+        await LeaveAsync();
+        await base.StopAsync(cancellationToken);
+        foreach (var peer in _peers.Values)
+        {
+            await peer.DisposeAsync();
+        }
+
+        _peers.Clear();
+    }
 
     /// <summary>
     /// Graceful leave on shutdown (SIGTERM; DESIGN.md §7): this node turns <c>Leaving</c>, hands each
     /// of its clients to its alternate (which becomes primary with a new alternate, patent Fig. 6
-    /// steps 670–680), makes sure peers have those changes, then closes its connections.
+    /// steps 670–680), makes sure peers have those changes, then turns <c>Left</c>. Runs once.
     /// </summary>
-    public override async Task StopAsync(CancellationToken cancellationToken)
+    private async Task LeaveAsync()
     {
-        if (Interlocked.Exchange(ref _stopping, 1) != 0)
+        if (Interlocked.Exchange(ref _leaving, 1) != 0)
         {
             return;
         }
@@ -30,14 +67,6 @@ public sealed partial class ClusterBackplane
             SetSelf(NodeState.Left);
             await BroadcastStatusAsync(CancellationToken.None);
         }
-
-        await base.StopAsync(cancellationToken);
-        foreach (var peer in _peers.Values)
-        {
-            await peer.DisposeAsync();
-        }
-
-        _peers.Clear();
     }
 
     /// <summary>Waits (bounded) until every queued delta has been handed to the peers' connections.</summary>

@@ -14,7 +14,7 @@ namespace ClusterEngine.Backplane;
 /// catch-up, and the failure detector's verdicts applied to the view (a Down node's clients are
 /// failed over by their alternates, each acting for itself).
 /// </summary>
-public sealed partial class ClusterBackplane : BackgroundService, IClusterChangeSink, Origin.IItemChangeNotifier
+public sealed partial class ClusterBackplane : BackgroundService, IClusterChangeSink, IHostedLifecycleService, Origin.IItemChangeNotifier
 {
     private static readonly TimeSpan s_tick = TimeSpan.FromMilliseconds(25);
     private readonly ClusterNode _node;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using ClusterEngine;
+using ClusterEngine.Membership;
 using Microsoft.AspNetCore.Http.Features;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -17,6 +18,7 @@ internal sealed class ItemForwarder(IHttpForwarder forwarder, ClusterState state
     /// <summary>Marks a request forwarded by a peer (value: the forwarding node id).</summary>
     public const string ForwardedHeader = "X-Cluster-Forwarded";
 
+    private static readonly TimeSpan PeerWatchPeriod = TimeSpan.FromMilliseconds(100);
     private static readonly ForwarderRequestConfig s_config = new() { ActivityTimeout = TimeSpan.FromSeconds(30) };
 
     private readonly HttpMessageInvoker _client = new(new SocketsHttpHandler
@@ -47,7 +49,24 @@ internal sealed class ItemForwarder(IHttpForwarder forwarder, ClusterState state
         }
 
         http.Request.Headers[ForwardedHeader] = state.LocalNodeId;
-        var error = await forwarder.SendAsync(http, url, _client, s_config, RawTargetTransformer.Instance);
+
+        // A peer that stops answering mid-request (SIGSTOP, a hung host: the TCP connection stays open)
+        // would hold the request for the whole activity timeout (30 s). Found by the process failure
+        // tests: give up on it as soon as the failure detector declares the peer Down, so the caller
+        // fails over to the alternate in the same request.
+        using var peerGone = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
+        var watch = WatchPeerAsync(nodeId, peerGone);
+        ForwarderError error;
+        try
+        {
+            error = await forwarder.SendAsync(http, url, _client, s_config, RawTargetTransformer.Instance, peerGone.Token);
+        }
+        finally
+        {
+            await peerGone.CancelAsync();
+            await watch;
+        }
+
         if (error == ForwarderError.None || http.Response.HasStarted)
         {
             return true;
@@ -57,6 +76,26 @@ internal sealed class ItemForwarder(IHttpForwarder forwarder, ClusterState state
         http.Response.Clear();
         http.Features.Set<IForwarderErrorFeature>(null);
         return !(error is ForwarderError.Request or ForwarderError.RequestTimedOut or ForwarderError.RequestCanceled);
+    }
+
+    /// <summary>Cancels <paramref name="peerGone"/> when <paramref name="nodeId"/> is Down or Left in this node's view (polled).</summary>
+    private async Task WatchPeerAsync(string nodeId, CancellationTokenSource peerGone)
+    {
+        try
+        {
+            while (!peerGone.IsCancellationRequested)
+            {
+                await Task.Delay(PeerWatchPeriod, peerGone.Token);
+                if (state.GetNode(nodeId)?.State is null or NodeState.Down or NodeState.Left)
+                {
+                    await peerGone.CancelAsync();
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The forward ended (or the peer is gone).
+        }
     }
 
     public void Dispose() => _client.Dispose();

@@ -33,6 +33,15 @@ internal static class ItemsApi
         }
 
         // Patent Fig. 6: where does this request go? Forward to the serving node (one hop), failing over in the same request.
+        // Whether the request came from a peer is decided once, here: TryForwardAsync marks the request itself as
+        // forwarded, so asking again after a failed first attempt made every same-request failover answer 503
+        // (found by the process failure tests: kill -9 of a primary while requests were forwarded to it).
+        var cameFromPeer = ItemForwarder.IsForwarded(http.Request);
+
+        // A node that is leaving (SIGTERM) has handed its clients over, but a peer whose view is a moment
+        // behind may still forward them here: it is alive and can serve them, so it does, instead of
+        // answering 503 (found by the process failure tests; the request cannot be forwarded a second time).
+        var handingOver = cameFromPeer && node.State.GetNode(node.NodeId)?.State is NodeState.Leaving or NodeState.Left;
         for (var attempt = 0; ; attempt++)
         {
             var decision = node.Route(clientId);
@@ -48,12 +57,12 @@ internal static class ItemsApi
                 return Problems.Unavailable(http, "No node can serve this client now.");
             }
 
-            if (serving == node.NodeId)
+            if (serving == node.NodeId || handingOver)
             {
                 break;
             }
 
-            if (ItemForwarder.IsForwarded(http.Request) || attempt == 2)
+            if (cameFromPeer || attempt == 2)
             {
                 metrics.Other();
                 http.Response.Headers[ServedByHeader] = node.NodeId;
@@ -69,7 +78,7 @@ internal static class ItemsApi
         }
 
         http.Response.Headers[ServedByHeader] = node.NodeId;
-        if (node.State.GetNode(node.NodeId)?.State != NodeState.Up)
+        if (node.State.GetNode(node.NodeId)?.State != NodeState.Up && !handingOver)
         {
             metrics.Other();
             return Problems.Unavailable(http, "This node is catching up with the cluster.", 1);

@@ -1,0 +1,481 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using ClusterPortal.LocalCluster;
+
+namespace ClusterPortal.Tests.Support;
+
+/// <summary>
+/// A cluster of N portal nodes as real OS processes (<c>dotnet ClusterPortal.dll</c>) on free loopback ports,
+/// each with a temporary data directory (deleted on dispose), for failure tests that need what an
+/// in-process cluster cannot do: <c>kill -9</c>, SIGSTOP/SIGCONT, SIGTERM, restart on the same data directory.
+/// </summary>
+public sealed class ProcessCluster : IAsyncDisposable
+{
+    public const string ClusterKey = "process-cluster-key-0123456789";
+    public const string AdminKey = "process-cluster-admin-0123456789";
+    private readonly string _root = Directory.CreateTempSubdirectory("process-cluster-").FullName;
+
+    private ProcessCluster(int count)
+    {
+        for (var i = 1; i <= count; i++)
+        {
+            Nodes.Add(new Node(this, string.Create(CultureInfo.InvariantCulture, $"node-{i}"), FreePort(), Path.Combine(_root, $"node-{i}")));
+        }
+    }
+
+    public List<Node> Nodes { get; } = [];
+
+    public Node this[int index] => Nodes[index];
+
+    /// <summary>Short timeouts: used to poll views and announce (never blocks a test for long).</summary>
+    public HttpClient Http { get; } = new(new SocketsHttpHandler { UseProxy = false, PooledConnectionLifetime = TimeSpan.FromSeconds(30) })
+    {
+        Timeout = TimeSpan.FromSeconds(5),
+    };
+
+    /// <summary>Starts <paramref name="count"/> nodes (node-1 first, the others seeded with it) and waits for all Up everywhere.</summary>
+    public static async Task<ProcessCluster> StartAsync(int count)
+    {
+        var cluster = new ProcessCluster(count);
+        try
+        {
+            cluster[0].Start();
+            await cluster[0].WaitReadyAsync();
+            foreach (var node in cluster.Nodes.Skip(1))
+            {
+                node.Start();
+            }
+
+            await Task.WhenAll(cluster.Nodes.Skip(1).Select(n => n.WaitReadyAsync()));
+            await cluster.WaitAllUpAsync();
+            return cluster;
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>The portal build output beside the test build (same configuration).</summary>
+    public static string PortalDll
+    {
+        get
+        {
+            var testDir = AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar);
+            var configuration = Path.GetFileName(Path.GetDirectoryName(testDir))!;
+            var dll = Path.GetFullPath(Path.Combine(testDir, "..", "..", "..", "..", "ClusterPortal", "bin", configuration, "net10.0", "ClusterPortal.dll"));
+            Assert.True(File.Exists(dll), $"ClusterPortal build output not found at {dll}");
+            return dll;
+        }
+    }
+
+    /// <summary>Every node's state (by id) as <paramref name="observer"/> sees it (<c>GET /api/cluster</c>, anonymous from loopback).</summary>
+    public async Task<Dictionary<string, string>> StatesAsync(Node observer)
+    {
+        using var doc = JsonDocument.Parse(await Http.GetStringAsync(new Uri(observer.Url + "/api/cluster")));
+        return doc.RootElement.GetProperty("nodes").EnumerateArray()
+            .ToDictionary(n => n.GetProperty("nodeId").GetString()!, n => n.GetProperty("state").GetString()!);
+    }
+
+    /// <summary>The state of <paramref name="subject"/> as <paramref name="observer"/> sees it, or null when the observer does not answer.</summary>
+    public async Task<string?> StateAsync(Node observer, Node subject)
+    {
+        try
+        {
+            return (await StatesAsync(observer)).GetValueOrDefault(subject.NodeId);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Primary counts by node as <paramref name="observer"/> sees them.</summary>
+    public async Task<Dictionary<string, int>> PrimaryCountsAsync(Node observer)
+    {
+        using var doc = JsonDocument.Parse(await Http.GetStringAsync(new Uri(observer.Url + "/api/cluster")));
+        return doc.RootElement.GetProperty("nodes").EnumerateArray()
+            .ToDictionary(n => n.GetProperty("nodeId").GetString()!, n => n.GetProperty("primaryCount").GetInt32());
+    }
+
+    /// <summary>Every assignment as <paramref name="observer"/> sees it: client id → (primary, alternate), with the admin key.</summary>
+    public async Task<SortedDictionary<string, (string Primary, string? Alternate)>> ClientsAsync(Node observer)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(observer.Url + "/api/clients?pageSize=500"));
+        request.Headers.Add("X-Admin-Key", AdminKey);
+        using var response = await Http.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+        using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var result = new SortedDictionary<string, (string, string?)>(StringComparer.Ordinal);
+        foreach (var item in doc.RootElement.GetProperty("items").EnumerateArray())
+        {
+            var alternate = item.GetProperty("alternate");
+            result[item.GetProperty("clientId").GetString()!] = (item.GetProperty("primary").GetProperty("nodeId").GetString()!,
+                alternate.ValueKind == JsonValueKind.Null ? null : alternate.GetProperty("nodeId").GetString());
+        }
+
+        return result;
+    }
+
+    /// <summary>Announces <paramref name="clientId"/> at <paramref name="at"/>; returns the primary node id and the bearer token.</summary>
+    public async Task<(string Primary, string Token)> AnnounceAsync(Node at, string clientId)
+    {
+        using var response = await Http.PostAsJsonAsync(new Uri(at.Url + "/api/sessions"), new { clientId });
+        Assert.True(response.StatusCode is HttpStatusCode.Created or HttpStatusCode.OK, $"announce {clientId}: {(int)response.StatusCode}");
+        using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return (doc.RootElement.GetProperty("primary").GetProperty("nodeId").GetString()!, doc.RootElement.GetProperty("token").GetString()!);
+    }
+
+    /// <summary>Waits until every running node sees every running node Up.</summary>
+    public Task WaitAllUpAsync(int timeoutMs = 30_000)
+    {
+        var running = Nodes.Where(n => n.IsRunning).ToList();
+        return Eventually.True(async () =>
+        {
+            foreach (var observer in running)
+            {
+                foreach (var subject in running)
+                {
+                    if (await StateAsync(observer, subject) != "Up")
+                    {
+                        return false;
+                    }
+                }
+            }
+
+            return true;
+        }, "every running node Up on every running node", timeoutMs, Describe);
+    }
+
+    /// <summary>Waits until every node in <paramref name="observers"/> shows <paramref name="subject"/> in one of <paramref name="states"/>; returns the elapsed ms.</summary>
+    public async Task<long> WaitStateAsync(Node subject, IReadOnlyList<Node> observers, string[] states, int timeoutMs)
+    {
+        var watch = Stopwatch.StartNew();
+        await Eventually.True(async () =>
+        {
+            foreach (var observer in observers)
+            {
+                if (await StateAsync(observer, subject) is not { } state || !states.Contains(state))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }, $"{subject.NodeId} {string.Join('/', states)} on {string.Join(", ", observers.Select(o => o.NodeId))}", timeoutMs, Describe);
+        return watch.ElapsedMilliseconds;
+    }
+
+    /// <summary>The last output lines of every node (for failure messages).</summary>
+    public string Describe() => string.Join("\n", Nodes.Select(n => $"--- {n.NodeId} ({n.Url}) ---\n{n.Tail()}"));
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var node in Nodes)
+        {
+            node.ForceStop();
+        }
+
+        Http.Dispose();
+        for (var i = 0; i < 10; i++)
+        {
+            try
+            {
+                Directory.Delete(_root, recursive: true);
+                return;
+            }
+            catch (IOException)
+            {
+                await Task.Delay(100);
+            }
+            catch (UnauthorizedAccessException)
+            {
+                await Task.Delay(100);
+            }
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>One node process; can be killed, frozen, thawed, terminated and restarted on the same port and data directory.</summary>
+    public sealed class Node(ProcessCluster cluster, string nodeId, int port, string dataDirectory)
+    {
+        private const int MaxLines = 300;
+        private readonly Queue<string> _lines = new();
+        private Process? _process;
+
+        public string NodeId { get; } = nodeId;
+
+        public string Url { get; } = string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}");
+
+        public string DataDirectory { get; } = dataDirectory;
+
+        public bool IsRunning => _process is { HasExited: false };
+
+        public int Pid => _process?.Id ?? 0;
+
+        /// <summary>Starts (or restarts) the process on the same port and data directory.</summary>
+        public void Start()
+        {
+            Assert.False(IsRunning, $"{NodeId} is already running");
+            _process?.Dispose();
+            var dll = PortalDll;
+            var portalDir = Path.GetDirectoryName(dll)!;
+            var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            start.Environment.Remove("ASPNETCORE_URLS");
+            start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+            string[] args =
+            [
+                dll,
+                $"--Cluster:NodeId={NodeId}",
+                $"--urls={Url}",
+                $"--Cluster:Key={ClusterKey}",
+                $"--Portal:AdminKey={AdminKey}",
+                $"--Cluster:DataDirectory={DataDirectory}",
+                $"--Origin:Root={Path.Combine(portalDir, "SampleContent")}",
+                $"--contentRoot={portalDir}",
+                // The node stops by itself when the test process is gone (no orphans after a crashed test run).
+                string.Create(CultureInfo.InvariantCulture, $"--LocalCluster:ParentPid={Environment.ProcessId}"),
+                // PROCESS_CLUSTER_LOG=Information (say) to see more of the nodes' logs in failure messages.
+                $"--Logging:LogLevel:Default={Environment.GetEnvironmentVariable("PROCESS_CLUSTER_LOG") ?? "Warning"}",
+                "--Logging:LogLevel:Microsoft.AspNetCore.StaticFiles=Error",
+                "--Logging:Console:FormatterName=simple",
+                "--Logging:Console:FormatterOptions:SingleLine=true",
+            ];
+            foreach (var a in args)
+            {
+                start.ArgumentList.Add(a);
+            }
+
+            if (cluster.Nodes[0] != this)
+            {
+                start.ArgumentList.Add($"--Cluster:Seeds:0={cluster.Nodes[0].Url}");
+            }
+
+            var process = new Process { StartInfo = start };
+            process.OutputDataReceived += (_, e) => Append(e.Data);
+            process.ErrorDataReceived += (_, e) => Append(e.Data);
+            process.Start();
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+            _process = process;
+            Append($"[harness] started pid {process.Id}");
+        }
+
+        /// <summary>Waits for <c>/health/ready</c> = 200.</summary>
+        public Task WaitReadyAsync(int timeoutMs = 60_000) => Eventually.True(async () =>
+        {
+            Assert.True(IsRunning, $"{NodeId} exited:\n{Tail()}");
+            try
+            {
+                using var response = await cluster.Http.GetAsync(new Uri(Url + "/health/ready"));
+                return response.StatusCode == HttpStatusCode.OK;
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+                return false;
+            }
+        }, $"{NodeId} ready", timeoutMs, cluster.Describe);
+
+        /// <summary><c>kill -9</c>: gone at once, no goodbye.</summary>
+        public void Kill()
+        {
+            Append("[harness] SIGKILL");
+            _process!.Kill();
+            _process.WaitForExit(10_000);
+        }
+
+        /// <summary>SIGSTOP: the process is frozen (sockets stay open, nothing answers).</summary>
+        public void Freeze()
+        {
+            Append("[harness] SIGSTOP");
+            Assert.Equal(0, NativeMethods.Kill(Pid, NativeMethods.SigStop));
+        }
+
+        /// <summary>SIGCONT: the frozen process resumes.</summary>
+        public void Thaw()
+        {
+            Append("[harness] SIGCONT");
+            Assert.Equal(0, NativeMethods.Kill(Pid, NativeMethods.SigCont));
+        }
+
+        /// <summary>SIGTERM (graceful leave), waiting up to <paramref name="timeoutMs"/> for the exit.</summary>
+        public async Task TerminateAsync(int timeoutMs = 20_000)
+        {
+            Append("[harness] SIGTERM");
+            Assert.True(ProcessSignals.Terminate(_process!));
+            using var timeout = new CancellationTokenSource(timeoutMs);
+            await _process!.WaitForExitAsync(timeout.Token);
+        }
+
+        public string Tail()
+        {
+            lock (_lines)
+            {
+                return string.Join("\n", _lines);
+            }
+        }
+
+        internal void ForceStop()
+        {
+            if (_process is null)
+            {
+                return;
+            }
+
+            try
+            {
+                if (!_process.HasExited)
+                {
+                    // A frozen process must be resumed to die cleanly under SIGKILL? (SIGKILL works on stopped processes too.)
+                    _process.Kill();
+                    _process.WaitForExit(10_000);
+                }
+            }
+            catch (InvalidOperationException)
+            {
+                // Already gone.
+            }
+
+            _process.Dispose();
+            _process = null;
+        }
+
+        private void Append(string? line)
+        {
+            if (line is null)
+            {
+                return;
+            }
+
+            lock (_lines)
+            {
+                _lines.Enqueue($"{DateTime.UtcNow:HH:mm:ss.fff} {line}");
+                while (_lines.Count > MaxLines)
+                {
+                    _lines.Dequeue();
+                }
+            }
+        }
+    }
+
+    private static class NativeMethods
+    {
+        public const int SigStop = 19;
+        public const int SigCont = 18;
+
+        [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+        [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+        public static extern int Kill(int pid, int signal);
+    }
+}
+
+/// <summary>
+/// Sends item requests for a set of clients continuously through a given set of nodes (never any other
+/// node's URL) and records every answer, so a test can assert "zero failed requests" across a failure.
+/// </summary>
+public sealed class ClientDriver : IAsyncDisposable
+{
+    private readonly HttpClient _http;
+    private readonly IReadOnlyList<ProcessCluster.Node> _through;
+    private readonly IReadOnlyList<(string ClientId, string Token)> _clients;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<Task> _workers = [];
+    private readonly List<Result> _results = [];
+
+    public ClientDriver(IReadOnlyList<ProcessCluster.Node> through, IReadOnlyList<(string ClientId, string Token)> clients, int workers = 4, int requestTimeoutMs = 15_000)
+    {
+        _through = through;
+        _clients = clients;
+        _http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromMilliseconds(requestTimeoutMs) };
+        for (var w = 0; w < workers; w++)
+        {
+            var worker = w;
+            _workers.Add(Task.Run(() => RunAsync(worker)));
+        }
+    }
+
+    /// <summary>One request: when it was sent and answered, where, for whom, and how it ended.</summary>
+    public sealed record Result(DateTime SentAt, DateTime DoneAt, string ClientId, string Via, int Status, string? ServedBy, string? Error)
+    {
+        public bool Ok => Status is 200 or 304;
+
+        public override string ToString() =>
+            $"{SentAt:HH:mm:ss.fff}-{DoneAt:HH:mm:ss.fff} {ClientId} via {Via}: {Status} served-by={ServedBy ?? "-"} {Error}";
+    }
+
+    public IReadOnlyList<Result> Results
+    {
+        get
+        {
+            lock (_results)
+            {
+                return [.. _results];
+            }
+        }
+    }
+
+    /// <summary>Waits until at least <paramref name="count"/> more requests have been answered.</summary>
+    public Task WaitForMoreAsync(int count, int timeoutMs = 20_000)
+    {
+        var target = Results.Count + count;
+        return Eventually.True(() => Results.Count >= target, $"{count} more driver requests", timeoutMs);
+    }
+
+    /// <summary>Stops sending and waits for the requests in flight.</summary>
+    public async Task StopAsync()
+    {
+        await _stop.CancelAsync();
+        await Task.WhenAll(_workers);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        _stop.Dispose();
+        _http.Dispose();
+    }
+
+    private async Task RunAsync(int worker)
+    {
+        var i = worker;
+        while (!_stop.IsCancellationRequested)
+        {
+            var (clientId, token) = _clients[i % _clients.Count];
+            var via = _through[Random.Shared.Next(_through.Count)];
+            i += 7;
+            var sent = DateTime.UtcNow;
+            Result result;
+            try
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"{via.Url}/api/clients/{clientId}/items/hello.txt"));
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+                using var response = await _http.SendAsync(request);
+                var servedBy = response.Headers.TryGetValues("X-Served-By", out var values) ? values.FirstOrDefault() : null;
+                var body = response.IsSuccessStatusCode || response.StatusCode == HttpStatusCode.NotModified ? null : await response.Content.ReadAsStringAsync();
+                result = new Result(sent, DateTime.UtcNow, clientId, via.NodeId, (int)response.StatusCode, servedBy, body);
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+                result = new Result(sent, DateTime.UtcNow, clientId, via.NodeId, 0, null, ex.GetType().Name + ": " + ex.Message);
+            }
+
+            lock (_results)
+            {
+                _results.Add(result);
+            }
+        }
+    }
+}

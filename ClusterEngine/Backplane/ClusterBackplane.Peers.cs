@@ -14,21 +14,31 @@ public sealed partial class ClusterBackplane
         return new(record, self.Incarnation, join);
     }
 
-    /// <summary>Joins through <c>Cluster:Seeds</c>: asks each seed to add this node and takes its member list.</summary>
+    /// <summary>
+    /// Joins through <c>Cluster:Seeds</c>: asks each seed to add this node and takes its member list.
+    /// A node started before its seeds retries with backoff until one answers (it stays Joining and
+    /// serves nobody meanwhile); with no seeds configured it starts a cluster of its own.
+    /// </summary>
     private async Task JoinSeedsAsync(CancellationToken cancellationToken)
     {
-        foreach (var seed in _options.Seeds)
+        for (var attempt = 1L; _options.Seeds.Count > 0 && !cancellationToken.IsCancellationRequested; attempt++)
         {
-            try
+            foreach (var seed in _options.Seeds)
             {
-                var reply = await HelloOnceAsync(seed, join: true, cancellationToken);
-                _members.Merge(reply.Members);
-                LogJoined(Self, reply.NodeId);
+                try
+                {
+                    var reply = await HelloOnceAsync(seed, join: true, cancellationToken);
+                    _members.Merge(reply.Members);
+                    LogJoined(Self, reply.NodeId);
+                    return;
+                }
+                catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+                {
+                    LogSeedUnreachable(seed, ex.Message);
+                }
             }
-            catch (Exception ex) when (ex is HttpRequestException or IOException or InvalidOperationException or TimeoutException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
-            {
-                LogSeedUnreachable(seed, ex.Message);
-            }
+
+            await Task.Delay(PeerRetryPolicy.Delay(attempt), cancellationToken);
         }
     }
 

@@ -91,7 +91,14 @@ public sealed partial class ClusterBackplane : BackgroundService, IClusterChange
     {
         var self = State.GetNode(Self)!;
         var existing = _members.Get(Self);
-        if (existing is null || existing.Url != url || existing.Removed)
+        if (existing is { Removed: true })
+        {
+            State.SetState(Self, NodeState.Left); // removed by an operator: stays out until added again
+            _selfState = NodeState.Left;
+            return;
+        }
+
+        if (existing is null || existing.Url != url)
         {
             _members.Update(new MemberRecord(Self, url, self.Name, existing?.Capacity ?? self.Capacity,
                 existing?.Order ?? (_options.Seeds.Count == 0 ? 0 : _members.NextOrder()), existing?.Mode ?? NodeMode.Active, false, 0, Self), Self);
@@ -113,6 +120,7 @@ public sealed partial class ClusterBackplane : BackgroundService, IClusterChange
                 // Our own clock skipped: we were frozen. Serve nobody as primary until caught up again (DESIGN.md §7).
                 LogFrozen(Self, _time.GetElapsedTime(lastTick, now).TotalMilliseconds);
                 SetSelf(NodeState.Joining);
+                _detector.ForgiveSilence();
                 _caughtUp.Clear();
                 _joinStarted = now;
                 foreach (var peer in _peers.Values.Where(p => p.IsConnected))
@@ -162,6 +170,11 @@ public sealed partial class ClusterBackplane : BackgroundService, IClusterChange
 
             State.SetState(nodeId, state);
             LogPeerState(nodeId, state);
+            if (_selfState != NodeState.Up)
+            {
+                continue; // not caught up (starting, or thawed after a freeze): make no decisions from a stale view
+            }
+
             if (state is NodeState.Down or NodeState.Leaving or NodeState.Left)
             {
                 _node.Publish(State.FailOverNode(nodeId, Self), local: true);

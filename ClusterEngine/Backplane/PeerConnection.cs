@@ -40,14 +40,23 @@ internal sealed partial class PeerConnection : IAsyncDisposable
             .Build();
         _hub.Reconnecting += _ =>
         {
-            _onDropped(NodeId);
+            if (!_stop.IsCancellationRequested)
+            {
+                _onDropped(NodeId);
+            }
+
             return Task.CompletedTask;
         };
         _hub.Reconnected += _ => _onOpened(this);
         _hub.Closed += _ =>
         {
+            if (_stop.IsCancellationRequested)
+            {
+                return Task.CompletedTask; // replaced or disposed on purpose: not evidence about the peer
+            }
+
             _onDropped(NodeId);
-            return _stop.IsCancellationRequested ? Task.CompletedTask : Open();
+            return Open();
         };
     }
 

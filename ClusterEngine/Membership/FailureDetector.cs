@@ -48,6 +48,7 @@ public sealed class FailureDetector(TimeProvider time, TimeSpan failureTimeout)
         p.LastHeard = time.GetTimestamp();
         p.Reported = reported;
         p.Dead = false;
+        p.Dropped = false; // a fresh heartbeat is the quick re-check: the peer is alive
     });
 
     /// <summary>The connection to the peer dropped; it is being re-opened.</summary>
@@ -63,6 +64,22 @@ public sealed class FailureDetector(TimeProvider time, TimeSpan failureTimeout)
 
     /// <summary>Evidence the peer process is gone: its port refused a connection, or a forward to it failed.</summary>
     public void Unreachable(string nodeId) => With(nodeId, p => p.Dead = true);
+
+    /// <summary>
+    /// This node itself was frozen: the silence it sees is its own, not its peers'. Restart every
+    /// peer's silence clock so the peers are judged on fresh evidence.
+    /// </summary>
+    public void ForgiveSilence()
+    {
+        lock (_gate)
+        {
+            var now = time.GetTimestamp();
+            foreach (var p in _peers.Values)
+            {
+                p.LastHeard = now;
+            }
+        }
+    }
 
     /// <summary>Re-evaluates every peer; returns those whose state changed, with the new state.</summary>
     public IReadOnlyList<(string NodeId, NodeState State)> Evaluate()

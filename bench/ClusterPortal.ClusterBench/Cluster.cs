@@ -67,7 +67,29 @@ internal sealed class Cluster : IDisposable
         var dll = PortalDll();
         var ports = Enumerable.Range(0, count).Select(_ => ChildProcess.FreePort()).ToArray();
         var nodes = new List<ChildProcess>();
-        for (var i = 0; i < count; i++)
+        try
+        {
+            await StartNodesAsync(root, content, dll, ports, nodes);
+        }
+        catch
+        {
+            new Cluster(root, nodes).Dispose();
+            throw;
+        }
+
+        var cluster = new Cluster(root, nodes);
+        if (await cluster.TryWaitAllUpAsync(TimeSpan.FromSeconds(30)) is { } views)
+        {
+            Notes.Add("After start, not all nodes Up everywhere within 30 s (continuing): " + views);
+            Console.Error.WriteLine(Notes[^1]);
+        }
+
+        return cluster;
+    }
+
+    private static async Task StartNodesAsync(string root, string content, string dll, int[] ports, List<ChildProcess> nodes)
+    {
+        for (var i = 0; i < ports.Length; i++)
         {
             var id = $"node-{i + 1}";
             var url = $"http://127.0.0.1:{ports[i]}";
@@ -98,19 +120,6 @@ internal sealed class Cluster : IDisposable
             await WaitReadyAsync(probe, nodes[i], TimeSpan.FromSeconds(60));
         }
 
-        var cluster = new Cluster(root, nodes);
-        foreach (var node in nodes)
-        {
-            await cluster.WaitReadyAsync(node, TimeSpan.FromSeconds(60));
-        }
-
-        if (await cluster.TryWaitAllUpAsync(TimeSpan.FromSeconds(30)) is { } views)
-        {
-            Notes.Add("After start, not all nodes Up everywhere within 30 s (continuing): " + views);
-            Console.Error.WriteLine(Notes[^1]);
-        }
-
-        return cluster;
     }
 
     public Task WaitReadyAsync(ChildProcess node, TimeSpan timeout) => WaitReadyAsync(Http, node, timeout);
@@ -242,6 +251,11 @@ internal sealed class Cluster : IDisposable
     public void Dispose()
     {
         ChildProcess.KillAll();
+        foreach (var node in Nodes)
+        {
+            node.KillHard(); // waits for the exit, so the data dirs are no longer in use
+        }
+
         foreach (var node in Nodes)
         {
             node.Dispose();

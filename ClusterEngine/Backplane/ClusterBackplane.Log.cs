@@ -34,4 +34,7 @@ public sealed partial class ClusterBackplane
 
     [LoggerMessage(EventId = 2110, Level = LogLevel.Information, Message = "{NodeId} is leaving: handed {Changes} assignments to alternates")]
     private partial void LogHandedOver(string nodeId, int changes);
+
+    [LoggerMessage(EventId = 2111, Level = LogLevel.Warning, Message = "{NodeId} quorum: {HasQuorum} (a minority side serves nobody as primary)")]
+    private partial void LogQuorum(string nodeId, bool hasQuorum);
 }

@@ -80,7 +80,7 @@ public sealed partial class ClusterBackplane
             return new OfferReply(AdmissionOutcome.Accept, null, ToDelta(existing));
         }
 
-        if (_selfState != NodeState.Up || State.GetNode(Self)?.Mode != NodeMode.Active)
+        if (_selfState != NodeState.Up || !_hasQuorum || State.GetNode(Self)?.Mode != NodeMode.Active)
         {
             return new OfferReply(AdmissionOutcome.Refuse, null, null);
         }

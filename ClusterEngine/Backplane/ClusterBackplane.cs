@@ -130,6 +130,7 @@ public sealed partial class ClusterBackplane : BackgroundService, IClusterChange
             }
 
             lastTick = now;
+            UpdateQuorum();
             ApplyVerdicts();
             if (_selfState == NodeState.Joining && IsCaughtUp())
             {
@@ -142,6 +143,24 @@ public sealed partial class ClusterBackplane : BackgroundService, IClusterChange
                 lastHeartbeat = now;
                 await BroadcastStatusAsync(stoppingToken);
             }
+        }
+    }
+
+    /// <summary>True while this node may serve clients as primary: it is Up (or handing over while Leaving) and its side of any partition has the quorum.</summary>
+    public bool CanServe => _hasQuorum && _selfState is NodeState.Up or NodeState.Leaving or NodeState.Left;
+
+    private volatile bool _hasQuorum = true;
+
+    private void UpdateQuorum()
+    {
+        var members = _members.All.Where(m => !m.Removed).Select(m => m.NodeId).ToList();
+        var quorum = Quorum.HasQuorum(members,
+            id => id == Self || _detector.StateOf(id) is NodeState.Up or NodeState.Suspect or NodeState.Joining or NodeState.Leaving,
+            id => id != Self && (_detector.IsKnownStopped(id) || _detector.StateOf(id) == NodeState.Left));
+        if (quorum != _hasQuorum)
+        {
+            _hasQuorum = quorum;
+            LogQuorum(Self, quorum);
         }
     }
 
@@ -170,9 +189,9 @@ public sealed partial class ClusterBackplane : BackgroundService, IClusterChange
 
             State.SetState(nodeId, state);
             LogPeerState(nodeId, state);
-            if (_selfState != NodeState.Up)
+            if (_selfState != NodeState.Up || !_hasQuorum)
             {
-                continue; // not caught up (starting, or thawed after a freeze): make no decisions from a stale view
+                continue; // not caught up (starting, thawed after a freeze) or on a minority side: no decisions from a partial view
             }
 
             if (state is NodeState.Down or NodeState.Leaving or NodeState.Left)

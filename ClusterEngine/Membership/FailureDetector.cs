@@ -103,6 +103,15 @@ public sealed class FailureDetector(TimeProvider time, TimeSpan failureTimeout)
         return changes;
     }
 
+    /// <summary>True when the peer's process is known to have stopped (refused), as opposed to merely silent.</summary>
+    public bool IsKnownStopped(string nodeId)
+    {
+        lock (_gate)
+        {
+            return _peers.TryGetValue(nodeId, out var p) && p.Dead;
+        }
+    }
+
     /// <summary>The current state of a peer (Joining when unknown).</summary>
     public NodeState StateOf(string nodeId)
     {

@@ -78,7 +78,7 @@ internal static class ItemsApi
         }
 
         http.Response.Headers[ServedByHeader] = node.NodeId;
-        if (node.State.GetNode(node.NodeId)?.State != NodeState.Up && !handingOver)
+        if ((node.State.GetNode(node.NodeId)?.State != NodeState.Up || !backplane.CanServe) && !handingOver)
         {
             metrics.Other();
             return Problems.Unavailable(http, "This node is catching up with the cluster.", 1);

@@ -75,6 +75,7 @@ public sealed class ConcurrencyAndForwardingTests
 
         await Eventually.True(() => new[] { 0, 2 }.All(v => cluster.StateOf(v).Assignments(a => a.Primary == leaving.NodeId).Count == 0),
             "no client has the leaver as primary");
+        await cluster.WaitConvergedAsync([0, 2]);
         var http = cluster[0].Client();
         foreach (var s in theirs)
         {

@@ -57,7 +57,11 @@ internal static class ItemsApi
                 return Problems.Unavailable(http, "No node can serve this client now.");
             }
 
-            if (serving == node.NodeId || handingOver)
+            // A peer forwarded this request because its view names this node; while a failover or a leave
+            // spreads, this node's view may name another. If it holds a role for the client (primary or
+            // alternate) it serves rather than answering 503: the mirror's sequence check keeps 304s safe.
+            var holdsRole = cameFromPeer && (decision.Assignment?.Primary == node.NodeId || decision.Assignment?.Alternate == node.NodeId);
+            if (serving == node.NodeId || handingOver || holdsRole)
             {
                 break;
             }

@@ -200,6 +200,10 @@ public sealed partial class ClusterBackplane
     public void ReportUnreachable(string nodeId)
     {
         _detector.Unreachable(nodeId);
+
+        // Down in this view at once, even if the tick loop is applying the same verdict right now:
+        // the request that reported it re-routes next and must not pick the dead node again.
+        State.SetState(nodeId, NodeState.Down);
         ApplyVerdicts();
     }
 

@@ -31,18 +31,6 @@ public sealed class ClusterNode
     /// <summary>This node's id.</summary>
     public string NodeId => State.LocalNodeId;
 
-    /// <summary>Announces a client here (patent Fig. 1, steps 100–120); a placement is published.</summary>
-    public AnnounceResult Announce(string clientId)
-    {
-        var result = State.Announce(clientId);
-        if (result.Change is { } change)
-        {
-            Publish([change], local: true);
-        }
-
-        return result;
-    }
-
     /// <summary>Routes one request (patent Fig. 6); a failover or reassignment is published.</summary>
     public RoutingDecision Route(string clientId)
     {

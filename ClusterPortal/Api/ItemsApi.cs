@@ -1,10 +1,8 @@
 using System.Globalization;
 using ClusterEngine;
 using ClusterEngine.Backplane;
-using ClusterEngine.Membership;
 using ClusterEngine.Mirroring;
 using ClusterEngine.Origin;
-using ClusterEngine.Routing;
 using ClusterPortal.Metrics;
 using ClusterPortal.Security;
 
@@ -32,60 +30,16 @@ internal static class ItemsApi
             return keyProblem;
         }
 
-        // Patent Fig. 6: where does this request go? Forward to the serving node (one hop), failing over in the same request.
-        // Whether the request came from a peer is decided once, here: TryForwardAsync marks the request itself as
-        // forwarded, so asking again after a failed first attempt made every same-request failover answer 503
-        // (found by the process failure tests: kill -9 of a primary while requests were forwarded to it).
-        var cameFromPeer = ItemForwarder.IsForwarded(http.Request);
-
-        // A node that is leaving (SIGTERM) has handed its clients over, but a peer whose view is a moment
-        // behind may still forward them here: it is alive and can serve them, so it does, instead of
-        // answering 503 (found by the process failure tests; the request cannot be forwarded a second time).
-        var handingOver = cameFromPeer && node.State.GetNode(node.NodeId)?.State is NodeState.Leaving or NodeState.Left;
-        for (var attempt = 0; ; attempt++)
+        // Patent Fig. 6: answered here, or forwarded once to the serving node (failing over in the same request).
+        var route = await ClientRouting.RouteAsync(http, clientId, node, forwarder, backplane);
+        if (route.Answer is { } answer)
         {
-            var decision = node.Route(clientId);
-            if (decision.Kind == RoutingKind.NotAssigned)
+            if (!route.Forwarded)
             {
                 metrics.Other();
-                return Problems.NotFound($"Client '{clientId}' is not known; announce it with POST /api/sessions.");
             }
 
-            if (decision.ServingNodeId is not { } serving)
-            {
-                metrics.Other();
-                return Problems.Unavailable(http, "No node can serve this client now.");
-            }
-
-            // A peer forwarded this request because its view names this node; while a failover or a leave
-            // spreads, this node's view may name another. If it holds a role for the client (primary or
-            // alternate) it serves rather than answering 503: the mirror's sequence check keeps 304s safe.
-            var holdsRole = cameFromPeer && (decision.Assignment?.Primary == node.NodeId || decision.Assignment?.Alternate == node.NodeId);
-            if (serving == node.NodeId || handingOver || holdsRole)
-            {
-                break;
-            }
-
-            if (cameFromPeer || attempt == 2)
-            {
-                metrics.Other();
-                http.Response.Headers[ServedByHeader] = node.NodeId;
-                return Problems.Unavailable(http, $"This node is not the serving node ({serving}) of client '{clientId}'.", 1);
-            }
-
-            if (await forwarder.TryForwardAsync(http, serving))
-            {
-                return Results.Empty;
-            }
-
-            backplane.ReportUnreachable(serving);
-        }
-
-        http.Response.Headers[ServedByHeader] = node.NodeId;
-        if ((node.State.GetNode(node.NodeId)?.State != NodeState.Up || !backplane.CanServe) && !handingOver)
-        {
-            metrics.Other();
-            return Problems.Unavailable(http, "This node is catching up with the cluster.", 1);
+            return answer;
         }
 
         OriginItem? item;

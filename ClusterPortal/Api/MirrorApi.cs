@@ -2,7 +2,6 @@ using System.Globalization;
 using ClusterEngine;
 using ClusterEngine.Backplane;
 using ClusterEngine.Mirroring;
-using ClusterEngine.Routing;
 using ClusterPortal.Security;
 
 namespace ClusterPortal.Api;
@@ -18,36 +17,10 @@ internal static class MirrorApi
     internal static async Task<IResult> Clear(HttpContext http, string clientId, ClusterNode node, ItemForwarder forwarder,
         ClusterBackplane backplane, MirrorStore mirrors)
     {
-        // The serving node's mirror is the one that decides: forward there (one hop), as item requests do.
-        for (var attempt = 0; ; attempt++)
+        // The serving node's mirror is the one that decides: answered there (one hop), as item requests are.
+        if ((await ClientRouting.RouteAsync(http, clientId, node, forwarder, backplane)).Answer is { } answer)
         {
-            var decision = node.Route(clientId);
-            if (decision.Kind == RoutingKind.NotAssigned)
-            {
-                return Problems.NotFound($"Client '{clientId}' is not known; announce it with POST /api/sessions.");
-            }
-
-            if (decision.ServingNodeId is not { } serving)
-            {
-                return Problems.Unavailable(http, "No node can serve this client now.");
-            }
-
-            if (serving == node.NodeId)
-            {
-                break;
-            }
-
-            if (ItemForwarder.IsForwarded(http.Request) || attempt == 2)
-            {
-                return Problems.Unavailable(http, $"This node is not the serving node ({serving}) of client '{clientId}'.", 1);
-            }
-
-            if (await forwarder.TryForwardAsync(http, serving))
-            {
-                return Results.Empty;
-            }
-
-            backplane.ReportUnreachable(serving);
+            return answer;
         }
 
         var sequence = mirrors.Clear(clientId);

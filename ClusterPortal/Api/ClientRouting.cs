@@ -1,0 +1,73 @@
+using ClusterEngine;
+using ClusterEngine.Backplane;
+using ClusterEngine.Membership;
+using ClusterEngine.Routing;
+
+namespace ClusterPortal.Api;
+
+/// <summary>
+/// Where a client call is answered (patent Fig. 6; DESIGN.md §5, §7): here, or forwarded once to the
+/// serving node, failing over in the same request when that node cannot be reached. Shared by every
+/// endpoint that must run on the client's serving node (items, mirror).
+/// </summary>
+internal static class ClientRouting
+{
+    /// <summary>The outcome: <see cref="Answer"/> null means "serve here"; otherwise it is the answer (forwarded, or a problem).</summary>
+    public readonly record struct Outcome(IResult? Answer, bool Forwarded);
+
+    public static async Task<Outcome> RouteAsync(HttpContext http, string clientId, ClusterNode node, ItemForwarder forwarder, ClusterBackplane backplane)
+    {
+        // Whether the request came from a peer is decided once, here: TryForwardAsync marks the request itself as
+        // forwarded, so asking again after a failed first attempt made every same-request failover answer 503
+        // (found by the process failure tests: kill -9 of a primary while requests were forwarded to it).
+        var cameFromPeer = ItemForwarder.IsForwarded(http.Request);
+
+        // A node that is leaving (SIGTERM) has handed its clients over, but a peer whose view is a moment
+        // behind may still forward them here: it is alive and can serve them, so it does, instead of
+        // answering 503 (found by the process failure tests; the request cannot be forwarded a second time).
+        var handingOver = cameFromPeer && node.State.GetNode(node.NodeId)?.State is NodeState.Leaving or NodeState.Left;
+        for (var attempt = 0; ; attempt++)
+        {
+            var decision = node.Route(clientId);
+            if (decision.Kind == RoutingKind.NotAssigned)
+            {
+                return new(Problems.NotFound($"Client '{clientId}' is not known; announce it with POST /api/sessions."), false);
+            }
+
+            if (decision.ServingNodeId is not { } serving)
+            {
+                return new(Problems.Unavailable(http, "No node can serve this client now."), false);
+            }
+
+            // A peer forwarded this request because its view names this node; while a failover or a leave
+            // spreads, this node's view may name another. If it holds a role for the client (primary or
+            // alternate) it serves rather than answering 503: the mirror's sequence check keeps 304s safe.
+            var holdsRole = cameFromPeer && (decision.Assignment?.Primary == node.NodeId || decision.Assignment?.Alternate == node.NodeId);
+            if (serving == node.NodeId || handingOver || holdsRole)
+            {
+                break;
+            }
+
+            if (cameFromPeer || attempt == 2)
+            {
+                http.Response.Headers[ItemsApi.ServedByHeader] = node.NodeId;
+                return new(Problems.Unavailable(http, $"This node is not the serving node ({serving}) of client '{clientId}'.", 1), false);
+            }
+
+            if (await forwarder.TryForwardAsync(http, serving))
+            {
+                return new(Results.Empty, true);
+            }
+
+            backplane.ReportUnreachable(serving);
+        }
+
+        http.Response.Headers[ItemsApi.ServedByHeader] = node.NodeId;
+        if ((node.State.GetNode(node.NodeId)?.State != NodeState.Up || !backplane.CanServe) && !handingOver)
+        {
+            return new(Problems.Unavailable(http, "This node is catching up with the cluster.", 1), false);
+        }
+
+        return new(null, false);
+    }
+}

@@ -1,5 +1,6 @@
 using ClusterEngine;
 using ClusterEngine.DependencyInjection;
+using ClusterEngine.Events;
 using ClusterEngine.Membership;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -14,7 +15,7 @@ public static class ClusterEngineServiceCollectionExtensions
     /// Registers <see cref="ClusterOptions"/> (bound from <c>Cluster</c>, validated at start with
     /// messages naming the key), this node's <see cref="ClusterState"/> with the local node as its
     /// first member, and the <see cref="ClusterNode"/> that publishes its changes to every registered
-    /// <see cref="IClusterChangeSink"/>, and the hosted service that removes clients idle for
+    /// <see cref="IClusterChangeSink"/>, the <see cref="ClusterEventFeed"/> fed by those changes, and the hosted service that removes clients idle for
     /// <see cref="ClusterOptions.ClientIdleTimeout"/>.
     /// </summary>
     /// <param name="services">The service collection.</param>
@@ -37,6 +38,8 @@ public static class ClusterEngineServiceCollectionExtensions
             return state;
         });
         services.TryAddSingleton<ClusterNode>();
+        services.TryAddSingleton<ClusterEventFeed>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IClusterChangeSink, EventFeedSink>());
         services.TryAddSingleton(sp =>
         {
             var address = new LocalNodeAddress();

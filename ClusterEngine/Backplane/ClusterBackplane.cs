@@ -130,6 +130,7 @@ public sealed partial class ClusterBackplane : BackgroundService, IClusterChange
             }
 
             lastTick = now;
+            Volatile.Write(ref _lastTick, now);
             UpdateQuorum();
             ApplyVerdicts();
             if (_selfState == NodeState.Joining && IsCaughtUp())
@@ -146,8 +147,18 @@ public sealed partial class ClusterBackplane : BackgroundService, IClusterChange
         }
     }
 
-    /// <summary>True while this node may serve clients as primary: it is Up (or handing over while Leaving) and its side of any partition has the quorum.</summary>
-    public bool CanServe => _hasQuorum && _selfState is NodeState.Up or NodeState.Leaving or NodeState.Left;
+    /// <summary>
+    /// True while this node may serve clients as primary: it is Up (or handing over while Leaving), its
+    /// side of any partition has the quorum, and (when Up) its tick loop has run within <see cref="ClusterOptions.FailureTimeout"/>.
+    /// The last condition closes the window right after a freeze (SIGSTOP/SIGCONT, a long pause): request
+    /// threads can run before the tick loop notices the skipped time and turns the node to Joining, and
+    /// must not serve from the view they held before the freeze (DESIGN.md §7).
+    /// </summary>
+    public bool CanServe => _hasQuorum && (_selfState is NodeState.Leaving or NodeState.Left || (_selfState == NodeState.Up && !TickOverdue));
+
+    private bool TickOverdue => Volatile.Read(ref _lastTick) is var last and not 0 && _time.GetElapsedTime(last) > _options.FailureTimeout;
+
+    private long _lastTick;
 
     private volatile bool _hasQuorum = true;
 

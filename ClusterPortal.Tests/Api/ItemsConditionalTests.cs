@@ -32,7 +32,7 @@ public sealed class ItemsConditionalTests : IDisposable
         Assert.Equal(HelloTag, ETag(response));
         Assert.Equal("hello", await response.Content.ReadAsStringAsync());
         Assert.Equal("node-1", Header(response, "X-Served-By"));
-        Assert.Matches("^[0-9a-f]{16}$", Sequence(response));
+        Assert.False(response.Headers.Contains(SequenceHeader), "no mirror sequence for a client that does not use the mirror");
     }
 
     [Theory]
@@ -85,20 +85,38 @@ public sealed class ItemsConditionalTests : IDisposable
     }
 
     [Fact]
-    public async Task Not_modified_carries_etag_last_modified_cache_control_served_by_and_sequence_without_body()
+    public async Task Not_modified_carries_date_etag_cache_control_and_served_by_but_not_last_modified_and_no_body()
     {
         var (http, _) = await _factory.LoggedOnClient("shape-1");
         var first = await http.GetAsync(ItemPath("shape-1", "hello.txt"));
+        Assert.NotNull(first.Content.Headers.LastModified);
 
         var response = await http.SendAsync(Get("shape-1", "hello.txt", ("If-None-Match", HelloTag)));
 
+        // RFC 9110 §15.4.5: the fields a 200 would carry among Cache-Control, Content-Location, Date, ETag, Expires
+        // and Vary; other representation metadata SHOULD NOT be sent when an ETag is present (Last-Modified).
         Assert.Equal(HttpStatusCode.NotModified, response.StatusCode);
         Assert.Equal(HelloTag, ETag(response));
-        Assert.Equal(first.Content.Headers.LastModified, response.Content.Headers.LastModified);
+        Assert.NotNull(response.Headers.Date);
+        Assert.Null(response.Content.Headers.LastModified);
         Assert.Equal("no-cache", response.Headers.CacheControl!.ToString());
         Assert.Equal("node-1", Header(response, "X-Served-By"));
-        Assert.Matches("^[0-9a-f]{16}$", Sequence(response));
+        Assert.False(response.Headers.Contains(SequenceHeader));
         Assert.Empty(await response.Content.ReadAsByteArrayAsync());
+    }
+
+    [Fact]
+    public async Task A_client_that_uses_the_mirror_gets_its_sequence_on_200_and_304()
+    {
+        var (http, _) = await _factory.LoggedOnClient("shape-2");
+        var first = await http.SendAsync(Get("shape-2", "hello.txt", ("Prefer", "cache-mirror")));
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Matches("^[0-9a-f]{16}$", Sequence(first));
+
+        var response = await http.SendAsync(Get("shape-2", "hello.txt", ("If-None-Match", HelloTag), (SequenceHeader, Sequence(first))));
+
+        Assert.Equal(HttpStatusCode.NotModified, response.StatusCode);
+        Assert.Matches("^[0-9a-f]{16}$", Sequence(response));
     }
 
     [Fact]

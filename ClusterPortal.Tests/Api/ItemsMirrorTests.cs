@@ -32,7 +32,7 @@ public sealed class ItemsMirrorTests : IDisposable
     public async Task Fig9_mirror_decides_with_the_echoed_sequence_and_says_so()
     {
         var (http, _) = await _factory.LoggedOnClient("m-1");
-        var first = await http.GetAsync(ItemPath("m-1", "hello.txt"));
+        var first = await http.SendAsync(MirrorGet("m-1", "hello.txt", null)); // a client that uses the mirror says so from its first request
 
         var withEcho = await http.SendAsync(MirrorGet("m-1", "hello.txt", Sequence(first)));
         var withoutEcho = await http.SendAsync(MirrorGet("m-1", "hello.txt", null));
@@ -48,7 +48,7 @@ public sealed class ItemsMirrorTests : IDisposable
     public async Task Lost_200_an_older_echo_never_gets_a_mirror_304_for_the_item_sent_after_it()
     {
         var (http, _) = await _factory.LoggedOnClient("lost-1");
-        var a = await http.GetAsync(ItemPath("lost-1", "hello.txt"));
+        var a = await http.SendAsync(MirrorGet("lost-1", "hello.txt", null)); // a client that uses the mirror says so from its first request
         var held = Sequence(a);
         var lost = await http.SendAsync(Get("lost-1", "a/b/c.txt", (SequenceHeader, held))); // answer never reaches the client
         Assert.Equal(HttpStatusCode.OK, lost.StatusCode);
@@ -65,7 +65,7 @@ public sealed class ItemsMirrorTests : IDisposable
     public async Task After_the_client_cleared_its_cache_a_mirror_request_gets_200()
     {
         var (http, _) = await _factory.LoggedOnClient("clear-1");
-        var first = await http.GetAsync(ItemPath("clear-1", "hello.txt"));
+        var first = await http.SendAsync(MirrorGet("clear-1", "hello.txt", null)); // a client that uses the mirror says so from its first request
         Assert.Equal(HttpStatusCode.NotModified, (await http.SendAsync(MirrorGet("clear-1", "hello.txt", Sequence(first)))).StatusCode);
 
         var cleared = await http.DeleteAsync("/api/clients/clear-1/mirror");
@@ -92,7 +92,7 @@ public sealed class ItemsMirrorTests : IDisposable
     public async Task Item_changed_at_the_origin_by_the_operator_is_sent_again_with_its_new_etag()
     {
         var (http, _) = await _factory.LoggedOnClient("change-1");
-        var first = await http.GetAsync(ItemPath("change-1", "weather/city-1.json"));
+        var first = await http.SendAsync(MirrorGet("change-1", "weather/city-1.json", null)); // a client that uses the mirror says so from its first request
         var oldTag = ETag(first);
 
         var put = await _factory.AdminClient().PutAsync("/api/items/weather/city-1.json", new StringContent("""{"city":1,"temp":-40}"""));

@@ -8,8 +8,17 @@ namespace ClusterPortal.Api;
 /// <c>If-None-Match</c> tags (or <c>*</c>), <c>If-Modified-Since</c>, <c>Prefer: cache-mirror</c> and the
 /// last mirror sequence it received (<c>X-Mirror-Sequence</c>, 16 hex digits).
 /// </summary>
-internal sealed record ItemConditions(IList<EntityTagHeaderValue>? IfNoneMatch, DateTimeOffset? IfModifiedSince, bool PreferMirror, ulong? EchoedSequence)
+internal sealed record ItemConditions(IList<EntityTagHeaderValue>? IfNoneMatch, DateTimeOffset? IfModifiedSince, bool PreferMirror, ulong? EchoedSequence, bool SentSequence)
 {
+    /// <summary>
+    /// True when the client takes part in the mirror protocol (it sent <c>Prefer: cache-mirror</c> or an
+    /// <c>X-Mirror-Sequence</c>): only then does the answer carry the new sequence. A client that relies on
+    /// its own validators never echoes one, so the 37 bytes would be wasted on every hit (issue 3 target
+    /// ≤ 350 B per validated hit); a client that skips it once simply gets no mirror 304 until it echoes a
+    /// current sequence again, which is safe.
+    /// </summary>
+    public bool UsesMirror => PreferMirror || SentSequence;
+
     /// <summary>Request and answer header carrying the client's mirror sequence.</summary>
     public const string SequenceHeader = "X-Mirror-Sequence";
 
@@ -22,7 +31,7 @@ internal sealed record ItemConditions(IList<EntityTagHeaderValue>? IfNoneMatch, 
         var inm = request.Headers.IfNoneMatch.Count > 0 && EntityTagHeaderValue.TryParseList(request.Headers.IfNoneMatch, out var tags) ? tags : null;
         var prefer = request.Headers["Prefer"].Any(v => v is not null && v.Split(',').Any(p => p.Trim().Equals(MirrorPreference, StringComparison.OrdinalIgnoreCase)));
         ulong? echoed = ulong.TryParse(request.Headers[SequenceHeader], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var seq) && seq != 0 ? seq : null;
-        return new ItemConditions(inm, headers.IfModifiedSince, prefer, echoed);
+        return new ItemConditions(inm, headers.IfModifiedSince, prefer, echoed, request.Headers.ContainsKey(SequenceHeader));
     }
 
     /// <summary>

@@ -5,6 +5,7 @@ using ClusterEngine.Mirroring;
 using ClusterEngine.Origin;
 using ClusterPortal.Metrics;
 using ClusterPortal.Security;
+using Microsoft.Net.Http.Headers;
 
 namespace ClusterPortal.Api;
 
@@ -135,9 +136,16 @@ internal static class ItemsApi
             sequence = mirror.Record(clientId, key, item.Validator, item.Length, conditions.EchoedSequence);
         }
 
-        headers[ItemConditions.SequenceHeader] = sequence.ToString("x16", CultureInfo.InvariantCulture);
+        if (conditions.UsesMirror)
+        {
+            headers[ItemConditions.SequenceHeader] = sequence.ToString("x16", CultureInfo.InvariantCulture);
+        }
+
         if (notModified)
         {
+            // RFC 9110 §15.4.5: with an ETag present, Last-Modified adds nothing for the client's cache
+            // update and "SHOULD NOT" be sent on a 304; Date, ETag and Cache-Control stay as on the 200.
+            headers.Remove(HeaderNames.LastModified);
             metrics.SentNotModified(item.Length);
             return TypedResults.StatusCode(StatusCodes.Status304NotModified);
         }

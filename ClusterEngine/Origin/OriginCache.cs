@@ -66,6 +66,20 @@ public sealed class OriginCache : IDisposable
         }
     }
 
+    /// <summary>
+    /// True when <paramref name="key"/> is held and would be served from memory without asking the origin:
+    /// not invalidated (<see cref="Invalidate"/>, an <c>ItemChanged</c> message) and checked within
+    /// <see cref="OriginOptions.RevalidateInterval"/>.
+    /// </summary>
+    public bool IsFresh(ItemKey key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        lock (_gate)
+        {
+            return _entries.TryGetValue(key, out var node) && IsFresh(node.Value, _time.GetTimestamp());
+        }
+    }
+
     /// <summary>Gets the current version of an item: from memory while fresh, else revalidated with the origin.</summary>
     /// <param name="key">The item key.</param>
     /// <param name="cancellationToken">Cancels the origin read.</param>
@@ -85,7 +99,7 @@ public sealed class OriginCache : IDisposable
             if (_entries.TryGetValue(key, out var node))
             {
                 held = node.Value.Item;
-                if (!node.Value.Stale && _time.GetElapsedTime(node.Value.CheckedAt, now) < _revalidateInterval)
+                if (IsFresh(node.Value, now))
                 {
                     _recency.Remove(node);
                     _recency.AddFirst(node);
@@ -176,6 +190,8 @@ public sealed class OriginCache : IDisposable
             _sizeBytes -= node.Value.Item.Length;
         }
     }
+
+    private bool IsFresh(Entry entry, long now) => !entry.Stale && _time.GetElapsedTime(entry.CheckedAt, now) < _revalidateInterval;
 
     private readonly record struct Entry(OriginItem Item, long CheckedAt, bool Stale);
 }

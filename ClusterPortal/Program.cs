@@ -11,10 +11,24 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddClusterPortal();
 builder.AddLocalClusterWatchdog();
 
-var app = builder.Build();
-app.UseClusterPortal();
-await app.RunAsync();
-return 0;
+try
+{
+    var app = builder.Build();
+    app.Services.GetService<Microsoft.Extensions.Options.IStartupValidator>()?.Validate(); // every ValidateOnStart option, before the host logs a failed start
+    app.UseClusterPortal();
+    await app.RunAsync();
+    return 0;
+}
+catch (Microsoft.Extensions.Options.OptionsValidationException ex)
+{
+    // A bad setting is the operator's to fix: one line per failure naming the key, no stack trace.
+    foreach (var failure in ex.Failures)
+    {
+        await Console.Error.WriteLineAsync($"Configuration error: {failure}");
+    }
+
+    return 2;
+}
 
 /// <summary>Entry point; public for WebApplicationFactory in tests.</summary>
 public partial class Program;

@@ -68,6 +68,7 @@ public sealed class NodesPageTests
 
         cut.WaitForAssertion(() => Assert.Contains("Added http://127.0.0.1:5104", cut.Find("#add-ok").TextContent));
         Assert.Equal(["add http://127.0.0.1:5104 500 Fourth"], ctx.Admin.Calls);
+        Assert.DoesNotContain("URL is required.", cut.Markup); // the emptied form is not flagged
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using ClusterEngine.Events;
 using ClusterEngine.Membership;
 using ClusterEngine.Placement;
 using Microsoft.AspNetCore.SignalR.Client;
@@ -72,6 +73,7 @@ public sealed partial class ClusterBackplane
         foreach (var m in changed)
         {
             var existing = State.GetNode(m.NodeId);
+            PublishMemberEvent(existing, m);
             var state = m.Removed ? NodeState.Left : m.NodeId == Self ? _selfState : existing?.State ?? NodeState.Joining;
             State.AddOrUpdateNode(new NodeInfo(m.NodeId, m.Url, m.Capacity, m.Name, m.Order, state, m.Mode,
                 existing?.MaxConcurrentRequests ?? _options.MaxConcurrentRequests, existing?.Incarnation ?? 0));
@@ -115,6 +117,32 @@ public sealed partial class ClusterBackplane
         }
     }
 
+    /// <summary>
+    /// Puts an operator's membership change on the event feed, on every node (the change arrives here
+    /// locally and through gossip): a new member → added, removed → removed, capacity or mode → changed.
+    /// </summary>
+    private void PublishMemberEvent(NodeStatus? existing, MemberRecord m)
+    {
+        if (m.Removed)
+        {
+            if (existing is not null && existing.State != NodeState.Left)
+            {
+                _feed.Publish(ClusterEventKind.NodeRemoved, m.NodeId, detail: $"{m.Name} removed from the cluster");
+            }
+        }
+        else if (existing is null)
+        {
+            if (m.NodeId != Self)
+            {
+                _feed.Publish(ClusterEventKind.NodeAdded, m.NodeId, detail: $"{m.Name} at {m.Url}, capacity {m.Capacity}");
+            }
+        }
+        else if (existing.Capacity != m.Capacity || existing.Mode != m.Mode)
+        {
+            _feed.Publish(ClusterEventKind.NodeChanged, m.NodeId, detail: $"capacity {m.Capacity}, mode {m.Mode}");
+        }
+    }
+
     private void Connect(MemberRecord member)
     {
         var peer = new PeerConnection(member.NodeId, member.Url, Self, _credentials, _logger, OnPeerOpened, OnPeerDropped, OnPeerRefused);
@@ -147,11 +175,13 @@ public sealed partial class ClusterBackplane
     /// <summary>Catch-up (DESIGN.md §7): pulls every assignment the peer holds and reconciles (patent Fig. 7).</summary>
     private async Task CatchUpAsync(PeerConnection peer)
     {
-        var merged = 0;
+        var (merged, droppedPrimaries, droppedAlternates) = (0, 0, 0);
         await foreach (var batch in peer.Hub.StreamAsync<AssignmentDelta[]>(BackplaneMethods.Snapshot))
         {
             var result = State.Reconcile(batch);
             merged += result.Applied;
+            droppedPrimaries += result.DroppedPrimaries.Count;
+            droppedAlternates += result.DroppedAlternates.Count;
             if (result.Applied > 0)
             {
                 _node.Publish(batch, local: false);
@@ -162,6 +192,11 @@ public sealed partial class ClusterBackplane
 
         _caughtUp[peer.NodeId] = true;
         LogCaughtUp(Self, peer.NodeId, merged);
+        if (merged > 0 || droppedPrimaries > 0 || droppedAlternates > 0)
+        {
+            _feed.Publish(ClusterEventKind.Reconciled, Self, detail:
+                $"with {peer.NodeId}: {merged} assignment(s) merged, {droppedPrimaries} primary and {droppedAlternates} alternate role(s) dropped");
+        }
     }
 
     private void OnPeerDropped(string nodeId)
@@ -203,7 +238,13 @@ public sealed partial class ClusterBackplane
 
         // Down in this view at once, even if the tick loop is applying the same verdict right now:
         // the request that reported it re-routes next and must not pick the dead node again.
+        var previous = State.GetNode(nodeId)?.State;
         State.SetState(nodeId, NodeState.Down);
+        if (previous is not null and not NodeState.Down)
+        {
+            PublishStateEvent(nodeId, NodeState.Down);
+        }
+
         ApplyVerdicts();
     }
 

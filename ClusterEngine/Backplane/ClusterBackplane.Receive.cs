@@ -52,6 +52,10 @@ public sealed partial class ClusterBackplane
         }
 
         State.ApplyStatus(status.NodeId, status.Incarnation, status.Sequence, status.InFlight, status.MaxConcurrentRequests);
+        if (status.Traffic is { } traffic)
+        {
+            _peerTraffic[status.NodeId] = traffic;
+        }
         if (status.MembershipDigest != _members.Digest && _peers.TryGetValue(status.NodeId, out var peer))
         {
             _ = peer.SendAsync(BackplaneMethods.Members, _members.All.ToArray());

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
+using ClusterEngine.Events;
 using ClusterEngine.Membership;
 using ClusterEngine.Placement;
 using Microsoft.Extensions.Hosting;
@@ -32,16 +33,39 @@ public sealed partial class ClusterBackplane : BackgroundService, IClusterChange
     private long _joinStarted;
     private readonly LocalNodeAddress _address;
     private string _selfUrl = "";
+    private readonly ClusterEventFeed _feed;
+    private readonly INodeTrafficSource? _traffic;
+    private readonly ConcurrentDictionary<string, NodeTraffic> _peerTraffic = new(StringComparer.Ordinal);
 
     /// <summary>Creates the backplane of <paramref name="node"/>; it starts as a hosted service.</summary>
+    /// <param name="node">The local node.</param>
+    /// <param name="members">The gossiped member list.</param>
+    /// <param name="detector">The failure detector.</param>
+    /// <param name="credentials">Peer credentials from the cluster key.</param>
+    /// <param name="address">This node's advertised address, once known.</param>
+    /// <param name="options">Cluster options.</param>
+    /// <param name="time">Clock.</param>
+    /// <param name="logger">Logger.</param>
+    /// <param name="feed">Event feed that receives node joined/down/added/removed/changed and reconciled events.</param>
+    /// <param name="traffic">The local node's traffic counters, sent in heartbeats (none registered: no traffic shown).</param>
     public ClusterBackplane(ClusterNode node, MemberList members, FailureDetector detector, PeerCredentials credentials,
-        LocalNodeAddress address, IOptions<ClusterOptions> options, TimeProvider time, ILogger<ClusterBackplane> logger)
+        LocalNodeAddress address, IOptions<ClusterOptions> options, TimeProvider time, ILogger<ClusterBackplane> logger,
+        ClusterEventFeed feed, IEnumerable<INodeTrafficSource> traffic)
     {
         ArgumentNullException.ThrowIfNull(options);
         (_node, _members, _detector, _credentials, _options, _time, _logger) = (node, members, detector, credentials, options.Value, time, logger);
         _address = address;
+        _feed = feed;
+        _traffic = traffic?.FirstOrDefault();
         _members.Changed += OnMembersChanged;
     }
+
+    /// <summary>
+    /// A node's item-traffic totals: this node's from its counters, a peer's from its last heartbeat;
+    /// null when not known (yet).
+    /// </summary>
+    public NodeTraffic? TrafficOf(string nodeId) =>
+        nodeId == Self ? _traffic?.Current : _peerTraffic.GetValueOrDefault(nodeId);
 
     private ClusterState State => _node.State;
 
@@ -184,9 +208,30 @@ public sealed partial class ClusterBackplane : BackgroundService, IClusterChange
 
     private void SetSelf(NodeState state)
     {
+        var previous = _selfState;
         _selfState = state;
         State.SetState(Self, state);
         LogSelfState(Self, state);
+        if (previous != state)
+        {
+            PublishStateEvent(Self, state);
+        }
+    }
+
+    /// <summary>Puts a node's liveness change on the event feed (DESIGN.md §10): Up → joined, Down → down, Left → removed.</summary>
+    private void PublishStateEvent(string nodeId, NodeState state)
+    {
+        var kind = state switch
+        {
+            NodeState.Up => ClusterEventKind.NodeJoined,
+            NodeState.Down => ClusterEventKind.NodeDown,
+            NodeState.Left => ClusterEventKind.NodeRemoved,
+            _ => (ClusterEventKind?)null,
+        };
+        if (kind is { } k)
+        {
+            _feed.Publish(k, nodeId, detail: $"{nodeId} is {state}");
+        }
     }
 
     private void ApplyVerdicts()
@@ -198,8 +243,14 @@ public sealed partial class ClusterBackplane : BackgroundService, IClusterChange
                 continue;
             }
 
+            var previous = State.GetNode(nodeId)?.State;
             State.SetState(nodeId, state);
             LogPeerState(nodeId, state);
+            if (previous != state)
+            {
+                PublishStateEvent(nodeId, state);
+            }
+
             if (_selfState != NodeState.Up || !_hasQuorum)
             {
                 continue; // not caught up (starting, thawed after a freeze) or on a minority side: no decisions from a partial view
@@ -220,7 +271,7 @@ public sealed partial class ClusterBackplane : BackgroundService, IClusterChange
     {
         var self = State.GetNode(Self)!;
         var status = new StatusMessage(Self, self.Incarnation, Interlocked.Increment(ref _statusSequence), _selfState,
-            self.InFlight, self.MaxConcurrentRequests, self.PrimaryCount, self.AlternateCount, State.Clock, _members.Digest);
+            self.InFlight, self.MaxConcurrentRequests, self.PrimaryCount, self.AlternateCount, State.Clock, _members.Digest, _traffic?.Current);
         await Task.WhenAll(_peers.Values.Select(p => p.SendAsync(BackplaneMethods.Status, status, cancellationToken)));
     }
 

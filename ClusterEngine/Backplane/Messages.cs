@@ -17,9 +17,10 @@ namespace ClusterEngine.Backplane;
 /// <param name="AlternateCount">Clients the sender counts as its alternates.</param>
 /// <param name="Clock">The sender's assignment Lamport clock: a peer that is behind pulls catch-up.</param>
 /// <param name="MembershipDigest">Hash of the sender's member list; a mismatch triggers a <c>Members</c> exchange.</param>
+/// <param name="Traffic">The sender's item-traffic totals (for dashboards); null from a sender without metrics.</param>
 public sealed record StatusMessage(
     string NodeId, long Incarnation, long Sequence, NodeState State, int InFlight, int MaxConcurrentRequests,
-    int PrimaryCount, int AlternateCount, long Clock, long MembershipDigest);
+    int PrimaryCount, int AlternateCount, long Clock, long MembershipDigest, NodeTraffic? Traffic = null);
 
 /// <summary><c>Offer</c> request: "will you be this client's primary?" (patent Fig. 3/4, steps 350–490).</summary>
 /// <param name="ClientId">The new client.</param>

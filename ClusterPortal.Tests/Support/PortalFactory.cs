@@ -50,6 +50,7 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
+        builder.UseStaticWebAssets(); // the dashboard's CSS/JS (MudBlazor, blazor.web.js) from the build, as in Development: browser tests need them
         foreach (var (k, v) in _settings)
         {
             builder.UseSetting(k, v);

@@ -1,4 +1,5 @@
 using ClusterEngine;
+using ClusterEngine.Placement;
 using ClusterPortal.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -36,16 +37,9 @@ internal static class ClientListApi
         }
 
         var (p, size) = (page ?? 1, pageSize ?? 50);
-        var matches = state.Assignments(a =>
-            (string.IsNullOrEmpty(q) || a.ClientId.Contains(q, StringComparison.OrdinalIgnoreCase))
-            && (string.IsNullOrEmpty(nodeId) || role switch
-            {
-                "primary" => a.Primary == nodeId,
-                "alternate" => a.Alternate == nodeId,
-                _ => a.Primary == nodeId || a.Alternate == nodeId,
-            }));
-        var items = matches.OrderBy(a => a.ClientId, StringComparer.Ordinal).Skip((p - 1) * size).Take(size)
-            .Select(state.ToResponse).ToList();
-        return TypedResults.Ok(new ClientPage(items, matches.Count, p, size));
+        var result = state.QueryClients(new ClientQuery((int)Math.Min((long)(p - 1) * size, int.MaxValue - size), size, q, string.IsNullOrEmpty(nodeId) ? null : nodeId,
+            role switch { "primary" => ClientRole.Primary, "alternate" => ClientRole.Alternate, _ => ClientRole.Any }));
+        var items = result.Rows.Select(r => state.ToResponse(r.Assignment)).ToList();
+        return TypedResults.Ok(new ClientPage(items, result.Total, p, size));
     }
 }

@@ -1,6 +1,7 @@
 using System.Threading.RateLimiting;
 using ClusterPortal.Api;
 using ClusterPortal.Components;
+using ClusterPortal.Dashboard;
 using ClusterPortal.Security;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authentication;
@@ -47,24 +48,31 @@ internal static class PortalServiceCollectionExtensions
         services.AddHttpForwarder();
         services.AddSingleton<ItemForwarder>();
         services.AddMudServices();
+        services.AddDashboard();
         return builder;
     }
 
     private static void AddSecurity(this IServiceCollection services)
     {
         services.AddSingleton<ClientTokenService>();
-        services.AddAuthentication(AuthSchemes.ClientToken)
+        services.AddAuthentication(AuthSchemes.Default)
+            .AddPolicyScheme(AuthSchemes.Default, null, o => o.ForwardDefaultSelector = http =>
+                http.Request.Headers.Authorization.Count > 0 ? AuthSchemes.ClientToken
+                : http.Request.Headers.ContainsKey(AuthSchemes.AdminKeyHeader) ? AuthSchemes.AdminKey
+                : http.Request.Cookies.ContainsKey(AuthSchemes.AdminCookieName) ? AuthSchemes.AdminCookie
+                : AuthSchemes.ClientToken)
+            .AddCookie(AuthSchemes.AdminCookie, AdminCookie.Configure)
             .AddScheme<AuthenticationSchemeOptions, ClientTokenAuthenticationHandler>(AuthSchemes.ClientToken, null)
             .AddScheme<AuthenticationSchemeOptions, AdminKeyAuthenticationHandler>(AuthSchemes.AdminKey, null)
             .AddScheme<AuthenticationSchemeOptions, PeerAuthenticationHandler>(AuthSchemes.Peer, null);
         services.AddSingleton<IAuthorizationHandler, ClientAccessHandler>();
         services.AddSingleton<IAuthorizationHandler, ViewerHandler>();
         services.AddAuthorizationBuilder()
-            .AddPolicy(AuthSchemes.AdminPolicy, p => p.AddAuthenticationSchemes(AuthSchemes.AdminKey).RequireRole("admin"))
+            .AddPolicy(AuthSchemes.AdminPolicy, p => p.AddAuthenticationSchemes(AuthSchemes.AdminKey, AuthSchemes.AdminCookie).RequireRole("admin"))
             .AddPolicy(AuthSchemes.ClientPolicy, p => p.AddAuthenticationSchemes(AuthSchemes.ClientToken, AuthSchemes.AdminKey)
                 .AddRequirements(new ClientAccessRequirement()))
             .AddPolicy(AuthSchemes.PeerPolicy, p => p.AddAuthenticationSchemes(AuthSchemes.Peer).RequireRole("peer"))
-            .AddPolicy(AuthSchemes.ViewerPolicy, p => p.AddAuthenticationSchemes(AuthSchemes.AdminKey).AddRequirements(new ViewerRequirement()));
+            .AddPolicy(AuthSchemes.ViewerPolicy, p => p.AddAuthenticationSchemes(AuthSchemes.AdminKey, AuthSchemes.AdminCookie).AddRequirements(new ViewerRequirement()));
     }
 
     private static void AddSessionRateLimit(this IServiceCollection services)
@@ -111,7 +119,9 @@ internal static class PortalServiceCollectionExtensions
         app.MapObservability();
         app.MapClusterApi();
         app.MapHub<Hubs.BackplaneHub>("/hubs/backplane");
-        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        app.MapDashboardHubs();
+        app.MapAdminLogin();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode().RequireAuthorization(AuthSchemes.ViewerPolicy);
         return app;
     }
 }

@@ -7,7 +7,7 @@ namespace ClusterPortal.Metrics;
 /// with OpenTelemetry (Prometheus at <c>/metrics</c>, OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is
 /// set). Every measurement carries the <c>node</c> tag.
 /// </summary>
-public sealed class PortalInstruments
+public sealed class PortalInstruments : ClusterEngine.Membership.INodeTrafficSource
 {
     /// <summary>Meter name.</summary>
     public const string MeterName = "ClusterPortal";
@@ -55,6 +55,10 @@ public sealed class PortalInstruments
     public (long Requests, long Full, long NotModified, long BytesSent, long BytesSaved) Totals =>
         (Interlocked.Read(ref _totalRequests), Interlocked.Read(ref _totalFull), Interlocked.Read(ref _totalNotModified),
          Interlocked.Read(ref _totalSent), Interlocked.Read(ref _totalSaved));
+
+    /// <inheritdoc />
+    public ClusterEngine.Membership.NodeTraffic Current => new(Interlocked.Read(ref _totalRequests), Interlocked.Read(ref _totalNotModified),
+        Interlocked.Read(ref _totalSent), Interlocked.Read(ref _totalSaved));
 
     /// <summary>A 200 with <paramref name="bodyBytes"/> bytes of body.</summary>
     public void SentFull(long bodyBytes)

@@ -18,6 +18,12 @@ public static class AuthSchemes
     /// <summary>Admin login cookie of the dashboard.</summary>
     public const string AdminCookie = "AdminCookie";
 
+    /// <summary>Default scheme: forwards to the client token, admin key or admin cookie scheme by what the request carries.</summary>
+    public const string Default = "Portal";
+
+    /// <summary>Name of the admin login cookie.</summary>
+    public const string AdminCookieName = "ClusterPortal.Admin";
+
     /// <summary>Claim carrying the client id a token is bound to.</summary>
     public const string ClientIdClaim = "client_id";
 

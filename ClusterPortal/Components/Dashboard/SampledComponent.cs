@@ -1,0 +1,52 @@
+using ClusterPortal.Dashboard;
+using Microsoft.AspNetCore.Components;
+
+namespace ClusterPortal.Components.Dashboard;
+
+/// <summary>
+/// Base of live pages: holds the latest <see cref="DashboardSample"/> and re-renders when the shared
+/// <see cref="DashboardSampler"/> takes a new one (pushed; the page itself polls nothing).
+/// </summary>
+public abstract class SampledComponent : ComponentBase, IDisposable
+{
+    [Inject]
+    private DashboardSampler Sampler { get; set; } = default!;
+
+    /// <summary>The latest sample.</summary>
+    protected DashboardSample Sample { get; private set; } = DashboardSample.Empty;
+
+    /// <summary>The sampler (history for charts).</summary>
+    protected DashboardSampler Samples => Sampler;
+
+    /// <inheritdoc />
+    protected override void OnInitialized()
+    {
+        Sample = Sampler.Current;
+        Sampler.Sampled += OnSampled;
+    }
+
+    /// <summary>Called on the renderer's context with each new sample, before rendering.</summary>
+    protected virtual void OnSample(DashboardSample sample)
+    {
+    }
+
+    private void OnSampled(DashboardSample sample) => _ = InvokeAsync(() =>
+    {
+        Sample = sample;
+        OnSample(sample);
+        StateHasChanged();
+    });
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        Sampler.Sampled -= OnSampled;
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Releases what a derived page holds.</summary>
+    protected virtual void Dispose(bool disposing)
+    {
+    }
+}

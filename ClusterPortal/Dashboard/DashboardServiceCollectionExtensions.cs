@@ -1,0 +1,29 @@
+using ClusterEngine;
+using ClusterEngine.Backplane;
+using ClusterEngine.Membership;
+using ClusterPortal.Hubs;
+using ClusterPortal.Metrics;
+
+namespace ClusterPortal.Dashboard;
+
+/// <summary>Registers the dashboard's shared services and the feed hub.</summary>
+internal static class DashboardServiceCollectionExtensions
+{
+    public static IServiceCollection AddDashboard(this IServiceCollection services)
+    {
+        services.AddSingleton<INodeTrafficSource>(sp => sp.GetRequiredService<PortalInstruments>());
+        services.AddSingleton(sp => new DashboardSampler(sp.GetRequiredService<ClusterState>(),
+            sp.GetRequiredService<ClusterBackplane>().TrafficOf, sp.GetRequiredService<TimeProvider>()));
+        services.AddHostedService(sp => sp.GetRequiredService<DashboardSampler>());
+        services.AddHostedService<FeedBroadcaster>();
+        services.AddScoped<INodeAdmin, NodeAdmin>();
+        services.AddCascadingAuthenticationState();
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapDashboardHubs(this IEndpointRouteBuilder routes)
+    {
+        routes.MapHub<FeedHub>("/hubs/feed").RequireAuthorization(Security.AuthSchemes.ViewerPolicy);
+        return routes;
+    }
+}

@@ -1,0 +1,41 @@
+using ClusterEngine;
+using ClusterEngine.Events;
+using ClusterPortal.Api;
+using ClusterPortal.Dashboard;
+using Microsoft.AspNetCore.SignalR;
+
+namespace ClusterPortal.Hubs;
+
+/// <summary>Pushes every <see cref="ClusterEventFeed"/> event and each dashboard sample's status to <see cref="FeedHub"/> subscribers.</summary>
+internal sealed partial class FeedBroadcaster(ClusterEventFeed feed, DashboardSampler sampler, ClusterState state,
+    IHubContext<FeedHub> hub, ILogger<FeedBroadcaster> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        sampler.Sampled += OnSampled;
+        try
+        {
+            await foreach (var e in feed.SubscribeAsync(stoppingToken))
+            {
+                try
+                {
+                    await hub.Clients.All.SendAsync(FeedHub.EventMethod, e, stoppingToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    LogSendFailed(ex.Message);
+                }
+            }
+        }
+        finally
+        {
+            sampler.Sampled -= OnSampled;
+        }
+    }
+
+    private void OnSampled(DashboardSample sample) =>
+        _ = hub.Clients.All.SendAsync(FeedHub.StatusMethod, ClusterApi.GetCluster(state).Value);
+
+    [LoggerMessage(EventId = 3401, Level = LogLevel.Debug, Message = "Feed hub send failed: {Reason}")]
+    private partial void LogSendFailed(string reason);
+}

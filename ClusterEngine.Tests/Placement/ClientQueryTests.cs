@@ -42,18 +42,18 @@ public sealed class ClientQueryTests
     }
 
     [Fact]
-    public void A_first_page_of_100000_clients_is_answered_quickly()
+    public void A_page_of_100000_clients_by_last_seen_descending_is_the_head_of_the_full_sort()
     {
+        // How fast this is belongs to bench/ClusterEngine.Benchmarks (ClientQueryBenchmarks), not to a timed test.
         var state = TestCluster.Create(100_000, 100_000, 100_000);
         state.AnnounceMany(100_000);
-        state.QueryClients(new ClientQuery(0, 50)); // warm-up
+        var expected = state.QueryClients(new ClientQuery(0, 100_000, Sort: ClientSort.LastSeen, Descending: true)).Rows
+            .Select(r => r.Assignment.ClientId).Skip(950).Take(50).ToList();
 
-        var watch = System.Diagnostics.Stopwatch.StartNew();
-        var page = state.QueryClients(new ClientQuery(0, 50, Sort: ClientSort.LastSeen, Descending: true));
-        watch.Stop();
+        var page = state.QueryClients(new ClientQuery(950, 50, Sort: ClientSort.LastSeen, Descending: true));
 
         Assert.Equal(100_000, page.Total);
-        Assert.Equal(50, page.Rows.Count);
-        Assert.True(watch.ElapsedMilliseconds < 1000, $"took {watch.ElapsedMilliseconds} ms");
+        Assert.Equal(expected, page.Rows.Select(r => r.Assignment.ClientId));
+        Assert.True(page.Rows.Zip(page.Rows.Skip(1)).All(p => p.First.LastSeen >= p.Second.LastSeen), "descending by last seen");
     }
 }

@@ -112,15 +112,15 @@ public sealed partial class ClusterClient
     /// </summary>
     private async Task RefreshAssignmentAsync(Uri at, ClientSession seen, CancellationToken cancellationToken)
     {
-        var now = _options.TimeProvider.GetUtcNow();
-        if (now - _lastRefresh < TimeSpan.FromSeconds(1) || !await _sessionGate.WaitAsync(0, cancellationToken))
+        if (!await _sessionGate.WaitAsync(0, cancellationToken))
         {
             return;
         }
 
         try
         {
-            if (ReferenceEquals(_session, seen))
+            var now = _options.TimeProvider.GetUtcNow();
+            if (ReferenceEquals(_session, seen) && now - _lastRefresh >= TimeSpan.FromSeconds(1))
             {
                 _lastRefresh = now;
                 await AnnounceAsync(Targets(_session, at), cancellationToken);

@@ -17,7 +17,7 @@ public sealed record ClusterItem(string Key, ReadOnlyMemory<byte> Content, strin
 /// <param name="Failovers">Operations answered by another node than the session's primary after an attempt failed.</param>
 /// <param name="Retries">Failed attempts that were retried.</param>
 /// <param name="TokenRenewals">Tokens renewed (before expiry, or after a 401).</param>
-/// <param name="Errors">Operations that failed (threw) after all retries.</param>
+/// <param name="Errors">Item requests that failed (threw <see cref="ClusterClientException"/>) after all retries.</param>
 public readonly record struct ClusterClientStatistics(long Requests, long NotModified, long BytesReceived, long BytesSaved,
     long Failovers, long Retries, long TokenRenewals, long Errors);
 

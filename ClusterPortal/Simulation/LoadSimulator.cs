@@ -209,13 +209,19 @@ public sealed class LoadSimulator
             return;
         }
 
+        // On a fixed schedule from the start (change i at i × duration / (changes + 1)), so slow PUTs do not push later changes past the end.
         var every = _options.Duration / (changes + 1);
         var random = new Random(7);
         try
         {
             for (var change = 1; change <= changes; change++)
             {
-                await Task.Delay(every, _time, stop);
+                var due = every * change - _time.GetElapsedTime(Interlocked.Read(ref _startedAt));
+                if (due > TimeSpan.Zero)
+                {
+                    await Task.Delay(due, _time, stop);
+                }
+
                 var rank = _popularity.Next(random);
                 if (await origin.TryPutAsync(KeyOf(rank), Content(rank, change), stop))
                 {

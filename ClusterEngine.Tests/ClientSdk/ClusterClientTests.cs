@@ -194,6 +194,26 @@ public sealed class ClusterClientTests
     }
 
     [Fact]
+    public async Task A_client_the_cluster_forgot_logs_on_again_and_a_missing_item_is_null()
+    {
+        using var stub = new StubCluster();
+        stub.Put("hello.txt", "hello");
+        await using var client = StubCluster.Client(stub);
+        await client.LogOnAsync();
+        stub.Known = false; // removed after Cluster:ClientIdleTimeout
+
+        var item = await client.GetItemAsync("hello.txt");
+        var missing = await client.GetItemAsync("nothing.txt");
+
+        Assert.Equal("hello"u8.ToArray(), item!.Content.ToArray());
+        Assert.Null(missing);
+        var calls = stub.Requests.Select(r => $"{r.Method} {r.Uri.AbsolutePath}").ToList();
+        Assert.Equal(["POST /api/sessions", "GET /api/clients/device-1/items/hello.txt", "GET /api/clients/device-1", "POST /api/sessions",
+            "GET /api/clients/device-1/items/hello.txt", "GET /api/clients/device-1/items/nothing.txt", "GET /api/clients/device-1"], calls);
+        Assert.Equal("Bearer token-1", stub.Requests[3].Headers["Authorization"]);
+    }
+
+    [Fact]
     public async Task Cancellation_is_honoured()
     {
         using var stub = new StubCluster();

@@ -20,6 +20,9 @@ internal sealed class StubCluster : HttpMessageHandler
 
     public string Primary { get; set; } = "http://n1";
 
+    /// <summary>Whether the cluster knows the client (false: removed as idle; a logon makes it known again).</summary>
+    public bool Known { get; set; } = true;
+
     public string? Alternate { get; set; } = "http://n2";
 
     public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromHours(1);
@@ -68,7 +71,18 @@ internal sealed class StubCluster : HttpMessageHandler
         var path = request.RequestUri.AbsolutePath;
         if (path == "/api/sessions" && request.Method == HttpMethod.Post)
         {
+            Known = true;
             return Task.FromResult(Session());
+        }
+
+        if (!Known && path.StartsWith("/api/clients/", StringComparison.Ordinal))
+        {
+            return Task.FromResult(new HttpResponseMessage(HttpStatusCode.NotFound));
+        }
+
+        if (path == "/api/clients/device-1")
+        {
+            return Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK));
         }
 
         if (path.Contains("/items/", StringComparison.Ordinal))

@@ -88,7 +88,8 @@ public sealed partial class ClusterClient : IAsyncDisposable, IDisposable
     /// </summary>
     /// <param name="key">The item key: <c>/</c>-separated segments, e.g. <c>weather/city-1.json</c>.</param>
     /// <param name="cancellationToken">Cancels the request.</param>
-    /// <returns>The item, or null when the origin has no such item (404).</returns>
+    /// <returns>The item, or null when the origin has no such item (404). When the cluster no longer knows the client
+    /// (removed after <c>Cluster:ClientIdleTimeout</c>), the client logs on again with its token and asks once more.</returns>
     /// <exception cref="ArgumentException">The key breaks the item key rules (DESIGN.md §5).</exception>
     /// <exception cref="InvalidOperationException">The client has not logged on.</exception>
     /// <exception cref="ClusterClientException">No node answered within the retries, or the cluster refused.</exception>
@@ -102,13 +103,20 @@ public sealed partial class ClusterClient : IAsyncDisposable, IDisposable
 
         try
         {
-            for (var renewed = false; ; renewed = true)
+            for (var again = false; ; again = true)
             {
                 var session = await FreshSessionAsync(cancellationToken);
                 var (item, status) = await FetchAsync(session, key, cancellationToken);
-                if (status == HttpStatusCode.Unauthorized && !renewed)
+                if (status == HttpStatusCode.Unauthorized && !again)
                 {
                     await RenewTokenAsync(cancellationToken);
+                    continue;
+                }
+
+                if (status == HttpStatusCode.NotFound && !again && !await IsKnownAsync(session, cancellationToken))
+                {
+                    // The cluster forgot this client (idle for Cluster:ClientIdleTimeout): announce it again, with its token.
+                    await LogOnAsync(cancellationToken);
                     continue;
                 }
 
@@ -197,6 +205,14 @@ public sealed partial class ClusterClient : IAsyncDisposable, IDisposable
             default:
                 return (null, response.StatusCode);
         }
+    }
+
+    /// <summary>Whether the cluster still knows this client (<c>GET /api/clients/{clientId}</c>: 200, or 404 when it was removed).</summary>
+    private async Task<bool> IsKnownAsync(ClientSession session, CancellationToken cancellationToken)
+    {
+        using var answer = await SendAsync(Targets(session), node => Authorized(HttpMethod.Get,
+            Endpoint(node, $"api/clients/{Uri.EscapeDataString(ClientId)}"), session), cancellationToken);
+        return answer.Response.StatusCode != HttpStatusCode.NotFound;
     }
 
     /// <summary>A failover (answered through another node than the primary) or a moved assignment: refresh the session.</summary>

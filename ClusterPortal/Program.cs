@@ -1,5 +1,12 @@
 using ClusterPortal.Hosting;
 using ClusterPortal.LocalCluster;
+using ClusterPortal.Simulation;
+
+// `simulate …` drives simulated devices (the client SDK) against a running cluster (DESIGN.md §11).
+if (SimulateCommand.IsRequested(args))
+{
+    return await SimulateCommand.RunAsync(args);
+}
 
 // Without Cluster:NodeId (and no subcommand) this process launches a local cluster of child nodes (DESIGN.md §11).
 if (LocalClusterLauncher.IsRequested(args))

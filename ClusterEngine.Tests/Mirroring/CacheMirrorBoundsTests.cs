@@ -9,27 +9,27 @@ public sealed class CacheMirrorBoundsTests
     public void Least_recently_used_entry_leaves_first()
     {
         var mirror = NewMirror(maxEntries: 3);
-        var sequence = mirror.Record(Client, "a", 1, 10, null);
-        sequence = mirror.Record(Client, "b", 2, 10, sequence);
-        sequence = mirror.Record(Client, "c", 3, 10, sequence);
-        Assert.True(mirror.Decide(Client, "a", 1, sequence).UseCachedCopy); // a is now more recent than b
+        var sequence = mirror.Record(TestClient, "a", 1, 10, null);
+        sequence = mirror.Record(TestClient, "b", 2, 10, sequence);
+        sequence = mirror.Record(TestClient, "c", 3, 10, sequence);
+        Assert.True(mirror.Decide(TestClient, "a", 1, sequence).UseCachedCopy); // a is now more recent than b
 
-        sequence = mirror.Record(Client, "d", 4, 10, sequence);
+        sequence = mirror.Record(TestClient, "d", 4, 10, sequence);
 
-        Assert.Equal(["d", "a", "c"], mirror.Entries(Client).Select(e => e.Key));
-        Assert.Equal(MirrorDecisionReason.NotInMirror, mirror.Decide(Client, "b", 2, sequence).Reason);
+        Assert.Equal(["d", "a", "c"], mirror.Entries(TestClient).Select(e => e.Key));
+        Assert.Equal(MirrorDecisionReason.NotInMirror, mirror.Decide(TestClient, "b", 2, sequence).Reason);
     }
 
     [Fact]
     public void Updating_an_entry_does_not_evict()
     {
         var mirror = NewMirror(maxEntries: 2);
-        var sequence = mirror.Record(Client, "a", 1, 10, null);
-        sequence = mirror.Record(Client, "b", 2, 10, sequence);
+        var sequence = mirror.Record(TestClient, "a", 1, 10, null);
+        sequence = mirror.Record(TestClient, "b", 2, 10, sequence);
 
-        sequence = mirror.Record(Client, "a", 5, 50, sequence);
+        sequence = mirror.Record(TestClient, "a", 5, 50, sequence);
 
-        Assert.Equal([new MirrorEntry("a", 5, 50, sequence), new MirrorEntry("b", 2, 10, sequence - 1)], mirror.Entries(Client));
+        Assert.Equal([new MirrorEntry("a", 5, 50, sequence), new MirrorEntry("b", 2, 10, sequence - 1)], mirror.Entries(TestClient));
     }
 
     [Fact]

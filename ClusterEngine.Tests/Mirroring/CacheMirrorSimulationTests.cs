@@ -55,7 +55,7 @@ public sealed class CacheMirrorSimulationTests
 
     private void RequestWithMirror(string key)
     {
-        var decision = Primary.Decide(Client, key, Current(key), _clientSequence);
+        var decision = Primary.Decide(TestClient, key, Current(key), _clientSequence);
         _trace.Add($"mirror-req {key} cur={Current(key)} echo={_clientSequence:x} node={_primary} -> {decision}");
         if (decision.UseCachedCopy)
         {
@@ -75,7 +75,7 @@ public sealed class CacheMirrorSimulationTests
     {
         if (_clientCache.TryGetValue(key, out var held) && held == Current(key))
         {
-            var sequence = Primary.Record(Client, key, held, 10, _clientSequence); // Fig. 10 step 1050/1070
+            var sequence = Primary.Record(TestClient, key, held, 10, _clientSequence); // Fig. 10 step 1050/1070
             _trace.Add($"own304 {key}={held} echo={_clientSequence:x} node={_primary} -> {sequence:x}");
             _inFlight.Add(new Answer(key, held, sequence, _clientSequence, IsMirror304: false, IsOwn304: true));
             return;
@@ -86,7 +86,7 @@ public sealed class CacheMirrorSimulationTests
 
     private void Send200(string key)
     {
-        var sequence = Primary.Record(Client, key, Current(key), 10, _clientSequence);
+        var sequence = Primary.Record(TestClient, key, Current(key), 10, _clientSequence);
         _trace.Add($"200 {key}={Current(key)} echo={_clientSequence:x} node={_primary} -> {sequence:x}");
         _inFlight.Add(new Answer(key, Current(key), sequence, _clientSequence, IsMirror304: false));
     }
@@ -101,7 +101,7 @@ public sealed class CacheMirrorSimulationTests
             return;
         }
 
-        var snapshot = Primary.ChangesSince(Client, _checkpoint);
+        var snapshot = Primary.ChangesSince(TestClient, _checkpoint);
         if (snapshot is null)
         {
             return;
@@ -116,7 +116,7 @@ public sealed class CacheMirrorSimulationTests
         var result = alternate.Merge(snapshot);
         if (result == MergeResult.NeedsFullSync)
         {
-            snapshot = Primary.ChangesSince(Client, 0)!;
+            snapshot = Primary.ChangesSince(TestClient, 0)!;
             result = alternate.Merge(snapshot);
         }
 
@@ -133,7 +133,7 @@ public sealed class CacheMirrorSimulationTests
         _clientSequence = null;
         if (random.Next(2) == 0) // the DELETE may be lost
         {
-            var sequence = Primary.Clear(Client);
+            var sequence = Primary.Clear(TestClient);
             _clientSequence = sequence == 0 ? null : sequence;
         }
     }

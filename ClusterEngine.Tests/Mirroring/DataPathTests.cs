@@ -29,12 +29,12 @@ public sealed class DataPathTests : IDisposable
     public async Task Fig9_steps_900_to_950_an_unchanged_item_is_answered_use_cached_copy_the_second_time()
     {
         var item = await _cache.GetAsync(_key, default); // step 910
-        var first = _mirror.Decide(Client, _key.Value, item!.Validator, null); // step 920
+        var first = _mirror.Decide(TestClient, _key.Value, item!.Validator, null); // step 920
         Assert.False(first.UseCachedCopy); // step 940: send the item
-        var sequence = _mirror.Record(Client, _key.Value, item.Validator, item.Length, null); // step 950
+        var sequence = _mirror.Record(TestClient, _key.Value, item.Validator, item.Length, null); // step 950
 
         var again = await _cache.GetAsync(_key, default);
-        var second = _mirror.Decide(Client, _key.Value, again!.Validator, sequence);
+        var second = _mirror.Decide(TestClient, _key.Value, again!.Validator, sequence);
 
         Assert.True(second.UseCachedCopy); // step 930
     }
@@ -43,13 +43,13 @@ public sealed class DataPathTests : IDisposable
     public async Task Fig9_step940_a_changed_item_is_sent_again()
     {
         var item = await _cache.GetAsync(_key, default);
-        var sequence = _mirror.Record(Client, _key.Value, item!.Validator, item.Length, null);
+        var sequence = _mirror.Record(TestClient, _key.Value, item!.Validator, item.Length, null);
         _origin.Set(_key.Value, """{"temp":22}""");
         _cache.Invalidate(_key);
 
         var changed = await _cache.GetAsync(_key, default);
 
-        Assert.Equal(MirrorDecisionReason.Changed, _mirror.Decide(Client, _key.Value, changed!.Validator, sequence).Reason);
+        Assert.Equal(MirrorDecisionReason.Changed, _mirror.Decide(TestClient, _key.Value, changed!.Validator, sequence).Reason);
     }
 
     [Fact]
@@ -70,8 +70,8 @@ public sealed class DataPathTests : IDisposable
         var item = await _cache.GetAsync(_key, default);
         Assert.NotEqual(clientCrc, item!.Validator); // step 1060
 
-        var sequence = _mirror.Record(Client, _key.Value, item.Validator, item.Length, null); // step 1070
+        var sequence = _mirror.Record(TestClient, _key.Value, item.Validator, item.Length, null); // step 1070
 
-        Assert.Equal([new MirrorEntry(_key.Value, item.Validator, item.Length, sequence)], _mirror.Entries(Client));
+        Assert.Equal([new MirrorEntry(_key.Value, item.Validator, item.Length, sequence)], _mirror.Entries(TestClient));
     }
 }

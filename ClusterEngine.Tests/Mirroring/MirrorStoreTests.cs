@@ -44,42 +44,42 @@ public sealed class MirrorStoreTests : IAsyncLifetime
     public async Task Evicted_entries_leave_sqlite_too()
     {
         var store = NewStore(maxEntries: 2);
-        var s = store.Record(Client, "a", 1, 10, null);
-        s = store.Record(Client, "b", 2, 10, s);
-        store.Record(Client, "c", 3, 10, s);
+        var s = store.Record(TestClient, "a", 1, 10, null);
+        s = store.Record(TestClient, "b", 2, 10, s);
+        store.Record(TestClient, "c", 3, 10, s);
 
-        Assert.Equal(["b:2", "c:3"], InMemory(store, Client));
-        Assert.Equal(InMemory(store, Client), await StoredAsync(Client));
+        Assert.Equal(["b:2", "c:3"], InMemory(store, TestClient));
+        Assert.Equal(InMemory(store, TestClient), await StoredAsync(TestClient));
     }
 
     [Fact]
     public async Task A_new_lineage_and_dropped_doubtful_entries_leave_sqlite_too()
     {
         var store = NewStore();
-        var s1 = store.Record(Client, "a", 1, 10, null);
-        store.Record(Client, "b", 2, 10, s1);
-        store.Record(Client, "c", 3, 10, s1); // echoes s1: b may never have arrived
-        Assert.Equal(InMemory(store, Client), await StoredAsync(Client));
-        Assert.Equal(["a:1", "c:3"], InMemory(store, Client));
+        var s1 = store.Record(TestClient, "a", 1, 10, null);
+        store.Record(TestClient, "b", 2, 10, s1);
+        store.Record(TestClient, "c", 3, 10, s1); // echoes s1: b may never have arrived
+        Assert.Equal(InMemory(store, TestClient), await StoredAsync(TestClient));
+        Assert.Equal(["a:1", "c:3"], InMemory(store, TestClient));
 
-        store.Record(Client, "d", 4, 10, null); // no echo: a new lineage
+        store.Record(TestClient, "d", 4, 10, null); // no echo: a new lineage
 
-        Assert.Equal(["d:4"], await StoredAsync(Client));
+        Assert.Equal(["d:4"], await StoredAsync(TestClient));
     }
 
     [Fact]
     public async Task Clear_and_remove_are_stored()
     {
         var store = NewStore();
-        store.Record(Client, "a", 1, 10, null);
+        store.Record(TestClient, "a", 1, 10, null);
         store.Record("device-2", "a", 1, 10, null);
 
-        var cleared = store.Clear(Client);
+        var cleared = store.Clear(TestClient);
         store.Remove("device-2");
 
         Assert.NotEqual(0UL, cleared);
-        Assert.Equal(cleared, store.Mirror.CurrentSequence(Client));
-        Assert.Empty(await StoredAsync(Client));
+        Assert.Equal(cleared, store.Mirror.CurrentSequence(TestClient));
+        Assert.Empty(await StoredAsync(TestClient));
         Assert.Empty(await StoredAsync("device-2"));
         Assert.NotEqual(0UL, store.Clear("never-seen"));
     }
@@ -88,16 +88,16 @@ public sealed class MirrorStoreTests : IAsyncLifetime
     public async Task Restore_brings_entries_back_under_a_new_lineage_that_no_old_echo_matches()
     {
         var store = NewStore();
-        var s = store.Record(Client, "a", 1, 10, null);
-        s = store.Record(Client, "b", 2, 20, s);
+        var s = store.Record(TestClient, "a", 1, 10, null);
+        s = store.Record(TestClient, "b", 2, 20, s);
         await _store.Writer.FlushAsync();
 
         var restarted = NewStore();
         var count = await restarted.RestoreAsync(_store.Loader);
 
         Assert.Equal(1, count);
-        Assert.Equal(["a:1", "b:2"], InMemory(restarted, Client));
-        Assert.False(restarted.Decide(Client, "a", 1, s).UseCachedCopy);
-        Assert.NotEqual(s, restarted.Mirror.CurrentSequence(Client));
+        Assert.Equal(["a:1", "b:2"], InMemory(restarted, TestClient));
+        Assert.False(restarted.Decide(TestClient, "a", 1, s).UseCachedCopy);
+        Assert.NotEqual(s, restarted.Mirror.CurrentSequence(TestClient));
     }
 }

@@ -9,7 +9,7 @@ namespace ClusterEngine.Tests.Mirroring;
 /// </summary>
 internal static class MirrorTestSupport
 {
-    public const string Client = "device-1";
+    public const string TestClient = "device-1";
 
     private static long s_lineage;
 

@@ -81,7 +81,7 @@ public sealed class DashboardBrowserTests
         return page;
     }
 
-    /// <summary>Some clients and item requests (first a 200, then a 304), so the numbers and charts are not empty.</summary>
+    /// <summary>Some clients and item requests (first a 200, then two 304s), so the numbers and charts are not empty and sent and saved differ.</summary>
     private static async Task MakeTrafficAsync(InProcessCluster cluster)
     {
         string[] items = ["text/welcome.txt", "weather/current-oslo.json", "news/world/headlines.json"];
@@ -91,7 +91,7 @@ public sealed class DashboardBrowserTests
             foreach (var item in items)
             {
                 var first = await http.GetAsync($"/api/clients/device-{i:D3}/items/{item}");
-                if (first.Headers.ETag is { } etag)
+                for (var repeat = 0; first.Headers.ETag is { } etag && repeat < 2; repeat++)
                 {
                     using var again = new HttpRequestMessage(HttpMethod.Get, $"/api/clients/device-{i:D3}/items/{item}");
                     again.Headers.IfNoneMatch.Add(new EntityTagHeaderValue(etag.Tag));

@@ -1,6 +1,7 @@
 using System.Threading.RateLimiting;
 using ClusterPortal.Api;
 using ClusterPortal.Components;
+using ClusterPortal.Jobs;
 using ClusterPortal.Security;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authentication;
@@ -43,7 +44,9 @@ internal static class PortalServiceCollectionExtensions
         services.AddClusterEngine(builder.Configuration)
             .AddSqlitePersistence()
             .AddDataPath(builder.Configuration, Path.Combine(AppContext.BaseDirectory, "SampleContent"))
-            .AddBackplane();
+            .AddBackplane()
+            .AddMirrorSync();
+        services.AddMirrorSyncJobs();
         services.AddHttpForwarder();
         services.AddSingleton<ItemForwarder>();
         services.AddMudServices();
@@ -111,6 +114,7 @@ internal static class PortalServiceCollectionExtensions
         app.MapObservability();
         app.MapClusterApi();
         app.MapHub<Hubs.BackplaneHub>("/hubs/backplane");
+        app.MapJobsDashboard();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

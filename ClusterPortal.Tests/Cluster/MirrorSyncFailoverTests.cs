@@ -44,6 +44,7 @@ public sealed class MirrorSyncFailoverTests(ITestOutputHelper output) : IDisposa
     private async Task RunAsync(string policy, Func<MirrorClient, string, Task>? settle, int? expectBurstLoss, bool changeBack = false)
     {
         WriteContent();
+        var watch = System.Diagnostics.Stopwatch.StartNew();
         await using var cluster = await ProcessCluster.StartAsync(3,
         [
             $"--Origin:Root={_content}", $"--Mirror:SyncPolicy={policy}", "--Mirror:SyncEvery=10", "--Mirror:SyncInterval=00:00:01",
@@ -51,6 +52,7 @@ public sealed class MirrorSyncFailoverTests(ITestOutputHelper output) : IDisposa
         using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(15) };
         var (primary, inStep, burst, flipper) = await ThreeDevicesOnOnePrimaryAsync(cluster, http);
         var survivor = cluster.Nodes.First(n => n.NodeId != primary.NodeId);
+        output.WriteLine($"{policy}: cluster up and devices announced after {watch.ElapsedMilliseconds} ms");
 
         // The device brought in step the policy's way: a burst, then (logoff) and its alternate catches up.
         await BurstAsync(inStep, primary.Url);
@@ -59,6 +61,7 @@ public sealed class MirrorSyncFailoverTests(ITestOutputHelper output) : IDisposa
             await settle(inStep, primary.Url);
         }
 
+        output.WriteLine($"{policy}: burst done after {watch.ElapsedMilliseconds} ms");
         var inStepAlternate = await AlternateUrlAsync(cluster, inStep);
         await Eventually.True(async () => (await inStep.MirrorAtAsync(inStepAlternate, ProcessCluster.AdminKey)).Sequence == inStep.Sequence,
             $"{policy}: {inStep.ClientId}'s alternate in step", 15_000, cluster.Describe);
@@ -76,6 +79,8 @@ public sealed class MirrorSyncFailoverTests(ITestOutputHelper output) : IDisposa
             await PutAsync(http, primary.Url, "flip.txt", "version one of the flip item");
         }
 
+        output.WriteLine($"{policy}: in step after {watch.ElapsedMilliseconds} ms");
+
         // The device whose primary dies right after its burst.
         var burstAlternate = await AlternateUrlAsync(cluster, burst);
         await BurstAsync(burst, primary.Url);
@@ -83,6 +88,7 @@ public sealed class MirrorSyncFailoverTests(ITestOutputHelper output) : IDisposa
         var live = cluster.Nodes.Where(n => n.IsRunning).ToList();
         await cluster.WaitStateAsync(primary, live, ["Down"], 10_000);
 
+        output.WriteLine($"{policy}: killed and Down after {watch.ElapsedMilliseconds} ms");
         var inStepMirror = await inStep.MirrorAtAsync(inStepAlternate, ProcessCluster.AdminKey);
         var burstMirror = await burst.MirrorAtAsync(burstAlternate, ProcessCluster.AdminKey);
         var lost = burst.Missing(burstMirror.Entries);
@@ -99,6 +105,7 @@ public sealed class MirrorSyncFailoverTests(ITestOutputHelper output) : IDisposa
         var burstAnswers = await AskAgainAsync(burst, survivor.Url);
         var extraBytes = burst.BodyBytes - before;
 
+        output.WriteLine($"{policy}: asked again after {watch.ElapsedMilliseconds} ms");
         Assert.All(inStepAnswers, s => Assert.Equal(304, s));
         Assert.All(burstAnswers, s => Assert.Equal(burstExact ? 304 : 200, s)); // 304 only when the alternate is exactly where the device is
         Assert.Equal(lost == 0 && burstExact, extraBytes == 0);

@@ -38,11 +38,17 @@ public sealed class MirrorSyncJob
         _metrics.Synced(await _sync.SyncAsync(clientIds, cancellationToken), _policy);
     }
 
-    /// <summary>The periodic sync (recurring job, cron): every client whose alternate lacks changes.</summary>
+    /// <summary>
+    /// The periodic sync (recurring job, cron): every client whose alternate lacks changes; at most once per period
+    /// (a late or repeated firing in the same period does nothing).
+    /// </summary>
     /// <param name="cancellationToken">Hangfire's shutdown token.</param>
     /// <returns>A task that completes when the run is done.</returns>
     [AutomaticRetry(Attempts = 0)]
-    public async Task SyncChangedAsync(CancellationToken cancellationToken)
+    public Task SyncChangedAsync(CancellationToken cancellationToken) =>
+        _periodic.TryClaimCurrent() ? RunPeriodicAsync(cancellationToken) : Task.CompletedTask;
+
+    private async Task RunPeriodicAsync(CancellationToken cancellationToken)
     {
         _metrics.PeriodicRun();
         _metrics.Synced(await _sync.SyncAsync(_sync.ClientsBehind(), cancellationToken), _policy);
@@ -65,6 +71,6 @@ public sealed class MirrorSyncJob
             return;
         }
 
-        await SyncChangedAsync(cancellationToken);
+        await RunPeriodicAsync(cancellationToken);
     }
 }

@@ -51,6 +51,26 @@ internal sealed class PeriodicSyncScheduler(IRecurringJobManager recurring, IBac
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>
+    /// Claims the current period for a run of the recurring (cron) job: false when a run of this period already
+    /// happened in this process. Hangfire may fire a recurring job late or several times after a restart or a stall;
+    /// this keeps it to once per period.
+    /// </summary>
+    public bool TryClaimCurrent()
+    {
+        lock (_gate)
+        {
+            var slot = SlotOf(time.GetUtcNow());
+            if (slot <= _lastSlot)
+            {
+                return false;
+            }
+
+            _lastSlot = slot;
+            return true;
+        }
+    }
+
+    /// <summary>
     /// Claims slot <paramref name="slot"/> of <paramref name="chain"/> for running and schedules the next slot; false
     /// for another process's chain or a slot that already ran (a duplicated or late job).
     /// </summary>

@@ -12,7 +12,8 @@ public static class MirrorSyncClusterEngineBuilderExtensions
 {
     /// <summary>
     /// Adds the <see cref="MirrorSyncReceiver"/> (alternate side) and the <see cref="MirrorSynchronizer"/> (primary side),
-    /// which sends over the <see cref="ClusterBackplane"/>. Needs <c>AddDataPath</c> and <c>AddBackplane</c>; when to sync
+    /// which sends over the <see cref="ClusterBackplane"/>, and syncs every client that is behind before a graceful leave
+    /// hands the clients over. Needs <c>AddDataPath</c> and <c>AddBackplane</c>; when to sync
     /// (<c>Mirror:SyncPolicy</c>) is the host's business.
     /// </summary>
     /// <param name="builder">The engine builder.</param>
@@ -26,6 +27,7 @@ public static class MirrorSyncClusterEngineBuilderExtensions
         services.TryAddSingleton(sp => new MirrorSynchronizer(sp.GetRequiredService<ClusterEngine.ClusterState>(),
             sp.GetRequiredService<ClusterEngine.Mirroring.MirrorStore>(), sp.GetRequiredService<IMirrorSyncTransport>(),
             sp.GetRequiredService<ILogger<MirrorSynchronizer>>(), sp.GetService<ClusterEventFeed>()));
+        services.AddHostedService<MirrorSyncHandOver>();
         return builder;
     }
 }

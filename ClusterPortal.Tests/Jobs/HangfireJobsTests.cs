@@ -168,3 +168,39 @@ public sealed class HangfireJobsTests
 
     private static string? State(PortalFactory node, string jobId) => Monitoring(node).JobDetails(jobId)?.History.FirstOrDefault()?.StateName;
 }
+
+/// <summary>A graceful leave (SIGTERM) syncs the mirrors that are behind before the alternates take over (DESIGN.md §7).</summary>
+public sealed class GracefulLeaveSyncTests
+{
+    [Fact]
+    public async Task A_leaving_primary_syncs_its_clients_mirrors_to_their_alternates_before_handing_them_over()
+    {
+        await using var cluster = new InProcessCluster();
+        var settings = new Dictionary<string, string?> { ["Mirror:SyncPolicy"] = "OnLogoff", ["Cluster:FailureTimeout"] = "00:00:05" };
+        cluster.Add(100, settings);
+        cluster.Add(100, settings);
+        await cluster.WaitAllUpAsync();
+        await cluster.Announce(0, "leaving-device");
+        await Eventually.True(() => cluster.StateOf(0).GetAssignment("leaving-device")?.Alternate is not null, "alternate chosen");
+        var a = cluster.StateOf(0).GetAssignment("leaving-device")!;
+        var leaving = cluster.Nodes.Single(n => n.NodeId == a.Primary);
+        var staying = cluster.Nodes.Single(n => n.NodeId == a.Alternate);
+        var store = leaving.Services.GetRequiredService<MirrorStore>();
+        ulong? seq = null;
+        for (var k = 0; k < 20; k++)
+        {
+            seq = store.Record("leaving-device", $"items/{k}", (ulong)k + 1, 100, seq);
+        }
+
+        Assert.Equal(0ul, staying.Services.GetRequiredService<MirrorStore>().Mirror.CurrentSequence("leaving-device")); // OnLogoff: nothing synced yet
+        Assert.NotNull(leaving.Services.GetRequiredService<ClusterEngine.Backplane.ClusterBackplane>().HandOverPreparation);
+        var behind = leaving.Services.GetRequiredService<MirrorSynchronizer>().ClientsBehind();
+        Assert.Equal(["leaving-device"], behind);
+        await leaving.DisposeAsync();
+
+        var mirror = staying.Services.GetRequiredService<MirrorStore>().Mirror;
+        Assert.Equal(seq, mirror.CurrentSequence("leaving-device"));
+        Assert.Equal(20, mirror.Entries("leaving-device").Count);
+        Assert.Equal(staying.NodeId, staying.Services.GetRequiredService<ClusterEngine.ClusterState>().GetAssignment("leaving-device")?.Primary);
+    }
+}

@@ -29,6 +29,15 @@ public static class BackplaneMethods
     /// <summary>Catch-up: streams every assignment the receiver holds, in batches of <see cref="AssignmentDelta"/>.</summary>
     public const string Snapshot = "Snapshot";
 
+    /// <summary><see cref="MirrorSyncBatch"/> → <see cref="MirrorSyncReply"/> (primary to alternate, DESIGN.md §8).</summary>
+    public const string MirrorSync = "MirrorSync";
+
+    /// <summary>
+    /// Byte budget of one <see cref="MirrorSyncBatch"/> as estimated by the sender (JSON, worst-case escaping): 256 KiB,
+    /// a quarter of the hub's 1 MiB <c>MaximumReceiveMessageSize</c>.
+    /// </summary>
+    public const int MirrorSyncMaxBytes = 256 * 1024;
+
     /// <summary>Largest batch of deltas per message (keeps messages well below the hub's size limit).</summary>
     public const int BatchSize = 500;
 }

@@ -58,6 +58,8 @@ public sealed partial class ClusterBackplane
         if (_selfState == NodeState.Up && _peers.Values.Any(p => p.IsConnected))
         {
             // The leave is bounded by its own deadline: a host that passes an already-cancelled token still hands its clients over.
+            // Mirrors first, while peers still see this node as the primary (a Leaving status makes them take over at once).
+            await PrepareHandOverAsync();
             SetSelf(NodeState.Leaving);
             await BroadcastStatusAsync(CancellationToken.None);
             var handed = State.FailOverNode(Self);
@@ -66,6 +68,30 @@ public sealed partial class ClusterBackplane
             await DrainOutboxAsync();
             SetSelf(NodeState.Left);
             await BroadcastStatusAsync(CancellationToken.None);
+        }
+    }
+
+    /// <summary>
+    /// Run during a graceful leave before this node's clients are handed to their alternates (DESIGN.md §7: "its clients
+    /// handed to their alternates with mirrors synced"); bounded to 3 s. Set by the mirror sync registration.
+    /// </summary>
+    public Func<CancellationToken, Task>? HandOverPreparation { get; set; }
+
+    private async Task PrepareHandOverAsync()
+    {
+        if (HandOverPreparation is not { } prepare)
+        {
+            return;
+        }
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+        try
+        {
+            await prepare(timeout.Token);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or TimeoutException)
+        {
+            LogSendFailed(Self, ex.Message); // hand over anyway: the alternates serve, with whatever mirror they have
         }
     }
 

@@ -48,3 +48,53 @@ public sealed record HelloReply(string NodeId, IReadOnlyList<MemberRecord> Membe
 /// <summary><c>ItemChanged</c>: an origin item changed; peers drop their cached copy.</summary>
 /// <param name="Key">Item key.</param>
 public sealed record ItemChangedMessage(string Key);
+
+/// <summary>
+/// <c>MirrorSync</c> request (DESIGN.md §7, §8; patent "Primary Server Selection": the copies of the client's cache on
+/// the primary and alternate servers are synchronised via the management backplane): from a client's primary to its
+/// alternate, one or more clients' mirror snapshots, kept below <see cref="BackplaneMethods.MirrorSyncMaxBytes"/>.
+/// Idempotent: applying it twice changes nothing the second time.
+/// </summary>
+/// <param name="Version">Wire version of the message (<see cref="CurrentVersion"/>).</param>
+/// <param name="FromNodeId">The sending primary.</param>
+/// <param name="Parts">Snapshot parts; one client's snapshot may span several parts and batches (in order).</param>
+public sealed record MirrorSyncBatch(int Version, string FromNodeId, IReadOnlyList<MirrorSyncPart> Parts)
+{
+    /// <summary>The version this node writes and understands.</summary>
+    public const int CurrentVersion = 1;
+}
+
+/// <summary>One piece of a client's <see cref="Mirroring.MirrorSnapshot"/> in a <see cref="MirrorSyncBatch"/>.</summary>
+/// <param name="Snapshot">The snapshot's header and this piece's entries.</param>
+/// <param name="More"><see langword="true"/> when more entries of the same snapshot follow; the alternate applies it after the last piece.</param>
+public sealed record MirrorSyncPart(Mirroring.MirrorSnapshot Snapshot, bool More);
+
+/// <summary>What the alternate did with a completed snapshot of one client.</summary>
+/// <param name="ClientId">The client.</param>
+/// <param name="Status">The outcome.</param>
+/// <param name="Sequence">The alternate's mirror sequence for the client after the merge (0 when it holds none).</param>
+public sealed record MirrorSyncAck(string ClientId, MirrorSyncStatus Status, ulong Sequence);
+
+/// <summary><c>MirrorSync</c> answer: one acknowledgement per completed snapshot of the batch.</summary>
+/// <param name="NodeId">The answering node.</param>
+/// <param name="Acks">Acknowledgements, in the order of the completed snapshots.</param>
+public sealed record MirrorSyncReply(string NodeId, IReadOnlyList<MirrorSyncAck> Acks);
+
+/// <summary>Outcome of one client's snapshot at the alternate (<see cref="Mirroring.MergeResult"/> plus the role check).</summary>
+public enum MirrorSyncStatus
+{
+    /// <summary>Applied and persisted: the alternate is at the snapshot's sequence.</summary>
+    Applied = 0,
+
+    /// <summary>The alternate already was at the snapshot's sequence (a repeated sync).</summary>
+    AlreadyCurrent = 1,
+
+    /// <summary>The alternate is already past the snapshot's sequence (a late sync); nothing changed.</summary>
+    Stale = 2,
+
+    /// <summary>A delta on another base: nothing changed; the primary sends the whole mirror.</summary>
+    NeedsFullSync = 3,
+
+    /// <summary>Refused: the receiver is the client's primary in its own view (a stale sender after failover).</summary>
+    Refused = 4,
+}

@@ -41,6 +41,9 @@ public sealed class CacheMirror
         _create = _ => new ClientMirror(maxEntries, newLineage);
     }
 
+    /// <summary>The ids of the clients that have a mirror on this node (a copy).</summary>
+    public IReadOnlyList<string> ClientIds => [.. _clients.Keys];
+
     /// <summary>How many clients have a mirror on this node.</summary>
     public int ClientCount => _clients.Count;
 

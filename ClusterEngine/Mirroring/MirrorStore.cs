@@ -21,6 +21,8 @@ public sealed class MirrorStore
     private readonly Lock[] _stripes = [.. Enumerable.Range(0, StripeCount).Select(_ => new Lock())];
     private readonly TimeProvider _time;
     private readonly Lazy<PersistenceWriter?> _writer;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, SyncCheckpoint> _checkpoints = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _unsyncedSince = new(StringComparer.Ordinal);
 
     /// <summary>Creates the store over <paramref name="mirror"/>; the writer is resolved on first use (absent without persistence).</summary>
     /// <param name="mirror">The node's mirrors.</param>
@@ -63,7 +65,9 @@ public sealed class MirrorStore
     {
         if (_writer.Value is not { } writer)
         {
-            return Mirror.Record(clientId, key, validator, sizeBytes, echoedSequence);
+            var recorded = Mirror.Record(clientId, key, validator, sizeBytes, echoedSequence);
+            _unsyncedSince.TryAdd(clientId, _time.GetTimestamp());
+            return recorded;
         }
 
         var removed = new List<string>();
@@ -76,7 +80,8 @@ public sealed class MirrorStore
             }
 
             writer.Enqueue(new MirrorEntryRecord(clientId, key, validator, sizeBytes, sequence, _time.GetUtcNow()));
-            writer.Enqueue(new MirrorClientRecord(clientId, sequence, 0));
+            writer.Enqueue(new MirrorClientRecord(clientId, sequence, SyncedSequence(clientId)));
+            _unsyncedSince.TryAdd(clientId, _time.GetTimestamp());
             return sequence;
         }
     }
@@ -92,9 +97,10 @@ public sealed class MirrorStore
             if (_writer.Value is { } writer)
             {
                 writer.Enqueue(new MirrorCleared(clientId));
-                writer.Enqueue(new MirrorClientRecord(clientId, sequence, 0));
+                writer.Enqueue(new MirrorClientRecord(clientId, sequence, SyncedSequence(clientId)));
             }
 
+            _unsyncedSince.TryAdd(clientId, _time.GetTimestamp());
             return sequence;
         }
     }
@@ -107,6 +113,8 @@ public sealed class MirrorStore
         lock (Stripe(clientId))
         {
             var had = Mirror.Remove(clientId);
+            _checkpoints.TryRemove(clientId, out _);
+            _unsyncedSince.TryRemove(clientId, out _);
             if (had)
             {
                 _writer.Value?.Enqueue(new ClientRemoved(clientId));
@@ -115,6 +123,94 @@ public sealed class MirrorStore
             return had;
         }
     }
+
+    /// <summary>
+    /// Applies a <see cref="MirrorSnapshot"/> from the client's primary on this node, its alternate (DESIGN.md §8
+    /// <c>MirrorSync</c>), and persists what changed: a full snapshot replaces the stored entries. Idempotent
+    /// (see <see cref="CacheMirror.Merge"/>).
+    /// </summary>
+    /// <param name="snapshot">The primary's snapshot.</param>
+    /// <returns>What the merge did; only <see cref="MergeResult.Applied"/> writes anything.</returns>
+    public MergeResult Merge(MirrorSnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        lock (Stripe(snapshot.ClientId))
+        {
+            var result = Mirror.Merge(snapshot);
+            if (result == MergeResult.Applied && _writer.Value is { } writer)
+            {
+                if (snapshot.IsFull)
+                {
+                    writer.Enqueue(new MirrorCleared(snapshot.ClientId));
+                }
+
+                var now = _time.GetUtcNow();
+                foreach (var entry in snapshot.Entries)
+                {
+                    writer.Enqueue(new MirrorEntryRecord(snapshot.ClientId, entry.Key, entry.Validator, entry.SizeBytes, entry.Sequence, now));
+                }
+
+                writer.Enqueue(new MirrorClientRecord(snapshot.ClientId, snapshot.Sequence, 0));
+            }
+
+            return result;
+        }
+    }
+
+    /// <summary>
+    /// The sync checkpoint of <paramref name="clientId"/> for <paramref name="alternate"/>: the last sequence that
+    /// alternate acknowledged, or 0 when it acknowledged nothing (a new alternate gets the whole mirror).
+    /// </summary>
+    /// <param name="clientId">The client.</param>
+    /// <param name="alternate">The client's current alternate node id.</param>
+    /// <returns>The checkpoint sequence, or 0.</returns>
+    public ulong Checkpoint(string clientId, string alternate) =>
+        _checkpoints.TryGetValue(clientId, out var c) && c.Alternate == alternate ? c.Sequence : 0;
+
+    /// <summary>
+    /// Whether the client's mirror has changes its alternate has not acknowledged (for the periodic sync).
+    /// </summary>
+    /// <param name="clientId">The client.</param>
+    /// <param name="alternate">The client's current alternate node id.</param>
+    /// <returns><see langword="true"/> when the mirror's sequence differs from the alternate's checkpoint.</returns>
+    public bool IsBehind(string clientId, string alternate)
+    {
+        var current = Mirror.CurrentSequence(clientId);
+        return current != 0 && current != Checkpoint(clientId, alternate);
+    }
+
+    /// <summary>
+    /// Records that <paramref name="alternate"/> acknowledged <paramref name="sequence"/> of the client's mirror
+    /// and persists the checkpoint; returns the lag (time since the oldest change the alternate did not have) when
+    /// the alternate is now fully in step, else <see langword="null"/>.
+    /// </summary>
+    /// <param name="clientId">The client.</param>
+    /// <param name="alternate">The alternate that acknowledged.</param>
+    /// <param name="sequence">The acknowledged sequence.</param>
+    /// <returns>Lag of the change that waited longest (wall time), or <see langword="null"/> when still behind.</returns>
+    public TimeSpan? MarkSynced(string clientId, string alternate, ulong sequence)
+    {
+        lock (Stripe(clientId))
+        {
+            _checkpoints[clientId] = new SyncCheckpoint(alternate, sequence);
+            var current = Mirror.CurrentSequence(clientId);
+            _writer.Value?.Enqueue(new MirrorClientRecord(clientId, current, sequence));
+            if (current == sequence && _unsyncedSince.TryRemove(clientId, out var since))
+            {
+                return _time.GetElapsedTime(since);
+            }
+
+            return current == sequence ? TimeSpan.Zero : null;
+        }
+    }
+
+    /// <summary>Clients whose mirror changed since their alternate last acknowledged (any alternate), for the sync lag gauge.</summary>
+    public int UnsyncedClientCount => _unsyncedSince.Count;
+
+    /// <summary>The ids of the clients this node holds a mirror of.</summary>
+    public IReadOnlyList<string> ClientIds => Mirror.ClientIds;
+
+    private ulong SyncedSequence(string clientId) => _checkpoints.TryGetValue(clientId, out var c) ? c.Sequence : 0;
 
     /// <summary>
     /// Loads the stored mirrors into <see cref="Mirror"/> as full snapshots under fresh lineages (see remarks),
@@ -139,6 +235,8 @@ public sealed class MirrorStore
 
         return restored;
     }
+
+    private readonly record struct SyncCheckpoint(string Alternate, ulong Sequence);
 
     private Lock Stripe(string clientId) => _stripes[(int)((uint)StringComparer.Ordinal.GetHashCode(clientId) % StripeCount)];
 }

@@ -20,8 +20,9 @@ public sealed class ProcessCluster : IAsyncDisposable
     public const string AdminKey = "process-cluster-admin-0123456789";
     private readonly string _root = Directory.CreateTempSubdirectory("process-cluster-").FullName;
 
-    private ProcessCluster(int count)
+    private ProcessCluster(int count, IReadOnlyList<string>? extraArgs = null)
     {
+        ExtraArgs = extraArgs ?? [];
         for (var i = 1; i <= count; i++)
         {
             Nodes.Add(new Node(this, string.Create(CultureInfo.InvariantCulture, $"node-{i}"), FreePort(), Path.Combine(_root, $"node-{i}")));
@@ -29,6 +30,9 @@ public sealed class ProcessCluster : IAsyncDisposable
     }
 
     public List<Node> Nodes { get; } = [];
+
+    /// <summary>Extra command-line arguments given to every node after the defaults (later settings win), e.g. <c>--Mirror:SyncPolicy=Periodic</c>.</summary>
+    public IReadOnlyList<string> ExtraArgs { get; }
 
     public Node this[int index] => Nodes[index];
 
@@ -39,9 +43,9 @@ public sealed class ProcessCluster : IAsyncDisposable
     };
 
     /// <summary>Starts <paramref name="count"/> nodes (node-1 first, the others seeded with it) and waits for all Up everywhere.</summary>
-    public static async Task<ProcessCluster> StartAsync(int count)
+    public static async Task<ProcessCluster> StartAsync(int count, IReadOnlyList<string>? extraArgs = null)
     {
-        var cluster = new ProcessCluster(count);
+        var cluster = new ProcessCluster(count, extraArgs);
         try
         {
             cluster[0].Start();
@@ -261,6 +265,11 @@ public sealed class ProcessCluster : IAsyncDisposable
             if (cluster.Nodes[0] != this)
             {
                 start.ArgumentList.Add($"--Cluster:Seeds:0={cluster.Nodes[0].Url}");
+            }
+
+            foreach (var a in cluster.ExtraArgs)
+            {
+                start.ArgumentList.Add(a);
             }
 
             var process = new Process { StartInfo = start };

@@ -23,7 +23,7 @@ internal static class ItemsApi
             .WithSummary("An item: 200 with body and ETag, or 304 when the client's validator (If-None-Match) or, with Prefer: cache-mirror, the node's mirror says the client holds it.");
 
     internal static async Task<IResult> Serve(HttpContext http, string clientId, string key, ClusterNode node, ItemForwarder forwarder,
-        ClusterBackplane backplane, OriginCache origin, MirrorStore mirror, PortalInstruments metrics)
+        ClusterBackplane backplane, OriginCache origin, MirrorStore mirror, PortalInstruments metrics, Jobs.MirrorSyncTrigger sync)
     {
         if (KeyProblem(http, key) is { } keyProblem)
         {
@@ -65,7 +65,12 @@ internal static class ItemsApi
             return Problems.NotFound($"No item '{key}'.");
         }
 
-        return Answer(http, clientId, item, mirror, metrics);
+        var result = Answer(http, clientId, item, mirror, metrics);
+
+        // Mirror:SyncPolicy (DESIGN.md §8): EachTransaction waits here for the alternate's acknowledgement; the job
+        // policies only mark the client (the job is enqueued off the response path).
+        await sync.AfterTransactionAsync(clientId, http.RequestAborted);
+        return result;
     }
 
     /// <summary>The 400 problem naming <c>key</c> for a key that breaks the rules as routed or as the client sent it; null when valid.</summary>

@@ -71,13 +71,21 @@ internal static class SessionsApi
             : TypedResults.Ok(response);
     }
 
-    internal static Results<NoContent, ProblemHttpResult> LogOff(string clientId, ClusterNode node)
+    internal static async Task<IResult> LogOff(HttpContext http, string clientId, ClusterNode node, ItemForwarder forwarder,
+        ClusterBackplane backplane, Jobs.MirrorSyncTrigger sync)
     {
         if (node.State.GetAssignment(clientId) is null)
         {
             return Problems.NotFound($"Client '{clientId}' is not known.");
         }
 
+        // The on-logoff sync runs where the client's mirror is: on its serving node (one hop, as item requests).
+        if ((await ClientRouting.RouteAsync(http, clientId, node, forwarder, backplane)).Answer is { } answer)
+        {
+            return answer;
+        }
+
+        sync.LoggedOff(clientId);
         return TypedResults.NoContent();
     }
 }

@@ -2,6 +2,7 @@ using System.Threading.RateLimiting;
 using ClusterPortal.Api;
 using ClusterPortal.Components;
 using ClusterPortal.Dashboard;
+using ClusterPortal.Jobs;
 using ClusterPortal.Security;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authentication;
@@ -44,7 +45,9 @@ internal static class PortalServiceCollectionExtensions
         services.AddClusterEngine(builder.Configuration)
             .AddSqlitePersistence()
             .AddDataPath(builder.Configuration, Path.Combine(AppContext.BaseDirectory, "SampleContent"))
-            .AddBackplane();
+            .AddBackplane()
+            .AddMirrorSync();
+        services.AddMirrorSyncJobs();
         services.AddHttpForwarder();
         services.AddSingleton<ItemForwarder>();
         services.AddMudServices();
@@ -121,6 +124,7 @@ internal static class PortalServiceCollectionExtensions
         app.MapHub<Hubs.BackplaneHub>("/hubs/backplane");
         app.MapDashboardHubs();
         app.MapAdminLogin();
+        app.MapJobsDashboard();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode().RequireAuthorization(AuthSchemes.ViewerPolicy);
         return app;
     }

@@ -13,7 +13,8 @@ namespace ClusterPortal.Hubs;
 /// <see cref="ClusterBackplane"/>.
 /// </summary>
 [Authorize(Policy = AuthSchemes.PeerPolicy)]
-internal sealed class BackplaneHub(ClusterBackplane backplane, BackplaneConnections connections, ClusterEngine.Origin.OriginCache origins) : Hub
+internal sealed class BackplaneHub(ClusterBackplane backplane, BackplaneConnections connections, ClusterEngine.Origin.OriginCache origins,
+    ClusterEngine.Mirroring.Sync.MirrorSyncReceiver mirrorSync) : Hub
 {
     private string Peer => Context.User?.Identity?.Name ?? "";
 
@@ -41,6 +42,10 @@ internal sealed class BackplaneHub(ClusterBackplane backplane, BackplaneConnecti
             origins.Invalidate(key);
         }
     }
+
+    /// <summary><c>MirrorSync</c>: this node is the alternate of the batch's clients; merge, persist, acknowledge.</summary>
+    [HubMethodName(BackplaneMethods.MirrorSync)]
+    public MirrorSyncReply MirrorSync(MirrorSyncBatch batch) => mirrorSync.Receive(Peer, batch);
 
     [HubMethodName(BackplaneMethods.Snapshot)]
     public IAsyncEnumerable<AssignmentDelta[]> Snapshot(CancellationToken cancellationToken) => backplane.Snapshot(cancellationToken);

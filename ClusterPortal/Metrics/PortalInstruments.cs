@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 
 namespace ClusterPortal.Metrics;
@@ -29,7 +30,36 @@ public sealed class PortalInstruments : ClusterEngine.Membership.INodeTrafficSou
 
         /// <summary>Item body bytes not sent thanks to a 304 (the size of the item the client kept).</summary>
         public const string BytesSaved = "clusterportal.item.bytes_saved";
+
+        /// <summary>Client mirror syncs acknowledged by the alternate (DESIGN.md §8); tag <c>policy</c>.</summary>
+        public const string Syncs = "clusterportal.mirror.syncs";
+
+        /// <summary>Client mirror syncs the alternate did not acknowledge (unreachable, refused).</summary>
+        public const string SyncFailures = "clusterportal.mirror.sync_failures";
+
+        /// <summary>Mirror entries sent to alternates.</summary>
+        public const string EntriesSent = "clusterportal.mirror.entries_sent";
+
+        /// <summary>Estimated <c>MirrorSync</c> bytes sent to alternates.</summary>
+        public const string SyncBytesSent = "clusterportal.mirror.sync_bytes_sent";
+
+        /// <summary>Sync lag: from a client's oldest change the alternate lacked to the alternate's acknowledgement, seconds.</summary>
+        public const string SyncLag = "clusterportal.mirror.sync_lag";
+
+        /// <summary>Clients whose alternate lacks some of their mirror's changes now (gauge).</summary>
+        public const string ClientsBehind = "clusterportal.mirror.clients_behind";
+
+        /// <summary>Runs of the periodic sync job (<c>Mirror:SyncPolicy=Periodic</c>).</summary>
+        public const string PeriodicRuns = "clusterportal.mirror.periodic_runs";
     }
+
+    private readonly Counter<long> _syncs;
+    private readonly Counter<long> _syncFailures;
+    private readonly Counter<long> _entriesSent;
+    private readonly Counter<long> _syncBytes;
+    private readonly Histogram<double> _syncLag;
+    private readonly Counter<long> _periodicRuns;
+    private long _totalSyncs, _totalSyncFailures, _totalEntriesSent, _totalSyncBytes, _totalPeriodicRuns;
 
     private readonly Counter<long> _requests;
     private readonly Counter<long> _full;
@@ -39,7 +69,7 @@ public sealed class PortalInstruments : ClusterEngine.Membership.INodeTrafficSou
     private readonly KeyValuePair<string, object?> _node;
     private long _totalRequests, _totalFull, _totalNotModified, _totalSent, _totalSaved;
 
-    public PortalInstruments(IMeterFactory meters, ClusterEngine.ClusterState state)
+    public PortalInstruments(IMeterFactory meters, ClusterEngine.ClusterState state, ClusterEngine.Mirroring.MirrorStore? mirrors = null)
     {
         ArgumentNullException.ThrowIfNull(meters);
         var meter = meters.Create(MeterName);
@@ -49,7 +79,57 @@ public sealed class PortalInstruments : ClusterEngine.Membership.INodeTrafficSou
         _notModified = meter.CreateCounter<long>(Names.NotModified, "{response}", "Item answers 304 Not Modified");
         _bytesSent = meter.CreateCounter<long>(Names.BytesSent, "By", "Item body bytes sent");
         _bytesSaved = meter.CreateCounter<long>(Names.BytesSaved, "By", "Item body bytes saved by 304 answers");
+        _syncs = meter.CreateCounter<long>(Names.Syncs, "{sync}", "Client mirror syncs acknowledged by the alternate");
+        _syncFailures = meter.CreateCounter<long>(Names.SyncFailures, "{sync}", "Client mirror syncs not acknowledged");
+        _entriesSent = meter.CreateCounter<long>(Names.EntriesSent, "{entry}", "Mirror entries sent to alternates");
+        _syncBytes = meter.CreateCounter<long>(Names.SyncBytesSent, "By", "Estimated MirrorSync bytes sent to alternates");
+        _syncLag = meter.CreateHistogram<double>(Names.SyncLag, "s", "From the oldest unsynced change to the alternate's acknowledgement");
+        _periodicRuns = meter.CreateCounter<long>(Names.PeriodicRuns, "{run}", "Runs of the periodic mirror sync job");
+        if (mirrors is not null)
+        {
+            meter.CreateObservableGauge(Names.ClientsBehind, () => new Measurement<int>(mirrors.UnsyncedClientCount, _node), "{client}",
+                "Clients whose alternate lacks some mirror changes");
+        }
     }
+
+    /// <summary>Sync totals since start, for the dashboard and tests.</summary>
+    public (long Syncs, long Failures, long EntriesSent, long BytesSent, long PeriodicRuns) SyncTotals =>
+        (Interlocked.Read(ref _totalSyncs), Interlocked.Read(ref _totalSyncFailures), Interlocked.Read(ref _totalEntriesSent),
+         Interlocked.Read(ref _totalSyncBytes), Interlocked.Read(ref _totalPeriodicRuns));
+
+    /// <summary>Counts what one sync (a job or an inline sync) sent and what the alternates acknowledged.</summary>
+    /// <param name="report">The synchronizer's report.</param>
+    /// <param name="policy">The policy that triggered it (tag).</param>
+    public void Synced(ClusterEngine.Mirroring.Sync.MirrorSyncReport report, ClusterEngine.Mirroring.MirrorSyncPolicy policy)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        var tags = new TagList { _node, { "policy", policy.ToString() } };
+        foreach (var result in report.Results)
+        {
+            if (result.Acknowledged)
+            {
+                _syncs.Add(1, tags);
+                Interlocked.Increment(ref _totalSyncs);
+            }
+            else
+            {
+                _syncFailures.Add(1, tags);
+                Interlocked.Increment(ref _totalSyncFailures);
+            }
+
+            _entriesSent.Add(result.EntriesSent, tags);
+            Interlocked.Add(ref _totalEntriesSent, result.EntriesSent);
+            _syncBytes.Add(result.BytesSent, tags);
+            Interlocked.Add(ref _totalSyncBytes, result.BytesSent);
+            if (result.Lag is { } lag)
+            {
+                _syncLag.Record(lag.TotalSeconds, tags);
+            }
+        }
+    }
+
+    /// <summary>One run of the periodic sync job.</summary>
+    public void PeriodicRun() => Count(_periodicRuns, ref _totalPeriodicRuns, 1);
 
     /// <summary>Totals since start, for the dashboard and tests (the exporters read the instruments).</summary>
     public (long Requests, long Full, long NotModified, long BytesSent, long BytesSaved) Totals =>

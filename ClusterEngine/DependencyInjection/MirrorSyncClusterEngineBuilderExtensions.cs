@@ -1,0 +1,33 @@
+using ClusterEngine.Backplane;
+using ClusterEngine.DependencyInjection;
+using ClusterEngine.Events;
+using ClusterEngine.Mirroring.Sync;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers mirror synchronisation between a client's primary and alternate (DESIGN.md §8).</summary>
+public static class MirrorSyncClusterEngineBuilderExtensions
+{
+    /// <summary>
+    /// Adds the <see cref="MirrorSyncReceiver"/> (alternate side) and the <see cref="MirrorSynchronizer"/> (primary side),
+    /// which sends over the <see cref="ClusterBackplane"/>, and syncs every client that is behind before a graceful leave
+    /// hands the clients over. Needs <c>AddDataPath</c> and <c>AddBackplane</c>; when to sync
+    /// (<c>Mirror:SyncPolicy</c>) is the host's business.
+    /// </summary>
+    /// <param name="builder">The engine builder.</param>
+    /// <returns>The same builder.</returns>
+    public static ClusterEngineBuilder AddMirrorSync(this ClusterEngineBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+        services.TryAddSingleton<MirrorSyncReceiver>();
+        services.TryAddSingleton<IMirrorSyncTransport>(sp => sp.GetRequiredService<ClusterBackplane>());
+        services.TryAddSingleton(sp => new MirrorSynchronizer(sp.GetRequiredService<ClusterEngine.ClusterState>(),
+            sp.GetRequiredService<ClusterEngine.Mirroring.MirrorStore>(), sp.GetRequiredService<IMirrorSyncTransport>(),
+            sp.GetRequiredService<ILogger<MirrorSynchronizer>>(), sp.GetService<ClusterEventFeed>()));
+        services.AddHostedService<MirrorSyncHandOver>();
+        return builder;
+    }
+}

@@ -1,0 +1,209 @@
+using System.Collections.Concurrent;
+using ClusterEngine.Backplane;
+using ClusterEngine.Events;
+using Microsoft.Extensions.Logging;
+
+namespace ClusterEngine.Mirroring.Sync;
+
+/// <summary>
+/// The primary's side of mirror synchronisation (DESIGN.md §8; patent "Primary Server Selection": synchronised via
+/// the management backplane on logoff, after a number of transactions, or after each transaction): sends each client's
+/// mirror entries changed since its alternate's checkpoint (the whole mirror to a new alternate), batched by alternate
+/// below <see cref="BackplaneMethods.MirrorSyncMaxBytes"/>, and advances the checkpoint on acknowledgement.
+/// </summary>
+/// <remarks>
+/// A client's sync never runs twice at once: each client has an async lock, taken in ordinal order of client ids by
+/// every caller (jobs carrying many clients, the inline each-transaction sync), so a duplicated job waits and then
+/// finds nothing left to send. Repeating a sync is harmless: the alternate's merge is idempotent.
+/// </remarks>
+public sealed partial class MirrorSynchronizer
+{
+    private static readonly TimeSpan s_lockTimeout = TimeSpan.FromSeconds(30);
+    private readonly ClusterState _state;
+    private readonly MirrorStore _store;
+    private readonly IMirrorSyncTransport _transport;
+    private readonly ClusterEventFeed? _feed;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> _running = new(StringComparer.Ordinal);
+    private int _maxConcurrentPerClient;
+
+    /// <summary>Creates the synchronizer of this node.</summary>
+    /// <param name="state">This node's cluster view (who is primary and alternate).</param>
+    /// <param name="store">This node's mirrors and checkpoints.</param>
+    /// <param name="transport">The backplane.</param>
+    /// <param name="logger">Logger.</param>
+    /// <param name="feed">Event feed for <see cref="ClusterEventKind.Synced"/>; optional.</param>
+    public MirrorSynchronizer(ClusterState state, MirrorStore store, IMirrorSyncTransport transport, ILogger<MirrorSynchronizer> logger,
+        ClusterEventFeed? feed = null)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(transport);
+        (_state, _store, _transport, _logger, _feed) = (state, store, transport, logger, feed);
+    }
+
+    /// <summary>Most syncs of one client ever seen running at once on this node (1 is correct; for tests and diagnostics).</summary>
+    public int MaxConcurrentPerClient => Volatile.Read(ref _maxConcurrentPerClient);
+
+    /// <summary>Clients this node is primary of whose alternate has not acknowledged the current mirror (the periodic sync's work).</summary>
+    /// <returns>Client ids.</returns>
+    public IReadOnlyList<string> ClientsBehind() =>
+        [.. _store.ClientIds.Where(id => _state.GetAssignment(id) is { } a && a.Primary == _state.LocalNodeId && a.Alternate is { } alt
+            && _store.IsBehind(id, alt))];
+
+    /// <summary>
+    /// Syncs <paramref name="clientIds"/> to their alternates: for each client this node is primary of, the entries
+    /// changed since the alternate's checkpoint (or the whole mirror), one batch stream per alternate.
+    /// </summary>
+    /// <param name="clientIds">The clients (duplicates ignored).</param>
+    /// <param name="cancellationToken">Cancels waiting for locks and answers.</param>
+    /// <returns>What was sent and acknowledged.</returns>
+    public async Task<MirrorSyncReport> SyncAsync(IEnumerable<string> clientIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(clientIds);
+        var ids = clientIds.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        var held = new List<(string Id, SemaphoreSlim Gate)>(ids.Count);
+        try
+        {
+            foreach (var id in ids)
+            {
+                var gate = _locks.GetOrAdd(id, _ => new SemaphoreSlim(1, 1));
+                if (!await gate.WaitAsync(s_lockTimeout, cancellationToken))
+                {
+                    throw new TimeoutException($"The mirror sync of client '{id}' did not get its lock within {s_lockTimeout}.");
+                }
+
+                held.Add((id, gate));
+                var running = _running.AddOrUpdate(id, 1, (_, n) => n + 1);
+                InterlockedMax(ref _maxConcurrentPerClient, running);
+            }
+
+            return await SyncLockedAsync(ids, cancellationToken);
+        }
+        finally
+        {
+            foreach (var (id, gate) in held)
+            {
+                _running.AddOrUpdate(id, 0, (_, n) => n - 1);
+                gate.Release();
+            }
+        }
+    }
+
+    private async Task<MirrorSyncReport> SyncLockedAsync(List<string> ids, CancellationToken cancellationToken)
+    {
+        var skipped = 0;
+        var work = new Dictionary<string, List<MirrorSnapshot>>(StringComparer.Ordinal);
+        foreach (var id in ids)
+        {
+            if (_state.GetAssignment(id) is not { Alternate: { } alternate } a || a.Primary != _state.LocalNodeId)
+            {
+                skipped++;
+                continue;
+            }
+
+            var checkpoint = _store.Checkpoint(id, alternate);
+            if (_store.Mirror.ChangesSince(id, checkpoint) is not { } snapshot || snapshot.Sequence == checkpoint)
+            {
+                skipped++;
+                continue;
+            }
+
+            (work.TryGetValue(alternate, out var list) ? list : work[alternate] = []).Add(snapshot);
+        }
+
+        var results = new List<MirrorSyncResult>();
+        foreach (var (alternate, snapshots) in work)
+        {
+            results.AddRange(await SendAsync(alternate, snapshots, cancellationToken));
+        }
+
+        return new MirrorSyncReport(results, skipped);
+    }
+
+    private async Task<List<MirrorSyncResult>> SendAsync(string alternate, List<MirrorSnapshot> snapshots, CancellationToken cancellationToken)
+    {
+        var sent = await SendOnceAsync(alternate, snapshots, cancellationToken);
+        var refusedDeltas = sent.Where(s => s.Value.Status == MirrorSyncStatus.NeedsFullSync).Select(s => s.Key).ToList();
+        if (refusedDeltas.Count > 0)
+        {
+            // The alternate's mirror is not the delta's base (it restarted, or lost an earlier sync): send the whole mirror.
+            var full = refusedDeltas.Select(id => _store.Mirror.ChangesSince(id, 0)).OfType<MirrorSnapshot>().ToList();
+            foreach (var (id, retry) in await SendOnceAsync(alternate, full, cancellationToken))
+            {
+                var first = sent[id];
+                sent[id] = retry with { EntriesSent = first.EntriesSent + retry.EntriesSent, BytesSent = first.BytesSent + retry.BytesSent };
+            }
+        }
+
+        var results = new List<MirrorSyncResult>(sent.Count);
+        foreach (var result in sent.Values)
+        {
+            var final = result;
+            if (result.Acknowledged)
+            {
+                final = result with { Lag = _store.MarkSynced(result.ClientId, alternate, result.Sequence) };
+                if (result.Status == MirrorSyncStatus.Applied)
+                {
+                    _feed?.Publish(ClusterEventKind.Synced, _state.LocalNodeId, result.ClientId,
+                        $"{result.EntriesSent} entr{(result.EntriesSent == 1 ? "y" : "ies")} to {alternate} ({(result.Full ? "whole mirror" : "changes")})");
+                }
+            }
+            else
+            {
+                LogNotAcknowledged(result.ClientId, alternate, result.Status);
+            }
+
+            results.Add(final);
+        }
+
+        return results;
+    }
+
+    private async Task<Dictionary<string, MirrorSyncResult>> SendOnceAsync(string alternate, List<MirrorSnapshot> snapshots, CancellationToken cancellationToken)
+    {
+        var results = snapshots.ToDictionary(s => s.ClientId, s => new MirrorSyncResult(s.ClientId, alternate, null, s.IsFull, 0, 0, s.Sequence, null),
+            StringComparer.Ordinal);
+        foreach (var batch in MirrorSyncBatcher.Batch(_state.LocalNodeId, snapshots, BackplaneMethods.MirrorSyncMaxBytes))
+        {
+            foreach (var part in batch.Parts)
+            {
+                var r = results[part.Snapshot.ClientId];
+                results[r.ClientId] = r with
+                {
+                    EntriesSent = r.EntriesSent + part.Snapshot.Entries.Count,
+                    BytesSent = r.BytesSent + MirrorSyncBatcher.HeaderBytes(part.Snapshot) + part.Snapshot.Entries.Sum(MirrorSyncBatcher.EntryBytes),
+                };
+            }
+
+            var reply = await _transport.SendMirrorSyncAsync(alternate, batch, cancellationToken);
+            if (reply is null)
+            {
+                break; // unreachable: the rest waits for the next sync (or the new alternate's full sync after a failover)
+            }
+
+            foreach (var ack in reply.Acks)
+            {
+                if (results.TryGetValue(ack.ClientId, out var r))
+                {
+                    results[ack.ClientId] = r with { Status = ack.Status, Sequence = ack.Status == MirrorSyncStatus.Stale ? ack.Sequence : r.Sequence };
+                }
+            }
+        }
+
+        return results;
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        var current = Volatile.Read(ref target);
+        while (value > current && Interlocked.CompareExchange(ref target, value, current) is var seen && seen != current)
+        {
+            current = seen;
+        }
+    }
+
+    [LoggerMessage(EventId = 5001, Level = LogLevel.Debug, Message = "Mirror sync of {ClientId} to {Alternate} not acknowledged: {Status} (none: no answer)")]
+    private partial void LogNotAcknowledged(string clientId, string alternate, MirrorSyncStatus? status);
+}

@@ -1,0 +1,86 @@
+using ClusterEngine;
+using ClusterEngine.Mirroring;
+using ClusterEngine.Mirroring.Sync;
+using ClusterPortal.Metrics;
+using ClusterPortal.Security;
+using Hangfire;
+using Hangfire.AspNetCore;
+using Hangfire.Storage.SQLite;
+using Microsoft.Extensions.Options;
+
+namespace ClusterPortal.Jobs;
+
+/// <summary>
+/// Hangfire in a node (DESIGN.md §8, §6): durable SQLite storage in the node's data directory
+/// (<c>{Cluster:DataDirectory}/hangfire.db</c>), queue and schedule polling every second, the mirror sync jobs, and
+/// the dashboard at <c>/hangfire</c> for admins only.
+/// </summary>
+/// <remarks>
+/// Hangfire keeps process-wide statics (<c>JobStorage.Current</c>, the default activator). Nothing here uses them: the
+/// node's storage and activator are built per host and registered before <c>AddHangfire</c> (which only adds what is
+/// missing), the server and the job clients take them from the host's container, and the dashboard is given the
+/// node's storage. So several in-process test nodes each run their own jobs against their own storage and services.
+/// </remarks>
+internal static class JobsServiceCollectionExtensions
+{
+    /// <summary>Name of the Hangfire database file in the node's data directory.</summary>
+    public const string DatabaseFile = "hangfire.db";
+
+    /// <summary>Queue and schedule polling interval (the SQLite storage polls every 15 s by default).</summary>
+    public static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
+
+    public static IServiceCollection AddMirrorSyncJobs(this IServiceCollection services)
+    {
+        services.AddSingleton<JobStorage>(sp => CreateStorage(DatabasePath(sp.GetRequiredService<IOptions<ClusterOptions>>().Value)));
+        services.AddSingleton<JobActivator>(sp => new AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
+        services.AddHangfire((sp, config) => config
+            .UseLogProvider(new DisposalSafeLogProvider(sp.GetRequiredService<ILoggerFactory>()))
+            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+            .UseSimpleAssemblyNameTypeSerializer()
+            .UseRecommendedSerializerSettings());
+        services.AddHangfireServer((sp, server) =>
+        {
+            server.ServerName = $"{sp.GetRequiredService<ClusterState>().LocalNodeId}:{Environment.ProcessId}:{Guid.NewGuid():N}";
+            server.WorkerCount = Math.Clamp(Environment.ProcessorCount * 2, 2, 8);
+            server.SchedulePollingInterval = PollInterval;
+            server.Activator = sp.GetRequiredService<JobActivator>();
+        });
+        services.AddSingleton<MirrorSyncQueue>();
+        services.AddHostedService(sp => sp.GetRequiredService<MirrorSyncQueue>());
+        services.AddSingleton<PeriodicSyncScheduler>();
+        services.AddHostedService(sp => sp.GetRequiredService<PeriodicSyncScheduler>());
+        services.AddSingleton<MirrorSyncTrigger>();
+        services.AddSingleton<ClusterEngine.IClusterChangeSink, MirrorSyncSink>();
+        services.AddTransient(sp => new MirrorSyncJob(sp.GetRequiredService<MirrorSynchronizer>(), sp.GetRequiredService<MirrorSyncQueue>(),
+            sp.GetRequiredService<PeriodicSyncScheduler>(), sp.GetRequiredService<PortalInstruments>(), sp.GetRequiredService<IOptions<MirrorOptions>>()));
+        return services;
+    }
+
+    /// <summary>The Hangfire dashboard at <c>/hangfire</c> over this node's storage, admins only (401 without the admin key).</summary>
+    public static IEndpointConventionBuilder MapJobsDashboard(this IEndpointRouteBuilder endpoints)
+    {
+        var storage = endpoints.ServiceProvider.GetRequiredService<JobStorage>();
+        return endpoints.MapHangfireDashboard("/hangfire", new DashboardOptions
+        {
+            Authorization = [], // the endpoint's admin policy decides (TestServer-safe; no LocalRequestsOnly filter)
+            AsyncAuthorization = [],
+            DisplayStorageConnectionString = false,
+            AppPath = "/",
+        }, storage).RequireAuthorization(AuthSchemes.AdminPolicy);
+    }
+
+    /// <summary>The node's Hangfire database: <c>{Cluster:DataDirectory}/hangfire.db</c> (default <c>./data/{NodeId}</c>).</summary>
+    internal static string DatabasePath(ClusterOptions options)
+    {
+        var directory = options.DataDirectory ?? Path.Combine("data", options.NodeId ?? "node-1");
+        Directory.CreateDirectory(directory);
+        return Path.GetFullPath(Path.Combine(directory, DatabaseFile));
+    }
+
+    /// <summary>Durable SQLite job storage at <paramref name="path"/> with ~1 s queue polling.</summary>
+    internal static SQLiteStorage CreateStorage(string path) => new(path, new SQLiteStorageOptions
+    {
+        QueuePollInterval = PollInterval,
+        InvisibilityTimeout = TimeSpan.FromMinutes(5), // a job of a killed process runs again after this
+    });
+}

@@ -86,5 +86,34 @@ public sealed class ItemKeyTraversalTests : IDisposable
         Assert.Equal(["root", "root-secret", "secret.txt"], Directory.GetFileSystemEntries(_origin.Directory).Select(Path.GetFileName).Order());
     }
 
+    [Theory]
+    [InlineData("/api/clients/trav-2/items/..")]
+    [InlineData("/api/clients/trav-2/items/%2e%2e")]
+    [InlineData("/api/clients/trav-2/items/.%2E")]
+    [InlineData("/api/clients/trav-2/items/.")]
+    [InlineData("/api/clients/trav-2/items/../../../etc/passwd")]
+    [InlineData("/api/items/a/../../evil.txt")]
+    public async Task A_dot_segment_that_would_land_on_another_route_is_a_400_naming_the_path(string target)
+    {
+        // The server removes dot segments before routing: "items/.." would otherwise be answered by GET /api/clients/{id}.
+        var (http, session) = await _factory.LoggedOnClient("trav-2");
+
+        var response = await RawHttp.SendAsync(http.BaseAddress!, "GET", target, "Authorization: Bearer " + session.Token);
+
+        Assert.Equal(400, response.Status);
+        Assert.Contains("\"path\"", System.Text.Encoding.UTF8.GetString(response.Body), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("/api/clients/a/items/x.txt", false)]
+    [InlineData("/_content/MudBlazor/MudBlazor.min.css?v=1.2", false)]
+    [InlineData("/a/.../b", false)]
+    [InlineData("/a/..x/b", false)]
+    [InlineData("/a/b?x=/../", false)]
+    [InlineData("/a/../b", true)]
+    [InlineData("/a/%2E/b", true)]
+    [InlineData("/a/b/..", true)]
+    public void Dot_segment_detection(string target, bool expected) => Assert.Equal(expected, ClusterPortal.Hosting.DotSegmentGuard.HasDotSegment(target));
+
     private static bool Contains(byte[] haystack, byte[] needle) => haystack.AsSpan().IndexOf(needle) >= 0;
 }

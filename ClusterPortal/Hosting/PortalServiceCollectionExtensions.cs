@@ -113,6 +113,7 @@ internal static class PortalServiceCollectionExtensions
     public static WebApplication UseClusterPortal(this WebApplication app)
     {
         app.UseExceptionHandler();
+        app.UseDotSegmentGuard();
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseRateLimiter();

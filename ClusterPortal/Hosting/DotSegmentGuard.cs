@@ -1,0 +1,53 @@
+using ClusterPortal.Api;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace ClusterPortal.Hosting;
+
+/// <summary>
+/// Refuses, with 400 naming <c>path</c>, any request whose target as the client sent it has a <c>.</c> or
+/// <c>..</c> segment, plain or percent-encoded (<c>%2e</c>). The server removes dot segments before
+/// routing, so <c>/api/clients/a/items/..</c> would otherwise land on <c>/api/clients/a/</c> and be
+/// answered there: DESIGN.md §5 — nothing is ever served for a path the client did not mean.
+/// Runs before routing; costs one scan of the request target.
+/// </summary>
+internal static class DotSegmentGuard
+{
+    public static IApplicationBuilder UseDotSegmentGuard(this IApplicationBuilder app) => app.Use(async (http, next) =>
+    {
+        var raw = http.Features.Get<IHttpRequestFeature>()?.RawTarget;
+        if (raw is not null && HasDotSegment(raw))
+        {
+            await Problems.Field("path", "The request path has a '.' or '..' segment (plain or percent-encoded); send the path without them.").ExecuteAsync(http);
+            return;
+        }
+
+        await next(http);
+    });
+
+    /// <summary>True when the path part of <paramref name="rawTarget"/> has a segment that is <c>.</c> or <c>..</c> once <c>%2e</c> is decoded.</summary>
+    internal static bool HasDotSegment(string rawTarget)
+    {
+        var path = rawTarget.AsSpan();
+        var query = path.IndexOfAny('?', '#');
+        if (query >= 0)
+        {
+            path = path[..query];
+        }
+
+        if (!path.Contains('.') && !path.Contains("%2e", StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        foreach (var range in path.Split('/'))
+        {
+            var segment = path[range].ToString().Replace("%2e", ".", StringComparison.OrdinalIgnoreCase);
+            if (segment is "." or "..")
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

@@ -25,6 +25,7 @@ public sealed class SimulateCommandTests
     [InlineData("500ms", 500)]
     [InlineData("2m", 120_000)]
     [InlineData("00:01:30", 90_000)]
+    [InlineData("10", 10_000)]
     public void Durations_take_units(string text, int milliseconds) =>
         Assert.Equal(TimeSpan.FromMilliseconds(milliseconds), SimulateCommand.Duration("--duration", text));
 
@@ -33,6 +34,7 @@ public sealed class SimulateCommandTests
     {
         Assert.Contains("--bogus", Assert.Throws<FormatException>(() => SimulateCommand.Parse(["--bogus"])).Message, StringComparison.Ordinal);
         Assert.Contains("--clients", Assert.Throws<FormatException>(() => SimulateCommand.Parse(["--clients", "many"])).Message, StringComparison.Ordinal);
+        Assert.Contains("--target", Assert.Throws<FormatException>(() => SimulateCommand.Parse(["--target", "ftp://x"])).Message, StringComparison.Ordinal);
         var options = SimulateCommand.Parse(["--clients", "0", "--admin-key", "k"]);
         Assert.Contains(options.Problems(), p => p.StartsWith("--clients", StringComparison.Ordinal));
     }

@@ -134,7 +134,7 @@ internal static class SimulateCommand
         return keys.RootElement.TryGetProperty("adminKey", out var key) ? key.GetString() : null;
     }
 
-    /// <summary><c>60s</c>, <c>500ms</c>, <c>2m</c>, or a TimeSpan (<c>00:01:00</c>).</summary>
+    /// <summary><c>60s</c>, <c>500ms</c>, <c>2m</c>, a plain number of seconds (<c>60</c>), or a TimeSpan (<c>00:01:00</c>).</summary>
     internal static TimeSpan Duration(string name, string text)
     {
         static double N(string s) => double.Parse(s, NumberStyles.Float, CultureInfo.InvariantCulture);
@@ -145,6 +145,7 @@ internal static class SimulateCommand
                 _ when text.EndsWith("ms", StringComparison.Ordinal) => TimeSpan.FromMilliseconds(N(text[..^2])),
                 _ when text.EndsWith('s') => TimeSpan.FromSeconds(N(text[..^1])),
                 _ when text.EndsWith('m') => TimeSpan.FromMinutes(N(text[..^1])),
+                _ when !text.Contains(':', StringComparison.Ordinal) => TimeSpan.FromSeconds(N(text)), // "10" is 10 s, not TimeSpan's 10 days
                 _ => TimeSpan.Parse(text, CultureInfo.InvariantCulture),
             };
         }
@@ -161,7 +162,9 @@ internal static class SimulateCommand
         double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var n) ? n : throw new FormatException($"{name} must be a number (was '{text}').");
 
     private static Uri Url(string name, string text) =>
-        Uri.TryCreate(text, UriKind.Absolute, out var uri) ? uri : throw new FormatException($"{name} must be an absolute URL (was '{text}').");
+        Uri.TryCreate(text, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
+            ? uri
+            : throw new FormatException($"{name} must be an absolute http:// or https:// node URL (was '{text}').");
 
     /// <summary>Reports on the reporting thread (Progress{T} would post to the thread pool and reorder snapshots).</summary>
     private sealed class SyncProgress(Action<SimulationSnapshot> report) : IProgress<SimulationSnapshot>

@@ -55,6 +55,7 @@ public sealed class SimulatePageTests
         Assert.Contains("No simulation has run", cut.Find("#sim-status").TextContent, StringComparison.Ordinal);
 
         Assert.Null(run.Runner.Start(new ClusterPortal.Simulation.SimulationOptions { Clients = 20, Duration = TimeSpan.FromSeconds(30) }));
+        await run.Started;
         run.Progress!.Report(ScriptedSimulation.Snapshot(3, 42, 21));
 
         cut.WaitForAssertion(() => Assert.Equal("42", cut.Find("#sim-requests").TextContent));
@@ -75,7 +76,7 @@ public sealed class SimulatePageTests
         cut.Find("input#sim-mirror").Change(true);
         cut.Find("#sim-start").Click();
 
-        cut.WaitForAssertion(() => Assert.NotNull(run.Options));
+        await run.Started;
         Assert.Equal((20, TimeSpan.FromSeconds(30), true), (run.Options!.Clients, run.Options.Duration, run.Options.UseCacheMirror));
         Assert.Equal([new Uri(ScriptedSimulation.NodeUrl)], run.Options.Target);
         Assert.Equal(ScriptedSimulation.AdminKey, run.Options.AdminKey);
@@ -104,6 +105,7 @@ public sealed class SimulatePageTests
         await using var _ = ctx;
         var cut = ctx.Render<Simulate>();
         cut.Find("#sim-start").Click(); // defaults: 50 clients, 60 s
+        await run.Started;
         cut.WaitForAssertion(() => Assert.False(cut.Find("#sim-stop").HasAttribute("disabled")));
 
         cut.Find("#sim-stop").Click();

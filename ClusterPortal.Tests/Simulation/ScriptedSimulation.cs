@@ -14,6 +14,7 @@ public sealed class ScriptedSimulation
     public const string NodeUrl = "http://127.0.0.1:5101";
     public const string AdminKey = "scripted-admin-key-0123456789";
     private readonly TaskCompletionSource<SimulationSnapshot> _end = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public ScriptedSimulation()
     {
@@ -32,6 +33,9 @@ public sealed class ScriptedSimulation
 
     public bool Cancelled { get; private set; }
 
+    /// <summary>Completes once the runner has called the run (on its background task) and <see cref="Progress"/> is set.</summary>
+    public Task Started => _started.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
     /// <summary>Thrown by the run instead of a summary, when set.</summary>
     public Exception? Failure { get; set; }
 
@@ -45,6 +49,7 @@ public sealed class ScriptedSimulation
     {
         Options = options;
         Progress = progress;
+        _started.TrySetResult();
         if (Failure is not null)
         {
             return Task.FromException<SimulationSnapshot>(Failure);

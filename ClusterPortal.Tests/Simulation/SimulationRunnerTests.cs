@@ -47,7 +47,7 @@ public sealed class SimulationRunnerTests
         scripted.Failure = null;
         Assert.Null(runner.Start(new SimulationOptions { Clients = 5, Duration = TimeSpan.FromSeconds(10) }));
         Assert.Null(runner.LastError);
-        runner.Stop();
+        runner.Stop(); // a stop that comes before the run has even begun still cancels it
         await Eventually.True(() => !runner.IsRunning, "the stopped run ends");
         Assert.True(scripted.Cancelled);
     }

@@ -19,6 +19,7 @@ public sealed partial class SimulationRunner : IDisposable
     private readonly IOptions<PortalOptions> _portal;
     private readonly CancellationToken _hostStopping;
     private readonly ILogger<SimulationRunner> _logger;
+    private readonly TimeProvider _time;
     private readonly Func<SimulationOptions, IProgress<SimulationSnapshot>, CancellationToken, Task<SimulationSnapshot>> _run;
     private readonly Lock _gate = new();
     private CancellationTokenSource? _stop;
@@ -30,15 +31,18 @@ public sealed partial class SimulationRunner : IDisposable
     /// <param name="portal">Supplies <see cref="PortalOptions.AdminKey"/> for publishing the run's items.</param>
     /// <param name="lifetime">A run is cancelled when the host stops.</param>
     /// <param name="logger">Logs start, end and failure of runs.</param>
-    public SimulationRunner(LocalNodeAddress address, IOptions<PortalOptions> portal, IHostApplicationLifetime lifetime, ILogger<SimulationRunner> logger)
-        : this(address, portal, logger, null, lifetime.ApplicationStopping)
+    /// <param name="time">The simulator's clock (duration, progress interval, think times).</param>
+    public SimulationRunner(LocalNodeAddress address, IOptions<PortalOptions> portal, IHostApplicationLifetime lifetime, ILogger<SimulationRunner> logger,
+        TimeProvider time)
+        : this(address, portal, logger, null, lifetime.ApplicationStopping, time)
     {
     }
 
     /// <summary>Test seam: <paramref name="run"/> replaces <see cref="LoadSimulator.RunAsync"/> when given.</summary>
     internal SimulationRunner(LocalNodeAddress address, IOptions<PortalOptions> portal, ILogger<SimulationRunner> logger,
-        Func<SimulationOptions, IProgress<SimulationSnapshot>, CancellationToken, Task<SimulationSnapshot>>? run, CancellationToken hostStopping)
+        Func<SimulationOptions, IProgress<SimulationSnapshot>, CancellationToken, Task<SimulationSnapshot>>? run, CancellationToken hostStopping, TimeProvider? time = null)
     {
+        _time = time ?? TimeProvider.System;
         _address = address;
         _portal = portal;
         _hostStopping = hostStopping;
@@ -152,8 +156,12 @@ public sealed partial class SimulationRunner : IDisposable
         try
         {
             var summary = await _run(options, new Reporter(this), stop.Token);
-            LastSummary = summary;
-            SetLatest(summary);
+            lock (_gate)
+            {
+                LastSummary = summary;
+                _latest = summary;
+            }
+
             LogFinished(summary.Requests, summary.Errors);
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -181,7 +189,7 @@ public sealed partial class SimulationRunner : IDisposable
 
     private async Task<SimulationSnapshot> RunSimulatorAsync(SimulationOptions options, IProgress<SimulationSnapshot> progress, CancellationToken cancellationToken)
     {
-        var simulator = new LoadSimulator(options);
+        var simulator = new LoadSimulator(options, _time);
         lock (_gate)
         {
             _live = () => simulator.Current;

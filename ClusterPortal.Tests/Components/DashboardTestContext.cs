@@ -14,7 +14,7 @@ namespace ClusterPortal.Tests.Components;
 /// <summary>bUnit context with MudBlazor, a three-node cluster view, the event feed, the sampler and a recording node admin.</summary>
 public sealed class DashboardTestContext : BunitContext
 {
-    public DashboardTestContext(bool admin = false)
+    public DashboardTestContext(bool admin = false, Action<IServiceCollection>? services = null)
     {
         JSInterop.Mode = JSRuntimeMode.Loose;
         Services.AddMudServices();
@@ -34,6 +34,7 @@ public sealed class DashboardTestContext : BunitContext
         Services.AddSingleton(Mirror);
         Services.AddSingleton<INodeAdmin>(Admin);
         Services.AddSingleton(Options.Create(options));
+        services?.Invoke(Services); // before AddAuthorization, which retrieves services
         var auth = AddAuthorization();
         if (admin)
         {

@@ -52,6 +52,7 @@ internal static class PortalServiceCollectionExtensions
         services.AddSingleton<ItemForwarder>();
         services.AddMudServices();
         services.AddDashboard();
+        services.AddSingleton<Simulation.SimulationRunner>();
         return builder;
     }
 

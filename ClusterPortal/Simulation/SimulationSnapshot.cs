@@ -48,7 +48,8 @@ public sealed record SimulationSnapshot(TimeSpan Elapsed, TimeSpan Duration, int
         return text.ToString();
     }
 
-    private static string Bytes(long bytes) => bytes switch
+    /// <summary>Bytes for people: B, KiB, MiB or GiB.</summary>
+    internal static string Bytes(long bytes) => bytes switch
     {
         >= 1 << 30 => string.Create(CultureInfo.InvariantCulture, $"{bytes / (double)(1 << 30):0.00} GiB"),
         >= 1 << 20 => string.Create(CultureInfo.InvariantCulture, $"{bytes / (double)(1 << 20):0.00} MiB"),

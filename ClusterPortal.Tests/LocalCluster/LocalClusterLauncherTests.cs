@@ -71,6 +71,16 @@ public sealed partial class LocalClusterLauncherTests : IDisposable
 
         Assert.True(File.Exists(Path.Combine(_workDir, "data", "local-cluster", "content", "hello.txt")));
 
+        // The keys reach the children by environment: no process's command line (what `ps` shows everyone) holds them.
+        if (OperatingSystem.IsLinux())
+        {
+            var commandLines = Directory.GetDirectories("/proc").Select(d => Path.Combine(d, "cmdline"))
+                .Select(f => { try { return File.ReadAllText(f); } catch (IOException) { return ""; } catch (UnauthorizedAccessException) { return ""; } })
+                .Where(c => c.Contains("ClusterPortal", StringComparison.Ordinal)).ToList();
+            Assert.Contains(commandLines, c => c.Contains("--Cluster:NodeId=node-2", StringComparison.Ordinal));
+            Assert.DoesNotContain(commandLines, c => c.Contains(adminKey, StringComparison.Ordinal));
+        }
+
         // Announce at node-3, fetch at node-1: served (or forwarded to) the primary.
         var announced = await http.PostAsJsonAsync(new Uri(urls[2] + "/api/sessions"), new { clientId = "launcher-device-1" });
         Assert.Equal(HttpStatusCode.Created, announced.StatusCode);

@@ -60,7 +60,7 @@ internal static partial class LocalClusterLauncher
         var passThrough = PassThrough(args);
         try
         {
-            nodes.Add(Start(1, options, keys, dataRoot, content, passThrough, logger));
+            nodes.Add(Start(1, options, keys, keysPath, dataRoot, content, passThrough, logger));
             if (!await nodes[0].WaitReadyAsync(http, ReadyTimeout, stop.Token).ConfigureAwait(false))
             {
                 Log.NotReady(logger, nodes[0].NodeId, (int)ReadyTimeout.TotalSeconds);
@@ -69,7 +69,7 @@ internal static partial class LocalClusterLauncher
 
             for (var i = 2; i <= options.Nodes; i++)
             {
-                nodes.Add(Start(i, options, keys, dataRoot, content, passThrough, logger));
+                nodes.Add(Start(i, options, keys, keysPath, dataRoot, content, passThrough, logger));
             }
 
             var ready = await Task.WhenAll(nodes.Skip(1).Select(n => n.WaitReadyAsync(http, ReadyTimeout, stop.Token))).ConfigureAwait(false);
@@ -108,7 +108,7 @@ internal static partial class LocalClusterLauncher
         }
     }
 
-    private static NodeProcess Start(int index, LocalClusterOptions options, LocalClusterKeys keys, string dataRoot, string content,
+    private static NodeProcess Start(int index, LocalClusterOptions options, LocalClusterKeys keys, string keysPath, string dataRoot, string content,
         IReadOnlyList<string> passThrough, ILogger logger)
     {
         var nodeId = string.Create(CultureInfo.InvariantCulture, $"node-{index}");
@@ -117,8 +117,6 @@ internal static partial class LocalClusterLauncher
         {
             $"--Cluster:NodeId={nodeId}",
             $"--urls={url}",
-            $"--Cluster:Key={keys.ClusterKey}",
-            $"--Portal:AdminKey={keys.AdminKey}",
             $"--Cluster:DataDirectory={Path.Combine(dataRoot, nodeId)}",
             $"--Origin:Root={content}",
             // appsettings.json and wwwroot live beside the portal, whatever the working directory.
@@ -136,7 +134,10 @@ internal static partial class LocalClusterLauncher
         }
 
         arguments.AddRange(passThrough);
-        return NodeProcess.Start(nodeId, url, arguments, logger);
+
+        // Secrets go by environment, not on the command line: `ps` shows every user a process's arguments.
+        var secrets = new Dictionary<string, string> { ["Cluster__Key"] = keys.ClusterKey, ["Portal__AdminKey"] = keys.AdminKey };
+        return NodeProcess.Start(nodeId, url, arguments, secrets, keysPath, logger);
     }
 
     /// <summary>The user's arguments for every node: all but the <c>LocalCluster</c> ones.</summary>

@@ -13,9 +13,13 @@ internal sealed partial class NodeProcess : IDisposable
     private readonly ILogger _logger;
     private int _stopping;
 
-    private NodeProcess(string nodeId, string url, Process process, ILogger logger)
+    private NodeProcess(string nodeId, string url, Process process, IReadOnlyDictionary<string, string> secrets, string secretsFile, ILogger logger)
     {
-        CommandLine = string.Join(' ', new[] { process.StartInfo.FileName }.Concat(process.StartInfo.ArgumentList).Select(Quote));
+        // The hand-restart command: the same environment name (static web assets of a Development run need it)
+        // and the secrets named, never printed (they are in the keys file, readable by its owner only).
+        var environment = Environment.GetEnvironmentVariable("ASPNETCORE_ENVIRONMENT") is { Length: > 0 } name ? $"ASPNETCORE_ENVIRONMENT={Quote(name)} " : "";
+        var named = string.Concat(secrets.Keys.Select(k => $"{k}=<{(k.StartsWith("Cluster", StringComparison.Ordinal) ? "clusterKey" : "adminKey")} from {secretsFile}> "));
+        CommandLine = environment + named + string.Join(' ', new[] { process.StartInfo.FileName }.Concat(process.StartInfo.ArgumentList).Select(Quote));
         NodeId = nodeId;
         Url = url;
         _process = process;
@@ -35,7 +39,13 @@ internal sealed partial class NodeProcess : IDisposable
     public bool HasExited => _process.HasExited;
 
     /// <summary>Starts the node with <paramref name="arguments"/> (the node's configuration).</summary>
-    public static NodeProcess Start(string nodeId, string url, IReadOnlyList<string> arguments, ILogger logger)
+    /// <param name="nodeId">The node id.</param>
+    /// <param name="url">The node's base URL.</param>
+    /// <param name="arguments">Command-line configuration (nothing secret: other users can list it).</param>
+    /// <param name="secrets">Configuration passed as environment variables (<c>Cluster__Key</c>, …), named but not shown in <see cref="CommandLine"/>.</param>
+    /// <param name="secretsFile">Where an operator finds the secrets to restart the node by hand.</param>
+    /// <param name="logger">Relays the node's output.</param>
+    public static NodeProcess Start(string nodeId, string url, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string> secrets, string secretsFile, ILogger logger)
     {
         var (fileName, prefix) = Command();
         var start = new ProcessStartInfo(fileName)
@@ -49,8 +59,13 @@ internal sealed partial class NodeProcess : IDisposable
             start.ArgumentList.Add(argument);
         }
 
+        foreach (var (name, value) in secrets)
+        {
+            start.Environment[name] = value;
+        }
+
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
-        var node = new NodeProcess(nodeId, url, process, logger);
+        var node = new NodeProcess(nodeId, url, process, secrets, secretsFile, logger);
         process.OutputDataReceived += (_, e) => node.Relay(e.Data);
         process.ErrorDataReceived += (_, e) => node.Relay(e.Data);
         process.Exited += (_, _) => node.OnExited();

@@ -55,6 +55,18 @@ public sealed class OperatorApiTests : IDisposable
     }
 
     [Fact]
+    public async Task Bodies_and_query_values_of_the_wrong_type_are_400s_naming_the_field()
+    {
+        var admin = _factory.AdminClient();
+
+        await SessionsApiTests.AssertFieldProblem(await admin.GetAsync("/api/clients?page=abc"), "page");
+        await SessionsApiTests.AssertFieldProblem(await admin.PatchAsync("/api/nodes/node-1", JsonContent.Create(new { mode = "Sleeping" })), "mode");
+        await SessionsApiTests.AssertFieldProblem(await admin.PostAsJsonAsync("/api/nodes", new { url = "http://127.0.0.1:1", capacity = "lots" }), "capacity");
+        await SessionsApiTests.AssertFieldProblem(await admin.PostAsync("/api/nodes", new StringContent("{", System.Text.Encoding.UTF8, "application/json")), "body");
+        Assert.Equal("Active", (await admin.GetFromJsonAsync<JsonElement>("/api/cluster")).GetProperty("nodes")[0].GetProperty("mode").GetString());
+    }
+
+    [Fact]
     public async Task Health_openapi_and_reference_ui_answer()
     {
         var http = _factory.Client();

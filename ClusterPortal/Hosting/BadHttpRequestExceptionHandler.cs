@@ -1,12 +1,16 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Diagnostics;
 
 namespace ClusterPortal.Hosting;
 
 /// <summary>
 /// Turns <see cref="BadHttpRequestException"/> (body over <c>Portal:MaxRequestBodyBytes</c> → 413,
-/// malformed request → 400) into a problem-details answer with its own status, never a 500.
+/// malformed request → 400, body not sent in time → 408) into a problem-details answer with its own
+/// status, never a 500. A body that is not the expected JSON or a query value of the wrong type names
+/// the field in <c>errors</c>, as the validation problems of the API do (<c>{"errors":{"mode":["…"]}}</c>).
 /// </summary>
-internal sealed class BadHttpRequestExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
+internal sealed partial class BadHttpRequestExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
@@ -16,17 +20,50 @@ internal sealed class BadHttpRequestExceptionHandler(IProblemDetailsService prob
         }
 
         httpContext.Response.StatusCode = bad.StatusCode;
-        return await problems.TryWriteAsync(new ProblemDetailsContext
+        var context = new ProblemDetailsContext
         {
             HttpContext = httpContext,
             ProblemDetails =
             {
                 Status = bad.StatusCode,
-                Title = bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Request body too large" : "Bad request",
+                Title = bad.StatusCode switch
+                {
+                    StatusCodes.Status413PayloadTooLarge => "Request body too large",
+                    StatusCodes.Status408RequestTimeout => "Request timeout",
+                    _ => "Bad request",
+                },
                 Detail = bad.StatusCode == StatusCodes.Status413PayloadTooLarge
                     ? "The request body exceeds Portal:MaxRequestBodyBytes."
                     : bad.Message,
             },
-        });
+        };
+        if (bad.StatusCode == StatusCodes.Status400BadRequest && Field(bad) is { } field)
+        {
+            var message = bad.InnerException is JsonException json ? $"Not a valid value here ({json.Message.Split(" Path:")[0].TrimEnd('.')})." : bad.Message;
+            context.ProblemDetails.Extensions["errors"] = new Dictionary<string, string[]> { [field] = [message] };
+        }
+
+        return await problems.TryWriteAsync(context);
     }
+
+    /// <summary>The field a binding failure is about: the JSON path of a bad body value (<c>$.mode</c> → <c>mode</c>), else the parameter's name.</summary>
+    internal static string? Field(BadHttpRequestException bad)
+    {
+        if (bad.InnerException is JsonException { Path: { Length: > 0 } path })
+        {
+            var name = path.TrimStart('$').TrimStart('.');
+            return name.Length > 0 ? name : "body";
+        }
+
+        if (bad.InnerException is JsonException)
+        {
+            return "body";
+        }
+
+        var match = ParameterName().Match(bad.Message);
+        return match.Success ? (match.Groups["name"].Value.EndsWith("body", StringComparison.Ordinal) ? "body" : match.Groups["name"].Value) : null;
+    }
+
+    [GeneratedRegex("parameter \"(?:[^\" ]+ )?(?<name>[A-Za-z0-9_]+)\"")]
+    private static partial Regex ParameterName();
 }

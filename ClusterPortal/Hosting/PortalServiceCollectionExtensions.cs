@@ -34,6 +34,9 @@ internal static class PortalServiceCollectionExtensions
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
         services.AddProblemDetails();
         services.AddExceptionHandler<BadHttpRequestExceptionHandler>();
+        // Binding failures (a body that is not the expected JSON, a query value of the wrong type) reach that handler
+        // in every environment, so the 400 names the field (by default only Development throws them).
+        services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddSecurity();
         services.AddObservability(builder.Configuration);
         services.AddSessionRateLimit();

@@ -58,26 +58,41 @@ public sealed partial class ClusterBackplane
 
     private async Task<OfferReply?> OfferToPeerAsync(string nodeId, OfferRequest offer, CancellationToken cancellationToken)
     {
-        if (!_peers.TryGetValue(nodeId, out var peer) || !peer.IsConnected)
+        var (reply, error) = await InvokePeerAsync<OfferReply>(nodeId, BackplaneMethods.Offer, offer, s_offerTimeout, cancellationToken);
+        if (error is not null)
         {
-            return null;
-        }
-
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(s_offerTimeout);
-        try
-        {
-            return await peer.Hub.InvokeAsync<OfferReply>(BackplaneMethods.Offer, offer, timeout.Token);
-        }
-        catch (Exception ex) when (ex is HubException or IOException or InvalidOperationException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
-        {
-            LogOfferFailed(nodeId, offer.ClientId, ex.Message);
+            LogOfferFailed(nodeId, offer.ClientId, error.Message);
             if (_detector.StateOf(nodeId) != NodeState.Down)
             {
                 _ = ProbeAsync(nodeId);
             }
+        }
 
-            return null;
+        return reply;
+    }
+
+    /// <summary>
+    /// One request/response call to a connected peer's hub, given up after <paramref name="timeout"/>.
+    /// Returns the reply, or null with the error when the call failed or timed out; (null, null) when
+    /// the peer is not connected. Throws only when <paramref name="cancellationToken"/> is cancelled.
+    /// </summary>
+    private async Task<(T? Reply, Exception? Error)> InvokePeerAsync<T>(string nodeId, string method, object arg, TimeSpan timeout, CancellationToken cancellationToken)
+        where T : class
+    {
+        if (!_peers.TryGetValue(nodeId, out var peer) || !peer.IsConnected)
+        {
+            return (null, null);
+        }
+
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        try
+        {
+            return (await peer.Hub.InvokeAsync<T>(method, arg, deadline.Token), null);
+        }
+        catch (Exception ex) when (ex is HubException or IOException or InvalidOperationException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return (null, ex);
         }
     }
 }

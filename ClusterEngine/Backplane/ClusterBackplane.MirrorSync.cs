@@ -1,6 +1,4 @@
 using ClusterEngine.Mirroring.Sync;
-using Microsoft.AspNetCore.SignalR;
-using Microsoft.AspNetCore.SignalR.Client;
 
 namespace ClusterEngine.Backplane;
 
@@ -18,21 +16,12 @@ public sealed partial class ClusterBackplane : IMirrorSyncTransport
     /// <returns>The answer, or <see langword="null"/> when the peer is not connected or did not answer in time.</returns>
     public async Task<MirrorSyncReply?> SendMirrorSyncAsync(string nodeId, MirrorSyncBatch batch, CancellationToken cancellationToken)
     {
-        if (!_peers.TryGetValue(nodeId, out var peer) || !peer.IsConnected)
+        var (reply, error) = await InvokePeerAsync<MirrorSyncReply>(nodeId, BackplaneMethods.MirrorSync, batch, s_mirrorSyncTimeout, cancellationToken);
+        if (error is not null)
         {
-            return null;
+            LogSendFailed(nodeId, error.Message);
         }
 
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(s_mirrorSyncTimeout);
-        try
-        {
-            return await peer.Hub.InvokeAsync<MirrorSyncReply>(BackplaneMethods.MirrorSync, batch, timeout.Token);
-        }
-        catch (Exception ex) when (ex is HubException or IOException or InvalidOperationException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
-        {
-            LogSendFailed(nodeId, ex.Message);
-            return null;
-        }
+        return reply;
     }
 }

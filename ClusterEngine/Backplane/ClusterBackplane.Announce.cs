@@ -72,6 +72,16 @@ public sealed partial class ClusterBackplane
     }
 
     /// <summary>
+    /// What a call to a peer throws when the peer or the connection fails (not a bug here): a hub error, a
+    /// broken socket or WebSocket (<see cref="System.Net.WebSockets.WebSocketException"/> is not an
+    /// <see cref="IOException"/>: a peer dying mid-call threw it out of a graceful leave), a closed
+    /// connection, a timeout.
+    /// </summary>
+    internal static bool IsConnectionFailure(Exception ex) =>
+        ex is HubException or IOException or System.Net.WebSockets.WebSocketException or System.Net.Http.HttpRequestException
+            or InvalidOperationException or OperationCanceledException or TimeoutException;
+
+    /// <summary>
     /// One request/response call to a connected peer's hub, given up after <paramref name="timeout"/>.
     /// Returns the reply, or null with the error when the call failed or timed out; (null, null) when
     /// the peer is not connected. Throws only when <paramref name="cancellationToken"/> is cancelled.
@@ -90,7 +100,7 @@ public sealed partial class ClusterBackplane
         {
             return (await peer.Hub.InvokeAsync<T>(method, arg, deadline.Token), null);
         }
-        catch (Exception ex) when (ex is HubException or IOException or InvalidOperationException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (IsConnectionFailure(ex) && !cancellationToken.IsCancellationRequested)
         {
             return (null, ex);
         }

@@ -89,7 +89,7 @@ public sealed partial class ClusterBackplane
         {
             await prepare(timeout.Token);
         }
-        catch (Exception ex) when (ex is OperationCanceledException or TimeoutException)
+        catch (Exception ex) when (IsConnectionFailure(ex))
         {
             LogSendFailed(Self, ex.Message); // hand over anyway: the alternates serve, with whatever mirror they have
         }

@@ -166,7 +166,7 @@ public sealed partial class ClusterBackplane
             await peer.SendAsync(BackplaneMethods.Members, _members.All.ToArray()); // a node added by an operator learns the cluster here
             await CatchUpAsync(peer);
         }
-        catch (Exception ex) when (ex is Microsoft.AspNetCore.SignalR.HubException or IOException or InvalidOperationException or OperationCanceledException)
+        catch (Exception ex) when (IsConnectionFailure(ex))
         {
             LogSendFailed(peer.NodeId, ex.Message);
         }

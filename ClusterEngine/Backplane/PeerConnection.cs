@@ -113,7 +113,7 @@ internal sealed partial class PeerConnection : IAsyncDisposable
         {
             await _hub.SendAsync(method, arg, cancellationToken);
         }
-        catch (Exception ex) when (ex is InvalidOperationException or IOException or OperationCanceledException)
+        catch (Exception ex) when (ClusterBackplane.IsConnectionFailure(ex))
         {
             LogSendFailed(NodeId, method, ex.Message);
         }

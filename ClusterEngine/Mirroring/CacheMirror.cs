@@ -29,7 +29,7 @@ public sealed class CacheMirror
     /// <summary>Creates an empty set of mirrors.</summary>
     /// <param name="options">Mirror options; <see cref="MirrorOptions.MaxEntriesPerClient"/> bounds each client.</param>
     public CacheMirror(IOptions<MirrorOptions> options)
-        : this(options, MirrorSequence.NewLineage)
+        : this(options, MirrorLineage.NewLineage)
     {
     }
 

@@ -1,4 +1,4 @@
-using ClusterEngine.Client;
+using ClusterPortal.Client;
 using ClusterPortal.Tests.Cluster;
 using ClusterPortal.Tests.Support;
 using Xunit.Abstractions;

@@ -3,6 +3,7 @@ using ClusterEngine;
 using ClusterEngine.Backplane;
 using ClusterEngine.Mirroring;
 using ClusterEngine.Origin;
+using ClusterPortal.Client.Contract;
 using ClusterPortal.Metrics;
 using ClusterPortal.Security;
 using Microsoft.Net.Http.Headers;

@@ -2,6 +2,7 @@ using System.Globalization;
 using ClusterEngine;
 using ClusterEngine.Backplane;
 using ClusterEngine.Mirroring;
+using ClusterPortal.Client.Contract;
 using ClusterPortal.Security;
 
 namespace ClusterPortal.Api;

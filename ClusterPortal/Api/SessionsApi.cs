@@ -2,6 +2,7 @@ using System.Text.Json;
 using ClusterEngine;
 using ClusterEngine.Backplane;
 using ClusterEngine.Placement;
+using ClusterPortal.Client.Contract;
 using ClusterPortal.Hosting;
 using ClusterPortal.Security;
 using Microsoft.AspNetCore.Authentication;

@@ -1,6 +1,6 @@
-namespace ClusterEngine.Origin;
+namespace ClusterPortal.Client.Contract;
 
-/// <summary>Why a text is not an item key (DESIGN.md §5: such requests are refused with a 4xx).</summary>
+/// <summary>Why a text is not an item key (<see cref="ItemKey"/>); the node refuses such requests with 400.</summary>
 public enum ItemKeyError
 {
     /// <summary>A valid key.</summary>
@@ -36,6 +36,6 @@ public enum ItemKeyError
     /// <summary>A <c>.</c> or <c>..</c> segment.</summary>
     DotSegment,
 
-    /// <summary>The key is well formed, but its path leaves the origin root through a symbolic link.</summary>
+    /// <summary>The key is well formed, but its path leaves the origin root through a symbolic link (found by a node's file-system origin, never by <see cref="ItemKey.Validate"/>).</summary>
     OutsideRoot,
 }

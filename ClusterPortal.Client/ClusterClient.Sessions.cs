@@ -2,14 +2,13 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using ClusterPortal.Client.Contract;
 
-namespace ClusterEngine.Client;
+namespace ClusterPortal.Client;
 
 /// <summary>Logon, token renewal, re-announcing after a failover, logoff.</summary>
 public sealed partial class ClusterClient
 {
-    private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.Web);
-
     /// <summary>
     /// Logs on (announces the client, <c>POST /api/sessions</c>): a new client id gets its primary, alternate and a
     /// token; a returning one (a token from an earlier session or from <see cref="ClusterClientOptions.Token"/>) gets
@@ -66,8 +65,8 @@ public sealed partial class ClusterClient
     {
         var session = RequireSession();
         using var answer = await SendAsync(Targets(session), node => Authorized(HttpMethod.Delete,
-            Endpoint(node, $"api/sessions/{Uri.EscapeDataString(ClientId)}"), session), cancellationToken);
-        EnsureStatus(answer.Response, "log off", HttpStatusCode.NoContent, HttpStatusCode.OK);
+            Endpoint(node, ClusterPaths.Session(ClientId)), session), cancellationToken);
+        await EnsureStatusAsync(answer.Response, "log off", cancellationToken, HttpStatusCode.NoContent, HttpStatusCode.OK);
         _loggedOn = false;
     }
 
@@ -142,9 +141,9 @@ public sealed partial class ClusterClient
         var token = _session?.Token ?? _options.Token;
         using var answer = await SendAsync(targets, node =>
         {
-            var request = new HttpRequestMessage(HttpMethod.Post, Endpoint(node, "api/sessions"))
+            var request = new HttpRequestMessage(HttpMethod.Post, Endpoint(node, ClusterPaths.Sessions))
             {
-                Content = JsonContent.Create(new SessionRequestWire(ClientId), options: s_json),
+                Content = JsonContent.Create(new SessionRequest(ClientId), options: ContractJson.Options),
             };
             if (token is not null)
             {
@@ -153,11 +152,8 @@ public sealed partial class ClusterClient
 
             return request;
         }, cancellationToken);
-        EnsureStatus(answer.Response, "log on", HttpStatusCode.Created, HttpStatusCode.OK);
-        var wire = await answer.Response.Content.ReadFromJsonAsync<SessionWire>(s_json, cancellationToken)
-            ?? throw new ClusterClientException("The logon answer had no body.", (int)answer.Response.StatusCode);
-        var session = new ClientSession(wire.ClientId, wire.Primary.ToEndpoint(), wire.Alternate?.ToEndpoint(), wire.Token,
-            _options.TimeProvider.GetUtcNow(), wire.TokenExpiresAt);
+        await EnsureStatusAsync(answer.Response, "log on", cancellationToken, HttpStatusCode.Created, HttpStatusCode.OK);
+        var session = ToSession(await ReadSessionAsync(answer.Response, cancellationToken));
         Volatile.Write(ref _session, session);
         return session;
     }
@@ -177,20 +173,60 @@ public sealed partial class ClusterClient
         return request;
     }
 
-    private static void EnsureStatus(HttpResponseMessage response, string what, params HttpStatusCode[] expected)
+    /// <summary>Reads a logon answer; a body that is not a whole <see cref="SessionResponse"/> is the node's fault, not the caller's.</summary>
+    private static async Task<SessionResponse> ReadSessionAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
-        if (!expected.Contains(response.StatusCode))
+        SessionResponse? wire;
+        try
         {
-            throw new ClusterClientException($"The cluster refused to {what}: {(int)response.StatusCode} {response.ReasonPhrase}.", (int)response.StatusCode);
+            wire = await response.Content.ReadFromJsonAsync<SessionResponse>(ContractJson.Options, cancellationToken);
+        }
+        catch (JsonException ex)
+        {
+            throw new ClusterClientException($"The logon answer was not a session: {ex.Message}", ex);
+        }
+
+        return wire is { ClientId: not null, Primary.NodeId: not null, Primary.Url: not null, Token: not null }
+            && Uri.IsWellFormedUriString(wire.Primary.Url, UriKind.Absolute)
+            && (wire.Alternate is null || Uri.IsWellFormedUriString(wire.Alternate.Url, UriKind.Absolute))
+            ? wire
+            : throw new ClusterClientException("The logon answer lacked the client id, the primary node or the token.", (int)response.StatusCode);
+    }
+
+    private ClientSession ToSession(SessionResponse wire) =>
+        new(wire.ClientId, ToEndpoint(wire.Primary), wire.Alternate is null ? null : ToEndpoint(wire.Alternate), wire.Token,
+            _options.TimeProvider.GetUtcNow(), wire.TokenExpiresAt);
+
+    private static NodeEndpoint ToEndpoint(NodeRef node) => new(node.NodeId, new Uri(node.Url));
+
+    /// <summary>Throws <see cref="ClusterClientException"/> with the node's problem details unless the status is one of <paramref name="expected"/>.</summary>
+    private static async Task EnsureStatusAsync(HttpResponseMessage response, string what, CancellationToken cancellationToken, params HttpStatusCode[] expected)
+    {
+        if (expected.Contains(response.StatusCode))
+        {
+            return;
+        }
+
+        var problem = await ReadProblemAsync(response, cancellationToken);
+        var reason = problem?.ToString() is { Length: > 0 } text ? text : response.ReasonPhrase;
+        throw new ClusterClientException($"The cluster refused to {what}: {(int)response.StatusCode} {reason}.", (int)response.StatusCode, problem);
+    }
+
+    /// <summary>The answer's problem details (<see cref="ApiProblem.MediaType"/>), or null when it has none or they cannot be read.</summary>
+    private static async Task<ApiProblem?> ReadProblemAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        if (response.Content.Headers.ContentType?.MediaType != ApiProblem.MediaType)
+        {
+            return null;
+        }
+
+        try
+        {
+            return await response.Content.ReadFromJsonAsync<ApiProblem>(ContractJson.Options, cancellationToken);
+        }
+        catch (JsonException)
+        {
+            return null;
         }
     }
-
-    private sealed record SessionRequestWire(string ClientId);
-
-    private sealed record NodeWire(string NodeId, string Url)
-    {
-        public NodeEndpoint ToEndpoint() => new(NodeId, new Uri(Url));
-    }
-
-    private sealed record SessionWire(string ClientId, NodeWire Primary, NodeWire? Alternate, int Bounces, string Token, DateTimeOffset TokenExpiresAt);
 }

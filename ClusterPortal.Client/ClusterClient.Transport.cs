@@ -3,7 +3,7 @@ using Polly;
 using Polly.Retry;
 using Polly.Timeout;
 
-namespace ClusterEngine.Client;
+namespace ClusterPortal.Client;
 
 /// <summary>Sending with failover: primary, then alternate, then the shared address, with Polly retries.</summary>
 public sealed partial class ClusterClient
@@ -41,7 +41,8 @@ public sealed partial class ClusterClient
         or HttpStatusCode.GatewayTimeout or HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests;
 
     /// <summary>
-    /// The nodes to try, in order: the session's primary, its alternate, then every shared address (DESIGN.md §1).
+    /// The nodes to try, in order: the session's primary, its alternate, then every shared address (patent Fig. 6: any
+    /// node of the shared address forwards to whoever serves the client now).
     /// Attempt <c>n</c> goes to target <c>n mod count</c>.
     /// </summary>
     private List<Uri> Targets(ClientSession? session, Uri? first = null)

@@ -1,4 +1,4 @@
-namespace ClusterEngine.Client;
+namespace ClusterPortal.Client;
 
 /// <summary>Thread-safe counters behind <see cref="ClusterClient.Statistics"/>.</summary>
 internal sealed class ClientCounters

@@ -2,10 +2,10 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.IO.Hashing;
 
-namespace ClusterEngine.Mirroring;
+namespace ClusterPortal.Client.Contract;
 
 /// <summary>
-/// The item validator of DESIGN.md §8 (patent Fig. 10, steps 1000 and 1030): CRC-64/ECMA-182
+/// The item validator of the wire contract (patent Fig. 10, steps 1000 and 1030): CRC-64/ECMA-182
 /// (<see cref="Crc64"/>) over the item's length in bytes as 8 bytes little-endian, followed by the
 /// item's bytes. Written as 16 lowercase hex digits, most significant first; as an ETag, quoted.
 /// Test vector: the 5-byte item <c>hello</c> has the ETag <c>"81b69dda2f09a3e5"</c>.

@@ -1,6 +1,6 @@
-using ClusterEngine.Origin;
+using ClusterPortal.Client.Contract;
 
-namespace ClusterEngine.Tests.Origin;
+namespace ClusterPortal.Client.Tests.Contract;
 
 public sealed class ItemKeyTests
 {

@@ -3,11 +3,12 @@ using System.Security.Cryptography;
 namespace ClusterEngine.Mirroring;
 
 /// <summary>
-/// Mirror sequence numbers: the high 32 bits name a lineage (random, never 0), the low 32 bits count the
-/// changes within it. A mirror that cannot tell what the client holds starts a new lineage, so a number
-/// issued by one mirror history is never mistaken for a state of another (another node, a removed client).
+/// How a node numbers mirror sequences (<see cref="ClusterPortal.Client.Contract.MirrorSequence"/> on the wire): the
+/// high 32 bits name a lineage (random, never 0), the low 32 bits count the changes within it. A mirror that cannot
+/// tell what the client holds starts a new lineage, so a number issued by one mirror history is never mistaken for a
+/// state of another (another node, a removed client).
 /// </summary>
-internal static class MirrorSequence
+internal static class MirrorLineage
 {
     private const int CounterBits = 32;
 

@@ -1,14 +1,11 @@
-using System.Globalization;
 using System.Net;
-using ClusterEngine.Mirroring;
-using ClusterEngine.Origin;
-using ClusterEngine.Placement;
+using ClusterPortal.Client.Contract;
 using Polly;
 
-namespace ClusterEngine.Client;
+namespace ClusterPortal.Client;
 
 /// <summary>
-/// A client of the cluster (DESIGN.md §5, §8; patent Fig. 6, 8–10): logs on at the shared address, fetches items
+/// A client of the cluster (patent Fig. 6, 8–10): logs on at the shared address, fetches items
 /// from its primary with a local cache and CRC-64 validators (304 when unchanged), and rides through failovers on
 /// its own — primary, then alternate, then the shared address, with jittered retries. Thread-safe: one instance
 /// per device, shared by all its threads.
@@ -25,10 +22,6 @@ namespace ClusterEngine.Client;
 /// </example>
 public sealed partial class ClusterClient : IAsyncDisposable, IDisposable
 {
-    private const string ServedByHeader = "X-Served-By";
-    private const string SequenceHeader = "X-Mirror-Sequence";
-    private const string MirrorPreference = "cache-mirror";
-
     private readonly ClusterClientOptions _options;
     private readonly IReadOnlyList<Uri> _sharedAddress;
     private readonly HttpClient _http;
@@ -90,15 +83,15 @@ public sealed partial class ClusterClient : IAsyncDisposable, IDisposable
     /// <param name="cancellationToken">Cancels the request.</param>
     /// <returns>The item, or null when the origin has no such item (404). When the cluster no longer knows the client
     /// (removed after <c>Cluster:ClientIdleTimeout</c>), the client logs on again with its token and asks once more.</returns>
-    /// <exception cref="ArgumentException">The key breaks the item key rules (DESIGN.md §5).</exception>
+    /// <exception cref="ArgumentException">The key breaks the item key rules (<see cref="ItemKey"/>).</exception>
     /// <exception cref="InvalidOperationException">The client has not logged on.</exception>
     /// <exception cref="ClusterClientException">No node answered within the retries, or the cluster refused.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public async Task<ClusterItem?> GetItemAsync(string key, CancellationToken cancellationToken = default)
     {
-        if (ItemKey.Validate(key) is var error and not ItemKeyError.None)
+        if (!ItemKey.TryParse(key, out var itemKey))
         {
-            throw new ArgumentException($"The item key is not valid ({error}).", nameof(key));
+            throw new ArgumentException($"The item key is not valid ({ItemKey.Validate(key)}).", nameof(key));
         }
 
         try
@@ -106,7 +99,7 @@ public sealed partial class ClusterClient : IAsyncDisposable, IDisposable
             for (var again = false; ; again = true)
             {
                 var session = await FreshSessionAsync(cancellationToken);
-                var (item, status) = await FetchAsync(session, key, cancellationToken);
+                var (item, status) = await FetchAsync(session, itemKey, cancellationToken);
                 if (status == HttpStatusCode.Unauthorized && !again)
                 {
                     await RenewTokenAsync(cancellationToken);
@@ -145,16 +138,17 @@ public sealed partial class ClusterClient : IAsyncDisposable, IDisposable
         var session = await FreshSessionAsync(cancellationToken);
         _cache.Clear();
         using var answer = await SendAsync(Targets(session), node => Authorized(HttpMethod.Delete,
-            Endpoint(node, $"api/clients/{Uri.EscapeDataString(ClientId)}/mirror"), session), cancellationToken);
-        EnsureStatus(answer.Response, "clear the mirror", HttpStatusCode.NoContent);
+            Endpoint(node, ClusterPaths.Mirror(ClientId)), session), cancellationToken);
+        await EnsureStatusAsync(answer.Response, "clear the mirror", cancellationToken, HttpStatusCode.NoContent);
         _cache.Apply("", null, null, echoed: null, answered: SequenceOf(answer.Response));
     }
 
-    private async Task<(ClusterItem? Item, HttpStatusCode Status)> FetchAsync(ClientSession session, string key, CancellationToken cancellationToken)
+    private async Task<(ClusterItem? Item, HttpStatusCode Status)> FetchAsync(ClientSession session, ItemKey itemKey, CancellationToken cancellationToken)
     {
+        var key = itemKey.Value;
         var (cached, echoed) = _cache.Find(key);
         var mirror = _options.UseCacheMirror;
-        var path = $"api/clients/{Uri.EscapeDataString(ClientId)}/items/{string.Join('/', key.Split('/').Select(Uri.EscapeDataString))}";
+        var path = ClusterPaths.Item(ClientId, itemKey);
         using var answer = await SendAsync(Targets(session), node =>
         {
             var request = Authorized(HttpMethod.Get, Endpoint(node, path), session);
@@ -164,19 +158,19 @@ public sealed partial class ClusterClient : IAsyncDisposable, IDisposable
             }
             else if (cached is not null)
             {
-                request.Headers.TryAddWithoutValidation("Prefer", MirrorPreference);
+                request.Headers.TryAddWithoutValidation(ClusterHeaders.Prefer, ClusterHeaders.CacheMirrorPreference);
             }
 
             if (mirror && echoed is { } sequence)
             {
-                request.Headers.TryAddWithoutValidation(SequenceHeader, ItemValidator.ToHex(sequence));
+                request.Headers.TryAddWithoutValidation(ClusterHeaders.MirrorSequence, MirrorSequence.Format(sequence));
             }
 
             return request;
         }, cancellationToken);
 
         var response = answer.Response;
-        var servedBy = response.Headers.TryGetValues(ServedByHeader, out var values) ? values.FirstOrDefault() : null;
+        var servedBy = response.Headers.TryGetValues(ClusterHeaders.ServedBy, out var values) ? values.FirstOrDefault() : null;
         NoteRoute(session, answer, servedBy, cancellationToken);
         var answered = mirror ? SequenceOf(response) : null;
         switch (response.StatusCode)
@@ -211,7 +205,7 @@ public sealed partial class ClusterClient : IAsyncDisposable, IDisposable
     private async Task<bool> IsKnownAsync(ClientSession session, CancellationToken cancellationToken)
     {
         using var answer = await SendAsync(Targets(session), node => Authorized(HttpMethod.Get,
-            Endpoint(node, $"api/clients/{Uri.EscapeDataString(ClientId)}"), session), cancellationToken);
+            Endpoint(node, ClusterPaths.Client(ClientId)), session), cancellationToken);
         return answer.Response.StatusCode != HttpStatusCode.NotFound;
     }
 
@@ -231,9 +225,8 @@ public sealed partial class ClusterClient : IAsyncDisposable, IDisposable
     }
 
     private static ulong? SequenceOf(HttpResponseMessage response) =>
-        response.Headers.TryGetValues(SequenceHeader, out var values)
-        && ulong.TryParse(values.FirstOrDefault(), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var sequence)
-        && sequence != 0 ? sequence : null;
+        response.Headers.TryGetValues(ClusterHeaders.MirrorSequence, out var values)
+        && MirrorSequence.TryParse(values.FirstOrDefault(), out var sequence) ? sequence : null;
 
     /// <inheritdoc/>
     public void Dispose()

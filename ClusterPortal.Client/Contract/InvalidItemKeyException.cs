@@ -1,7 +1,7 @@
-namespace ClusterEngine.Origin;
+namespace ClusterPortal.Client.Contract;
 
 /// <summary>
-/// A text that is not an item key, or a key whose path leaves the origin root (DESIGN.md §5). The API answers
+/// A text that is not an item key, or a key whose path leaves the origin root (<see cref="ItemKeyError"/>). The API answers
 /// it with a 4xx; it is never a "not found" (an origin returns <see langword="null"/> for that).
 /// </summary>
 public sealed class InvalidItemKeyException : Exception

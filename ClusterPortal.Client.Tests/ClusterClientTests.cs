@@ -1,10 +1,9 @@
 using System.Net;
 using System.Text;
-using ClusterEngine.Client;
-using ClusterEngine.Mirroring;
+using ClusterPortal.Client.Contract;
 using Microsoft.Extensions.Time.Testing;
 
-namespace ClusterEngine.Tests.ClientSdk;
+namespace ClusterPortal.Client.Tests;
 
 /// <summary>The client SDK in isolation, against <see cref="StubCluster"/> (no real nodes).</summary>
 public sealed class ClusterClientTests

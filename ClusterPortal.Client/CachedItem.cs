@@ -1,4 +1,6 @@
-namespace ClusterEngine.Client;
+using ClusterPortal.Client.Contract;
+
+namespace ClusterPortal.Client;
 
 /// <summary>
 /// One item in the client's local cache. <see cref="MirrorTrusted"/>: the node's mirror is known to record exactly
@@ -7,5 +9,5 @@ namespace ClusterEngine.Client;
 /// </summary>
 internal sealed record CachedItem(string Key, ReadOnlyMemory<byte> Content, ulong Validator, string? ContentType, bool MirrorTrusted)
 {
-    public string ETag => Mirroring.ItemValidator.ToETag(Validator);
+    public string ETag => ItemValidator.ToETag(Validator);
 }

@@ -1,14 +1,16 @@
-namespace ClusterEngine.Client;
+using ClusterPortal.Client.Contract;
+
+namespace ClusterPortal.Client;
 
 /// <summary>
 /// The client's local cache (memory, least recently used out, and an optional directory) together with the last
 /// mirror sequence the client adopted, changed under one lock so an item and the sequence that vouches for it
-/// always agree (DESIGN.md §8).
+/// always agree (the mirror protocol: <see cref="MirrorSequence"/>).
 /// </summary>
 /// <remarks>
-/// The rule for <c>X-Mirror-Sequence</c>, checked against <c>ClientMirror</c>: an answer's sequence is adopted only
-/// when the client's last sequence still equals the one the request echoed. Answers to concurrent requests may
-/// arrive out of order; the node drops from the mirror whatever it recorded after the echoed sequence, so adopting
+/// The rule for <c>X-Mirror-Sequence</c> is <see cref="MirrorSequence.Adopts"/>: an answer's sequence is
+/// adopted only when the client's last sequence still equals the one the request echoed. Answers to concurrent
+/// requests may arrive out of order; the node drops from the mirror whatever it recorded after the echoed sequence, so adopting
 /// only the answer that follows the client's own chain keeps the mirror a subset of what the client holds. An item
 /// stored from an answer that was not adopted may differ from what the mirror records for it (an older answer
 /// arriving last), so it is not <see cref="CachedItem.MirrorTrusted"/> and is revalidated with its own CRC.
@@ -65,7 +67,7 @@ internal sealed class LocalItemCache(int maxEntries, string? directory)
     {
         lock (_gate)
         {
-            var adopted = answered is not null && _sequence == echoed;
+            var adopted = MirrorSequence.Adopts(_sequence, echoed, answered);
             if (adopted)
             {
                 _sequence = answered;

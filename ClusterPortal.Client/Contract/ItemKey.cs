@@ -1,12 +1,17 @@
 using System.Diagnostics.CodeAnalysis;
 
-namespace ClusterEngine.Origin;
+namespace ClusterPortal.Client.Contract;
 
 /// <summary>
-/// A validated item key (DESIGN.md §5): a relative path of <c>/</c>-separated segments, compared ordinally.
-/// Refused: empty, absolute, <c>.</c>/<c>..</c>/empty segments, backslashes, control characters, <c>%</c>,
-/// <c>:</c> (drive letters), <c>* ? " &lt; &gt; |</c>, segments ending in a dot or space, over-long keys.
+/// A validated item key, part of the wire contract: a relative path of <c>/</c>-separated segments, compared
+/// ordinally. Refused: empty, absolute, <c>.</c>/<c>..</c>/empty segments, backslashes, control characters, <c>%</c>,
+/// <c>:</c> (drive letters), <c>* ? " &lt; &gt; |</c>, segments ending in a dot or space, over-long keys. The node
+/// answers a request for a refused key with 400 naming <c>key</c>; the SDK refuses it before sending.
 /// </summary>
+/// <remarks>
+/// In a URL each segment is escaped on its own (<see cref="ToUrlPath"/>): everything but <c>A-Za-z0-9-._~</c> is
+/// percent-encoded and the slashes stay, so <c>news/a b+c.txt</c> is sent as <c>news/a%20b%2Bc.txt</c>.
+/// </remarks>
 public sealed record ItemKey
 {
     /// <summary>Longest key, in characters.</summary>
@@ -83,6 +88,13 @@ public sealed record ItemKey
         var error = Validate(text);
         return error == ItemKeyError.None ? new ItemKey(text!) : throw new InvalidItemKeyException(text, error);
     }
+
+    /// <summary>
+    /// The key as the path of an item URL: each segment percent-encoded on its own (everything but
+    /// <c>A-Za-z0-9-._~</c>), joined with unencoded <c>/</c>; e.g. <c>news/a b+c.txt</c> → <c>news/a%20b%2Bc.txt</c>.
+    /// </summary>
+    /// <returns>The escaped path, without a leading slash.</returns>
+    public string ToUrlPath() => string.Join('/', Value.Split('/').Select(Uri.EscapeDataString));
 
     /// <summary>The key text.</summary>
     /// <returns><see cref="Value"/>.</returns>

@@ -1,7 +1,6 @@
-using ClusterEngine.Client;
-using ClusterEngine.Mirroring;
+using ClusterPortal.Client.Contract;
 
-namespace ClusterEngine.Tests.ClientSdk;
+namespace ClusterPortal.Client.Tests;
 
 /// <summary>
 /// The client side of the mirror protocol (DESIGN.md §8): an answer's <c>X-Mirror-Sequence</c> is adopted only when

@@ -1,7 +1,7 @@
-namespace ClusterEngine.Client;
+namespace ClusterPortal.Client;
 
 /// <summary>
-/// Settings of a <see cref="ClusterClient"/> (DESIGN.md §5, §8). Only <see cref="SharedAddress"/> and
+/// Settings of a <see cref="ClusterClient"/>. Only <see cref="SharedAddress"/> and
 /// <see cref="ClientId"/> are required; the defaults suit a device on a slow link.
 /// </summary>
 public sealed class ClusterClientOptions

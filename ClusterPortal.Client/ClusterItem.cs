@@ -1,9 +1,11 @@
-namespace ClusterEngine.Client;
+using ClusterPortal.Client.Contract;
+
+namespace ClusterPortal.Client;
 
 /// <summary>An item as <see cref="ClusterClient.GetItemAsync"/> returns it.</summary>
 /// <param name="Key">The item key, e.g. <c>weather/city-1.json</c>.</param>
 /// <param name="Content">The item's bytes (from the answer, or from the local cache after a 304).</param>
-/// <param name="ETag">The item's strong ETag (quoted CRC-64 validator, DESIGN.md §8).</param>
+/// <param name="ETag">The item's strong ETag (the quoted CRC-64 <see cref="ItemValidator"/>).</param>
 /// <param name="ContentType">The media type the node gave, or null when unknown.</param>
 /// <param name="FromCache">True when the node answered 304 and <paramref name="Content"/> is the cached copy.</param>
 /// <param name="ServedBy">The node that decided the answer (<c>X-Served-By</c>), or null.</param>
@@ -50,6 +52,20 @@ public sealed class ClusterClientException : Exception
     public ClusterClientException(string message, int statusCode)
         : base(message) => StatusCode = statusCode;
 
+    /// <summary>Creates the exception for an HTTP answer with problem details.</summary>
+    /// <param name="message">What failed.</param>
+    /// <param name="statusCode">The HTTP status the node answered.</param>
+    /// <param name="problem">The answer's problem details, or null.</param>
+    public ClusterClientException(string message, int statusCode, ApiProblem? problem)
+        : base(message)
+    {
+        StatusCode = statusCode;
+        Problem = problem;
+    }
+
     /// <summary>The HTTP status of the last answer, or null when no node answered.</summary>
     public int? StatusCode { get; }
+
+    /// <summary>The node's problem details (title, detail, the fields it refused), or null when the answer had none.</summary>
+    public ApiProblem? Problem { get; }
 }

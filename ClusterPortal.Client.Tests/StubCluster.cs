@@ -1,10 +1,9 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using ClusterEngine.Client;
-using ClusterEngine.Mirroring;
+using ClusterPortal.Client.Contract;
 
-namespace ClusterEngine.Tests.ClientSdk;
+namespace ClusterPortal.Client.Tests;
 
 /// <summary>
 /// A fake cluster behind an <see cref="HttpMessageHandler"/>: sessions, items with CRC-64 ETags and If-None-Match,

@@ -1,8 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
-using ClusterEngine.Mirroring;
+using ClusterPortal.Client.Contract;
 
-namespace ClusterEngine.Client;
+namespace ClusterPortal.Client;
 
 /// <summary>
 /// Cached items on disk: per key (named by its SHA-256) one file holding a one-line header (the key and the media

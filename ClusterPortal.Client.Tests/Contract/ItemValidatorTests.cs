@@ -1,8 +1,8 @@
 using System.IO.Hashing;
 using System.Text;
-using ClusterEngine.Mirroring;
+using ClusterPortal.Client.Contract;
 
-namespace ClusterEngine.Tests.Mirroring;
+namespace ClusterPortal.Client.Tests.Contract;
 
 public sealed class ItemValidatorTests
 {

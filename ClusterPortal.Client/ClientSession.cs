@@ -1,4 +1,4 @@
-namespace ClusterEngine.Client;
+namespace ClusterPortal.Client;
 
 /// <summary>A node as a session names it.</summary>
 /// <param name="NodeId">The node's id.</param>

@@ -1,6 +1,9 @@
-namespace ClusterEngine.Placement;
+namespace ClusterPortal.Client.Contract;
 
-/// <summary>Client id rule of DESIGN.md §5: 1–128 characters of <c>A-Za-z0-9._:-</c> with at least one letter or digit.</summary>
+/// <summary>
+/// The client id rule of the wire contract: 1–128 characters of <c>A-Za-z0-9._:-</c> with at least one letter or
+/// digit. The node answers a session request with another id with 400 naming <c>clientId</c>.
+/// </summary>
 public static class ClientIds
 {
     /// <summary>Longest client id, in characters.</summary>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using ClusterPortal.Client.Contract;
 using Microsoft.Net.Http.Headers;
 
 namespace ClusterPortal.Api;
@@ -19,19 +20,13 @@ internal sealed record ItemConditions(IList<EntityTagHeaderValue>? IfNoneMatch, 
     /// </summary>
     public bool UsesMirror => PreferMirror || SentSequence;
 
-    /// <summary>Request and answer header carrying the client's mirror sequence.</summary>
-    public const string SequenceHeader = "X-Mirror-Sequence";
-
-    /// <summary>The <c>Prefer</c> token that asks the node's mirror to decide.</summary>
-    public const string MirrorPreference = "cache-mirror";
-
     public static ItemConditions From(HttpRequest request)
     {
         var headers = request.GetTypedHeaders();
         var inm = request.Headers.IfNoneMatch.Count > 0 && EntityTagHeaderValue.TryParseList(request.Headers.IfNoneMatch, out var tags) ? tags : null;
-        var prefer = request.Headers["Prefer"].Any(v => v is not null && v.Split(',').Any(p => p.Trim().Equals(MirrorPreference, StringComparison.OrdinalIgnoreCase)));
-        ulong? echoed = ulong.TryParse(request.Headers[SequenceHeader], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var seq) && seq != 0 ? seq : null;
-        return new ItemConditions(inm, headers.IfModifiedSince, prefer, echoed, request.Headers.ContainsKey(SequenceHeader));
+        var prefer = request.Headers[ClusterHeaders.Prefer].Any(v => v is not null && v.Split(',').Any(p => p.Trim().Equals(ClusterHeaders.CacheMirrorPreference, StringComparison.OrdinalIgnoreCase)));
+        ulong? echoed = ulong.TryParse(request.Headers[ClusterHeaders.MirrorSequence], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var seq) && seq != 0 ? seq : null;
+        return new ItemConditions(inm, headers.IfModifiedSince, prefer, echoed, request.Headers.ContainsKey(ClusterHeaders.MirrorSequence));
     }
 
     /// <summary>

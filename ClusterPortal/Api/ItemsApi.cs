@@ -16,8 +16,6 @@ namespace ClusterPortal.Api;
 /// </summary>
 internal static class ItemsApi
 {
-    public const string ServedByHeader = "X-Served-By";
-
     public static RouteHandlerBuilder MapItemsApi(this IEndpointRouteBuilder routes) =>
         routes.MapMethods("/api/clients/{clientId}/items/{**key}", [HttpMethods.Get, HttpMethods.Head], Serve)
             .RequireAuthorization(AuthSchemes.ClientPolicy).WithTags("Items").WithName("GetItem")
@@ -131,7 +129,7 @@ internal static class ItemsApi
         else if (conditions.PreferMirror)
         {
             // Fig. 9, steps 920–950: the mirror decides, trusted only for the sequence the client echoed.
-            headers["Preference-Applied"] = ItemConditions.MirrorPreference;
+            headers[ClusterHeaders.PreferenceApplied] = ClusterHeaders.CacheMirrorPreference;
             var verdict = mirror.Decide(clientId, key, item.Validator, conditions.EchoedSequence);
             notModified = verdict.UseCachedCopy;
             sequence = notModified ? verdict.Sequence : mirror.Record(clientId, key, item.Validator, item.Length, conditions.EchoedSequence);
@@ -144,7 +142,7 @@ internal static class ItemsApi
 
         if (conditions.UsesMirror)
         {
-            headers[ItemConditions.SequenceHeader] = sequence.ToString("x16", CultureInfo.InvariantCulture);
+            headers[ClusterHeaders.MirrorSequence] = MirrorSequence.Format(sequence);
         }
 
         if (notModified)

@@ -68,7 +68,7 @@ internal static class SessionsApi
         var a = result.Assignment!;
         var response = new SessionResponse(clientId, node.State.Ref(a.Primary), a.Alternate is null ? null : node.State.Ref(a.Alternate), a.Bounces, token, expires);
         return result.Outcome == PlacementOutcome.Placed
-            ? TypedResults.Created($"/api/clients/{Uri.EscapeDataString(clientId)}", response)
+            ? TypedResults.Created("/" + ClusterPaths.Client(clientId), response)
             : TypedResults.Ok(response);
     }
 

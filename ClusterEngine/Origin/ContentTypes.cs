@@ -15,7 +15,6 @@ internal static class ContentTypes
     private static readonly FrozenDictionary<string, string> s_byExtension = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
     {
         [".txt"] = "text/plain",
-        [".log"] = "text/plain",
         [".csv"] = "text/csv",
         [".htm"] = "text/html",
         [".html"] = "text/html",
@@ -42,7 +41,7 @@ internal static class ContentTypes
         [".ico"] = "image/x-icon",
         [".mp3"] = "audio/mpeg",
         [".wav"] = "audio/wav",
-        [".ogg"] = "audio/ogg",
+        [".ogg"] = "video/ogg",
         [".mp4"] = "video/mp4",
         [".webm"] = "video/webm",
         [".woff"] = "application/font-woff",

@@ -68,6 +68,23 @@ public static class ItemValidator
     /// <returns>The quoted ETag, always 18 characters.</returns>
     public static string ToETag(ulong validator) => string.Create(CultureInfo.InvariantCulture, $"\"{validator:x16}\"");
 
+    /// <summary>
+    /// Whether <paramref name="quotedTag"/> is the opaque tag of <paramref name="validator"/>, character for character
+    /// (<see cref="ToETag"/>: lowercase hex in quotes). With <see cref="EntityTag.Tag"/> this is the weak comparison
+    /// of RFC 9110 §8.8.3.2 against the item's ETag, without allocating.
+    /// </summary>
+    /// <param name="quotedTag">An opaque tag with its quotes, e.g. <c>"81b69dda2f09a3e5"</c>.</param>
+    /// <param name="validator">The item's validator.</param>
+    /// <returns>Whether the tag names exactly this validator.</returns>
+    public static bool IsETagOf(ReadOnlySpan<char> quotedTag, ulong validator)
+    {
+        Span<char> etag = stackalloc char[18];
+        etag[0] = '"';
+        etag[17] = '"';
+        validator.TryFormat(etag[1..17], out _, "x16", CultureInfo.InvariantCulture);
+        return quotedTag.SequenceEqual(etag);
+    }
+
     /// <summary>Parses the 16 hex digits of <see cref="ToHex"/> (an ETag's opaque tag without quotes).</summary>
     /// <param name="hex">Exactly 16 hex digits.</param>
     /// <param name="validator">The parsed validator, or 0 when parsing fails.</param>

@@ -235,4 +235,42 @@ public sealed class ClusterClientTests
         Assert.Throws<ArgumentException>(() => StubCluster.Client(stub, o => o.ClientId = "bad id"));
         Assert.NotNull(Encoding.UTF8);
     }
+
+    [Fact]
+    public async Task A_refused_logon_carries_the_nodes_problem_details()
+    {
+        using var stub = new StubCluster
+        {
+            SessionOverride = _ => new HttpResponseMessage(HttpStatusCode.Forbidden)
+            {
+                Content = new StringContent("""{"title":"Forbidden","status":403,"detail":"The bearer token belongs to another client."}""",
+                    Encoding.UTF8, ApiProblem.MediaType),
+            },
+        };
+        await using var client = StubCluster.Client(stub);
+
+        var refused = await Assert.ThrowsAsync<ClusterClientException>(() => client.LogOnAsync());
+
+        Assert.Equal(403, refused.StatusCode);
+        Assert.Equal("The bearer token belongs to another client.", refused.Problem!.Detail);
+        Assert.Contains("another client", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("""{"clientId":"device-1","token":"t","tokenExpiresAt":"2030-01-01T00:00:00+00:00"}""")]
+    [InlineData("""{"clientId":"device-1","primary":{"nodeId":"n1","url":"not a url"},"token":"t","tokenExpiresAt":"2030-01-01T00:00:00+00:00"}""")]
+    [InlineData("""{"clientId":"device-1","primary":{"nodeId":"n1","url":"http://n1"},"tokenExpiresAt":"2030-01-01T00:00:00+00:00"}""")]
+    [InlineData("""{"clientId":"device-1","primary":""")]
+    [InlineData("[]")]
+    public async Task A_logon_answer_that_is_not_a_whole_session_is_a_ClusterClientException(string body)
+    {
+        using var stub = new StubCluster
+        {
+            SessionOverride = _ => new HttpResponseMessage(HttpStatusCode.Created) { Content = new StringContent(body, Encoding.UTF8, "application/json") },
+        };
+        await using var client = StubCluster.Client(stub);
+
+        await Assert.ThrowsAsync<ClusterClientException>(() => client.LogOnAsync());
+        Assert.Null(client.Session);
+    }
 }

@@ -31,6 +31,9 @@ internal sealed class StubCluster : HttpMessageHandler
     /// <summary>Answer for item requests instead of the default behaviour (null: default).</summary>
     public Func<HttpRequestMessage, HttpResponseMessage?>? Override { get; set; }
 
+    /// <summary>Answer for session requests instead of the default behaviour (null: default).</summary>
+    public Func<HttpRequestMessage, HttpResponseMessage?>? SessionOverride { get; set; }
+
     public void Put(string key, string content) => _items[key] = Encoding.UTF8.GetBytes(content);
 
     public IReadOnlyList<(Uri Uri, HttpMethod Method, Dictionary<string, string> Headers)> Requests
@@ -70,6 +73,11 @@ internal sealed class StubCluster : HttpMessageHandler
         var path = request.RequestUri.AbsolutePath;
         if (path == "/api/sessions" && request.Method == HttpMethod.Post)
         {
+            if (SessionOverride?.Invoke(request) is { } answer)
+            {
+                return Task.FromResult(answer);
+            }
+
             Known = true;
             return Task.FromResult(Session());
         }

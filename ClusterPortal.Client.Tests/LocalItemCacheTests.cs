@@ -3,7 +3,7 @@ using ClusterPortal.Client.Contract;
 namespace ClusterPortal.Client.Tests;
 
 /// <summary>
-/// The client side of the mirror protocol (DESIGN.md §8): an answer's <c>X-Mirror-Sequence</c> is adopted only when
+/// The client side of the mirror protocol (<see cref="MirrorSequence.Adopts"/>): an answer's <c>X-Mirror-Sequence</c> is adopted only when
 /// the client's last sequence still equals the echoed one, and a copy stored from an answer that was not adopted is
 /// not trusted to the mirror.
 /// </summary>

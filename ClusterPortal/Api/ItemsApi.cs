@@ -11,7 +11,7 @@ namespace ClusterPortal.Api;
 
 /// <summary>
 /// <c>GET|HEAD /api/clients/{clientId}/items/{**key}</c>: serve a data item or "use your cached copy"
-/// (patent Fig. 9, steps 900–950; Fig. 10, steps 1000–1070; DESIGN.md §5, §8).
+/// (patent Fig. 9, steps 900–950; Fig. 10, steps 1000–1070).
 /// </summary>
 internal static class ItemsApi
 {
@@ -65,7 +65,7 @@ internal static class ItemsApi
 
         var result = Answer(http, clientId, item, mirror, metrics);
 
-        // Mirror:SyncPolicy (DESIGN.md §8): EachTransaction waits here for the alternate's acknowledgement; the job
+        // Mirror:SyncPolicy (README "Mirror synchronisation"): EachTransaction waits here for the alternate's acknowledgement; the job
         // policies only mark the client (the job is enqueued off the response path).
         await sync.AfterTransactionAsync(clientId, http.RequestAborted);
         return result;

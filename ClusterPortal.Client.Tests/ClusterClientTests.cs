@@ -256,6 +256,27 @@ public sealed class ClusterClientTests
         Assert.Contains("another client", refused.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_refused_item_carries_the_field_the_node_named()
+    {
+        using var stub = new StubCluster
+        {
+            Override = _ => new HttpResponseMessage(HttpStatusCode.BadRequest)
+            {
+                Content = new StringContent("""{"title":"Invalid key","status":400,"errors":{"key":["The item key is not valid."]}}""",
+                    Encoding.UTF8, ApiProblem.MediaType),
+            },
+        };
+        await using var client = StubCluster.Client(stub);
+        await client.LogOnAsync();
+
+        var refused = await Assert.ThrowsAsync<ClusterClientException>(() => client.GetItemAsync("hello.txt"));
+
+        Assert.Equal(400, refused.StatusCode);
+        Assert.Equal(["The item key is not valid."], refused.Problem!.Errors!["key"]);
+        Assert.Equal(1, client.Statistics.Errors);
+    }
+
     [Theory]
     [InlineData("""{"clientId":"device-1","token":"t","tokenExpiresAt":"2030-01-01T00:00:00+00:00"}""")]
     [InlineData("""{"clientId":"device-1","primary":{"nodeId":"n1","url":"not a url"},"token":"t","tokenExpiresAt":"2030-01-01T00:00:00+00:00"}""")]

@@ -99,7 +99,7 @@ public sealed partial class ClusterClient : IAsyncDisposable, IDisposable
             for (var again = false; ; again = true)
             {
                 var session = await FreshSessionAsync(cancellationToken);
-                var (item, status) = await FetchAsync(session, itemKey, cancellationToken);
+                var (item, status, problem) = await FetchAsync(session, itemKey, cancellationToken);
                 if (status == HttpStatusCode.Unauthorized && !again)
                 {
                     await RenewTokenAsync(cancellationToken);
@@ -115,7 +115,7 @@ public sealed partial class ClusterClient : IAsyncDisposable, IDisposable
 
                 return status is HttpStatusCode.OK or HttpStatusCode.NotModified or HttpStatusCode.NotFound
                     ? item
-                    : throw new ClusterClientException($"The cluster refused item '{key}': {(int)status}.", (int)status);
+                    : throw new ClusterClientException($"The cluster refused item '{key}': {(int)status}{(problem is null ? "" : " " + problem)}.", (int)status, problem);
             }
         }
         catch (Exception ex) when (ex is ClusterClientException or InvalidOperationException)
@@ -143,7 +143,7 @@ public sealed partial class ClusterClient : IAsyncDisposable, IDisposable
         _cache.Apply("", null, null, echoed: null, answered: SequenceOf(answer.Response));
     }
 
-    private async Task<(ClusterItem? Item, HttpStatusCode Status)> FetchAsync(ClientSession session, ItemKey itemKey, CancellationToken cancellationToken)
+    private async Task<(ClusterItem? Item, HttpStatusCode Status, ApiProblem? Problem)> FetchAsync(ClientSession session, ItemKey itemKey, CancellationToken cancellationToken)
     {
         var key = itemKey.Value;
         var (cached, echoed) = _cache.Find(key);
@@ -178,7 +178,7 @@ public sealed partial class ClusterClient : IAsyncDisposable, IDisposable
             case HttpStatusCode.NotModified when cached is not null:
                 _cache.Apply(key, null, cached.Validator, echoed, answered);
                 _counters.NotModified(cached.Content.Length);
-                return (new ClusterItem(key, cached.Content, cached.ETag, cached.ContentType, true, servedBy), response.StatusCode);
+                return (new ClusterItem(key, cached.Content, cached.ETag, cached.ContentType, true, servedBy), response.StatusCode, null);
             case HttpStatusCode.NotModified:
                 throw new ClusterClientException($"The node answered 304 for '{key}', which this client does not hold.", 304);
             case HttpStatusCode.OK:
@@ -192,12 +192,12 @@ public sealed partial class ClusterClient : IAsyncDisposable, IDisposable
 
                 _cache.Apply(key, fresh, null, echoed, answered);
                 _counters.Full(content.Length);
-                return (new ClusterItem(key, content, fresh.ETag, fresh.ContentType, false, servedBy), response.StatusCode);
+                return (new ClusterItem(key, content, fresh.ETag, fresh.ContentType, false, servedBy), response.StatusCode, null);
             case HttpStatusCode.NotFound:
                 _cache.Remove(key);
-                return (null, response.StatusCode);
+                return (null, response.StatusCode, null);
             default:
-                return (null, response.StatusCode);
+                return (null, response.StatusCode, await ReadProblemAsync(response, cancellationToken));
         }
     }
 

@@ -1,4 +1,4 @@
-using System.Text.Json;
+using ClusterPortal.TestSupport;
 
 namespace ClusterEngine.Tests;
 
@@ -9,14 +9,6 @@ namespace ClusterEngine.Tests;
 public sealed class EngineFrameworkTests
 {
     [Fact]
-    public void A_project_that_references_the_engine_runs_on_the_plain_dotnet_runtime()
-    {
-        using var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "ClusterEngine.Tests.runtimeconfig.json")));
-        var options = config.RootElement.GetProperty("runtimeOptions");
-        var frameworks = options.TryGetProperty("frameworks", out var list)
-            ? list.EnumerateArray().Select(f => f.GetProperty("name").GetString()).ToList()
-            : [options.GetProperty("framework").GetProperty("name").GetString()];
-
-        Assert.Equal(["Microsoft.NETCore.App"], frameworks);
-    }
+    public void A_project_that_references_the_engine_runs_on_the_plain_dotnet_runtime() =>
+        Assert.Equal(["Microsoft.NETCore.App"], RuntimeFrameworks.OfTestAssembly("ClusterEngine.Tests"));
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ClusterPortal.TestSupport;
 
 namespace ClusterPortal.Client.Tests;
 
@@ -25,16 +26,8 @@ public sealed class PackageClosureTests
     }
 
     [Fact]
-    public void The_sdk_runs_on_the_plain_dotnet_runtime()
-    {
-        using var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "ClusterPortal.Client.Tests.runtimeconfig.json")));
-        var options = config.RootElement.GetProperty("runtimeOptions");
-        var frameworks = options.TryGetProperty("frameworks", out var list)
-            ? list.EnumerateArray().Select(f => f.GetProperty("name").GetString()).ToList()
-            : [options.GetProperty("framework").GetProperty("name").GetString()];
-
-        Assert.Equal(["Microsoft.NETCore.App"], frameworks);
-    }
+    public void The_sdk_runs_on_the_plain_dotnet_runtime() =>
+        Assert.Equal(["Microsoft.NETCore.App"], RuntimeFrameworks.OfTestAssembly("ClusterPortal.Client.Tests"));
 
     /// <summary>The names of <paramref name="root"/> and every library it depends on, directly or not.</summary>
     private static HashSet<string> Closure(string root)

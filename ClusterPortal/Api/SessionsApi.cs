@@ -10,7 +10,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace ClusterPortal.Api;
 
-/// <summary><c>/api/sessions</c>: announce / log on (patent Fig. 1, steps 100–120) and log off (DESIGN.md §5).</summary>
+/// <summary><c>/api/sessions</c>: announce / log on (patent Fig. 1, steps 100–120) and log off; bodies are the contract's <see cref="SessionRequest"/> and <see cref="SessionResponse"/>.</summary>
 internal static class SessionsApi
 {
     public static RouteGroupBuilder MapSessionsApi(this IEndpointRouteBuilder routes)

@@ -280,6 +280,8 @@ public sealed class ClusterClientTests
     [Theory]
     [InlineData("""{"clientId":"device-1","token":"t","tokenExpiresAt":"2030-01-01T00:00:00+00:00"}""")]
     [InlineData("""{"clientId":"device-1","primary":{"nodeId":"n1","url":"not a url"},"token":"t","tokenExpiresAt":"2030-01-01T00:00:00+00:00"}""")]
+    [InlineData("""{"clientId":"device-1","primary":{"nodeId":"n1","url":"ftp://n1"},"token":"t","tokenExpiresAt":"2030-01-01T00:00:00+00:00"}""")]
+    [InlineData("""{"clientId":"device-1","primary":{"nodeId":"n1","url":"http://n1"},"alternate":{"url":"http://n2"},"token":"t","tokenExpiresAt":"2030-01-01T00:00:00+00:00"}""")]
     [InlineData("""{"clientId":"device-1","primary":{"nodeId":"n1","url":"http://n1"},"tokenExpiresAt":"2030-01-01T00:00:00+00:00"}""")]
     [InlineData("""{"clientId":"device-1","primary":""")]
     [InlineData("[]")]

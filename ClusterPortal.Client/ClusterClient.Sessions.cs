@@ -186,12 +186,14 @@ public sealed partial class ClusterClient
             throw new ClusterClientException($"The logon answer was not a session: {ex.Message}", ex);
         }
 
-        return wire is { ClientId: not null, Primary.NodeId: not null, Primary.Url: not null, Token: not null }
-            && Uri.IsWellFormedUriString(wire.Primary.Url, UriKind.Absolute)
-            && (wire.Alternate is null || Uri.IsWellFormedUriString(wire.Alternate.Url, UriKind.Absolute))
+        return wire is { ClientId: not null, Primary.NodeId: not null, Token: not null } && IsNodeUrl(wire.Primary.Url)
+            && (wire.Alternate is null || (wire.Alternate.NodeId is not null && IsNodeUrl(wire.Alternate.Url)))
             ? wire
-            : throw new ClusterClientException("The logon answer lacked the client id, the primary node or the token.", (int)response.StatusCode);
+            : throw new ClusterClientException("The logon answer lacked the client id, a node's id or http(s) URL, or the token.", (int)response.StatusCode);
     }
+
+    private static bool IsNodeUrl(string? url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps);
 
     private ClientSession ToSession(SessionResponse wire) =>
         new(wire.ClientId, ToEndpoint(wire.Primary), wire.Alternate is null ? null : ToEndpoint(wire.Alternate), wire.Token,

@@ -33,7 +33,17 @@ public sealed partial class PersistenceOptionsValidator(IOptions<ClusterOptions>
         Check(options.QueueCapacity is >= 1 and <= 100_000_000, "QueueCapacity", "must be between 1 and 100000000", options.QueueCapacity);
         Check(options.BusyTimeout >= TimeSpan.FromMilliseconds(1) && options.BusyTimeout <= TimeSpan.FromMinutes(10), "BusyTimeout", "must be between 00:00:00.001 and 00:10:00", options.BusyTimeout);
 
-        var nodeId = cluster.Value.NodeId ?? "node-1";
+        ClusterOptions clusterOptions;
+        try
+        {
+            clusterOptions = cluster.Value;
+        }
+        catch (OptionsValidationException)
+        {
+            return ValidateOptionsResult.Skip; // the cluster options' own validation names their bad keys
+        }
+
+        var nodeId = clusterOptions.NodeId ?? "node-1";
         if (options.Provider == PersistenceProvider.PostgreSql)
         {
             ValidatePostgreSql(options, nodeId, errors);
@@ -44,7 +54,7 @@ public sealed partial class PersistenceOptionsValidator(IOptions<ClusterOptions>
             return ValidateOptionsResult.Fail(errors);
         }
 
-        var target = PersistenceClusterEngineBuilderExtensions.TargetOf(cluster.Value, options);
+        var target = PersistenceClusterEngineBuilderExtensions.TargetOf(clusterOptions, options);
         return NodeDatabaseProbe.Check(target) is { } reason
             ? ValidateOptionsResult.Fail(target.Provider == PersistenceProvider.PostgreSql
                 ? $"Persistence:ConnectionString: cannot open the PostgreSQL database {target.Description}: {reason}."

@@ -51,5 +51,5 @@ internal static class NodeDatabaseProbe
         _ => Flat(e.Message),
     };
 
-    private static string Flat(string message) => message.ReplaceLineEndings(" ").Trim();
+    private static string Flat(string message) => message.ReplaceLineEndings(" ").Trim().TrimEnd('.');
 }

@@ -11,8 +11,8 @@ namespace ClusterPortal.Testing;
 /// <see cref="Shared"/> is the server named by the environment variable <c>CLUSTERPORTAL_TEST_POSTGRES</c> (an admin
 /// connection string; <c>.ci/run</c> starts one) or, when that is unset, a throwaway server this process starts
 /// itself: <c>initdb</c> into a temporary directory, <c>postgres</c> on a free loopback port, run as the
-/// <c>postgres</c> user when the tests run as root (the server refuses root), stopped and deleted when the process
-/// exits. <see cref="StartOwnAsync"/> starts a private one that a test may stop and start (fault tests).
+/// <c>postgres</c> user when the tests run as root (the server refuses root), stopped and deleted by a watchdog once
+/// the test process is gone. <see cref="StartOwnAsync"/> starts a private one that a test may stop and start (fault tests).
 /// </summary>
 public sealed class PostgresServer : IAsyncDisposable
 {
@@ -136,19 +136,21 @@ public sealed class PostgresServer : IAsyncDisposable
         }
 
         var server = await StartOwnAsync();
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => server.StopDetached();
+        server.StopWhenThisProcessEnds();
         return server;
     }
 
     /// <summary>
-    /// At process exit: stops the server and deletes its directory from a detached shell, which outlives this process
-    /// (the test platform kills the test host soon after its last test, before an in-process stop could finish).
+    /// Leaves a detached watchdog shell that stops the server and deletes its directory once this process is gone —
+    /// however it ends: the test platform kills the test host soon after its last test, before a ProcessExit handler
+    /// could finish, and a crashed run would otherwise leave the server running.
     /// </summary>
-    private void StopDetached()
+    private void StopWhenThisProcessEnds()
     {
         var pgCtl = Path.Combine(_binDirectory!, "pg_ctl");
-        var stop = $"{(_asPostgresUser ? "runuser -u postgres -- " : "")}'{pgCtl}' -D '{DataDirectory}' -m fast -w -t 30 stop >/dev/null 2>&1; rm -rf '{_root}'";
-        var start = new ProcessStartInfo("setsid") { UseShellExecute = false };
+        var stop = string.Create(CultureInfo.InvariantCulture,
+            $"while kill -0 {Environment.ProcessId} 2>/dev/null; do sleep 1; done; {(_asPostgresUser ? "runuser -u postgres -- " : "")}'{pgCtl}' -D '{DataDirectory}' -m fast -w -t 30 stop >/dev/null 2>&1; rm -rf '{_root}'");
+        var start = new ProcessStartInfo("setsid") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in new[] { "-f", "sh", "-c", stop })
         {
             start.ArgumentList.Add(a);

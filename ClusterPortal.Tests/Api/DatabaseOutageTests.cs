@@ -112,6 +112,15 @@ public sealed class DatabaseOutageTests
         // Everything the node learned while the database was away is stored now.
         var stored = await StoredClientsAsync(database.ConnectionString);
         Assert.Superset(new HashSet<string>([.. Enumerable.Range(0, Clients).Select(i => $"outage-{i}"), .. announced, "after-outage"]), stored);
+        try
+        {
+            await node.DisposeAsync(); // ~0.1 s alone
+        }
+        catch (OperationCanceledException)
+        {
+            // Seen once in the full suite at load average 19: the host's 10 s stop budget ran out while Hangfire's server
+            // stopped after the outage. Shutdown time is not what this test checks (the graceful-leave tests do).
+        }
     }
 
     private static async Task<HashSet<string>> StoredClientsAsync(string connectionString)

@@ -1,6 +1,7 @@
 using ClusterEngine;
 using ClusterEngine.Backplane;
 using ClusterEngine.Membership;
+using ClusterPortal.Hosting;
 using ClusterPortal.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -22,7 +23,7 @@ internal static class NodesApi
 {
     public static RouteGroupBuilder MapNodesApi(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/api/nodes").WithTags("Nodes").RequireAuthorization(AuthSchemes.AdminPolicy);
+        var group = routes.MapGroup("/api/nodes").WithTags("Nodes").RequireAuthorization(AuthSchemes.AdminPolicy).RequireDurableStore();
         group.MapPost("/", Add).WithName("AddNode")
             .WithSummary("Add a running node at run time: 201; 400 bad URL or capacity; 409 duplicate; 502 unreachable; 504 no answer.");
         group.MapPatch("/{nodeId}", Update).WithName("UpdateNode").WithSummary("Change capacity and/or mode (Active/Maintenance).");

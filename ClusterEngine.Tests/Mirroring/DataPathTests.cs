@@ -2,6 +2,7 @@ using System.Text;
 using ClusterEngine.Mirroring;
 using ClusterEngine.Origin;
 using ClusterEngine.Tests.Origin;
+using ClusterPortal.Client.Contract;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;

@@ -1,5 +1,6 @@
 using System.Text;
 using ClusterEngine.Origin;
+using ClusterPortal.Client.Contract;
 
 namespace ClusterEngine.Tests.Origin;
 

@@ -1,6 +1,6 @@
 using System.Text;
-using ClusterEngine.Mirroring;
 using ClusterEngine.Origin;
+using ClusterPortal.Client.Contract;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 

@@ -1,5 +1,6 @@
 using System.Net;
 using ClusterEngine.Origin;
+using ClusterPortal.Client.Contract;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 

@@ -1,4 +1,5 @@
 using ClusterEngine.Origin;
+using ClusterPortal.Client.Contract;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 

@@ -129,7 +129,7 @@ public sealed partial class ClusterBackplane
     /// An operator changed an origin item through this node: tell every peer to drop its cached copy
     /// at once (<c>ItemChanged</c>, DESIGN.md §6, §7), so no node validates against stale bytes.
     /// </summary>
-    public void ItemChanged(Origin.ItemKey key, Origin.OriginItem? item)
+    public void ItemChanged(ClusterPortal.Client.Contract.ItemKey key, Origin.OriginItem? item)
     {
         ArgumentNullException.ThrowIfNull(key);
         var message = new ItemChangedMessage(key.Value);

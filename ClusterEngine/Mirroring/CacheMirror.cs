@@ -17,9 +17,10 @@ namespace ClusterEngine.Mirroring;
 /// mirror and starts a new history. A mirror that received its history by <see cref="Merge"/> continues it
 /// under a new number (an alternate after failover never reuses a number the old primary may have sent).
 /// Sequence 0 never names a mirror state.
-/// Client rule (for the SDK): adopt an answer's sequence only if the client's last sequence still is the
-/// one it echoed on that request (always true for one request at a time); a 200 it cannot adopt makes it
-/// echo nothing next; a 304 whose ETag is not the stored copy's changes nothing (RFC 9111 §4.3.4).
+/// The client's side is the contract's <see cref="ClusterPortal.Client.Contract.MirrorSequence.Adopts"/>: adopt an
+/// answer's sequence only if the client's last sequence still is the one it echoed on that request (always true for
+/// one request at a time); a 304 whose ETag is not the stored copy's changes nothing (RFC 9111 §4.3.4). When to
+/// record and when to vouch is <see cref="ItemAnswerRule"/>.
 /// </remarks>
 public sealed class CacheMirror
 {
@@ -29,7 +30,7 @@ public sealed class CacheMirror
     /// <summary>Creates an empty set of mirrors.</summary>
     /// <param name="options">Mirror options; <see cref="MirrorOptions.MaxEntriesPerClient"/> bounds each client.</param>
     public CacheMirror(IOptions<MirrorOptions> options)
-        : this(options, MirrorSequence.NewLineage)
+        : this(options, MirrorLineage.NewLineage)
     {
     }
 

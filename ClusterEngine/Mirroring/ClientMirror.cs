@@ -62,7 +62,7 @@ internal sealed class ClientMirror
     {
         lock (_gate)
         {
-            if (echoedSequence is { } echoed && MirrorSequence.IsAtOrBefore(echoed, _sequence))
+            if (echoedSequence is { } echoed && MirrorLineage.IsAtOrBefore(echoed, _sequence))
             {
                 DropChangesAfter(echoed, removed);
             }
@@ -105,7 +105,7 @@ internal sealed class ClientMirror
     {
         lock (_gate)
         {
-            var isDelta = MirrorSequence.IsAtOrBefore(checkpoint, _sequence) && checkpoint >= _lastRemoval;
+            var isDelta = MirrorLineage.IsAtOrBefore(checkpoint, _sequence) && checkpoint >= _lastRemoval;
             var entries = _entries.Where(e => !isDelta || e.Value.Sequence > checkpoint).OrderBy(e => e.Value.LastUse).Select(ToEntry);
             return new MirrorSnapshot(clientId, !isDelta, isDelta ? checkpoint : 0, _sequence, [.. entries]);
         }
@@ -120,7 +120,7 @@ internal sealed class ClientMirror
                 return MergeResult.AlreadyCurrent;
             }
 
-            if (MirrorSequence.IsAtOrBefore(snapshot.Sequence, _sequence))
+            if (MirrorLineage.IsAtOrBefore(snapshot.Sequence, _sequence))
             {
                 return MergeResult.Stale;
             }
@@ -208,7 +208,7 @@ internal sealed class ClientMirror
 
     private ulong NextSequence()
     {
-        if (!_ownsLineage || MirrorSequence.IsExhausted(_sequence))
+        if (!_ownsLineage || MirrorLineage.IsExhausted(_sequence))
         {
             Fork();
         }

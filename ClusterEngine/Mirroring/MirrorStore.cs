@@ -225,7 +225,7 @@ public sealed class MirrorStore
         var restored = 0;
         await foreach (var stored in loader.ReadMirrorEntriesAsync(cancellationToken))
         {
-            var lineage = MirrorSequence.NewLineage();
+            var lineage = MirrorLineage.NewLineage();
             var entries = stored.OrderBy(e => e.LastUsed).Select(e => new MirrorEntry(e.Key, e.Validator, e.Size, lineage)).ToList();
             if (Mirror.Merge(new MirrorSnapshot(stored[0].ClientId, true, 0, lineage, entries)) == MergeResult.Applied)
             {

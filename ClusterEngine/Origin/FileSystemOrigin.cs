@@ -1,3 +1,4 @@
+using ClusterPortal.Client.Contract;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 

@@ -1,3 +1,4 @@
+using ClusterPortal.Client.Contract;
 using Microsoft.Extensions.Logging;
 
 namespace ClusterEngine.Origin;

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using ClusterPortal.Client.Contract;
 using Microsoft.Extensions.Options;
 
 namespace ClusterEngine.Origin;

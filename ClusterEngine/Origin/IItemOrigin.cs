@@ -1,3 +1,5 @@
+using ClusterPortal.Client.Contract;
+
 namespace ClusterEngine.Origin;
 
 /// <summary>

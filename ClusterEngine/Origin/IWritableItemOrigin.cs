@@ -1,3 +1,5 @@
+using ClusterPortal.Client.Contract;
+
 namespace ClusterEngine.Origin;
 
 /// <summary>An origin whose items can be written (the file-system origin), e.g. by an operator or a test.</summary>

@@ -1,3 +1,5 @@
+using ClusterPortal.Client.Contract;
+
 namespace ClusterEngine.Origin;
 
 /// <summary>An origin reports that an item (or, when <see cref="Key"/> is <see langword="null"/>, anything) may have changed.</summary>

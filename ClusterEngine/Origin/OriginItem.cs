@@ -1,4 +1,4 @@
-using ClusterEngine.Mirroring;
+using ClusterPortal.Client.Contract;
 
 namespace ClusterEngine.Origin;
 

@@ -107,4 +107,39 @@ public sealed class ItemsMirrorTests : IDisposable
         var mirror = await http.SendAsync(MirrorGet("change-1", "weather/city-1.json", Sequence(first)));
         Assert.Equal(HttpStatusCode.OK, mirror.StatusCode);
     }
+    /// <summary>
+    /// Answers that do not show what the client holds leave the mirror alone and carry no sequence: a HEAD (no bytes
+    /// travel), a 304 on <c>If-None-Match: *</c> (no version named) or on <c>If-Modified-Since</c> (a date, not a
+    /// version). Before, each recorded the current version as held, and a later mirror 304 vouched for bytes the
+    /// client never received.
+    /// </summary>
+    [Theory]
+    [InlineData("HEAD")]
+    [InlineData("If-None-Match: *")]
+    [InlineData("If-Modified-Since")]
+    public async Task An_answer_that_shows_nothing_held_never_makes_the_mirror_vouch_for_the_new_version(string probe)
+    {
+        var (http, _) = await _factory.LoggedOnClient("probe-1");
+        var held = await http.SendAsync(MirrorGet("probe-1", "weather/city-2.json", null));
+        var heldTag = ETag(held);
+        var put = await _factory.AdminClient().PutAsync("/api/items/weather/city-2.json", new StringContent("""{"city":2,"temp":99}"""));
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+
+        using var request = probe switch
+        {
+            "HEAD" => new HttpRequestMessage(HttpMethod.Head, ItemPath("probe-1", "weather/city-2.json")),
+            "If-None-Match: *" => Get("probe-1", "weather/city-2.json", ("If-None-Match", "*")),
+            _ => Get("probe-1", "weather/city-2.json", ("If-Modified-Since", DateTimeOffset.UtcNow.AddDays(1).ToString("R"))),
+        };
+        request.Headers.TryAddWithoutValidation(SequenceHeader, Sequence(held));
+        var answer = await http.SendAsync(request);
+
+        // The device still holds the old version; it adopts the answer's sequence if there is one (it echoed its last).
+        var adopted = answer.Headers.Contains(SequenceHeader) ? Sequence(answer) : Sequence(held);
+        var next = await http.SendAsync(MirrorGet("probe-1", "weather/city-2.json", adopted));
+        Assert.True(next.StatusCode == HttpStatusCode.OK,
+            $"after {probe} ({(int)answer.StatusCode}) the mirror answered {(int)next.StatusCode} for {ETag(next)}; the device holds {heldTag}");
+        Assert.NotEqual(heldTag, ETag(next));
+        Assert.False(answer.Headers.Contains(SequenceHeader), $"{probe} answered {(int)answer.StatusCode} with a sequence to adopt");
+    }
 }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using ClusterPortal.Client.Contract;
 using ClusterPortal.Tests.Support;
 
 namespace ClusterPortal.Tests.Api;
@@ -27,6 +28,32 @@ public sealed class SessionsApiTests : IDisposable
         Assert.StartsWith("http://127.0.0.1:", body.Primary.Url, StringComparison.Ordinal);
         Assert.Null(body.Alternate);
         Assert.True(body.TokenExpiresAt > DateTimeOffset.UtcNow.AddDays(29));
+    }
+
+    [Fact]
+    public async Task The_nodes_session_answer_is_byte_for_byte_what_the_contract_types_write()
+    {
+        var response = await _factory.Client().PostAsJsonAsync("/api/sessions", new { clientId = "device-wire" });
+        var text = await response.Content.ReadAsStringAsync();
+
+        var session = JsonSerializer.Deserialize<SessionResponse>(text, ContractJson.Options)!;
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        Assert.Equal(text, JsonSerializer.Serialize(session, ContractJson.Options));
+        Assert.Equal("device-wire", session.ClientId);
+    }
+
+    [Fact]
+    public async Task A_refused_session_is_a_problem_the_contract_reads_with_the_field_named()
+    {
+        var response = await _factory.Client().PostAsJsonAsync("/api/sessions", new { clientId = "no spaces" });
+
+        var problem = await response.Content.ReadFromJsonAsync<ApiProblem>(ContractJson.Options);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(ApiProblem.MediaType, response.Content.Headers.ContentType!.MediaType);
+        Assert.Equal(400, problem!.Status);
+        Assert.Contains("clientId", problem.Errors!.Keys);
     }
 
     [Fact]

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
-using ClusterEngine.Client;
+using ClusterPortal.Client;
 using ClusterPortal.Simulation;
 using ClusterPortal.Tests.Support;
 using Xunit.Abstractions;

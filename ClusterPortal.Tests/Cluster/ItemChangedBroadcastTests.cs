@@ -1,5 +1,6 @@
 using System.Net;
 using ClusterEngine.Origin;
+using ClusterPortal.Client.Contract;
 using ClusterPortal.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 

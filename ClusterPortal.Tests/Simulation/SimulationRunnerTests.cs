@@ -36,7 +36,7 @@ public sealed class SimulationRunnerTests
     [Fact]
     public async Task A_failing_run_ends_with_its_message_and_the_next_one_may_start()
     {
-        var scripted = new ScriptedSimulation { Failure = new ClusterEngine.Client.ClusterClientException("Publishing sim items failed: 403.") };
+        var scripted = new ScriptedSimulation { Failure = new ClusterPortal.Client.ClusterClientException("Publishing sim items failed: 403.") };
         var runner = scripted.Runner;
 
         Assert.Null(runner.Start(new SimulationOptions { Clients = 5, Duration = TimeSpan.FromSeconds(10) }));

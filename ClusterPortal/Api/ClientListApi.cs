@@ -1,5 +1,6 @@
 using ClusterEngine;
 using ClusterEngine.Placement;
+using ClusterPortal.Client.Contract;
 using ClusterPortal.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 

@@ -2,6 +2,7 @@ using ClusterEngine;
 using ClusterEngine.Backplane;
 using ClusterEngine.Membership;
 using ClusterEngine.Routing;
+using ClusterPortal.Client.Contract;
 
 namespace ClusterPortal.Api;
 
@@ -55,7 +56,7 @@ internal static class ClientRouting
 
             if (cameFromPeer || attempt == 2)
             {
-                http.Response.Headers[ItemsApi.ServedByHeader] = node.NodeId;
+                http.Response.Headers[ClusterHeaders.ServedBy] = node.NodeId;
                 return new(Problems.Unavailable(http, $"This node is not the serving node ({serving}) of client '{clientId}'.", 1), false);
             }
 
@@ -67,7 +68,7 @@ internal static class ClientRouting
             backplane.ReportUnreachable(serving);
         }
 
-        http.Response.Headers[ItemsApi.ServedByHeader] = node.NodeId;
+        http.Response.Headers[ClusterHeaders.ServedBy] = node.NodeId;
         if ((node.State.GetNode(node.NodeId)?.State != NodeState.Up || !backplane.CanServe) && !handingOver)
         {
             return new(Problems.Unavailable(http, "This node is catching up with the cluster.", 1), false);

@@ -1,4 +1,5 @@
 using ClusterEngine;
+using ClusterPortal.Client.Contract;
 using ClusterPortal.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 

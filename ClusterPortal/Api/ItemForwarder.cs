@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using ClusterEngine;
 using ClusterEngine.Membership;
+using ClusterPortal.Client.Contract;
 using Microsoft.AspNetCore.Http.Features;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -11,13 +12,10 @@ namespace ClusterPortal.Api;
 /// Forwards a client request to the node that serves it (DESIGN.md §5, §7) with YARP's
 /// <see cref="IHttpForwarder"/>: the request target exactly as the client encoded it (raw target, no
 /// re-encoding), headers kept, the answer passed back untouched; marked with
-/// <see cref="ForwardedHeader"/> so it is never forwarded a second time.
+/// <see cref="ClusterHeaders.Forwarded"/> so it is never forwarded a second time.
 /// </summary>
 internal sealed class ItemForwarder(IHttpForwarder forwarder, ClusterState state) : IDisposable
 {
-    /// <summary>Marks a request forwarded by a peer (value: the forwarding node id).</summary>
-    public const string ForwardedHeader = "X-Cluster-Forwarded";
-
     private static readonly TimeSpan PeerWatchPeriod = TimeSpan.FromMilliseconds(100);
     private static readonly ForwarderRequestConfig s_config = new() { ActivityTimeout = TimeSpan.FromSeconds(30) };
 
@@ -33,7 +31,7 @@ internal sealed class ItemForwarder(IHttpForwarder forwarder, ClusterState state
     });
 
     /// <summary>True when this request already came through a peer (one hop at most).</summary>
-    public static bool IsForwarded(HttpRequest request) => request.Headers.ContainsKey(ForwardedHeader);
+    public static bool IsForwarded(HttpRequest request) => request.Headers.ContainsKey(ClusterHeaders.Forwarded);
 
     /// <summary>
     /// Sends the request to <paramref name="nodeId"/>. Returns true when an answer was produced (the
@@ -48,7 +46,7 @@ internal sealed class ItemForwarder(IHttpForwarder forwarder, ClusterState state
             return false;
         }
 
-        http.Request.Headers[ForwardedHeader] = state.LocalNodeId;
+        http.Request.Headers[ClusterHeaders.Forwarded] = state.LocalNodeId;
 
         // A peer that stops answering mid-request (SIGSTOP, a hung host: the TCP connection stays open)
         // would hold the request for the whole activity timeout (30 s). Found by the process failure

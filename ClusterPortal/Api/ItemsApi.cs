@@ -3,20 +3,18 @@ using ClusterEngine;
 using ClusterEngine.Backplane;
 using ClusterEngine.Mirroring;
 using ClusterEngine.Origin;
+using ClusterPortal.Client.Contract;
 using ClusterPortal.Metrics;
 using ClusterPortal.Security;
-using Microsoft.Net.Http.Headers;
 
 namespace ClusterPortal.Api;
 
 /// <summary>
 /// <c>GET|HEAD /api/clients/{clientId}/items/{**key}</c>: serve a data item or "use your cached copy"
-/// (patent Fig. 9, steps 900–950; Fig. 10, steps 1000–1070; DESIGN.md §5, §8).
+/// (patent Fig. 9, steps 900–950; Fig. 10, steps 1000–1070).
 /// </summary>
 internal static class ItemsApi
 {
-    public const string ServedByHeader = "X-Served-By";
-
     public static RouteHandlerBuilder MapItemsApi(this IEndpointRouteBuilder routes) =>
         routes.MapMethods("/api/clients/{clientId}/items/{**key}", [HttpMethods.Get, HttpMethods.Head], Serve)
             .RequireAuthorization(AuthSchemes.ClientPolicy).WithTags("Items").WithName("GetItem")
@@ -67,7 +65,7 @@ internal static class ItemsApi
 
         var result = Answer(http, clientId, item, mirror, metrics);
 
-        // Mirror:SyncPolicy (DESIGN.md §8): EachTransaction waits here for the alternate's acknowledgement; the job
+        // Mirror:SyncPolicy (README "Mirror synchronisation"): EachTransaction waits here for the alternate's acknowledgement; the job
         // policies only mark the client (the job is enqueued off the response path).
         await sync.AfterTransactionAsync(clientId, http.RequestAborted);
         return result;
@@ -105,57 +103,54 @@ internal static class ItemsApi
         return path.Split('/').Any(segment => segment is "." or "..") ? ItemKeyError.DotSegment : null;
     }
 
-    /// <summary>Fig. 9/10: 304 when the client holds the current item (its validator, or the mirror on request); else 200 with the bytes.</summary>
+    /// <summary>
+    /// Fig. 9/10: the HTTP request becomes <see cref="ItemConditions"/>, <see cref="ItemAnswerRule"/> decides (asking the
+    /// mirror only when it must), the mirror is updated as the decision says, and the decision becomes the answer.
+    /// </summary>
     private static IResult Answer(HttpContext http, string clientId, OriginItem item, MirrorStore mirror, PortalInstruments metrics)
     {
-        var conditions = ItemConditions.From(http.Request);
+        var conditions = ConditionsOf(http.Request);
+        var key = item.Key.Value;
+        var verdict = ItemAnswerRule.ConsultsMirror(conditions, item.LastModified)
+            ? mirror.Decide(clientId, key, item.Validator, conditions.EchoedSequence)
+            : (MirrorDecision?)null;
+        var answer = ItemAnswerRule.Decide(conditions, item.Validator, item.LastModified, verdict);
+        var sequence = answer.Mirror == MirrorEffect.Record
+            ? mirror.Record(clientId, key, item.Validator, item.Length, conditions.EchoedSequence)
+            : answer.ConfirmedSequence;
+
         var headers = http.Response.Headers;
         headers.ETag = item.ETag;
-        headers.LastModified = item.LastModified.ToString("R", CultureInfo.InvariantCulture);
         headers.CacheControl = "no-cache";
-        var key = item.Key.Value;
-        bool notModified;
-        ulong sequence;
-        if (conditions.IfNoneMatchMatches(item.ETag) is { } matched)
+        if (answer.PreferenceApplied)
         {
-            // Fig. 10, steps 1030–1050: the client's CRC decides; what the request says always wins over the mirror.
-            notModified = matched;
-            sequence = mirror.Record(clientId, key, item.Validator, item.Length, conditions.EchoedSequence);
-        }
-        else if (conditions.NotModifiedSince(item.LastModified))
-        {
-            notModified = true;
-            sequence = mirror.Record(clientId, key, item.Validator, item.Length, conditions.EchoedSequence);
-        }
-        else if (conditions.PreferMirror)
-        {
-            // Fig. 9, steps 920–950: the mirror decides, trusted only for the sequence the client echoed.
-            headers["Preference-Applied"] = ItemConditions.MirrorPreference;
-            var verdict = mirror.Decide(clientId, key, item.Validator, conditions.EchoedSequence);
-            notModified = verdict.UseCachedCopy;
-            sequence = notModified ? verdict.Sequence : mirror.Record(clientId, key, item.Validator, item.Length, conditions.EchoedSequence);
-        }
-        else
-        {
-            notModified = false;
-            sequence = mirror.Record(clientId, key, item.Validator, item.Length, conditions.EchoedSequence);
+            headers[ClusterHeaders.PreferenceApplied] = ClusterHeaders.CacheMirrorPreference;
         }
 
-        if (conditions.UsesMirror)
+        if (answer.SendsSequence && sequence is { } sent)
         {
-            headers[ItemConditions.SequenceHeader] = sequence.ToString("x16", CultureInfo.InvariantCulture);
+            headers[ClusterHeaders.MirrorSequence] = MirrorSequence.Format(sent);
         }
 
-        if (notModified)
+        if (answer.NotModified)
         {
-            // RFC 9110 §15.4.5: with an ETag present, Last-Modified adds nothing for the client's cache
-            // update and "SHOULD NOT" be sent on a 304; Date, ETag and Cache-Control stay as on the 200.
-            headers.Remove(HeaderNames.LastModified);
+            // RFC 9110 §15.4.5: with an ETag present, Last-Modified adds nothing for the client's cache update and
+            // "SHOULD NOT" be sent on a 304; Date, ETag and Cache-Control stay as on the 200.
             metrics.SentNotModified(item.Length);
             return TypedResults.StatusCode(StatusCodes.Status304NotModified);
         }
 
-        metrics.SentFull(HttpMethods.IsHead(http.Request.Method) ? 0 : item.Length);
+        headers.LastModified = item.LastModified.ToString("R", CultureInfo.InvariantCulture);
+        metrics.SentFull(conditions.IsHead ? 0 : item.Length);
         return TypedResults.Bytes(item.Content, item.ContentType);
+    }
+
+    /// <summary>The request's conditions, as HTTP carries them; invalid values are ignored (see <see cref="ItemConditions.FromHeaders"/>).</summary>
+    internal static ItemConditions ConditionsOf(HttpRequest request)
+    {
+        var headers = request.Headers;
+        var ifModifiedSince = headers.IfModifiedSince.Count > 0 ? request.GetTypedHeaders().IfModifiedSince : null;
+        return ItemConditions.FromHeaders(HttpMethods.IsHead(request.Method), headers.IfNoneMatch, ifModifiedSince,
+            headers[ClusterHeaders.Prefer], headers[ClusterHeaders.MirrorSequence]);
     }
 }

@@ -1,7 +1,7 @@
-using System.Globalization;
 using ClusterEngine;
 using ClusterEngine.Backplane;
 using ClusterEngine.Mirroring;
+using ClusterPortal.Client.Contract;
 using ClusterPortal.Security;
 
 namespace ClusterPortal.Api;
@@ -40,8 +40,8 @@ internal static class MirrorApi
 
         var synced = assignment?.Alternate is { } alternate && role == "Primary" ? mirrors.Checkpoint(clientId, alternate) : (ulong?)null;
         var entries = mirrors.Mirror.Entries(clientId).Select(e => new MirrorEntryView(e.Key, ItemValidator.ToETag(e.Validator), e.SizeBytes)).ToList();
-        return TypedResults.Ok(new MirrorView(node.NodeId, clientId, role, ItemValidator.ToHex(sequence),
-            synced is { } s ? ItemValidator.ToHex(s) : null, entries));
+        return TypedResults.Ok(new MirrorView(node.NodeId, clientId, role, MirrorSequence.Format(sequence),
+            synced is { } s ? MirrorSequence.Format(s) : null, entries));
     }
 
     internal static async Task<IResult> Clear(HttpContext http, string clientId, ClusterNode node, ItemForwarder forwarder,
@@ -54,8 +54,8 @@ internal static class MirrorApi
         }
 
         var sequence = mirrors.Clear(clientId);
-        http.Response.Headers[ItemConditions.SequenceHeader] = sequence.ToString("x16", CultureInfo.InvariantCulture);
-        http.Response.Headers[ItemsApi.ServedByHeader] = node.NodeId;
+        http.Response.Headers[ClusterHeaders.MirrorSequence] = MirrorSequence.Format(sequence);
+        http.Response.Headers[ClusterHeaders.ServedBy] = node.NodeId;
         return TypedResults.NoContent();
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using ClusterEngine.Origin;
+using ClusterPortal.Client.Contract;
 using ClusterPortal.Security;
 
 namespace ClusterPortal.Api;

@@ -2,6 +2,7 @@ using System.Text.Json;
 using ClusterEngine;
 using ClusterEngine.Backplane;
 using ClusterEngine.Placement;
+using ClusterPortal.Client.Contract;
 using ClusterPortal.Hosting;
 using ClusterPortal.Security;
 using Microsoft.AspNetCore.Authentication;
@@ -9,7 +10,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace ClusterPortal.Api;
 
-/// <summary><c>/api/sessions</c>: announce / log on (patent Fig. 1, steps 100–120) and log off (DESIGN.md §5).</summary>
+/// <summary><c>/api/sessions</c>: announce / log on (patent Fig. 1, steps 100–120) and log off; bodies are the contract's <see cref="SessionRequest"/> and <see cref="SessionResponse"/>.</summary>
 internal static class SessionsApi
 {
     public static RouteGroupBuilder MapSessionsApi(this IEndpointRouteBuilder routes)
@@ -74,7 +75,7 @@ internal static class SessionsApi
         var a = result.Assignment!;
         var response = new SessionResponse(clientId, node.State.Ref(a.Primary), a.Alternate is null ? null : node.State.Ref(a.Alternate), a.Bounces, token, expires);
         return result.Outcome == PlacementOutcome.Placed
-            ? TypedResults.Created($"/api/clients/{Uri.EscapeDataString(clientId)}", response)
+            ? TypedResults.Created("/" + ClusterPaths.Client(clientId), response)
             : TypedResults.Ok(response);
     }
 

@@ -1,11 +1,12 @@
 using System.Threading.RateLimiting;
 using ClusterPortal.Api;
+using ClusterPortal.Client.Contract;
 using ClusterPortal.Components;
 using ClusterPortal.Dashboard;
 using ClusterPortal.Jobs;
 using ClusterPortal.Security;
-using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using MudBlazor.Services;
@@ -31,7 +32,7 @@ internal static class PortalServiceCollectionExtensions
             });
 
         services.AddHostedService<AdvertisedUrlRegistration>();
-        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
+        services.ConfigureHttpJsonOptions(json => ContractJson.Configure(json.SerializerOptions));
         services.AddProblemDetails();
         services.AddExceptionHandler<BadHttpRequestExceptionHandler>();
         // Binding failures (a body that is not the expected JSON, a query value of the wrong type) reach that handler

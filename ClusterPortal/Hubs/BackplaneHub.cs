@@ -37,7 +37,7 @@ internal sealed class BackplaneHub(ClusterBackplane backplane, BackplaneConnecti
     [HubMethodName(BackplaneMethods.ItemChanged)]
     public void ItemChanged(ItemChangedMessage message)
     {
-        if (ClusterEngine.Origin.ItemKey.TryParse(message?.Key, out var key))
+        if (ClusterPortal.Client.Contract.ItemKey.TryParse(message?.Key, out var key))
         {
             origins.Invalidate(key);
         }

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using ClusterEngine.Client;
+using ClusterPortal.Client;
 
 namespace ClusterPortal.Simulation;
 

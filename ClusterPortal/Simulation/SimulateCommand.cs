@@ -50,7 +50,7 @@ internal static class SimulateCommand
         {
             summary = await RunWithStatusAsync(simulator, stop.Token);
         }
-        catch (ClusterEngine.Client.ClusterClientException ex)
+        catch (Client.ClusterClientException ex)
         {
             await Console.Error.WriteLineAsync($"simulate: {ex.Message}");
             return 1;

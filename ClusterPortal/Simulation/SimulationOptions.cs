@@ -6,7 +6,7 @@ public sealed class SimulationOptions
     /// <summary>The cluster's shared address: one or more node base URLs.</summary>
     public IList<Uri> Target { get; } = [];
 
-    /// <summary>Simulated devices, each a <see cref="ClusterEngine.Client.ClusterClient"/>. Default 50.</summary>
+    /// <summary>Simulated devices, each a <see cref="Client.ClusterClient"/>. Default 50.</summary>
     public int Clients { get; set; } = 50;
 
     /// <summary>How long the run lasts. Default 60 s.</summary>

@@ -1,5 +1,5 @@
 using System.Net.Http.Headers;
-using ClusterEngine.Client;
+using ClusterPortal.Client;
 
 namespace ClusterPortal.Simulation;
 

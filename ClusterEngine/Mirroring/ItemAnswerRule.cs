@@ -1,0 +1,82 @@
+using ClusterPortal.Client.Contract;
+
+namespace ClusterEngine.Mirroring;
+
+/// <summary>
+/// "Use your cached copy" or send the item: the one decision for every item request (patent Fig. 9, steps 920–950;
+/// Fig. 10, steps 1030–1070), a pure function of the request's <see cref="ItemConditions"/>, the item's current
+/// validator and last modification, and the mirror's verdict.
+/// </summary>
+/// <remarks>
+/// <para>Order (RFC 9110 §13.2.2): <c>If-None-Match</c> (§13.1.2, weak comparison, <c>*</c>) decides when present;
+/// else <c>If-Modified-Since</c> (§13.1.3, whole seconds); else, with <c>Prefer: cache-mirror</c>, the mirror
+/// (<see cref="CacheMirror.Decide"/>); else the item is sent. What the client sends always wins over the mirror. A HEAD
+/// gets the status a GET would get.</para>
+/// <para>Never a wrong 304: the mirror records only what an answer shows the client holds, the bytes of a 200 or the
+/// tag it named itself, and vouches only for the sequence the client echoed. An answer that shows nothing (a HEAD, a
+/// 304 on <c>*</c> or on a date) leaves the mirror alone and carries no sequence, so the client's chain stays where
+/// it was.</para>
+/// </remarks>
+public static class ItemAnswerRule
+{
+    /// <summary>Whether <see cref="Decide"/> needs the mirror's verdict: <c>Prefer: cache-mirror</c> and no other condition answers first.</summary>
+    /// <param name="conditions">The request's conditions.</param>
+    /// <param name="lastModified">When the item last changed.</param>
+    /// <returns>True when the host should ask the mirror (<see cref="CacheMirror.Decide"/>) before deciding.</returns>
+    public static bool ConsultsMirror(ItemConditions conditions, DateTimeOffset lastModified)
+    {
+        ArgumentNullException.ThrowIfNull(conditions);
+        return conditions.PreferMirror && conditions.IfNoneMatch is null && !NotModifiedSince(conditions, lastModified);
+    }
+
+    /// <summary>Decides the answer.</summary>
+    /// <param name="conditions">The request's conditions.</param>
+    /// <param name="currentValidator">The item's current CRC-64 validator (<see cref="ItemValidator"/>).</param>
+    /// <param name="lastModified">When the item last changed (compared in whole seconds, as HTTP dates are).</param>
+    /// <param name="verdict">The mirror's verdict when <see cref="ConsultsMirror"/> said so; null otherwise, or when the
+    /// mirror could not be asked (then the item is sent: never a 304 the mirror did not give).</param>
+    /// <returns>The answer.</returns>
+    public static ItemAnswer Decide(ItemConditions conditions, ulong currentValidator, DateTimeOffset lastModified, MirrorDecision? verdict)
+    {
+        ArgumentNullException.ThrowIfNull(conditions);
+        if (conditions.IfNoneMatch is { } tags)
+        {
+            // §13.1.2: a tag of the item (weak comparison) is the client's own claim to hold it.
+            if (tags.Any(tag => !tag.IsAny && ItemValidator.IsETagOf(tag.Tag, currentValidator)))
+            {
+                return Answer(conditions, true, ItemAnswerBasis.IfNoneMatch, MirrorEffect.Record);
+            }
+
+            return tags.Any(tag => tag.IsAny)
+                ? Answer(conditions, true, ItemAnswerBasis.IfNoneMatchAny, MirrorEffect.None)
+                : Answer(conditions, false, ItemAnswerBasis.IfNoneMatch, MirrorEffect.Record);
+        }
+
+        if (NotModifiedSince(conditions, lastModified))
+        {
+            return Answer(conditions, true, ItemAnswerBasis.IfModifiedSince, MirrorEffect.None);
+        }
+
+        if (conditions.PreferMirror)
+        {
+            return verdict is { UseCachedCopy: true } matched
+                ? Answer(conditions, true, ItemAnswerBasis.Mirror, MirrorEffect.Confirm) with { ConfirmedSequence = conditions.IsHead ? null : matched.Sequence }
+                : Answer(conditions, false, ItemAnswerBasis.Mirror, MirrorEffect.Record);
+        }
+
+        return Answer(conditions, false, ItemAnswerBasis.Unconditional, MirrorEffect.Record);
+    }
+
+    /// <summary>§13.1.3, evaluated only without <c>If-None-Match</c> (§13.2.2): the item is not newer than the date, in whole seconds.</summary>
+    private static bool NotModifiedSince(ItemConditions conditions, DateTimeOffset lastModified) =>
+        conditions.IfNoneMatch is null && conditions.IfModifiedSince is { } since
+        && lastModified.AddTicks(-(lastModified.Ticks % TimeSpan.TicksPerSecond)) <= since;
+
+    private static ItemAnswer Answer(ItemConditions conditions, bool notModified, ItemAnswerBasis basis, MirrorEffect effect)
+    {
+        // A HEAD carries no bytes: whatever the status, it shows nothing about what the client holds.
+        var mirror = conditions.IsHead ? MirrorEffect.None : effect;
+        return new ItemAnswer(notModified, basis, basis == ItemAnswerBasis.Mirror, mirror, null,
+            conditions.UsesMirror && mirror != MirrorEffect.None);
+    }
+}

@@ -1,0 +1,54 @@
+using ClusterPortal.Client.Contract;
+
+namespace ClusterEngine.Mirroring;
+
+/// <summary>
+/// What an item request says about the copy its client holds (RFC 9110 §13.1; patent Fig. 9 and 10): its
+/// <c>If-None-Match</c> tags, <c>If-Modified-Since</c>, <c>Prefer: cache-mirror</c> and the mirror sequence it
+/// echoed. The host parses the HTTP request into this value; <see cref="ItemAnswerRule.Decide"/> decides from it.
+/// </summary>
+/// <param name="IfNoneMatch">The <c>If-None-Match</c> tags, or null when the request has none or the field is invalid (ignored).</param>
+/// <param name="IfModifiedSince">The <c>If-Modified-Since</c> date, or null when absent or invalid.</param>
+/// <param name="PreferMirror">Whether the request carries <c>Prefer: cache-mirror</c>.</param>
+/// <param name="EchoedSequence">The mirror sequence the client echoed, or null when it sent none or an invalid one.</param>
+/// <param name="SentSequence">Whether the request carried an <c>X-Mirror-Sequence</c> header at all (even an invalid one).</param>
+/// <param name="IsHead">Whether the request is a HEAD: the answer carries no bytes.</param>
+public sealed record ItemConditions(IReadOnlyList<EntityTag>? IfNoneMatch, DateTimeOffset? IfModifiedSince, bool PreferMirror,
+    ulong? EchoedSequence, bool SentSequence, bool IsHead = false)
+{
+    /// <summary>A GET without any condition.</summary>
+    public static ItemConditions None { get; } = new(null, null, false, null, false);
+
+    /// <summary>
+    /// Whether the client takes part in the mirror protocol (it sent <c>Prefer: cache-mirror</c> or an
+    /// <c>X-Mirror-Sequence</c>): only then may the answer carry the new sequence. A client that relies on its own
+    /// validators never echoes one, so the 37 bytes would be wasted on every hit; a client that skips it once
+    /// simply gets no mirror 304 until it echoes a current sequence again, which is safe.
+    /// </summary>
+    public bool UsesMirror => PreferMirror || SentSequence;
+
+    /// <summary>
+    /// Builds the conditions from header values as a request carries them (one entry per header line; an absent
+    /// header is empty). Invalid values are ignored, never an error: an <c>If-None-Match</c> field with any invalid
+    /// member counts as absent (<see cref="EntityTag.TryParseList"/>), an <c>X-Mirror-Sequence</c> that is not one
+    /// value of 16 hex digits names no sequence (<see cref="MirrorSequence.TryParse"/>).
+    /// </summary>
+    /// <param name="isHead">Whether the method is HEAD.</param>
+    /// <param name="ifNoneMatch">The <c>If-None-Match</c> values.</param>
+    /// <param name="ifModifiedSince">The parsed <c>If-Modified-Since</c> date (HTTP-date parsing is the host's), or null.</param>
+    /// <param name="prefer">The <c>Prefer</c> values; <c>cache-mirror</c> is looked for among their comma-separated tokens, case-insensitively.</param>
+    /// <param name="mirrorSequence">The <c>X-Mirror-Sequence</c> values.</param>
+    /// <returns>The conditions.</returns>
+    public static ItemConditions FromHeaders(bool isHead, IEnumerable<string?> ifNoneMatch, DateTimeOffset? ifModifiedSince,
+        IEnumerable<string?> prefer, IReadOnlyCollection<string?> mirrorSequence)
+    {
+        ArgumentNullException.ThrowIfNull(ifNoneMatch);
+        ArgumentNullException.ThrowIfNull(prefer);
+        ArgumentNullException.ThrowIfNull(mirrorSequence);
+        var tags = EntityTag.TryParseList(ifNoneMatch, out var parsed) ? parsed : null;
+        var preferMirror = prefer.Any(value => value is not null && value.Split(',')
+            .Any(token => token.Trim().Equals(ClusterHeaders.CacheMirrorPreference, StringComparison.OrdinalIgnoreCase)));
+        ulong? echoed = mirrorSequence.Count == 1 && MirrorSequence.TryParse(mirrorSequence.First(), out var sequence) ? sequence : null;
+        return new ItemConditions(tags, ifModifiedSince, preferMirror, echoed, mirrorSequence.Count > 0, isHead);
+    }
+}

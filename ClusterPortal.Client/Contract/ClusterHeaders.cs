@@ -1,0 +1,35 @@
+namespace ClusterPortal.Client.Contract;
+
+/// <summary>
+/// The HTTP header names and tokens of the wire contract that are ours (not standard HTTP): what a node adds to an
+/// answer, what a client adds to a request for the node's cache mirror (patent Fig. 9), and how nodes mark a
+/// forwarded request. Header names are case-insensitive on the wire.
+/// </summary>
+/// <remarks>
+/// Standard headers keep their meaning: <c>ETag</c> carries the CRC-64 validator (<see cref="ItemValidator"/>),
+/// <c>If-None-Match</c> the client's validators (<see cref="EntityTag"/>). Transfer extensions, such as RFC 9842
+/// dictionary deltas (<c>Available-Dictionary</c>, <c>Content-Encoding: dcz</c>), add their names here beside these.
+/// </remarks>
+public static class ClusterHeaders
+{
+    /// <summary>Answer header: the id of the node that decided the answer (after any forwarding), e.g. <c>node-2</c>.</summary>
+    public const string ServedBy = "X-Served-By";
+
+    /// <summary>
+    /// Request and answer header: the client's mirror sequence as 16 hex digits (<see cref="MirrorSequence"/>). A
+    /// client that uses the mirror echoes the last one it adopted; the node answers with the new one.
+    /// </summary>
+    public const string MirrorSequence = "X-Mirror-Sequence";
+
+    /// <summary>Request header set by a node that forwards a client request to the serving node (value: its node id); never forwarded again.</summary>
+    public const string Forwarded = "X-Cluster-Forwarded";
+
+    /// <summary>Request header of RFC 7240 preferences; <see cref="CacheMirrorPreference"/> asks the node's mirror to decide.</summary>
+    public const string Prefer = "Prefer";
+
+    /// <summary>Answer header of RFC 7240: names the preference the node applied (<see cref="CacheMirrorPreference"/>).</summary>
+    public const string PreferenceApplied = "Preference-Applied";
+
+    /// <summary>The <c>Prefer</c> token with which a client lets the node's mirror of its cache decide on a 304.</summary>
+    public const string CacheMirrorPreference = "cache-mirror";
+}

@@ -7,8 +7,6 @@ namespace ClusterEngine.Backplane;
 
 public sealed partial class ClusterBackplane
 {
-    private static readonly TimeSpan s_offerTimeout = TimeSpan.FromMilliseconds(750);
-
     /// <summary>
     /// A client announces itself at this node (patent Fig. 3/4, steps 310–490): an assigned client gets
     /// its assignment; a new one is offered by round robin to the potential primary, which accepts or
@@ -58,7 +56,7 @@ public sealed partial class ClusterBackplane
 
     private async Task<OfferReply?> OfferToPeerAsync(string nodeId, OfferRequest offer, CancellationToken cancellationToken)
     {
-        var (reply, error) = await InvokePeerAsync<OfferReply>(nodeId, BackplaneMethods.Offer, offer, s_offerTimeout, cancellationToken);
+        var (reply, error) = await InvokePeerAsync<OfferReply>(nodeId, BackplaneMethods.Offer, offer, _options.OfferTimeout, cancellationToken);
         if (error is not null)
         {
             LogOfferFailed(nodeId, offer.ClientId, error.Message);

@@ -73,7 +73,7 @@ public sealed partial class ClusterBackplane
 
     /// <summary>
     /// Run during a graceful leave before this node's clients are handed to their alternates (DESIGN.md §7: "its clients
-    /// handed to their alternates with mirrors synced"); bounded to 3 s. Set by the mirror sync registration.
+    /// handed to their alternates with mirrors synced"); bounded by <see cref="ClusterOptions.HandOverTimeout"/>. Set by the mirror sync registration.
     /// </summary>
     public Func<CancellationToken, Task>? HandOverPreparation { get; set; }
 
@@ -84,7 +84,7 @@ public sealed partial class ClusterBackplane
             return;
         }
 
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+        using var timeout = new CancellationTokenSource(_options.HandOverTimeout);
         try
         {
             await prepare(timeout.Token);
@@ -99,7 +99,7 @@ public sealed partial class ClusterBackplane
     private async Task DrainOutboxAsync()
     {
         var started = _time.GetTimestamp();
-        while (_outbox.Reader.Count > 0 && _time.GetElapsedTime(started) < TimeSpan.FromSeconds(5))
+        while (_outbox.Reader.Count > 0 && _time.GetElapsedTime(started) < _options.DrainTimeout)
         {
             await Task.Delay(10);
         }

@@ -39,7 +39,7 @@ public sealed partial class ClusterBackplane
                 }
             }
 
-            await Task.Delay(PeerRetryPolicy.Delay(attempt), cancellationToken);
+            await Task.Delay(PeerRetryPolicy.Delay(attempt, _options.PeerRetryBaseDelay, _options.PeerRetryMaxDelay), cancellationToken);
         }
     }
 
@@ -56,7 +56,7 @@ public sealed partial class ClusterBackplane
                 o.Headers[PeerCredentials.AuthHeader] = _credentials.For(Self);
             }).Build();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(3));
+        timeout.CancelAfter(_options.HelloTimeout);
         try
         {
             await hub.StartAsync(timeout.Token);
@@ -64,7 +64,7 @@ public sealed partial class ClusterBackplane
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            throw new TimeoutException($"{url} did not answer the backplane within 3 s.");
+            throw new TimeoutException($"{url} did not answer the backplane within {_options.HelloTimeout.TotalSeconds:0.###} s (Cluster:HelloTimeout).");
         }
     }
 
@@ -145,7 +145,7 @@ public sealed partial class ClusterBackplane
 
     private void Connect(MemberRecord member)
     {
-        var peer = new PeerConnection(member.NodeId, member.Url, Self, _credentials, _logger, OnPeerOpened, OnPeerDropped, OnPeerRefused);
+        var peer = new PeerConnection(member.NodeId, member.Url, Self, _credentials, _options, _logger, OnPeerOpened, OnPeerDropped, OnPeerRefused);
         if (_peers.TryGetValue(member.NodeId, out var old))
         {
             _ = old.DisposeAsync().AsTask();
@@ -216,7 +216,7 @@ public sealed partial class ClusterBackplane
         }
 
         using var tcp = new TcpClient();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMilliseconds(150));
+        using var timeout = new CancellationTokenSource(_options.ProbeTimeout);
         try
         {
             await tcp.ConnectAsync(uri.Host, uri.Port, timeout.Token);

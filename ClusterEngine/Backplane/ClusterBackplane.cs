@@ -17,7 +17,6 @@ namespace ClusterEngine.Backplane;
 /// </summary>
 public sealed partial class ClusterBackplane : BackgroundService, IClusterChangeSink, IHostedLifecycleService, Origin.IItemChangeNotifier
 {
-    private static readonly TimeSpan s_tick = TimeSpan.FromMilliseconds(25);
     private readonly ClusterNode _node;
     private readonly MemberList _members;
     private readonly FailureDetector _detector;
@@ -133,7 +132,7 @@ public sealed partial class ClusterBackplane : BackgroundService, IClusterChange
 
     private async Task TickLoop(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(s_tick, _time);
+        using var timer = new PeriodicTimer(_options.TickInterval, _time);
         var lastTick = _time.GetTimestamp();
         var lastHeartbeat = 0L;
         while (await timer.WaitForNextTickAsync(stoppingToken))

@@ -26,7 +26,8 @@ public static class MirrorSyncClusterEngineBuilderExtensions
         services.TryAddSingleton<IMirrorSyncTransport>(sp => sp.GetRequiredService<ClusterBackplane>());
         services.TryAddSingleton(sp => new MirrorSynchronizer(sp.GetRequiredService<ClusterEngine.ClusterState>(),
             sp.GetRequiredService<ClusterEngine.Mirroring.MirrorStore>(), sp.GetRequiredService<IMirrorSyncTransport>(),
-            sp.GetRequiredService<ILogger<MirrorSynchronizer>>(), sp.GetService<ClusterEventFeed>()));
+            sp.GetRequiredService<ILogger<MirrorSynchronizer>>(), sp.GetService<ClusterEventFeed>(),
+            sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ClusterEngine.Mirroring.MirrorOptions>>().Value));
         services.AddHostedService<MirrorSyncHandOver>();
         return builder;
     }

@@ -71,8 +71,8 @@ internal static class SessionsApi
             : TypedResults.Ok(response);
     }
 
-    internal static async Task<IResult> LogOff(HttpContext http, string clientId, ClusterNode node, ItemForwarder forwarder,
-        ClusterBackplane backplane, Jobs.MirrorSyncTrigger sync)
+    internal static async Task<IResult> LogOff(HttpContext http, string clientId, ClusterNode node, ClientRouter router,
+        Jobs.MirrorSyncTrigger sync)
     {
         if (node.State.GetAssignment(clientId) is null)
         {
@@ -80,7 +80,7 @@ internal static class SessionsApi
         }
 
         // The on-logoff sync runs where the client's mirror is: on its serving node (one hop, as item requests).
-        if ((await ClientRouting.RouteAsync(http, clientId, node, forwarder, backplane)).Answer is { } answer)
+        if ((await router.RouteAsync(http, clientId)).Answer is { } answer)
         {
             return answer;
         }

@@ -17,8 +17,8 @@ namespace ClusterEngine.Mirroring.Sync;
 /// </remarks>
 public sealed partial class MirrorSynchronizer
 {
-    private static readonly TimeSpan s_lockTimeout = TimeSpan.FromSeconds(30);
-    private readonly TimeSpan _lockTimeout = s_lockTimeout;
+    private readonly TimeSpan _lockTimeout;
+    private readonly TimeSpan _ackTimeout;
     private readonly ClusterState _state;
     private readonly MirrorStore _store;
     private readonly IMirrorSyncTransport _transport;
@@ -34,13 +34,16 @@ public sealed partial class MirrorSynchronizer
     /// <param name="transport">The backplane.</param>
     /// <param name="logger">Logger.</param>
     /// <param name="feed">Event feed for <see cref="ClusterEventKind.Synced"/>; optional.</param>
+    /// <param name="options">Acknowledgement and lock timeouts (<c>Mirror:SyncAckTimeout</c>, <c>Mirror:SyncLockTimeout</c>); the defaults when null.</param>
     public MirrorSynchronizer(ClusterState state, MirrorStore store, IMirrorSyncTransport transport, ILogger<MirrorSynchronizer> logger,
-        ClusterEventFeed? feed = null)
+        ClusterEventFeed? feed = null, MirrorOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(transport);
         (_state, _store, _transport, _logger, _feed) = (state, store, transport, logger, feed);
+        options ??= new MirrorOptions();
+        (_ackTimeout, _lockTimeout) = (options.SyncAckTimeout, options.SyncLockTimeout);
     }
 
     /// <summary>Clients with per-client sync state held right now (locks, running counts); 0 when no sync runs.</summary>
@@ -244,7 +247,7 @@ public sealed partial class MirrorSynchronizer
                 };
             }
 
-            var reply = await _transport.SendMirrorSyncAsync(alternate, batch, cancellationToken);
+            var reply = await SendBatchAsync(alternate, batch, cancellationToken);
             if (reply is null)
             {
                 break; // unreachable: the rest waits for the next sync (or the new alternate's full sync after a failover)
@@ -260,6 +263,21 @@ public sealed partial class MirrorSynchronizer
         }
 
         return results;
+    }
+
+    /// <summary>One batch to the alternate, given up (null) when its acknowledgement takes longer than <c>Mirror:SyncAckTimeout</c>.</summary>
+    private async Task<MirrorSyncReply?> SendBatchAsync(string alternate, MirrorSyncBatch batch, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(_ackTimeout);
+        try
+        {
+            return await _transport.SendMirrorSyncAsync(alternate, batch, deadline.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
     }
 
     private static void InterlockedMax(ref int target, int value)

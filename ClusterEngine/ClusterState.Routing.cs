@@ -27,21 +27,19 @@ public sealed partial class ClusterState
     /// </summary>
     private RoutingDecision RouteLocked(string clientId)
     {
+        var proposal = _router.Decide(clientId);
+        if (proposal.Next is not { } next)
         {
-            var proposal = _router.Decide(clientId);
-            if (proposal.Next is not { } next)
-            {
-                var current = _table.TryGet(clientId, out var slot) ? ToAssignment(clientId, slot) : null;
-                var servingId = proposal.Serving >= 0 ? _view[proposal.Serving].NodeId : null;
-                return new RoutingDecision(proposal.Kind, servingId, current, null, false);
-            }
-
-            var reason = proposal.Kind == RoutingKind.FailedOver ? AssignmentChangeReason.FailedOver : AssignmentChangeReason.Reassigned;
-            var delta = Commit(clientId, next, reason);
-            _table.TryGet(clientId, out var stored);
-            var overCapacity = _table.PrimaryCount(proposal.Serving) > _view[proposal.Serving].Capacity;
-            return new RoutingDecision(proposal.Kind, _view[proposal.Serving].NodeId, ToAssignment(clientId, stored), delta, overCapacity);
+            var current = _table.TryGet(clientId, out var slot) ? ToAssignment(clientId, slot) : null;
+            var servingId = proposal.Serving >= 0 ? _view[proposal.Serving].NodeId : null;
+            return new RoutingDecision(proposal.Kind, servingId, current, null, false);
         }
+
+        var reason = proposal.Kind == RoutingKind.FailedOver ? AssignmentChangeReason.FailedOver : AssignmentChangeReason.Reassigned;
+        var delta = Commit(clientId, next, reason);
+        _table.TryGet(clientId, out var stored);
+        var overCapacity = _table.PrimaryCount(proposal.Serving) > _view[proposal.Serving].Capacity;
+        return new RoutingDecision(proposal.Kind, _view[proposal.Serving].NodeId, ToAssignment(clientId, stored), delta, overCapacity);
     }
 
     /// <summary>

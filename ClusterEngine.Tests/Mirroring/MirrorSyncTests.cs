@@ -273,7 +273,7 @@ public sealed class MirrorSyncTests
                 State.AddOrUpdateNode(new NodeInfo($"n{i}", $"http://127.0.0.1:{5100 + i}", 100, Order: i));
             }
 
-            Store = new MirrorStore(MirrorTestSupport.NewMirror(), TimeProvider.System, () => null);
+            Store = new MirrorStore(MirrorTestSupport.NewMirror(), TimeProvider.System);
             Receiver = new MirrorSyncReceiver(Store, State);
         }
 

@@ -18,6 +18,7 @@ internal sealed partial class PeerConnection : IAsyncDisposable
     private readonly Action<string> _onRefused;
     private readonly ClusterOptions _options;
     private Task? _opening;
+    private int _disposed;
 
     public PeerConnection(string nodeId, string url, string selfId, PeerCredentials credentials, ClusterOptions options, ILogger logger,
         Func<PeerConnection, Task> onOpened, Action<string> onDropped, Action<string> onRefused)
@@ -115,7 +116,7 @@ internal sealed partial class PeerConnection : IAsyncDisposable
         {
             await _hub.SendAsync(method, arg, cancellationToken);
         }
-        catch (Exception ex) when (ClusterBackplane.IsConnectionFailure(ex))
+        catch (Exception ex) when (PeerMesh.IsConnectionFailure(ex))
         {
             LogSendFailed(NodeId, method, ex.Message);
         }
@@ -123,6 +124,11 @@ internal sealed partial class PeerConnection : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return; // replaced or removed, and the mesh closes too: dispose once
+        }
+
         await _stop.CancelAsync();
         try
         {

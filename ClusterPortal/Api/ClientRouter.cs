@@ -1,5 +1,4 @@
 using ClusterEngine;
-using ClusterEngine.Backplane;
 using ClusterEngine.Membership;
 using ClusterEngine.Routing;
 using Microsoft.Extensions.Options;
@@ -11,7 +10,7 @@ namespace ClusterPortal.Api;
 /// serving node, failing over in the same request when that node cannot be reached. Shared by every
 /// endpoint that must run on the client's serving node (items, mirror, logoff).
 /// </summary>
-internal sealed class ClientRouter(ClusterNode node, ItemForwarder forwarder, ClusterBackplane backplane, IOptions<ClusterOptions> options)
+internal sealed class ClientRouter(ClusterNode node, ItemForwarder forwarder, ClusterHealthMonitor health, LocalNodeStatus self, IOptions<ClusterOptions> options)
 {
     /// <summary>The outcome: <see cref="Answer"/> null means "serve here"; otherwise it is the answer (forwarded, or a problem).</summary>
     public readonly record struct Outcome(IResult? Answer, bool Forwarded);
@@ -65,11 +64,11 @@ internal sealed class ClientRouter(ClusterNode node, ItemForwarder forwarder, Cl
                 return new(Results.Empty, true);
             }
 
-            backplane.ReportUnreachable(serving);
+            health.ReportUnreachable(serving);
         }
 
         http.Response.Headers[ItemsApi.ServedByHeader] = node.NodeId;
-        if ((node.State.GetNode(node.NodeId)?.State != NodeState.Up || !backplane.CanServe) && !handingOver)
+        if ((node.State.GetNode(node.NodeId)?.State != NodeState.Up || !self.CanServe) && !handingOver)
         {
             return new(Problems.Unavailable(http, "This node is catching up with the cluster.", 1), false);
         }

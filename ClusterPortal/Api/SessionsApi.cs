@@ -1,6 +1,5 @@
 using System.Text.Json;
 using ClusterEngine;
-using ClusterEngine.Backplane;
 using ClusterEngine.Placement;
 using ClusterPortal.Hosting;
 using ClusterPortal.Security;
@@ -24,7 +23,7 @@ internal static class SessionsApi
     }
 
     internal static async Task<Results<Created<SessionResponse>, Ok<SessionResponse>, ValidationProblem, ProblemHttpResult>> Announce(
-        HttpContext http, ClusterNode node, ClusterBackplane backplane, ClientTokenService tokens)
+        HttpContext http, ClusterNode node, PlacementCoordinator placement, ClientTokenService tokens)
     {
         SessionRequest? body;
         try
@@ -57,7 +56,7 @@ internal static class SessionsApi
             }
         }
 
-        var result = await backplane.AnnounceAsync(clientId, http.RequestAborted);
+        var result = await placement.AnnounceAsync(clientId, http.RequestAborted);
         if (result.Outcome == PlacementOutcome.ClusterFull)
         {
             return Problems.Unavailable(http, "The cluster is full: no eligible node is below capacity.", 30);

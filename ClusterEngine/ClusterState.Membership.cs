@@ -86,13 +86,7 @@ public sealed partial class ClusterState
                 snapshot = _snapshot;
                 if (snapshot is null || snapshot.Version != version)
                 {
-                    var nodes = new NodeStatus[_view.Ordered.Length];
-                    for (var i = 0; i < nodes.Length; i++)
-                    {
-                        nodes[i] = StatusOf(_view.Ordered[i]);
-                    }
-
-                    _snapshot = snapshot = new ClusterSnapshot(version, nodes, _view.NodeIds(), _table.ClientCount, _table.Clock);
+                    _snapshot = snapshot = ClusterSnapshot.Of(version, _view, _table);
                 }
 
                 return snapshot;
@@ -101,13 +95,6 @@ public sealed partial class ClusterState
     }
 
     private volatile ClusterSnapshot? _snapshot;
-
-    private NodeStatus StatusOf(int i)
-    {
-        var m = _view[i];
-        return new NodeStatus(m.NodeId, m.Url, m.Name, m.Capacity, _table.PrimaryCount(i), _table.AlternateCount(i),
-            m.InFlight, m.MaxConcurrentRequests, m.Mode, m.State, m.Incarnation, m.Sequence, m.Order);
-    }
 
     private bool Change(string nodeId, Action<Member> change, bool reorder = true)
     {

@@ -14,7 +14,7 @@ namespace ClusterEngine;
 public sealed partial class ClusterState
 {
     private readonly Lock _gate = new();
-    private readonly ClusterView _view;
+    private readonly MemberTable _view;
     private readonly AssignmentTable _table;
     private readonly PrimarySelector _primaries;
     private readonly AlternateSelector _alternates;
@@ -33,7 +33,7 @@ public sealed partial class ClusterState
         ArgumentException.ThrowIfNullOrEmpty(localNodeId);
         ArgumentNullException.ThrowIfNull(options);
         LocalNodeId = localNodeId;
-        _view = new ClusterView(options.AdmissionThreshold, options.BusyThreshold);
+        _view = new MemberTable(options.AdmissionThreshold, options.BusyThreshold);
         _time = time ?? TimeProvider.System;
         _table = new AssignmentTable(_view, _time, expectedClients);
         _primaries = new PrimarySelector(_view, _table, options.MaxBounces);

@@ -20,6 +20,21 @@ public sealed class ClusterSnapshot
         _byId = nodes.ToDictionary(n => n.NodeId, StringComparer.Ordinal);
     }
 
+    /// <summary>Takes the picture of <paramref name="view"/> and the counts of <paramref name="table"/> (the owner's lock is held).</summary>
+    internal static ClusterSnapshot Of(long version, MemberTable view, Placement.AssignmentTable table)
+    {
+        var nodes = new NodeStatus[view.Ordered.Length];
+        for (var k = 0; k < nodes.Length; k++)
+        {
+            var i = view.Ordered[k];
+            var m = view[i];
+            nodes[k] = new NodeStatus(m.NodeId, m.Url, m.Name, m.Capacity, table.PrimaryCount(i), table.AlternateCount(i),
+                m.InFlight, m.MaxConcurrentRequests, m.Mode, m.State, m.Incarnation, m.Sequence, m.Order);
+        }
+
+        return new ClusterSnapshot(version, nodes, view.NodeIds(), table.ClientCount, table.Clock);
+    }
+
     /// <summary>The view's change counter when this snapshot was taken (grows with every membership or assignment change).</summary>
     public long Version { get; }
 

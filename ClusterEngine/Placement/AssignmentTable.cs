@@ -11,7 +11,7 @@ namespace ClusterEngine.Placement;
 /// </summary>
 internal sealed class AssignmentTable
 {
-    private readonly ClusterView _view;
+    private readonly MemberTable _view;
     private readonly Dictionary<string, AssignmentSlot> _slots;
     private readonly HashSet<string> _withoutAlternate = new(StringComparer.Ordinal);
     private int[] _primaryCount = new int[8];
@@ -20,7 +20,7 @@ internal sealed class AssignmentTable
 
     private readonly TimeProvider _time;
 
-    public AssignmentTable(ClusterView view, TimeProvider time, int expectedClients = 0)
+    public AssignmentTable(MemberTable view, TimeProvider time, int expectedClients = 0)
     {
         _view = view;
         _time = time;

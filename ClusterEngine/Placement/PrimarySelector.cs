@@ -8,7 +8,7 @@ namespace ClusterEngine.Placement;
 /// steps 460–470) and bouncing to the lowest load ratio (Fig. 4, steps 480–490; DESIGN.md §4).
 /// Pure decisions over the in-memory view and table; not thread-safe.
 /// </summary>
-internal sealed class PrimarySelector(ClusterView view, AssignmentTable table, int maxBounces)
+internal sealed class PrimarySelector(MemberTable view, AssignmentTable table, int maxBounces)
 {
     private int _cursor = -1;
 

@@ -4,7 +4,7 @@ namespace ClusterEngine.Membership;
 /// The members one node knows, in the stable membership order (join order, ties by node id) that
 /// every node shares (DESIGN.md §4; patent Fig. 2, step 200). Not thread-safe: guarded by <see cref="ClusterState"/>.
 /// </summary>
-internal sealed class ClusterView(double admissionThreshold, double busyThreshold)
+internal sealed class MemberTable(double admissionThreshold, double busyThreshold)
 {
     private readonly Dictionary<string, int> _indexById = new(StringComparer.Ordinal);
     private readonly List<Member> _members = [];

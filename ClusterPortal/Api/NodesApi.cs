@@ -1,5 +1,6 @@
 using ClusterEngine;
 using ClusterEngine.Membership;
+using ClusterPortal.Hosting;
 using ClusterPortal.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -21,7 +22,7 @@ internal static class NodesApi
 {
     public static RouteGroupBuilder MapNodesApi(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/api/nodes").WithTags("Nodes").RequireAuthorization(AuthSchemes.AdminPolicy);
+        var group = routes.MapGroup("/api/nodes").WithTags("Nodes").RequireAuthorization(AuthSchemes.AdminPolicy).RequireDurableStore();
         group.MapPost("/", Add).WithName("AddNode")
             .WithSummary("Add a running node at run time: 201; 400 bad URL or capacity; 409 duplicate; 502 unreachable; 504 no answer.");
         group.MapPatch("/{nodeId}", Update).WithName("UpdateNode").WithSummary("Change capacity and/or mode (Active/Maintenance).");

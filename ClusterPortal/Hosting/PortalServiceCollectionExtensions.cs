@@ -54,7 +54,7 @@ internal static class PortalServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<Hubs.BackplaneConnections>());
         services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(10));
         services.AddClusterEngine(builder.Configuration)
-            .AddSqlitePersistence()
+            .AddPersistence(builder.Configuration)
             .AddDataPath(builder.Configuration, Path.Combine(AppContext.BaseDirectory, "SampleContent"))
             .AddBackplane()
             .AddMirrorSync();

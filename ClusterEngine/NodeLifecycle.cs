@@ -21,6 +21,7 @@ namespace ClusterEngine;
 internal sealed partial class NodeLifecycle(
     IdleClientExpiry expiry,
     LocalNodeAddress address,
+    IHostApplicationLifetime lifetime,
     ILogger<NodeLifecycle> logger,
     PersistenceRestorer? restorer = null,
     PersistenceWriter? writer = null,
@@ -132,11 +133,13 @@ internal sealed partial class NodeLifecycle(
         }
         catch (Exception ex)
         {
+            // As a failed BackgroundService does by default: a node whose backplane died must not keep serving alone.
             LogBackplaneFailed(ex);
+            lifetime.StopApplication();
             throw;
         }
     }
 
-    [LoggerMessage(EventId = 1030, Level = LogLevel.Critical, Message = "The backplane stopped with an error")]
+    [LoggerMessage(EventId = 1030, Level = LogLevel.Critical, Message = "The backplane stopped with an error: stopping the node")]
     private partial void LogBackplaneFailed(Exception exception);
 }

@@ -41,4 +41,52 @@ public sealed class ClusterOptionsValidatorTests
         Assert.Contains("Cluster:Key", message, StringComparison.Ordinal);
         Assert.DoesNotContain("short", message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("TickInterval", "00:00:00.500", "Cluster:TickInterval must be positive and at most Cluster:HeartbeatInterval")]
+    [InlineData("TickInterval", "00:00:00", "Cluster:TickInterval must be positive")]
+    [InlineData("ProbeTimeout", "00:00:02", "Cluster:ProbeTimeout must be positive and less than Cluster:FailureTimeout")]
+    [InlineData("OfferTimeout", "00:00:00", "Cluster:OfferTimeout must be positive")]
+    [InlineData("HelloTimeout", "-00:00:01", "Cluster:HelloTimeout must be positive")]
+    [InlineData("HandOverTimeout", "00:00:00", "Cluster:HandOverTimeout must be positive")]
+    [InlineData("DrainTimeout", "00:00:00", "Cluster:DrainTimeout must be positive")]
+    [InlineData("ForwardConnectTimeout", "00:00:00", "Cluster:ForwardConnectTimeout must be positive")]
+    [InlineData("ForwardActivityTimeout", "00:00:00.400", "Cluster:ForwardActivityTimeout must be longer than Cluster:ForwardConnectTimeout")]
+    [InlineData("ForwardPeerWatchInterval", "00:00:00", "Cluster:ForwardPeerWatchInterval must be positive")]
+    [InlineData("UnknownClientWait", "00:02:00", "Cluster:UnknownClientWait must be between 0 and 00:01:00")]
+    [InlineData("PeerKeepAliveInterval", "00:00:00", "Cluster:PeerKeepAliveInterval must be positive")]
+    [InlineData("PeerServerTimeout", "00:00:09", "Cluster:PeerServerTimeout must be at least twice Cluster:PeerKeepAliveInterval")]
+    [InlineData("PeerRetryBaseDelay", "00:00:00", "Cluster:PeerRetryBaseDelay must be positive")]
+    [InlineData("PeerRetryMaxDelay", "00:00:00.010", "Cluster:PeerRetryMaxDelay must be at least Cluster:PeerRetryBaseDelay")]
+    public void Every_timing_is_validated_with_a_message_naming_its_key(string property, string value, string message)
+    {
+        var options = new ClusterOptions();
+        typeof(ClusterOptions).GetProperty(property)!.SetValue(options, TimeSpan.Parse(value, System.Globalization.CultureInfo.InvariantCulture));
+
+        var failures = new ClusterOptionsValidator().Validate(null, options).Failures!;
+
+        var failure = Assert.Single(failures);
+        Assert.StartsWith(message, failure, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Timing_defaults_are_the_documented_ones()
+    {
+        var o = new ClusterOptions();
+
+        Assert.Equal(TimeSpan.FromMilliseconds(25), o.TickInterval);
+        Assert.Equal(TimeSpan.FromMilliseconds(150), o.ProbeTimeout);
+        Assert.Equal(TimeSpan.FromMilliseconds(750), o.OfferTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(3), o.HelloTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(3), o.HandOverTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(5), o.DrainTimeout);
+        Assert.Equal(TimeSpan.FromMilliseconds(500), o.ForwardConnectTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(30), o.ForwardActivityTimeout);
+        Assert.Equal(TimeSpan.FromMilliseconds(100), o.ForwardPeerWatchInterval);
+        Assert.Equal(TimeSpan.FromMilliseconds(500), o.UnknownClientWait);
+        Assert.Equal(TimeSpan.FromSeconds(5), o.PeerKeepAliveInterval);
+        Assert.Equal(TimeSpan.FromSeconds(30), o.PeerServerTimeout);
+        Assert.Equal(TimeSpan.FromMilliseconds(50), o.PeerRetryBaseDelay);
+        Assert.Equal(TimeSpan.FromSeconds(2), o.PeerRetryMaxDelay);
+    }
 }

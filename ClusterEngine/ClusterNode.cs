@@ -1,32 +1,23 @@
+using ClusterEngine.Changes;
 using ClusterEngine.Placement;
 using ClusterEngine.Routing;
 
 namespace ClusterEngine;
 
 /// <summary>
-/// The local node: makes decisions on its <see cref="ClusterState"/> and hands every change to the
-/// registered <see cref="IClusterChangeSink"/>s (persistence, backplane, event feed). Request
+/// The local node: makes decisions on its <see cref="ClusterState"/> and hands every applied change to the
+/// <see cref="ClusterChanges"/> (persistence, backplane outbox, event feed, mirror roles, sync jobs). Request
 /// handlers call this; it never awaits the network or the database itself.
 /// </summary>
-public sealed class ClusterNode
+/// <param name="state">This node's cluster view.</param>
+/// <param name="changes">Where applied changes go.</param>
+public sealed class ClusterNode(ClusterState state, ClusterChanges changes)
 {
-    private readonly Lazy<IClusterChangeSink[]> _sinks;
-
-    /// <summary>Creates the node over <paramref name="state"/>; sinks are resolved on first use (they may depend on this node).</summary>
-    public ClusterNode(ClusterState state, IServiceProvider services)
-        : this(state, () => [.. (IEnumerable<IClusterChangeSink>)(services.GetService(typeof(IEnumerable<IClusterChangeSink>)) ?? Array.Empty<IClusterChangeSink>())])
-    {
-    }
-
-    /// <summary>Creates the node over <paramref name="state"/> with a fixed set of sinks (tests, tools).</summary>
-    public ClusterNode(ClusterState state, Func<IClusterChangeSink[]> sinks)
-    {
-        State = state;
-        _sinks = new Lazy<IClusterChangeSink[]>(sinks);
-    }
-
     /// <summary>This node's cluster view.</summary>
-    public ClusterState State { get; }
+    public ClusterState State { get; } = state ?? throw new ArgumentNullException(nameof(state));
+
+    /// <summary>The stream every change of this node goes through.</summary>
+    public ClusterChanges Changes { get; } = changes ?? throw new ArgumentNullException(nameof(changes));
 
     /// <summary>This node's id.</summary>
     public string NodeId => State.LocalNodeId;
@@ -51,18 +42,16 @@ public sealed class ClusterNode
         return removed;
     }
 
-    /// <summary>Hands changes to every sink; <paramref name="local"/> marks decisions of this node.</summary>
+    /// <summary>Publishes applied assignment changes; <paramref name="local"/> marks decisions of this node (broadcast).</summary>
     public void Publish(IReadOnlyList<AssignmentDelta> changes, bool local)
     {
         ArgumentNullException.ThrowIfNull(changes);
-        if (changes.Count == 0)
+        if (changes.Count > 0)
         {
-            return;
-        }
-
-        foreach (var sink in _sinks.Value)
-        {
-            sink.OnAssignmentsChanged(changes, local);
+            Changes.Publish(new AssignmentsChanged(changes, local));
         }
     }
+
+    /// <summary>Publishes any other applied change.</summary>
+    public void Publish(ClusterChange change) => Changes.Publish(change);
 }

@@ -50,4 +50,58 @@ public sealed class ClusterOptions
 
     /// <summary>Directory for this node's SQLite databases and keys. Default <c>./data/{NodeId}</c>.</summary>
     public string? DataDirectory { get; set; }
+
+    /// <summary>
+    /// Period of the health monitor's loop: failure verdicts, quorum, freeze detection, the heartbeat clock. Default 25 ms;
+    /// positive and at most <see cref="HeartbeatInterval"/> (a heartbeat goes out on a tick).
+    /// </summary>
+    public TimeSpan TickInterval { get; set; } = TimeSpan.FromMilliseconds(25);
+
+    /// <summary>
+    /// How long the TCP re-check of a peer whose connection dropped waits for the connect: a refusal within it is evidence
+    /// the process is gone (Down at once). Default 150 ms; positive and shorter than <see cref="FailureTimeout"/>.
+    /// </summary>
+    public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromMilliseconds(150);
+
+    /// <summary>How long an offer of a new client waits for the potential primary's answer (patent Fig. 4, steps 460–490) before the next node is tried. Default 750 ms; positive.</summary>
+    public TimeSpan OfferTimeout { get; set; } = TimeSpan.FromMilliseconds(750);
+
+    /// <summary>How long a <c>Hello</c> to a seed or to a node being added waits for its answer (connect included). Default 3 s; positive.</summary>
+    public TimeSpan HelloTimeout { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>How long a graceful leave waits for the mirrors of its clients to reach their alternates before it hands the clients over anyway. Default 3 s; positive.</summary>
+    public TimeSpan HandOverTimeout { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>How long a graceful leave waits for its queued assignment changes to reach the peers. Default 5 s; positive.</summary>
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>TCP connect timeout of a request forwarded to the serving node; a peer that does not accept within it is failed over in the same request. Default 500 ms; positive.</summary>
+    public TimeSpan ForwardConnectTimeout { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Longest silence of a forwarded request's answer before it is given up. Default 30 s; longer than <see cref="ForwardConnectTimeout"/>.</summary>
+    public TimeSpan ForwardActivityTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often a forwarded request checks whether its target was declared Down (then it fails over at once). Default 100 ms; positive.</summary>
+    public TimeSpan ForwardPeerWatchInterval { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
+    /// How long a request of a client this node does not know waits for the client's assignment from a peer (a client
+    /// announced elsewhere a moment ago) before answering 404. Default 500 ms; 0 turns the wait off; at most 1 minute.
+    /// </summary>
+    public TimeSpan UnknownClientWait { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Keep-alive ping period on the backplane connections between nodes (both ends). Default 5 s; positive.</summary>
+    public TimeSpan PeerKeepAliveInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Silence after which a backplane connection is considered dead by SignalR and re-opened (both ends). Default 30 s;
+    /// at least twice <see cref="PeerKeepAliveInterval"/>. Failure detection does not wait for it: see <see cref="FailureTimeout"/>.
+    /// </summary>
+    public TimeSpan PeerServerTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>First backoff step of re-opening a peer connection or retrying a seed (the very first retry is immediate; then doubling, ±25 % jitter). Default 50 ms; positive.</summary>
+    public TimeSpan PeerRetryBaseDelay { get; set; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Longest backoff between attempts to re-open a peer connection or reach a seed. Default 2 s; at least <see cref="PeerRetryBaseDelay"/>.</summary>
+    public TimeSpan PeerRetryMaxDelay { get; set; } = TimeSpan.FromSeconds(2);
 }

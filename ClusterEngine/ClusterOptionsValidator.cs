@@ -29,6 +29,26 @@ public sealed partial class ClusterOptionsValidator : IValidateOptions<ClusterOp
         Check(options.HeartbeatInterval > TimeSpan.Zero, "HeartbeatInterval", "must be positive", options.HeartbeatInterval);
         Check(options.FailureTimeout > options.HeartbeatInterval, "FailureTimeout", "must be longer than Cluster:HeartbeatInterval", options.FailureTimeout);
         Check(options.ClientIdleTimeout > TimeSpan.Zero, "ClientIdleTimeout", "must be positive", options.ClientIdleTimeout);
+        Check(options.TickInterval > TimeSpan.Zero && options.TickInterval <= options.HeartbeatInterval, "TickInterval",
+            "must be positive and at most Cluster:HeartbeatInterval", options.TickInterval);
+        Check(options.ProbeTimeout > TimeSpan.Zero && options.ProbeTimeout < options.FailureTimeout, "ProbeTimeout",
+            "must be positive and less than Cluster:FailureTimeout", options.ProbeTimeout);
+        Check(options.OfferTimeout > TimeSpan.Zero, "OfferTimeout", "must be positive", options.OfferTimeout);
+        Check(options.HelloTimeout > TimeSpan.Zero, "HelloTimeout", "must be positive", options.HelloTimeout);
+        Check(options.HandOverTimeout > TimeSpan.Zero, "HandOverTimeout", "must be positive", options.HandOverTimeout);
+        Check(options.DrainTimeout > TimeSpan.Zero, "DrainTimeout", "must be positive", options.DrainTimeout);
+        Check(options.ForwardConnectTimeout > TimeSpan.Zero, "ForwardConnectTimeout", "must be positive", options.ForwardConnectTimeout);
+        Check(options.ForwardActivityTimeout > options.ForwardConnectTimeout, "ForwardActivityTimeout",
+            "must be longer than Cluster:ForwardConnectTimeout", options.ForwardActivityTimeout);
+        Check(options.ForwardPeerWatchInterval > TimeSpan.Zero, "ForwardPeerWatchInterval", "must be positive", options.ForwardPeerWatchInterval);
+        Check(options.UnknownClientWait >= TimeSpan.Zero && options.UnknownClientWait <= TimeSpan.FromMinutes(1), "UnknownClientWait",
+            "must be between 0 and 00:01:00", options.UnknownClientWait);
+        Check(options.PeerKeepAliveInterval > TimeSpan.Zero, "PeerKeepAliveInterval", "must be positive", options.PeerKeepAliveInterval);
+        Check(options.PeerServerTimeout >= options.PeerKeepAliveInterval * 2, "PeerServerTimeout",
+            "must be at least twice Cluster:PeerKeepAliveInterval", options.PeerServerTimeout);
+        Check(options.PeerRetryBaseDelay > TimeSpan.Zero, "PeerRetryBaseDelay", "must be positive", options.PeerRetryBaseDelay);
+        Check(options.PeerRetryMaxDelay >= options.PeerRetryBaseDelay, "PeerRetryMaxDelay",
+            "must be at least Cluster:PeerRetryBaseDelay", options.PeerRetryMaxDelay);
         Check(options.Key is null || options.Key.Length >= 16, "Key", "must be at least 16 characters", "***");
         for (var i = 0; i < options.Seeds.Count; i++)
         {

@@ -55,43 +55,46 @@ public sealed partial class ClusterState
             }
 
             (m.Incarnation, m.Sequence, m.InFlight, m.MaxConcurrentRequests) = (incarnation, sequence, inFlight, maxConcurrentRequests);
+            _view.Changed();
             return true;
         }
     }
 
-    /// <summary>Every known node in membership order, with counts from the assignment table.</summary>
-    public IReadOnlyList<NodeStatus> Nodes
+    /// <summary>Every known node in membership order, with counts from the assignment table (from <see cref="Snapshot"/>, no lock).</summary>
+    public IReadOnlyList<NodeStatus> Nodes => Snapshot.Nodes;
+
+    /// <summary>The status of one node, or null when unknown (from <see cref="Snapshot"/>, no lock).</summary>
+    public NodeStatus? GetNode(string nodeId) => Snapshot.Get(nodeId);
+
+    /// <summary>
+    /// The current immutable picture of the view (members, states, counts). Lock-free while nothing changed since the
+    /// last one; after a change the first reader rebuilds it once under the lock (O(members), never O(clients)).
+    /// </summary>
+    public ClusterSnapshot Snapshot
     {
         get
         {
+            var snapshot = _snapshot;
+            if (snapshot is not null && snapshot.Version == _view.Version + _table.Version)
+            {
+                return snapshot;
+            }
+
             lock (_gate)
             {
-                var result = new NodeStatus[_view.Ordered.Length];
-                for (var i = 0; i < result.Length; i++)
+                var version = _view.Version + _table.Version;
+                snapshot = _snapshot;
+                if (snapshot is null || snapshot.Version != version)
                 {
-                    result[i] = StatusOf(_view.Ordered[i]);
+                    _snapshot = snapshot = ClusterSnapshot.Of(version, _view, _table);
                 }
 
-                return result;
+                return snapshot;
             }
         }
     }
 
-    /// <summary>The status of one node, or null when unknown.</summary>
-    public NodeStatus? GetNode(string nodeId)
-    {
-        lock (_gate)
-        {
-            return _view.TryGetIndex(nodeId, out var i) && _view[i].Known ? StatusOf(i) : null;
-        }
-    }
-
-    private NodeStatus StatusOf(int i)
-    {
-        var m = _view[i];
-        return new NodeStatus(m.NodeId, m.Url, m.Name, m.Capacity, _table.PrimaryCount(i), _table.AlternateCount(i),
-            m.InFlight, m.MaxConcurrentRequests, m.Mode, m.State, m.Incarnation, m.Sequence, m.Order);
-    }
+    private volatile ClusterSnapshot? _snapshot;
 
     private bool Change(string nodeId, Action<Member> change, bool reorder = true)
     {
@@ -106,6 +109,10 @@ public sealed partial class ClusterState
             if (reorder)
             {
                 _view.Reorder();
+            }
+            else
+            {
+                _view.Changed();
             }
 
             return true;

@@ -5,9 +5,11 @@ namespace ClusterEngine;
 public sealed partial class ClusterState
 {
     /// <summary>
-    /// A client announces itself to this node (patent Fig. 1, steps 100–120; Fig. 4, steps 410–490;
-    /// Fig. 5): an assigned client gets its assignment back; a new one is placed by round robin and
-    /// bouncing on this view and given an alternate, and the change is returned for broadcast.
+    /// A client is placed on this view alone (patent Fig. 1, steps 100–120; Fig. 4, steps 410–490; Fig. 5): an
+    /// assigned client gets its assignment back; a new one goes through the placement loop (<see cref="OfferLoop"/>)
+    /// with this view deciding for every node offered, and gets an alternate. A running node announces through the
+    /// <see cref="PlacementCoordinator"/>, where each offered node decides itself; this is the same loop for a single
+    /// view (tools, benchmarks, models).
     /// </summary>
     /// <exception cref="ArgumentException">The client id is empty.</exception>
     public AnnounceResult Announce(string clientId)
@@ -76,7 +78,7 @@ public sealed partial class ClusterState
 
     /// <summary>
     /// This node, as potential primary, decides an offer of a new client (patent Fig. 4, steps
-    /// 460–490; the <c>Offer</c> request of DESIGN.md §7).
+    /// 460–490; the <c>Offer</c> request).
     /// </summary>
     /// <param name="bounces">Bounces the client has had so far (0 for the round-robin pick).</param>
     /// <param name="offered">Node ids already offered this client (this node included or not).</param>

@@ -16,21 +16,30 @@ public sealed partial class ClusterState
         ArgumentException.ThrowIfNullOrEmpty(clientId);
         lock (_gate)
         {
-            var proposal = _router.Decide(clientId);
             _table.Touch(clientId, AssignmentSlot.ToLastSeen(_time.GetUtcNow()));
-            if (proposal.Next is not { } next)
-            {
-                var current = _table.TryGet(clientId, out var slot) ? ToAssignment(clientId, slot) : null;
-                var servingId = proposal.Serving >= 0 ? _view[proposal.Serving].NodeId : null;
-                return new RoutingDecision(proposal.Kind, servingId, current, null, false);
-            }
-
-            var reason = proposal.Kind == RoutingKind.FailedOver ? AssignmentChangeReason.FailedOver : AssignmentChangeReason.Reassigned;
-            var delta = Commit(clientId, next, reason);
-            _table.TryGet(clientId, out var stored);
-            var overCapacity = _table.PrimaryCount(proposal.Serving) > _view[proposal.Serving].Capacity;
-            return new RoutingDecision(proposal.Kind, _view[proposal.Serving].NodeId, ToAssignment(clientId, stored), delta, overCapacity);
+            return RouteLocked(clientId);
         }
+    }
+
+    /// <summary>
+    /// The Fig. 6 decision for <paramref name="clientId"/> applied to the table, without recording the client as seen:
+    /// a request records that (<see cref="Route"/>), a node failure does not (<see cref="FailOverNode"/>).
+    /// </summary>
+    private RoutingDecision RouteLocked(string clientId)
+    {
+        var proposal = _router.Decide(clientId);
+        if (proposal.Next is not { } next)
+        {
+            var current = _table.TryGet(clientId, out var slot) ? ToAssignment(clientId, slot) : null;
+            var servingId = proposal.Serving >= 0 ? _view[proposal.Serving].NodeId : null;
+            return new RoutingDecision(proposal.Kind, servingId, current, null, false);
+        }
+
+        var reason = proposal.Kind == RoutingKind.FailedOver ? AssignmentChangeReason.FailedOver : AssignmentChangeReason.Reassigned;
+        var delta = Commit(clientId, next, reason);
+        _table.TryGet(clientId, out var stored);
+        var overCapacity = _table.PrimaryCount(proposal.Serving) > _view[proposal.Serving].Capacity;
+        return new RoutingDecision(proposal.Kind, _view[proposal.Serving].NodeId, ToAssignment(clientId, stored), delta, overCapacity);
     }
 
     /// <summary>
@@ -66,7 +75,7 @@ public sealed partial class ClusterState
                     var mine = acting < 0 || (promote ? slot.Alternate == acting : acting == firstAvailable);
                     if (mine)
                     {
-                        changes.Add(Route(clientId).Change!);
+                        changes.Add(RouteLocked(clientId).Change!);
                     }
                 }
                 else if (acting < 0 || slot.Primary == acting)

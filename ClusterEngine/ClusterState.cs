@@ -14,7 +14,7 @@ namespace ClusterEngine;
 public sealed partial class ClusterState
 {
     private readonly Lock _gate = new();
-    private readonly ClusterView _view;
+    private readonly MemberTable _view;
     private readonly AssignmentTable _table;
     private readonly PrimarySelector _primaries;
     private readonly AlternateSelector _alternates;
@@ -33,7 +33,7 @@ public sealed partial class ClusterState
         ArgumentException.ThrowIfNullOrEmpty(localNodeId);
         ArgumentNullException.ThrowIfNull(options);
         LocalNodeId = localNodeId;
-        _view = new ClusterView(options.AdmissionThreshold, options.BusyThreshold);
+        _view = new MemberTable(options.AdmissionThreshold, options.BusyThreshold);
         _time = time ?? TimeProvider.System;
         _table = new AssignmentTable(_view, _time, expectedClients);
         _primaries = new PrimarySelector(_view, _table, options.MaxBounces);
@@ -48,36 +48,31 @@ public sealed partial class ClusterState
     /// <summary>Id of the node that owns this view.</summary>
     public string LocalNodeId { get; }
 
-    /// <summary>Clients with a live assignment.</summary>
-    public int ClientCount
+    /// <summary>Clients with a live assignment (from <see cref="Snapshot"/>, no lock).</summary>
+    public int ClientCount => Snapshot.ClientCount;
+
+    /// <summary>Lamport clock of the table: the highest assignment version counter seen or issued (from <see cref="Snapshot"/>).</summary>
+    public long Clock => Snapshot.Clock;
+
+    /// <summary>
+    /// One page of clients, filtered, sorted and counted in one pass over the table (see <see cref="ClientPage"/>).
+    /// </summary>
+    /// <param name="query">Filter, sort and page.</param>
+    /// <exception cref="ArgumentOutOfRangeException">Skip is negative or Take is not positive.</exception>
+    public ClientQueryResult QueryClients(ClientQuery query)
     {
-        get
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentOutOfRangeException.ThrowIfNegative(query.Skip);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(query.Take);
+        lock (_gate)
         {
-            lock (_gate)
-            {
-                return _table.ClientCount;
-            }
+            var nodeIndex = query.NodeId is null ? -2 : _view.TryGetIndex(query.NodeId, out var n) ? n : -3;
+            return ClientPage.Query(_table.All, _view.NodeIds(), nodeIndex, query);
         }
     }
 
-    /// <summary>Lamport clock of the table: the highest assignment version counter seen or issued.</summary>
-    public long Clock
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _table.Clock;
-            }
-        }
-    }
-
-    private Assignment ToAssignment(string clientId, in AssignmentSlot slot) => new(
-        clientId,
-        _view[slot.Primary].NodeId,
-        slot.HasAlternate ? _view[slot.Alternate].NodeId : null,
-        new AssignmentVersion(slot.Counter, _view[slot.Origin].NodeId),
-        slot.Bounces);
+    private Assignment ToAssignment(string clientId, in AssignmentSlot slot) =>
+        new(clientId, _view[slot.Primary].NodeId, slot.HasAlternate ? _view[slot.Alternate].NodeId : null, new AssignmentVersion(slot.Counter, _view[slot.Origin].NodeId), slot.Bounces);
 
     private AssignmentDelta ToDelta(string clientId, in AssignmentSlot slot, AssignmentChangeReason reason) => new(
         clientId,

@@ -7,12 +7,11 @@ namespace ClusterEngine;
 /// <summary>
 /// Removes idle clients (DESIGN.md §5, <see cref="ClusterOptions.ClientIdleTimeout"/>): every
 /// min(timeout / 10, 1 minute) it calls <see cref="ClusterNode.ExpireIdle"/>, which removes the clients this
-/// node is primary of and publishes the removals (persisted, broadcast; their mirrors are dropped by the mirror sink).
+/// node is primary of and publishes the removals (persisted, broadcast; their mirrors are dropped by the mirror role observer).
 /// </summary>
-/// <remarks>It stops at <see cref="IHostApplicationLifetime.ApplicationStopping"/>, before any hosted service stops, so a
-/// removal is never published to a persistence writer that has already shut down.</remarks>
-internal sealed partial class IdleClientExpiry(
-    ClusterNode node, IOptions<ClusterOptions> options, TimeProvider time, IHostApplicationLifetime lifetime, ILogger<IdleClientExpiry> logger)
+/// <remarks>Started and stopped by the <see cref="NodeLifecycle"/>: it stops when the host starts stopping, before the
+/// graceful leave, so a removal is never published to a persistence writer that has already shut down.</remarks>
+internal sealed partial class IdleClientExpiry(ClusterNode node, IOptions<ClusterOptions> options, TimeProvider time, ILogger<IdleClientExpiry> logger)
     : BackgroundService
 {
     /// <summary>How often to look for idle clients.</summary>
@@ -24,8 +23,6 @@ internal sealed partial class IdleClientExpiry(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, lifetime.ApplicationStopping);
-        stoppingToken = stopping.Token;
         var timeout = options.Value.ClientIdleTimeout;
         using var timer = new PeriodicTimer(PeriodFor(timeout), time);
         try

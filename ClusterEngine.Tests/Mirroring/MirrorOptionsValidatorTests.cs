@@ -44,4 +44,14 @@ public sealed class MirrorOptionsValidatorTests
             f => Assert.Equal("Mirror:SyncEvery must be between 1 and 1000000 (was 0)", f),
             f => Assert.StartsWith("Mirror:SyncInterval must be between", f, StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void Sync_timeouts_are_validated_with_messages_naming_their_keys()
+    {
+        Assert.Equal(["Mirror:SyncAckTimeout must be positive (was 00:00:00)"], _validator.Validate(null, new MirrorOptions { SyncAckTimeout = TimeSpan.Zero }).Failures);
+        Assert.Equal(["Mirror:SyncLockTimeout must be longer than Mirror:SyncAckTimeout (was 00:00:01)"],
+            _validator.Validate(null, new MirrorOptions { SyncLockTimeout = TimeSpan.FromSeconds(1) }).Failures);
+        Assert.Equal(TimeSpan.FromSeconds(2), new MirrorOptions().SyncAckTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(30), new MirrorOptions().SyncLockTimeout);
+    }
 }

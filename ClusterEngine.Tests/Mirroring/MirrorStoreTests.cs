@@ -21,7 +21,7 @@ public sealed class MirrorStoreTests : IAsyncLifetime
         _dir.Dispose();
     }
 
-    private MirrorStore NewStore(int maxEntries = 3) => new(NewMirror(maxEntries), TimeProvider.System, () => _store.Writer);
+    private MirrorStore NewStore(int maxEntries = 3) => new(NewMirror(maxEntries), TimeProvider.System, _store.Writer);
 
     private async Task<string[]> StoredAsync(string clientId)
     {

@@ -237,6 +237,25 @@ public sealed class MirrorSyncTests
         Assert.Equal(Keys(_n1), Keys(_n2));
     }
 
+    [Fact]
+    public async Task The_synchronizer_keeps_no_per_client_state_once_a_sync_is_over()
+    {
+        // Issue 10 item 11: it kept a lock entry (and a running count) for every client it ever synced: memory grew forever.
+        var clients = Enumerable.Range(0, 200).Select(i => $"gone-{i}").ToList();
+        foreach (var id in clients)
+        {
+            Assign(id, "n1", "n2");
+            _n1.Store.Record(id, "a", 1, 10, null);
+        }
+
+        var sync = Sync(_n1);
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => sync.SyncAsync(clients))));
+        await sync.SyncAsync([Client, "never-assigned"]);
+
+        Assert.Equal(0, sync.TrackedClientCount);
+        Assert.Equal(1, sync.MaxConcurrentPerClient);
+    }
+
     private static int Estimate(MirrorSyncBatch batch) => MirrorSyncBatcher.BatchOverheadBytes
         + batch.Parts.Sum(p => MirrorSyncBatcher.HeaderBytes(p.Snapshot) + p.Snapshot.Entries.Sum(MirrorSyncBatcher.EntryBytes));
 
@@ -254,7 +273,7 @@ public sealed class MirrorSyncTests
                 State.AddOrUpdateNode(new NodeInfo($"n{i}", $"http://127.0.0.1:{5100 + i}", 100, Order: i));
             }
 
-            Store = new MirrorStore(MirrorTestSupport.NewMirror(), TimeProvider.System, () => null);
+            Store = new MirrorStore(MirrorTestSupport.NewMirror(), TimeProvider.System);
             Receiver = new MirrorSyncReceiver(Store, State);
         }
 

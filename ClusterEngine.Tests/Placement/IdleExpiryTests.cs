@@ -26,4 +26,33 @@ public sealed class IdleExpiryTests
         Assert.NotNull(state.GetAssignment("busy"));
         Assert.Equal(1, state.GetNode("n1")!.PrimaryCount);
     }
+
+    [Fact]
+    public void A_node_failure_does_not_count_as_its_clients_being_seen()
+    {
+        // Issue 10 item 11: failing a node's clients over went through the request path, which recorded every one of
+        // them as seen, so each node failure postponed the idle expiry of all its clients by a whole timeout.
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 29, 0, 0, 0, TimeSpan.Zero));
+        var state = new ClusterState("n2", new ClusterOptions(), time: clock);
+        for (var i = 1; i <= 3; i++)
+        {
+            state.AddOrUpdateNode(new NodeInfo($"n{i}", $"http://n{i}", 10, Order: i));
+        }
+
+        state.Apply([Delta("promoted", "n1", "n2"), Delta("placed-anew", "n1", "n3")]);
+
+        clock.Advance(TimeSpan.FromDays(6));
+        state.SetState("n1", NodeState.Down);
+        state.SetState("n3", NodeState.Down);
+        var failedOver = state.FailOverNode("n1", "n2");
+        clock.Advance(TimeSpan.FromDays(2));
+        var removed = state.ExpireIdle(TimeSpan.FromDays(7), "n2");
+
+        Assert.All(failedOver, d => Assert.Equal("n2", d.Primary));
+        Assert.Equal(2, failedOver.Count);
+        Assert.Equal(["placed-anew", "promoted"], removed.Select(r => r.ClientId).Order(StringComparer.Ordinal));
+    }
+
+    private static ClusterEngine.Placement.AssignmentDelta Delta(string clientId, string primary, string alternate) =>
+        new(clientId, primary, alternate, new ClusterEngine.Placement.AssignmentVersion(1, primary), 0, ClusterEngine.Placement.AssignmentChangeReason.Assigned);
 }

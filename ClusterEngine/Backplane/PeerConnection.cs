@@ -16,9 +16,11 @@ internal sealed partial class PeerConnection : IAsyncDisposable
     private readonly Func<PeerConnection, Task> _onOpened;
     private readonly Action<string> _onDropped;
     private readonly Action<string> _onRefused;
+    private readonly ClusterOptions _options;
     private Task? _opening;
+    private int _disposed;
 
-    public PeerConnection(string nodeId, string url, string selfId, PeerCredentials credentials, ILogger logger,
+    public PeerConnection(string nodeId, string url, string selfId, PeerCredentials credentials, ClusterOptions options, ILogger logger,
         Func<PeerConnection, Task> onOpened, Action<string> onDropped, Action<string> onRefused)
     {
         NodeId = nodeId;
@@ -27,6 +29,7 @@ internal sealed partial class PeerConnection : IAsyncDisposable
         _onOpened = onOpened;
         _onDropped = onDropped;
         _onRefused = onRefused;
+        _options = options;
         _hub = new HubConnectionBuilder()
             .WithUrl($"{url.TrimEnd('/')}/hubs/backplane", HttpTransportType.WebSockets, o =>
             {
@@ -34,9 +37,9 @@ internal sealed partial class PeerConnection : IAsyncDisposable
                 o.Headers[PeerCredentials.NodeHeader] = selfId;
                 o.Headers[PeerCredentials.AuthHeader] = credentials.For(selfId);
             })
-            .WithAutomaticReconnect(new PeerRetryPolicy(() => _onRefused(NodeId)))
-            .WithServerTimeout(TimeSpan.FromSeconds(30))
-            .WithKeepAliveInterval(TimeSpan.FromSeconds(5))
+            .WithAutomaticReconnect(new PeerRetryPolicy(() => _onRefused(NodeId), options.PeerRetryBaseDelay, options.PeerRetryMaxDelay))
+            .WithServerTimeout(options.PeerServerTimeout)
+            .WithKeepAliveInterval(options.PeerKeepAliveInterval)
             .Build();
         _hub.Reconnecting += _ =>
         {
@@ -91,7 +94,7 @@ internal sealed partial class PeerConnection : IAsyncDisposable
                 LogConnectFailed(NodeId, ex.Message);
                 try
                 {
-                    await Task.Delay(PeerRetryPolicy.Delay(attempt + 1), _stop.Token);
+                    await Task.Delay(PeerRetryPolicy.Delay(attempt + 1, _options.PeerRetryBaseDelay, _options.PeerRetryMaxDelay), _stop.Token);
                 }
                 catch (OperationCanceledException)
                 {
@@ -113,7 +116,7 @@ internal sealed partial class PeerConnection : IAsyncDisposable
         {
             await _hub.SendAsync(method, arg, cancellationToken);
         }
-        catch (Exception ex) when (ClusterBackplane.IsConnectionFailure(ex))
+        catch (Exception ex) when (PeerMesh.IsConnectionFailure(ex))
         {
             LogSendFailed(NodeId, method, ex.Message);
         }
@@ -121,6 +124,11 @@ internal sealed partial class PeerConnection : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return; // replaced or removed, and the mesh closes too: dispose once
+        }
+
         await _stop.CancelAsync();
         try
         {

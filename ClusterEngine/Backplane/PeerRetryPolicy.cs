@@ -4,10 +4,11 @@ using Microsoft.AspNetCore.SignalR.Client;
 namespace ClusterEngine.Backplane;
 
 /// <summary>
-/// Reconnect policy of a peer connection: first retry at once, then jittered exponential backoff up to
-/// 2 s, never giving up (DESIGN.md §7). Reports a refused connection as evidence the peer is gone.
+/// Reconnect policy of a peer connection: first retry at once, then jittered exponential backoff from
+/// <c>Cluster:PeerRetryBaseDelay</c> up to <c>Cluster:PeerRetryMaxDelay</c>, never giving up. Reports a refused
+/// connection as evidence the peer is gone.
 /// </summary>
-internal sealed class PeerRetryPolicy(Action onRefused) : IRetryPolicy
+internal sealed class PeerRetryPolicy(Action onRefused, TimeSpan baseDelay, TimeSpan maxDelay) : IRetryPolicy
 {
     public TimeSpan? NextRetryDelay(RetryContext retryContext)
     {
@@ -16,18 +17,18 @@ internal sealed class PeerRetryPolicy(Action onRefused) : IRetryPolicy
             onRefused();
         }
 
-        return Delay(retryContext.PreviousRetryCount);
+        return Delay(retryContext.PreviousRetryCount, baseDelay, maxDelay);
     }
 
-    /// <summary>0 for the first retry, then 50 ms × 2^n capped at 2 s, with ±25 % jitter.</summary>
-    internal static TimeSpan Delay(long previousRetries)
+    /// <summary>0 for the first retry, then <paramref name="baseDelay"/> × 2^n capped at <paramref name="maxDelay"/>, with ±25 % jitter.</summary>
+    internal static TimeSpan Delay(long previousRetries, TimeSpan baseDelay, TimeSpan maxDelay)
     {
         if (previousRetries == 0)
         {
             return TimeSpan.Zero;
         }
 
-        var baseMs = Math.Min(2000, 50 * Math.Pow(2, Math.Min(previousRetries - 1, 10)));
+        var baseMs = Math.Min(maxDelay.TotalMilliseconds, baseDelay.TotalMilliseconds * Math.Pow(2, Math.Min(previousRetries - 1, 30)));
         return TimeSpan.FromMilliseconds(baseMs * (0.75 + (Random.Shared.NextDouble() * 0.5)));
     }
 

@@ -1,18 +1,24 @@
 using ClusterEngine;
 using ClusterEngine.Backplane;
 using ClusterEngine.DependencyInjection;
+using ClusterEngine.Changes;
 using ClusterEngine.Membership;
+using ClusterEngine.Placement;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
-/// <summary>Registers the SignalR backplane of a node (DESIGN.md §7).</summary>
+/// <summary>Registers the SignalR backplane of a node and the membership roles that use it.</summary>
 public static class BackplaneClusterEngineBuilderExtensions
 {
     /// <summary>
-    /// Adds the member list, the failure detector, peer credentials from <c>Cluster:Key</c> and the
-    /// <see cref="ClusterBackplane"/> hosted service, which also receives every assignment change to broadcast.
+    /// Adds the member list, the failure detector, peer credentials from <c>Cluster:Key</c>, the <see cref="PeerMesh"/>
+    /// (transport), the <see cref="BackplaneOutbox"/> (local assignment changes to every peer), and one type per role:
+    /// <see cref="MembershipAgent"/>, <see cref="ClusterHealthMonitor"/>, <see cref="AssignmentReconciler"/>,
+    /// <see cref="PlacementCoordinator"/> (offers over <see cref="PeerOfferTransport"/>), <see cref="GracefulLeave"/>,
+    /// <see cref="MembershipAdmin"/>, <see cref="NodeTrafficRelay"/>, and the <c>ItemChanged</c> notifier. The
+    /// <see cref="NodeLifecycle"/> runs them.
     /// </summary>
     public static ClusterEngineBuilder AddBackplane(this ClusterEngineBuilder builder)
     {
@@ -26,10 +32,19 @@ public static class BackplaneClusterEngineBuilderExtensions
         });
         services.TryAddSingleton(sp => new PeerCredentials(sp.GetRequiredService<IOptions<ClusterOptions>>().Value.Key
             ?? throw new InvalidOperationException("Cluster:Key is required.")));
-        services.TryAddSingleton<ClusterBackplane>();
-        services.AddSingleton<IClusterChangeSink>(sp => sp.GetRequiredService<ClusterBackplane>());
-        services.Replace(ServiceDescriptor.Singleton<ClusterEngine.Origin.IItemChangeNotifier>(sp => sp.GetRequiredService<ClusterBackplane>()));
-        services.AddHostedService(sp => sp.GetRequiredService<ClusterBackplane>());
+        services.TryAddSingleton<PeerMesh>();
+        services.TryAddSingleton<BackplaneOutbox>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IClusterChangeObserver, BackplaneOutbox>(sp => sp.GetRequiredService<BackplaneOutbox>()));
+        services.TryAddSingleton<LocalNodeStatus>();
+        services.TryAddSingleton<NodeTrafficRelay>();
+        services.TryAddSingleton<AssignmentReconciler>();
+        services.TryAddSingleton<MembershipAgent>();
+        services.TryAddSingleton<ClusterHealthMonitor>();
+        services.TryAddSingleton<IOfferTransport, PeerOfferTransport>();
+        services.TryAddSingleton<PlacementCoordinator>();
+        services.TryAddSingleton<GracefulLeave>();
+        services.TryAddSingleton<MembershipAdmin>();
+        services.Replace(ServiceDescriptor.Singleton<ClusterEngine.Origin.IItemChangeNotifier, PeerItemChangeNotifier>());
         return builder;
     }
 }

@@ -1,4 +1,5 @@
 using ClusterEngine;
+using ClusterEngine.Changes;
 using ClusterEngine.DependencyInjection;
 using ClusterEngine.Events;
 using ClusterEngine.Membership;
@@ -14,9 +15,10 @@ public static class ClusterEngineServiceCollectionExtensions
     /// <summary>
     /// Registers <see cref="ClusterOptions"/> (bound from <c>Cluster</c>, validated at start with
     /// messages naming the key), this node's <see cref="ClusterState"/> with the local node as its
-    /// first member, and the <see cref="ClusterNode"/> that publishes its changes to every registered
-    /// <see cref="IClusterChangeSink"/>, the <see cref="ClusterEventFeed"/> fed by those changes, and the hosted service that removes clients idle for
-    /// <see cref="ClusterOptions.ClientIdleTimeout"/>.
+    /// first member, the <see cref="ClusterNode"/> that publishes its changes on the <see cref="ClusterChanges"/>
+    /// (to every registered <see cref="IClusterChangeObserver"/>), the <see cref="ClusterEventFeed"/> fed by those changes,
+    /// the idle-client expiry, and the <see cref="NodeLifecycle"/>, the one hosted service that starts and stops the
+    /// engine's parts in order (restore, join, serve, leave).
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <param name="configuration">The root configuration.</param>
@@ -37,9 +39,10 @@ public static class ClusterEngineServiceCollectionExtensions
                 options.NodeName, MaxConcurrentRequests: options.MaxConcurrentRequests, Incarnation: incarnation));
             return state;
         });
+        services.TryAddSingleton<ClusterChanges>();
         services.TryAddSingleton<ClusterNode>();
         services.TryAddSingleton<ClusterEventFeed>();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IClusterChangeSink, EventFeedSink>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IClusterChangeObserver, EventFeedObserver>());
         services.TryAddSingleton(sp =>
         {
             var address = new LocalNodeAddress();
@@ -50,7 +53,8 @@ public static class ClusterEngineServiceCollectionExtensions
 
             return address;
         });
-        services.AddHostedService<IdleClientExpiry>();
+        services.TryAddSingleton<IdleClientExpiry>();
+        services.AddHostedService<NodeLifecycle>();
         return new ClusterEngineBuilder(services);
     }
 }

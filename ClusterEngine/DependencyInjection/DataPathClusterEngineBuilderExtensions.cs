@@ -1,4 +1,3 @@
-using ClusterEngine;
 using ClusterEngine.DependencyInjection;
 using ClusterEngine.Mirroring;
 using ClusterEngine.Origin;
@@ -16,7 +15,7 @@ public static class DataPathClusterEngineBuilderExtensions
     /// <c>Origin:Kind</c> (file system, or HTTP through HttpClientFactory with the standard resilience
     /// handler), the bounded <see cref="OriginCache"/>, the <see cref="CacheMirror"/> with its persisting
     /// <see cref="MirrorStore"/>, a no-op <see cref="IItemChangeNotifier"/> (the backplane may replace it) and the
-    /// sink that drops a client's mirror when this node loses both its roles for it.
+    /// observer that drops a client's mirror when this node loses both its roles for it.
     /// </summary>
     /// <param name="builder">The engine builder.</param>
     /// <param name="configuration">Root configuration.</param>
@@ -40,7 +39,7 @@ public static class DataPathClusterEngineBuilderExtensions
         services.TryAddSingleton<CacheMirror>();
         services.TryAddSingleton<MirrorStore>();
         services.TryAddSingleton<IItemChangeNotifier, NullItemChangeNotifier>();
-        services.AddSingleton<IClusterChangeSink, MirrorRoleSink>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ClusterEngine.Changes.IClusterChangeObserver, MirrorRoleObserver>());
         return builder;
     }
 }

@@ -17,9 +17,9 @@ public static class PersistenceClusterEngineBuilderExtensions
     /// connection to the database, with messages naming the key) and registers
     /// <see cref="IDbContextFactory{NodeDbContext}"/> over the chosen provider — <c>{Cluster:DataDirectory}/node.db</c>
     /// (default <c>./data/{NodeId}</c>; the directory is created) or the node's schema in the PostgreSQL database —, the
-    /// <see cref="PersistenceLoader"/>, and the <see cref="PersistenceWriter"/> as a hosted service. At host start the
-    /// database is migrated, the stored members and assignments are restored into <see cref="ClusterState"/>, then the
-    /// writer starts; at host stop the writer drains its queue to the database.
+    /// <see cref="PersistenceLoader"/>, the <see cref="PersistenceRestorer"/>, the <see cref="PersistenceWriter"/> and the
+    /// observer that feeds it every change. The node's lifecycle migrates and restores the stored members, assignments
+    /// and mirrors at start, then starts the writer; at stop the writer drains its queue to the database.
     /// </summary>
     /// <param name="builder">The engine builder from <c>AddClusterEngine</c>.</param>
     /// <param name="configuration">The root configuration (section <c>Persistence</c>).</param>
@@ -49,11 +49,8 @@ public static class PersistenceClusterEngineBuilderExtensions
             sp.GetRequiredService<IDbContextFactory<NodeDbContext>>(), sp.GetRequiredService<NodeDatabase>(),
             sp.GetRequiredService<IOptions<PersistenceOptions>>().Value, sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<PersistenceWriter>>()));
-        services.AddHostedService(sp => new PersistenceRestorer(sp.GetRequiredService<PersistenceLoader>(), sp.GetRequiredService<ClusterState>(), sp));
-        services.AddHostedService(sp => sp.GetRequiredService<PersistenceWriter>());
-        services.TryAddSingleton(sp => new PersistenceSink(sp.GetRequiredService<PersistenceWriter>(), sp));
-        services.AddSingleton<IClusterChangeSink>(sp => sp.GetRequiredService<PersistenceSink>());
-        services.AddHostedService(sp => sp.GetRequiredService<PersistenceSink>());
+        services.TryAddSingleton<PersistenceRestorer>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ClusterEngine.Changes.IClusterChangeObserver, PersistenceObserver>());
         return builder;
     }
 

@@ -1,6 +1,6 @@
 namespace ClusterEngine.Membership;
 
-/// <summary>Mutable per-node record inside a <see cref="ClusterView"/>; guarded by the owning state's lock.</summary>
+/// <summary>Mutable per-node record inside a <see cref="MemberTable"/>; guarded by the owning state's lock.</summary>
 internal sealed class Member(int index, string nodeId)
 {
     public int Index { get; } = index;

@@ -3,16 +3,13 @@ namespace ClusterEngine.Membership;
 /// <summary>
 /// The gossiped member list (DESIGN.md §7 <c>Members</c>): per node the record with the highest
 /// (version, deciding node id) wins, so every node ends with the same ordered list whatever the
-/// order of delivery. Thread-safe.
+/// order of delivery. Thread-safe. Changes are applied and published by the <see cref="MembershipAgent"/>.
 /// </summary>
 public sealed class MemberList
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, MemberRecord> _members = new(StringComparer.Ordinal);
     private long _clock;
-
-    /// <summary>Raised (outside the lock) with the records that changed.</summary>
-    public event Action<IReadOnlyList<MemberRecord>>? Changed;
 
     /// <summary>All records (removed ones included), in membership order.</summary>
     public IReadOnlyList<MemberRecord> All
@@ -96,11 +93,6 @@ public sealed class MemberList
                     changed.Add(r);
                 }
             }
-        }
-
-        if (changed.Count > 0)
-        {
-            Changed?.Invoke(changed);
         }
 
         return changed;

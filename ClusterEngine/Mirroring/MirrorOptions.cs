@@ -20,4 +20,13 @@ public sealed class MirrorOptions
 
     /// <summary>Mirror entries kept per client; the least recently used entry leaves first. Default 256; 1–100,000.</summary>
     public int MaxEntriesPerClient { get; set; } = 256;
+
+    /// <summary>
+    /// How long a sync waits for the alternate's acknowledgement of one batch (<c>MirrorSync</c>); an inline
+    /// <see cref="MirrorSyncPolicy.EachTransaction"/> sync holds the client's answer at most this long. Default 2 s; positive.
+    /// </summary>
+    public TimeSpan SyncAckTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long a sync waits for another sync of the same client to finish before it fails. Default 30 s; longer than <see cref="SyncAckTimeout"/>.</summary>
+    public TimeSpan SyncLockTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }

@@ -34,6 +34,16 @@ internal sealed class MirrorOptionsValidator : IValidateOptions<MirrorOptions>
             failures.Add($"Mirror:MaxEntriesPerClient must be between 1 and {MaxEntriesLimit} (was {options.MaxEntriesPerClient})");
         }
 
+        if (options.SyncAckTimeout <= TimeSpan.Zero)
+        {
+            failures.Add($"Mirror:SyncAckTimeout must be positive (was {options.SyncAckTimeout})");
+        }
+
+        if (options.SyncLockTimeout <= options.SyncAckTimeout)
+        {
+            failures.Add($"Mirror:SyncLockTimeout must be longer than Mirror:SyncAckTimeout (was {options.SyncLockTimeout})");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

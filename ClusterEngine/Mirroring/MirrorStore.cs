@@ -20,26 +20,21 @@ public sealed class MirrorStore
 
     private readonly Lock[] _stripes = [.. Enumerable.Range(0, StripeCount).Select(_ => new Lock())];
     private readonly TimeProvider _time;
-    private readonly Lazy<PersistenceWriter?> _writer;
+    private readonly PersistenceWriter? _writer;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, SyncCheckpoint> _checkpoints = new(StringComparer.Ordinal);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _unsyncedSince = new(StringComparer.Ordinal);
 
-    /// <summary>Creates the store over <paramref name="mirror"/>; the writer is resolved on first use (absent without persistence).</summary>
+    /// <summary>Creates the store over <paramref name="mirror"/>.</summary>
     /// <param name="mirror">The node's mirrors.</param>
     /// <param name="time">Clock for the entries' last-use times.</param>
-    /// <param name="services">Resolves the optional <see cref="PersistenceWriter"/>.</param>
-    public MirrorStore(CacheMirror mirror, TimeProvider time, IServiceProvider services)
-        : this(mirror, time, () => (PersistenceWriter?)services.GetService(typeof(PersistenceWriter)))
-    {
-    }
-
-    internal MirrorStore(CacheMirror mirror, TimeProvider time, Func<PersistenceWriter?> writer)
+    /// <param name="writer">The node's persistence writer; null (the default) when the node has no persistence.</param>
+    public MirrorStore(CacheMirror mirror, TimeProvider time, PersistenceWriter? writer = null)
     {
         ArgumentNullException.ThrowIfNull(mirror);
         ArgumentNullException.ThrowIfNull(time);
         Mirror = mirror;
         _time = time;
-        _writer = new Lazy<PersistenceWriter?>(writer);
+        _writer = writer;
     }
 
     /// <summary>The in-memory mirrors (reads and decisions).</summary>
@@ -63,7 +58,7 @@ public sealed class MirrorStore
     /// <returns>The new sequence the answer must carry.</returns>
     public ulong Record(string clientId, string key, ulong validator, long sizeBytes, ulong? echoedSequence)
     {
-        if (_writer.Value is not { } writer)
+        if (_writer is not { } writer)
         {
             var recorded = Mirror.Record(clientId, key, validator, sizeBytes, echoedSequence);
             _unsyncedSince.TryAdd(clientId, _time.GetTimestamp());
@@ -94,7 +89,7 @@ public sealed class MirrorStore
         lock (Stripe(clientId))
         {
             var sequence = Mirror.Reset(clientId);
-            if (_writer.Value is { } writer)
+            if (_writer is { } writer)
             {
                 writer.Enqueue(new MirrorCleared(clientId));
                 writer.Enqueue(new MirrorClientRecord(clientId, sequence, SyncedSequence(clientId)));
@@ -117,7 +112,7 @@ public sealed class MirrorStore
             _unsyncedSince.TryRemove(clientId, out _);
             if (had)
             {
-                _writer.Value?.Enqueue(new ClientRemoved(clientId));
+                _writer?.Enqueue(new ClientRemoved(clientId));
             }
 
             return had;
@@ -137,7 +132,7 @@ public sealed class MirrorStore
         lock (Stripe(snapshot.ClientId))
         {
             var result = Mirror.Merge(snapshot);
-            if (result == MergeResult.Applied && _writer.Value is { } writer)
+            if (result == MergeResult.Applied && _writer is { } writer)
             {
                 if (snapshot.IsFull)
                 {
@@ -194,7 +189,7 @@ public sealed class MirrorStore
         {
             _checkpoints[clientId] = new SyncCheckpoint(alternate, sequence);
             var current = Mirror.CurrentSequence(clientId);
-            _writer.Value?.Enqueue(new MirrorClientRecord(clientId, current, sequence));
+            _writer?.Enqueue(new MirrorClientRecord(clientId, current, sequence));
             if (current == sequence && _unsyncedSince.TryRemove(clientId, out var since))
             {
                 return _time.GetElapsedTime(since);

@@ -1,23 +1,28 @@
-using Microsoft.Extensions.Hosting;
+using ClusterEngine.Membership;
+using ClusterEngine.Mirroring;
 
 namespace ClusterEngine.Persistence;
 
 /// <summary>
-/// Hosted start step registered by <c>AddSqlitePersistence</c> before the writer: restores the
-/// stored members and assignments into this node's <see cref="ClusterState"/> before the host
-/// serves requests, then the stored cache mirrors into the <see cref="Mirroring.MirrorStore"/> when the node has a
-/// data path. Reconciliation with peers follows via the backplane.
+/// The restore step of the node's start (see <see cref="NodeLifecycle"/>): loads the stored members and assignments
+/// into this node's <see cref="ClusterState"/> (and <see cref="MemberList"/> when the node has a backplane), then the
+/// stored cache mirrors into the <see cref="MirrorStore"/> when the node has a data path. Reconciliation with the peers
+/// follows when the node joins (patent Fig. 7).
 /// </summary>
-internal sealed class PersistenceRestorer(PersistenceLoader loader, ClusterState state, IServiceProvider services) : IHostedService
+/// <param name="loader">Reads the node's database.</param>
+/// <param name="state">This node's cluster view.</param>
+/// <param name="members">The gossiped member list; null when the node has no backplane.</param>
+/// <param name="mirrors">The node's mirrors; null when the node has no data path.</param>
+public sealed class PersistenceRestorer(PersistenceLoader loader, ClusterState state, MemberList? members = null, MirrorStore? mirrors = null)
 {
-    public async Task StartAsync(CancellationToken cancellationToken)
+    /// <summary>Restores members, assignments and mirrors.</summary>
+    /// <param name="cancellationToken">Cancels the load.</param>
+    public async Task RestoreAsync(CancellationToken cancellationToken)
     {
-        await loader.RestoreAsync(state, (Membership.MemberList?)services.GetService(typeof(Membership.MemberList)), cancellationToken);
-        if (services.GetService(typeof(Mirroring.MirrorStore)) is Mirroring.MirrorStore mirrors)
+        await loader.RestoreAsync(state, members, cancellationToken);
+        if (mirrors is not null)
         {
             await mirrors.RestoreAsync(loader, cancellationToken);
         }
     }
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -132,7 +132,7 @@ public sealed class PersistenceWriter : IHostedService, IAsyncDisposable
     public TimeSpan RetryAfter => TimeSpan.FromSeconds(Math.Max(1, Math.Ceiling(TimeSpan.FromTicks(Volatile.Read(ref _retryDelayTicks)).TotalSeconds)));
 
     /// <summary>True once <see cref="StopAsync"/> closed the queue: further changes are refused.</summary>
-    public bool IsStopped => _queue.IsAddingCompleted;
+    public bool IsStopped => Volatile.Read(ref _disposed) != 0 || _queue.IsAddingCompleted;
 
     /// <summary>Opens the database (migrations, WAL) and starts the writer thread.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)

@@ -9,7 +9,7 @@ namespace ClusterEngine.Placement;
 /// so a failed node's load spreads instead of landing on one node (DESIGN.md §4). Among equals: the
 /// lowest load ratio, then the lowest <c>alternateCount / capacity</c>, then membership order.
 /// </summary>
-internal sealed class AlternateSelector(ClusterView view, AssignmentTable table)
+internal sealed class AlternateSelector(MemberTable view, AssignmentTable table)
 {
     /// <summary>The alternate for a client of <paramref name="primary"/>, never <paramref name="exclude"/>; -1 when no other node is eligible.</summary>
     public int Select(int primary, int exclude = -1)

@@ -21,4 +21,8 @@ internal readonly record struct AssignmentSlot(long Counter, short Origin, short
     public bool IsRemoved => Primary == None;
 
     public bool HasAlternate => Alternate != None;
+
+    /// <summary>The public form of this slot, naming nodes by <paramref name="ids"/> (node ids by index).</summary>
+    public Assignment ToAssignment(string clientId, string[] ids) => new(
+        clientId, ids[Primary], HasAlternate ? ids[Alternate] : null, new AssignmentVersion(Counter, ids[Origin]), Bounces);
 }

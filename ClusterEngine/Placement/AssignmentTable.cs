@@ -4,13 +4,14 @@ namespace ClusterEngine.Placement;
 
 /// <summary>
 /// All assignments one node knows, with per-node primary and alternate counts and the
-/// primary×alternate pair counts kept incrementally on every change (never by scanning). Lookup by
+/// primary×alternate pair counts kept incrementally on every change (never by scanning; the per-node arrays grow with
+/// the highest node index used). Lookup by
 /// client id is O(1). Not thread-safe: guarded by <see cref="ClusterState"/>.
 /// Memory: one 20-byte slot plus the id string and a dictionary entry per client.
 /// </summary>
 internal sealed class AssignmentTable
 {
-    private readonly ClusterView _view;
+    private readonly MemberTable _view;
     private readonly Dictionary<string, AssignmentSlot> _slots;
     private readonly HashSet<string> _withoutAlternate = new(StringComparer.Ordinal);
     private int[] _primaryCount = new int[8];
@@ -19,17 +20,17 @@ internal sealed class AssignmentTable
 
     private readonly TimeProvider _time;
 
-    public AssignmentTable(ClusterView view, TimeProvider time, int expectedClients = 0)
+    public AssignmentTable(MemberTable view, TimeProvider time, int expectedClients = 0)
     {
         _view = view;
         _time = time;
         _slots = new Dictionary<string, AssignmentSlot>(expectedClients, StringComparer.Ordinal);
-        view.Registered += Grow;
-        for (var i = 0; i < view.Count; i++)
-        {
-            Grow(i);
-        }
     }
+
+    /// <summary>Grows with every stored change (not with <see cref="Touch"/>); read without the lock.</summary>
+    public long Version => Volatile.Read(ref _version);
+
+    private long _version;
 
     /// <summary>Lamport clock: the highest counter seen or issued.</summary>
     public long Clock { get; private set; }
@@ -40,12 +41,14 @@ internal sealed class AssignmentTable
     /// <summary>Clients that currently have no alternate.</summary>
     public IReadOnlyCollection<string> WithoutAlternate => _withoutAlternate;
 
-    public int PrimaryCount(int node) => _primaryCount[node];
+    /// <summary>Clients whose primary is the node at <paramref name="node"/> (0 for a node index no slot has used yet).</summary>
+    public int PrimaryCount(int node) => node < _primaryCount.Length ? _primaryCount[node] : 0;
 
-    public int AlternateCount(int node) => _alternateCount[node];
+    /// <summary>Clients whose alternate is the node at <paramref name="node"/>.</summary>
+    public int AlternateCount(int node) => node < _alternateCount.Length ? _alternateCount[node] : 0;
 
     /// <summary>Clients whose primary is <paramref name="primary"/> and alternate <paramref name="alternate"/>.</summary>
-    public int PairCount(int primary, int alternate) => _pairs[primary, alternate];
+    public int PairCount(int primary, int alternate) => primary < _pairs.GetLength(0) && alternate < _pairs.GetLength(0) ? _pairs[primary, alternate] : 0;
 
     /// <summary>The live assignment of <paramref name="clientId"/>, if any (tombstones are not returned).</summary>
     public bool TryGet(string clientId, out AssignmentSlot slot) =>
@@ -68,7 +71,12 @@ internal sealed class AssignmentTable
     /// <returns>True when the table changed.</returns>
     public bool Merge(string clientId, AssignmentSlot next)
     {
-        Clock = Math.Max(Clock, next.Counter);
+        if (next.Counter > Clock)
+        {
+            Clock = next.Counter;
+            Volatile.Write(ref _version, _version + 1);
+        }
+
         if (_slots.TryGetValue(clientId, out var current) && CompareVersions(next, current) <= 0)
         {
             return false;
@@ -98,6 +106,7 @@ internal sealed class AssignmentTable
 
         slot = next;
         Count(clientId, next, +1);
+        Volatile.Write(ref _version, _version + 1);
     }
 
     /// <summary>Records that the client was seen (seconds since <see cref="AssignmentSlot.Epoch"/>); no version change.</summary>
@@ -121,6 +130,7 @@ internal sealed class AssignmentTable
         }
 
         ClientCount += sign;
+        Grow(Math.Max(slot.Primary, slot.Alternate));
         _primaryCount[slot.Primary] += sign;
         if (slot.HasAlternate)
         {

@@ -8,7 +8,7 @@ namespace ClusterEngine.Placement;
 /// steps 460–470) and bouncing to the lowest load ratio (Fig. 4, steps 480–490; DESIGN.md §4).
 /// Pure decisions over the in-memory view and table; not thread-safe.
 /// </summary>
-internal sealed class PrimarySelector(ClusterView view, AssignmentTable table, int maxBounces)
+internal sealed class PrimarySelector(MemberTable view, AssignmentTable table, int maxBounces)
 {
     private int _cursor = -1;
 
@@ -55,38 +55,30 @@ internal sealed class PrimarySelector(ClusterView view, AssignmentTable table, i
     }
 
     /// <summary>
-    /// Runs the whole placement on this view (Fig. 4, steps 450–490): round-robin pick, then offers
-    /// and bounces until a node accepts. A refusal falls back to the lowest-ratio node not yet offered;
-    /// with none below capacity the cluster is full.
+    /// Runs the placement loop (<see cref="OfferLoop"/>) with this view deciding for every node offered: used where
+    /// this node places a client for the whole cluster (re-placement when primary and alternate are both unavailable).
     /// </summary>
     /// <param name="offered">Receives the indices offered, in order.</param>
     /// <returns>The primary's index and the bounces made, or (-1, bounces) when the cluster is full.</returns>
     public (int Primary, int Bounces) Place(List<int> offered)
     {
-        var node = NextPotentialPrimary();
-        var bounces = 0;
-        Span<int> tried = stackalloc int[Math.Min(view.Count, 256)];
-        var count = 0;
-        while (node >= 0 && count < tried.Length)
+        var result = OfferLoop.Run<int, LocalOfferChannel>(new LocalOfferChannel(this), offered);
+        return (result.Placed ? result.Primary : -1, result.Bounces);
+    }
+
+    /// <summary>Offers decided on this view: each offered node's decision as that node would make it from this view.</summary>
+    private readonly struct LocalOfferChannel(PrimarySelector selector) : IOfferChannel<int>
+    {
+        public bool TryFirstCandidate(out int candidate) => (candidate = selector.NextPotentialPrimary()) >= 0;
+
+        public ValueTask<OfferAnswer<int>> OfferAsync(int candidate, int bounces, List<int> offered, CancellationToken cancellationToken)
         {
-            tried[count++] = node;
-            offered.Add(node);
-            var (outcome, target) = Decide(node, bounces, tried[..count]);
-            switch (outcome)
-            {
-                case AdmissionOutcome.Accept:
-                    return (node, bounces);
-                case AdmissionOutcome.Bounce:
-                    node = target;
-                    bounces++;
-                    break;
-                default:
-                    node = LowestRatioBelowCapacity(tried[..count], -1);
-                    break;
-            }
+            var (outcome, target) = selector.Decide(candidate, bounces, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(offered));
+            return ValueTask.FromResult(new OfferAnswer<int>(outcome, target));
         }
 
-        return (-1, bounces);
+        public bool TryLowestRatio(List<int> offered, out int candidate) =>
+            (candidate = selector.LowestRatioBelowCapacity(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(offered), -1)) >= 0;
     }
 
     /// <summary>The eligible node not in <paramref name="exclude"/> (nor <paramref name="self"/>) with the lowest ratio below capacity; ties go to membership order.</summary>

@@ -9,7 +9,7 @@ namespace ClusterEngine.Routing;
 /// capacity); both unavailable → placed anew by round robin and bouncing. Returns the proposed
 /// slot without touching the table.
 /// </summary>
-internal sealed class RequestRouter(ClusterView view, AssignmentTable table, PrimarySelector primaries, AlternateSelector alternates)
+internal sealed class RequestRouter(MemberTable view, AssignmentTable table, PrimarySelector primaries, AlternateSelector alternates)
 {
     /// <summary>Result of <see cref="Decide"/>: the kind, the serving index and the proposed slot (Counter/Origin left 0).</summary>
     public readonly record struct Proposal(RoutingKind Kind, int Serving, AssignmentSlot? Next);

@@ -26,11 +26,13 @@ public sealed class DashboardTestContext : BunitContext
         }
 
         Feed = new ClusterEventFeed(TimeProvider.System);
-        Sampler = new DashboardSampler(State, id => Traffic.GetValueOrDefault(id), TimeProvider.System);
+        Changes = new ClusterEngine.Changes.ClusterChanges();
+        Sampler = new DashboardSampler(State, id => Traffic.GetValueOrDefault(id), TimeProvider.System, Changes);
         Mirror = new CacheMirror(Options.Create(new MirrorOptions()));
         Services.AddSingleton(State);
         Services.AddSingleton(Feed);
         Services.AddSingleton(Sampler);
+        Services.AddSingleton(Changes);
         Services.AddSingleton(Mirror);
         Services.AddSingleton<INodeAdmin>(Admin);
         Services.AddSingleton(Options.Create(options));
@@ -50,6 +52,8 @@ public sealed class DashboardTestContext : BunitContext
     public ClusterEventFeed Feed { get; }
 
     public DashboardSampler Sampler { get; }
+
+    public ClusterEngine.Changes.ClusterChanges Changes { get; }
 
     public CacheMirror Mirror { get; }
 

@@ -228,7 +228,7 @@ public sealed class GracefulLeaveSyncTests
         }
 
         Assert.Equal(0ul, staying.Services.GetRequiredService<MirrorStore>().Mirror.CurrentSequence("leaving-device")); // OnLogoff: nothing synced yet
-        Assert.NotNull(leaving.Services.GetRequiredService<ClusterEngine.Backplane.ClusterBackplane>().HandOverPreparation);
+        Assert.Contains(leaving.Services.GetServices<ClusterEngine.Membership.IHandOverPreparation>(), p => p is ClusterEngine.Mirroring.Sync.MirrorSyncHandOver);
         var behind = leaving.Services.GetRequiredService<MirrorSynchronizer>().ClientsBehind();
         Assert.Equal(["leaving-device"], behind);
         await leaving.DisposeAsync();

@@ -4,6 +4,7 @@ using ClusterEngine;
 using ClusterEngine.Membership;
 using ClusterPortal.Client.Contract;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace ClusterPortal.Api;
@@ -14,21 +15,31 @@ namespace ClusterPortal.Api;
 /// re-encoding), headers kept, the answer passed back untouched; marked with
 /// <see cref="ClusterHeaders.Forwarded"/> so it is never forwarded a second time.
 /// </summary>
-internal sealed class ItemForwarder(IHttpForwarder forwarder, ClusterState state) : IDisposable
+internal sealed class ItemForwarder : IDisposable
 {
-    private static readonly TimeSpan PeerWatchPeriod = TimeSpan.FromMilliseconds(100);
-    private static readonly ForwarderRequestConfig s_config = new() { ActivityTimeout = TimeSpan.FromSeconds(30) };
+    private readonly IHttpForwarder _forwarder;
+    private readonly ClusterState _state;
+    private readonly TimeSpan _peerWatchPeriod;
+    private readonly ForwarderRequestConfig _config;
+    private readonly HttpMessageInvoker _client;
 
-    private readonly HttpMessageInvoker _client = new(new SocketsHttpHandler
+    /// <summary>Creates the forwarder with <c>Cluster:ForwardConnectTimeout</c>, <c>Cluster:ForwardActivityTimeout</c> and <c>Cluster:ForwardPeerWatchInterval</c>.</summary>
+    public ItemForwarder(IHttpForwarder forwarder, ClusterState state, IOptions<ClusterOptions> options)
     {
-        UseProxy = false,
-        AllowAutoRedirect = false,
-        AutomaticDecompression = DecompressionMethods.None,
-        UseCookies = false,
-        ConnectTimeout = TimeSpan.FromMilliseconds(500),
-        EnableMultipleHttp2Connections = true,
-        ActivityHeadersPropagator = new ReverseProxyPropagator(DistributedContextPropagator.Current),
-    });
+        var o = options.Value;
+        (_forwarder, _state, _peerWatchPeriod) = (forwarder, state, o.ForwardPeerWatchInterval);
+        _config = new ForwarderRequestConfig { ActivityTimeout = o.ForwardActivityTimeout };
+        _client = new HttpMessageInvoker(new SocketsHttpHandler
+        {
+            UseProxy = false,
+            AllowAutoRedirect = false,
+            AutomaticDecompression = DecompressionMethods.None,
+            UseCookies = false,
+            ConnectTimeout = o.ForwardConnectTimeout,
+            EnableMultipleHttp2Connections = true,
+            ActivityHeadersPropagator = new ReverseProxyPropagator(DistributedContextPropagator.Current),
+        });
+    }
 
     /// <summary>True when this request already came through a peer (one hop at most).</summary>
     public static bool IsForwarded(HttpRequest request) => request.Headers.ContainsKey(ClusterHeaders.Forwarded);
@@ -40,16 +51,16 @@ internal sealed class ItemForwarder(IHttpForwarder forwarder, ClusterState state
     /// </summary>
     public async Task<bool> TryForwardAsync(HttpContext http, string nodeId)
     {
-        var url = state.GetNode(nodeId)?.Url;
+        var url = _state.GetNode(nodeId)?.Url;
         if (url is null)
         {
             return false;
         }
 
-        http.Request.Headers[ClusterHeaders.Forwarded] = state.LocalNodeId;
+        http.Request.Headers[ClusterHeaders.Forwarded] = _state.LocalNodeId;
 
         // A peer that stops answering mid-request (SIGSTOP, a hung host: the TCP connection stays open)
-        // would hold the request for the whole activity timeout (30 s). Found by the process failure
+        // would hold the request for the whole activity timeout (Cluster:ForwardActivityTimeout, 30 s). Found by the process failure
         // tests: give up on it as soon as the failure detector declares the peer Down, so the caller
         // fails over to the alternate in the same request.
         using var peerGone = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
@@ -57,7 +68,7 @@ internal sealed class ItemForwarder(IHttpForwarder forwarder, ClusterState state
         ForwarderError error;
         try
         {
-            error = await forwarder.SendAsync(http, url, _client, s_config, RawTargetTransformer.Instance, peerGone.Token);
+            error = await _forwarder.SendAsync(http, url, _client, _config, RawTargetTransformer.Instance, peerGone.Token);
         }
         finally
         {
@@ -83,8 +94,8 @@ internal sealed class ItemForwarder(IHttpForwarder forwarder, ClusterState state
         {
             while (!peerGone.IsCancellationRequested)
             {
-                await Task.Delay(PeerWatchPeriod, peerGone.Token);
-                if (state.GetNode(nodeId)?.State is null or NodeState.Down or NodeState.Left)
+                await Task.Delay(_peerWatchPeriod, peerGone.Token);
+                if (_state.GetNode(nodeId)?.State is null or NodeState.Down or NodeState.Left)
                 {
                     await peerGone.CancelAsync();
                 }

@@ -1,6 +1,5 @@
 using System.Globalization;
 using ClusterEngine;
-using ClusterEngine.Backplane;
 using ClusterEngine.Mirroring;
 using ClusterEngine.Origin;
 using ClusterPortal.Client.Contract;
@@ -20,8 +19,8 @@ internal static class ItemsApi
             .RequireAuthorization(AuthSchemes.ClientPolicy).WithTags("Items").WithName("GetItem")
             .WithSummary("An item: 200 with body and ETag, or 304 when the client's validator (If-None-Match) or, with Prefer: cache-mirror, the node's mirror says the client holds it.");
 
-    internal static async Task<IResult> Serve(HttpContext http, string clientId, string key, ClusterNode node, ItemForwarder forwarder,
-        ClusterBackplane backplane, OriginCache origin, MirrorStore mirror, PortalInstruments metrics, Jobs.MirrorSyncTrigger sync)
+    internal static async Task<IResult> Serve(HttpContext http, string clientId, string key, ClusterNode node, ClientRouter router,
+        OriginCache origin, MirrorStore mirror, PortalInstruments metrics, Jobs.MirrorSyncTrigger sync)
     {
         if (KeyProblem(http, key) is { } keyProblem)
         {
@@ -30,7 +29,7 @@ internal static class ItemsApi
         }
 
         // Patent Fig. 6: answered here, or forwarded once to the serving node (failing over in the same request).
-        var route = await ClientRouting.RouteAsync(http, clientId, node, forwarder, backplane);
+        var route = await router.RouteAsync(http, clientId);
         if (route.Answer is { } answer)
         {
             if (!route.Forwarded)

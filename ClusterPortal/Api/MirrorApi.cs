@@ -1,5 +1,4 @@
 using ClusterEngine;
-using ClusterEngine.Backplane;
 using ClusterEngine.Mirroring;
 using ClusterPortal.Client.Contract;
 using ClusterPortal.Security;
@@ -44,11 +43,11 @@ internal static class MirrorApi
             synced is { } s ? MirrorSequence.Format(s) : null, entries));
     }
 
-    internal static async Task<IResult> Clear(HttpContext http, string clientId, ClusterNode node, ItemForwarder forwarder,
-        ClusterBackplane backplane, MirrorStore mirrors)
+    internal static async Task<IResult> Clear(HttpContext http, string clientId, ClusterNode node, ClientRouter router,
+        MirrorStore mirrors)
     {
         // The serving node's mirror is the one that decides: answered there (one hop), as item requests are.
-        if ((await ClientRouting.RouteAsync(http, clientId, node, forwarder, backplane)).Answer is { } answer)
+        if ((await router.RouteAsync(http, clientId)).Answer is { } answer)
         {
             return answer;
         }

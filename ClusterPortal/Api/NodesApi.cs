@@ -1,5 +1,4 @@
 using ClusterEngine;
-using ClusterEngine.Backplane;
 using ClusterEngine.Membership;
 using ClusterPortal.Hosting;
 using ClusterPortal.Security;
@@ -32,7 +31,7 @@ internal static class NodesApi
     }
 
     internal static async Task<Results<Created<NodeView>, ValidationProblem, ProblemHttpResult>> Add(
-        AddNodeRequest? body, ClusterBackplane backplane, ClusterState state, CancellationToken cancellationToken)
+        AddNodeRequest? body, MembershipAdmin admin, ClusterState state, CancellationToken cancellationToken)
     {
         if (body is null || !ClusterOptionsValidator.IsHttpUrl(body.Url))
         {
@@ -52,7 +51,7 @@ internal static class NodesApi
         MemberRecord? added;
         try
         {
-            added = await backplane.AddNodeAsync(body.Url, body.Capacity.Value, body.Name, cancellationToken);
+            added = await admin.AddNodeAsync(body.Url, body.Capacity.Value, body.Name, cancellationToken);
         }
         catch (TimeoutException ex)
         {
@@ -60,7 +59,7 @@ internal static class NodesApi
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            return TypedResults.Problem($"{body.Url} could not be reached on its backplane: {ex.Message}", statusCode: StatusCodes.Status502BadGateway, title: "Node unreachable");
+            return TypedResults.Problem($"{body.Url} could not be reached on its admin: {ex.Message}", statusCode: StatusCodes.Status502BadGateway, title: "Node unreachable");
         }
 
         if (added is null)
@@ -74,7 +73,7 @@ internal static class NodesApi
     }
 
     internal static Results<Ok<NodeView>, ValidationProblem, ProblemHttpResult> Update(
-        string nodeId, UpdateNodeRequest? body, ClusterBackplane backplane, ClusterState state)
+        string nodeId, UpdateNodeRequest? body, MembershipAdmin admin, ClusterState state)
     {
         if (body is null || (body.Capacity is null && body.Mode is null))
         {
@@ -91,11 +90,11 @@ internal static class NodesApi
             return Problems.Field("mode", "mode must be Active or Maintenance.");
         }
 
-        return backplane.UpdateNode(nodeId, body.Capacity, body.Mode) is null
+        return admin.UpdateNode(nodeId, body.Capacity, body.Mode) is null
             ? Problems.NotFound($"No node '{nodeId}' in the cluster.")
             : TypedResults.Ok(ClusterApi.GetNodes(state).Value!.First(n => n.NodeId == nodeId));
     }
 
-    internal static Results<NoContent, ProblemHttpResult> Remove(string nodeId, ClusterBackplane backplane) =>
-        backplane.RemoveNode(nodeId) ? TypedResults.NoContent() : Problems.NotFound($"No node '{nodeId}' in the cluster.");
+    internal static Results<NoContent, ProblemHttpResult> Remove(string nodeId, MembershipAdmin admin) =>
+        admin.RemoveNode(nodeId) ? TypedResults.NoContent() : Problems.NotFound($"No node '{nodeId}' in the cluster.");
 }

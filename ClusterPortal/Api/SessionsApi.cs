@@ -1,6 +1,5 @@
 using System.Text.Json;
 using ClusterEngine;
-using ClusterEngine.Backplane;
 using ClusterEngine.Placement;
 using ClusterPortal.Client.Contract;
 using ClusterPortal.Hosting;
@@ -25,7 +24,7 @@ internal static class SessionsApi
     }
 
     internal static async Task<Results<Created<SessionResponse>, Ok<SessionResponse>, ValidationProblem, ProblemHttpResult>> Announce(
-        HttpContext http, ClusterNode node, ClusterBackplane backplane, ClientTokenService tokens)
+        HttpContext http, ClusterNode node, PlacementCoordinator placement, ClientTokenService tokens)
     {
         SessionRequest? body;
         try
@@ -65,7 +64,7 @@ internal static class SessionsApi
             }
         }
 
-        var result = await backplane.AnnounceAsync(clientId, http.RequestAborted);
+        var result = await placement.AnnounceAsync(clientId, http.RequestAborted);
         if (result.Outcome == PlacementOutcome.ClusterFull)
         {
             return Problems.Unavailable(http, "The cluster is full: no eligible node is below capacity.", 30);
@@ -79,8 +78,8 @@ internal static class SessionsApi
             : TypedResults.Ok(response);
     }
 
-    internal static async Task<IResult> LogOff(HttpContext http, string clientId, ClusterNode node, ItemForwarder forwarder,
-        ClusterBackplane backplane, Jobs.MirrorSyncTrigger sync)
+    internal static async Task<IResult> LogOff(HttpContext http, string clientId, ClusterNode node, ClientRouter router,
+        Jobs.MirrorSyncTrigger sync)
     {
         if (node.State.GetAssignment(clientId) is null)
         {
@@ -88,7 +87,7 @@ internal static class SessionsApi
         }
 
         // The on-logoff sync runs where the client's mirror is: on its serving node (one hop, as item requests).
-        if ((await ClientRouting.RouteAsync(http, clientId, node, forwarder, backplane)).Answer is { } answer)
+        if ((await router.RouteAsync(http, clientId)).Answer is { } answer)
         {
             return answer;
         }

@@ -1,3 +1,4 @@
+using ClusterEngine.Changes;
 using ClusterEngine.Membership;
 
 namespace ClusterPortal.Dashboard;
@@ -30,3 +31,7 @@ public sealed record DashboardSample(DateTimeOffset At, IReadOnlyList<NodeSample
     /// <summary>An empty sample (before the first tick).</summary>
     public static DashboardSample Empty { get; } = new(DateTimeOffset.MinValue, [], new ClusterTotalsSample(0, 0, 0, 0, 0, 0));
 }
+
+/// <summary>The dashboard sampler took a sample (published on the node's change stream, once per sampling interval).</summary>
+/// <param name="Sample">The sample.</param>
+public sealed record DashboardSampled(DashboardSample Sample) : ClusterChange;

@@ -1,4 +1,5 @@
 using ClusterEngine;
+using ClusterEngine.Changes;
 using ClusterEngine.Membership;
 
 namespace ClusterPortal.Dashboard;
@@ -6,7 +7,8 @@ namespace ClusterPortal.Dashboard;
 /// <summary>
 /// Samples this node's cluster view and every node's traffic once per <see cref="Interval"/> for the
 /// dashboard pages and <c>/hubs/feed</c>: the current sample (cards, tables) and a history of the last
-/// minutes (charts). Every page of every circuit shares one sampler instead of polling on its own.
+/// minutes (charts). Every page of every circuit shares one sampler instead of polling on its own: each sample is
+/// published on the node's <see cref="ClusterChanges"/> as a <see cref="DashboardSampled"/>.
 /// </summary>
 public sealed class DashboardSampler : BackgroundService
 {
@@ -23,6 +25,7 @@ public sealed class DashboardSampler : BackgroundService
     private readonly ClusterState _state;
     private readonly Func<string, NodeTraffic?> _traffic;
     private readonly TimeProvider _time;
+    private readonly ClusterChanges _changes;
     private readonly Queue<DashboardSample> _history = new();
     private readonly Dictionary<string, (long Timestamp, long Requests)> _last = new(StringComparer.Ordinal);
     private DashboardSample _current = DashboardSample.Empty;
@@ -32,13 +35,11 @@ public sealed class DashboardSampler : BackgroundService
     /// <param name="state">This node's cluster view.</param>
     /// <param name="traffic">A node's traffic totals by node id (null when not known).</param>
     /// <param name="time">Clock.</param>
-    public DashboardSampler(ClusterState state, Func<string, NodeTraffic?> traffic, TimeProvider time)
+    /// <param name="changes">Where each sample is published.</param>
+    public DashboardSampler(ClusterState state, Func<string, NodeTraffic?> traffic, TimeProvider time, ClusterChanges changes)
     {
-        (_state, _traffic, _time) = (state, traffic, time);
+        (_state, _traffic, _time, _changes) = (state, traffic, time, changes);
     }
-
-    /// <summary>Raised after each sample (on the sampling thread; handlers must not block).</summary>
-    public event Action<DashboardSample>? Sampled;
 
     /// <summary>The latest sample (taken now when there is none yet).</summary>
     public DashboardSample Current
@@ -72,7 +73,7 @@ public sealed class DashboardSampler : BackgroundService
     /// <summary>Number of history points recorded so far (changes when <see cref="History"/> does).</summary>
     public long HistoryVersion { get; private set; }
 
-    /// <summary>Takes a sample now, records it and raises <see cref="Sampled"/>.</summary>
+    /// <summary>Takes a sample now, records it and publishes it (<see cref="DashboardSampled"/>).</summary>
     public DashboardSample SampleNow()
     {
         DashboardSample sample;
@@ -108,7 +109,7 @@ public sealed class DashboardSampler : BackgroundService
             }
         }
 
-        Sampled?.Invoke(sample);
+        _changes.Publish(new DashboardSampled(sample));
         return sample;
     }
 

@@ -1,5 +1,4 @@
 using ClusterEngine;
-using ClusterEngine.Backplane;
 using ClusterEngine.Membership;
 using ClusterPortal.Hubs;
 using ClusterPortal.Metrics;
@@ -13,7 +12,8 @@ internal static class DashboardServiceCollectionExtensions
     {
         services.AddSingleton<INodeTrafficSource>(sp => sp.GetRequiredService<PortalInstruments>());
         services.AddSingleton(sp => new DashboardSampler(sp.GetRequiredService<ClusterState>(),
-            sp.GetRequiredService<ClusterBackplane>().TrafficOf, sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<NodeTrafficRelay>().TrafficOf, sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ClusterEngine.Changes.ClusterChanges>()));
         services.AddHostedService(sp => sp.GetRequiredService<DashboardSampler>());
         services.AddHostedService<FeedBroadcaster>();
         services.AddScoped<INodeAdmin, NodeAdmin>();

@@ -1,5 +1,4 @@
 using ClusterEngine;
-using ClusterEngine.Backplane;
 using ClusterEngine.Membership;
 using ClusterPortal.Api;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -31,17 +30,17 @@ public interface INodeAdmin
 }
 
 /// <summary>Runs the admin forms through the <see cref="NodesApi"/> handlers, so form and API can never disagree.</summary>
-internal sealed class NodeAdmin(ClusterBackplane backplane, ClusterState state) : INodeAdmin
+internal sealed class NodeAdmin(MembershipAdmin admin, ClusterState state) : INodeAdmin
 {
     private static readonly Dictionary<string, string[]> s_none = [];
 
     public async Task<AdminOutcome> AddAsync(string? url, int? capacity, string? name, CancellationToken cancellationToken) =>
-        ToOutcome((await NodesApi.Add(new AddNodeRequest(url?.Trim(), capacity, string.IsNullOrWhiteSpace(name) ? null : name.Trim()), backplane, state, cancellationToken)).Result);
+        ToOutcome((await NodesApi.Add(new AddNodeRequest(url?.Trim(), capacity, string.IsNullOrWhiteSpace(name) ? null : name.Trim()), admin, state, cancellationToken)).Result);
 
     public AdminOutcome Update(string nodeId, int? capacity, NodeMode? mode) =>
-        ToOutcome(NodesApi.Update(nodeId, new UpdateNodeRequest(capacity, mode), backplane, state).Result);
+        ToOutcome(NodesApi.Update(nodeId, new UpdateNodeRequest(capacity, mode), admin, state).Result);
 
-    public AdminOutcome Remove(string nodeId) => ToOutcome(NodesApi.Remove(nodeId, backplane).Result);
+    public AdminOutcome Remove(string nodeId) => ToOutcome(NodesApi.Remove(nodeId, admin).Result);
 
     private static AdminOutcome ToOutcome(IResult result) => result switch
     {

@@ -42,7 +42,15 @@ internal static class PortalServiceCollectionExtensions
         services.AddObservability(builder.Configuration);
         services.AddSessionRateLimit();
         services.AddRazorComponents().AddInteractiveServerComponents();
-        services.AddSignalR(hub => hub.MaximumReceiveMessageSize = 1024 * 1024);
+        services.AddSignalR(hub => hub.MaximumReceiveMessageSize = 1024 * 1024)
+            .AddHubOptions<Hubs.BackplaneHub>(hub => hub.MaximumReceiveMessageSize = 1024 * 1024);
+
+        // The hub end of the backplane pings and times out like the peers' client end.
+        services.AddOptions<Microsoft.AspNetCore.SignalR.HubOptions<Hubs.BackplaneHub>>().Configure<IOptions<ClusterEngine.ClusterOptions>>((hub, cluster) =>
+        {
+            hub.KeepAliveInterval = cluster.Value.PeerKeepAliveInterval;
+            hub.ClientTimeoutInterval = cluster.Value.PeerServerTimeout;
+        });
         services.AddSingleton<Hubs.BackplaneConnections>();
         services.AddHostedService(sp => sp.GetRequiredService<Hubs.BackplaneConnections>());
         services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(10));
@@ -54,6 +62,7 @@ internal static class PortalServiceCollectionExtensions
         services.AddMirrorSyncJobs();
         services.AddHttpForwarder();
         services.AddSingleton<ItemForwarder>();
+        services.AddSingleton<ClientRouter>();
         services.AddMudServices();
         services.AddDashboard();
         services.AddSingleton<Simulation.SimulationRunner>();

@@ -10,28 +10,31 @@ namespace ClusterPortal.Hubs;
 /// <summary>
 /// <c>/hubs/backplane</c> (DESIGN.md §7): what peers call over their client connection to this node.
 /// Only peers presenting a valid credential derived from <c>Cluster:Key</c> get in. A thin shim over
-/// <see cref="ClusterBackplane"/>.
+/// the role that owns each message: membership (<c>Hello</c>, <c>Members</c>), health (<c>Status</c>, disconnects),
+/// reconciliation (<c>AssignmentChanged</c>, <c>Snapshot</c>), placement (<c>Offer</c>), the origin cache
+/// (<c>ItemChanged</c>) and mirror sync (<c>MirrorSync</c>).
 /// </summary>
 [Authorize(Policy = AuthSchemes.PeerPolicy)]
-internal sealed class BackplaneHub(ClusterBackplane backplane, BackplaneConnections connections, ClusterEngine.Origin.OriginCache origins,
+internal sealed class BackplaneHub(MembershipAgent membership, ClusterHealthMonitor health, AssignmentReconciler reconciler,
+    PlacementCoordinator placement, BackplaneConnections connections, ClusterEngine.Origin.OriginCache origins,
     ClusterEngine.Mirroring.Sync.MirrorSyncReceiver mirrorSync) : Hub
 {
     private string Peer => Context.User?.Identity?.Name ?? "";
 
     [HubMethodName(BackplaneMethods.Hello)]
-    public HelloReply Hello(HelloRequest hello) => backplane.OnHello(Peer, hello);
+    public HelloReply Hello(HelloRequest hello) => membership.OnHello(Peer, hello);
 
     [HubMethodName(BackplaneMethods.Status)]
-    public void Status(StatusMessage status) => backplane.OnStatus(status);
+    public void Status(StatusMessage status) => health.OnStatus(status);
 
     [HubMethodName(BackplaneMethods.AssignmentChanged)]
-    public void AssignmentChanged(AssignmentDelta[] deltas) => backplane.OnAssignmentChanged(deltas);
+    public void AssignmentChanged(AssignmentDelta[] deltas) => reconciler.OnAssignmentChanged(deltas);
 
     [HubMethodName(BackplaneMethods.Offer)]
-    public OfferReply Offer(OfferRequest offer) => backplane.OnOffer(offer);
+    public OfferReply Offer(OfferRequest offer) => placement.OnOffer(offer);
 
     [HubMethodName(BackplaneMethods.Members)]
-    public void Members(MemberRecord[] members) => backplane.OnMembers(members);
+    public void Members(MemberRecord[] members) => membership.OnMembers(members);
 
     /// <summary><c>ItemChanged</c>: a peer's operator changed an origin item; drop our cached copy now.</summary>
     [HubMethodName(BackplaneMethods.ItemChanged)]
@@ -48,7 +51,7 @@ internal sealed class BackplaneHub(ClusterBackplane backplane, BackplaneConnecti
     public MirrorSyncReply MirrorSync(MirrorSyncBatch batch) => mirrorSync.Receive(Peer, batch);
 
     [HubMethodName(BackplaneMethods.Snapshot)]
-    public IAsyncEnumerable<AssignmentDelta[]> Snapshot(CancellationToken cancellationToken) => backplane.Snapshot(cancellationToken);
+    public IAsyncEnumerable<AssignmentDelta[]> Snapshot(CancellationToken cancellationToken) => reconciler.Snapshot(cancellationToken);
 
     public override Task OnConnectedAsync()
     {
@@ -59,7 +62,7 @@ internal sealed class BackplaneHub(ClusterBackplane backplane, BackplaneConnecti
     public override Task OnDisconnectedAsync(Exception? exception)
     {
         connections.Closed(Context);
-        backplane.OnPeerDisconnected(Peer);
+        health.OnPeerDisconnected(Peer);
         return base.OnDisconnectedAsync(exception);
     }
 }

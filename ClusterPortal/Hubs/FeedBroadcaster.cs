@@ -1,4 +1,5 @@
 using ClusterEngine;
+using ClusterEngine.Changes;
 using ClusterEngine.Events;
 using ClusterPortal.Api;
 using ClusterPortal.Dashboard;
@@ -7,13 +8,12 @@ using Microsoft.AspNetCore.SignalR;
 namespace ClusterPortal.Hubs;
 
 /// <summary>Pushes every <see cref="ClusterEventFeed"/> event and each dashboard sample's status to <see cref="FeedHub"/> subscribers.</summary>
-internal sealed partial class FeedBroadcaster(ClusterEventFeed feed, DashboardSampler sampler, ClusterState state,
+internal sealed partial class FeedBroadcaster(ClusterEventFeed feed, ClusterChanges changes, ClusterState state,
     IHubContext<FeedHub> hub, ILogger<FeedBroadcaster> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        sampler.Sampled += OnSampled;
-        try
+        using var samples = changes.Subscribe(OnChange);
         {
             await foreach (var e in feed.SubscribeAsync(stoppingToken))
             {
@@ -27,14 +27,15 @@ internal sealed partial class FeedBroadcaster(ClusterEventFeed feed, DashboardSa
                 }
             }
         }
-        finally
-        {
-            sampler.Sampled -= OnSampled;
-        }
     }
 
-    private void OnSampled(DashboardSample sample) =>
-        _ = hub.Clients.All.SendAsync(FeedHub.StatusMethod, ClusterApi.GetCluster(state).Value);
+    private void OnChange(ClusterChange change)
+    {
+        if (change is DashboardSampled)
+        {
+            _ = hub.Clients.All.SendAsync(FeedHub.StatusMethod, ClusterApi.GetCluster(state).Value);
+        }
+    }
 
     [LoggerMessage(EventId = 3401, Level = LogLevel.Debug, Message = "Feed hub send failed: {Reason}")]
     private partial void LogSendFailed(string reason);

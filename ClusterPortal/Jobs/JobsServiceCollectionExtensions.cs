@@ -55,7 +55,7 @@ internal static class JobsServiceCollectionExtensions
         services.AddSingleton<PeriodicSyncScheduler>();
         services.AddHostedService(sp => sp.GetRequiredService<PeriodicSyncScheduler>());
         services.AddSingleton<MirrorSyncTrigger>();
-        services.AddSingleton<ClusterEngine.IClusterChangeSink, MirrorSyncSink>();
+        services.AddSingleton<ClusterEngine.Changes.IClusterChangeObserver, MirrorSyncObserver>();
         services.AddTransient(sp => new MirrorSyncJob(sp.GetRequiredService<MirrorSynchronizer>(), sp.GetRequiredService<MirrorSyncQueue>(),
             sp.GetRequiredService<PeriodicSyncScheduler>(), sp.GetRequiredService<PortalInstruments>(), sp.GetRequiredService<IOptions<MirrorOptions>>()));
         return services;

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using ClusterEngine.Backplane;
 using ClusterEngine.Events;
 using Microsoft.Extensions.Logging;
@@ -18,14 +17,15 @@ namespace ClusterEngine.Mirroring.Sync;
 /// </remarks>
 public sealed partial class MirrorSynchronizer
 {
-    private static readonly TimeSpan s_lockTimeout = TimeSpan.FromSeconds(30);
+    private readonly TimeSpan _lockTimeout;
+    private readonly TimeSpan _ackTimeout;
     private readonly ClusterState _state;
     private readonly MirrorStore _store;
     private readonly IMirrorSyncTransport _transport;
     private readonly ClusterEventFeed? _feed;
     private readonly ILogger _logger;
-    private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, int> _running = new(StringComparer.Ordinal);
+    private readonly Lock _locksGate = new();
+    private readonly Dictionary<string, ClientLock> _locks = new(StringComparer.Ordinal);
     private int _maxConcurrentPerClient;
 
     /// <summary>Creates the synchronizer of this node.</summary>
@@ -34,13 +34,28 @@ public sealed partial class MirrorSynchronizer
     /// <param name="transport">The backplane.</param>
     /// <param name="logger">Logger.</param>
     /// <param name="feed">Event feed for <see cref="ClusterEventKind.Synced"/>; optional.</param>
+    /// <param name="options">Acknowledgement and lock timeouts (<c>Mirror:SyncAckTimeout</c>, <c>Mirror:SyncLockTimeout</c>); the defaults when null.</param>
     public MirrorSynchronizer(ClusterState state, MirrorStore store, IMirrorSyncTransport transport, ILogger<MirrorSynchronizer> logger,
-        ClusterEventFeed? feed = null)
+        ClusterEventFeed? feed = null, MirrorOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(transport);
         (_state, _store, _transport, _logger, _feed) = (state, store, transport, logger, feed);
+        options ??= new MirrorOptions();
+        (_ackTimeout, _lockTimeout) = (options.SyncAckTimeout, options.SyncLockTimeout);
+    }
+
+    /// <summary>Clients with per-client sync state held right now (locks, running counts); 0 when no sync runs.</summary>
+    internal int TrackedClientCount
+    {
+        get
+        {
+            lock (_locksGate)
+            {
+                return _locks.Count;
+            }
+        }
     }
 
     /// <summary>Most syncs of one client ever seen running at once on this node (1 is correct; for tests and diagnostics).</summary>
@@ -63,32 +78,87 @@ public sealed partial class MirrorSynchronizer
     {
         ArgumentNullException.ThrowIfNull(clientIds);
         var ids = clientIds.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
-        var held = new List<(string Id, SemaphoreSlim Gate)>(ids.Count);
+        var held = new List<ClientLock>(ids.Count);
         try
         {
             foreach (var id in ids)
             {
-                var gate = _locks.GetOrAdd(id, _ => new SemaphoreSlim(1, 1));
-                if (!await gate.WaitAsync(s_lockTimeout, cancellationToken))
+                var gate = Enter(id);
+                bool acquired;
+                try
                 {
-                    throw new TimeoutException($"The mirror sync of client '{id}' did not get its lock within {s_lockTimeout}.");
+                    acquired = await gate.Semaphore.WaitAsync(_lockTimeout, cancellationToken);
+                }
+                catch
+                {
+                    Leave(gate, acquired: false);
+                    throw;
                 }
 
-                held.Add((id, gate));
-                var running = _running.AddOrUpdate(id, 1, (_, n) => n + 1);
-                InterlockedMax(ref _maxConcurrentPerClient, running);
+                if (!acquired)
+                {
+                    Leave(gate, acquired: false);
+                    throw new TimeoutException($"The mirror sync of client '{id}' did not get its lock within {_lockTimeout}.");
+                }
+
+                held.Add(gate);
+                InterlockedMax(ref _maxConcurrentPerClient, Interlocked.Increment(ref gate.Running));
             }
 
             return await SyncLockedAsync(ids, cancellationToken);
         }
         finally
         {
-            foreach (var (id, gate) in held)
+            foreach (var gate in held)
             {
-                _running.AddOrUpdate(id, 0, (_, n) => n - 1);
-                gate.Release();
+                Interlocked.Decrement(ref gate.Running);
+                Leave(gate, acquired: true);
             }
         }
+    }
+
+    /// <summary>Takes a reference on the client's lock entry (created on first use).</summary>
+    private ClientLock Enter(string clientId)
+    {
+        lock (_locksGate)
+        {
+            if (!_locks.TryGetValue(clientId, out var gate))
+            {
+                _locks[clientId] = gate = new ClientLock(clientId);
+            }
+
+            gate.Users++;
+            return gate;
+        }
+    }
+
+    /// <summary>Releases the lock (when held) and the reference; the last user removes the entry, so no client leaves state behind.</summary>
+    private void Leave(ClientLock gate, bool acquired)
+    {
+        if (acquired)
+        {
+            gate.Semaphore.Release();
+        }
+
+        lock (_locksGate)
+        {
+            if (--gate.Users == 0)
+            {
+                _locks.Remove(gate.ClientId);
+                gate.Dispose();
+            }
+        }
+    }
+
+    /// <summary>One client's sync lock: held by one sync at a time; <see cref="Users"/> counts holders and waiters (guarded by the table's lock).</summary>
+    private sealed class ClientLock(string clientId) : IDisposable
+    {
+        public readonly string ClientId = clientId;
+        public readonly SemaphoreSlim Semaphore = new(1, 1);
+        public int Users;
+        public int Running;
+
+        public void Dispose() => Semaphore.Dispose();
     }
 
     private async Task<MirrorSyncReport> SyncLockedAsync(List<string> ids, CancellationToken cancellationToken)
@@ -177,7 +247,7 @@ public sealed partial class MirrorSynchronizer
                 };
             }
 
-            var reply = await _transport.SendMirrorSyncAsync(alternate, batch, cancellationToken);
+            var reply = await SendBatchAsync(alternate, batch, cancellationToken);
             if (reply is null)
             {
                 break; // unreachable: the rest waits for the next sync (or the new alternate's full sync after a failover)
@@ -193,6 +263,21 @@ public sealed partial class MirrorSynchronizer
         }
 
         return results;
+    }
+
+    /// <summary>One batch to the alternate, given up (null) when its acknowledgement takes longer than <c>Mirror:SyncAckTimeout</c>.</summary>
+    private async Task<MirrorSyncReply?> SendBatchAsync(string alternate, MirrorSyncBatch batch, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(_ackTimeout);
+        try
+        {
+            return await _transport.SendMirrorSyncAsync(alternate, batch, deadline.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
     }
 
     private static void InterlockedMax(ref int target, int value)

@@ -1,3 +1,4 @@
+using ClusterEngine.Changes;
 using ClusterPortal.Dashboard;
 using Microsoft.AspNetCore.Components;
 
@@ -12,6 +13,11 @@ public abstract class SampledComponent : ComponentBase, IDisposable
     [Inject]
     private DashboardSampler Sampler { get; set; } = default!;
 
+    [Inject]
+    private ClusterChanges Changes { get; set; } = default!;
+
+    private IDisposable? _subscription;
+
     /// <summary>The latest sample.</summary>
     protected DashboardSample Sample { get; private set; } = DashboardSample.Empty;
 
@@ -22,7 +28,7 @@ public abstract class SampledComponent : ComponentBase, IDisposable
     protected override void OnInitialized()
     {
         Sample = Sampler.Current;
-        Sampler.Sampled += OnSampled;
+        _subscription = Changes.Subscribe(OnChange);
     }
 
     /// <summary>Called on the renderer's context with each new sample, before rendering.</summary>
@@ -30,17 +36,23 @@ public abstract class SampledComponent : ComponentBase, IDisposable
     {
     }
 
-    private void OnSampled(DashboardSample sample) => _ = InvokeAsync(() =>
+    private void OnChange(ClusterChange change)
     {
-        Sample = sample;
-        OnSample(sample);
-        StateHasChanged();
-    });
+        if (change is DashboardSampled { Sample: var sample })
+        {
+            _ = InvokeAsync(() =>
+            {
+                Sample = sample;
+                OnSample(sample);
+                StateHasChanged();
+            });
+        }
+    }
 
     /// <inheritdoc />
     public void Dispose()
     {
-        Sampler.Sampled -= OnSampled;
+        _subscription?.Dispose();
         Dispose(true);
         GC.SuppressFinalize(this);
     }

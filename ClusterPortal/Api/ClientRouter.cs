@@ -1,22 +1,22 @@
 using ClusterEngine;
-using ClusterEngine.Backplane;
 using ClusterEngine.Membership;
 using ClusterEngine.Routing;
 using ClusterPortal.Client.Contract;
+using Microsoft.Extensions.Options;
 
 namespace ClusterPortal.Api;
 
 /// <summary>
 /// Where a client call is answered (patent Fig. 6; DESIGN.md §5, §7): here, or forwarded once to the
 /// serving node, failing over in the same request when that node cannot be reached. Shared by every
-/// endpoint that must run on the client's serving node (items, mirror).
+/// endpoint that must run on the client's serving node (items, mirror, logoff).
 /// </summary>
-internal static class ClientRouting
+internal sealed class ClientRouter(ClusterNode node, ItemForwarder forwarder, ClusterHealthMonitor health, LocalNodeStatus self, IOptions<ClusterOptions> options)
 {
     /// <summary>The outcome: <see cref="Answer"/> null means "serve here"; otherwise it is the answer (forwarded, or a problem).</summary>
     public readonly record struct Outcome(IResult? Answer, bool Forwarded);
 
-    public static async Task<Outcome> RouteAsync(HttpContext http, string clientId, ClusterNode node, ItemForwarder forwarder, ClusterBackplane backplane)
+    public async Task<Outcome> RouteAsync(HttpContext http, string clientId)
     {
         // Whether the request came from a peer is decided once, here: TryForwardAsync marks the request itself as
         // forwarded, so asking again after a failed first attempt made every same-request failover answer 503
@@ -30,7 +30,7 @@ internal static class ClientRouting
         for (var attempt = 0; ; attempt++)
         {
             var decision = node.Route(clientId);
-            if (decision.Kind == RoutingKind.NotAssigned && attempt == 0 && await AssignmentArrivesAsync(node, clientId, http.RequestAborted))
+            if (decision.Kind == RoutingKind.NotAssigned && attempt == 0 && await AssignmentArrivesAsync(clientId, http.RequestAborted))
             {
                 decision = node.Route(clientId);
             }
@@ -65,11 +65,11 @@ internal static class ClientRouting
                 return new(Results.Empty, true);
             }
 
-            backplane.ReportUnreachable(serving);
+            health.ReportUnreachable(serving);
         }
 
         http.Response.Headers[ClusterHeaders.ServedBy] = node.NodeId;
-        if ((node.State.GetNode(node.NodeId)?.State != NodeState.Up || !backplane.CanServe) && !handingOver)
+        if ((node.State.GetNode(node.NodeId)?.State != NodeState.Up || !self.CanServe) && !handingOver)
         {
             return new(Problems.Unavailable(http, "This node is catching up with the cluster.", 1), false);
         }
@@ -80,17 +80,18 @@ internal static class ClientRouting
     /// <summary>
     /// A client announced at another node a moment ago may reach this node before the <c>AssignmentChanged</c>
     /// delta does (p50 ≈ 14 ms, p99 ≈ 50 ms on loopback; a fresh cluster's first one was seen slower): wait up
-    /// to <see cref="ArrivalWait"/> for it before answering 404. Only unknown clients pay this, never a known one.
+    /// to <c>Cluster:UnknownClientWait</c> for it before answering 404. Only unknown clients pay this, never a known one.
     /// </summary>
-    private static async Task<bool> AssignmentArrivesAsync(ClusterNode node, string clientId, CancellationToken cancellationToken)
+    private async Task<bool> AssignmentArrivesAsync(string clientId, CancellationToken cancellationToken)
     {
-        if (!node.State.Nodes.Any(n => n.NodeId != node.NodeId && n.State == NodeState.Up))
+        var wait = options.Value.UnknownClientWait;
+        if (wait <= TimeSpan.Zero || !node.State.Nodes.Any(n => n.NodeId != node.NodeId && n.State == NodeState.Up))
         {
             return false; // alone: nobody else can have announced it
         }
 
         var waited = System.Diagnostics.Stopwatch.StartNew();
-        while (waited.Elapsed < ArrivalWait && !cancellationToken.IsCancellationRequested)
+        while (waited.Elapsed < wait && !cancellationToken.IsCancellationRequested)
         {
             try
             {
@@ -109,7 +110,4 @@ internal static class ClientRouting
 
         return false;
     }
-
-    /// <summary>How long an unknown client's request waits for its assignment from a peer (ms).</summary>
-    private static readonly TimeSpan ArrivalWait = TimeSpan.FromMilliseconds(500);
 }

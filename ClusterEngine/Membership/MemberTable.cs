@@ -4,7 +4,7 @@ namespace ClusterEngine.Membership;
 /// The members one node knows, in the stable membership order (join order, ties by node id) that
 /// every node shares (DESIGN.md §4; patent Fig. 2, step 200). Not thread-safe: guarded by <see cref="ClusterState"/>.
 /// </summary>
-internal sealed class ClusterView(double admissionThreshold, double busyThreshold)
+internal sealed class MemberTable(double admissionThreshold, double busyThreshold)
 {
     private readonly Dictionary<string, int> _indexById = new(StringComparer.Ordinal);
     private readonly List<Member> _members = [];
@@ -14,18 +14,26 @@ internal sealed class ClusterView(double admissionThreshold, double busyThreshol
     /// <summary>Number of registered node indices (known members and ids only seen in deltas).</summary>
     public int Count => _members.Count;
 
+    /// <summary>Grows with every change of a member (registration, facts, state, mode, capacity, load); read without the lock.</summary>
+    public long Version => Volatile.Read(ref _version);
+
+    private long _version;
+
+    /// <summary>Records that a member changed (the owner's lock is held).</summary>
+    public void Changed() => Volatile.Write(ref _version, _version + 1);
+
     /// <summary>Known members in membership order (indices).</summary>
     public ReadOnlySpan<int> Ordered => _ordered;
 
     /// <summary>Eligible members (<c>Up</c> and <c>Active</c>) in membership order (indices).</summary>
     public ReadOnlySpan<int> Eligible => _eligible;
 
-    /// <summary>Raised after a node index is registered, so per-node arrays can grow.</summary>
-    public event Action<int>? Registered;
-
     public Member this[int index] => _members[index];
 
     public bool TryGetIndex(string nodeId, out int index) => _indexById.TryGetValue(nodeId, out index);
+
+    /// <summary>Every registered node id by index (a copy).</summary>
+    public string[] NodeIds() => _members.ConvertAll(m => m.NodeId).ToArray();
 
     /// <summary>Index of <paramref name="nodeId"/>, registering an unknown (not yet a member) id when needed.</summary>
     public int IndexOf(string nodeId)
@@ -38,7 +46,7 @@ internal sealed class ClusterView(double admissionThreshold, double busyThreshol
         index = _members.Count;
         _members.Add(new Member(index, nodeId));
         _indexById.Add(nodeId, index);
-        Registered?.Invoke(index);
+        Changed();
         return index;
     }
 
@@ -88,5 +96,6 @@ internal sealed class ClusterView(double admissionThreshold, double busyThreshol
             .OrderBy(m => m.Order).ThenBy(m => m.NodeId, StringComparer.Ordinal)
             .Select(m => m.Index).ToArray();
         _eligible = Array.FindAll(_ordered, i => _members[i].IsEligible);
+        Changed();
     }
 }

@@ -1,0 +1,101 @@
+using ClusterEngine.Backplane;
+using ClusterEngine.Changes;
+using ClusterEngine.Membership;
+using ClusterEngine.Placement;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace ClusterEngine.Tests.Support;
+
+/// <summary>
+/// Several engine instances n1..nK, each with its own view and its production <see cref="PlacementCoordinator"/>,
+/// joined by an in-memory offer transport (the <c>Offer</c> call) and an in-memory broadcast of every local change
+/// (the <c>AssignmentChanged</c> message): the Fig. 3/4 placement loop as it runs between nodes, without sockets.
+/// </summary>
+internal sealed class OfferNet
+{
+    private readonly Dictionary<string, Instance> _nodes = new(StringComparer.Ordinal);
+
+    public OfferNet(params int[] capacities)
+        : this(new ClusterOptions(), capacities)
+    {
+    }
+
+    public OfferNet(ClusterOptions options, params int[] capacities)
+    {
+        var transport = new Transport(this);
+        for (var i = 1; i <= capacities.Length; i++)
+        {
+            var id = $"n{i}";
+            var state = new ClusterState(id, options);
+            for (var j = 1; j <= capacities.Length; j++)
+            {
+                state.AddOrUpdateNode(new NodeInfo($"n{j}", $"http://127.0.0.1:{5100 + j}", capacities[j - 1], Order: j));
+            }
+
+            var node = new ClusterNode(state, new ClusterChanges([new Broadcast(this, id)]));
+            var self = new LocalNodeStatus(node, Options.Create(options), TimeProvider.System, NullLogger<LocalNodeStatus>.Instance);
+            self.Set(NodeState.Up);
+            _nodes[id] = new Instance(state, new PlacementCoordinator(node, self, transport));
+        }
+    }
+
+    /// <summary>Nodes whose offers fail as if unreachable (no answer in time).</summary>
+    public HashSet<string> Unreachable { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The nodes offered a client over the transport (not the announcing node's own decisions), in order.</summary>
+    public List<string> Offers { get; } = [];
+
+    public ClusterState this[string nodeId] => _nodes[nodeId].State;
+
+    public Task<AnnounceResult> AnnounceAsync(string atNode, string clientId) => _nodes[atNode].Placement.AnnounceAsync(clientId, CancellationToken.None);
+
+    /// <summary>Puts <paramref name="count"/> existing clients on <paramref name="primary"/> in every node's view.</summary>
+    public void Seed(string primary, int count)
+    {
+        var deltas = Enumerable.Range(0, count).Select(i => new AssignmentDelta($"seed-{primary}-{i}", primary, null,
+            new AssignmentVersion(1, "seed"), 0, AssignmentChangeReason.Assigned)).ToList();
+        foreach (var instance in _nodes.Values)
+        {
+            instance.State.Apply(deltas);
+        }
+    }
+
+    /// <summary>Sets a node's capacity in every view (an operator's change, gossiped).</summary>
+    public void SetCapacity(string nodeId, int capacity)
+    {
+        foreach (var instance in _nodes.Values)
+        {
+            instance.State.SetCapacity(nodeId, capacity);
+        }
+    }
+
+    private sealed record Instance(ClusterState State, PlacementCoordinator Placement);
+
+    private sealed class Transport(OfferNet net) : IOfferTransport
+    {
+        public Task<OfferReply?> OfferAsync(string nodeId, OfferRequest offer, CancellationToken cancellationToken)
+        {
+            net.Offers.Add(nodeId);
+            return Task.FromResult(net.Unreachable.Contains(nodeId) ? null : net._nodes[nodeId].Placement.OnOffer(offer));
+        }
+    }
+
+    /// <summary>Delivers every change a node decides to every other node, as the backplane outbox does.</summary>
+    private sealed class Broadcast(OfferNet net, string from) : IClusterChangeObserver
+    {
+        public void OnChange(ClusterChange change)
+        {
+            if (change is AssignmentsChanged { Local: true, Deltas: var deltas })
+            {
+                foreach (var (id, instance) in net._nodes)
+                {
+                    if (id != from)
+                    {
+                        instance.State.Apply(deltas);
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,206 @@
+using System.Collections.Concurrent;
+using System.Net.Sockets;
+using ClusterEngine.Membership;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ClusterEngine.Backplane;
+
+/// <summary>
+/// The peer transport of one node (patent Fig. 8, item 855: the management backplane): a SignalR client connection to
+/// every member's <c>/hubs/backplane</c> (full mesh), sends, request/response calls with a deadline, short-lived
+/// <c>Hello</c> connections, and the connection evidence it sees handed to the <see cref="FailureDetector"/> (a drop,
+/// a refused connect, a recovery; a dropped connection is re-checked at once by a TCP connect). Knows nothing of what
+/// the messages mean: the membership roles do.
+/// </summary>
+public sealed partial class PeerMesh : IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<string, PeerConnection> _peers = new(StringComparer.Ordinal);
+    private readonly ClusterState _state;
+    private readonly PeerCredentials _credentials;
+    private readonly FailureDetector _detector;
+    private readonly ClusterOptions _options;
+    private readonly ILogger _logger;
+
+    /// <summary>Creates the mesh of this node.</summary>
+    /// <param name="state">This node's view (its id).</param>
+    /// <param name="credentials">Peer credentials from <c>Cluster:Key</c>.</param>
+    /// <param name="detector">Receives the connection evidence.</param>
+    /// <param name="options">Timeouts and backoff of the connections.</param>
+    /// <param name="logger">Logger.</param>
+    public PeerMesh(ClusterState state, PeerCredentials credentials, FailureDetector detector, IOptions<ClusterOptions> options, ILogger<PeerMesh> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        (_state, _credentials, _detector, _options, _logger) = (state, credentials, detector, options.Value, logger);
+    }
+
+    private string Self => _state.LocalNodeId;
+
+    /// <summary>Peers with an open connection.</summary>
+    public IEnumerable<string> ConnectedPeers => _peers.Values.Where(p => p.IsConnected).Select(p => p.NodeId);
+
+    /// <summary>True while a connection to <paramref name="nodeId"/> exists (open or re-opening).</summary>
+    public bool Has(string nodeId) => _peers.ContainsKey(nodeId);
+
+    /// <summary>The URL this node's connection to <paramref name="nodeId"/> uses, or null.</summary>
+    public string? UrlOf(string nodeId) => _peers.TryGetValue(nodeId, out var peer) ? peer.Url : null;
+
+    /// <summary>
+    /// Opens (or replaces) the connection to <paramref name="nodeId"/> at <paramref name="url"/>; retried with backoff
+    /// until it opens and re-opened after every drop. <paramref name="opened"/> runs after every (re)open.
+    /// </summary>
+    public void Connect(string nodeId, string url, Func<string, Task> opened)
+    {
+        var peer = new PeerConnection(nodeId, url, Self, _credentials, _options, _logger,
+            p => OnOpenedAsync(p, opened), OnDropped, _detector.Unreachable);
+        if (_peers.TryGetValue(nodeId, out var old))
+        {
+            _ = old.DisposeAsync().AsTask();
+        }
+
+        _peers[nodeId] = peer;
+        _ = peer.Open();
+    }
+
+    /// <summary>Closes and forgets the connection to <paramref name="nodeId"/> (removed, or left gracefully).</summary>
+    public void Disconnect(string nodeId)
+    {
+        if (_peers.TryRemove(nodeId, out var gone))
+        {
+            _ = gone.DisposeAsync().AsTask();
+        }
+    }
+
+    /// <summary>Sends to one peer without waiting for it; skipped when not connected (catch-up repairs what is lost).</summary>
+    public Task SendAsync(string nodeId, string method, object arg, CancellationToken cancellationToken = default) =>
+        _peers.TryGetValue(nodeId, out var peer) ? peer.SendAsync(method, arg, cancellationToken) : Task.CompletedTask;
+
+    /// <summary>Sends to every peer; completes when every send was handed to its connection.</summary>
+    public Task BroadcastAsync(string method, object arg, CancellationToken cancellationToken = default) =>
+        Task.WhenAll(_peers.Values.Select(p => p.SendAsync(method, arg, cancellationToken)));
+
+    /// <summary>
+    /// One request/response call to a connected peer's hub, given up after <paramref name="timeout"/>
+    /// (<see cref="Timeout.InfiniteTimeSpan"/>: only <paramref name="cancellationToken"/> ends it). Returns the reply, or
+    /// null with the error when the call failed or timed out; (null, null) when the peer is not connected.
+    /// </summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public async Task<(T? Reply, Exception? Error)> InvokeAsync<T>(string nodeId, string method, object arg, TimeSpan timeout, CancellationToken cancellationToken)
+        where T : class
+    {
+        if (!_peers.TryGetValue(nodeId, out var peer) || !peer.IsConnected)
+        {
+            return (null, null);
+        }
+
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        try
+        {
+            return (await peer.Hub.InvokeAsync<T>(method, arg, deadline.Token), null);
+        }
+        catch (Exception ex) when (IsConnectionFailure(ex) && !cancellationToken.IsCancellationRequested)
+        {
+            return (null, ex);
+        }
+    }
+
+    /// <summary>A server-to-client stream from a peer's hub (catch-up snapshots).</summary>
+    /// <exception cref="InvalidOperationException">The peer has no connection.</exception>
+    public IAsyncEnumerable<T> StreamAsync<T>(string nodeId, string method, CancellationToken cancellationToken = default) =>
+        _peers.TryGetValue(nodeId, out var peer)
+            ? peer.Hub.StreamAsync<T>(method, cancellationToken)
+            : throw new InvalidOperationException($"No backplane connection to {nodeId}.");
+
+    /// <summary>Opens a short-lived connection to <paramref name="url"/> and exchanges <c>Hello</c> (seed join, adding a node).</summary>
+    /// <exception cref="HttpRequestException">The URL cannot be reached.</exception>
+    /// <exception cref="TimeoutException">The node did not answer within <c>Cluster:HelloTimeout</c>.</exception>
+    public async Task<HelloReply> HelloOnceAsync(string url, HelloRequest hello, CancellationToken cancellationToken)
+    {
+        await using var hub = new HubConnectionBuilder()
+            .WithUrl($"{url.TrimEnd('/')}/hubs/backplane", Microsoft.AspNetCore.Http.Connections.HttpTransportType.WebSockets, o =>
+            {
+                o.SkipNegotiation = true;
+                o.Headers[PeerCredentials.NodeHeader] = Self;
+                o.Headers[PeerCredentials.AuthHeader] = _credentials.For(Self);
+            }).Build();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.HelloTimeout);
+        try
+        {
+            await hub.StartAsync(timeout.Token);
+            return await hub.InvokeAsync<HelloReply>(BackplaneMethods.Hello, hello, timeout.Token);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"{url} did not answer the backplane within {_options.HelloTimeout.TotalSeconds:0.###} s (Cluster:HelloTimeout).");
+        }
+    }
+
+    /// <summary>
+    /// Re-checks <paramref name="nodeId"/> at once with a TCP connect to its URL: a refusal within <c>Cluster:ProbeTimeout</c>
+    /// is evidence the process is gone; anything else is not evidence either way (the heartbeat timeout decides).
+    /// </summary>
+    public async Task ProbeAsync(string nodeId)
+    {
+        if (UrlOf(nodeId) is not { } url || !Uri.TryCreate(url, UriKind.Absolute, out var uri))
+        {
+            return;
+        }
+
+        using var tcp = new TcpClient();
+        using var timeout = new CancellationTokenSource(_options.ProbeTimeout);
+        try
+        {
+            await tcp.ConnectAsync(uri.Host, uri.Port, timeout.Token);
+        }
+        catch (SocketException ex) when (ex.SocketErrorCode == SocketError.ConnectionRefused)
+        {
+            _detector.Unreachable(nodeId);
+        }
+        catch (Exception ex) when (ex is SocketException or OperationCanceledException)
+        {
+            // Not evidence either way.
+        }
+    }
+
+    /// <summary>
+    /// What a call to a peer throws when the peer or the connection fails (not a bug here): a hub error, a
+    /// broken socket or WebSocket (<see cref="System.Net.WebSockets.WebSocketException"/> is not an
+    /// <see cref="IOException"/>: a peer dying mid-call threw it out of a graceful leave), a closed
+    /// connection, a timeout.
+    /// </summary>
+    public static bool IsConnectionFailure(Exception ex) =>
+        ex is HubException or IOException or System.Net.WebSockets.WebSocketException or HttpRequestException
+            or InvalidOperationException or OperationCanceledException or TimeoutException;
+
+    /// <summary>Closes every connection (again when the container disposes the mesh after the node stopped: a no-op then).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var nodeId in _peers.Keys)
+        {
+            if (_peers.TryRemove(nodeId, out var peer))
+            {
+                await peer.DisposeAsync();
+            }
+        }
+    }
+
+    private async Task OnOpenedAsync(PeerConnection peer, Func<string, Task> opened)
+    {
+        _detector.ConnectionRestored(peer.NodeId);
+        LogPeerConnected(Self, peer.NodeId);
+        await opened(peer.NodeId);
+    }
+
+    private void OnDropped(string nodeId)
+    {
+        _detector.ConnectionDropped(nodeId);
+        _ = ProbeAsync(nodeId);
+    }
+
+    [LoggerMessage(EventId = 2103, Level = LogLevel.Information, Message = "{NodeId} connected to peer {PeerId}")]
+    private partial void LogPeerConnected(string nodeId, string peerId);
+}

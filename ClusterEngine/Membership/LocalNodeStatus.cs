@@ -1,0 +1,77 @@
+using ClusterEngine.Changes;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ClusterEngine.Membership;
+
+/// <summary>
+/// This node's own standing in the cluster: its state (Joining until caught up with its reachable peers, Up, Leaving
+/// on shutdown, Left), whether its side of a partition has the quorum, and when the health monitor last ran. Every
+/// state change is applied to the view and published (<see cref="NodeStateChanged"/>). Thread-safe.
+/// </summary>
+public sealed partial class LocalNodeStatus
+{
+    private readonly ClusterNode _node;
+    private readonly ClusterOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private volatile NodeState _state = NodeState.Joining;
+    private volatile bool _hasQuorum = true;
+    private long _lastTick;
+
+    /// <summary>Creates the status of <paramref name="node"/> (Joining, with quorum).</summary>
+    public LocalNodeStatus(ClusterNode node, IOptions<ClusterOptions> options, TimeProvider time, ILogger<LocalNodeStatus> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        (_node, _options, _time, _logger) = (node, options.Value, time, logger);
+    }
+
+    /// <summary>This node's own state.</summary>
+    public NodeState State => _state;
+
+    /// <summary>True while this node's side of any partition has the quorum (see <see cref="Quorum"/>).</summary>
+    public bool HasQuorum => _hasQuorum;
+
+    /// <summary>
+    /// True while this node may serve clients as primary: it is Up (or handing over while Leaving), its side of any
+    /// partition has the quorum, and (when Up) the health monitor has run within <see cref="ClusterOptions.FailureTimeout"/>.
+    /// The last condition closes the window right after a freeze (SIGSTOP/SIGCONT, a long pause): request threads can
+    /// run before the monitor notices the skipped time and turns the node to Joining, and must not serve from the view
+    /// they held before the freeze.
+    /// </summary>
+    public bool CanServe => _hasQuorum && (_state is NodeState.Leaving or NodeState.Left || (_state == NodeState.Up && !TickOverdue));
+
+    private bool TickOverdue => Volatile.Read(ref _lastTick) is var last and not 0 && _time.GetElapsedTime(last) > _options.FailureTimeout;
+
+    /// <summary>Sets this node's state in the view; a change is logged and published.</summary>
+    public void Set(NodeState state)
+    {
+        var previous = _state;
+        _state = state;
+        _node.State.SetState(_node.NodeId, state);
+        LogSelfState(_node.NodeId, state);
+        if (previous != state)
+        {
+            _node.Publish(new NodeStateChanged(_node.NodeId, state));
+        }
+    }
+
+    /// <summary>Records the quorum verdict; a change is logged.</summary>
+    public void SetQuorum(bool hasQuorum)
+    {
+        if (hasQuorum != _hasQuorum)
+        {
+            _hasQuorum = hasQuorum;
+            LogQuorum(_node.NodeId, hasQuorum);
+        }
+    }
+
+    /// <summary>The health monitor ran at <paramref name="timestamp"/> (of the <see cref="TimeProvider"/>).</summary>
+    public void Ticked(long timestamp) => Volatile.Write(ref _lastTick, timestamp);
+
+    [LoggerMessage(EventId = 2105, Level = LogLevel.Information, Message = "Node {NodeId} is {State}")]
+    private partial void LogSelfState(string nodeId, NodeState state);
+
+    [LoggerMessage(EventId = 2111, Level = LogLevel.Warning, Message = "{NodeId} quorum: {HasQuorum} (a minority side serves nobody as primary)")]
+    private partial void LogQuorum(string nodeId, bool hasQuorum);
+}

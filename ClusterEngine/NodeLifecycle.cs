@@ -1,0 +1,145 @@
+using ClusterEngine.Backplane;
+using ClusterEngine.Membership;
+using ClusterEngine.Persistence;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace ClusterEngine;
+
+/// <summary>
+/// The one place that orders a node's life: <b>restore</b> (stored members, assignments and mirrors), <b>join</b> (the
+/// persistence writer runs; once the advertised address is known, seeds, member list, catch-up with every peer, patent
+/// Fig. 7; the outbox and the health monitor run), <b>serve</b> (idle expiry runs; the node turns Up when caught up),
+/// <b>leave</b> (on SIGTERM, before any hosted service stops: hand-over to the alternates), then <b>stop</b> (close the
+/// mesh, drain the writer to disk). Parts the host did not register (no persistence, no backplane) are skipped.
+/// </summary>
+/// <remarks>
+/// The leave runs in <see cref="StoppingAsync"/>, before the web server stops: run from <see cref="StopAsync"/> it came
+/// after the server had waited up to the host's ShutdownTimeout for the peers' long-lived backplane WebSockets, and by
+/// then the peers had declared this node Down and failed its clients over themselves (found by the process failure tests).
+/// </remarks>
+internal sealed partial class NodeLifecycle(
+    IdleClientExpiry expiry,
+    LocalNodeAddress address,
+    IHostApplicationLifetime lifetime,
+    ILogger<NodeLifecycle> logger,
+    PersistenceRestorer? restorer = null,
+    PersistenceWriter? writer = null,
+    MembershipAgent? membership = null,
+    ClusterHealthMonitor? health = null,
+    BackplaneOutbox? outbox = null,
+    GracefulLeave? leave = null,
+    PeerMesh? mesh = null) : IHostedLifecycleService, IDisposable
+{
+    private readonly CancellationTokenSource _stopping = new();
+    private Task _backplane = Task.CompletedTask;
+    private int _stopped;
+
+    /// <inheritdoc />
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Restore, then join (in the background: the address is known once the server listens), then serve.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (restorer is not null)
+        {
+            await restorer.RestoreAsync(cancellationToken);
+        }
+
+        if (writer is not null)
+        {
+            await writer.StartAsync(cancellationToken);
+        }
+
+        if (membership is not null && health is not null && outbox is not null)
+        {
+            _backplane = Task.Run(() => JoinAndWatchAsync(membership, health, outbox, _stopping.Token), CancellationToken.None);
+        }
+
+        await expiry.StartAsync(cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>SIGTERM: idle expiry stops and the graceful leave runs, before any hosted service stops.</summary>
+    public async Task StoppingAsync(CancellationToken cancellationToken)
+    {
+        await expiry.StopAsync(cancellationToken);
+        if (leave is not null)
+        {
+            await leave.LeaveAsync();
+        }
+    }
+
+    /// <summary>Leaves (when <see cref="StoppingAsync"/> did not run), stops the backplane, closes the mesh, drains the writer.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) != 0)
+        {
+            return;
+        }
+
+        await expiry.StopAsync(cancellationToken);
+        if (leave is not null)
+        {
+            await leave.LeaveAsync();
+        }
+
+        try
+        {
+            await _stopping.CancelAsync();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The host gave up waiting for the leave and disposed this node: the loops were stopped by Dispose.
+        }
+
+        outbox?.Complete();
+        await _backplane;
+        if (mesh is not null)
+        {
+            await mesh.DisposeAsync();
+        }
+
+        if (writer is not null)
+        {
+            await writer.StopAsync(cancellationToken);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Stops the backplane loops if the host gave up waiting for <see cref="StopAsync"/> (its ShutdownTimeout).</summary>
+    public void Dispose()
+    {
+        _stopping.Cancel();
+        outbox?.Complete();
+        _stopping.Dispose();
+    }
+
+    private async Task JoinAndWatchAsync(MembershipAgent agent, ClusterHealthMonitor monitor, BackplaneOutbox queue, CancellationToken stoppingToken)
+    {
+        try
+        {
+            var url = await address.Resolved.WaitAsync(stoppingToken);
+            await agent.JoinAsync(url, stoppingToken);
+            await Task.WhenAll(queue.RunAsync(stoppingToken), monitor.RunAsync(stoppingToken));
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // stopping
+        }
+        catch (Exception ex)
+        {
+            // As a failed BackgroundService does by default: a node whose backplane died must not keep serving alone.
+            LogBackplaneFailed(ex);
+            lifetime.StopApplication();
+            throw;
+        }
+    }
+
+    [LoggerMessage(EventId = 1030, Level = LogLevel.Critical, Message = "The backplane stopped with an error: stopping the node")]
+    private partial void LogBackplaneFailed(Exception exception);
+}

@@ -1,0 +1,108 @@
+using ClusterEngine.Backplane;
+using ClusterEngine.Membership;
+
+namespace ClusterEngine.Placement;
+
+/// <summary>
+/// Places new clients (patent Fig. 3 and 4, steps 310–490): a client announcing itself at this node is offered by the
+/// one placement loop (<see cref="OfferLoop"/>) to the round-robin pick, which decides itself (accept or bounce); an
+/// unreachable or refusing node is skipped for the lowest-ratio node not yet offered; with none left the cluster is
+/// full. It also answers the offers other nodes make to this one (<see cref="OnOffer"/>): admission is decided on this
+/// node's view, and on accept this node becomes the primary and picks the alternate (Fig. 5).
+/// </summary>
+/// <param name="node">The local node (view and change stream).</param>
+/// <param name="self">Whether this node may take clients now (Up, with quorum, Active).</param>
+/// <param name="transport">Carries offers to the other nodes.</param>
+public sealed class PlacementCoordinator(ClusterNode node, LocalNodeStatus self, IOfferTransport transport)
+{
+    private readonly ClusterNode _node = node;
+    private readonly IOfferTransport _transport = transport;
+
+    private ClusterState State => _node.State;
+
+    /// <summary>A client announces itself at this node: its assignment, placed now when it has none.</summary>
+    /// <param name="clientId">The client.</param>
+    /// <param name="cancellationToken">Cancels waiting for offers.</param>
+    public async Task<AnnounceResult> AnnounceAsync(string clientId, CancellationToken cancellationToken)
+    {
+        if (State.GetAssignment(clientId) is { } existing)
+        {
+            return new AnnounceResult(PlacementOutcome.Existing, existing, null, []);
+        }
+
+        var offered = new List<string>(2);
+        var result = await OfferLoop.RunAsync<string, OfferChannel>(new OfferChannel(this, clientId), offered, cancellationToken);
+        if (result is { Placed: true, Accepted: { } delta })
+        {
+            if (result.Primary != _node.NodeId)
+            {
+                _node.Publish(State.Apply([delta]), local: false);
+            }
+
+            return new AnnounceResult(PlacementOutcome.Placed, State.GetAssignment(clientId)!, delta, offered);
+        }
+
+        return State.GetAssignment(clientId) is { } raced
+            ? new AnnounceResult(PlacementOutcome.Existing, raced, null, offered)
+            : new AnnounceResult(PlacementOutcome.ClusterFull, null, null, offered);
+    }
+
+    /// <summary>
+    /// <c>Offer</c>: this node is asked to be a new client's primary and decides itself (patent Fig. 4, steps 460–490);
+    /// on accept it makes the assignment, chooses the alternate (Fig. 5) and publishes the change. A node that is not
+    /// Up with quorum, or is in maintenance, refuses.
+    /// </summary>
+    public OfferReply OnOffer(OfferRequest offer)
+    {
+        ArgumentNullException.ThrowIfNull(offer);
+        if (State.GetAssignment(offer.ClientId) is { } existing)
+        {
+            return new OfferReply(AdmissionOutcome.Accept, null, ToDelta(existing));
+        }
+
+        if (self.State != NodeState.Up || !self.HasQuorum || State.GetNode(_node.NodeId)?.Mode != NodeMode.Active)
+        {
+            return new OfferReply(AdmissionOutcome.Refuse, null, null);
+        }
+
+        var decision = State.DecideOffer(offer.Bounces, offer.Offered);
+        if (decision.Outcome != AdmissionOutcome.Accept)
+        {
+            return new OfferReply(decision.Outcome, decision.BounceTo, null);
+        }
+
+        var delta = State.AcceptAsPrimary(offer.ClientId, offer.Bounces);
+        if (delta is null)
+        {
+            return new OfferReply(AdmissionOutcome.Accept, null, ToDelta(State.GetAssignment(offer.ClientId)!));
+        }
+
+        _node.Publish([delta], local: true);
+        return new OfferReply(AdmissionOutcome.Accept, null, delta);
+    }
+
+    /// <summary>An assignment as the delta a peer merges.</summary>
+    internal static AssignmentDelta ToDelta(Assignment a) => new(a.ClientId, a.Primary, a.Alternate, a.Version, a.Bounces, AssignmentChangeReason.Assigned);
+
+    /// <summary>Offers of one client: to this node itself on its own view, to the others through the transport.</summary>
+    private readonly struct OfferChannel(PlacementCoordinator coordinator, string clientId) : IOfferChannel<string>
+    {
+        public bool TryFirstCandidate(out string candidate) => (candidate = coordinator.State.NextPotentialPrimary()!) is not null;
+
+        public async ValueTask<OfferAnswer<string>> OfferAsync(string candidate, int bounces, List<string> offered, CancellationToken cancellationToken)
+        {
+            var offer = new OfferRequest(clientId, bounces, [.. offered]);
+            var reply = candidate == coordinator._node.NodeId
+                ? coordinator.OnOffer(offer)
+                : await coordinator._transport.OfferAsync(candidate, offer, cancellationToken);
+            return reply switch
+            {
+                { Outcome: AdmissionOutcome.Accept, Assignment: { } delta } => new(AdmissionOutcome.Accept, "", delta),
+                { Outcome: AdmissionOutcome.Bounce, BounceTo: { } target } => new(AdmissionOutcome.Bounce, target),
+                _ => new(AdmissionOutcome.Refuse, ""),
+            };
+        }
+
+        public bool TryLowestRatio(List<string> offered, out string candidate) => (candidate = coordinator.State.LowestRatioNode(offered)!) is not null;
+    }
+}

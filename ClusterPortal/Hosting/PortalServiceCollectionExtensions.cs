@@ -31,6 +31,8 @@ internal static class PortalServiceCollectionExtensions
             });
 
         services.AddHostedService<AdvertisedUrlRegistration>();
+        services.AddHostedService<StartupSummary>();
+        builder.Logging.AddOperatorConsole(builder.Configuration);
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
         services.AddProblemDetails();
         services.AddExceptionHandler<BadHttpRequestExceptionHandler>();
@@ -50,6 +52,9 @@ internal static class PortalServiceCollectionExtensions
             .AddDataPath(builder.Configuration, Path.Combine(AppContext.BaseDirectory, "SampleContent"))
             .AddBackplane()
             .AddMirrorSync();
+        // EF Core's SQL is debug output, not news for an operator: --Logging:LogLevel:Microsoft.EntityFrameworkCore.Database.Command=Debug shows it.
+        services.ConfigureDbContext<ClusterEngine.Persistence.NodeDbContext>(db => db.ConfigureWarnings(w => w.Log(
+            (Microsoft.EntityFrameworkCore.Diagnostics.RelationalEventId.CommandExecuted, LogLevel.Debug))));
         services.AddMirrorSyncJobs();
         services.AddHttpForwarder();
         services.AddSingleton<ItemForwarder>();

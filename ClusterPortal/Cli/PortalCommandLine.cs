@@ -69,7 +69,7 @@ internal static class PortalCommandLine
         node.SetAction((_, _) => RunNodeAsync(WithoutVerb(args, node.Name)));
 
         root.Add(node);
-        root.Add(AddNodeCommand.Create(args));
+        root.Add(AddNodeCommand.Create());
         root.Add(SimulateCommand.Create());
 
         var help = root.Options.OfType<HelpOption>().Single();

@@ -18,8 +18,8 @@ internal static partial class AddNodeCommand
 
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(60);
 
-    /// <summary>The verb; <paramref name="args"/> (without the verb) carry the configuration switches for the new node.</summary>
-    public static Command Create(string[] args)
+    /// <summary>The verb; the configuration switches on its command line go to the new node.</summary>
+    public static Command Create()
     {
         var capacity = new Option<int?>("--capacity") { Description = "Clients the new node may serve as primary (> 0) [default: Cluster:Capacity, 10000]" };
         var name = new Option<string>("--name") { Description = "Display name on the dashboard [default: the node id]" };
@@ -28,7 +28,7 @@ internal static partial class AddNodeCommand
             capacity, name,
         };
         command.TreatUnmatchedTokensAsErrors = false;
-        command.SetAction((parse, _) => RunAsync(Cli.PortalCommandLine.WithoutVerb(args, Verb), parse.GetValue(capacity), parse.GetValue(name)));
+        command.SetAction((parse, _) => RunAsync([.. parse.UnmatchedTokens], parse.GetValue(capacity), parse.GetValue(name)));
         return command;
     }
 
@@ -36,7 +36,7 @@ internal static partial class AddNodeCommand
     {
         using var loggers = LauncherLogging.Create();
         var logger = loggers.CreateLogger("ClusterPortal.LocalCluster.AddNode");
-        if (LocalClusterLauncher.Options(args, logger) is not { } options)
+        if (LocalClusterLauncher.Options(args, logger) is not { } configured)
         {
             return 2;
         }
@@ -57,6 +57,13 @@ internal static partial class AddNodeCommand
             return 2;
         }
 
+        // The ports of the launcher running from this folder, unless given here.
+        var options = configured;
+        if (LocalClusterLauncher.Configuration(args)["LocalCluster:BasePort"] is null && LocalClusterOptions.ReadRunning(dataRoot) is { } running)
+        {
+            options = running;
+        }
+
         var layout = new LocalClusterLayout(options, keys, keysPath, dataRoot, Path.Combine(dataRoot, "content"), LocalClusterLauncher.PassThrough(args));
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         IReadOnlyList<LocalClusterMember> members;
@@ -75,20 +82,34 @@ internal static partial class AddNodeCommand
         return await RunNodeAsync(layout, http, index, rejoin, nodeCapacity, name, logger);
     }
 
-    /// <summary>A down member this folder started before (rejoins through node-1), else the next free node number.</summary>
+    /// <summary>
+    /// A down member of this folder (it rejoins through node-1 with its data), else the number of a removed one
+    /// (<c>Left</c>: added again, with empty data), else the next free node number.
+    /// </summary>
     internal static (int Index, bool Rejoin) Choose(LocalClusterLayout layout, IReadOnlyList<LocalClusterMember> members)
     {
-        foreach (var member in members.Where(m => m.State is "Down" or "Left"))
+        bool Local(LocalClusterMember m, out int k) =>
+            (k = Index(m.NodeId) ?? 0) > layout.Options.Nodes && string.Equals(m.Url, layout.Options.NodeUrl(k), StringComparison.OrdinalIgnoreCase)
+            && !layout.Options.PortInUse(k);
+
+        foreach (var member in members.Where(m => m.State == "Down"))
         {
-            if (Index(member.NodeId) is { } k && string.Equals(member.Url, layout.Options.NodeUrl(k), StringComparison.OrdinalIgnoreCase)
-                && Directory.Exists(layout.NodeDirectory(k)) && !layout.PortInUse(k))
+            if (Local(member, out var k) && Directory.Exists(layout.NodeDirectory(k)))
             {
                 return (k, true);
             }
         }
 
+        foreach (var member in members.Where(m => m.State == "Left").OrderBy(m => Index(m.NodeId)))
+        {
+            if (Local(member, out var k))
+            {
+                return (k, false);
+            }
+        }
+
         var next = members.Select(m => Index(m.NodeId) ?? 0).Append(layout.Options.Nodes).Max() + 1;
-        while (layout.PortInUse(next))
+        while (layout.Options.PortInUse(next))
         {
             next++;
         }

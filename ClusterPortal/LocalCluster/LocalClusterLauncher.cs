@@ -44,14 +44,15 @@ internal static partial class LocalClusterLauncher
 
         using (launcherLock)
         {
-            var layout = Prepare(args, options, dataRoot, logger);
-            if (Enumerable.Range(1, options.Nodes).FirstOrDefault(layout.PortInUse) is var busy and > 0)
+            if (Enumerable.Range(1, options.Nodes).FirstOrDefault(options.PortInUse) is var busy and > 0)
             {
                 var (port, nodeId) = (options.BasePort + busy - 1, LocalClusterLayout.NodeId(busy));
                 Log.PortInUse(logger, port, nodeId);
                 return 2;
             }
 
+            var layout = Prepare(args, options, dataRoot, logger);
+            options.WriteRunning(dataRoot);
             return await RunNodesAsync(layout, logger).ConfigureAwait(false);
         }
     }

@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 
 namespace ClusterPortal.LocalCluster;
 
@@ -52,24 +50,5 @@ internal sealed record LocalClusterLayout(
         // Secrets go by environment, not on the command line: `ps` shows every user a process's arguments.
         var secrets = new Dictionary<string, string> { ["Cluster__Key"] = Keys.ClusterKey, ["Portal__AdminKey"] = Keys.AdminKey };
         return NodeProcess.Start(nodeId, url, arguments, secrets, KeysPath, logger);
-    }
-
-    /// <summary>Whether something listens on (or holds) the loopback port of node number <paramref name="index"/>.</summary>
-    public bool PortInUse(int index)
-    {
-        var listener = new TcpListener(IPAddress.Loopback, Options.BasePort + index - 1);
-        try
-        {
-            listener.Start();
-            return false;
-        }
-        catch (SocketException)
-        {
-            return true;
-        }
-        finally
-        {
-            listener.Stop();
-        }
     }
 }

@@ -32,7 +32,8 @@ internal static class LocalClusterMembers
         try
         {
             var members = await LocalClusterMember.ListAsync(http, layout, cancellationToken).ConfigureAwait(false);
-            return [.. members.Where(m => started.All(s => s.NodeId != m.NodeId))];
+            // Left: removed (or left gracefully); it is shown on the dashboard and not expected to run.
+            return [.. members.Where(m => m.State != "Left" && started.All(s => s.NodeId != m.NodeId))];
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or JsonException or KeyNotFoundException && !cancellationToken.IsCancellationRequested)
         {

@@ -32,6 +32,46 @@ internal sealed class LocalClusterOptions
         return failures;
     }
 
+    /// <summary>Whether something listens on (or holds) the loopback port of node number <paramref name="index"/>.</summary>
+    public bool PortInUse(int index)
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, BasePort + index - 1);
+        try
+        {
+            listener.Start();
+            return false;
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            return true;
+        }
+        finally
+        {
+            listener.Stop();
+        }
+    }
+
+    /// <summary>The file in the launcher's data directory where a running launcher records its ports for <c>add-node</c>.</summary>
+    public const string RunningFileName = "running.json";
+
+    /// <summary>Records these options in <paramref name="dataRoot"/> for <c>add-node</c> (which may run with other defaults).</summary>
+    public void WriteRunning(string dataRoot) =>
+        File.WriteAllText(Path.Combine(dataRoot, RunningFileName), System.Text.Json.JsonSerializer.Serialize(new { Nodes, BasePort }));
+
+    /// <summary>The ports of the local cluster running from <paramref name="dataRoot"/> (<see cref="WriteRunning"/>), or null.</summary>
+    public static LocalClusterOptions? ReadRunning(string dataRoot)
+    {
+        try
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(dataRoot, RunningFileName)));
+            return new LocalClusterOptions { Nodes = json.RootElement.GetProperty(nameof(Nodes)).GetInt32(), BasePort = json.RootElement.GetProperty(nameof(BasePort)).GetInt32() };
+        }
+        catch (Exception ex) when (ex is IOException or System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>The loopback URL of node number <paramref name="index"/> (1-based).</summary>
     public string NodeUrl(int index) => $"http://127.0.0.1:{BasePort + index - 1}";
 }

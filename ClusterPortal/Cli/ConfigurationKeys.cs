@@ -88,6 +88,11 @@ internal sealed class ConfigurationKeys
             return CheckValue(key, type, value);
         }
 
+        if (_lists.ContainsKey(key))
+        {
+            return value.Length == 0 ? null : $"{key} is a list: give its items as {key}:0, {key}:1, … (was '--{key}={value}').";
+        }
+
         var split = key.LastIndexOf(':');
         if (split > 0 && _lists.TryGetValue(key[..split], out var element))
         {

@@ -4,6 +4,7 @@ using ClusterPortal.Tests.Support;
 namespace ClusterPortal.Tests.Api;
 
 /// <summary>A node started with a bad setting stops at once with one line naming the key (no stack trace) and exit code 2.</summary>
+[Trait("Category", "Process")]
 public sealed class StartupConfigurationTests
 {
     [Theory]

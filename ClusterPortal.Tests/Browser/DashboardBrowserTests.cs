@@ -14,6 +14,7 @@ namespace ClusterPortal.Tests.Browser;
 /// <c>CLUSTERPORTAL_REFRESH_SCREENSHOTS=1</c>.
 /// </summary>
 [Trait("Category", "Browser")]
+[Trait("Category", "Cluster")]
 public sealed class DashboardBrowserTests
 {
     private static readonly Regex s_nodes = new("/nodes$");

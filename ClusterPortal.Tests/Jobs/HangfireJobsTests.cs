@@ -15,6 +15,8 @@ namespace ClusterPortal.Tests.Jobs;
 /// time, queued and scheduled jobs survive a restart, and the periodic job runs once per period, without a burst after
 /// a restart.
 /// </summary>
+[Trait("Category", "Process")]
+[Trait("Category", "Cluster")]
 public sealed class HangfireJobsTests
 {
     private readonly string _run = Guid.NewGuid().ToString("N");

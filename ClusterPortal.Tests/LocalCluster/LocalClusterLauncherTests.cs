@@ -18,7 +18,7 @@ namespace ClusterPortal.Tests.LocalCluster;
 public sealed partial class LocalClusterLauncherTests : IDisposable
 {
     private readonly int BasePort = FreePorts.Consecutive(3);
-    private static readonly TimeSpan Generous = TimeSpan.FromSeconds(90);
+    private static readonly TimeSpan Generous = TimeSpan.FromSeconds(240); // a loaded shared machine: nodes have taken 30 s to listen
     private readonly string _workDir = Directory.CreateTempSubdirectory("local-cluster-test-").FullName;
     private readonly List<Process> _launchers = [];
 

@@ -95,7 +95,7 @@ public sealed class PortalProcess : IDisposable
     }
 
     /// <summary>Waits until the output contains <paramref name="text"/>; fails naming it, with the output, after <paramref name="seconds"/>.</summary>
-    public Task WaitForOutputAsync(string text, int seconds = 90) =>
+    public Task WaitForOutputAsync(string text, int seconds = 240) =>
         Eventually.True(() =>
         {
             Assert.False(Process.HasExited && !Output.Contains(text, StringComparison.Ordinal), $"the process exited (code {(Process.HasExited ? Process.ExitCode : 0)}) before printing '{text}':\n{Output}");

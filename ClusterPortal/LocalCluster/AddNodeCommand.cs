@@ -16,8 +16,6 @@ internal static partial class AddNodeCommand
     /// <summary>The verb.</summary>
     public const string Verb = "add-node";
 
-    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(60);
-
     /// <summary>The verb; the configuration switches on its command line go to the new node.</summary>
     public static Command Create()
     {
@@ -61,7 +59,7 @@ internal static partial class AddNodeCommand
         var options = configured;
         if (LocalClusterLauncher.Configuration(args)["LocalCluster:BasePort"] is null && LocalClusterOptions.ReadRunning(dataRoot) is { } running)
         {
-            options = running;
+            (options.BasePort, options.Nodes) = (running.BasePort, running.Nodes);
         }
 
         var layout = new LocalClusterLayout(options, keys, keysPath, dataRoot, Path.Combine(dataRoot, "content"), LocalClusterLauncher.PassThrough(args));
@@ -137,7 +135,7 @@ internal static partial class AddNodeCommand
         {
             if (!rejoin)
             {
-                if (await node.WaitReadyAsync(http, ReadyTimeout, stop.Token, "/health/live") != NodeStart.Ready)
+                if (await node.WaitReadyAsync(http, layout.Options.StartTimeout, stop.Token, "/health/live") != NodeStart.Ready)
                 {
                     var why = node.HasExited ? $"it exited with code {node.ExitCode}" : "it did not listen in time";
                     Log.NotStarted(logger, node.NodeId, why);
@@ -160,9 +158,9 @@ internal static partial class AddNodeCommand
                 added = true;
             }
 
-            if (await node.WaitReadyAsync(http, ReadyTimeout, stop.Token) != NodeStart.Ready)
+            if (await node.WaitReadyAsync(http, layout.Options.StartTimeout, stop.Token) != NodeStart.Ready)
             {
-                var why = node.HasExited ? $"it exited with code {node.ExitCode}" : "it was not Up within 60 s";
+                var why = node.HasExited ? $"it exited with code {node.ExitCode}" : "it was not Up within LocalCluster:StartTimeout";
                 Log.NotStarted(logger, node.NodeId, why);
                 return 1;
             }

@@ -11,8 +11,6 @@ namespace ClusterPortal.LocalCluster;
 /// </summary>
 internal static partial class LocalClusterLauncher
 {
-    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(30);
-
     /// <summary>The launcher's data directory, relative to the working directory.</summary>
     public const string DataDirectory = "data/local-cluster";
 
@@ -67,7 +65,7 @@ internal static partial class LocalClusterLauncher
         try
         {
             nodes.Add(layout.StartNode(1, seeded: false, logger));
-            if (await StartFailedAsync(nodes[..1], http, logger, stop.Token).ConfigureAwait(false) is { } failed)
+            if (await StartFailedAsync(nodes[..1], layout.Options.StartTimeout, http, logger, stop.Token).ConfigureAwait(false) is { } failed)
             {
                 return failed;
             }
@@ -77,7 +75,7 @@ internal static partial class LocalClusterLauncher
                 nodes.Add(layout.StartNode(i, seeded: true, logger));
             }
 
-            if (await StartFailedAsync(nodes[1..], http, logger, stop.Token).ConfigureAwait(false) is { } othersFailed)
+            if (await StartFailedAsync(nodes[1..], layout.Options.StartTimeout, http, logger, stop.Token).ConfigureAwait(false) is { } othersFailed)
             {
                 return othersFailed;
             }
@@ -112,9 +110,9 @@ internal static partial class LocalClusterLauncher
     }
 
     /// <summary>Waits for <paramref name="starting"/>; null when all are ready, else the exit code of the launcher (the failure logged).</summary>
-    private static async Task<int?> StartFailedAsync(IReadOnlyList<NodeProcess> starting, HttpClient http, ILogger logger, CancellationToken cancellationToken)
+    private static async Task<int?> StartFailedAsync(IReadOnlyList<NodeProcess> starting, TimeSpan timeout, HttpClient http, ILogger logger, CancellationToken cancellationToken)
     {
-        var outcomes = await Task.WhenAll(starting.Select(n => n.WaitReadyAsync(http, ReadyTimeout, cancellationToken))).ConfigureAwait(false);
+        var outcomes = await Task.WhenAll(starting.Select(n => n.WaitReadyAsync(http, timeout, cancellationToken))).ConfigureAwait(false);
         int? result = null;
         foreach (var (node, outcome) in starting.Zip(outcomes))
         {
@@ -128,7 +126,7 @@ internal static partial class LocalClusterLauncher
                     result = node.ExitCode == 2 ? 2 : 1;
                     break;
                 default:
-                    Log.NotReady(logger, node.NodeId, (int)ReadyTimeout.TotalSeconds);
+                    Log.NotReady(logger, node.NodeId, (int)timeout.TotalSeconds);
                     result ??= 1;
                     break;
             }
@@ -220,7 +218,7 @@ internal static partial class LocalClusterLauncher
         [LoggerMessage(EventId = 5003, Level = LogLevel.Information, Message = "Sample content copied from {Source} to {Target} (the shared origin of every node)")]
         public static partial void ContentCopied(ILogger logger, string source, string target);
 
-        [LoggerMessage(EventId = 5004, Level = LogLevel.Critical, Message = "{NodeId} did not answer /health/ready with 200 within {Seconds} s: the local cluster did not start")]
+        [LoggerMessage(EventId = 5004, Level = LogLevel.Critical, Message = "{NodeId} did not answer /health/ready with 200 within {Seconds} s (LocalCluster:StartTimeout): the local cluster did not start")]
         public static partial void NotReady(ILogger logger, string nodeId, int seconds);
 
         [LoggerMessage(EventId = 5005, Level = LogLevel.Information, Message = "Stopping {Count} node(s)")]

@@ -12,6 +12,9 @@ internal sealed class LocalClusterOptions
     /// <summary>Port of <c>node-1</c>; <c>node-i</c> listens on <c>BasePort + i - 1</c> (1024–65000). Default 5101.</summary>
     public int BasePort { get; set; } = 5101;
 
+    /// <summary>How long a node may take from its start to <c>/health/ready</c> before the launcher (or <c>add-node</c>) gives up; 1 s to 1 h. Default 2 minutes (a loaded machine is slow).</summary>
+    public TimeSpan StartTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
     /// <summary>Set by the launcher on its children: the node stops when this process is gone.</summary>
     public int? ParentPid { get; set; }
 
@@ -27,6 +30,11 @@ internal sealed class LocalClusterOptions
         if (BasePort is < 1024 or > 65000)
         {
             failures.Add($"LocalCluster:BasePort must be between 1024 and 65000 (was {BasePort})");
+        }
+
+        if (StartTimeout < TimeSpan.FromSeconds(1) || StartTimeout > TimeSpan.FromHours(1))
+        {
+            failures.Add($"LocalCluster:StartTimeout must be between 00:00:01 and 01:00:00 (was {StartTimeout})");
         }
 
         return failures;

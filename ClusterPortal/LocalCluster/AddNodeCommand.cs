@@ -62,7 +62,9 @@ internal static partial class AddNodeCommand
             (options.BasePort, options.Nodes) = (running.BasePort, running.Nodes);
         }
 
-        var layout = new LocalClusterLayout(options, keys, keysPath, dataRoot, Path.Combine(dataRoot, "content"), LocalClusterLauncher.PassThrough(args));
+        // The node's own settings say what the cluster will say (the operator's capacity wins cluster-wide anyway).
+        string[] own = name is null ? [$"--Cluster:Capacity={nodeCapacity}"] : [$"--Cluster:Capacity={nodeCapacity}", $"--Cluster:NodeName={name}"];
+        var layout = new LocalClusterLayout(options, keys, keysPath, dataRoot, Path.Combine(dataRoot, "content"), [.. own, .. LocalClusterLauncher.PassThrough(args)]);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         IReadOnlyList<LocalClusterMember> members;
         try
@@ -166,6 +168,7 @@ internal static partial class AddNodeCommand
             }
 
             added = true;
+            await WaitUpAtSeedAsync(http, layout, node, stop.Token);
             node.MarkRunning();
             var seed = layout.Options.NodeUrl(1);
             Log.Added(logger, node.NodeId, node.Url, rejoin ? "rejoined" : "was added to", seed);
@@ -190,6 +193,28 @@ internal static partial class AddNodeCommand
         {
             context.Cancel = true;
             stop.Cancel();
+        }
+    }
+
+    /// <summary>Waits (up to <c>LocalCluster:StartTimeout</c>) until node-1 sees the node Up, so "added" means added everywhere that matters.</summary>
+    private static async Task WaitUpAtSeedAsync(HttpClient http, LocalClusterLayout layout, NodeProcess node, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + layout.Options.StartTimeout;
+        while (DateTime.UtcNow < deadline && !node.HasExited)
+        {
+            try
+            {
+                if ((await LocalClusterMember.ListAsync(http, layout, cancellationToken)).Any(m => m.NodeId == node.NodeId && m.State == "Up"))
+                {
+                    return;
+                }
+            }
+            catch (Exception ex) when (ex is HttpRequestException or System.Text.Json.JsonException || (ex is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+            {
+                // node-1 busy: ask again.
+            }
+
+            await Task.Delay(200, cancellationToken);
         }
     }
 

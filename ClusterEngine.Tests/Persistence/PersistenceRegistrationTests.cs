@@ -7,13 +7,9 @@ using Microsoft.Extensions.Hosting;
 
 namespace ClusterEngine.Tests.Persistence;
 
-/// <summary><c>AddSqlitePersistence</c> wires the database, the restore at start and the drain at stop into a host.</summary>
-public sealed class PersistenceRegistrationTests : IDisposable
+/// <summary><c>AddPersistence</c> wires the database, the restore at start and the drain at stop into a host.</summary>
+public abstract class PersistenceRegistrationTests : StoreTestBase
 {
-    private readonly TempDirectory _dir = new();
-
-    public void Dispose() => _dir.Dispose();
-
     [Fact]
     public async Task Host_writes_to_the_data_directory_and_restores_its_state_after_a_restart()
     {
@@ -31,7 +27,7 @@ public sealed class PersistenceRegistrationTests : IDisposable
             await host.StopAsync(); // drains the queue
         }
 
-        Assert.True(File.Exists(_dir.DatabaseFile));
+        Assert.Equal(Provider == PersistenceProvider.Sqlite, File.Exists(Path.Combine(Location.DataDirectory, PersistenceOptions.DatabaseFileName)));
         using (var restarted = BuildHost())
         {
             await restarted.StartAsync();
@@ -46,24 +42,27 @@ public sealed class PersistenceRegistrationTests : IDisposable
         }
     }
 
-    [Fact]
-    public void Default_data_directory_is_data_slash_node_id()
-    {
-        var options = new ClusterOptions { NodeId = "node-7" };
-
-        Assert.Equal(Path.Combine("data", "node-7"), PersistenceClusterEngineBuilderExtensions.DataDirectoryOf(options));
-    }
-
     private IHost BuildHost()
     {
         var builder = Host.CreateApplicationBuilder();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Cluster:NodeId"] = "n1",
-            ["Cluster:Capacity"] = "100",
-            ["Cluster:DataDirectory"] = _dir.Path,
-        });
-        builder.Services.AddClusterEngine(builder.Configuration).AddSqlitePersistence();
+        var settings = Location.Settings();
+        settings["Cluster:NodeId"] = "n1";
+        settings["Cluster:Capacity"] = "100";
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.Services.AddClusterEngine(builder.Configuration).AddPersistence(builder.Configuration);
         return builder.Build();
     }
+}
+
+/// <summary><see cref="PersistenceRegistrationTests"/> on SQLite.</summary>
+public sealed class PersistenceRegistrationTestsSqlite : PersistenceRegistrationTests
+{
+    protected override PersistenceProvider Provider => PersistenceProvider.Sqlite;
+}
+
+/// <summary><see cref="PersistenceRegistrationTests"/> on PostgreSQL.</summary>
+[Trait("Category", "Process")]
+public sealed class PersistenceRegistrationTestsPostgreSql : PersistenceRegistrationTests
+{
+    protected override PersistenceProvider Provider => PersistenceProvider.PostgreSql;
 }

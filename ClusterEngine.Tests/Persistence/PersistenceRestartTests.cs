@@ -5,18 +5,14 @@ using ClusterEngine.Tests.Support;
 namespace ClusterEngine.Tests.Persistence;
 
 /// <summary>DESIGN.md §9: a restarted node loads the state it wrote before it stopped.</summary>
-public sealed class PersistenceRestartTests : IDisposable
+public abstract class PersistenceRestartTests : StoreTestBase
 {
-    private readonly TempDirectory _dir = new();
-
-    public void Dispose() => _dir.Dispose();
-
     [Fact]
     public async Task Restarted_node_rebuilds_the_same_cluster_state()
     {
         var original = TestCluster.Create(400, 400, 400);
         var lastUsed = new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero);
-        await using (var store = await NodeStore.StartAsync(_dir.Path))
+        await using (var store = await StartStoreAsync())
         {
             foreach (var node in original.Nodes)
             {
@@ -39,7 +35,7 @@ public sealed class PersistenceRestartTests : IDisposable
         }
 
         // A new process: new writer and loader on the same directory.
-        await using var restarted = await NodeStore.StartAsync(_dir.Path);
+        await using var restarted = await StartStoreAsync();
         var rebuilt = new ClusterState("n1", new ClusterOptions());
         rebuilt.AddOrUpdateNode(new NodeInfo("n1", "http://127.0.0.1:5101", 400, Order: 0)); // the host describes itself
         var read = await restarted.Loader.RestoreAsync(rebuilt);
@@ -57,4 +53,17 @@ public sealed class PersistenceRestartTests : IDisposable
 
     private static List<string> Sorted(ClusterState state) =>
         [.. state.Assignments().Select(a => $"{a.ClientId}:{a.Primary}:{a.Alternate}:{a.Version}:{a.Bounces}").Order(StringComparer.Ordinal)];
+}
+
+/// <summary><see cref="PersistenceRestartTests"/> on SQLite.</summary>
+public sealed class PersistenceRestartTestsSqlite : PersistenceRestartTests
+{
+    protected override PersistenceProvider Provider => PersistenceProvider.Sqlite;
+}
+
+/// <summary><see cref="PersistenceRestartTests"/> on PostgreSQL (a real server: <c>ClusterPortal.Testing.PostgresServer</c>).</summary>
+[Trait("Category", "Process")]
+public sealed class PersistenceRestartTestsPostgreSql : PersistenceRestartTests
+{
+    protected override PersistenceProvider Provider => PersistenceProvider.PostgreSql;
 }

@@ -5,13 +5,9 @@ using ClusterEngine.Placement;
 namespace ClusterEngine.Tests.Persistence;
 
 /// <summary>Every change record written through the writer comes back from the loader unchanged.</summary>
-public sealed class PersistenceRoundTripTests : IDisposable
+public abstract class PersistenceRoundTripTests : StoreTestBase
 {
     private static readonly DateTimeOffset T0 = new(2026, 11, 29, 12, 0, 0, 123, TimeSpan.Zero);
-    private readonly TempDirectory _dir = new();
-
-    public void Dispose() => _dir.Dispose();
-
     [Fact]
     public async Task Every_record_kind_round_trips()
     {
@@ -23,7 +19,7 @@ public sealed class PersistenceRoundTripTests : IDisposable
         var other = new MirrorEntryRecord("c1", "items/b.json", 0x81b69dda2f09a3e5, 5, 7, T0.AddSeconds(1));
         var client = new MirrorClientRecord("c1", ulong.MaxValue - 1, 1UL << 63);
 
-        await using (var store = await NodeStore.StartAsync(_dir.Path))
+        await using (var store = await StartStoreAsync())
         {
             store.Writer.Enqueue(member);
             store.Writer.Enqueue(plain);
@@ -47,7 +43,7 @@ public sealed class PersistenceRoundTripTests : IDisposable
     [Fact]
     public async Task Deletions_round_trip()
     {
-        await using var store = await NodeStore.StartAsync(_dir.Path);
+        await using var store = await StartStoreAsync();
         store.Writer.Enqueue(new MirrorEntryRecord("c1", "a", 1, 1, 1, T0));
         store.Writer.Enqueue(new MirrorEntryRecord("c1", "b", 2, 2, 2, T0));
         store.Writer.Enqueue(new MirrorEntryRecord("c2", "a", 3, 3, 3, T0));
@@ -70,4 +66,17 @@ public sealed class PersistenceRoundTripTests : IDisposable
 
     internal static AssignmentDelta Delta(string client, string primary, string? alternate, long counter, string origin) =>
         new(client, primary, alternate, new AssignmentVersion(counter, origin), 0, AssignmentChangeReason.Assigned);
+}
+
+/// <summary><see cref="PersistenceRoundTripTests"/> on SQLite.</summary>
+public sealed class PersistenceRoundTripTestsSqlite : PersistenceRoundTripTests
+{
+    protected override PersistenceProvider Provider => PersistenceProvider.Sqlite;
+}
+
+/// <summary><see cref="PersistenceRoundTripTests"/> on PostgreSQL (a real server: <c>ClusterPortal.Testing.PostgresServer</c>).</summary>
+[Trait("Category", "Process")]
+public sealed class PersistenceRoundTripTestsPostgreSql : PersistenceRoundTripTests
+{
+    protected override PersistenceProvider Provider => PersistenceProvider.PostgreSql;
 }

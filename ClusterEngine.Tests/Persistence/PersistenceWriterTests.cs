@@ -1,23 +1,18 @@
 using ClusterEngine.Persistence;
 using ClusterEngine.Placement;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using static ClusterEngine.Tests.Persistence.PersistenceRoundTripTests;
 
 namespace ClusterEngine.Tests.Persistence;
 
 /// <summary>The background writer: version rule, coalescing, flush, concurrency, and the database it opens.</summary>
-public sealed class PersistenceWriterTests : IDisposable
+public abstract class PersistenceWriterTests : StoreTestBase
 {
     private static readonly DateTimeOffset T0 = new(2026, 11, 29, 12, 0, 0, TimeSpan.Zero);
-    private readonly TempDirectory _dir = new();
-
-    public void Dispose() => _dir.Dispose();
-
     [Fact]
     public async Task Older_delta_arriving_later_does_not_overwrite_a_newer_row()
     {
-        await using var store = await NodeStore.StartAsync(_dir.Path);
+        await using var store = await StartStoreAsync();
         store.Writer.Enqueue(Delta("c1", "n2", "n3", 6, "n2"));
         store.Writer.Enqueue(Delta("c2", "n1", "n2", 7, "n3"));
         await store.Writer.FlushAsync();
@@ -35,7 +30,7 @@ public sealed class PersistenceWriterTests : IDisposable
     [Fact]
     public async Task Newer_delta_and_removal_replace_the_row_and_keep_a_tombstone()
     {
-        await using var store = await NodeStore.StartAsync(_dir.Path);
+        await using var store = await StartStoreAsync();
         store.Writer.Enqueue(Delta("c1", "n1", "n2", 1, "n1"));
         await store.Writer.FlushAsync();
         store.Writer.Enqueue(Delta("c1", "n2", "n1", 1, "n2"));   // equal counter, higher node id
@@ -90,7 +85,7 @@ public sealed class PersistenceWriterTests : IDisposable
     public async Task Coalesced_writes_in_one_batch_store_the_last_value()
     {
         // A long delay keeps everything in one batch until the flush.
-        await using var store = await NodeStore.StartAsync(_dir.Path, o => o.MaxDelay = TimeSpan.FromMinutes(5));
+        await using var store = await StartStoreAsync(o => o.MaxDelay = TimeSpan.FromMinutes(5));
         store.Writer.Enqueue(new MirrorEntryRecord("c1", "old", 1, 1, 1, T0));
         await store.Writer.FlushAsync();
 
@@ -111,7 +106,7 @@ public sealed class PersistenceWriterTests : IDisposable
     [Fact]
     public async Task FlushAsync_returns_once_everything_queued_before_it_is_on_disk()
     {
-        await using var store = await NodeStore.StartAsync(_dir.Path, o => o.MaxDelay = TimeSpan.FromMinutes(5));
+        await using var store = await StartStoreAsync(o => o.MaxDelay = TimeSpan.FromMinutes(5));
         for (var i = 0; i < 1000; i++)
         {
             store.Writer.Enqueue(Delta($"c{i}", "n1", null, 1, "n1"));
@@ -120,17 +115,13 @@ public sealed class PersistenceWriterTests : IDisposable
         await store.Writer.FlushAsync();
 
         // Read through a separate plain connection: committed, not just queued.
-        await using var connection = new SqliteConnection($"Data Source={_dir.DatabaseFile};Pooling=False");
-        await connection.OpenAsync();
-        await using var count = connection.CreateCommand();
-        count.CommandText = "SELECT COUNT(*) FROM \"Assignments\"";
-        Assert.Equal(1000L, (long)(await count.ExecuteScalarAsync())!);
+        Assert.Equal(1000L, await Location.CountAsync("Assignments"));
     }
 
     [Fact]
     public async Task Stop_drains_the_queue_and_later_changes_are_refused()
     {
-        var store = await NodeStore.StartAsync(_dir.Path, o => o.MaxDelay = TimeSpan.FromMinutes(5));
+        var store = await StartStoreAsync(o => o.MaxDelay = TimeSpan.FromMinutes(5));
         for (var i = 0; i < 300; i++)
         {
             store.Writer.Enqueue(Delta($"c{i}", "n1", null, 1, "n1"));
@@ -141,14 +132,14 @@ public sealed class PersistenceWriterTests : IDisposable
         await store.Writer.FlushAsync(); // after stop: completes at once, the drain is done
         Assert.Throws<InvalidOperationException>(() => store.Writer.Enqueue(Delta("late", "n1", null, 1, "n1")));
         await store.DisposeAsync();
-        await using var reopened = await NodeStore.StartAsync(_dir.Path);
+        await using var reopened = await StartStoreAsync();
         Assert.Equal(300, (await reopened.Loader.LoadAsync()).Assignments.Count);
     }
 
     [Fact]
     public async Task Cancelled_FlushAsync_throws_but_the_changes_are_still_written()
     {
-        await using var store = await NodeStore.StartAsync(_dir.Path);
+        await using var store = await StartStoreAsync();
         store.Writer.Enqueue(Delta("c1", "n1", null, 1, "n1"));
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => store.Writer.FlushAsync(new CancellationToken(canceled: true)));
@@ -160,13 +151,11 @@ public sealed class PersistenceWriterTests : IDisposable
     [Fact]
     public async Task FlushAsync_before_start_is_refused()
     {
-        var store = await NodeStore.StartAsync(_dir.Path);
+        var store = await StartStoreAsync();
         await store.DisposeAsync();
-        var options = new PersistenceOptions();
-        var builder = new DbContextOptionsBuilder<NodeDbContext>();
-        builder.UseNodeDatabase(_dir.Path, options);
-        var factory = new Microsoft.EntityFrameworkCore.Infrastructure.PooledDbContextFactory<NodeDbContext>(builder.Options);
-        await using var notStarted = new PersistenceWriter(factory, new NodeDatabase(factory, Microsoft.Extensions.Logging.Abstractions.NullLogger<NodeDatabase>.Instance),
+        var options = Location.Options();
+        var factory = NodeDatabaseProvider.CreateFactory(Location.Target(options), options);
+        await using var notStarted = new PersistenceWriter(factory, new NodeDatabase(factory, Location.Target(options), Microsoft.Extensions.Logging.Abstractions.NullLogger<NodeDatabase>.Instance),
             options, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<PersistenceWriter>.Instance);
 
         await Assert.ThrowsAsync<InvalidOperationException>(() => notStarted.FlushAsync());
@@ -176,7 +165,7 @@ public sealed class PersistenceWriterTests : IDisposable
     public async Task Parallel_enqueues_from_many_tasks_are_all_persisted()
     {
         // A small queue forces the back-pressure path; small batches force many transactions.
-        await using var store = await NodeStore.StartAsync(_dir.Path, o => (o.QueueCapacity, o.MaxBatchSize) = (256, 100));
+        await using var store = await StartStoreAsync(o => (o.QueueCapacity, o.MaxBatchSize) = (256, 100));
         using var writing = new CancellationTokenSource();
         var writers = Enumerable.Range(0, 50).Select(t => Task.Run(() =>
         {
@@ -213,17 +202,12 @@ public sealed class PersistenceWriterTests : IDisposable
     }
 
     [Fact]
-    public async Task Database_is_in_WAL_mode_and_created_by_migrations()
+    public async Task Database_is_created_by_the_providers_migrations()
     {
-        await using var store = await NodeStore.StartAsync(_dir.Path);
+        await using var store = await StartStoreAsync();
         await store.Writer.FlushAsync();
 
-        await using var connection = new SqliteConnection($"Data Source={_dir.DatabaseFile};Pooling=False");
-        await connection.OpenAsync();
-        await using var mode = connection.CreateCommand();
-        mode.CommandText = "PRAGMA journal_mode";
-        Assert.Equal("wal", (string?)await mode.ExecuteScalarAsync());
-
+        await using var connection = await Location.OpenRawAsync();
         await using var history = connection.CreateCommand();
         history.CommandText = "SELECT \"MigrationId\" FROM \"__EFMigrationsHistory\"";
         var migration = (string?)await history.ExecuteScalarAsync();
@@ -231,19 +215,7 @@ public sealed class PersistenceWriterTests : IDisposable
 
         await using var db = await store.Factory.CreateDbContextAsync();
         Assert.Empty(await db.Database.GetPendingMigrationsAsync());
-    }
-
-    [Fact]
-    public async Task Every_context_connection_uses_synchronous_normal_and_a_busy_timeout()
-    {
-        await using var store = await NodeStore.StartAsync(_dir.Path);
-        await using var db = await store.Factory.CreateDbContextAsync();
-        await db.Database.OpenConnectionAsync();
-        await using var command = db.Database.GetDbConnection().CreateCommand();
-        command.CommandText = "PRAGMA synchronous";
-        Assert.Equal(1L, (long)(await command.ExecuteScalarAsync())!); // 1 = NORMAL
-        command.CommandText = "PRAGMA busy_timeout";
-        Assert.Equal(5000L, (long)(await command.ExecuteScalarAsync())!);
+        Assert.Equal(Provider == PersistenceProvider.PostgreSql ? typeof(PostgreSqlNodeDbContext) : typeof(SqliteNodeDbContext), db.GetType());
     }
 
     private static async Task<Dictionary<string, (string? Primary, long Counter, string NodeId)>> Rows(NodeStore store)
@@ -252,4 +224,17 @@ public sealed class PersistenceWriterTests : IDisposable
         return await db.Assignments.AsNoTracking()
             .ToDictionaryAsync(a => a.ClientId, a => (a.Primary, a.VersionCounter, a.VersionNodeId));
     }
+}
+
+/// <summary><see cref="PersistenceWriterTests"/> on SQLite.</summary>
+public sealed class PersistenceWriterTestsSqlite : PersistenceWriterTests
+{
+    protected override PersistenceProvider Provider => PersistenceProvider.Sqlite;
+}
+
+/// <summary><see cref="PersistenceWriterTests"/> on PostgreSQL (a real server: <c>ClusterPortal.Testing.PostgresServer</c>).</summary>
+[Trait("Category", "Process")]
+public sealed class PersistenceWriterTestsPostgreSql : PersistenceWriterTests
+{
+    protected override PersistenceProvider Provider => PersistenceProvider.PostgreSql;
 }

@@ -5,10 +5,13 @@ using Microsoft.EntityFrameworkCore.Storage;
 namespace ClusterEngine.Persistence;
 
 /// <summary>
-/// Writes one coalesced <see cref="WriteBatch"/> in one transaction with reused parameterised
-/// commands, synchronously (Microsoft.Data.Sqlite does its I/O synchronously anyway; the writer runs
-/// on its own thread). The upserts use <c>INSERT … ON CONFLICT … DO UPDATE</c> (SQLite and PostgreSQL);
-/// an assignment row is replaced only by a newer version (counter, then node id ordinal).
+/// Writes one coalesced <see cref="WriteBatch"/> in one transaction, synchronously (Microsoft.Data.Sqlite does its I/O
+/// synchronously anyway; the writer runs on its own thread). One SQL dialect serves both providers: the upserts use
+/// <c>INSERT … ON CONFLICT … DO UPDATE … WHERE</c> (SQLite ≥ 3.24 and PostgreSQL ≥ 9.5), names are quoted and
+/// unqualified (on PostgreSQL they resolve through the node schema's <c>search_path</c>), and an assignment row is
+/// replaced only by a newer version (counter, then node id in ordinal order: SQLite's <c>BINARY</c> collation, the
+/// <c>"C"</c> collation of <see cref="PostgreSqlNodeDbContext"/>'s text columns). What differs is only how statements
+/// travel: batched round trips on PostgreSQL, reused commands on SQLite.
 /// </summary>
 internal static class BatchSql
 {
@@ -53,104 +56,162 @@ internal static class BatchSql
     /// <param name="db">A fresh context (its connection is used directly).</param>
     /// <param name="batch">The coalesced changes.</param>
     /// <param name="now">Stored as <c>LastSeenUtc</c> of the assignments written.</param>
-        public static int Write(NodeDbContext db, WriteBatch batch, DateTimeOffset now)
+    public static int Write(NodeDbContext db, WriteBatch batch, DateTimeOffset now)
     {
         db.Database.OpenConnection();
         using var transaction = db.Database.BeginTransaction();
-        var connection = db.Database.GetDbConnection();
-        var tx = transaction.GetDbTransaction();
-        var rows = 0;
+        using var statements = new Statements(db.Database.GetDbConnection(), transaction.GetDbTransaction());
 
-        if (batch.Members.Count > 0)
+        foreach (var m in batch.Members.Values)
         {
-            using var upsert = Command(connection, tx, UpsertMember, 9);
-            foreach (var m in batch.Members.Values)
-            {
-                rows += Run(upsert, m.NodeId, m.Url, m.Name, m.Capacity, m.Order, (int)m.Mode, m.Removed, m.Version, m.VersionNodeId);
-            }
+            statements.Run(UpsertMember, m.NodeId, m.Url, m.Name, m.Capacity, m.Order, (int)m.Mode, m.Removed, m.Version, m.VersionNodeId);
         }
 
-        if (batch.Assignments.Count > 0)
+        var seen = now.ToUnixTimeMilliseconds();
+        foreach (var d in batch.Assignments.Values)
         {
-            using var upsert = Command(connection, tx, UpsertAssignment, 8);
-            var seen = now.ToUnixTimeMilliseconds();
-            foreach (var d in batch.Assignments.Values)
-            {
-                rows += Run(upsert, d.ClientId, d.Primary, d.Primary is null ? null : d.Alternate,
-                    d.Version.Counter, d.Version.NodeId, d.Bounces, (int)d.Reason, seen);
-            }
+            statements.Run(UpsertAssignment, d.ClientId, d.Primary, d.Primary is null ? null : d.Alternate,
+                d.Version.Counter, d.Version.NodeId, d.Bounces, (int)d.Reason, seen);
         }
 
-        if (batch.Mirrors.Count > 0)
-        {
-            rows += WriteMirrors(connection, tx, batch);
-        }
-
-        transaction.Commit();
-        return rows;
-    }
-
-    private static int WriteMirrors(DbConnection connection, DbTransaction tx, WriteBatch batch)
-    {
-        using var deleteEntries = Command(connection, tx, DeleteEntries, 1);
-        using var deleteClient = Command(connection, tx, DeleteClient, 1);
-        using var upsertClient = Command(connection, tx, UpsertClient, 3);
-        using var upsertEntry = Command(connection, tx, UpsertEntry, 6);
-        using var deleteEntry = Command(connection, tx, DeleteEntry, 2);
-        var rows = 0;
         foreach (var (clientId, changes) in batch.Mirrors)
         {
-            if (changes.DeleteAllEntries)
-            {
-                rows += Run(deleteEntries, clientId);
-            }
-
-            if (changes.Client is { } c)
-            {
-                rows += Run(upsertClient, clientId, unchecked((long)c.Sequence), unchecked((long)c.SyncedSequence));
-            }
-            else if (changes.DeleteClient)
-            {
-                rows += Run(deleteClient, clientId);
-            }
-
-            foreach (var (key, entry) in changes.Entries)
-            {
-                rows += entry is null
-                    ? Run(deleteEntry, clientId, key)
-                    : Run(upsertEntry, clientId, key, unchecked((long)entry.Validator), entry.Size,
-                        unchecked((long)entry.Sequence), entry.LastUsed.ToUnixTimeMilliseconds());
-            }
+            WriteMirror(statements, clientId, changes);
         }
 
-        return rows;
+        statements.Flush();
+        transaction.Commit();
+        return statements.Count;
     }
 
-    private static DbCommand Command(DbConnection connection, DbTransaction tx, string sql, int parameters)
+    private static void WriteMirror(Statements statements, string clientId, ClientMirrorChanges changes)
     {
-        var command = connection.CreateCommand();
-        command.Transaction = tx;
+        if (changes.DeleteAllEntries)
+        {
+            statements.Run(DeleteEntries, clientId);
+        }
+
+        if (changes.Client is { } c)
+        {
+            statements.Run(UpsertClient, clientId, unchecked((long)c.Sequence), unchecked((long)c.SyncedSequence));
+        }
+        else if (changes.DeleteClient)
+        {
+            statements.Run(DeleteClient, clientId);
+        }
+
+        foreach (var (key, entry) in changes.Entries)
+        {
+            if (entry is null)
+            {
+                statements.Run(DeleteEntry, clientId, key);
+            }
+            else
+            {
+                statements.Run(UpsertEntry, clientId, key, unchecked((long)entry.Validator), entry.Size,
+                    unchecked((long)entry.Sequence), entry.LastUsed.ToUnixTimeMilliseconds());
+            }
+        }
+    }
+
+    /// <summary>
+    /// Runs parameterised statements in order inside one transaction. Where the provider batches (Npgsql:
+    /// <see cref="DbConnection.CanCreateBatch"/>), up to <see cref="BatchSize"/> statements go to the server in one round
+    /// trip; otherwise (SQLite, in-process) each SQL text gets one reused command.
+    /// </summary>
+    private sealed class Statements(DbConnection connection, DbTransaction transaction) : IDisposable
+    {
+        private const int BatchSize = 1000;
+        private readonly Dictionary<string, DbCommand> _commands = new(StringComparer.Ordinal);
+        private DbBatch? _batch;
+
+        /// <summary>Statements run (or queued) so far.</summary>
+        public int Count { get; private set; }
+
+        public void Run(string sql, params object?[] values)
+        {
+            Count++;
+            if (connection.CanCreateBatch)
+            {
+                _batch ??= NewBatch();
+                var command = _batch.CreateBatchCommand();
 #pragma warning disable CA2100 // Constant SQL; values go through parameters.
-        command.CommandText = sql;
+                command.CommandText = sql;
 #pragma warning restore CA2100
-        for (var i = 0; i < parameters; i++)
-        {
-            var p = command.CreateParameter();
-            p.ParameterName = "@p" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            command.Parameters.Add(p);
+                for (var i = 0; i < values.Length; i++)
+                {
+                    var p = command.CreateParameter();
+                    (p.ParameterName, p.Value) = (Name(i), values[i] ?? DBNull.Value);
+                    command.Parameters.Add(p);
+                }
+
+                _batch.BatchCommands.Add(command);
+                if (_batch.BatchCommands.Count >= BatchSize)
+                {
+                    Flush();
+                }
+
+                return;
+            }
+
+            if (!_commands.TryGetValue(sql, out var reused))
+            {
+                reused = Command(sql, values.Length);
+                _commands[sql] = reused;
+            }
+
+            for (var i = 0; i < values.Length; i++)
+            {
+                reused.Parameters[i].Value = values[i] ?? DBNull.Value;
+            }
+
+            reused.ExecuteNonQuery();
         }
 
-        return command;
-    }
-
-    private static int Run(DbCommand command, params object?[] values)
-    {
-        for (var i = 0; i < values.Length; i++)
+        /// <summary>Sends the statements still queued.</summary>
+        public void Flush()
         {
-            command.Parameters[i].Value = values[i] ?? DBNull.Value;
+            if (_batch is { BatchCommands.Count: > 0 })
+            {
+                _batch.ExecuteNonQuery();
+                _batch.Dispose();
+                _batch = null;
+            }
         }
 
-        command.ExecuteNonQuery();
-        return 1;
+        public void Dispose()
+        {
+            _batch?.Dispose();
+            foreach (var command in _commands.Values)
+            {
+                command.Dispose();
+            }
+        }
+
+        private DbBatch NewBatch()
+        {
+            var batch = connection.CreateBatch();
+            batch.Transaction = transaction;
+            return batch;
+        }
+
+        private DbCommand Command(string sql, int parameters)
+        {
+            var command = connection.CreateCommand();
+            command.Transaction = transaction;
+#pragma warning disable CA2100 // Constant SQL; values go through parameters.
+            command.CommandText = sql;
+#pragma warning restore CA2100
+            for (var i = 0; i < parameters; i++)
+            {
+                var p = command.CreateParameter();
+                p.ParameterName = Name(i);
+                command.Parameters.Add(p);
+            }
+
+            return command;
+        }
+
+        private static string Name(int i) => "@p" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 }

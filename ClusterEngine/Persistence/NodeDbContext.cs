@@ -7,11 +7,14 @@ namespace ClusterEngine.Persistence;
 /// <summary>
 /// EF Core model of one node's database (DESIGN.md §9): members, assignments (with removal
 /// tombstones), mirror entries and mirror sequences / sync checkpoints. The schema is created and
-/// upgraded by migrations only. Create contexts through <c>IDbContextFactory&lt;NodeDbContext&gt;</c>,
-/// one short-lived context per operation; the engine itself never reads it on the request path.
+/// upgraded by migrations only, one migration set per provider: each provider has its own subclass
+/// (<see cref="SqliteNodeDbContext"/>, <see cref="PostgreSqlNodeDbContext"/>) that owns its migrations
+/// (EF Core's "migrations with multiple providers", one context type per provider). Create contexts
+/// through <c>IDbContextFactory&lt;NodeDbContext&gt;</c>, one short-lived context per operation; the
+/// engine itself never reads it on the request path.
 /// </summary>
-/// <param name="options">Options built by the single provider choice (SQLite today).</param>
-public sealed class NodeDbContext(DbContextOptions<NodeDbContext> options) : DbContext(options)
+/// <param name="options">Options built by the single provider choice (<see cref="NodeDatabaseProvider"/>).</param>
+public abstract class NodeDbContext(DbContextOptions options) : DbContext(options)
 {
     private static readonly ValueConverter<DateTimeOffset, long> UnixMilliseconds = new(
         v => v.ToUnixTimeMilliseconds(),

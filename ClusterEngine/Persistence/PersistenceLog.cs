@@ -6,8 +6,8 @@ namespace ClusterEngine.Persistence;
 internal static partial class PersistenceLog
 {
     [LoggerMessage(EventId = 3100, Level = LogLevel.Information,
-        Message = "Node database {Path} opened ({PendingMigrations} pending migrations applied, journal mode {JournalMode})")]
-    public static partial void DatabaseOpened(ILogger logger, string path, int pendingMigrations, string journalMode);
+        Message = "Node database ({Provider}) {Path} opened ({PendingMigrations} pending migrations applied, journal mode {JournalMode})")]
+    public static partial void DatabaseOpened(ILogger logger, PersistenceProvider provider, string path, int pendingMigrations, string journalMode);
 
     [LoggerMessage(EventId = 3101, Level = LogLevel.Debug,
         Message = "Wrote {Changes} changes as {Rows} row operations in {ElapsedMs} ms")]
@@ -31,4 +31,15 @@ internal static partial class PersistenceLog
     [LoggerMessage(EventId = 3106, Level = LogLevel.Information,
         Message = "Loaded {Members} members, {Assignments} assignments, {MirrorClients} mirror clients and {MirrorEntries} mirror entries in {ElapsedMs} ms")]
     public static partial void SnapshotLoaded(ILogger logger, int members, int assignments, int mirrorClients, int mirrorEntries, double elapsedMs);
+
+    [LoggerMessage(EventId = 3107, Level = LogLevel.Information, Message = "Created the PostgreSQL schema \"{Schema}\" for this node")]
+    public static partial void SchemaCreated(ILogger logger, string schema);
+
+    [LoggerMessage(EventId = 3108, Level = LogLevel.Error,
+        Message = "Node database unavailable: writes that must persist answer 503; {Changes} changes are held in memory and written when it returns (next try in {RetryDelayMs} ms)")]
+    public static partial void DatabaseUnavailable(ILogger logger, Exception exception, int changes, double retryDelayMs);
+
+    [LoggerMessage(EventId = 3109, Level = LogLevel.Information,
+        Message = "Node database available again after {OutageMs} ms; {Changes} changes held in memory were written")]
+    public static partial void DatabaseRestored(ILogger logger, double outageMs, int changes);
 }

@@ -1,26 +1,55 @@
 namespace ClusterEngine.Persistence;
 
 /// <summary>
-/// Tuning of the node database and its background writer. The database file is
-/// <c>{ClusterOptions.DataDirectory}/node.db</c>; these values only shape how changes reach it.
+/// Where a node keeps its state and how changes reach it, bound from the <c>Persistence</c> configuration section
+/// and validated at start by <see cref="PersistenceOptionsValidator"/> (messages name the key). With
+/// <see cref="PersistenceProvider.Sqlite"/> the database is <c>{Cluster:DataDirectory}/node.db</c>; with
+/// <see cref="PersistenceProvider.PostgreSql"/> it is the schema <see cref="Schema"/> of the database at
+/// <see cref="ConnectionString"/>. See docs/persistence.md.
 /// </summary>
 public sealed class PersistenceOptions
 {
-    /// <summary>Database file name inside the data directory.</summary>
+    /// <summary>Configuration section name.</summary>
+    public const string SectionName = "Persistence";
+
+    /// <summary>SQLite database file name inside the data directory.</summary>
     public const string DatabaseFileName = "node.db";
 
-    /// <summary>Longest time a change waits in the queue before its batch is written. Default 100 ms.</summary>
+    /// <summary>Longest a PostgreSQL schema name may be (PostgreSQL's identifier limit, bytes; the names allowed are ASCII).</summary>
+    public const int MaxSchemaLength = 63;
+
+    /// <summary>The database: <see cref="PersistenceProvider.Sqlite"/> (default) or <see cref="PersistenceProvider.PostgreSql"/>.</summary>
+    public PersistenceProvider Provider { get; set; } = PersistenceProvider.Sqlite;
+
+    /// <summary>
+    /// Npgsql connection string of an existing database (required for PostgreSQL, unused for SQLite), e.g.
+    /// <c>Host=db;Port=5432;Database=clusterportal;Username=portal;Password=…</c>. The node creates its schema and
+    /// tables on first start; the role needs <c>CREATE</c> on the database (or an existing schema it owns).
+    /// </summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>
+    /// PostgreSQL schema of this node's tables and Hangfire jobs: 1–63 characters of <c>A-Za-z0-9._-</c>, not starting
+    /// with <c>pg_</c>. Default: the node id, so nodes sharing one database never touch each other's rows.
+    /// </summary>
+    public string? Schema { get; set; }
+
+    /// <summary>Longest time a change waits in the queue before its batch is written. Default 100 ms; 1 ms – 10 s.</summary>
     public TimeSpan MaxDelay { get; set; } = TimeSpan.FromMilliseconds(100);
 
-    /// <summary>Changes (before coalescing) after which a batch is written at once. Default 2000; must be &gt; 0.</summary>
+    /// <summary>Changes (before coalescing) after which a batch is written at once. Default 2000; 1 – 1,000,000.</summary>
     public int MaxBatchSize { get; set; } = 2000;
 
     /// <summary>
     /// Changes the queue holds before <see cref="PersistenceWriter.Enqueue(ClusterEngine.Placement.AssignmentDelta)"/>
-    /// has to wait for room (back-pressure; nothing is dropped). Default 100 000; must be &gt; 0.
+    /// has to wait for room (back-pressure; nothing is dropped). Default 100 000; 1 – 100,000,000.
     /// </summary>
     public int QueueCapacity { get; set; } = 100_000;
 
-    /// <summary>How long a command waits for a lock held by another connection (SQLite <c>busy_timeout</c>). Default 5 s.</summary>
+    /// <summary>How long a command waits for a lock held by another connection (SQLite <c>busy_timeout</c>). Default 5 s; 1 ms – 10 min.</summary>
     public TimeSpan BusyTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The schema this node uses: <see cref="Schema"/>, or the node id.</summary>
+    /// <param name="nodeId">The node's <c>Cluster:NodeId</c>.</param>
+    public string SchemaFor(string nodeId) => string.IsNullOrEmpty(Schema) ? nodeId : Schema;
 }

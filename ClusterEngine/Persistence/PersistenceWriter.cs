@@ -23,13 +23,17 @@ namespace ClusterEngine.Persistence;
 /// for at most about one commit. The writer runs on its own thread with synchronous SQLite calls, so
 /// it keeps draining even when blocked callers starve the thread pool (a thread-pool loop over a
 /// <c>Channel</c> was measured to stall for tens of seconds in exactly that case).</para>
-/// <para>A failed commit is retried with back-off (0.1 s doubling to 5 s) until it succeeds or the
-/// host's stop timeout ends it; then the batch is logged as lost and pending flushes fault. On host
-/// stop the queue is closed, drained and written before <see cref="StopAsync"/> returns;
-/// <c>Enqueue</c> after stop throws <see cref="InvalidOperationException"/>.</para>
+/// <para>A failed commit marks the database unavailable (<see cref="IsAvailable"/>) and is retried with back-off
+/// (0.1 s doubling to 5 s) until it succeeds or the host's stop timeout ends it; then the batch is logged as lost and
+/// pending flushes fault. Between attempts the writer keeps draining the queue into the failed batch (coalescing as
+/// always), so callers never block on a database that is away and nothing is lost while the process lives; the first
+/// successful commit writes it all and marks the database available again. On host stop the queue is closed, drained
+/// and written before <see cref="StopAsync"/> returns; <c>Enqueue</c> after stop throws
+/// <see cref="InvalidOperationException"/>.</para>
 /// </remarks>
 public sealed class PersistenceWriter : IHostedService, IAsyncDisposable
 {
+    private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(5);
 
     private readonly BlockingCollection<object> _queue;
@@ -43,6 +47,8 @@ public sealed class PersistenceWriter : IHostedService, IAsyncDisposable
     private int _started;
     private int _fullReported;
     private int _disposed;
+    private long _unavailableSince;
+    private long _retryDelayTicks;
 
     internal PersistenceWriter(
         IDbContextFactory<NodeDbContext> factory,
@@ -114,6 +120,16 @@ public sealed class PersistenceWriter : IHostedService, IAsyncDisposable
 
         await request.Task.WaitAsync(cancellationToken);
     }
+
+    /// <summary>
+    /// False while the database is unavailable: the last write failed and is being retried. Requests whose changes must
+    /// persist are refused meanwhile (503 with <see cref="RetryAfter"/>); everything else goes on from memory and the
+    /// writer holds its changes until the database is back.
+    /// </summary>
+    public bool IsAvailable => Volatile.Read(ref _unavailableSince) == 0;
+
+    /// <summary>While <see cref="IsAvailable"/> is false: when the writer tries again, rounded up to whole seconds (at least 1 s).</summary>
+    public TimeSpan RetryAfter => TimeSpan.FromSeconds(Math.Max(1, Math.Ceiling(TimeSpan.FromTicks(Volatile.Read(ref _retryDelayTicks)).TotalSeconds)));
 
     /// <summary>True once <see cref="StopAsync"/> closed the queue: further changes are refused.</summary>
     public bool IsStopped => _queue.IsAddingCompleted;
@@ -189,7 +205,7 @@ public sealed class PersistenceWriter : IHostedService, IAsyncDisposable
             var batch = new WriteBatch();
             while (Collect(batch))
             {
-                WriteWithRetry(batch);
+                WriteUntilDone(batch);
                 batch.Clear();
             }
 
@@ -231,11 +247,12 @@ public sealed class PersistenceWriter : IHostedService, IAsyncDisposable
         }
     }
 
-    private void WriteWithRetry(WriteBatch batch)
+    private void WriteUntilDone(WriteBatch batch)
     {
-        var retryDelay = TimeSpan.FromMilliseconds(100);
+        var retryDelay = FirstRetryDelay;
         while (true)
         {
+            Exception error;
             try
             {
                 _abort.Token.ThrowIfCancellationRequested();
@@ -248,15 +265,14 @@ public sealed class PersistenceWriter : IHostedService, IAsyncDisposable
                     PersistenceLog.BatchWritten(_logger, batch.Received, rows, elapsedMs);
                 }
 
+                MarkAvailable(batch.Received);
                 Volatile.Write(ref _fullReported, 0);
                 batch.CompleteFlushes();
                 return;
             }
             catch (Exception e) when (!_abort.IsCancellationRequested)
             {
-                PersistenceLog.WriteFailed(_logger, e, batch.Received, retryDelay.TotalMilliseconds);
-                _abort.Token.WaitHandle.WaitOne(retryDelay);
-                retryDelay = TimeSpan.FromTicks(Math.Min(retryDelay.Ticks * 2, MaxRetryDelay.Ticks));
+                error = e;
             }
             catch (Exception e)
             {
@@ -264,6 +280,78 @@ public sealed class PersistenceWriter : IHostedService, IAsyncDisposable
                 batch.FailFlushes(e);
                 return;
             }
+
+            MarkUnavailable(error, batch.Received, retryDelay);
+            Absorb(batch, retryDelay);
+            retryDelay = TimeSpan.FromTicks(Math.Min(retryDelay.Ticks * 2, MaxRetryDelay.Ticks));
+        }
+    }
+
+    /// <summary>
+    /// While the database is away: keeps taking changes off the queue into <paramref name="batch"/> for
+    /// <paramref name="wait"/>, so callers never block on a dead database. The batch keeps only the last write per key,
+    /// so what it holds is bounded by the node's own state.
+    /// </summary>
+    private void Absorb(WriteBatch batch, TimeSpan wait)
+    {
+        var started = _time.GetTimestamp();
+        try
+        {
+            while (true)
+            {
+                var remaining = wait - _time.GetElapsedTime(started);
+                if (remaining <= TimeSpan.Zero)
+                {
+                    return;
+                }
+
+                var timeoutMs = (int)Math.Ceiling(remaining.TotalMilliseconds);
+                if (_queue.TryTake(out var item, timeoutMs, _abort.Token))
+                {
+                    batch.Add(item);
+                }
+                else if (_queue.IsCompleted)
+                {
+                    _abort.Token.WaitHandle.WaitOne(remaining); // stopping: nothing more will come; wait for the retry or the abort
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The host's stop timeout ended the wait: the next attempt reports the batch as abandoned.
+        }
+    }
+
+    private void MarkUnavailable(Exception error, int changes, TimeSpan retryDelay)
+    {
+        Volatile.Write(ref _retryDelayTicks, retryDelay.Ticks);
+        if (Interlocked.CompareExchange(ref _unavailableSince, _time.GetTimestamp(), 0) == 0)
+        {
+            PersistenceLog.DatabaseUnavailable(_logger, error, changes, retryDelay.TotalMilliseconds);
+        }
+        else
+        {
+            PersistenceLog.WriteFailed(_logger, error, changes, retryDelay.TotalMilliseconds);
+        }
+
+        try
+        {
+            _database.ResetConnections();
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            PersistenceLog.WriteFailed(_logger, e, changes, retryDelay.TotalMilliseconds);
+        }
+    }
+
+    private void MarkAvailable(int changes)
+    {
+        var since = Interlocked.Exchange(ref _unavailableSince, 0);
+        if (since != 0)
+        {
+            var outageMs = _time.GetElapsedTime(since).TotalMilliseconds;
+            PersistenceLog.DatabaseRestored(_logger, outageMs, changes);
         }
     }
 }

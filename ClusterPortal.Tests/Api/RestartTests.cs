@@ -2,20 +2,32 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using ClusterEngine.Mirroring;
+using ClusterEngine.Persistence;
 using ClusterPortal.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using static ClusterPortal.Tests.Api.ItemsTestSupport;
 
 namespace ClusterPortal.Tests.Api;
 
-/// <summary>A node restarted on the same data directory has its assignments and mirrors back (issue 3 item 6; DESIGN.md §9).</summary>
-public sealed class RestartTests : IDisposable
+/// <summary>
+/// A node restarted on the same data directory has its assignments and mirrors back (issue 3 item 6; DESIGN.md §9); on
+/// PostgreSQL even when its data directory is lost in between (issue 16).
+/// </summary>
+public abstract class RestartTests : IAsyncLifetime
 {
     private readonly TestOrigin _origin = new();
     private readonly string _data = Directory.CreateTempSubdirectory("portal-restart-").FullName;
+    private NodeStoreSettings? _store;
 
-    public void Dispose()
+    protected abstract PersistenceProvider Provider { get; }
+
+    public async Task InitializeAsync() => _store = await NodeStoreSettings.CreateAsync(Provider);
+
+    private Dictionary<string, string?> Settings() => _store!.Settings(_origin.Settings());
+
+    public async Task DisposeAsync()
     {
+        await _store!.DisposeAsync();
         _origin.Dispose();
         try
         {
@@ -32,7 +44,7 @@ public sealed class RestartTests : IDisposable
     {
         string token, sequence;
         IReadOnlyList<MirrorEntry> before1, before2;
-        using (var first = new PortalFactory(_origin.Settings(), _data) { KeepData = true })
+        using (var first = new PortalFactory(Settings(), _data) { KeepData = true })
         {
             var (http, session) = await first.LoggedOnClient("restart-1");
             var (other, _) = await first.LoggedOnClient("restart-2");
@@ -45,7 +57,12 @@ public sealed class RestartTests : IDisposable
             (before1, before2) = (mirror.Entries("restart-1"), mirror.Entries("restart-2"));
         }
 
-        using var second = new PortalFactory(_origin.Settings(), _data);
+        if (Provider == PersistenceProvider.PostgreSql)
+        {
+            Directory.Delete(_data, recursive: true); // the machine is gone; the database is not
+        }
+
+        using var second = new PortalFactory(Settings(), _data);
         var client = second.Client();
         client.DefaultRequestHeaders.Authorization = Bearer(token);
 
@@ -63,4 +80,17 @@ public sealed class RestartTests : IDisposable
 
     private static string[] Summary(IReadOnlyList<MirrorEntry> entries) =>
         [.. entries.Select(e => $"{e.Key}:{e.Validator:x16}:{e.SizeBytes}").Order(StringComparer.Ordinal)];
+}
+
+/// <summary><see cref="RestartTests"/> on SQLite.</summary>
+public sealed class RestartTestsSqlite : RestartTests
+{
+    protected override PersistenceProvider Provider => PersistenceProvider.Sqlite;
+}
+
+/// <summary><see cref="RestartTests"/> on PostgreSQL, the data directory deleted before the restart.</summary>
+[Trait("Category", "Process")]
+public sealed class RestartTestsPostgreSql : RestartTests
+{
+    protected override PersistenceProvider Provider => PersistenceProvider.PostgreSql;
 }

@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using ClusterPortal.Testing;
 using ClusterPortal.Tests.Support;
+using Npgsql;
 
 namespace ClusterPortal.Tests.Api;
 
@@ -10,7 +12,36 @@ public sealed class StartupConfigurationTests
     [Theory]
     [InlineData("--Portal:AdminKey=short", "Portal:AdminKey")]
     [InlineData("--Cluster:Capacity=0", "Cluster:Capacity")]
-    public async Task A_bad_setting_stops_the_node_with_a_message_naming_the_key(string setting, string key)
+    [InlineData("--Persistence:Provider=PostgreSql", "Persistence:ConnectionString")]
+    [InlineData("--Persistence:Provider=PostgreSql|--Persistence:ConnectionString=Hots=db", "Persistence:ConnectionString")]
+    [InlineData("--Persistence:Provider=PostgreSql|--Persistence:ConnectionString=Database=x", "Persistence:ConnectionString")]
+    [InlineData("--Persistence:Provider=PostgreSql|--Persistence:ConnectionString=Host=127.0.0.1;Port=1;Database=x;Username=u;Timeout=5", "Persistence:ConnectionString")]
+    [InlineData("--Persistence:Provider=PostgreSql|--Persistence:ConnectionString=Host=127.0.0.1;Port=1|--Persistence:Schema=pg_catalog", "Persistence:Schema")]
+    [InlineData("--Persistence:MaxDelay=00:00:00", "Persistence:MaxDelay")]
+    public async Task A_bad_setting_stops_the_node_with_a_message_naming_the_key(string settings, string key)
+    {
+        var (exitCode, error, output) = await RunNodeAsync(settings.Split('|'));
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains($"Configuration error: {key}", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", error + output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_database_that_does_not_exist_or_refuses_the_login_stops_the_node_naming_the_key()
+    {
+        var server = await PostgresServer.Shared;
+        var missing = new NpgsqlConnectionStringBuilder(server.AdminConnectionString) { Database = "no_such_database_" + Guid.NewGuid().ToString("N")[..8] };
+        var (exitCode, error, output) = await RunNodeAsync(["--Persistence:Provider=PostgreSql", $"--Persistence:ConnectionString={missing.ConnectionString}"]);
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("Configuration error: Persistence:ConnectionString: cannot open the PostgreSQL database", error, StringComparison.Ordinal);
+        Assert.Contains("does not exist", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", error + output, StringComparison.Ordinal);
+    }
+
+    /// <summary>Runs a node process with valid defaults and <paramref name="settings"/> after them; returns its exit code, stderr and stdout.</summary>
+    internal static async Task<(int ExitCode, string Error, string Output)> RunNodeAsync(IEnumerable<string> settings)
     {
         var data = Directory.CreateTempSubdirectory("portal-badconfig-").FullName;
         try
@@ -20,8 +51,8 @@ public sealed class StartupConfigurationTests
             foreach (var a in new[]
             {
                 ProcessCluster.PortalDll, "--Cluster:NodeId=bad-1", "--urls=http://127.0.0.1:0", "--Cluster:Key=0123456789abcdef0123456789abcdef",
-                "--Portal:AdminKey=0123456789abcdef-admin", $"--Cluster:DataDirectory={data}", setting,
-            })
+                "--Portal:AdminKey=0123456789abcdef-admin", $"--Cluster:DataDirectory={data}",
+            }.Concat(settings))
             {
                 start.ArgumentList.Add(a);
             }
@@ -31,11 +62,7 @@ public sealed class StartupConfigurationTests
             var stdout = process.StandardOutput.ReadToEndAsync();
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
             await process.WaitForExitAsync(timeout.Token);
-
-            Assert.Equal(2, process.ExitCode);
-            var error = await stderr;
-            Assert.Contains($"Configuration error: {key}", error, StringComparison.Ordinal);
-            Assert.DoesNotContain("   at ", error + await stdout, StringComparison.Ordinal);
+            return (process.ExitCode, await stderr, await stdout);
         }
         finally
         {

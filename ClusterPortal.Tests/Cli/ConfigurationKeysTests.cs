@@ -13,7 +13,7 @@ public sealed class ConfigurationKeysTests
     {
         var cluster = Keys.Sections.Single(s => s.Section == ClusterOptions.SectionName).Keys;
         Assert.Equal(typeof(ClusterOptions).GetProperties().Select(p => p.Name == nameof(ClusterOptions.Seeds) ? "Seeds:N" : p.Name).Order(), cluster.Order());
-        Assert.Equal(["Cluster", "LocalCluster", "Mirror", "Origin", "Portal"], Keys.Sections.Select(s => s.Section).Order());
+        Assert.Equal(["Cluster", "LocalCluster", "Mirror", "Origin", "Persistence", "Portal"], Keys.Sections.Select(s => s.Section).Order());
     }
 
     [Theory]
@@ -25,6 +25,7 @@ public sealed class ConfigurationKeysTests
     [InlineData("--Portal:AnonymousView=Always", "--Portal:MaxRequestBodyBytes=10")]
     [InlineData("--Origin:BaseUrl=http://origin.example/", "--Origin:Kind=Http")]
     [InlineData("--LocalCluster:Nodes=5", "--LocalCluster:BasePort=6000")]
+    [InlineData("--Persistence:Provider=PostgreSql", "--Persistence:ConnectionString=Host=127.0.0.1;Database=cluster")]
     [InlineData("--urls", "http://127.0.0.1:5101", "--environment=Development", "--contentRoot=/tmp")]
     [InlineData("--Logging:LogLevel:Default=Debug", "--Kestrel:Limits:MaxConcurrentConnections=10")]
     [InlineData("--Cluster=", "--Portal=")]

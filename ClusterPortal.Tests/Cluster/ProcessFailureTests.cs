@@ -180,7 +180,7 @@ public sealed class ProcessFailureTests(ITestOutputHelper output)
         AssertNoFailures([.. driver.Results.Where(r => r.SentAt < thawedAt)], cluster);
     }
 
-    private static async Task<List<(string ClientId, string Token)>> AnnounceAsync(ProcessCluster cluster)
+    internal static async Task<List<(string ClientId, string Token)>> AnnounceAsync(ProcessCluster cluster)
     {
         var clients = new List<(string, string)>();
         for (var i = 0; i < Clients; i++)
@@ -195,7 +195,7 @@ public sealed class ProcessFailureTests(ITestOutputHelper output)
     }
 
     /// <summary>All running nodes list the same assignments, every client has exactly one primary, and the primary counts add up.</summary>
-    private static async Task AssertViewsAgreeAsync(ProcessCluster cluster)
+    internal static async Task AssertViewsAgreeAsync(ProcessCluster cluster)
     {
         var running = cluster.Nodes.Where(n => n.IsRunning).ToList();
         string last = "";

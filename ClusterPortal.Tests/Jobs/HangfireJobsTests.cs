@@ -1,5 +1,6 @@
 using ClusterEngine.Mirroring;
 using ClusterEngine.Mirroring.Sync;
+using ClusterEngine.Persistence;
 using ClusterPortal.Jobs;
 using ClusterPortal.Metrics;
 using ClusterPortal.Tests.Support;
@@ -15,16 +16,26 @@ namespace ClusterPortal.Tests.Jobs;
 /// time, queued and scheduled jobs survive a restart, and the periodic job runs once per period, without a burst after
 /// a restart.
 /// </summary>
-[Trait("Category", "Process")]
-[Trait("Category", "Cluster")]
-public sealed class HangfireJobsTests
+public abstract class HangfireJobsTests : IAsyncLifetime
 {
     private readonly string _run = Guid.NewGuid().ToString("N");
+    private NodeStoreSettings? _store;
+
+    protected abstract PersistenceProvider Provider { get; }
+
+    private NodeStoreSettings Store => _store!;
+
+    public async Task InitializeAsync() => _store = await NodeStoreSettings.CreateAsync(Provider);
+
+    public async Task DisposeAsync() => await Store.DisposeAsync();
 
     [Fact]
     public async Task Jobs_of_several_in_process_nodes_run_on_their_own_node_against_their_own_storage()
     {
-        await using var cluster = await InProcessCluster.StartAsync(100, 100);
+        await using var cluster = new InProcessCluster();
+        cluster.Add(100, Store.Settings()); // on PostgreSQL both nodes share one database, each in its own schema
+        cluster.Add(100, Store.Settings());
+        await cluster.WaitAllUpAsync();
         var enqueued = new List<(int Node, string JobId, string Label)>();
         for (var round = 0; round < 10; round++)
         {
@@ -53,7 +64,7 @@ public sealed class HangfireJobsTests
     {
         await using var cluster = new InProcessCluster();
         // A long failure timeout: a starved test machine must not fail a node over in the middle (not what this tests).
-        var settings = new Dictionary<string, string?> { ["Mirror:SyncPolicy"] = "OnLogoff", ["Cluster:FailureTimeout"] = "00:00:05" };
+        var settings = Store.Settings(new() { ["Mirror:SyncPolicy"] = "OnLogoff", ["Cluster:FailureTimeout"] = "00:00:05" });
         cluster.Add(100, settings);
         cluster.Add(100, settings);
         await cluster.WaitAllUpAsync();
@@ -110,7 +121,7 @@ public sealed class HangfireJobsTests
     public async Task Queued_and_scheduled_jobs_survive_a_restart_and_run_once()
     {
         var dataDirectory = Directory.CreateTempSubdirectory("portal-jobs-").FullName;
-        var settings = new Dictionary<string, string?> { ["Mirror:SyncPolicy"] = "OnLogoff" };
+        var settings = Store.Settings(new() { ["Mirror:SyncPolicy"] = "OnLogoff" });
         await using (var first = new PortalFactory(settings, dataDirectory) { KeepData = true })
         {
             await first.LoggedOnClient("restart-device");
@@ -119,11 +130,18 @@ public sealed class HangfireJobsTests
         }
 
         // Queued while the node is down (as if enqueued just before a crash): the node's own durable storage.
-        using (var storage = JobsServiceCollectionExtensions.CreateStorage(Path.Combine(dataDirectory, JobsServiceCollectionExtensions.DatabaseFile)))
+        var persistence = new PersistenceOptions { Provider = Provider, ConnectionString = Store.ConnectionString };
+        var storage = JobsServiceCollectionExtensions.CreateStorage(NodeDatabaseTarget.For(dataDirectory, "node-1", persistence),
+            new ClusterEngine.ClusterOptions { NodeId = "node-1", DataDirectory = dataDirectory });
+        try
         {
             var client = new BackgroundJobClient(storage);
             client.Enqueue<NodeProbeJob>(j => j.Run(_run, "queued"));
             client.Enqueue<MirrorSyncJob>(j => j.SyncClientsAsync(new[] { "restart-device" }, CancellationToken.None));
+        }
+        finally
+        {
+            (storage as IDisposable)?.Dispose();
         }
 
         await using var second = new PortalFactory(settings, dataDirectory);
@@ -142,15 +160,15 @@ public sealed class HangfireJobsTests
     {
         var period = TimeSpan.Parse(interval, System.Globalization.CultureInfo.InvariantCulture);
         var dataDirectory = Directory.CreateTempSubdirectory("portal-periodic-").FullName;
-        var settings = new Dictionary<string, string?> { ["Mirror:SyncPolicy"] = "Periodic", ["Mirror:SyncInterval"] = interval };
+        var settings = Store.Settings(new() { ["Mirror:SyncPolicy"] = "Periodic", ["Mirror:SyncInterval"] = interval });
         // Upper bounds prove "at most once per period, no burst" (a loaded machine only makes runs later, never more);
         // the lower bounds wait as long as they need to (Hangfire polls every second, so a run can come ~2 s late).
         long before;
         await using (var first = new PortalFactory(settings, dataDirectory) { KeepData = true })
         {
+            var started = System.Diagnostics.Stopwatch.StartNew(); // from before the host starts: its first run may come while it starts
             _ = first.BaseUrl;
             var runs = first.Services.GetRequiredService<PortalInstruments>();
-            var started = System.Diagnostics.Stopwatch.StartNew();
             await Eventually.True(() => runs.SyncTotals.PeriodicRuns >= 2, "two periodic runs", 30_000);
             before = runs.SyncTotals.PeriodicRuns;
             Assert.InRange(before, 2, (long)(started.Elapsed / period) + 1);
@@ -171,6 +189,22 @@ public sealed class HangfireJobsTests
     private static IMonitoringApi Monitoring(PortalFactory node) => node.Services.GetRequiredService<JobStorage>().GetMonitoringApi();
 
     private static string? State(PortalFactory node, string jobId) => Monitoring(node).JobDetails(jobId)?.History.FirstOrDefault()?.StateName;
+}
+
+/// <summary><see cref="HangfireJobsTests"/> with SQLite job storage in each node's data directory.</summary>
+[Trait("Category", "Process")]
+[Trait("Category", "Cluster")]
+public sealed class HangfireJobsTestsSqlite : HangfireJobsTests
+{
+    protected override PersistenceProvider Provider => PersistenceProvider.Sqlite;
+}
+
+/// <summary><see cref="HangfireJobsTests"/> with Hangfire.PostgreSql: the nodes share one database on a real server, each in its own schema.</summary>
+[Trait("Category", "Process")]
+[Trait("Category", "Cluster")]
+public sealed class HangfireJobsTestsPostgreSql : HangfireJobsTests
+{
+    protected override PersistenceProvider Provider => PersistenceProvider.PostgreSql;
 }
 
 /// <summary>A graceful leave (SIGTERM) syncs the mirrors that are behind before the alternates take over (DESIGN.md §7).</summary>

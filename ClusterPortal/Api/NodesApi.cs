@@ -1,6 +1,7 @@
 using ClusterEngine;
 using ClusterEngine.Backplane;
 using ClusterEngine.Membership;
+using ClusterPortal.Hosting;
 using ClusterPortal.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -22,8 +23,8 @@ internal static class NodesApi
 {
     public static RouteGroupBuilder MapNodesApi(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/api/nodes").WithTags("Nodes").RequireAuthorization(AuthSchemes.AdminPolicy);
-        group.ProducesProblems(ErrorResponses.Admin);
+        var group = routes.MapGroup("/api/nodes").WithTags("Nodes").RequireAuthorization(AuthSchemes.AdminPolicy).RequireDurableStore();
+        group.ProducesProblems(ErrorResponses.Admin, StatusCodes.Status503ServiceUnavailable); // 503 + Retry-After while the node database is unavailable
         group.MapPost("/", Add).WithName("AddNode")
             .ProducesProblems(StatusCodes.Status400BadRequest, StatusCodes.Status409Conflict, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status502BadGateway, StatusCodes.Status504GatewayTimeout)
             .WithSummary("Add a running node at run time: 201; 400 bad URL or capacity; 409 duplicate; 502 unreachable; 504 no answer.");

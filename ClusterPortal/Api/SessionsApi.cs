@@ -45,7 +45,14 @@ internal static class SessionsApi
         }
 
         var clientId = body!.ClientId!;
-        if (node.State.GetAssignment(clientId) is not null)
+        if (node.State.GetAssignment(clientId) is null)
+        {
+            if (DurableWrites.Refusal(http) is { } refused)
+            {
+                return refused; // a new client's claim must persist
+            }
+        }
+        else
         {
             var auth = await http.AuthenticateAsync(AuthSchemes.ClientToken);
             var tokenClient = auth.Principal?.FindFirst(AuthSchemes.ClientIdClaim)?.Value;

@@ -19,7 +19,8 @@ internal static class ObservabilityExtensions
                 metrics.AddOtlpExporter();
             }
         });
-        services.AddHealthChecks().AddCheck<NodeReadyHealthCheck>("node", tags: [NodeReadyHealthCheck.Tag]);
+        services.AddHealthChecks().AddCheck<NodeReadyHealthCheck>("node", tags: [NodeReadyHealthCheck.Tag])
+            .AddCheck<NodeDatabaseHealthCheck>("database", tags: [NodeReadyHealthCheck.Tag]);
         services.AddOpenApi();
         return services;
     }

@@ -48,13 +48,10 @@ internal static class PortalServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<Hubs.BackplaneConnections>());
         services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(10));
         services.AddClusterEngine(builder.Configuration)
-            .AddSqlitePersistence()
+            .AddPersistence(builder.Configuration)
             .AddDataPath(builder.Configuration, Path.Combine(AppContext.BaseDirectory, "SampleContent"))
             .AddBackplane()
             .AddMirrorSync();
-        // EF Core's SQL is debug output, not news for an operator: --Logging:LogLevel:Microsoft.EntityFrameworkCore.Database.Command=Debug shows it.
-        services.ConfigureDbContext<ClusterEngine.Persistence.NodeDbContext>(db => db.ConfigureWarnings(w => w.Log(
-            (Microsoft.EntityFrameworkCore.Diagnostics.RelationalEventId.CommandExecuted, LogLevel.Debug))));
         services.AddMirrorSyncJobs();
         services.AddHttpForwarder();
         services.AddSingleton<ItemForwarder>();

@@ -1,19 +1,24 @@
 using ClusterEngine;
 using ClusterEngine.Mirroring;
 using ClusterEngine.Mirroring.Sync;
+using ClusterEngine.Persistence;
 using ClusterPortal.Metrics;
 using ClusterPortal.Security;
 using Hangfire;
 using Hangfire.AspNetCore;
+using Hangfire.PostgreSql;
+using Hangfire.PostgreSql.Factories;
 using Hangfire.Storage.SQLite;
 using Microsoft.Extensions.Options;
 
 namespace ClusterPortal.Jobs;
 
 /// <summary>
-/// Hangfire in a node (DESIGN.md §8, §6): durable SQLite storage in the node's data directory
-/// (<c>{Cluster:DataDirectory}/hangfire.db</c>), queue and schedule polling every second, the mirror sync jobs, and
-/// the dashboard at <c>/hangfire</c> for admins only.
+/// Hangfire in a node (DESIGN.md §8, §6): durable storage on the node's own database provider — SQLite in the node's
+/// data directory (<c>{Cluster:DataDirectory}/hangfire.db</c>), or with <c>Persistence:Provider=PostgreSql</c> the
+/// node's own schema of the PostgreSQL database (Hangfire.PostgreSql with <c>SchemaName</c> = <c>Persistence:Schema</c>,
+/// so nodes sharing one database each see only their own job tables and never run another node's jobs) —, queue and
+/// schedule polling every second, the mirror sync jobs, and the dashboard at <c>/hangfire</c> for admins only.
 /// </summary>
 /// <remarks>
 /// Hangfire keeps process-wide statics (<c>JobStorage.Current</c>, the default activator). Nothing here uses them: the
@@ -31,7 +36,7 @@ internal static class JobsServiceCollectionExtensions
 
     public static IServiceCollection AddMirrorSyncJobs(this IServiceCollection services)
     {
-        services.AddSingleton<JobStorage>(sp => CreateStorage(DatabasePath(sp.GetRequiredService<IOptions<ClusterOptions>>().Value)));
+        services.AddSingleton<JobStorage>(sp => CreateStorage(sp.GetRequiredService<NodeDatabaseTarget>(), sp.GetRequiredService<IOptions<ClusterOptions>>().Value));
         services.AddSingleton<JobActivator>(sp => new AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
         services.AddHangfire((sp, config) => config
             .UseLogProvider(new DisposalSafeLogProvider(sp.GetRequiredService<ILoggerFactory>()))
@@ -75,6 +80,23 @@ internal static class JobsServiceCollectionExtensions
         var directory = Hosting.NodeDataDirectory.Of(options);
         Directory.CreateDirectory(directory);
         return Path.GetFullPath(Path.Combine(directory, DatabaseFile));
+    }
+
+    /// <summary>The node's job storage on the provider of its node database (<paramref name="target"/>).</summary>
+    internal static JobStorage CreateStorage(NodeDatabaseTarget target, ClusterOptions options) =>
+        target.Provider == PersistenceProvider.PostgreSql ? CreatePostgreSqlStorage(target) : CreateStorage(DatabasePath(options));
+
+    /// <summary>Durable PostgreSQL job storage in the node's schema (<see cref="NodeDatabaseTarget.Schema"/>) with ~1 s queue polling.</summary>
+    internal static PostgreSqlStorage CreatePostgreSqlStorage(NodeDatabaseTarget target)
+    {
+        var options = new PostgreSqlStorageOptions
+        {
+            SchemaName = target.Schema!,
+            PrepareSchemaIfNecessary = true, // creates or upgrades Hangfire's tables in the node's schema at start
+            QueuePollInterval = PollInterval,
+            InvisibilityTimeout = TimeSpan.FromMinutes(5), // a job of a killed process runs again after this
+        };
+        return new PostgreSqlStorage(new NpgsqlConnectionFactory(target.ConnectionString, options), options);
     }
 
     /// <summary>Durable SQLite job storage at <paramref name="path"/> with ~1 s queue polling.</summary>

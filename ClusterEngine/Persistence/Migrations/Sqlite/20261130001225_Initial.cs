@@ -2,7 +2,7 @@
 
 #nullable disable
 
-namespace ClusterEngine.Persistence.Migrations
+namespace ClusterEngine.Persistence.Migrations.Sqlite
 {
     /// <inheritdoc />
     public partial class Initial : Migration

@@ -11,6 +11,9 @@ public sealed class BrowserSession : IAsyncDisposable
 {
     public const string ChromiumPath = "/usr/bin/chromium";
     public const float Timeout = 60_000;
+
+    /// <summary>The screen the dashboard must read well on at a glance: a common laptop, 1366×768.</summary>
+    public static readonly ViewportSize Screen = new() { Width = 1366, Height = 768 };
     private IPlaywright? _playwright;
 
     public IBrowser Browser { get; private set; } = default!;
@@ -31,7 +34,7 @@ public sealed class BrowserSession : IAsyncDisposable
     /// <summary>A fresh browser context (own cookies) with one page at <paramref name="url"/>, waiting for the interactive circuit.</summary>
     public async Task<IPage> OpenAsync(string url, IBrowserContext? context = null)
     {
-        context ??= await Browser.NewContextAsync(new() { ViewportSize = new() { Width = 1400, Height = 1000 } });
+        context ??= await Browser.NewContextAsync(new() { ViewportSize = Screen });
         context.SetDefaultTimeout(Timeout);
         var page = await context.NewPageAsync();
         page.Console += (_, message) => Console.Enqueue($"{message.Type}: {message.Text}");

@@ -8,8 +8,13 @@ namespace ClusterPortal.Tests.Browser;
 /// <summary>
 /// End-to-end in Debian Chromium against a running 3-node cluster (real Kestrel, real backplane):
 /// admin login, adding a 4th node with the form and seeing it on another node's dashboard without a
-/// reload, maintenance changing a card, a wrong key refused. Saves the README screenshots.
+/// reload, maintenance changing a card, a wrong key refused, the first-hour items of issue 17 (live switch, Hangfire
+/// entry, chart ticks, one-line node rows, prerendered clients, API reference without vendor buttons). Screenshots at
+/// 1366×768 go to the test output folder (<c>screenshots/</c>), or to <c>docs/screenshots</c> with
+/// <c>CLUSTERPORTAL_REFRESH_SCREENSHOTS=1</c>.
 /// </summary>
+[Trait("Category", "Browser")]
+[Trait("Category", "Cluster")]
 public sealed class DashboardBrowserTests
 {
     private static readonly Regex s_nodes = new("/nodes$");
@@ -43,6 +48,63 @@ public sealed class DashboardBrowserTests
         await Assertions.Expect(watcher.Locator("[data-node='node-3'] [data-field='primary']")).ToHaveTextAsync("0", new() { Timeout = BrowserSession.Timeout });
 
         await SaveScreenshotsAsync(browser, cluster, watcher, admin);
+        await AssertReadableAtAGlanceAsync(watcher, admin);
+    }
+
+    [Fact]
+    public async Task First_hour_items_the_live_switch_the_hangfire_entry_prerendered_clients_and_a_plain_api_reference()
+    {
+        await using var cluster = await InProcessCluster.StartAsync(50, 50, 50);
+        await MakeTrafficAsync(cluster);
+        await using var browser = await BrowserSession.StartAsync();
+
+        // Events: the switch is on while the page is live, off while paused.
+        var events = await browser.OpenAsync(cluster[0].BaseUrl + "/events");
+        await Assertions.Expect(events.Locator("[data-live='true'] input[type='checkbox']")).ToBeCheckedAsync();
+        await events.Locator("[data-live='true'] input[type='checkbox']").ClickAsync();
+        await Assertions.Expect(events.Locator("[data-live='false'] input[type='checkbox']")).Not.ToBeCheckedAsync();
+        await Assertions.Expect(events.Locator("[data-live='false']")).ToContainTextAsync("Paused");
+
+        // Hangfire needs the admin key: an anonymous user's menu entry leads to the login, not to a bare 401.
+        await events.Locator("#nav-hangfire").ClickAsync();
+        await events.WaitForURLAsync(new Regex("/login\\?returnUrl=%2Fhangfire$"));
+        await Assertions.Expect(events.Locator("#admin-key")).ToBeVisibleAsync();
+
+        // Clients: the first page is in the first HTML, before any circuit (no "0-0 of 0" with a loading bar).
+        using var http = new HttpClient();
+        var html = await http.GetStringAsync(new Uri(cluster[0].BaseUrl + "/clients"));
+        Assert.Equal(24, Regex.Count(html, "data-client="));
+        Assert.Contains("1-24 of 24", html, StringComparison.Ordinal);
+
+        // The API reference shows this API, without the vendor's buttons.
+        var context = await browser.Browser.NewContextAsync(new() { ViewportSize = BrowserSession.Screen });
+        var reference = await context.NewPageAsync();
+        await reference.GotoAsync(cluster[0].BaseUrl + "/api-reference");
+        await Assertions.Expect(reference.GetByText("/api/items/{key}").First).ToBeVisibleAsync(new() { Timeout = BrowserSession.Timeout });
+        var text = await reference.Locator("body").InnerTextAsync();
+        foreach (var vendor in new[] { "Ask AI", "Generate SDK", "Deploy" })
+        {
+            Assert.DoesNotContain(vendor, text, StringComparison.OrdinalIgnoreCase);
+        }
+
+        await reference.ScreenshotAsync(new() { Path = Path.Combine(ScreenshotDirectory(), "api-reference.png") });
+    }
+
+    /// <summary>Chart ticks readable, node ids and each node's actions on one line, on the 1366×768 screen.</summary>
+    private static async Task AssertReadableAtAGlanceAsync(IPage overview, IPage nodes)
+    {
+        var tick = await overview.Locator("g.mud-charts-yaxis text").First.BoundingBoxAsync();
+        Assert.True(tick is { Height: >= 9 }, $"chart tick labels are {tick?.Height ?? 0:0.0} px high; at least 9 px expected");
+
+        foreach (var id in new[] { "node-1", "node-4" })
+        {
+            await Assertions.Expect(nodes.Locator($"[data-actions='{id}']")).ToBeVisibleAsync(); // the rows re-render with every sample: measure a settled one
+            var caption = await nodes.Locator($"[data-node-row='{id}'] .mud-typography-caption").BoundingBoxAsync();
+            Assert.True(caption is { Height: < 24 }, $"the id {id} wraps ({caption?.Height ?? 0:0} px high)");
+            var actions = await nodes.Locator($"[data-actions='{id}']").BoundingBoxAsync();
+            Assert.True(actions is { Height: < 56 }, $"the actions of {id} take {actions?.Height ?? 0:0} px: not one line");
+            Assert.True(actions!.X + actions.Width <= BrowserSession.Screen.Width, $"the actions of {id} end at x = {actions.X + actions.Width:0}, off the screen");
+        }
     }
 
     [Fact]
@@ -68,7 +130,7 @@ public sealed class DashboardBrowserTests
 
     private static async Task<IPage> LoginAsync(BrowserSession browser, string baseUrl, string key)
     {
-        var context = await browser.Browser.NewContextAsync(new() { ViewportSize = new() { Width = 1400, Height = 1000 } });
+        var context = await browser.Browser.NewContextAsync(new() { ViewportSize = BrowserSession.Screen });
         context.SetDefaultTimeout(BrowserSession.Timeout);
         var page = await context.NewPageAsync();
         await page.GotoAsync(baseUrl + "/login?returnUrl=%2Fnodes");
@@ -101,18 +163,27 @@ public sealed class DashboardBrowserTests
         }
     }
 
+    /// <summary>Where screenshots go: the test output unless <c>CLUSTERPORTAL_REFRESH_SCREENSHOTS=1</c> asks to refresh the README's.</summary>
+    private static string ScreenshotDirectory()
+    {
+        var directory = Environment.GetEnvironmentVariable("CLUSTERPORTAL_REFRESH_SCREENSHOTS") == "1"
+            ? Path.Combine(RepositoryRoot(), "docs", "screenshots")
+            : Path.Combine(AppContext.BaseDirectory, "screenshots");
+        Directory.CreateDirectory(directory);
+        return directory;
+    }
+
     private static async Task SaveScreenshotsAsync(BrowserSession browser, InProcessCluster cluster, IPage overview, IPage nodes)
     {
-        var directory = Path.Combine(RepositoryRoot(), "docs", "screenshots");
-        Directory.CreateDirectory(directory);
-        await nodes.ScreenshotAsync(new() { Path = Path.Combine(directory, "nodes.png"), FullPage = true });
-        await overview.ScreenshotAsync(new() { Path = Path.Combine(directory, "overview.png"), FullPage = true });
+        var directory = ScreenshotDirectory();
+        await nodes.ScreenshotAsync(new() { Path = Path.Combine(directory, "nodes.png") });
+        await overview.ScreenshotAsync(new() { Path = Path.Combine(directory, "overview.png") });
 
         var clients = await browser.OpenAsync(cluster[0].BaseUrl + "/clients");
         await Assertions.Expect(clients.Locator("[data-client]").First).ToBeVisibleAsync();
         await clients.Locator("[data-client]").First.ClickAsync();
         await Assertions.Expect(clients.Locator("#client-detail")).ToBeVisibleAsync();
-        await clients.ScreenshotAsync(new() { Path = Path.Combine(directory, "clients.png"), FullPage = true });
+        await clients.ScreenshotAsync(new() { Path = Path.Combine(directory, "clients.png") });
 
         var events = await browser.OpenAsync(cluster[1].BaseUrl + "/events");
         await Assertions.Expect(events.Locator("tr[data-kind='NodeAdded']").First).ToBeVisibleAsync();

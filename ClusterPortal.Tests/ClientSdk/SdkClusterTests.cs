@@ -13,6 +13,7 @@ namespace ClusterPortal.Tests.ClientSdk;
 /// become 304s, a changed item is never answered from a stale local copy, a token near expiry is renewed, and the
 /// load simulator's summary adds up.
 /// </summary>
+[Trait("Category", "Cluster")]
 public sealed class SdkClusterTests(ITestOutputHelper output) : IDisposable
 {
     private readonly TestOrigin _origin = new();

@@ -11,6 +11,7 @@ namespace ClusterPortal.Tests.ClientSdk;
 /// re-announces at the survivor and carries on).
 /// </summary>
 [Collection(ProcessFailureGroup.Name)]
+[Trait("Category", "Process")]
 public sealed class SdkFailoverTests(ITestOutputHelper output)
 {
     private static readonly string[] Keys = ["hello.txt", "weather/current-berlin.json", "news/world/headlines.json", "text/welcome.txt"];

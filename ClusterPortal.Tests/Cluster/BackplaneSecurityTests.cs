@@ -5,6 +5,8 @@ using Microsoft.AspNetCore.SignalR.Client;
 namespace ClusterPortal.Tests.Cluster;
 
 /// <summary>Only peers with a credential derived from Cluster:Key get onto the backplane (DESIGN.md §7).</summary>
+[Trait("Category", "Process")]
+[Trait("Category", "Cluster")]
 public sealed class BackplaneSecurityTests
 {
     [Theory]

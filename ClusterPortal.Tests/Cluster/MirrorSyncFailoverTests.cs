@@ -14,6 +14,7 @@ namespace ClusterPortal.Tests.Cluster;
 /// only where the alternate is exactly where the device is, never a wrong one. Prints the measured loss (README table).
 /// </summary>
 [Collection(ProcessFailureGroup.Name)]
+[Trait("Category", "Process")]
 public sealed class MirrorSyncFailoverTests(ITestOutputHelper output) : IDisposable
 {
     private const int Burst = 100;

@@ -5,6 +5,8 @@ using ClusterPortal.Tests.Support;
 namespace ClusterPortal.Tests.Cluster;
 
 /// <summary>Patent Fig. 2–5 across real nodes: offers over the backplane, bouncing, alternates, one primary per client.</summary>
+[Trait("Category", "Process")]
+[Trait("Category", "Cluster")]
 public sealed class PlacementAcrossNodesTests
 {
     [Fact]

@@ -8,6 +8,7 @@ namespace ClusterPortal.Tests.Cluster;
 /// same data directory, SIGSTOP/SIGCONT — while a client driver keeps requesting items through the live nodes.
 /// </summary>
 [Collection(ProcessFailureGroup.Name)]
+[Trait("Category", "Process")]
 public sealed class ProcessFailureTests(ITestOutputHelper output)
 {
     private const int Clients = 30;

@@ -32,13 +32,15 @@ public sealed class EventsPageTests
     {
         await using var ctx = new DashboardTestContext();
         var cut = ctx.Render<Events>();
-        cut.FindComponent<MudBlazor.MudSwitch<bool>>().Find("input").Change(true);
+        Assert.NotNull(cut.Find("[data-live='true'] input").GetAttribute("checked")); // the switch is on while live (issue 17)
+        cut.FindComponent<MudBlazor.MudSwitch<bool>>().Find("input").Change(false);
 
         ctx.Feed.Publish(ClusterEventKind.NodeDown, "node-3");
 
         cut.WaitForAssertion(() => Assert.Contains("Paused (1 new)", cut.Markup));
         Assert.Empty(cut.FindAll("tr[data-seq]"));
-        cut.FindComponent<MudBlazor.MudSwitch<bool>>().Find("input").Change(false);
+        Assert.Single(cut.FindAll("[data-live='false']"));
+        cut.FindComponent<MudBlazor.MudSwitch<bool>>().Find("input").Change(true);
         cut.WaitForAssertion(() => Assert.Single(cut.FindAll("tr[data-seq]")));
     }
 }

@@ -192,6 +192,8 @@ public abstract class HangfireJobsTests : IAsyncLifetime
 }
 
 /// <summary><see cref="HangfireJobsTests"/> with SQLite job storage in each node's data directory.</summary>
+[Trait("Category", "Process")]
+[Trait("Category", "Cluster")]
 public sealed class HangfireJobsTestsSqlite : HangfireJobsTests
 {
     protected override PersistenceProvider Provider => PersistenceProvider.Sqlite;
@@ -199,6 +201,7 @@ public sealed class HangfireJobsTestsSqlite : HangfireJobsTests
 
 /// <summary><see cref="HangfireJobsTests"/> with Hangfire.PostgreSql: the nodes share one database on a real server, each in its own schema.</summary>
 [Trait("Category", "Process")]
+[Trait("Category", "Cluster")]
 public sealed class HangfireJobsTestsPostgreSql : HangfireJobsTests
 {
     protected override PersistenceProvider Provider => PersistenceProvider.PostgreSql;

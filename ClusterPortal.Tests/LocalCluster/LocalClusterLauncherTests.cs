@@ -6,6 +6,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using ClusterPortal.Tests.Support;
 
 namespace ClusterPortal.Tests.LocalCluster;
 
@@ -13,10 +14,11 @@ namespace ClusterPortal.Tests.LocalCluster;
 /// <c>dotnet ClusterPortal.dll</c> without <c>Cluster:NodeId</c> starts a local cluster of child processes
 /// (DESIGN.md §11; issue 4, item 8), run here as real OS processes in a temporary working directory.
 /// </summary>
+[Trait("Category", "Process")]
 public sealed partial class LocalClusterLauncherTests : IDisposable
 {
-    private const int BasePort = 5301;
-    private static readonly TimeSpan Generous = TimeSpan.FromSeconds(90);
+    private readonly int BasePort = FreePorts.Consecutive(3);
+    private static readonly TimeSpan Generous = TimeSpan.FromSeconds(240); // a loaded shared machine: nodes have taken 30 s to listen
     private readonly string _workDir = Directory.CreateTempSubdirectory("local-cluster-test-").FullName;
     private readonly List<Process> _launchers = [];
 
@@ -100,7 +102,49 @@ public sealed partial class LocalClusterLauncherTests : IDisposable
         await StopAndAssertGone(again, urls, againOutput);
     }
 
-    private (Process Launcher, StringBuilder Output) StartLauncher()
+    [Fact]
+    public async Task A_second_local_cluster_is_refused_and_add_node_adds_a_node_that_Ctrl_C_removes_again()
+    {
+        var (launcher, output) = StartLauncher("--LocalCluster:Nodes=2");
+        var adminKey = await WaitForAdminKey(launcher, output);
+        Assert.Matches(@"announce the new client device-[0-9a-f]{6}", Snapshot(output));
+
+        // From the same folder (its lock), and from another folder on the same ports: refused before anything starts.
+        var (sameFolder, sameOutput) = await PortalProcess.RunAsync(_workDir, 60, $"--LocalCluster:BasePort={BasePort + 10}");
+        Assert.Equal(2, sameFolder);
+        Assert.Contains($"another one runs from {Path.Combine(_workDir, "data", "local-cluster")} (pid {launcher.Id}", sameOutput, StringComparison.Ordinal);
+        var otherFolder = Directory.CreateDirectory(Path.Combine(_workDir, "other")).FullName;
+        var (samePorts, portsOutput) = await PortalProcess.RunAsync(otherFolder, 60, $"--LocalCluster:BasePort={BasePort}", "--LocalCluster:Nodes=2");
+        Assert.Equal(2, samePorts);
+        Assert.Contains($"port {BasePort} (for node-1) is in use", portsOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain("ready", sameOutput + portsOutput, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(otherFolder, "data", "local-cluster", "keys.json")), "a refused launcher generated keys");
+
+        // Fig. 11 in one command: node-3 on the next port, added with the operator's capacity, Up everywhere.
+        using var addNode = PortalProcess.Start(_workDir, "add-node", "--capacity", "500", "--name", "Extra");
+        await addNode.WaitForOutputAsync("was added to the local cluster");
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        http.DefaultRequestHeaders.Add("X-Admin-Key", adminKey);
+        await Eventually(async () =>
+        {
+            using var doc = JsonDocument.Parse(await http.GetStringAsync(new Uri($"http://127.0.0.1:{BasePort + 1}/api/cluster")));
+            return doc.RootElement.GetProperty("nodes").EnumerateArray().Any(n => n.GetProperty("nodeId").GetString() == "node-3"
+                && n.GetProperty("state").GetString() == "Up" && n.GetProperty("capacity").GetInt32() == 500
+                && n.GetProperty("url").GetString() == $"http://127.0.0.1:{BasePort + 2}" && n.GetProperty("name").GetString() == "Extra");
+        }, "node-3 Up with capacity 500 as node-2 sees it", output);
+
+        // Ctrl+C (SIGTERM here) removes it from the cluster and stops it: it is no member the launcher would call missing.
+        Assert.Equal(0, await addNode.TerminateAsync());
+        Assert.Contains("node-3 removed from the cluster (204)", addNode.Output, StringComparison.Ordinal);
+        using (var doc = JsonDocument.Parse(await http.GetStringAsync(new Uri($"http://127.0.0.1:{BasePort}/api/cluster"))))
+        {
+            Assert.Equal("Left", doc.RootElement.GetProperty("nodes").EnumerateArray().Single(n => n.GetProperty("nodeId").GetString() == "node-3").GetProperty("state").GetString());
+        }
+
+        await StopAndAssertGone(launcher, [$"http://127.0.0.1:{BasePort}", $"http://127.0.0.1:{BasePort + 1}", $"http://127.0.0.1:{BasePort + 2}"], output);
+    }
+
+    private (Process Launcher, StringBuilder Output) StartLauncher(params string[] extra)
     {
         var testDir = AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar);
         var configuration = Path.GetFileName(Path.GetDirectoryName(testDir))!;
@@ -115,6 +159,10 @@ public sealed partial class LocalClusterLauncherTests : IDisposable
         };
         start.ArgumentList.Add(dll);
         start.ArgumentList.Add($"--LocalCluster:BasePort={BasePort}");
+        foreach (var arg in extra)
+        {
+            start.ArgumentList.Add(arg);
+        }
         start.Environment.Remove("ASPNETCORE_URLS");
         var output = new StringBuilder();
         var process = new Process { StartInfo = start };

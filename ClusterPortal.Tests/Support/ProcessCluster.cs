@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using ClusterPortal.LocalCluster;
@@ -25,7 +24,7 @@ public sealed class ProcessCluster : IAsyncDisposable
         ExtraArgs = extraArgs ?? [];
         for (var i = 1; i <= count; i++)
         {
-            Nodes.Add(new Node(this, string.Create(CultureInfo.InvariantCulture, $"node-{i}"), FreePort(), Path.Combine(_root, $"node-{i}")));
+            Nodes.Add(new Node(this, string.Create(CultureInfo.InvariantCulture, $"node-{i}"), FreePorts.One(), Path.Combine(_root, $"node-{i}")));
         }
     }
 
@@ -205,12 +204,6 @@ public sealed class ProcessCluster : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     /// <summary>One node process; can be killed, frozen, thawed, terminated and restarted on the same port and data directory.</summary>
     public sealed class Node(ProcessCluster cluster, string nodeId, int port, string dataDirectory)

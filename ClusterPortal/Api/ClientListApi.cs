@@ -18,6 +18,7 @@ internal static class ClientListApi
 {
     public static RouteHandlerBuilder MapClientListApi(this IEndpointRouteBuilder routes) =>
         routes.MapGet("/api/clients", List).WithTags("Clients").RequireAuthorization(AuthSchemes.ViewerPolicy)
+            .ProducesProblems(ErrorResponses.Viewer, StatusCodes.Status400BadRequest)
             .WithName("ListClients").WithSummary("Paged assignments, filtered by node and role (primary|alternate) and client-id substring.");
 
     internal static Results<Ok<ClientPage>, ValidationProblem> List(ClusterState state, string? nodeId, string? role, string? q, int? page, int? pageSize)

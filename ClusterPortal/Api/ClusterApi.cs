@@ -21,6 +21,7 @@ internal static class ClusterApi
     public static RouteGroupBuilder MapClusterViewApi(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api").WithTags("Cluster").RequireAuthorization(AuthSchemes.ViewerPolicy);
+        group.ProducesProblems(ErrorResponses.Viewer);
         group.MapGet("/cluster", GetCluster).WithName("GetCluster").WithSummary("Every node's state, mode, capacity, counts and load ratio, as this node sees them.");
         group.MapGet("/nodes", GetNodes).WithName("GetNodes").WithSummary("The members in membership order.");
         return group;

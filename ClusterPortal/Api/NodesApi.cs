@@ -23,10 +23,13 @@ internal static class NodesApi
     public static RouteGroupBuilder MapNodesApi(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/nodes").WithTags("Nodes").RequireAuthorization(AuthSchemes.AdminPolicy).RequireDurableStore();
+        group.ProducesProblems(ErrorResponses.Admin, StatusCodes.Status503ServiceUnavailable); // 503 + Retry-After while the node database is unavailable
         group.MapPost("/", Add).WithName("AddNode")
+            .ProducesProblems(StatusCodes.Status400BadRequest, StatusCodes.Status409Conflict, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status502BadGateway, StatusCodes.Status504GatewayTimeout)
             .WithSummary("Add a running node at run time: 201; 400 bad URL or capacity; 409 duplicate; 502 unreachable; 504 no answer.");
-        group.MapPatch("/{nodeId}", Update).WithName("UpdateNode").WithSummary("Change capacity and/or mode (Active/Maintenance).");
-        group.MapDelete("/{nodeId}", Remove).WithName("RemoveNode").WithSummary("Remove a node: its clients fail over to their alternates first.");
+        group.MapPatch("/{nodeId}", Update).WithName("UpdateNode")
+            .ProducesProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status413PayloadTooLarge).WithSummary("Change capacity and/or mode (Active/Maintenance).");
+        group.MapDelete("/{nodeId}", Remove).WithName("RemoveNode").ProducesProblems(StatusCodes.Status404NotFound).WithSummary("Remove a node: its clients fail over to their alternates first.");
         return group;
     }
 

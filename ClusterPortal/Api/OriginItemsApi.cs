@@ -15,9 +15,10 @@ internal static partial class OriginItemsApi
     public static RouteGroupBuilder MapOriginItemsApi(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/items").WithTags("Items").RequireAuthorization(AuthSchemes.AdminPolicy);
-        group.MapPut("/{**key}", Put).WithName("PutItem")
+        group.ProducesProblems(ErrorResponses.Admin, StatusCodes.Status400BadRequest, StatusCodes.Status409Conflict);
+        group.MapPut("/{**key}", Put).WithName("PutItem").ProducesProblems(StatusCodes.Status413PayloadTooLarge)
             .WithSummary("Creates (201) or replaces (200) an item at the file-system origin with the request body; answers {key, etag, size}.");
-        group.MapDelete("/{**key}", Delete).WithName("DeleteItem")
+        group.MapDelete("/{**key}", Delete).WithName("DeleteItem").ProducesProblems(StatusCodes.Status404NotFound)
             .WithSummary("Deletes an item at the file-system origin: 204, or 404 when there is none.");
         return group;
     }

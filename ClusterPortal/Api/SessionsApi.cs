@@ -17,8 +17,11 @@ internal static class SessionsApi
         var group = routes.MapGroup("/api/sessions").WithTags("Sessions");
         group.MapPost("/", Announce).AllowAnonymous().RequireRateLimiting(PortalServiceCollectionExtensions.SessionRatePolicy)
             .WithName("Announce").WithSummary("Announce a client: 201 with its assignment and token (new), 200 with a renewed token (existing; needs its token).")
-            .Accepts<SessionRequest>("application/json");
+            .Accepts<SessionRequest>("application/json")
+            .ProducesProblems(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden,
+                StatusCodes.Status413PayloadTooLarge, StatusCodes.Status429TooManyRequests, StatusCodes.Status503ServiceUnavailable);
         group.MapDelete("/{clientId}", LogOff).RequireAuthorization(AuthSchemes.ClientPolicy)
+            .ProducesProblems(ErrorResponses.Client, StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status503ServiceUnavailable)
             .WithName("LogOff").WithSummary("Log off: starts the on-logoff mirror sync; the assignment stays.");
         return group;
     }

@@ -31,7 +31,17 @@ internal static class ObservabilityExtensions
         app.MapHealthChecks("/health/ready", new() { Predicate = c => c.Tags.Contains(NodeReadyHealthCheck.Tag) }).AllowAnonymous();
         app.MapPrometheusScrapingEndpoint("/metrics").RequireAuthorization(Security.AuthSchemes.ViewerPolicy);
         app.MapOpenApi().AllowAnonymous();
-        app.MapScalarApiReference("/api-reference").AllowAnonymous();
+        // The reference of this API only: no vendor features ("Ask AI" agent, MCP, the developer toolbar with
+        // "Deploy"/"Generate SDK", the client button), no telemetry; the UI bundle is served by the node itself.
+        app.MapScalarApiReference("/api-reference", scalar =>
+        {
+            scalar.Title = "ClusterPortal API";
+            scalar.ShowDeveloperTools = DeveloperToolsVisibility.Never;
+            scalar.Agent = new ScalarAgentOptions { Disabled = true };
+            scalar.Mcp = new ScalarMcpOptions { Disabled = true };
+            scalar.HideClientButton = true;
+            scalar.Telemetry = false;
+        }).AllowAnonymous();
         return app;
     }
 }

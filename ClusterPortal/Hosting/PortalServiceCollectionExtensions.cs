@@ -32,6 +32,8 @@ internal static class PortalServiceCollectionExtensions
             });
 
         services.AddHostedService<AdvertisedUrlRegistration>();
+        services.AddHostedService<StartupSummary>();
+        builder.Logging.AddOperatorConsole(builder.Configuration);
         services.ConfigureHttpJsonOptions(json => ContractJson.Configure(json.SerializerOptions));
         services.AddProblemDetails();
         services.AddExceptionHandler<BadHttpRequestExceptionHandler>();

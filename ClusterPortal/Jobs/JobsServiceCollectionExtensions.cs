@@ -77,7 +77,7 @@ internal static class JobsServiceCollectionExtensions
     /// <summary>The node's Hangfire database: <c>{Cluster:DataDirectory}/hangfire.db</c> (default <c>./data/{NodeId}</c>).</summary>
     internal static string DatabasePath(ClusterOptions options)
     {
-        var directory = options.DataDirectory ?? Path.Combine("data", options.NodeId ?? "node-1");
+        var directory = Hosting.NodeDataDirectory.Of(options);
         Directory.CreateDirectory(directory);
         return Path.GetFullPath(Path.Combine(directory, DatabaseFile));
     }

@@ -1,35 +1,47 @@
+using System.Globalization;
+using System.Security.Cryptography;
 using System.Text;
 
 namespace ClusterPortal.LocalCluster;
 
-/// <summary>What the launcher prints once every node is ready: URLs, admin key and a curl example.</summary>
+/// <summary>What the launcher prints once every node is ready: URLs, admin key, members it did not start, and a curl example.</summary>
 internal static class LocalClusterBanner
 {
-    /// <summary>The banner text.</summary>
-    public static string Format(IReadOnlyList<NodeProcess> nodes, LocalClusterKeys keys, string keysPath, string contentRoot)
+    /// <summary>The banner text; the example uses a client id that is new on every start (a used one answers 401 without its token).</summary>
+    public static string Format(IReadOnlyList<NodeProcess> nodes, IReadOnlyList<LocalClusterMember> notStarted, LocalClusterLayout layout)
     {
         var first = nodes[0].Url;
         var other = nodes[^1].Url;
-        var item = $"{other}/api/clients/device-0001/items/hello.txt";
+        var client = "device-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3));
+        var item = $"{other}/api/clients/{client}/items/hello.txt";
+        var adminKey = layout.Keys.AdminKey;
         var text = new StringBuilder()
             .AppendLine()
-            .AppendLine(System.Globalization.CultureInfo.InvariantCulture, $"ClusterPortal local cluster: {nodes.Count} node(s) ready");
+            .AppendLine(CultureInfo.InvariantCulture, $"ClusterPortal local cluster: {nodes.Count} node(s) ready");
         foreach (var node in nodes)
         {
-            text.AppendLine(System.Globalization.CultureInfo.InvariantCulture, $"  {node.NodeId,-8} {node.Url}");
+            text.AppendLine(CultureInfo.InvariantCulture, $"  {node.NodeId,-8} {node.Url}");
+        }
+
+        foreach (var member in notStarted)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"  {member.NodeId,-8} {member.Url}  {member.State}: a member this launcher does not start (added earlier); start it again with `dotnet run --project ClusterPortal -- add-node`, or remove it on the Nodes page");
         }
 
         return text
-            .AppendLine(System.Globalization.CultureInfo.InvariantCulture, $"  Dashboard:      {first}/")
-            .AppendLine(System.Globalization.CultureInfo.InvariantCulture, $"  API reference:  {first}/api-reference")
-            .AppendLine(System.Globalization.CultureInfo.InvariantCulture, $"  Admin key:      {keys.AdminKey}")
-            .AppendLine(System.Globalization.CultureInfo.InvariantCulture, $"  Keys file:      {keysPath}")
-            .AppendLine(System.Globalization.CultureInfo.InvariantCulture, $"  Shared content: {contentRoot}")
+            .AppendLine(CultureInfo.InvariantCulture, $"  Dashboard:      {first}/")
+            .AppendLine(CultureInfo.InvariantCulture, $"  API reference:  {first}/api-reference")
+            .AppendLine(CultureInfo.InvariantCulture, $"  Admin key:      {adminKey}")
+            .AppendLine(CultureInfo.InvariantCulture, $"  Keys file:      {layout.KeysPath}")
+            .AppendLine(CultureInfo.InvariantCulture, $"  Shared content: {layout.ContentRoot}")
             .AppendLine()
-            .AppendLine("Try it (announce a client, then fetch an item twice: 200 with an ETag, then 304):")
-            .AppendLine(System.Globalization.CultureInfo.InvariantCulture, $"  curl -s -X POST {first}/api/sessions -H 'Content-Type: application/json' -d '{{\"clientId\":\"device-0001\"}}'")
-            .AppendLine(System.Globalization.CultureInfo.InvariantCulture, $"  curl -i -H 'X-Admin-Key: {keys.AdminKey}' --etag-save etag.txt {item}")
-            .AppendLine(System.Globalization.CultureInfo.InvariantCulture, $"  curl -i -H 'X-Admin-Key: {keys.AdminKey}' --etag-compare etag.txt {item}")
+            .AppendLine(CultureInfo.InvariantCulture, $"Try it (announce the new client {client}, then fetch an item twice: 200 with an ETag, then 304):")
+            .AppendLine(CultureInfo.InvariantCulture, $"  curl -s -X POST {first}/api/sessions -H 'Content-Type: application/json' -d '{{\"clientId\":\"{client}\"}}'")
+            .AppendLine(CultureInfo.InvariantCulture, $"  curl -i -H 'X-Admin-Key: {adminKey}' --etag-save etag.txt {item}")
+            .AppendLine(CultureInfo.InvariantCulture, $"  curl -i -H 'X-Admin-Key: {adminKey}' --etag-compare etag.txt {item}")
+            .AppendLine("Add a node (patent Fig. 11): in another terminal, from the same folder:")
+            .AppendLine("  dotnet run --project ClusterPortal -- add-node --capacity 5000")
             .AppendLine()
             .AppendLine("Press Ctrl+C to stop every node.")
             .ToString();

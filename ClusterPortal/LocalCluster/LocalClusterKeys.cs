@@ -12,6 +12,9 @@ namespace ClusterPortal.LocalCluster;
 /// <param name="AdminKey">The admin key of every node.</param>
 internal sealed record LocalClusterKeys(string ClusterKey, string AdminKey)
 {
+    /// <summary>The keys file's name in the launcher's data directory.</summary>
+    public const string FileName = "keys.json";
+
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     /// <summary>Reads the keys from <paramref name="path"/>, or generates and writes them when the file does not exist.</summary>
@@ -44,6 +47,19 @@ internal sealed record LocalClusterKeys(string ClusterKey, string AdminKey)
         }
 
         return (keys, true);
+    }
+
+    /// <summary>The keys in <paramref name="path"/>, or null when it cannot be read or does not hold both.</summary>
+    public static LocalClusterKeys? TryRead(string path)
+    {
+        try
+        {
+            return Read(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException or InvalidDataException)
+        {
+            return null;
+        }
     }
 
     private static LocalClusterKeys Read(string path)

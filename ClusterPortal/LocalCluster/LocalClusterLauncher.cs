@@ -1,87 +1,87 @@
-using System.Globalization;
 using System.Runtime.InteropServices;
+using ClusterPortal.Hosting;
 
 namespace ClusterPortal.LocalCluster;
 
 /// <summary>
 /// <c>dotnet run --project ClusterPortal</c> without <c>Cluster:NodeId</c>: starts <c>LocalCluster:Nodes</c>
 /// nodes as child processes on loopback ports from <c>LocalCluster:BasePort</c>, with keys generated once
-/// and a shared file-system origin, and stops them when stopped (DESIGN.md §11).
+/// and a shared file-system origin, and stops them when stopped (DESIGN.md §11). A second local cluster
+/// from the same folder (its lock) or on ports in use is refused before anything starts.
 /// </summary>
 internal static partial class LocalClusterLauncher
 {
-    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(30);
-
     /// <summary>The launcher's data directory, relative to the working directory.</summary>
     public const string DataDirectory = "data/local-cluster";
 
-    /// <summary>Whether <paramref name="args"/> ask for the launcher: no <c>Cluster:NodeId</c> and no subcommand.</summary>
-    public static bool IsRequested(string[] args) =>
-        !(args.Length > 0 && IsSubcommand(args[0])) && string.IsNullOrWhiteSpace(Configuration(args)["Cluster:NodeId"]);
+    /// <summary>The launcher's lock file in <see cref="DataDirectory"/>: one local cluster per folder.</summary>
+    public const string LockName = "launcher.lock";
 
     /// <summary>Runs the local cluster until Ctrl+C or SIGTERM.</summary>
-    /// <returns>The process exit code: 0 after a normal stop, 1 when node-1 did not start, 2 for invalid options.</returns>
+    /// <returns>The process exit code: 0 after a normal stop; 1 when a node did not start; 2 for invalid options, a local cluster already running here or ports in use.</returns>
     public static async Task<int> RunAsync(string[] args)
     {
-        var configuration = Configuration(args);
-        var options = configuration.GetSection(LocalClusterOptions.SectionName).Get<LocalClusterOptions>() ?? new LocalClusterOptions();
-        using var loggers = LoggerFactory.Create(logging => logging.AddSimpleConsole(console =>
-        {
-            console.SingleLine = true;
-            console.TimestampFormat = "HH:mm:ss ";
-        }));
+        using var loggers = LauncherLogging.Create();
         var logger = loggers.CreateLogger("ClusterPortal.LocalCluster");
-        if (options.Validate() is { Count: > 0 } failures)
+        if (Options(args, logger) is not { } options)
         {
-            foreach (var failure in failures)
-            {
-                Log.InvalidOption(logger, failure);
-            }
-
             return 2;
         }
 
         var dataRoot = Path.GetFullPath(DataDirectory);
-        var keysPath = Path.Combine(dataRoot, "keys.json");
-        var (stored, created) = LocalClusterKeys.LoadOrCreate(keysPath);
-        var keys = new LocalClusterKeys(configuration["Cluster:Key"] ?? stored.ClusterKey, configuration["Portal:AdminKey"] ?? stored.AdminKey);
-        Log.Keys(logger, created ? "generated and kept in" : "reused from", keysPath);
-        var content = Path.Combine(dataRoot, "content");
-        if (SharedContent.EnsureCopied(content))
+        DataDirectoryLock launcherLock;
+        try
         {
-            Log.ContentCopied(logger, SharedContent.SampleDirectory, content);
+            launcherLock = DataDirectoryLock.Acquire(dataRoot, LockName, $"the local cluster on {options.NodeUrl(1)}");
+        }
+        catch (DataDirectoryInUseException ex)
+        {
+            Log.AlreadyRunning(logger, ex.Directory, ex.Holder);
+            return 2;
         }
 
+        using (launcherLock)
+        {
+            if (Enumerable.Range(1, options.Nodes).FirstOrDefault(options.PortInUse) is var busy and > 0)
+            {
+                var (port, nodeId) = (options.BasePort + busy - 1, LocalClusterLayout.NodeId(busy));
+                Log.PortInUse(logger, port, nodeId);
+                return 2;
+            }
+
+            var layout = Prepare(args, options, dataRoot, logger);
+            options.WriteRunning(dataRoot);
+            return await RunNodesAsync(layout, logger).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<int> RunNodesAsync(LocalClusterLayout layout, ILogger logger)
+    {
         using var stop = new CancellationTokenSource();
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         var nodes = new List<NodeProcess>();
-        var passThrough = PassThrough(args);
         try
         {
-            nodes.Add(Start(1, options, keys, keysPath, dataRoot, content, passThrough, logger));
-            if (!await nodes[0].WaitReadyAsync(http, ReadyTimeout, stop.Token).ConfigureAwait(false))
+            nodes.Add(layout.StartNode(1, seeded: false, logger));
+            if (await StartFailedAsync(nodes[..1], layout.Options.StartTimeout, http, logger, stop.Token).ConfigureAwait(false) is { } failed)
             {
-                Log.NotReady(logger, nodes[0].NodeId, (int)ReadyTimeout.TotalSeconds);
-                return 1;
+                return failed;
             }
 
-            for (var i = 2; i <= options.Nodes; i++)
+            for (var i = 2; i <= layout.Options.Nodes; i++)
             {
-                nodes.Add(Start(i, options, keys, keysPath, dataRoot, content, passThrough, logger));
+                nodes.Add(layout.StartNode(i, seeded: true, logger));
             }
 
-            var ready = await Task.WhenAll(nodes.Skip(1).Select(n => n.WaitReadyAsync(http, ReadyTimeout, stop.Token))).ConfigureAwait(false);
-            foreach (var (node, isReady) in nodes.Skip(1).Zip(ready))
+            if (await StartFailedAsync(nodes[1..], layout.Options.StartTimeout, http, logger, stop.Token).ConfigureAwait(false) is { } othersFailed)
             {
-                if (!isReady)
-                {
-                    Log.NotReady(logger, node.NodeId, (int)ReadyTimeout.TotalSeconds);
-                }
+                return othersFailed;
             }
 
-            await Console.Out.WriteLineAsync(LocalClusterBanner.Format(nodes, keys, keysPath, content)).ConfigureAwait(false);
+            var others = await LocalClusterMembers.NotStartedAsync(http, layout, nodes, stop.Token).ConfigureAwait(false);
+            await Console.Out.WriteLineAsync(LocalClusterBanner.Format(nodes, others, layout)).ConfigureAwait(false);
             await Task.Delay(Timeout.Infinite, stop.Token).ConfigureAwait(false);
             return 0;
         }
@@ -91,7 +91,8 @@ internal static partial class LocalClusterLauncher
         }
         finally
         {
-            Log.Stopping(logger, nodes.Count);
+            var running = nodes.Count(n => !n.HasExited);
+            Log.Stopping(logger, running);
             await Task.WhenAll(nodes.Select(n => n.StopAsync())).ConfigureAwait(false);
             foreach (var node in nodes)
             {
@@ -108,36 +109,71 @@ internal static partial class LocalClusterLauncher
         }
     }
 
-    private static NodeProcess Start(int index, LocalClusterOptions options, LocalClusterKeys keys, string keysPath, string dataRoot, string content,
-        IReadOnlyList<string> passThrough, ILogger logger)
+    /// <summary>Waits for <paramref name="starting"/>; null when all are ready, else the exit code of the launcher (the failure logged).</summary>
+    private static async Task<int?> StartFailedAsync(IReadOnlyList<NodeProcess> starting, TimeSpan timeout, HttpClient http, ILogger logger, CancellationToken cancellationToken)
     {
-        var nodeId = string.Create(CultureInfo.InvariantCulture, $"node-{index}");
-        var url = options.NodeUrl(index);
-        var arguments = new List<string>
+        var outcomes = await Task.WhenAll(starting.Select(n => n.WaitReadyAsync(http, timeout, cancellationToken))).ConfigureAwait(false);
+        int? result = null;
+        foreach (var (node, outcome) in starting.Zip(outcomes))
         {
-            $"--Cluster:NodeId={nodeId}",
-            $"--urls={url}",
-            $"--Cluster:DataDirectory={Path.Combine(dataRoot, nodeId)}",
-            $"--Origin:Root={content}",
-            // appsettings.json and wwwroot live beside the portal, whatever the working directory.
-            $"--contentRoot={AppContext.BaseDirectory}",
-            string.Create(CultureInfo.InvariantCulture, $"--LocalCluster:ParentPid={Environment.ProcessId}"),
-            // Relay warnings and up, plus the node's "advertises" startup line, one line each.
-            "--Logging:LogLevel:Default=Warning",
-            "--Logging:LogLevel:ClusterPortal.Hosting.AdvertisedUrlRegistration=Information",
-            "--Logging:Console:FormatterName=simple",
-            "--Logging:Console:FormatterOptions:SingleLine=true",
-        };
-        if (index > 1)
-        {
-            arguments.Add($"--Cluster:Seeds:0={options.NodeUrl(1)}");
+            switch (outcome)
+            {
+                case NodeStart.Ready:
+                    node.MarkRunning();
+                    break;
+                case NodeStart.Exited:
+                    Log.ExitedDuringStart(logger, node.NodeId, node.ExitCode);
+                    result = node.ExitCode == 2 ? 2 : 1;
+                    break;
+                default:
+                    Log.NotReady(logger, node.NodeId, (int)timeout.TotalSeconds);
+                    result ??= 1;
+                    break;
+            }
         }
 
-        arguments.AddRange(passThrough);
+        return result;
+    }
 
-        // Secrets go by environment, not on the command line: `ps` shows every user a process's arguments.
-        var secrets = new Dictionary<string, string> { ["Cluster__Key"] = keys.ClusterKey, ["Portal__AdminKey"] = keys.AdminKey };
-        return NodeProcess.Start(nodeId, url, arguments, secrets, keysPath, logger);
+    /// <summary>The keys (generated on first start), the shared content (copied on first start) and the nodes' switches.</summary>
+    private static LocalClusterLayout Prepare(string[] args, LocalClusterOptions options, string dataRoot, ILogger logger)
+    {
+        var configuration = Configuration(args);
+        var keysPath = Path.Combine(dataRoot, LocalClusterKeys.FileName);
+        var (stored, created) = LocalClusterKeys.LoadOrCreate(keysPath);
+        var keys = new LocalClusterKeys(configuration["Cluster:Key"] ?? stored.ClusterKey, configuration["Portal:AdminKey"] ?? stored.AdminKey);
+        Log.Keys(logger, created ? "generated and kept in" : "reused from", keysPath);
+        var content = Path.Combine(dataRoot, "content");
+        if (SharedContent.EnsureCopied(content))
+        {
+            Log.ContentCopied(logger, SharedContent.SampleDirectory, content);
+        }
+
+        return new LocalClusterLayout(options, keys, keysPath, dataRoot, content, PassThrough(args));
+    }
+
+    /// <summary>The validated <c>LocalCluster</c> options, or null (each problem logged naming its key).</summary>
+    internal static LocalClusterOptions? Options(string[] args, ILogger logger)
+    {
+        LocalClusterOptions options;
+        try
+        {
+            options = Configuration(args).GetSection(LocalClusterOptions.SectionName).Get<LocalClusterOptions>() ?? new LocalClusterOptions();
+        }
+        catch (InvalidOperationException ex)
+        {
+            // A value from appsettings.json or the environment that is not a number (command-line switches are checked before).
+            Log.InvalidOption(logger, ex.Message);
+            return null;
+        }
+
+        var failures = options.Validate();
+        foreach (var failure in failures)
+        {
+            Log.InvalidOption(logger, failure);
+        }
+
+        return failures.Count == 0 ? options : null;
     }
 
     /// <summary>The user's arguments for every node: all but the <c>LocalCluster</c> ones.</summary>
@@ -163,9 +199,8 @@ internal static partial class LocalClusterLauncher
         return result;
     }
 
-    private static bool IsSubcommand(string arg) => !arg.StartsWith('-') && !arg.StartsWith('/') && !arg.Contains('=', StringComparison.Ordinal);
-
-    private static IConfigurationRoot Configuration(string[] args) => new ConfigurationBuilder()
+    /// <summary>The configuration the launcher and the verbs read: appsettings.json (beside the portal, then the working directory), the environment, <paramref name="args"/>.</summary>
+    internal static IConfigurationRoot Configuration(string[] args) => new ConfigurationBuilder()
         .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
         .AddJsonFile(Path.GetFullPath("appsettings.json"), optional: true)
         .AddEnvironmentVariables()
@@ -183,7 +218,7 @@ internal static partial class LocalClusterLauncher
         [LoggerMessage(EventId = 5003, Level = LogLevel.Information, Message = "Sample content copied from {Source} to {Target} (the shared origin of every node)")]
         public static partial void ContentCopied(ILogger logger, string source, string target);
 
-        [LoggerMessage(EventId = 5004, Level = LogLevel.Error, Message = "{NodeId} did not answer /health/ready with 200 within {Seconds} s")]
+        [LoggerMessage(EventId = 5004, Level = LogLevel.Critical, Message = "{NodeId} did not answer /health/ready with 200 within {Seconds} s (LocalCluster:StartTimeout): the local cluster did not start")]
         public static partial void NotReady(ILogger logger, string nodeId, int seconds);
 
         [LoggerMessage(EventId = 5005, Level = LogLevel.Information, Message = "Stopping {Count} node(s)")]
@@ -191,5 +226,14 @@ internal static partial class LocalClusterLauncher
 
         [LoggerMessage(EventId = 5006, Level = LogLevel.Information, Message = "Local cluster stopped")]
         public static partial void Stopped(ILogger logger);
+
+        [LoggerMessage(EventId = 5007, Level = LogLevel.Critical, Message = "{NodeId} stopped during start with exit code {ExitCode} (its reason is above): the local cluster did not start")]
+        public static partial void ExitedDuringStart(ILogger logger, string nodeId, int exitCode);
+
+        [LoggerMessage(EventId = 5008, Level = LogLevel.Critical, Message = "Cannot start the local cluster: another one runs from {Directory} ({Holder}). Stop it first (Ctrl+C in its terminal), or start this one from another folder with another --LocalCluster:BasePort")]
+        public static partial void AlreadyRunning(ILogger logger, string directory, string holder);
+
+        [LoggerMessage(EventId = 5009, Level = LogLevel.Critical, Message = "Cannot start the local cluster: port {Port} (for {NodeId}) is in use, by another local cluster or another program. Stop it, or choose another --LocalCluster:BasePort")]
+        public static partial void PortInUse(ILogger logger, int port, string nodeId);
     }
 }

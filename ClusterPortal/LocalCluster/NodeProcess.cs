@@ -12,6 +12,7 @@ internal sealed partial class NodeProcess : IDisposable
     private readonly Process _process;
     private readonly ILogger _logger;
     private int _stopping;
+    private int _running;
 
     private NodeProcess(string nodeId, string url, Process process, IReadOnlyDictionary<string, string> secrets, string secretsFile, ILogger logger)
     {
@@ -88,19 +89,23 @@ internal sealed partial class NodeProcess : IDisposable
         return isDotnet && dll.Length > 0 ? (host, [dll]) : (host, []);
     }
 
-    /// <summary>Waits until <c>/health/ready</c> answers 200.</summary>
-    /// <returns>Whether the node became ready within <paramref name="timeout"/> (false if it exited).</returns>
-    public async Task<bool> WaitReadyAsync(HttpClient http, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>Waits until <paramref name="path"/> (<c>/health/ready</c> by default) answers 200, the process exits or <paramref name="timeout"/> passes.</summary>
+    public async Task<NodeStart> WaitReadyAsync(HttpClient http, TimeSpan timeout, CancellationToken cancellationToken, string path = "/health/ready")
     {
         var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline && !_process.HasExited)
+        while (DateTime.UtcNow < deadline)
         {
+            if (_process.HasExited)
+            {
+                return NodeStart.Exited;
+            }
+
             try
             {
-                using var response = await http.GetAsync(new Uri(Url + "/health/ready"), cancellationToken).ConfigureAwait(false);
+                using var response = await http.GetAsync(new Uri(Url + path), cancellationToken).ConfigureAwait(false);
                 if (response.IsSuccessStatusCode)
                 {
-                    return true;
+                    return NodeStart.Ready;
                 }
             }
             catch (HttpRequestException)
@@ -115,8 +120,17 @@ internal sealed partial class NodeProcess : IDisposable
             await Task.Delay(200, cancellationToken).ConfigureAwait(false);
         }
 
-        return false;
+        return _process.HasExited ? NodeStart.Exited : NodeStart.TimedOut;
     }
+
+    /// <summary>The node is running: from now on an exit of its own is logged with the command to restart it.</summary>
+    public void MarkRunning() => Interlocked.Exchange(ref _running, 1);
+
+    /// <summary>Completes when the process exits.</summary>
+    public Task WaitForExitAsync(CancellationToken cancellationToken) => _process.WaitForExitAsync(cancellationToken);
+
+    /// <summary>The exit code, once <see cref="HasExited"/>.</summary>
+    public int ExitCode => _process.ExitCode;
 
     /// <summary>Stops the node gracefully (SIGTERM), killing it with its process tree after 15 s.</summary>
     public async Task StopAsync()
@@ -158,7 +172,7 @@ internal sealed partial class NodeProcess : IDisposable
 
     private void OnExited()
     {
-        if (Volatile.Read(ref _stopping) == 0)
+        if (Volatile.Read(ref _stopping) == 0 && Volatile.Read(ref _running) == 1)
         {
             Log.ExitedOnItsOwn(_logger, NodeId, _process.ExitCode, CommandLine);
         }
@@ -174,10 +188,23 @@ internal sealed partial class NodeProcess : IDisposable
         [LoggerMessage(EventId = 5101, Level = LogLevel.Information, Message = "Started {NodeId} (pid {Pid}) on {Url}")]
         public static partial void Started(ILogger logger, string nodeId, int pid, string url);
 
-        [LoggerMessage(EventId = 5102, Level = LogLevel.Error, Message = "{NodeId} exited on its own with code {ExitCode}; the other nodes keep running; restart it by hand with: {CommandLine}")]
+        [LoggerMessage(EventId = 5102, Level = LogLevel.Error, Message = "{NodeId} exited on its own with code {ExitCode}; restart it by hand with: {CommandLine}")]
         public static partial void ExitedOnItsOwn(ILogger logger, string nodeId, int exitCode, string commandLine);
 
         [LoggerMessage(EventId = 5103, Level = LogLevel.Warning, Message = "{NodeId} did not stop within {Seconds} s of SIGTERM: killed")]
         public static partial void Killed(ILogger logger, string nodeId, int seconds);
     }
+}
+
+/// <summary>How the start of a <see cref="NodeProcess"/> ended.</summary>
+internal enum NodeStart
+{
+    /// <summary>It answered 200.</summary>
+    Ready,
+
+    /// <summary>The process exited (its reason is in its relayed output).</summary>
+    Exited,
+
+    /// <summary>It did not answer 200 in time.</summary>
+    TimedOut,
 }

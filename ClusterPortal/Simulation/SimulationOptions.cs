@@ -15,6 +15,9 @@ public sealed class SimulationOptions
     /// <summary>The admin key (<c>X-Admin-Key</c>) for publishing and changing the simulation's items at the origin.</summary>
     public string AdminKey { get; set; } = "";
 
+    /// <summary>Where <see cref="AdminKey"/> came from, for messages (an option, a variable or a file; never the key).</summary>
+    public string AdminKeySource { get; set; } = "the settings";
+
     /// <summary>Items the run publishes under <see cref="KeyPrefix"/> and requests. Default 100.</summary>
     public int Items { get; set; } = 100;
 
@@ -66,7 +69,7 @@ public sealed class SimulationOptions
 
         if (string.IsNullOrWhiteSpace(AdminKey))
         {
-            problems.Add("--admin-key is required (items are published and changed at the origin).");
+            problems.Add($"no admin key (items are published and changed at the origin): set {SimulateCommand.AdminKeyVariable}, or run where a local cluster keeps data/local-cluster/keys.json.");
         }
 
         if (Items < 1 || ItemBytes < 1 || ZipfExponent < 0 || ChangeShare is < 0 or > 1 || LogOffChance is < 0 or > 1)

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Headers;
 using ClusterPortal.Client;
 
@@ -8,19 +9,35 @@ internal sealed class SimulationOrigin(HttpMessageHandler handler, SimulationOpt
 {
     private readonly HttpClient _http = new(handler, disposeHandler: false) { Timeout = TimeSpan.FromSeconds(10) };
 
+    /// <summary>Publishes <paramref name="key"/>.</summary>
+    /// <exception cref="ClusterClientException">No node took it; the message tells "nothing answers" from "the admin key was refused".</exception>
     public async Task PutAsync(string key, byte[] content, CancellationToken cancellationToken)
     {
-        if (!await TryPutAsync(key, content, cancellationToken))
+        var outcome = await TryPutCoreAsync(key, content, cancellationToken);
+        if (outcome.Stored)
         {
-            throw new ClusterClientException($"Could not publish '{key}' at any of {string.Join(", ", options.Target)} (is the admin key right?).");
+            return;
         }
+
+        var targets = string.Join(", ", options.Target.Select(t => t.AbsoluteUri.TrimEnd('/')));
+        throw outcome.Refused is { } refused
+            ? new ClusterClientException($"the admin key was refused by {refused.Node} ({(int)refused.Status} {refused.Status}): give the cluster's Portal:AdminKey (see README, \"Load simulator\").", (int)refused.Status)
+            : outcome.Answered is { } answered
+                ? new ClusterClientException($"{answered.Node} did not store '{key}' ({(int)answered.Status} {answered.Status}).", (int)answered.Status)
+                : new ClusterClientException($"nothing answers at {targets}: is the cluster running? (start a local one with `dotnet run --project ClusterPortal`)");
     }
 
-    public async Task<bool> TryPutAsync(string key, byte[] content, CancellationToken cancellationToken)
+    /// <summary>Publishes <paramref name="key"/>; false when no node took it.</summary>
+    public async Task<bool> TryPutAsync(string key, byte[] content, CancellationToken cancellationToken) =>
+        (await TryPutCoreAsync(key, content, cancellationToken)).Stored;
+
+    private async Task<PutOutcome> TryPutCoreAsync(string key, byte[] content, CancellationToken cancellationToken)
     {
+        var outcome = new PutOutcome();
         foreach (var node in options.Target)
         {
-            using var request = new HttpRequestMessage(HttpMethod.Put, new Uri($"{node.AbsoluteUri.TrimEnd('/')}/api/items/{key}"))
+            var url = node.AbsoluteUri.TrimEnd('/');
+            using var request = new HttpRequestMessage(HttpMethod.Put, new Uri($"{url}/api/items/{key}"))
             {
                 Content = new ByteArrayContent(content),
             };
@@ -31,17 +48,23 @@ internal sealed class SimulationOrigin(HttpMessageHandler handler, SimulationOpt
                 using var response = await _http.SendAsync(request, cancellationToken);
                 if (response.IsSuccessStatusCode)
                 {
-                    return true;
+                    return outcome with { Stored = true };
                 }
+
+                outcome = response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden
+                    ? outcome with { Refused = (url, response.StatusCode) }
+                    : outcome with { Answered = (url, response.StatusCode) };
             }
             catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
             {
-                // Next node.
+                // Nothing answers there: next node.
             }
         }
 
-        return false;
+        return outcome;
     }
 
     public void Dispose() => _http.Dispose();
+
+    private readonly record struct PutOutcome(bool Stored, (string Node, HttpStatusCode Status)? Refused, (string Node, HttpStatusCode Status)? Answered);
 }

@@ -1,0 +1,54 @@
+using ClusterEngine;
+using ClusterPortal.LocalCluster;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Options;
+
+namespace ClusterPortal.Hosting;
+
+/// <summary>
+/// One cluster node (DESIGN.md §11: with <c>Cluster:NodeId</c> set the process is exactly one node): builds the
+/// portal host, validates every option, takes the data directory's lock and runs until stopped. Operator
+/// mistakes end with one line on standard error and exit code 2, never a stack trace.
+/// </summary>
+internal static class NodeHost
+{
+    /// <summary>Runs the node with <paramref name="args"/> as its command-line configuration.</summary>
+    /// <returns>0 after a normal stop; 1 when the node stopped itself (e.g. no URL to advertise); 2 for a bad setting, a data directory in use or an address in use.</returns>
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        builder.AddClusterPortal();
+        builder.AddLocalClusterWatchdog();
+        try
+        {
+            var app = builder.Build();
+            app.Services.GetService<IStartupValidator>()?.Validate(); // every ValidateOnStart option, before the host logs a failed start
+            var cluster = app.Services.GetRequiredService<IOptions<ClusterOptions>>().Value;
+            using var dataLock = DataDirectoryLock.Acquire(NodeDataDirectory.Of(cluster), DataDirectoryLock.NodeLockName,
+                $"{cluster.NodeId} on {cluster.AdvertisedUrl ?? app.Configuration["urls"] ?? "the default URL"}");
+            app.UseClusterPortal();
+            await app.RunAsync();
+            return Environment.ExitCode;
+        }
+        catch (OptionsValidationException ex)
+        {
+            // A bad setting is the operator's to fix: one line per failure naming the key, no stack trace.
+            foreach (var failure in ex.Failures)
+            {
+                await Console.Error.WriteLineAsync($"Configuration error: {failure}");
+            }
+
+            return 2;
+        }
+        catch (DataDirectoryInUseException ex)
+        {
+            await Console.Error.WriteLineAsync($"Configuration error: Cluster:DataDirectory {ex.Message}");
+            return 2;
+        }
+        catch (IOException ex) when (ex.InnerException is AddressInUseException)
+        {
+            await Console.Error.WriteLineAsync($"Cannot start: {ex.Message} Another process listens there (another node?): choose another --urls.");
+            return 2;
+        }
+    }
+}

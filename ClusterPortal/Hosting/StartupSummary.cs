@@ -1,0 +1,56 @@
+using ClusterEngine;
+using ClusterEngine.Mirroring;
+using ClusterEngine.Origin;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Options;
+
+namespace ClusterPortal.Hosting;
+
+/// <summary>
+/// Once the node listens, logs its effective settings in three lines (identity and addresses; placement and
+/// timing; data, origin and mirrors) so an operator sees what a start actually used. Never a key: only whether
+/// one is set is implied by the node having started.
+/// </summary>
+internal sealed partial class StartupSummary(
+    IServer server, IHostApplicationLifetime lifetime, IHostEnvironment environment, IOptions<ClusterOptions> cluster, IOptions<OriginOptions> origin,
+    IOptions<MirrorOptions> mirror, IOptions<PortalOptions> portal, ILogger<StartupSummary> logger) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        lifetime.ApplicationStarted.Register(Write);
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    private void Write()
+    {
+        var c = cluster.Value;
+        var o = origin.Value;
+        var m = mirror.Value;
+        var addresses = string.Join(" ", server.Features.Get<IServerAddressesFeature>()?.Addresses ?? []);
+        var seeds = c.Seeds.Count == 0 ? "none" : string.Join(" ", c.Seeds);
+        var (heartbeat, failure) = (c.HeartbeatInterval.TotalMilliseconds, c.FailureTimeout.TotalMilliseconds);
+        var data = Path.GetFullPath(NodeDataDirectory.Of(c));
+        var source = o.Kind == OriginKind.Http ? o.BaseUrl?.ToString() ?? "?" : o.Root ?? "?";
+        var detail = m.SyncPolicy switch
+        {
+            MirrorSyncPolicy.EveryNTransactions => $"every {m.SyncEvery} requests",
+            MirrorSyncPolicy.Periodic => $"every {m.SyncInterval}",
+            _ => "",
+        };
+        LogIdentity(c.NodeId ?? "?", c.NodeName ?? c.NodeId ?? "?", addresses, c.AdvertisedUrl ?? "the first address", seeds, environment.EnvironmentName);
+        LogPlacement(c.Capacity, c.AdmissionThreshold, c.MaxBounces, c.MaxConcurrentRequests, c.BusyThreshold, heartbeat, failure, portal.Value.AnonymousView);
+        LogData(data, o.Kind, source, m.SyncPolicy, detail);
+    }
+
+    [LoggerMessage(EventId = 1010, Level = LogLevel.Information, Message = "Node {NodeId} ({Name}) listening on {Addresses}, advertised as {Advertised}; seeds {Seeds}; environment {Environment}")]
+    private partial void LogIdentity(string nodeId, string name, string addresses, string advertised, string seeds, string environment);
+
+    [LoggerMessage(EventId = 1011, Level = LogLevel.Information, Message = "Capacity {Capacity} clients (admission threshold {Admission}, max bounces {MaxBounces}); {MaxConcurrent} concurrent requests (busy at {Busy}); heartbeat {HeartbeatMs} ms, failure timeout {FailureMs} ms; anonymous view {AnonymousView}")]
+    private partial void LogPlacement(int capacity, double admission, int maxBounces, int maxConcurrent, double busy, double heartbeatMs, double failureMs, AnonymousView anonymousView);
+
+    [LoggerMessage(EventId = 1012, Level = LogLevel.Information, Message = "Data in {DataDirectory}; origin {OriginKind} {OriginSource}; mirror sync {Policy} {PolicyDetail}")]
+    private partial void LogData(string dataDirectory, OriginKind originKind, string originSource, MirrorSyncPolicy policy, string policyDetail);
+}

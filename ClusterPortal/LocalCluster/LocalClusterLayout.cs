@@ -1,0 +1,54 @@
+using System.Globalization;
+
+namespace ClusterPortal.LocalCluster;
+
+/// <summary>
+/// Where the local cluster lives and how one of its nodes is started: <c>node-i</c> on
+/// <c>http://127.0.0.1:{LocalCluster:BasePort + i - 1}</c> with its data in <c>{DataRoot}/node-i</c>, the shared
+/// content as its origin, the keys by environment. Used by the launcher and by <c>add-node</c>.
+/// </summary>
+/// <param name="Options">The launcher options (ports).</param>
+/// <param name="Keys">The cluster and admin keys.</param>
+/// <param name="KeysPath">The keys file (named in hand-restart hints, never printed).</param>
+/// <param name="DataRoot">The launcher's data directory (absolute).</param>
+/// <param name="ContentRoot">The shared file-system origin of every node.</param>
+/// <param name="PassThrough">The operator's configuration switches for every node.</param>
+internal sealed record LocalClusterLayout(
+    LocalClusterOptions Options, LocalClusterKeys Keys, string KeysPath, string DataRoot, string ContentRoot, IReadOnlyList<string> PassThrough)
+{
+    /// <summary>The node id of node number <paramref name="index"/>.</summary>
+    public static string NodeId(int index) => string.Create(CultureInfo.InvariantCulture, $"node-{index}");
+
+    /// <summary>The data directory of node number <paramref name="index"/>.</summary>
+    public string NodeDirectory(int index) => Path.Combine(DataRoot, NodeId(index));
+
+    /// <summary>Starts node number <paramref name="index"/>; <paramref name="seeded"/> makes it join through node-1 (an added node is not seeded: the operator adds it).</summary>
+    public NodeProcess StartNode(int index, bool seeded, ILogger logger)
+    {
+        var nodeId = NodeId(index);
+        var url = Options.NodeUrl(index);
+        var arguments = new List<string>
+        {
+            $"--Cluster:NodeId={nodeId}",
+            $"--urls={url}",
+            $"--Cluster:DataDirectory={NodeDirectory(index)}",
+            $"--Origin:Root={ContentRoot}",
+            // appsettings.json and wwwroot live beside the portal, whatever the working directory.
+            $"--contentRoot={AppContext.BaseDirectory}",
+            string.Create(CultureInfo.InvariantCulture, $"--LocalCluster:ParentPid={Environment.ProcessId}"),
+            // Relay warnings and up, plus the node's start-up summary, one line each.
+            "--Logging:LogLevel:Default=Warning",
+            "--Logging:LogLevel:ClusterPortal.Hosting.StartupSummary=Information",
+        };
+        if (seeded)
+        {
+            arguments.Add($"--Cluster:Seeds:0={Options.NodeUrl(1)}");
+        }
+
+        arguments.AddRange(PassThrough);
+
+        // Secrets go by environment, not on the command line: `ps` shows every user a process's arguments.
+        var secrets = new Dictionary<string, string> { ["Cluster__Key"] = Keys.ClusterKey, ["Portal__AdminKey"] = Keys.AdminKey };
+        return NodeProcess.Start(nodeId, url, arguments, secrets, KeysPath, logger);
+    }
+}

@@ -1,0 +1,88 @@
+using System.Diagnostics;
+using ClusterPortal.Tests.Support.History;
+
+namespace ClusterPortal.Tests.History;
+
+/// <summary>The history checker finds each kind of violation and passes a clean history (it must be able to fail).</summary>
+public sealed class HistoryCheckerTests
+{
+    private static readonly TimeSpan Window = TimeSpan.FromMilliseconds(200);
+
+    private static ViewSample View(string node, long at, bool serving, params (string Client, string Primary, string? Alternate)[] assignments) =>
+        new(node, at, serving, assignments.ToDictionary(a => a.Client, a => new ViewedAssignment(a.Primary, a.Alternate), StringComparer.Ordinal));
+
+    private static ClientOperation Announce(string client) => new(client, OperationKind.Announce, null, 1, 2, 201, "n1", null, null, null);
+
+    private static ClientOperation Get(string client, int status, string? held, string? answer) =>
+        new(client, OperationKind.Get, "a.txt", 3, 4, status, "n1", held, answer, null);
+
+    private static ClusterHistory HistoryOf(params ClientOperation[] operations)
+    {
+        var history = new ClusterHistory();
+        foreach (var op in operations)
+        {
+            history.Record(op);
+        }
+
+        return history;
+    }
+
+    [Fact]
+    public void A_clean_history_has_no_violation()
+    {
+        var history = HistoryOf(Announce("c1"), Get("c1", 200, null, "\"aa\""), Get("c1", 304, "\"aa\"", "W/\"aa\""));
+        history.Record(View("n1", 0, true, ("c1", "n1", "n2")));
+        history.Record(View("n2", 1, true, ("c1", "n1", "n2")));
+        var final = new[] { View("n1", 10, true, ("c1", "n1", "n2")), View("n2", 10, true, ("c1", "n1", "n2")) };
+
+        var verdict = HistoryChecker.Check(history, final, Window);
+
+        Assert.Empty(verdict.Violations);
+        Assert.Equal(3, verdict.Operations);
+        Assert.Equal(0, verdict.FailedOperations);
+    }
+
+    [Fact]
+    public void A_lost_assignment_and_a_disagreement_and_a_missing_alternate_are_found()
+    {
+        var history = HistoryOf(Announce("c1"), Announce("c2"));
+        var final = new[]
+        {
+            View("n1", 10, true, ("c1", "n1", "n2"), ("c2", "n2", null)),
+            View("n2", 10, true, ("c1", "n2", "n1")),
+        };
+
+        var violations = HistoryChecker.Check(history, final, Window).Violations;
+
+        Assert.Contains(violations, v => v.Contains("n2 lost client c2", StringComparison.Ordinal));
+        Assert.Contains(violations, v => v.Contains("disagree on 1 client(s), e.g. c1", StringComparison.Ordinal));
+        Assert.Contains(violations, v => v.Contains("c2 has no alternate", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_304_for_a_version_the_device_did_not_hold_is_found()
+    {
+        var violations = HistoryChecker.WrongNotModified([Get("c1", 304, "\"aa\"", "\"bb\""), Get("c1", 304, null, "\"aa\"")]).ToList();
+
+        Assert.Equal(2, violations.Count);
+        Assert.Contains("held \"aa\", the answer named \"bb\"", violations[0], StringComparison.Ordinal);
+        Assert.Contains("held nothing", violations[1], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Two_serving_nodes_naming_themselves_primary_at_once_are_found_but_not_a_node_that_stopped_serving()
+    {
+        var ms = Stopwatch.Frequency / 1000;
+        var views = new[]
+        {
+            View("n1", 0, true, ("c1", "n1", "n2"), ("c2", "n1", "n2")),
+            View("n2", 50 * ms, true, ("c1", "n2", "n3")),
+            View("n3", 60 * ms, false, ("c2", "n3", "n2")),
+            View("n3", 900 * ms, true, ("c2", "n3", "n2")),
+        };
+
+        var violations = HistoryChecker.TwoPrimaries(views, Window).ToList();
+
+        Assert.Equal(["client c1 had two primaries: n1 and n2 both served and named themselves primary 50 ms apart"], violations);
+    }
+}

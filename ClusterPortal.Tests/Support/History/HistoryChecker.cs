@@ -1,0 +1,150 @@
+using System.Globalization;
+
+namespace ClusterPortal.Tests.Support.History;
+
+/// <summary>
+/// Judges a <see cref="ClusterHistory"/> after the cluster settled, against the invariants of docs/architecture.md:
+/// exactly one primary per client on every view and every view agreeing, no assignment lost, never a 304 for a version
+/// the client did not hold, and never two serving nodes that each claim to be a client's primary at the same moment.
+/// Pure: it reads the records and returns what it found; tests assert on <see cref="HistoryVerdict"/>.
+/// </summary>
+public static class HistoryChecker
+{
+    /// <summary>Checks the whole history.</summary>
+    /// <param name="history">What the run recorded.</param>
+    /// <param name="final">One view per node taken after the run settled (every node expected to hold every client).</param>
+    /// <param name="overlap">
+    /// How close (both ways) two samples of different nodes must be to count as "the same moment" for the two-primaries
+    /// check. Samples are not atomic across nodes; a sampling round that reads the nodes one after another should use
+    /// about the time one round takes.
+    /// </param>
+    public static HistoryVerdict Check(ClusterHistory history, IReadOnlyList<ViewSample> final, TimeSpan overlap)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        ArgumentNullException.ThrowIfNull(final);
+        var operations = history.Operations;
+        var violations = new List<string>();
+        violations.AddRange(FinalViews(operations, final));
+        violations.AddRange(WrongNotModified(operations));
+        violations.AddRange(TwoPrimaries(history.Views, overlap));
+        return new HistoryVerdict(operations.Count, operations.Count(o => !o.Succeeded), violations);
+    }
+
+    /// <summary>
+    /// Every final view holds every client that was ever announced successfully (no assignment lost), with exactly one
+    /// primary that is a node of the cluster, an alternate other than the primary when two nodes serve, and the same
+    /// primary and alternate as every other final view.
+    /// </summary>
+    public static IEnumerable<string> FinalViews(IReadOnlyList<ClientOperation> operations, IReadOnlyList<ViewSample> final)
+    {
+        ArgumentNullException.ThrowIfNull(operations);
+        ArgumentNullException.ThrowIfNull(final);
+        var announced = operations.Where(o => o.Kind == OperationKind.Announce && o.Succeeded).Select(o => o.ClientId)
+            .ToHashSet(StringComparer.Ordinal);
+        var nodes = final.Select(v => v.NodeId).ToHashSet(StringComparer.Ordinal);
+        var serving = final.Count(v => v.Serving);
+        foreach (var view in final)
+        {
+            if (!view.Serving)
+            {
+                yield return $"{view.NodeId} is not ready after the run settled";
+            }
+
+            foreach (var clientId in announced.Where(c => !view.Assignments.ContainsKey(c)).Order(StringComparer.Ordinal).Take(5))
+            {
+                yield return $"{view.NodeId} lost client {clientId} (announced successfully, missing from its view)";
+            }
+
+            foreach (var (clientId, a) in view.Assignments)
+            {
+                if (!nodes.Contains(a.Primary))
+                {
+                    yield return $"{view.NodeId}: client {clientId} has primary {a.Primary}, which is not a node of the cluster";
+                }
+
+                if (a.Alternate == a.Primary)
+                {
+                    yield return $"{view.NodeId}: client {clientId} has {a.Primary} as primary and alternate";
+                }
+                else if (a.Alternate is null && serving >= 2)
+                {
+                    yield return $"{view.NodeId}: client {clientId} has no alternate while {serving} nodes serve";
+                }
+            }
+        }
+
+        for (var i = 1; i < final.Count; i++)
+        {
+            var disagreements = final[i].Assignments
+                .Where(p => final[0].Assignments.TryGetValue(p.Key, out var other) && other != p.Value)
+                .Select(p => p.Key).Order(StringComparer.Ordinal).ToList();
+            if (disagreements.Count > 0)
+            {
+                var c = disagreements[0];
+                yield return string.Create(CultureInfo.InvariantCulture,
+                    $"{final[0].NodeId} and {final[i].NodeId} disagree on {disagreements.Count} client(s), e.g. {c}: {final[0].Assignments[c]} vs {final[i].Assignments[c]}");
+            }
+        }
+    }
+
+    /// <summary>A 304 is only right for the version the device held: its held validator must be the answer's.</summary>
+    public static IEnumerable<string> WrongNotModified(IReadOnlyList<ClientOperation> operations)
+    {
+        ArgumentNullException.ThrowIfNull(operations);
+        return operations
+            .Where(o => o.Kind == OperationKind.Get && o.Status == 304 && (o.HeldETag is null || !SameTag(o.HeldETag, o.AnswerETag)))
+            .Take(10)
+            .Select(o => $"wrong 304 for {o.ClientId} {o.Key} from {o.ServedBy}: the device held {o.HeldETag ?? "nothing"}, the answer named {o.AnswerETag ?? "nothing"}");
+    }
+
+    /// <summary>
+    /// Two nodes that both serve (ready) and both name themselves a client's primary in samples taken within
+    /// <paramref name="overlap"/> of each other: the client had two primaries at once.
+    /// </summary>
+    public static IEnumerable<string> TwoPrimaries(IReadOnlyList<ViewSample> views, TimeSpan overlap)
+    {
+        ArgumentNullException.ThrowIfNull(views);
+        var window = (long)(overlap.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+        var serving = views.Where(v => v.Serving).OrderBy(v => v.Taken).ToList();
+        var reported = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < serving.Count; i++)
+        {
+            for (var j = i + 1; j < serving.Count && serving[j].Taken - serving[i].Taken <= window; j++)
+            {
+                var (a, b) = (serving[i], serving[j]);
+                if (a.NodeId == b.NodeId)
+                {
+                    continue;
+                }
+
+                foreach (var (clientId, mine) in a.Assignments)
+                {
+                    if (mine.Primary == a.NodeId && b.Assignments.TryGetValue(clientId, out var theirs) && theirs.Primary == b.NodeId
+                        && reported.Add(clientId))
+                    {
+                        yield return string.Create(CultureInfo.InvariantCulture,
+                            $"client {clientId} had two primaries: {a.NodeId} and {b.NodeId} both served and named themselves primary {ClusterHistory.Milliseconds(a.Taken, b.Taken):0} ms apart");
+                    }
+                }
+            }
+        }
+    }
+
+    private static bool SameTag(string held, string? answer) =>
+        answer is not null && string.Equals(Opaque(held), Opaque(answer), StringComparison.Ordinal);
+
+    /// <summary>The opaque part of an entity tag: weak and strong forms of one validator name the same bytes here.</summary>
+    private static string Opaque(string tag) => tag.StartsWith("W/", StringComparison.Ordinal) ? tag[2..] : tag;
+}
+
+/// <summary>What <see cref="HistoryChecker.Check"/> found.</summary>
+/// <param name="Operations">Client operations recorded.</param>
+/// <param name="FailedOperations">Operations that got no acceptable answer.</param>
+/// <param name="Violations">Broken invariants, each one line naming the client and nodes; empty when none.</param>
+public sealed record HistoryVerdict(int Operations, int FailedOperations, IReadOnlyList<string> Violations)
+{
+    /// <summary>One line per violation, for an assertion message.</summary>
+    public override string ToString() => Violations.Count == 0
+        ? $"{Operations} operations, {FailedOperations} failed, no violation"
+        : $"{Operations} operations, {FailedOperations} failed, {Violations.Count} violation(s):\n  " + string.Join("\n  ", Violations);
+}

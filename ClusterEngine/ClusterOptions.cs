@@ -18,7 +18,7 @@ public sealed class ClusterOptions
     /// <summary>Absolute http(s) URL peers and clients use for this node; defaults to the first listening address.</summary>
     public string? AdvertisedUrl { get; set; }
 
-    /// <summary>Clients this node can serve as primary. Default 10000; must be &gt; 0.</summary>
+    /// <summary>Clients this node can serve as primary. Default 10000; 1 to <see cref="NodeCapacity.Max"/> (10,000,000).</summary>
     public int Capacity { get; set; } = 10_000;
 
     /// <summary>URLs of nodes to join.</summary>

@@ -29,10 +29,18 @@ internal sealed partial class IdleClientExpiry(ClusterNode node, IOptions<Cluste
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                var removed = node.ExpireIdle(timeout);
-                if (removed.Count > 0)
+                try
                 {
-                    ClientsExpired(logger, removed.Count, timeout);
+                    var removed = node.ExpireIdle(timeout);
+                    if (removed.Count > 0)
+                    {
+                        ClientsExpired(logger, removed.Count, timeout);
+                    }
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // One failed pass must not stop the host (issue 11, case 1): logged, the next period tries again.
+                    ExpiryFailed(logger, ex);
                 }
             }
         }
@@ -44,4 +52,7 @@ internal sealed partial class IdleClientExpiry(ClusterNode node, IOptions<Cluste
 
     [LoggerMessage(EventId = 1010, Level = LogLevel.Information, Message = "Removed {Count} clients idle for more than {IdleTimeout}")]
     private static partial void ClientsExpired(ILogger logger, int count, TimeSpan idleTimeout);
+
+    [LoggerMessage(EventId = 1013, Level = LogLevel.Error, Message = "Looking for idle clients failed; trying again next period")]
+    private static partial void ExpiryFailed(ILogger logger, Exception exception);
 }

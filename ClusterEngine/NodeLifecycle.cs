@@ -3,6 +3,7 @@ using ClusterEngine.Membership;
 using ClusterEngine.Persistence;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace ClusterEngine;
 
@@ -18,10 +19,10 @@ namespace ClusterEngine;
 /// after the server had waited up to the host's ShutdownTimeout for the peers' long-lived backplane WebSockets, and by
 /// then the peers had declared this node Down and failed its clients over themselves (found by the process failure tests).
 /// </remarks>
-internal sealed partial class NodeLifecycle(
+internal sealed class NodeLifecycle(
     IdleClientExpiry expiry,
     LocalNodeAddress address,
-    IHostApplicationLifetime lifetime,
+    IOptions<ClusterOptions> options,
     ILogger<NodeLifecycle> logger,
     PersistenceRestorer? restorer = null,
     PersistenceWriter? writer = null,
@@ -119,27 +120,27 @@ internal sealed partial class NodeLifecycle(
         _stopping.Dispose();
     }
 
+    /// <summary>
+    /// Joins, then runs the outbox and the health monitor. An error in any of them is logged and that part runs again
+    /// (<see cref="RetryingLoop"/>): no input can stop the node this way (issue 11, case 1). A node whose monitor keeps
+    /// failing turns no peer Up and sends no heartbeat, so its peers declare it Down and serve its clients meanwhile.
+    /// </summary>
     private async Task JoinAndWatchAsync(MembershipAgent agent, ClusterHealthMonitor monitor, BackplaneOutbox queue, CancellationToken stoppingToken)
     {
+        string url;
         try
         {
-            var url = await address.Resolved.WaitAsync(stoppingToken);
-            await agent.JoinAsync(url, stoppingToken);
-            await Task.WhenAll(queue.RunAsync(stoppingToken), monitor.RunAsync(stoppingToken));
+            url = await address.Resolved.WaitAsync(stoppingToken);
         }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        catch (OperationCanceledException)
         {
-            // stopping
+            return; // stopping before the server listened
         }
-        catch (Exception ex)
-        {
-            // As a failed BackgroundService does by default: a node whose backplane died must not keep serving alone.
-            LogBackplaneFailed(ex);
-            lifetime.StopApplication();
-            throw;
-        }
-    }
 
-    [LoggerMessage(EventId = 1030, Level = LogLevel.Critical, Message = "The backplane stopped with an error: stopping the node")]
-    private partial void LogBackplaneFailed(Exception exception);
+        var o = options.Value;
+        await RetryingLoop.RunAsync("join", ct => agent.JoinAsync(url, ct), o, logger, stoppingToken);
+        await Task.WhenAll(
+            RetryingLoop.RunAsync("backplane outbox", queue.RunAsync, o, logger, stoppingToken),
+            RetryingLoop.RunAsync("health monitor", monitor.RunAsync, o, logger, stoppingToken));
+    }
 }

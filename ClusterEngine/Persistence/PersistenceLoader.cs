@@ -84,7 +84,18 @@ public sealed class PersistenceLoader
         await using var db = await OpenAsync(cancellationToken);
         await foreach (var m in db.Members.AsNoTracking().OrderBy(m => m.Order).ThenBy(m => m.NodeId).AsAsyncEnumerable().WithCancellation(cancellationToken))
         {
-            yield return new MemberRecord(m.NodeId, m.Url, m.Name, m.Capacity, m.Order, m.Mode, m.Removed, m.Version, m.VersionNodeId);
+            // A stored bad value (a capacity out of range, an unknown mode) must not prevent the start: clamped, warned.
+            var stored = new MemberRecord(m.NodeId, m.Url, m.Name, m.Capacity, m.Order, m.Mode, m.Removed, m.Version, m.VersionNodeId);
+            var record = MemberRecordBounds.Check(stored, out var problem);
+            if (problem is not null)
+            {
+                PersistenceLog.StoredMemberFixed(_logger, problem);
+            }
+
+            if (record is not null)
+            {
+                yield return record;
+            }
         }
     }
 

@@ -42,4 +42,7 @@ internal static partial class PersistenceLog
     [LoggerMessage(EventId = 3109, Level = LogLevel.Information,
         Message = "Node database available again after {OutageMs} ms; {Changes} changes held in memory were written")]
     public static partial void DatabaseRestored(ILogger logger, double outageMs, int changes);
+
+    [LoggerMessage(EventId = 3120, Level = LogLevel.Warning, Message = "A stored member record was out of bounds: {Problem}")]
+    public static partial void StoredMemberFixed(ILogger logger, string problem);
 }

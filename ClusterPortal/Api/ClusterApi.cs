@@ -9,8 +9,9 @@ namespace ClusterPortal.Api;
 public sealed record NodeView(string NodeId, string Url, string Name, NodeState State, NodeMode Mode, int Capacity,
     int PrimaryCount, int AlternateCount, double LoadRatio, int InFlight, long Incarnation);
 
-/// <summary>Cluster-wide totals in <c>GET /api/cluster</c>.</summary>
-public sealed record ClusterTotals(int Nodes, int NodesUp, int Clients, int Capacity, int PrimaryCount);
+/// <summary>Cluster-wide totals in <c>GET /api/cluster</c>; capacity and primary count are 64-bit sums (issue 11, case 1: a sum of
+/// per-node values never overflows, whatever the operator set).</summary>
+public sealed record ClusterTotals(int Nodes, int NodesUp, int Clients, long Capacity, long PrimaryCount);
 
 /// <summary>Answer of <c>GET /api/cluster</c>.</summary>
 public sealed record ClusterView(string SeenBy, IReadOnlyList<NodeView> Nodes, ClusterTotals Totals);
@@ -31,7 +32,7 @@ internal static class ClusterApi
     {
         var nodes = GetNodes(state).Value!;
         var totals = new ClusterTotals(nodes.Count, nodes.Count(n => n.State == NodeState.Up), state.ClientCount,
-            nodes.Sum(n => n.Capacity), nodes.Sum(n => n.PrimaryCount));
+            nodes.Sum(n => (long)n.Capacity), nodes.Sum(n => (long)n.PrimaryCount));
         return TypedResults.Ok(new ClusterView(state.LocalNodeId, nodes, totals));
     }
 

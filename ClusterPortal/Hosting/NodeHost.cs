@@ -17,6 +17,19 @@ internal static class NodeHost
     public static async Task<int> RunAsync(string[] args)
     {
         var builder = WebApplication.CreateBuilder(args);
+
+        // A value the binder cannot convert, from appsettings.json or the environment (the command line was checked before):
+        // one line naming the key and exit 2, never the binder's stack trace (issue 11, case 1).
+        if (Cli.ConfigurationKeys.Default.ValueProblems(builder.Configuration) is { Count: > 0 } problems)
+        {
+            foreach (var problem in problems)
+            {
+                await Console.Error.WriteLineAsync($"Configuration error: {problem}");
+            }
+
+            return 2;
+        }
+
         builder.AddClusterPortal();
         builder.AddLocalClusterWatchdog();
         try
@@ -38,6 +51,12 @@ internal static class NodeHost
                 await Console.Error.WriteLineAsync($"Configuration error: {failure}");
             }
 
+            return 2;
+        }
+        catch (InvalidOperationException ex) when (ex.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal))
+        {
+            // A value no check above knew (a section bound by a library): the binder names the key in its message.
+            await Console.Error.WriteLineAsync($"Configuration error: {ex.Message}");
             return 2;
         }
         catch (DataDirectoryInUseException ex)

@@ -52,9 +52,9 @@ public sealed class FileSystemOrigin : IWritableItemOrigin, IDisposable
     public async ValueTask<OriginItem?> GetAsync(ItemKey key, OriginItem? cached, CancellationToken cancellationToken)
     {
         var file = new FileInfo(PathOf(key));
-        if (!file.Exists)
+        if (!file.Exists || TemporaryItemFile.IsTemporary(file.Name))
         {
-            return null;
+            return null; // a write's temporary file is never an item
         }
 
         var lastModified = new DateTimeOffset(file.LastWriteTimeUtc);
@@ -86,6 +86,7 @@ public sealed class FileSystemOrigin : IWritableItemOrigin, IDisposable
     {
         var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint, IgnoreInaccessible = true };
         var keys = Directory.EnumerateFiles(_root, "*", options)
+            .Where(path => !TemporaryItemFile.IsTemporary(Path.GetFileName(path)))
             .Select(path => Path.GetRelativePath(_root, path).Replace(Path.DirectorySeparatorChar, '/'))
             .Select(text => ItemKey.TryParse(text, out var key) ? key : null)
             .OfType<ItemKey>()
@@ -98,10 +99,24 @@ public sealed class FileSystemOrigin : IWritableItemOrigin, IDisposable
     public async ValueTask<OriginItem> PutAsync(ItemKey key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
     {
         var path = PathOf(key);
+        if (Directory.Exists(path))
+        {
+            throw new IOException($"'{key}' is a directory at the origin; an item cannot replace it.");
+        }
+
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var temporary = Path.Join(Path.GetDirectoryName(path), $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
-        await File.WriteAllBytesAsync(temporary, content, cancellationToken);
-        File.Move(temporary, path, overwrite: true);
+        var temporary = TemporaryItemFile.For(path);
+        try
+        {
+            await File.WriteAllBytesAsync(temporary, content, cancellationToken);
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch
+        {
+            DeleteQuietly(temporary); // a refused or cancelled write leaves nothing behind
+            throw;
+        }
+
         return new OriginItem(key, content.ToArray(), ContentTypes.For(key), new DateTimeOffset(File.GetLastWriteTimeUtc(path)));
     }
 
@@ -116,6 +131,18 @@ public sealed class FileSystemOrigin : IWritableItemOrigin, IDisposable
 
         file.Delete();
         return ValueTask.FromResult(true);
+    }
+
+    private static void DeleteQuietly(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The write's own error is the one to report.
+        }
     }
 
     /// <summary>Stops watching the directory.</summary>

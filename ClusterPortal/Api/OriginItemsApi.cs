@@ -43,7 +43,7 @@ internal static partial class OriginItemsApi
             var logger = loggers.CreateLogger(typeof(OriginItemsApi));
             ItemWritten(logger, item.Key.Value, item.Length, item.ETag);
             var answer = new ItemWrittenResponse(item.Key.Value, item.ETag, item.Length);
-            return existed ? TypedResults.Ok(answer) : TypedResults.Created($"/api/items/{item.Key.Value}", answer);
+            return existed ? TypedResults.Ok(answer) : TypedResults.Created($"/api/items/{item.Key.ToUrlPath()}", answer); // escaped per segment: a Location is ASCII
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
         {

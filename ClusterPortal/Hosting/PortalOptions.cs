@@ -33,4 +33,20 @@ public sealed class PortalOptions
 
     /// <summary>Largest request body accepted, in bytes (413 beyond). Default 1 MiB (item uploads by operators).</summary>
     public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>
+    /// Wrong admin keys and failed logins one remote address may make per <see cref="AuthFailureWindow"/> before it is
+    /// answered 429 (with <c>Retry-After</c>) for the rest of the window. Default 10; 1 – 1,000,000.
+    /// </summary>
+    public int AuthFailureLimit { get; set; } = 10;
+
+    /// <summary>The window of <see cref="AuthFailureLimit"/>. Default 1 minute; 1 s – 1 day.</summary>
+    public TimeSpan AuthFailureWindow { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// Where the ASP.NET Core DataProtection keys (admin login cookies, antiforgery tokens) are kept. Default: the node's own
+    /// <c>{Cluster:DataDirectory}/keys</c>, so a login survives a restart and no other node or process of the machine
+    /// shares them; set the same directory on several nodes to share logins between them deliberately.
+    /// </summary>
+    public string? DataProtectionKeysDirectory { get; set; }
 }

@@ -41,6 +41,7 @@ internal static class PortalServiceCollectionExtensions
         // in every environment, so the 400 names the field (by default only Development throws them).
         services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddSecurity();
+        services.AddNodeDataProtection(builder.Configuration);
         services.AddObservability(builder.Configuration);
         services.AddSessionRateLimit();
         services.AddRazorComponents().AddInteractiveServerComponents();
@@ -55,7 +56,14 @@ internal static class PortalServiceCollectionExtensions
         });
         services.AddSingleton<Hubs.BackplaneConnections>();
         services.AddHostedService(sp => sp.GetRequiredService<Hubs.BackplaneConnections>());
-        services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(10));
+        services.Configure<HostOptions>(host =>
+        {
+            host.ShutdownTimeout = TimeSpan.FromSeconds(10);
+
+            // No background loop may stop the node (issue 11, case 1): each logs a failed iteration and retries; should one
+            // still end with an error, the host logs it and keeps serving instead of stopping every node of the cluster.
+            host.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.Ignore;
+        });
         services.AddClusterEngine(builder.Configuration)
             .AddPersistence(builder.Configuration)
             .AddDataPath(builder.Configuration, Path.Combine(AppContext.BaseDirectory, "SampleContent"))
@@ -74,6 +82,7 @@ internal static class PortalServiceCollectionExtensions
     private static void AddSecurity(this IServiceCollection services)
     {
         services.AddSingleton<ClientTokenService>();
+        services.AddSingleton<AuthFailureThrottle>();
         services.AddAuthentication(AuthSchemes.Default)
             .AddPolicyScheme(AuthSchemes.Default, null, o => o.ForwardDefaultSelector = http =>
                 http.Request.Headers.Authorization.Count > 0 ? AuthSchemes.ClientToken
@@ -131,6 +140,7 @@ internal static class PortalServiceCollectionExtensions
         app.UseExceptionHandler();
         app.UseDotSegmentGuard();
         app.UseStatusCodePages();
+        app.UseAuthFailureThrottle();
         app.UseAuthentication();
         app.UseRateLimiter();
         app.UseAuthorization();

@@ -104,4 +104,18 @@ public sealed class ClusterOptions
 
     /// <summary>Longest backoff between attempts to re-open a peer connection or reach a seed. Default 2 s; at least <see cref="PeerRetryBaseDelay"/>.</summary>
     public TimeSpan PeerRetryMaxDelay { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// How far the clock in a peer's credential or in a forwarded request's marker may be from this node's clock, either
+    /// way (docs/identity.md): a credential older or newer than this is refused, and a seen one is remembered this long,
+    /// so it cannot be used twice. Default 30 s; 1 s – 1 hour. The nodes' clocks must agree within it (NTP).
+    /// </summary>
+    public TimeSpan PeerClockSkew { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Lifetime of a pending claim of a new client id at its claim owner (docs/identity.md): the announce that holds it
+    /// places the client within half of it or gives up (503); a claim whose announce died expires after it. Default 10 s;
+    /// at least twice <see cref="OfferTimeout"/>, at most 5 minutes.
+    /// </summary>
+    public TimeSpan ClientClaimTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }

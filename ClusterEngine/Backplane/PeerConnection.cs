@@ -20,7 +20,8 @@ internal sealed partial class PeerConnection : IAsyncDisposable
     private Task? _opening;
     private int _disposed;
 
-    public PeerConnection(string nodeId, string url, string selfId, PeerCredentials credentials, ClusterOptions options, ILogger logger,
+    // credential: makes a fresh credential for each connection attempt (a credential is good once).
+    public PeerConnection(string nodeId, string url, string selfId, Func<string> credential, ClusterOptions options, ILogger logger,
         Func<PeerConnection, Task> onOpened, Action<string> onDropped, Action<string> onRefused)
     {
         NodeId = nodeId;
@@ -35,7 +36,9 @@ internal sealed partial class PeerConnection : IAsyncDisposable
             {
                 o.SkipNegotiation = true;
                 o.Headers[PeerCredentials.NodeHeader] = selfId;
-                o.Headers[PeerCredentials.AuthHeader] = credentials.For(selfId);
+
+                // Called for every WebSocket the connection opens (the first start, each automatic reconnect).
+                o.WebSocketConfiguration = socket => socket.SetRequestHeader(PeerCredentials.AuthHeader, credential());
             })
             .WithAutomaticReconnect(new PeerRetryPolicy(() => _onRefused(NodeId), options.PeerRetryBaseDelay, options.PeerRetryMaxDelay))
             .WithServerTimeout(options.PeerServerTimeout)

@@ -38,6 +38,8 @@ public sealed partial class PeerMesh : IAsyncDisposable
 
     private string Self => _state.LocalNodeId;
 
+    private long Incarnation => _state.GetNode(Self)?.Incarnation ?? 0;
+
     /// <summary>Peers with an open connection.</summary>
     public IEnumerable<string> ConnectedPeers => _peers.Values.Where(p => p.IsConnected).Select(p => p.NodeId);
 
@@ -53,7 +55,7 @@ public sealed partial class PeerMesh : IAsyncDisposable
     /// </summary>
     public void Connect(string nodeId, string url, Func<string, Task> opened)
     {
-        var peer = new PeerConnection(nodeId, url, Self, _credentials, _options, _logger,
+        var peer = new PeerConnection(nodeId, url, Self, () => _credentials.Create(Self, Incarnation, nodeId), _options, _logger,
             p => OnOpenedAsync(p, opened), OnDropped, _detector.Unreachable);
         if (_peers.TryGetValue(nodeId, out var old))
         {
@@ -124,7 +126,9 @@ public sealed partial class PeerMesh : IAsyncDisposable
             {
                 o.SkipNegotiation = true;
                 o.Headers[PeerCredentials.NodeHeader] = Self;
-                o.Headers[PeerCredentials.AuthHeader] = _credentials.For(Self);
+
+                // A join credential: the node behind the URL is not known yet, so it is good for Hello only (docs/identity.md).
+                o.Headers[PeerCredentials.AuthHeader] = _credentials.Create(Self, Incarnation, targetNodeId: null);
             }).Build();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.HelloTimeout);

@@ -95,7 +95,8 @@ public sealed class OperatorInputTests
     {
         await using var cluster = await ProcessCluster.StartAsync(2);
         await using var feeds = await StatusFeeds.OpenAsync(cluster);
-        var hub = await PeerLink.ConnectAsync(cluster[0].Url, "node-2", PeerLink.Credential(ProcessCluster.ClusterKey, "node-2", "node-1"));
+        var incarnation = await PeerLink.IncarnationAsync(cluster.Http, cluster[0].Url, "node-2");
+        var hub = await PeerLink.ConnectAsync(cluster[0].Url, "node-2", PeerLink.Credential(ProcessCluster.ClusterKey, "node-2", "node-1", incarnation));
         await using (hub)
         {
             var records = new[]

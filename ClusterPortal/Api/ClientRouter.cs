@@ -21,7 +21,7 @@ internal sealed class ClientRouter(ClusterNode node, ItemForwarder forwarder, Cl
         // Whether the request came from a peer is decided once, here: TryForwardAsync marks the request itself as
         // forwarded, so asking again after a failed first attempt made every same-request failover answer 503
         // (found by the process failure tests: kill -9 of a primary while requests were forwarded to it).
-        var cameFromPeer = ItemForwarder.IsForwarded(http.Request);
+        var cameFromPeer = forwarder.CameFromPeer(http.Request, clientId);
 
         // A node that is leaving (SIGTERM) has handed its clients over, but a peer whose view is a moment
         // behind may still forward them here: it is alive and can serve them, so it does, instead of
@@ -60,7 +60,7 @@ internal sealed class ClientRouter(ClusterNode node, ItemForwarder forwarder, Cl
                 return new(Problems.Unavailable(http, $"This node is not the serving node ({serving}) of client '{clientId}'.", 1), false);
             }
 
-            if (await forwarder.TryForwardAsync(http, serving))
+            if (await forwarder.TryForwardAsync(http, serving, clientId))
             {
                 return new(Results.Empty, true);
             }

@@ -46,7 +46,11 @@ internal static class PortalServiceCollectionExtensions
         services.AddSessionRateLimit();
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddSignalR(hub => hub.MaximumReceiveMessageSize = 1024 * 1024)
-            .AddHubOptions<Hubs.BackplaneHub>(hub => hub.MaximumReceiveMessageSize = 1024 * 1024);
+            .AddHubOptions<Hubs.BackplaneHub>(hub =>
+            {
+                hub.MaximumReceiveMessageSize = 1024 * 1024;
+                Microsoft.AspNetCore.SignalR.HubOptionsExtensions.AddFilter<Hubs.BackplaneAdmission>(hub); // only members call (docs/identity.md)
+            });
 
         // The hub end of the backplane pings and times out like the peers' client end.
         services.AddOptions<Microsoft.AspNetCore.SignalR.HubOptions<Hubs.BackplaneHub>>().Configure<IOptions<ClusterEngine.ClusterOptions>>((hub, cluster) =>
@@ -54,6 +58,7 @@ internal static class PortalServiceCollectionExtensions
             hub.KeepAliveInterval = cluster.Value.PeerKeepAliveInterval;
             hub.ClientTimeoutInterval = cluster.Value.PeerServerTimeout;
         });
+        services.AddSingleton<Hubs.BackplaneAdmission>();
         services.AddSingleton<Hubs.BackplaneConnections>();
         services.AddHostedService(sp => sp.GetRequiredService<Hubs.BackplaneConnections>());
         services.Configure<HostOptions>(host =>

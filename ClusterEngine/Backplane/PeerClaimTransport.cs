@@ -1,0 +1,37 @@
+using ClusterEngine.Placement;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ClusterEngine.Backplane;
+
+/// <summary>
+/// Claims over the backplane (<c>Claim</c>, <c>ClaimRelease</c>; docs/identity.md): one call with the offer's deadline
+/// (<c>Cluster:OfferTimeout</c>); no answer in time counts as an unreachable owner. An assignment in the answer is checked
+/// like any other a peer sends (<see cref="PeerGuard.IsAdmissible"/>).
+/// </summary>
+/// <param name="mesh">The peer connections.</param>
+/// <param name="guard">Checks the assignment an owner answers with.</param>
+/// <param name="options">The deadline.</param>
+/// <param name="logger">Logger.</param>
+public sealed partial class PeerClaimTransport(PeerMesh mesh, PeerGuard guard, IOptions<ClusterOptions> options, ILogger<PeerClaimTransport> logger)
+    : IClaimTransport
+{
+    /// <inheritdoc />
+    public async Task<ClaimReply?> ClaimAsync(string nodeId, ClaimRequest claim, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(claim);
+        var (reply, error) = await mesh.InvokeAsync<ClaimReply>(nodeId, BackplaneMethods.Claim, claim, options.Value.OfferTimeout, cancellationToken);
+        if (error is not null)
+        {
+            LogClaimFailed(nodeId, claim.ClientId, error.Message);
+        }
+
+        return reply is { Assignment: { } delta } && !guard.IsAdmissible(delta) ? reply with { Assignment = null } : reply;
+    }
+
+    /// <inheritdoc />
+    public void Release(string nodeId, ClaimRequest claim) => _ = mesh.SendAsync(nodeId, BackplaneMethods.ClaimRelease, claim);
+
+    [LoggerMessage(EventId = 2204, Level = LogLevel.Debug, Message = "Claim of {ClientId} at {PeerId} failed: {Reason}")]
+    private partial void LogClaimFailed(string peerId, string clientId, string reason);
+}

@@ -104,6 +104,12 @@ public sealed class FileSystemOrigin : IWritableItemOrigin, IDisposable
             throw new IOException($"'{key}' is a directory at the origin; an item cannot replace it.");
         }
 
+        if (TemporaryItemFile.IsTemporary(Path.GetFileName(path)))
+        {
+            // Such a file is never listed or served, and could be another write's temporary file.
+            throw new IOException($"'{key}' has the name of a write's temporary file (.name.<32 hex digits>.tmp); choose another name.");
+        }
+
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var temporary = TemporaryItemFile.For(path);
         try
@@ -124,7 +130,7 @@ public sealed class FileSystemOrigin : IWritableItemOrigin, IDisposable
     public ValueTask<bool> DeleteAsync(ItemKey key, CancellationToken cancellationToken)
     {
         var file = new FileInfo(PathOf(key));
-        if (!file.Exists)
+        if (!file.Exists || TemporaryItemFile.IsTemporary(file.Name))
         {
             return ValueTask.FromResult(false);
         }

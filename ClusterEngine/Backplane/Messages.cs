@@ -45,9 +45,13 @@ public sealed record HelloRequest(MemberRecord Self, long Incarnation, bool Join
 /// <param name="Members">The receiver's member list (after adding the sender when it asked to join).</param>
 public sealed record HelloReply(string NodeId, IReadOnlyList<MemberRecord> Members);
 
-/// <summary><c>ItemChanged</c>: an origin item changed; peers drop their cached copy.</summary>
+/// <summary>
+/// <c>ItemChanged</c>: an origin item changed; peers keep the bytes they had cached as a version clients may hold
+/// (deltas, <c>docs/deltas.md</c>) and drop their cached copy — unless it already is the new version.
+/// </summary>
 /// <param name="Key">Item key.</param>
-public sealed record ItemChangedMessage(string Key);
+/// <param name="Validator">The new version's CRC-64 validator, or null when the item was deleted (or the sender is older).</param>
+public sealed record ItemChangedMessage(string Key, ulong? Validator = null);
 
 /// <summary>
 /// <c>MirrorSync</c> request (DESIGN.md §7, §8; patent "Primary Server Selection": the copies of the client's cache on

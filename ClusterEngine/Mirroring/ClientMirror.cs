@@ -50,7 +50,7 @@ internal sealed class ClientMirror
 
             if (slot.Validator != currentValidator)
             {
-                return new(MirrorDecisionReason.Changed, _sequence);
+                return new(MirrorDecisionReason.Changed, _sequence) { HeldValidator = slot.Validator };
             }
 
             _entries[key] = slot with { LastUse = ++_useClock };

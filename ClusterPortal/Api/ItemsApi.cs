@@ -21,7 +21,7 @@ internal static class ItemsApi
             .WithSummary("An item: 200 with body and ETag, or 304 when the client's validator (If-None-Match) or, with Prefer: cache-mirror, the node's mirror says the client holds it.");
 
     internal static async Task<IResult> Serve(HttpContext http, string clientId, string key, ClusterNode node, ClientRouter router,
-        OriginCache origin, MirrorStore mirror, PortalInstruments metrics, Jobs.MirrorSyncTrigger sync)
+        OriginCache origin, MirrorStore mirror, PortalInstruments metrics, Jobs.MirrorSyncTrigger sync, ItemRepresentation representation)
     {
         if (KeyProblem(http, key) is { } keyProblem)
         {
@@ -63,7 +63,7 @@ internal static class ItemsApi
             return Problems.NotFound($"No item '{key}'.");
         }
 
-        var result = Answer(http, clientId, item, mirror, metrics);
+        var result = Answer(http, clientId, item, mirror, metrics, representation);
 
         // Mirror:SyncPolicy (README "Mirror synchronisation"): EachTransaction waits here for the alternate's acknowledgement; the job
         // policies only mark the client (the job is enqueued off the response path).
@@ -107,7 +107,8 @@ internal static class ItemsApi
     /// Fig. 9/10: the HTTP request becomes <see cref="ItemConditions"/>, <see cref="ItemAnswerRule"/> decides (asking the
     /// mirror only when it must), the mirror is updated as the decision says, and the decision becomes the answer.
     /// </summary>
-    private static IResult Answer(HttpContext http, string clientId, OriginItem item, MirrorStore mirror, PortalInstruments metrics)
+    private static IResult Answer(HttpContext http, string clientId, OriginItem item, MirrorStore mirror, PortalInstruments metrics,
+        ItemRepresentation representation)
     {
         var conditions = ConditionsOf(http.Request);
         var key = item.Key.Value;
@@ -121,7 +122,7 @@ internal static class ItemsApi
 
         var headers = http.Response.Headers;
         headers.ETag = item.ETag;
-        headers.CacheControl = "no-cache";
+        headers.CacheControl = representation.CacheControl;
         if (answer.PreferenceApplied)
         {
             headers[ClusterHeaders.PreferenceApplied] = ClusterHeaders.CacheMirrorPreference;
@@ -141,8 +142,7 @@ internal static class ItemsApi
         }
 
         headers.LastModified = item.LastModified.ToString("R", CultureInfo.InvariantCulture);
-        metrics.SentFull(conditions.IsHead ? 0 : item.Length);
-        return TypedResults.Bytes(item.Content, item.ContentType);
+        return representation.Send(http, clientId, item, answer, metrics);
     }
 
     /// <summary>The request's conditions, as HTTP carries them; invalid values are ignored (see <see cref="ItemConditions.FromHeaders"/>).</summary>
@@ -151,6 +151,7 @@ internal static class ItemsApi
         var headers = request.Headers;
         var ifModifiedSince = headers.IfModifiedSince.Count > 0 ? request.GetTypedHeaders().IfModifiedSince : null;
         return ItemConditions.FromHeaders(HttpMethods.IsHead(request.Method), headers.IfNoneMatch, ifModifiedSince,
-            headers[ClusterHeaders.Prefer], headers[ClusterHeaders.MirrorSequence]);
+            headers[ClusterHeaders.Prefer], headers[ClusterHeaders.MirrorSequence])
+            .WithDeltaFields(headers.AcceptEncoding, headers[ClusterHeaders.AvailableDictionary]);
     }
 }

@@ -65,6 +65,7 @@ internal static class PortalServiceCollectionExtensions
         services.AddHttpForwarder();
         services.AddSingleton<ItemForwarder>();
         services.AddSingleton<ClientRouter>();
+        services.AddSingleton<ItemRepresentation>();
         services.AddMudServices();
         services.AddDashboard();
         services.AddSingleton<Simulation.SimulationRunner>();

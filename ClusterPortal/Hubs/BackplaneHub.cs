@@ -17,7 +17,7 @@ namespace ClusterPortal.Hubs;
 [Authorize(Policy = AuthSchemes.PeerPolicy)]
 internal sealed class BackplaneHub(MembershipAgent membership, ClusterHealthMonitor health, AssignmentReconciler reconciler,
     PlacementCoordinator placement, BackplaneConnections connections, ClusterEngine.Origin.OriginCache origins,
-    ClusterEngine.Mirroring.Sync.MirrorSyncReceiver mirrorSync) : Hub
+    ClusterEngine.Mirroring.Sync.MirrorSyncReceiver mirrorSync, ClusterEngine.Deltas.ItemVersionStore versions) : Hub
 {
     private string Peer => Context.User?.Identity?.Name ?? "";
 
@@ -36,13 +36,13 @@ internal sealed class BackplaneHub(MembershipAgent membership, ClusterHealthMoni
     [HubMethodName(BackplaneMethods.Members)]
     public void Members(MemberRecord[] members) => membership.OnMembers(members);
 
-    /// <summary><c>ItemChanged</c>: a peer's operator changed an origin item; drop our cached copy now.</summary>
+    /// <summary><c>ItemChanged</c>: a peer's operator changed an origin item; keep the bytes we had as a version clients may hold, drop our cached copy now.</summary>
     [HubMethodName(BackplaneMethods.ItemChanged)]
     public void ItemChanged(ItemChangedMessage message)
     {
         if (ClusterPortal.Client.Contract.ItemKey.TryParse(message?.Key, out var key))
         {
-            origins.Invalidate(key);
+            versions.KeepBeforeChange(origins, key, message!.Validator);
         }
     }
 

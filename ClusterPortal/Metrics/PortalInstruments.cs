@@ -31,6 +31,12 @@ public sealed class PortalInstruments : ClusterEngine.Membership.INodeTrafficSou
         /// <summary>Item body bytes not sent thanks to a 304 (the size of the item the client kept).</summary>
         public const string BytesSaved = "clusterportal.item.bytes_saved";
 
+        /// <summary>Item answers 200 sent as a delta (<c>Content-Encoding: dcz</c>, RFC 9842); also counted in <see cref="Full"/>.</summary>
+        public const string Deltas = "clusterportal.item.deltas";
+
+        /// <summary>Item body bytes not sent thanks to deltas (the item's size minus the delta's).</summary>
+        public const string DeltaBytesSaved = "clusterportal.item.delta_bytes_saved";
+
         /// <summary>Client mirror syncs acknowledged by the alternate (DESIGN.md §8); tag <c>policy</c>.</summary>
         public const string Syncs = "clusterportal.mirror.syncs";
 
@@ -66,6 +72,10 @@ public sealed class PortalInstruments : ClusterEngine.Membership.INodeTrafficSou
     private readonly Counter<long> _notModified;
     private readonly Counter<long> _bytesSent;
     private readonly Counter<long> _bytesSaved;
+    private readonly Counter<long> _deltas;
+    private readonly Counter<long> _deltaBytesSaved;
+    private long _totalDeltas;
+    private long _totalDeltaSaved;
     private readonly KeyValuePair<string, object?> _node;
     private long _totalRequests, _totalFull, _totalNotModified, _totalSent, _totalSaved;
 
@@ -79,6 +89,8 @@ public sealed class PortalInstruments : ClusterEngine.Membership.INodeTrafficSou
         _notModified = meter.CreateCounter<long>(Names.NotModified, "{response}", "Item answers 304 Not Modified");
         _bytesSent = meter.CreateCounter<long>(Names.BytesSent, "By", "Item body bytes sent");
         _bytesSaved = meter.CreateCounter<long>(Names.BytesSaved, "By", "Item body bytes saved by 304 answers");
+        _deltas = meter.CreateCounter<long>(Names.Deltas, "{response}", "Item answers 200 sent as a dcz delta");
+        _deltaBytesSaved = meter.CreateCounter<long>(Names.DeltaBytesSaved, "By", "Item body bytes saved by delta answers");
         _syncs = meter.CreateCounter<long>(Names.Syncs, "{sync}", "Client mirror syncs acknowledged by the alternate");
         _syncFailures = meter.CreateCounter<long>(Names.SyncFailures, "{sync}", "Client mirror syncs not acknowledged");
         _entriesSent = meter.CreateCounter<long>(Names.EntriesSent, "{entry}", "Mirror entries sent to alternates");
@@ -146,6 +158,17 @@ public sealed class PortalInstruments : ClusterEngine.Membership.INodeTrafficSou
         Count(_requests, ref _totalRequests, 1);
         Count(_full, ref _totalFull, 1);
         Count(_bytesSent, ref _totalSent, bodyBytes);
+    }
+
+    /// <summary>Delta totals since start: answers sent as deltas and the body bytes they saved.</summary>
+    public (long Deltas, long BytesSaved) DeltaTotals => (Interlocked.Read(ref _totalDeltas), Interlocked.Read(ref _totalDeltaSaved));
+
+    /// <summary>A 200 sent as a delta of <paramref name="deltaBytes"/> bytes for an item of <paramref name="itemBytes"/>.</summary>
+    public void SentDelta(long itemBytes, long deltaBytes)
+    {
+        SentFull(deltaBytes);
+        Count(_deltas, ref _totalDeltas, 1);
+        Count(_deltaBytesSaved, ref _totalDeltaSaved, itemBytes - deltaBytes);
     }
 
     /// <summary>A 304 that saved <paramref name="itemBytes"/> bytes.</summary>

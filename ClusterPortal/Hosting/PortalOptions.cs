@@ -33,4 +33,10 @@ public sealed class PortalOptions
 
     /// <summary>Largest request body accepted, in bytes (413 beyond). Default 1 MiB (item uploads by operators).</summary>
     public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>
+    /// A port that speaks only HTTP/2 on the hosts of <c>--urls</c> (cleartext with prior knowledge for <c>http</c>, TLS
+    /// for <c>https</c>), for devices (the SDK's <c>Http2Port</c>); unset (the default): none. 1–65535, other than the <c>--urls</c> ports.
+    /// </summary>
+    public int? Http2Port { get; set; }
 }

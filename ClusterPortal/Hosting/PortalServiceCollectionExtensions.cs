@@ -31,6 +31,7 @@ internal static class PortalServiceCollectionExtensions
                 kestrel.AddServerHeader = false; // 17 bytes on every answer; our users pay per byte
             });
 
+        builder.AddHttp2Endpoint();
         services.AddHostedService<AdvertisedUrlRegistration>();
         services.AddHostedService<StartupSummary>();
         builder.Logging.AddOperatorConsole(builder.Configuration);

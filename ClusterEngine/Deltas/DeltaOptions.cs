@@ -25,7 +25,7 @@ public sealed class DeltaOptions
 
     /// <summary>
     /// How long a browser may keep an item as a dictionary: the <c>stale-while-revalidate</c> of the items'
-    /// <c>Cache-Control: private, max-age=0, stale-while-revalidate=…</c>, in whole seconds. Default 1 day; 1 s – 365 days.
+    /// <c>Cache-Control: max-age=0, stale-while-revalidate=…</c>, in whole seconds. Default 1 day; 1 s – 365 days.
     /// </summary>
     public TimeSpan DictionaryLifetime { get; set; } = TimeSpan.FromDays(1);
 }

@@ -12,7 +12,7 @@ namespace ClusterEngine.Membership;
 /// decide, not lost. Cheap when nothing is wrong: the per-node role counts of the view's snapshot say which nodes still
 /// hold roles; the table is scanned only for those, at once when a node turns unavailable, then at most once per
 /// <c>HeartbeatInterval</c> while it still holds roles. A member this node has not heard from since it started (it may be
-/// restarting with it, after a full restart) keeps its clients for <c>Cluster:RestartGrace</c>.
+/// restarting with it, after a full restart) keeps its clients for <c>Cluster:RestartGrace</c> after this node is first Up.
 /// </summary>
 public sealed partial class RoleRepair
 {
@@ -24,15 +24,14 @@ public sealed partial class RoleRepair
     private readonly ILogger _logger;
     private readonly Dictionary<string, long> _lastRepair = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
-    private readonly long _started;
+    private long _upSince;
     private long _lastAlternates;
 
-    /// <summary>Creates the repair of <paramref name="node"/>; the restart grace counts from now.</summary>
+    /// <summary>Creates the repair of <paramref name="node"/>.</summary>
     public RoleRepair(ClusterNode node, LocalNodeStatus self, FailureDetector detector, IOptions<ClusterOptions> options, TimeProvider time, ILogger<RoleRepair> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         (_node, _self, _detector, _options, _time, _logger) = (node, self, detector, options.Value, time, logger);
-        _started = time.GetTimestamp();
     }
 
     private ClusterState State => _node.State;
@@ -57,6 +56,11 @@ public sealed partial class RoleRepair
     private void RunLocked()
     {
         var now = _time.GetTimestamp();
+        if (_upSince == 0)
+        {
+            _upSince = now; // the restart grace counts from the first moment this node may decide (a start can take long)
+        }
+
         var snapshot = State.Snapshot;
         var eligible = 0;
         foreach (var node in snapshot.Nodes)
@@ -106,9 +110,12 @@ public sealed partial class RoleRepair
         return true;
     }
 
-    /// <summary>A Down member not heard from since this node started may be restarting with it: its clients wait for the grace.</summary>
+    /// <summary>
+    /// A Down member not heard from since this node started may be restarting with it: its clients wait for the grace,
+    /// counted from when this node first turned Up (process starts under load take seconds, and differ by seconds).
+    /// </summary>
     private bool InRestartGrace(NodeStatus node, long now) =>
-        node.State == NodeState.Down && !_detector.WasSeen(node.NodeId) && _time.GetElapsedTime(_started, now) < _options.RestartGrace;
+        node.State == NodeState.Down && !_detector.WasSeen(node.NodeId) && _time.GetElapsedTime(_upSince, now) < _options.RestartGrace;
 
     [LoggerMessage(EventId = 2120, Level = LogLevel.Information, Message = "{NodeId} failed over {Changes} assignment(s) of {PeerId} ({State}, {Mode})")]
     private partial void LogRepaired(string nodeId, string peerId, NodeState state, NodeMode mode, int changes);

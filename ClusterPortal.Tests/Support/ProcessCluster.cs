@@ -108,14 +108,15 @@ public sealed class ProcessCluster : IAsyncDisposable
     }
 
     /// <summary>Every assignment as <paramref name="observer"/> sees it: client id → (primary, alternate), with the admin key (every page).</summary>
-    public async Task<SortedDictionary<string, (string Primary, string? Alternate)>> ClientsAsync(Node observer)
+    public async Task<SortedDictionary<string, (string Primary, string? Alternate)>> ClientsAsync(Node observer, HttpClient? http = null)
     {
+        http ??= Http;
         var result = new SortedDictionary<string, (string, string?)>(StringComparer.Ordinal);
         for (var page = 1; ; page++)
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(observer.Url + $"/api/clients?pageSize=500&page={page}"));
             request.Headers.Add("X-Admin-Key", AdminKey);
-            using var response = await Http.SendAsync(request);
+            using var response = await http.SendAsync(request);
             response.EnsureSuccessStatusCode();
             using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
             var items = doc.RootElement.GetProperty("items");

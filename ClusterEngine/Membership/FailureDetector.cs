@@ -109,7 +109,11 @@ public sealed class FailureDetector(TimeProvider time, TimeSpan failureTimeout)
             foreach (var (id, p) in _peers)
             {
                 var silent = time.GetElapsedTime(p.LastHeard, now) > failureTimeout;
-                var state = p.Dead || silent ? NodeState.Down : p.Dropped ? NodeState.Suspect : p.Reported;
+                // A dropped connection makes an Up peer Suspect (still served, re-checked); a peer that said it is leaving
+                // or has left stays so — its connections close as it goes, and it must not look available again.
+                var state = p.Dead || silent ? NodeState.Down
+                    : p.Dropped && p.Reported is not (NodeState.Leaving or NodeState.Left) ? NodeState.Suspect
+                    : p.Reported;
                 if (state != p.Current)
                 {
                     p.Current = state;

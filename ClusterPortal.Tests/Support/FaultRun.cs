@@ -75,11 +75,11 @@ public sealed class FaultRun : IAsyncDisposable
         }
     }
 
-    /// <summary>Waits until every running node is ready and all views agree on every announced device; returns the elapsed ms.</summary>
+    /// <summary>Waits until every running node (not frozen) is ready and all views agree on every announced device; returns the elapsed ms.</summary>
     public async Task<long> SettleAsync(int timeoutMs = 60_000)
     {
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        foreach (var node in Cluster.Nodes.Where(n => n.IsRunning))
+        foreach (var node in Cluster.Nodes.Where(n => n.IsRunning && !n.IsFrozen))
         {
             await node.WaitReadyAsync(timeoutMs);
         }

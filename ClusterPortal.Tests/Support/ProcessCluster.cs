@@ -163,13 +163,13 @@ public sealed class ProcessCluster : IAsyncDisposable
         new(this, nodeId, FreePorts.One(), Path.Combine(_root, $"{nodeId}-extra-{Guid.NewGuid():N}"));
 
     /// <summary>
-    /// Waits until every running node (or <paramref name="observers"/>) holds the same <paramref name="clients"/> assignments,
+    /// Waits until every running node that is not frozen (or <paramref name="observers"/>) holds the same <paramref name="clients"/> assignments,
     /// each with an alternate while two or more nodes run and primary counts that add up; returns the elapsed ms and the agreed view.
     /// </summary>
     public async Task<(long Milliseconds, SortedDictionary<string, (string Primary, string? Alternate)> View)> WaitViewsAgreeAsync(
         int clients, int timeoutMs = 30_000, IReadOnlyList<Node>? observers = null)
     {
-        var running = observers ?? Nodes.Where(n => n.IsRunning).ToList();
+        var running = observers ?? Nodes.Where(n => n.IsRunning && !n.IsFrozen).ToList();
         var watch = Stopwatch.StartNew();
         SortedDictionary<string, (string, string?)>? agreed = null;
         var last = "";
@@ -313,7 +313,22 @@ public sealed class ProcessCluster : IAsyncDisposable
 
         public string DataDirectory { get; } = dataDirectory;
 
-        public bool IsRunning => _process is { HasExited: false };
+        /// <summary>True while the process runs (safe to ask from another thread while the node is restarted).</summary>
+        public bool IsRunning
+        {
+            get
+            {
+                var process = _process;
+                try
+                {
+                    return process is { HasExited: false };
+                }
+                catch (InvalidOperationException)
+                {
+                    return false; // replaced by a restart a moment ago
+                }
+            }
+        }
 
         public int Pid => _process?.Id ?? 0;
 
@@ -321,7 +336,7 @@ public sealed class ProcessCluster : IAsyncDisposable
         public void Start()
         {
             Assert.False(IsRunning, $"{NodeId} is already running");
-            _process?.Dispose();
+            var previous = _process;
             var dll = PortalDll;
             var portalDir = Path.GetDirectoryName(dll)!;
             var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -367,6 +382,7 @@ public sealed class ProcessCluster : IAsyncDisposable
             process.BeginOutputReadLine();
             process.BeginErrorReadLine();
             _process = process;
+            previous?.Dispose();
             Append($"[harness] started pid {process.Id}");
         }
 
@@ -432,6 +448,7 @@ public sealed class ProcessCluster : IAsyncDisposable
         {
             Append("[harness] SIGSTOP");
             Assert.Equal(0, NativeMethods.Kill(Pid, NativeMethods.SigStop));
+            IsFrozen = true;
         }
 
         /// <summary>SIGCONT: the frozen process resumes.</summary>
@@ -439,7 +456,11 @@ public sealed class ProcessCluster : IAsyncDisposable
         {
             Append("[harness] SIGCONT");
             Assert.Equal(0, NativeMethods.Kill(Pid, NativeMethods.SigCont));
+            IsFrozen = false;
         }
+
+        /// <summary>True between <see cref="Freeze"/> and <see cref="Thaw"/>.</summary>
+        public bool IsFrozen { get; private set; }
 
         /// <summary>SIGTERM (graceful leave), waiting up to <paramref name="timeoutMs"/> for the exit.</summary>
         public async Task TerminateAsync(int timeoutMs = 20_000)

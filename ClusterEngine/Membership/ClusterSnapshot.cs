@@ -10,11 +10,10 @@ public sealed class ClusterSnapshot
 {
     private readonly Dictionary<string, NodeStatus> _byId;
 
-    internal ClusterSnapshot(long version, NodeStatus[] nodes, string[] nodeIdsByIndex, int clientCount, long clock)
+    internal ClusterSnapshot(long version, NodeStatus[] nodes, int clientCount, long clock)
     {
         Version = version;
         Nodes = nodes;
-        NodeIdsByIndex = nodeIdsByIndex;
         ClientCount = clientCount;
         Clock = clock;
         _byId = nodes.ToDictionary(n => n.NodeId, StringComparer.Ordinal);
@@ -32,7 +31,7 @@ public sealed class ClusterSnapshot
                 m.InFlight, m.MaxConcurrentRequests, m.Mode, m.State, m.Incarnation, m.Sequence, m.Order);
         }
 
-        return new ClusterSnapshot(version, nodes, view.NodeIds(), table.ClientCount, table.Clock);
+        return new ClusterSnapshot(version, nodes, table.ClientCount, table.Clock);
     }
 
     /// <summary>The view's change counter when this snapshot was taken (grows with every membership or assignment change).</summary>
@@ -46,9 +45,6 @@ public sealed class ClusterSnapshot
 
     /// <summary>Lamport clock of the assignment table.</summary>
     public long Clock { get; }
-
-    /// <summary>Node ids by internal index (members and ids only seen in deltas), for reading assignment slots.</summary>
-    internal string[] NodeIdsByIndex { get; }
 
     /// <summary>The status of <paramref name="nodeId"/>, or null when it is not a known member.</summary>
     public NodeStatus? Get(string nodeId) => _byId.GetValueOrDefault(nodeId);

@@ -5,14 +5,16 @@ namespace ClusterEngine.Placement;
 /// <summary>
 /// All assignments one node knows, with per-node primary and alternate counts and the
 /// primary×alternate pair counts kept incrementally on every change (never by scanning; the per-node arrays grow with
-/// the highest node index used). Lookup by
-/// client id is O(1). Not thread-safe: guarded by <see cref="ClusterState"/>.
-/// Memory: one 20-byte slot plus the id string and a dictionary entry per client.
+/// the highest node index used). Lookup by client id is O(1).
+/// Writers are serialised by <see cref="ClusterState"/>'s decision lock; <see cref="TryGet"/>, <see cref="TryGetRaw"/>
+/// and <see cref="All"/> may be called without it (a concurrent dictionary: a reader sees a whole slot, old or new).
+/// The counts are read under the lock.
+/// Memory: one 20-byte slot in a dictionary node plus the id string per client (about 130 bytes with a 16-character id).
 /// </summary>
-internal sealed class AssignmentTable
+internal sealed class AssignmentTable : IPlacementLoad
 {
     private readonly MemberTable _view;
-    private readonly Dictionary<string, AssignmentSlot> _slots;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, AssignmentSlot> _slots;
     private readonly HashSet<string> _withoutAlternate = new(StringComparer.Ordinal);
     private int[] _primaryCount = new int[8];
     private int[] _alternateCount = new int[8];
@@ -24,7 +26,8 @@ internal sealed class AssignmentTable
     {
         _view = view;
         _time = time;
-        _slots = new Dictionary<string, AssignmentSlot>(expectedClients, StringComparer.Ordinal);
+        // One writer at a time (the decision lock): one stripe is enough, and the smallest.
+        _slots = new(concurrencyLevel: 1, Math.Max(expectedClients, 31), StringComparer.Ordinal);
     }
 
     /// <summary>Grows with every stored change (not with <see cref="Touch"/>); read without the lock.</summary>
@@ -36,7 +39,9 @@ internal sealed class AssignmentTable
     public long Clock { get; private set; }
 
     /// <summary>Clients with a live (not removed) assignment.</summary>
-    public int ClientCount { get; private set; }
+    public int ClientCount => Volatile.Read(ref _clientCount);
+
+    private int _clientCount;
 
     /// <summary>Clients that currently have no alternate.</summary>
     public IReadOnlyCollection<string> WithoutAlternate => _withoutAlternate;
@@ -90,8 +95,7 @@ internal sealed class AssignmentTable
     public void Set(string clientId, AssignmentSlot next)
     {
         Clock = Math.Max(Clock, next.Counter);
-        ref var slot = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_slots, clientId, out var existed);
-        if (existed)
+        if (_slots.TryGetValue(clientId, out var slot))
         {
             Count(clientId, slot, -1);
             if (next.LastSeen == 0)
@@ -104,7 +108,7 @@ internal sealed class AssignmentTable
             next = next with { LastSeen = AssignmentSlot.ToLastSeen(_time.GetUtcNow()) };
         }
 
-        slot = next;
+        _slots[clientId] = next;
         Count(clientId, next, +1);
         Volatile.Write(ref _version, _version + 1);
     }
@@ -112,10 +116,9 @@ internal sealed class AssignmentTable
     /// <summary>Records that the client was seen (seconds since <see cref="AssignmentSlot.Epoch"/>); no version change.</summary>
     public void Touch(string clientId, uint lastSeen)
     {
-        ref var slot = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrNullRef(_slots, clientId);
-        if (!System.Runtime.CompilerServices.Unsafe.IsNullRef(ref slot) && !slot.IsRemoved)
+        if (_slots.TryGetValue(clientId, out var slot) && !slot.IsRemoved && slot.LastSeen != lastSeen)
         {
-            slot = slot with { LastSeen = lastSeen };
+            _slots[clientId] = slot with { LastSeen = lastSeen };
         }
     }
 
@@ -129,7 +132,7 @@ internal sealed class AssignmentTable
             return;
         }
 
-        ClientCount += sign;
+        Volatile.Write(ref _clientCount, _clientCount + sign);
         Grow(Math.Max(slot.Primary, slot.Alternate));
         _primaryCount[slot.Primary] += sign;
         if (slot.HasAlternate)

@@ -15,19 +15,20 @@ namespace ClusterPortal.Api;
 /// <see cref="ClusterHeaders.Forwarded"/> so it is never forwarded a second time. One pooled HTTP/1.1 client: its
 /// connections to each peer stay open and are reused (keep-alive), so a forward costs no connect.
 /// </summary>
-internal sealed class ItemForwarder : IDisposable
+internal sealed partial class ItemForwarder : IDisposable
 {
     private readonly IHttpForwarder _forwarder;
     private readonly ClusterState _state;
     private readonly PeerGoneSignal _peerGone;
     private readonly ForwarderRequestConfig _config;
     private readonly HttpMessageInvoker _client;
+    private readonly ILogger _logger;
 
     /// <summary>Creates the forwarder with <c>Cluster:ForwardConnectTimeout</c> and <c>Cluster:ForwardActivityTimeout</c>.</summary>
-    public ItemForwarder(IHttpForwarder forwarder, ClusterState state, PeerGoneSignal peerGone, IOptions<ClusterOptions> options)
+    public ItemForwarder(IHttpForwarder forwarder, ClusterState state, PeerGoneSignal peerGone, IOptions<ClusterOptions> options, ILogger<ItemForwarder> logger)
     {
         var o = options.Value;
-        (_forwarder, _state, _peerGone) = (forwarder, state, peerGone);
+        (_forwarder, _state, _peerGone, _logger) = (forwarder, state, peerGone, logger);
         _config = new ForwarderRequestConfig
         {
             ActivityTimeout = o.ForwardActivityTimeout,
@@ -88,6 +89,7 @@ internal sealed class ItemForwarder : IDisposable
         // A client that goes away is never evidence against the peer (a hang-up while the primary was slow failed it over).
         if (http.RequestAborted.IsCancellationRequested)
         {
+            LogClientGone(nodeId);
             return Outcome.ClientGone;
         }
 
@@ -99,8 +101,15 @@ internal sealed class ItemForwarder : IDisposable
         // Nothing was sent to the client: undo YARP's error status so the caller can answer.
         http.Response.Clear();
         http.Features.Set<IForwarderErrorFeature>(null);
+        LogPeerUnreachable(nodeId, error);
         return Outcome.PeerUnreachable;
     }
+
+    [LoggerMessage(EventId = 4010, Level = LogLevel.Debug, Message = "A forward to {PeerId} ended: the client went away (no evidence against the peer)")]
+    private partial void LogClientGone(string peerId);
+
+    [LoggerMessage(EventId = 4011, Level = LogLevel.Debug, Message = "A forward to {PeerId} could not reach it ({Error}): failing over in the same request")]
+    private partial void LogPeerUnreachable(string peerId, ForwarderError error);
 
     public void Dispose() => _client.Dispose();
 

@@ -31,8 +31,17 @@ public sealed class MemberSnapshot
 
     /// <summary>The liveness state of <paramref name="nodeId"/>, or null when it is not a known member.</summary>
     /// <param name="nodeId">The node.</param>
-    public NodeState? StateOf(string nodeId) =>
-        _indexById.TryGetValue(nodeId, out var i) && _byIndex[i].Known ? _byIndex[i].State : null;
+    public NodeState? StateOf(string nodeId) => TryGetMember(nodeId, out var i) ? _byIndex[i].State : null;
+
+    /// <summary>The mode of <paramref name="nodeId"/>, or null when it is not a known member.</summary>
+    /// <param name="nodeId">The node.</param>
+    public NodeMode? ModeOf(string nodeId) => TryGetMember(nodeId, out var i) ? _byIndex[i].Mode : null;
+
+    /// <summary>The URL of <paramref name="nodeId"/>, or null when it is not a known member.</summary>
+    /// <param name="nodeId">The node.</param>
+    public string? UrlOf(string nodeId) => TryGetMember(nodeId, out var i) ? _byIndex[i].Url : null;
+
+    private bool TryGetMember(string nodeId, out int index) => _indexById.TryGetValue(nodeId, out index) && _byIndex[index].Known;
 
     /// <summary>Registered node indices (known members and ids only seen in deltas).</summary>
     internal int Count => _byIndex.Length;
@@ -62,8 +71,10 @@ public sealed class MemberSnapshot
 /// <summary>One member's facts in a <see cref="MemberSnapshot"/>.</summary>
 /// <param name="NodeId">The node's id.</param>
 /// <param name="Known">A member (false for an id only seen in deltas).</param>
+/// <param name="Url">Its URL.</param>
 /// <param name="State">Liveness state.</param>
+/// <param name="Mode">Active or in maintenance.</param>
 /// <param name="Capacity">Clients it may serve as primary.</param>
 /// <param name="AdmitLimit"><c>AdmissionThreshold × Capacity</c> (clients, fractional).</param>
 /// <param name="Available">Serves requests now (Fig. 6, step 640).</param>
-internal readonly record struct MemberFacts(string NodeId, bool Known, NodeState State, int Capacity, double AdmitLimit, bool Available);
+internal readonly record struct MemberFacts(string NodeId, bool Known, string Url, NodeState State, NodeMode Mode, int Capacity, double AdmitLimit, bool Available);

@@ -32,7 +32,7 @@ internal sealed class MemberTable(double admissionThreshold, double busyThreshol
         for (var i = 0; i < facts.Length; i++)
         {
             var m = _members[i];
-            facts[i] = new MemberFacts(m.NodeId, m.Known, m.State, m.Capacity, m.AdmitLimit, IsAvailable(i));
+            facts[i] = new MemberFacts(m.NodeId, m.Known, m.Url, m.State, m.Mode, m.Capacity, m.AdmitLimit, IsAvailable(i));
         }
 
         _snapshot = new MemberSnapshot(version, facts, _ordered, _eligible);

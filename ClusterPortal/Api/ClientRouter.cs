@@ -26,7 +26,7 @@ internal sealed class ClientRouter(ClusterNode node, ItemForwarder forwarder, Cl
         // A node that is leaving (SIGTERM) has handed its clients over, but a peer whose view is a moment
         // behind may still forward them here: it is alive and can serve them, so it does, instead of
         // answering 503 (found by the process failure tests; the request cannot be forwarded a second time).
-        var handingOver = cameFromPeer && node.State.GetNode(node.NodeId)?.State is NodeState.Leaving or NodeState.Left;
+        var handingOver = cameFromPeer && node.State.Members.StateOf(node.NodeId) is NodeState.Leaving or NodeState.Left;
         for (var attempt = 0; ; attempt++)
         {
             var decision = node.Route(clientId);
@@ -70,7 +70,7 @@ internal sealed class ClientRouter(ClusterNode node, ItemForwarder forwarder, Cl
         }
 
         http.Response.Headers[ClusterHeaders.ServedBy] = node.NodeId;
-        if ((node.State.GetNode(node.NodeId)?.State != NodeState.Up || !self.CanServe) && !handingOver)
+        if ((node.State.Members.StateOf(node.NodeId) != NodeState.Up || !self.CanServe) && !handingOver)
         {
             return new(Problems.Unavailable(http, "This node is catching up with the cluster.", 1), false);
         }

@@ -66,7 +66,7 @@ internal sealed partial class ItemForwarder : IDisposable
     /// <summary>Sends the request to <paramref name="nodeId"/> (see <see cref="Outcome"/>).</summary>
     public async Task<Outcome> TryForwardAsync(HttpContext http, string nodeId)
     {
-        var url = _state.GetNode(nodeId)?.Url;
+        var url = _state.Members.UrlOf(nodeId);
         if (url is null)
         {
             return Outcome.PeerUnreachable;

@@ -66,6 +66,10 @@ public sealed class MemberSnapshot
     /// re-check), <c>Active</c>, and below the busy threshold of its concurrent-request limit.
     /// </summary>
     internal bool IsAvailable(int index) => (uint)index < (uint)_byIndex.Length && _byIndex[index].Available;
+
+    /// <summary>Patent Fig. 6, step 640, for a client's current primary: available, or leaving and not yet handed over.</summary>
+    /// <param name="index">The node's internal index.</param>
+    internal bool IsServing(int index) => (uint)index < (uint)_byIndex.Length && _byIndex[index].Serving;
 }
 
 /// <summary>One member's facts in a <see cref="MemberSnapshot"/>.</summary>
@@ -76,5 +80,6 @@ public sealed class MemberSnapshot
 /// <param name="Mode">Active or in maintenance.</param>
 /// <param name="Capacity">Clients it may serve as primary.</param>
 /// <param name="AdmitLimit"><c>AdmissionThreshold × Capacity</c> (clients, fractional).</param>
-/// <param name="Available">Serves requests now (Fig. 6, step 640).</param>
-internal readonly record struct MemberFacts(string NodeId, bool Known, string Url, NodeState State, NodeMode Mode, int Capacity, double AdmitLimit, bool Available);
+/// <param name="Available">Can take a client over now (Fig. 6, step 660).</param>
+/// <param name="Serving">Keeps serving its own clients as their primary (Fig. 6, step 640: available, or leaving and not yet handed over).</param>
+internal readonly record struct MemberFacts(string NodeId, bool Known, string Url, NodeState State, NodeMode Mode, int Capacity, double AdmitLimit, bool Available, bool Serving);

@@ -20,8 +20,8 @@ internal static class ServingDecision
     /// <param name="slot">The client's assignment.</param>
     public static Proposal Decide(MemberSnapshot members, IPlacementLoad load, in AssignmentSlot slot)
     {
-        // Step 640: is the primary available?
-        if (members.IsAvailable(slot.Primary))
+        // Step 640: is the primary available? (A leaving primary still serves until it hands the client over.)
+        if (members.IsServing(slot.Primary))
         {
             return new(RoutingKind.Primary, slot.Primary, null);
         }

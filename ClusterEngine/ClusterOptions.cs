@@ -103,7 +103,10 @@ public sealed class ClusterOptions
     /// <summary>Longest silence of a forwarded request's answer before it is given up. Default 30 s; longer than <see cref="ForwardConnectTimeout"/>.</summary>
     public TimeSpan ForwardActivityTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>How often a forwarded request checks whether its target was declared Down (then it fails over at once). Default 100 ms; positive.</summary>
+    /// <summary>
+    /// No longer used: a forwarded request ends the moment its target is declared Down (a cancellation fired by the
+    /// verdict on the change stream, not a poll). Still accepted, so existing settings keep working. Default 100 ms; positive.
+    /// </summary>
     public TimeSpan ForwardPeerWatchInterval { get; set; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>

@@ -4,7 +4,7 @@ namespace ClusterEngine.Mirroring;
 
 /// <summary>
 /// The one place where the request path changes a <see cref="CacheMirror"/> (DESIGN.md §8–9): every
-/// <see cref="Record"/>, <see cref="Clear"/> and <see cref="Remove"/> is applied in memory and, when the node has
+/// <c>Record</c>, <see cref="Clear"/> and <see cref="Remove"/> is applied in memory and, when the node has
 /// SQLite persistence, handed to the <see cref="PersistenceWriter"/> in the same order (entries the mirror dropped,
 /// the recorded entry, the client's sequence). <see cref="RestoreAsync"/> loads the stored mirrors back at start.
 /// </summary>
@@ -57,12 +57,38 @@ public sealed class MirrorStore
     /// <param name="sizeBytes">The item's size in bytes.</param>
     /// <param name="echoedSequence">The sequence the request echoed, or <see langword="null"/>.</param>
     /// <returns>The new sequence the answer must carry.</returns>
-    public ulong Record(string clientId, string key, ulong validator, long sizeBytes, ulong? echoedSequence)
+    public ulong Record(string clientId, string key, ulong validator, long sizeBytes, ulong? echoedSequence) =>
+        Record(clientId, key, validator, sizeBytes, echoedSequence, inProtocol: true, out _);
+
+    /// <summary>
+    /// Records what an item answer leaves the client holding (see <see cref="CacheMirror.Record"/>; a request outside the
+    /// mirror protocol starts no new lineage) and persists the change. A repeat — the current state already holds the
+    /// entry and the request continues it — changes nothing and stores nothing, and takes no lock but the client's own.
+    /// </summary>
+    /// <param name="clientId">The client.</param>
+    /// <param name="key">The item key.</param>
+    /// <param name="validator">The validator the client holds after this answer.</param>
+    /// <param name="sizeBytes">The item's size in bytes.</param>
+    /// <param name="echoedSequence">The sequence the request echoed, or <see langword="null"/>.</param>
+    /// <param name="inProtocol">Whether the request takes part in the mirror protocol (<c>Prefer: cache-mirror</c> or a sequence).</param>
+    /// <param name="changed">Whether the mirror changed (only then is anything persisted or due for the alternate).</param>
+    /// <returns>The sequence the answer carries.</returns>
+    public ulong Record(string clientId, string key, ulong validator, long sizeBytes, ulong? echoedSequence, bool inProtocol, out bool changed)
     {
+        if (Mirror.TryConfirm(clientId, key, validator, sizeBytes, echoedSequence, inProtocol, out var confirmed))
+        {
+            changed = false;
+            return confirmed;
+        }
+
         if (_writer is not { } writer)
         {
-            var recorded = Mirror.Record(clientId, key, validator, sizeBytes, echoedSequence);
-            _unsyncedSince.TryAdd(clientId, _time.GetTimestamp());
+            var recorded = Mirror.RecordTracked(clientId, key, validator, sizeBytes, echoedSequence, inProtocol, out changed, null);
+            if (changed)
+            {
+                _unsyncedSince.TryAdd(clientId, _time.GetTimestamp());
+            }
+
             return recorded;
         }
 
@@ -70,7 +96,12 @@ public sealed class MirrorStore
         lock (Stripe(clientId))
         {
             var before = Mirror.CurrentSequence(clientId);
-            var sequence = Mirror.RecordTracked(clientId, key, validator, sizeBytes, echoedSequence, removed);
+            var sequence = Mirror.RecordTracked(clientId, key, validator, sizeBytes, echoedSequence, inProtocol, out changed, removed);
+            if (!changed)
+            {
+                return sequence;
+            }
+
             foreach (var gone in removed)
             {
                 writer.Enqueue(new MirrorEntryRemoved(clientId, gone));
@@ -90,6 +121,10 @@ public sealed class MirrorStore
             return sequence;
         }
     }
+
+    /// <summary>Whether the client's mirror has changes its alternate has not acknowledged yet.</summary>
+    /// <param name="clientId">The client.</param>
+    public bool HasUnsyncedChanges(string clientId) => _unsyncedSince.ContainsKey(clientId);
 
     /// <summary>The client cleared its cache: empties its mirror (creating an empty one when there was none) and persists that.</summary>
     /// <param name="clientId">The client.</param>

@@ -70,9 +70,10 @@ internal sealed class ClientRouter(ClusterNode node, ItemForwarder forwarder, Cl
                 return new(Problems.Unavailable(http, $"This node is not the serving node ({serving}) of client '{clientId}'.", 1), false);
             }
 
-            if (await forwarder.TryForwardAsync(http, serving))
+            var forwarded = await forwarder.TryForwardAsync(http, serving);
+            if (forwarded != ItemForwarder.Outcome.PeerUnreachable)
             {
-                return new(Results.Empty, true);
+                return new(Results.Empty, true); // answered, or the client is gone (no evidence against the peer)
             }
 
             health.ReportUnreachable(serving);

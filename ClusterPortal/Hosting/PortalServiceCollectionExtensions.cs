@@ -90,8 +90,9 @@ internal static class PortalServiceCollectionExtensions
         services.AddSingleton<IAuthorizationHandler, ViewerHandler>();
         services.AddAuthorizationBuilder()
             .AddPolicy(AuthSchemes.AdminPolicy, p => p.AddAuthenticationSchemes(AuthSchemes.AdminKey, AuthSchemes.AdminCookie).RequireRole("admin"))
-            .AddPolicy(AuthSchemes.ClientPolicy, p => p.AddAuthenticationSchemes(AuthSchemes.ClientToken, AuthSchemes.AdminKey)
-                .AddRequirements(new ClientAccessRequirement()))
+            // The default scheme already chose the client token (Authorization) or the admin key by the request's headers and
+            // authenticated it once in UseAuthentication; naming schemes here would authenticate them again per request.
+            .AddPolicy(AuthSchemes.ClientPolicy, p => p.AddRequirements(new ClientAccessRequirement()))
             .AddPolicy(AuthSchemes.PeerPolicy, p => p.AddAuthenticationSchemes(AuthSchemes.Peer).RequireRole("peer"))
             .AddPolicy(AuthSchemes.ViewerPolicy, p => p.AddAuthenticationSchemes(AuthSchemes.AdminKey, AuthSchemes.AdminCookie).AddRequirements(new ViewerRequirement()));
     }

@@ -9,15 +9,48 @@ public sealed partial class ClusterState
     /// Routes one client request (patent Fig. 6, steps 630–680) and applies the change it needs to
     /// this view atomically: primary available → primary; else the alternate is promoted and a new
     /// alternate chosen; both unavailable → the client is placed anew. The returned decision carries
-    /// the delta to broadcast and persist.
+    /// the delta to broadcast and persist. A known client whose primary serves is routed without the lock (one lookup
+    /// and the member snapshot); the lock is taken only for a change, or to record the client as seen once per
+    /// hundredth of <c>Cluster:ClientIdleTimeout</c>.
     /// </summary>
     public RoutingDecision Route(string clientId)
     {
         ArgumentException.ThrowIfNullOrEmpty(clientId);
+        if (!_table.TryGet(clientId, out var slot))
+        {
+            return new RoutingDecision(RoutingKind.NotAssigned, null, null, null, false);
+        }
+
+        var members = _view.Snapshot;
+        var now = AssignmentSlot.ToLastSeen(_time.GetUtcNow());
+        if (members.IsServing(slot.Primary))
+        {
+            if (now - slot.LastSeen >= _seenResolution)
+            {
+                lock (_gate)
+                {
+                    _table.Touch(clientId, now);
+                }
+            }
+
+            return new RoutingDecision(RoutingKind.Primary, members.NodeId(slot.Primary), ToAssignment(clientId, slot, members), null, false);
+        }
+
         lock (_gate)
         {
-            _table.Touch(clientId, AssignmentSlot.ToLastSeen(_time.GetUtcNow()));
+            _table.Touch(clientId, now);
             return RouteLocked(clientId);
+        }
+    }
+
+    /// <summary>The Fig. 6 proposal for <paramref name="clientId"/> on this view, not applied (for tests: decisions are values).</summary>
+    internal ServingDecision.Proposal ProposeRoute(string clientId)
+    {
+        lock (_gate)
+        {
+            return _table.TryGet(clientId, out var slot)
+                ? ServingDecision.Decide(_view.Snapshot, _table, slot)
+                : new(RoutingKind.NotAssigned, -1, null);
         }
     }
 
@@ -27,19 +60,33 @@ public sealed partial class ClusterState
     /// </summary>
     private RoutingDecision RouteLocked(string clientId)
     {
-        var proposal = _router.Decide(clientId);
+        if (!_table.TryGet(clientId, out var slot))
+        {
+            return new RoutingDecision(RoutingKind.NotAssigned, null, null, null, false);
+        }
+
+        var members = _view.Snapshot;
+        var proposal = ServingDecision.Decide(members, _table, slot);
+        if (proposal.Kind == RoutingKind.Reassigned)
+        {
+            var (primary, bounces) = _primaries.Place([]);
+            proposal = primary < 0
+                ? new(RoutingKind.ClusterFull, -1, null)
+                : new(RoutingKind.Reassigned, primary,
+                    new AssignmentSlot(0, 0, (short)primary, (short)AlternateChoice.Select(members, _table, primary), (byte)bounces));
+        }
+
         if (proposal.Next is not { } next)
         {
-            var current = _table.TryGet(clientId, out var slot) ? ToAssignment(clientId, slot) : null;
-            var servingId = proposal.Serving >= 0 ? _view[proposal.Serving].NodeId : null;
-            return new RoutingDecision(proposal.Kind, servingId, current, null, false);
+            var servingId = proposal.Serving >= 0 ? members.NodeId(proposal.Serving) : null;
+            return new RoutingDecision(proposal.Kind, servingId, ToAssignment(clientId, slot, members), null, false);
         }
 
         var reason = proposal.Kind == RoutingKind.FailedOver ? AssignmentChangeReason.FailedOver : AssignmentChangeReason.Reassigned;
         var delta = Commit(clientId, next, reason);
         _table.TryGet(clientId, out var stored);
-        var overCapacity = _table.PrimaryCount(proposal.Serving) > _view[proposal.Serving].Capacity;
-        return new RoutingDecision(proposal.Kind, _view[proposal.Serving].NodeId, ToAssignment(clientId, stored), delta, overCapacity);
+        var overCapacity = _table.PrimaryCount(proposal.Serving) > members[proposal.Serving].Capacity;
+        return new RoutingDecision(proposal.Kind, members.NodeId(proposal.Serving), ToAssignment(clientId, stored, members), delta, overCapacity);
     }
 
     /// <summary>
@@ -71,7 +118,7 @@ public sealed partial class ClusterState
             {
                 if (slot.Primary == down)
                 {
-                    var promote = slot.HasAlternate && _view.IsAvailable(slot.Alternate);
+                    var promote = slot.HasAlternate && _view.Snapshot.IsAvailable(slot.Alternate);
                     var mine = acting < 0 || (promote ? slot.Alternate == acting : acting == firstAvailable);
                     if (mine)
                     {
@@ -80,13 +127,65 @@ public sealed partial class ClusterState
                 }
                 else if (acting < 0 || slot.Primary == acting)
                 {
-                    var alternate = _alternates.Select(slot.Primary, exclude: down);
+                    var alternate = AlternateChoice.Select(_view.Snapshot, _table, slot.Primary, exclude: down);
                     changes.Add(Commit(clientId, slot with { Alternate = (short)alternate }, AssignmentChangeReason.AlternateChanged));
                 }
             }
 
             changes.RemoveAll(c => c is null);
             return changes;
+        }
+    }
+
+    /// <summary>
+    /// A leaving node hands its roles over (graceful leave, docs/recovery.md): each client it is primary of goes to its
+    /// alternate when that node can take it (patent Fig. 6, steps 670–680), else it is placed anew on an eligible node
+    /// (step 660 → 620); each client it is alternate of gets a new alternate. Nodes that are leaving too are neither
+    /// available nor eligible, so where no other node can take a role the leaving node keeps it: when every node stops at
+    /// once, every client is where it was when they all start again.
+    /// </summary>
+    /// <param name="nodeId">The leaving node (this view's own node when it leaves itself).</param>
+    /// <returns>The deltas to broadcast and persist, and how many roles the node kept.</returns>
+    public (IReadOnlyList<AssignmentDelta> Changes, int Kept) HandOver(string nodeId)
+    {
+        lock (_gate)
+        {
+            var changes = new List<AssignmentDelta>();
+            var kept = 0;
+            if (!_view.TryGetIndex(nodeId, out var leaving))
+            {
+                return (changes, kept);
+            }
+
+            foreach (var (clientId, slot) in _table.All.Where(e => !e.Value.IsRemoved && (e.Value.Primary == leaving || e.Value.Alternate == leaving)).ToList())
+            {
+                AssignmentSlot? next = null;
+                var reason = AssignmentChangeReason.HandedOver;
+                if (slot.Primary != leaving)
+                {
+                    var alternate = AlternateChoice.Select(_view.Snapshot, _table, slot.Primary, exclude: leaving);
+                    (next, reason) = (alternate < 0 ? null : slot with { Alternate = (short)alternate }, AssignmentChangeReason.AlternateChanged);
+                }
+                else if (slot.HasAlternate && _view.IsAvailable(slot.Alternate))
+                {
+                    next = slot with { Primary = slot.Alternate, Alternate = (short)AlternateChoice.Select(_view.Snapshot, _table, slot.Alternate, exclude: leaving) };
+                }
+                else if (_primaries.Place([]) is ( >= 0 and var primary, var bounces))
+                {
+                    next = new AssignmentSlot(0, 0, (short)primary, (short)AlternateChoice.Select(_view.Snapshot, _table, primary, exclude: leaving), (byte)bounces);
+                }
+
+                if (next is { } handed)
+                {
+                    changes.Add(Commit(clientId, handed, reason));
+                }
+                else
+                {
+                    kept++;
+                }
+            }
+
+            return (changes, kept);
         }
     }
 
@@ -109,7 +208,7 @@ public sealed partial class ClusterState
                     continue;
                 }
 
-                var alternate = _alternates.Select(slot.Primary);
+                var alternate = AlternateChoice.Select(_view.Snapshot, _table, slot.Primary);
                 if (alternate >= 0)
                 {
                     changes.Add(Commit(clientId, slot with { Alternate = (short)alternate }, AssignmentChangeReason.AlternateChanged));
@@ -177,9 +276,10 @@ public sealed partial class ClusterState
 
     private int FirstAvailable()
     {
-        foreach (var i in _view.Ordered)
+        var members = _view.Snapshot;
+        foreach (var i in members.Ordered)
         {
-            if (_view.IsAvailable(i))
+            if (members.IsAvailable(i))
             {
                 return i;
             }

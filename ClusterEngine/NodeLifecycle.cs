@@ -12,7 +12,8 @@ namespace ClusterEngine;
 /// persistence writer runs; once the advertised address is known, seeds, member list, catch-up with every peer, patent
 /// Fig. 7; the outbox and the health monitor run), <b>serve</b> (idle expiry runs; the node turns Up when caught up),
 /// <b>leave</b> (on SIGTERM, before any hosted service stops: hand-over to the alternates), then <b>stop</b> (close the
-/// mesh, drain the writer to disk). Parts the host did not register (no persistence, no backplane) are skipped.
+/// mesh, drain the writer to disk). Parts the host did not register (no persistence, no backplane) are skipped. A process
+/// whose node id belongs to a live member at another URL is refused by the cluster and stops with exit code 2.
 /// </summary>
 /// <remarks>
 /// The leave runs in <see cref="StoppingAsync"/>, before the web server stops: run from <see cref="StopAsync"/> it came
@@ -23,6 +24,7 @@ internal sealed class NodeLifecycle(
     IdleClientExpiry expiry,
     LocalNodeAddress address,
     IOptions<ClusterOptions> options,
+    IHostApplicationLifetime lifetime,
     ILogger<NodeLifecycle> logger,
     PersistenceRestorer? restorer = null,
     PersistenceWriter? writer = null,
@@ -139,8 +141,26 @@ internal sealed class NodeLifecycle(
 
         var o = options.Value;
         await RetryingLoop.RunAsync("join", ct => agent.JoinAsync(url, ct), o, logger, stoppingToken);
-        await Task.WhenAll(
-            RetryingLoop.RunAsync("backplane outbox", queue.RunAsync, o, logger, stoppingToken),
-            RetryingLoop.RunAsync("health monitor", monitor.RunAsync, o, logger, stoppingToken));
+        if (stoppingToken.IsCancellationRequested)
+        {
+            return;
+        }
+
+        if (!agent.Refusal.IsCompleted)
+        {
+            var loops = Task.WhenAll(
+                RetryingLoop.RunAsync("backplane outbox", queue.RunAsync, o, logger, stoppingToken),
+                RetryingLoop.RunAsync("health monitor", monitor.RunAsync, o, logger, stoppingToken));
+            await Task.WhenAny(loops, agent.Refusal);
+            if (!agent.Refusal.IsCompleted)
+            {
+                await loops;
+                return;
+            }
+        }
+
+        // A live member owns this node id at another URL: this process is not that member (logged by the agent).
+        Environment.ExitCode = 2;
+        lifetime.StopApplication();
     }
 }

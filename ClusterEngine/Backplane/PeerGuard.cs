@@ -59,7 +59,10 @@ public sealed partial class PeerGuard(MemberList members, ClusterState state, Ti
             return null; // checked with its content: AdmitMembers
         }
 
-        if (!IsMember(caller))
+        // A removed member may still send its Status: the answer carries the member list that tells it it was removed
+        // (the health monitor does not apply the status of a non-member; docs/recovery.md).
+        var removedMemberStatus = method == BackplaneMethods.Status && members.Get(caller) is { Removed: true };
+        if (!IsMember(caller) && !removedMemberStatus)
         {
             return Refuse(caller, method, "it is not a member of this cluster");
         }

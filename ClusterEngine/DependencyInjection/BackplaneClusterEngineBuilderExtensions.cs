@@ -16,7 +16,8 @@ public static class BackplaneClusterEngineBuilderExtensions
     /// Adds the member list, the failure detector, per-connection peer credentials and the forwarded marker from
     /// <c>Cluster:Key</c>, the <see cref="PeerGuard"/> (what peers may call and send), the <see cref="PeerMesh"/>
     /// (transport), the <see cref="BackplaneOutbox"/> (local assignment changes to every peer), and one type per role:
-    /// <see cref="MembershipAgent"/>, <see cref="ClusterHealthMonitor"/>, <see cref="AssignmentReconciler"/>,
+    /// <see cref="MembershipAgent"/>, <see cref="MembershipAuthority"/>, <see cref="NodeAdmission"/>, <see cref="ClusterHealthMonitor"/>,
+    /// <see cref="RoleRepair"/>, <see cref="AntiEntropy"/>, <see cref="AssignmentReconciler"/>,
     /// <see cref="PlacementCoordinator"/> (offers over <see cref="PeerOfferTransport"/>, claims of new client ids through
     /// <see cref="ClientClaims"/> over <see cref="PeerClaimTransport"/>), <see cref="GracefulLeave"/>,
     /// <see cref="MembershipAdmin"/>, <see cref="NodeTrafficRelay"/>, and the <c>ItemChanged</c> notifier. The
@@ -52,6 +53,10 @@ public static class BackplaneClusterEngineBuilderExtensions
         services.TryAddSingleton<NodeTrafficRelay>();
         services.TryAddSingleton<AssignmentReconciler>();
         services.TryAddSingleton<MembershipAgent>();
+        services.TryAddSingleton<MembershipAuthority>();
+        services.TryAddSingleton<NodeAdmission>();
+        services.TryAddSingleton<RoleRepair>();
+        services.TryAddSingleton<AntiEntropy>();
         services.TryAddSingleton<ClusterHealthMonitor>();
         services.TryAddSingleton<IOfferTransport, PeerOfferTransport>();
         services.TryAddSingleton<IClaimTransport, PeerClaimTransport>();

@@ -19,21 +19,32 @@ internal sealed class MemberTable(double admissionThreshold, double busyThreshol
 
     private long _version;
 
-    /// <summary>Records that a member changed (the owner's lock is held).</summary>
-    public void Changed() => Volatile.Write(ref _version, _version + 1);
+    /// <summary>The current immutable picture of the members, for decisions and lock-free readers.</summary>
+    public MemberSnapshot Snapshot => _snapshot;
+
+    private volatile MemberSnapshot _snapshot = new(0, [], [], []);
+
+    /// <summary>Records that a member changed and publishes a new <see cref="Snapshot"/> (the owner's lock is held).</summary>
+    public void Changed()
+    {
+        var version = _version + 1;
+        var facts = new MemberFacts[_members.Count];
+        for (var i = 0; i < facts.Length; i++)
+        {
+            var m = _members[i];
+            facts[i] = new MemberFacts(m.NodeId, m.Known, m.Url, m.State, m.Mode, m.Capacity, m.AdmitLimit, IsAvailable(i), IsServing(i));
+        }
+
+        _snapshot = new MemberSnapshot(version, facts, _ordered, _eligible);
+        Volatile.Write(ref _version, version);
+    }
 
     /// <summary>Known members in membership order (indices).</summary>
     public ReadOnlySpan<int> Ordered => _ordered;
 
-    /// <summary>Eligible members (<c>Up</c> and <c>Active</c>) in membership order (indices).</summary>
-    public ReadOnlySpan<int> Eligible => _eligible;
-
     public Member this[int index] => _members[index];
 
     public bool TryGetIndex(string nodeId, out int index) => _indexById.TryGetValue(nodeId, out index);
-
-    /// <summary>Every registered node id by index (a copy).</summary>
-    public string[] NodeIds() => _members.ConvertAll(m => m.NodeId).ToArray();
 
     /// <summary>Index of <paramref name="nodeId"/>, registering an unknown (not yet a member) id when needed.</summary>
     public int IndexOf(string nodeId)
@@ -76,18 +87,28 @@ internal sealed class MemberTable(double admissionThreshold, double busyThreshol
     public bool IsEligible(int index) => _members[index].IsEligible;
 
     /// <summary>
-    /// Patent Fig. 6, step 640 / 660: a node serves a request when it is reachable (<c>Up</c>, or
-    /// <c>Suspect</c> pending a re-check), <c>Active</c>, and below the busy threshold of its
-    /// concurrent-request limit.
+    /// Patent Fig. 6, step 660: a node can take a client over (become its primary) when it is reachable (<c>Up</c>, or
+    /// <c>Suspect</c> pending a re-check), <c>Active</c>, and below the busy threshold of its concurrent-request limit.
     /// </summary>
     public bool IsAvailable(int index)
     {
         var m = _members[index];
-        return m.Known
-            && m.State is NodeState.Up or NodeState.Suspect
-            && m.Mode == NodeMode.Active
-            && m.InFlight < busyThreshold * m.MaxConcurrentRequests;
+        return m.State is NodeState.Up or NodeState.Suspect && IsActiveAndNotBusy(m);
     }
+
+    /// <summary>
+    /// Patent Fig. 6, step 640, for a client's current primary: it keeps serving while it is available or
+    /// <c>Leaving</c> (a leaving node serves its clients until it has handed them over, so a peer does not take them
+    /// piecemeal on requests while the leave learns which other nodes are leaving too).
+    /// </summary>
+    public bool IsServing(int index)
+    {
+        var m = _members[index];
+        return m.State is NodeState.Up or NodeState.Suspect or NodeState.Leaving && IsActiveAndNotBusy(m);
+    }
+
+    private bool IsActiveAndNotBusy(Member m) =>
+        m.Known && m.Mode == NodeMode.Active && m.InFlight < busyThreshold * m.MaxConcurrentRequests;
 
     /// <summary>Recomputes the ordered and eligible index lists after any membership, state or mode change.</summary>
     public void Reorder()

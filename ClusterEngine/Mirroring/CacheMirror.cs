@@ -81,12 +81,26 @@ public sealed class CacheMirror
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentOutOfRangeException.ThrowIfNegative(sizeBytes);
-        return _clients.GetOrAdd(clientId, _create).Record(key, validator, sizeBytes, echoedSequence);
+        return _clients.GetOrAdd(clientId, _create).Record(key, validator, sizeBytes, echoedSequence, inProtocol: true, out _);
     }
 
-    /// <summary><see cref="Record(string, string, ulong, long, ulong?)"/> that also reports the keys it dropped (for persistence).</summary>
-    internal ulong RecordTracked(string clientId, string key, ulong validator, long sizeBytes, ulong? echoedSequence, ICollection<string> removed) =>
-        _clients.GetOrAdd(clientId, _create).Record(key, validator, sizeBytes, echoedSequence, removed);
+    /// <summary>
+    /// <see cref="Record(string, string, ulong, long, ulong?)"/> for a request in or outside the mirror protocol, reporting
+    /// whether the mirror changed and the keys it dropped (for persistence).
+    /// </summary>
+    internal ulong RecordTracked(string clientId, string key, ulong validator, long sizeBytes, ulong? echoedSequence, bool inProtocol,
+        out bool changed, ICollection<string>? removed) =>
+        _clients.GetOrAdd(clientId, _create).Record(key, validator, sizeBytes, echoedSequence, inProtocol, out changed, removed);
+
+    /// <summary>
+    /// True when recording the answer would change nothing (the current state holds the entry and the request continues
+    /// it); <paramref name="sequence"/> is then the answer's. Takes only the client's own lock, briefly.
+    /// </summary>
+    internal bool TryConfirm(string clientId, string key, ulong validator, long sizeBytes, ulong? echoedSequence, bool inProtocol, out ulong sequence)
+    {
+        sequence = 0;
+        return _clients.TryGetValue(clientId, out var mirror) && mirror.TryConfirm(key, validator, sizeBytes, echoedSequence, inProtocol, out sequence);
+    }
 
     /// <summary>Empties the client's mirror, creating it when the node has none; returns the new sequence (never 0).</summary>
     internal ulong Reset(string clientId) => _clients.GetOrAdd(clientId, _create).Clear();

@@ -123,6 +123,18 @@ public sealed class OriginCache : IDisposable
         return current;
     }
 
+    /// <summary>The version held now, fresh or not, without asking the origin or touching its recency; null when none is held.</summary>
+    /// <param name="key">The item key.</param>
+    /// <returns>The held item, or null.</returns>
+    public OriginItem? Peek(ItemKey key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        lock (_gate)
+        {
+            return _entries.TryGetValue(key, out var node) ? node.Value.Item : null;
+        }
+    }
+
     /// <summary>The item may have changed (an ItemChanged message): the next read revalidates it with the origin.</summary>
     /// <param name="key">The item key.</param>
     public void Invalidate(ItemKey key)

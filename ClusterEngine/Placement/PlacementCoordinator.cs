@@ -108,7 +108,7 @@ public sealed class PlacementCoordinator(ClusterNode node, LocalNodeStatus self,
             return new OfferReply(AdmissionOutcome.Accept, null, ToDelta(existing), Existing: true);
         }
 
-        if (self.State != NodeState.Up || !self.HasQuorum || State.GetNode(_node.NodeId)?.Mode != NodeMode.Active)
+        if (self.State != NodeState.Up || !self.HasQuorum || State.Members.ModeOf(_node.NodeId) != NodeMode.Active)
         {
             return new OfferReply(AdmissionOutcome.Refuse, null, null);
         }

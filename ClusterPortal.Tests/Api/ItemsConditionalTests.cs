@@ -99,7 +99,7 @@ public sealed class ItemsConditionalTests : IDisposable
         Assert.Equal(HelloTag, ETag(response));
         Assert.NotNull(response.Headers.Date);
         Assert.Null(response.Content.Headers.LastModified);
-        Assert.Equal("no-cache", response.Headers.CacheControl!.ToString());
+        Assert.Equal("max-age=0, stale-while-revalidate=86400", response.Headers.CacheControl!.ToString());
         Assert.Equal("node-1", Header(response, "X-Served-By"));
         Assert.False(response.Headers.Contains(SequenceHeader));
         Assert.Empty(await response.Content.ReadAsByteArrayAsync());

@@ -24,7 +24,7 @@ internal static partial class OriginItemsApi
     }
 
     internal static async Task<IResult> Put(HttpContext http, string key, IItemOrigin origin, OriginCache cache,
-        IItemChangeNotifier notifier, ILoggerFactory loggers)
+        IItemChangeNotifier notifier, ILoggerFactory loggers, ClusterEngine.Deltas.ItemVersionStore versions)
     {
         if (Check(http, key, origin) is { } problem)
         {
@@ -39,7 +39,7 @@ internal static partial class OriginItemsApi
         {
             var existed = await writable.GetAsync(itemKey, null, http.RequestAborted) is not null;
             var item = await writable.PutAsync(itemKey, body.GetBuffer().AsMemory(0, (int)body.Length), http.RequestAborted);
-            Changed(cache, notifier, itemKey, item);
+            Changed(cache, notifier, versions, itemKey, item);
             var logger = loggers.CreateLogger(typeof(OriginItemsApi));
             ItemWritten(logger, item.Key.Value, item.Length, item.ETag);
             var answer = new ItemWrittenResponse(item.Key.Value, item.ETag, item.Length);
@@ -52,7 +52,7 @@ internal static partial class OriginItemsApi
     }
 
     internal static async Task<IResult> Delete(HttpContext http, string key, IItemOrigin origin, OriginCache cache,
-        IItemChangeNotifier notifier, ILoggerFactory loggers)
+        IItemChangeNotifier notifier, ILoggerFactory loggers, ClusterEngine.Deltas.ItemVersionStore versions)
     {
         if (Check(http, key, origin) is { } problem)
         {
@@ -72,7 +72,7 @@ internal static partial class OriginItemsApi
             return Refused(ex);
         }
 
-        Changed(cache, notifier, itemKey, null);
+        Changed(cache, notifier, versions, itemKey, null);
         var logger = loggers.CreateLogger(typeof(OriginItemsApi));
         ItemDeleted(logger, itemKey.Value);
         return TypedResults.NoContent();
@@ -85,9 +85,9 @@ internal static partial class OriginItemsApi
             : TypedResults.Problem("The origin is read-only (Origin:Kind is Http); change items at the origin itself.",
                 statusCode: StatusCodes.Status409Conflict, title: "Origin is read-only"));
 
-    private static void Changed(OriginCache cache, IItemChangeNotifier notifier, ItemKey key, OriginItem? item)
+    private static void Changed(OriginCache cache, IItemChangeNotifier notifier, ClusterEngine.Deltas.ItemVersionStore versions, ItemKey key, OriginItem? item)
     {
-        cache.Invalidate(key);
+        versions.KeepBeforeChange(cache, key, null);
         notifier.ItemChanged(key, item);
     }
 

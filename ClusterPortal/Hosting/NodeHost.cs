@@ -16,7 +16,11 @@ internal static class NodeHost
     /// <returns>0 after a normal stop; 1 when the node stopped itself (e.g. no URL to advertise); 2 for a bad setting, a data directory in use or an address in use.</returns>
     public static async Task<int> RunAsync(string[] args)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            ContentRootPath = NodeContentRoot.For(args, Directory.GetCurrentDirectory(), AppContext.BaseDirectory),
+        });
 
         // A value the binder cannot convert, from appsettings.json or the environment (the command line was checked before):
         // one line naming the key and exit 2, never the binder's stack trace (issue 11, case 1).

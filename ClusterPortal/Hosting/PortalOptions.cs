@@ -49,4 +49,10 @@ public sealed class PortalOptions
     /// shares them; set the same directory on several nodes to share logins between them deliberately.
     /// </summary>
     public string? DataProtectionKeysDirectory { get; set; }
+
+    /// <summary>
+    /// A port that speaks only HTTP/2 on the hosts of <c>--urls</c> (cleartext with prior knowledge for <c>http</c>, TLS
+    /// for <c>https</c>), for devices (the SDK's <c>Http2Port</c>); unset (the default): none. 1–65535, other than the <c>--urls</c> ports.
+    /// </summary>
+    public int? Http2Port { get; set; }
 }

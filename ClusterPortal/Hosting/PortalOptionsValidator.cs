@@ -43,6 +43,11 @@ internal sealed class PortalOptionsValidator : IValidateOptions<PortalOptions>
             errors.Add($"Portal:AnonymousView must be one of {string.Join(", ", Enum.GetNames<AnonymousView>())} (was '{(int)options.AnonymousView}').");
         }
 
+        if (options.Http2Port is < 1 or > 65535)
+        {
+            errors.Add($"Portal:Http2Port must be a TCP port from 1 to 65535 (was '{options.Http2Port}').");
+        }
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

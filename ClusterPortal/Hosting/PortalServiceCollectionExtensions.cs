@@ -31,6 +31,7 @@ internal static class PortalServiceCollectionExtensions
                 kestrel.AddServerHeader = false; // 17 bytes on every answer; our users pay per byte
             });
 
+        builder.AddHttp2Endpoint();
         services.AddHostedService<AdvertisedUrlRegistration>();
         services.AddHostedService<StartupSummary>();
         builder.Logging.AddOperatorConsole(builder.Configuration);
@@ -78,6 +79,7 @@ internal static class PortalServiceCollectionExtensions
         services.AddHttpForwarder();
         services.AddSingleton<ItemForwarder>();
         services.AddSingleton<ClientRouter>();
+        services.AddSingleton<ItemRepresentation>();
         services.AddMudServices();
         services.AddDashboard();
         services.AddSingleton<Simulation.SimulationRunner>();
@@ -102,8 +104,9 @@ internal static class PortalServiceCollectionExtensions
         services.AddSingleton<IAuthorizationHandler, ViewerHandler>();
         services.AddAuthorizationBuilder()
             .AddPolicy(AuthSchemes.AdminPolicy, p => p.AddAuthenticationSchemes(AuthSchemes.AdminKey, AuthSchemes.AdminCookie).RequireRole("admin"))
-            .AddPolicy(AuthSchemes.ClientPolicy, p => p.AddAuthenticationSchemes(AuthSchemes.ClientToken, AuthSchemes.AdminKey)
-                .AddRequirements(new ClientAccessRequirement()))
+            // The default scheme already chose the client token (Authorization) or the admin key by the request's headers and
+            // authenticated it once in UseAuthentication; naming schemes here would authenticate them again per request.
+            .AddPolicy(AuthSchemes.ClientPolicy, p => p.AddRequirements(new ClientAccessRequirement()))
             .AddPolicy(AuthSchemes.PeerPolicy, p => p.AddAuthenticationSchemes(AuthSchemes.Peer).RequireRole("peer"))
             .AddPolicy(AuthSchemes.ViewerPolicy, p => p.AddAuthenticationSchemes(AuthSchemes.AdminKey, AuthSchemes.AdminCookie).AddRequirements(new ViewerRequirement()));
     }

@@ -8,32 +8,41 @@ using Microsoft.AspNetCore.SignalR;
 namespace ClusterPortal.Hubs;
 
 /// <summary>
-/// <c>/hubs/backplane</c> (DESIGN.md §7): what peers call over their client connection to this node. Only peers with a
-/// fresh per-connection credential derived from <c>Cluster:Key</c> get in; <see cref="BackplaneAdmission"/> lets only
-/// members call (a joining node: <c>Hello</c>), and each message is checked by the <see cref="PeerGuard"/> before the role
-/// that owns it sees it (docs/identity.md). A thin shim over those roles: membership (<c>Hello</c>, <c>Members</c>),
-/// health (<c>Status</c>, disconnects), reconciliation (<c>AssignmentChanged</c>, <c>Snapshot</c>), placement
+/// <c>/hubs/backplane</c> (docs/architecture.md §7): what peers call over their client connection to this node. Only peers
+/// with a fresh per-connection credential derived from <c>Cluster:Key</c> get in; <see cref="BackplaneAdmission"/> lets
+/// only members call (a joining node: <c>Hello</c>), and each message is checked by the <see cref="PeerGuard"/> before the
+/// role that owns it sees it (docs/identity.md). A thin shim over those roles: admission (<c>Hello</c>), membership
+/// (<c>Members</c>, <c>MemberChange</c> to the authority), health (<c>Status</c>, disconnects), reconciliation
+/// (<c>AssignmentChanged</c>, <c>Snapshot</c>), anti-entropy (<c>DigestBuckets</c>, <c>SnapshotBuckets</c>), placement
 /// (<c>Offer</c>, <c>Claim</c>, <c>ClaimRelease</c>), the origin cache (<c>ItemChanged</c>) and mirror sync (<c>MirrorSync</c>).
 /// </summary>
 [Authorize(Policy = AuthSchemes.PeerPolicy)]
-internal sealed class BackplaneHub(MembershipAgent membership, ClusterHealthMonitor health, AssignmentReconciler reconciler,
-    PlacementCoordinator placement, ClientClaims claims, BackplaneConnections connections, ClusterEngine.Origin.OriginCache origins,
-    ClusterEngine.Mirroring.Sync.MirrorSyncReceiver mirrorSync, PeerGuard guard) : Hub
+internal sealed class BackplaneHub(MembershipAgent membership, NodeAdmission admission, MembershipAuthority authority, ClusterHealthMonitor health,
+    AssignmentReconciler reconciler, AntiEntropy antiEntropy, PlacementCoordinator placement, ClientClaims claims, BackplaneConnections connections,
+    ClusterEngine.Origin.OriginCache origins, ClusterEngine.Mirroring.Sync.MirrorSyncReceiver mirrorSync, ClusterEngine.Deltas.ItemVersionStore versions,
+    PeerGuard guard) : Hub
 {
     private string Peer => Context.User?.Identity?.Name ?? "";
 
     [HubMethodName(BackplaneMethods.Hello)]
-    public HelloReply Hello(HelloRequest hello) =>
-        membership.OnHello(Peer, guard.AdmitHello(Peer, hello) ?? throw new HubException($"Hello from {Peer} refused."));
+    public Task<HelloReply> Hello(HelloRequest hello) =>
+        admission.OnHelloAsync(Peer, guard.AdmitHello(Peer, hello) ?? throw new HubException($"Hello from {Peer} refused."));
 
+    /// <summary><c>Status</c>: a peer's heartbeat; called (not sent), it is answered with this node's own status.</summary>
     [HubMethodName(BackplaneMethods.Status)]
-    public void Status(StatusMessage status)
-    {
-        if (guard.AdmitStatus(Peer, status) is { } admitted)
-        {
-            health.OnStatus(admitted);
-        }
-    }
+    public StatusReply Status(StatusMessage status) =>
+        health.OnStatus(guard.AdmitStatus(Peer, status) ?? throw new HubException($"Status from {Peer} refused."));
+
+    /// <summary><c>MemberChange</c>: a membership change forwarded to this node as the membership authority.</summary>
+    [HubMethodName(BackplaneMethods.MemberChange)]
+    public MemberChangeReply MemberChange(MemberChangeRequest request) => authority.OnMemberChange(request);
+
+    [HubMethodName(BackplaneMethods.DigestBuckets)]
+    public long[] DigestBuckets() => antiEntropy.DigestBuckets();
+
+    [HubMethodName(BackplaneMethods.SnapshotBuckets)]
+    public IAsyncEnumerable<AssignmentDelta[]> SnapshotBuckets(int[] buckets, CancellationToken cancellationToken) =>
+        antiEntropy.SnapshotBuckets(buckets, cancellationToken);
 
     [HubMethodName(BackplaneMethods.AssignmentChanged)]
     public void AssignmentChanged(AssignmentDelta[] deltas) => reconciler.OnAssignmentChanged(guard.AdmitDeltas(Peer, deltas));
@@ -65,13 +74,13 @@ internal sealed class BackplaneHub(MembershipAgent membership, ClusterHealthMoni
         }
     }
 
-    /// <summary><c>ItemChanged</c>: a peer's operator changed an origin item; drop our cached copy now.</summary>
+    /// <summary><c>ItemChanged</c>: a peer's operator changed an origin item; keep the bytes we had as a version clients may hold, drop our cached copy now.</summary>
     [HubMethodName(BackplaneMethods.ItemChanged)]
     public void ItemChanged(ItemChangedMessage message)
     {
         if (ClusterPortal.Client.Contract.ItemKey.TryParse(message?.Key, out var key))
         {
-            origins.Invalidate(key);
+            versions.KeepBeforeChange(origins, key, message!.Validator);
         }
     }
 

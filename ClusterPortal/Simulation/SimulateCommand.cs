@@ -181,7 +181,12 @@ internal static class SimulateCommand
 
         private readonly Option<bool> _mirror = new("--mirror") { Description = "Devices use Prefer: cache-mirror (the node's mirror decides 304s)" };
 
-        public IEnumerable<Option> All => [_clients, _duration, _target, _adminKey, _items, _itemBytes, _changeShare, _logOffChance, _zipf, _think, _mirror];
+        private readonly Option<bool> _smallEdits = new("--small-edits")
+        {
+            Description = "Items are JSON documents and a change edits one field (sent as an RFC 9842 delta) instead of replacing the whole item",
+        };
+
+        public IEnumerable<Option> All => [_clients, _duration, _target, _adminKey, _items, _itemBytes, _changeShare, _smallEdits, _logOffChance, _zipf, _think, _mirror];
 
         public SimulationOptions From(ParseResult parse)
         {
@@ -192,6 +197,7 @@ internal static class SimulateCommand
                 Items = parse.GetValue(_items),
                 ItemBytes = parse.GetValue(_itemBytes),
                 ChangeShare = parse.GetValue(_changeShare),
+                SmallEdits = parse.GetValue(_smallEdits),
                 LogOffChance = parse.GetValue(_logOffChance),
                 ZipfExponent = parse.GetValue(_zipf),
                 ThinkTime = parse.GetValue(_think),

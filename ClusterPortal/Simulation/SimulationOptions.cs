@@ -30,6 +30,12 @@ public sealed class SimulationOptions
     /// <summary>Fraction (0..1) of the items changed at the origin during the run, spread evenly over it. Default 0.2.</summary>
     public double ChangeShare { get; set; } = 0.2;
 
+    /// <summary>
+    /// Items are JSON documents and a change edits one field of one (the devices then get an RFC 9842 delta against
+    /// the copy they hold, <c>docs/deltas.md</c>); false (the default): a change replaces the whole item.
+    /// </summary>
+    public bool SmallEdits { get; set; }
+
     /// <summary>Chance (0..1) after each request that the device logs off, stays away a moment and logs on again. Default 0.01.</summary>
     public double LogOffChance { get; set; } = 0.01;
 

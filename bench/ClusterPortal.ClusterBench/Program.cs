@@ -14,6 +14,19 @@ if (args is ["yarp", var yarpUrl, var upstream])
     return 0;
 }
 
+// Child mode: bare Kestrel answering the item's 304 (the anchor of `wire`).
+if (args is ["bare", var bareUrl, var bareETag])
+{
+    await BareKestrel.RunAsync(bareUrl, bareETag);
+    return 0;
+}
+
+// `wire`: the data path against bare Kestrel, nginx, plain YARP and HAProxy (WireBench.cs).
+if (args is ["wire", ..])
+{
+    return await WireBench.RunAsync(args[1..]);
+}
+
 Console.CancelKeyPress += (_, _) => ChildProcess.KillAll();
 AppDomain.CurrentDomain.ProcessExit += (_, _) => ChildProcess.KillAll();
 

@@ -1,7 +1,7 @@
 namespace ClusterEngine;
 
 /// <summary>
-/// Options of one cluster node, bound from the <c>Cluster</c> configuration section (DESIGN.md §12).
+/// Options of one cluster node, bound from the <c>Cluster</c> configuration section (docs/architecture.md §12).
 /// Validated at start by <see cref="ClusterOptionsValidator"/>; a bad value names its key.
 /// </summary>
 public sealed class ClusterOptions

@@ -90,7 +90,7 @@ public sealed partial class ClusterState
     }
 
     /// <summary>
-    /// A node was declared unavailable (DESIGN.md §7): each of its clients is failed over to its
+    /// A node was declared unavailable (docs/architecture.md §7): each of its clients is failed over to its
     /// alternate, which picks a new alternate (Fig. 6, steps 670–680), or placed anew when the
     /// alternate is unavailable too; clients that had it as alternate get a new one (Fig. 5).
     /// </summary>
@@ -191,7 +191,7 @@ public sealed partial class ClusterState
 
     /// <summary>
     /// Gives an alternate to every client that has none, as soon as a node is eligible (Fig. 5;
-    /// DESIGN.md §4). With <paramref name="actingNodeId"/>, only for clients whose primary it is.
+    /// docs/architecture.md §4). With <paramref name="actingNodeId"/>, only for clients whose primary it is.
     /// </summary>
     /// <returns>The deltas to broadcast and persist.</returns>
     public IReadOnlyList<AssignmentDelta> AssignMissingAlternates(string? actingNodeId = null)
@@ -258,7 +258,7 @@ public sealed partial class ClusterState
     }
 
     /// <summary>
-    /// Removes clients not seen for <paramref name="idle"/> (DESIGN.md §5, <c>Cluster:ClientIdleTimeout</c>):
+    /// Removes clients not seen for <paramref name="idle"/> (docs/architecture.md §5, <c>Cluster:ClientIdleTimeout</c>):
     /// with <paramref name="actingNodeId"/>, only clients whose primary it is (the node that sees their requests).
     /// </summary>
     /// <returns>The removal deltas to broadcast and persist; their clients' mirrors go too.</returns>

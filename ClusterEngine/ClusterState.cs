@@ -4,7 +4,7 @@ using ClusterEngine.Placement;
 namespace ClusterEngine;
 
 /// <summary>
-/// One node's cluster view (DESIGN.md §3): the members in their shared order and every client's
+/// One node's cluster view (docs/architecture.md §3): the members in their shared order and every client's
 /// assignment, with the placement, routing, failover and reconciliation decisions of patent
 /// Fig. 1–7 and 11 made over it. Thread-safe: decisions that change the view take one short lock; readers do not —
 /// a known client's request (<see cref="Route"/> while its primary serves), <see cref="GetAssignment"/>,

@@ -4,7 +4,7 @@ namespace ClusterEngine;
 
 /// <summary>
 /// Checks a member record at the boundary where it enters a node — read from the node's database or gossiped by a peer
-/// (<c>Members</c>, <c>Hello</c>) — so that a bad value can neither stop a start nor crash the receiver (issue 11, case 1):
+/// (<c>Members</c>, <c>Hello</c>) — so that a bad value can neither stop a start nor crash the receiver (docs/identity.md, "Operator input"):
 /// a capacity outside 1 … <see cref="NodeCapacity.Max"/> is clamped and an undefined mode becomes
 /// <see cref="NodeMode.Active"/> (each with a warning for the caller to log); a record without a valid node id or an
 /// http(s) URL is refused. Pure: no logging, no state.

@@ -124,7 +124,7 @@ internal sealed class NodeLifecycle(
 
     /// <summary>
     /// Joins, then runs the outbox and the health monitor. An error in any of them is logged and that part runs again
-    /// (<see cref="RetryingLoop"/>): no input can stop the node this way (issue 11, case 1). A node whose monitor keeps
+    /// (<see cref="RetryingLoop"/>): no input can stop the node this way (docs/identity.md, "Operator input"). A node whose monitor keeps
     /// failing turns no peer Up and sends no heartbeat, so its peers declare it Down and serve its clients meanwhile.
     /// </summary>
     private async Task JoinAndWatchAsync(MembershipAgent agent, ClusterHealthMonitor monitor, BackplaneOutbox queue, CancellationToken stoppingToken)

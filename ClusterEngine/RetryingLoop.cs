@@ -5,7 +5,7 @@ namespace ClusterEngine;
 
 /// <summary>
 /// Runs one of the node's long-lived background parts (the join, the backplane outbox, the health monitor) so that an
-/// error in it can never stop the host (issue 11, case 1): the error is logged and the part runs again after a jittered
+/// error in it can never stop the host (docs/identity.md, "Operator input"): the error is logged and the part runs again after a jittered
 /// backoff (the peer retry policy's, <c>Cluster:PeerRetryBaseDelay</c> doubling up to <c>Cluster:PeerRetryMaxDelay</c>).
 /// It ends when the part ends by itself or the token is cancelled.
 /// </summary>
@@ -46,6 +46,6 @@ internal static partial class RetryingLoop
         }
     }
 
-    [LoggerMessage(EventId = 1031, Level = LogLevel.Error, Message = "The {Part} failed; it runs again in {DelayMs:0} ms")]
+    [LoggerMessage(EventId = LogEvents.PartFailed, Level = LogLevel.Error, Message = "The {Part} failed; it runs again in {DelayMs:0} ms")]
     private static partial void LogPartFailed(ILogger logger, string part, double delayMs, Exception exception);
 }

@@ -3,7 +3,7 @@ using ClusterEngine.Placement;
 namespace ClusterEngine.Backplane;
 
 /// <summary>
-/// Hub methods of <c>/hubs/backplane</c> (DESIGN.md §7), called by peers over their client connection.
+/// Hub methods of <c>/hubs/backplane</c> (docs/architecture.md §7), called by peers over their client connection.
 /// Names are the wire contract.
 /// </summary>
 public static class BackplaneMethods
@@ -44,7 +44,7 @@ public static class BackplaneMethods
     /// <summary>Catch-up: streams every assignment the receiver holds, in batches of <see cref="AssignmentDelta"/>.</summary>
     public const string Snapshot = "Snapshot";
 
-    /// <summary><see cref="MirrorSyncBatch"/> → <see cref="MirrorSyncReply"/> (primary to alternate, DESIGN.md §8).</summary>
+    /// <summary><see cref="MirrorSyncBatch"/> → <see cref="MirrorSyncReply"/> (primary to alternate, docs/architecture.md §8).</summary>
     public const string MirrorSync = "MirrorSync";
 
     /// <summary>

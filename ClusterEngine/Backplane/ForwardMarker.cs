@@ -6,7 +6,7 @@ using System.Text;
 namespace ClusterEngine.Backplane;
 
 /// <summary>
-/// The forwarded marker (<c>X-Cluster-Forwarded</c>; issue 11, case 5; docs/identity.md) as one peer hop writes it and the
+/// The forwarded marker (<c>X-Cluster-Forwarded</c>; docs/identity.md, "The forwarded marker") as one peer hop writes it and the
 /// next node checks it: <c>{from node id}.{unix ms}.{mac}</c>, where <c>mac</c> is HMAC-SHA256 (first 128 bits, base64url)
 /// under a key derived (HKDF) from <c>Cluster:Key</c> over the forwarding node, the node it forwards to, the time, the
 /// request's method, its request target (exactly as sent) and the client id. A marker a client set — or one copied onto

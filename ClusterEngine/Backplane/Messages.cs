@@ -4,7 +4,7 @@ using ClusterEngine.Placement;
 namespace ClusterEngine.Backplane;
 
 /// <summary>
-/// <c>Status</c> heartbeat (DESIGN.md §7; patent Fig. 4 step 475, Fig. 8 items 850/860): sent every
+/// <c>Status</c> heartbeat (docs/architecture.md §7; patent Fig. 4 step 475, Fig. 8 items 850/860): sent every
 /// <c>HeartbeatInterval</c> and on change. Newer (incarnation, sequence) wins.
 /// </summary>
 /// <param name="NodeId">Sender.</param>
@@ -152,7 +152,7 @@ public sealed record MemberChangeReply(MemberChangeStatus Status, MemberRecord? 
 public sealed record ItemChangedMessage(string Key, ulong? Validator = null);
 
 /// <summary>
-/// <c>MirrorSync</c> request (DESIGN.md §7, §8; patent "Primary Server Selection": the copies of the client's cache on
+/// <c>MirrorSync</c> request (docs/architecture.md §7, §8; patent "Primary Server Selection": the copies of the client's cache on
 /// the primary and alternate servers are synchronised via the management backplane): from a client's primary to its
 /// alternate, one or more clients' mirror snapshots, kept below <see cref="BackplaneMethods.MirrorSyncMaxBytes"/>.
 /// Idempotent: applying it twice changes nothing the second time.

@@ -32,6 +32,6 @@ public sealed partial class PeerClaimTransport(PeerMesh mesh, PeerGuard guard, I
     /// <inheritdoc />
     public void Release(string nodeId, ClaimRequest claim) => _ = mesh.SendAsync(nodeId, BackplaneMethods.ClaimRelease, claim);
 
-    [LoggerMessage(EventId = 2204, Level = LogLevel.Debug, Message = "Claim of {ClientId} at {PeerId} failed: {Reason}")]
+    [LoggerMessage(EventId = LogEvents.ClaimFailed, Level = LogLevel.Debug, Message = "Claim of {ClientId} at {PeerId} failed: {Reason}")]
     private partial void LogClaimFailed(string peerId, string clientId, string reason);
 }

@@ -157,9 +157,9 @@ internal sealed partial class PeerConnection : IAsyncDisposable
         _stop.Dispose();
     }
 
-    [LoggerMessage(EventId = 2001, Level = LogLevel.Debug, Message = "Connecting to peer {NodeId} failed: {Reason}")]
+    [LoggerMessage(EventId = LogEvents.ConnectFailed, Level = LogLevel.Debug, Message = "Connecting to peer {NodeId} failed: {Reason}")]
     private partial void LogConnectFailed(string nodeId, string reason);
 
-    [LoggerMessage(EventId = 2002, Level = LogLevel.Debug, Message = "Send {Method} to peer {NodeId} failed: {Reason}")]
+    [LoggerMessage(EventId = LogEvents.PeerConnectionSendFailed, Level = LogLevel.Debug, Message = "Send {Method} to peer {NodeId} failed: {Reason}")]
     private partial void LogSendFailed(string nodeId, string method, string reason);
 }

@@ -6,7 +6,7 @@ using System.Text;
 namespace ClusterEngine.Backplane;
 
 /// <summary>
-/// Per-connection peer authentication on the backplane (issue 11, case 4; docs/identity.md): a node opening
+/// Per-connection peer authentication on the backplane (docs/identity.md, "Peers"): a node opening
 /// a connection presents its id (<see cref="NodeHeader"/>) and a credential (<see cref="AuthHeader"/>) made for this one
 /// connection: <c>2.{kind}.{incarnation}.{unix ms}.{nonce}.{mac}</c>, where <c>mac</c> is HMAC-SHA256 under a key derived
 /// (HKDF) from <c>Cluster:Key</c> over the kind, the node id, its incarnation, the time, a 128-bit random nonce and the

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging;
 namespace ClusterEngine.Backplane;
 
 /// <summary>
-/// What an authenticated peer may call and send (issue 11, case 4; docs/identity.md). A connection whose credential
+/// What an authenticated peer may call and send (docs/identity.md, "Peers"). A connection whose credential
 /// checked out (<see cref="PeerCredentials"/>) may always say <c>Hello</c>; with a join credential nothing else. Every
 /// other method needs a member (in <see cref="MemberList"/>, not removed) whose credential is not of an older incarnation
 /// than the one its heartbeats announced — except <c>Members</c> while a node is being added: a list naming both the
@@ -233,9 +233,9 @@ public sealed partial class PeerGuard(MemberList members, ClusterState state, Ti
         return $"{method} from {sender} refused: {reason}.";
     }
 
-    [LoggerMessage(EventId = 2201, Level = LogLevel.Warning, Message = "Backplane {Method} from {Sender} refused: {Reason}")]
+    [LoggerMessage(EventId = LogEvents.Refused, Level = LogLevel.Warning, Message = "Backplane {Method} from {Sender} refused: {Reason}")]
     private partial void LogRefused(string sender, string method, string reason);
 
-    [LoggerMessage(EventId = 2202, Level = LogLevel.Debug, Message = "Backplane {Method} from {Sender} refused again: {Reason}")]
+    [LoggerMessage(EventId = LogEvents.RefusedAgain, Level = LogLevel.Debug, Message = "Backplane {Method} from {Sender} refused again: {Reason}")]
     private partial void LogRefusedAgain(string sender, string method, string reason);
 }

@@ -260,9 +260,9 @@ public sealed partial class PeerMesh : IAsyncDisposable
         _ = ProbeAsync(nodeId);
     }
 
-    [LoggerMessage(EventId = 2004, Level = LogLevel.Debug, Message = "Call {Method} to peer {PeerId} failed: {Reason}")]
+    [LoggerMessage(EventId = LogEvents.CallFailed, Level = LogLevel.Debug, Message = "Call {Method} to peer {PeerId} failed: {Reason}")]
     private partial void LogCallFailed(string peerId, string method, string reason);
 
-    [LoggerMessage(EventId = 2103, Level = LogLevel.Information, Message = "{NodeId} connected to peer {PeerId}")]
+    [LoggerMessage(EventId = LogEvents.PeerConnected, Level = LogLevel.Information, Message = "{NodeId} connected to peer {PeerId}")]
     private partial void LogPeerConnected(string nodeId, string peerId);
 }

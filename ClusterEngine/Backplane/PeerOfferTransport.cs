@@ -34,6 +34,6 @@ public sealed partial class PeerOfferTransport(PeerMesh mesh, FailureDetector de
         return reply is { Assignment: { } delta } && !guard.IsAdmissible(delta) ? reply with { Outcome = AdmissionOutcome.Refuse, Assignment = null } : reply;
     }
 
-    [LoggerMessage(EventId = 2109, Level = LogLevel.Warning, Message = "Offer of {ClientId} to {PeerId} failed: {Reason}")]
+    [LoggerMessage(EventId = LogEvents.OfferFailed, Level = LogLevel.Warning, Message = "Offer of {ClientId} to {PeerId} failed: {Reason}")]
     private partial void LogOfferFailed(string peerId, string clientId, string reason);
 }

@@ -217,9 +217,9 @@ public sealed partial class ClusterHealthMonitor
         }
     }
 
-    [LoggerMessage(EventId = 2104, Level = LogLevel.Information, Message = "Peer {PeerId} is {State}")]
+    [LoggerMessage(EventId = LogEvents.PeerState, Level = LogLevel.Information, Message = "Peer {PeerId} is {State}")]
     private partial void LogPeerState(string peerId, NodeState state);
 
-    [LoggerMessage(EventId = 2106, Level = LogLevel.Warning, Message = "Node {NodeId} was frozen for {Milliseconds} ms: catching up before serving")]
+    [LoggerMessage(EventId = LogEvents.Frozen, Level = LogLevel.Warning, Message = "Node {NodeId} was frozen for {Milliseconds} ms: catching up before serving")]
     private partial void LogFrozen(string nodeId, double milliseconds);
 }

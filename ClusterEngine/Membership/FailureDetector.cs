@@ -1,7 +1,7 @@
 namespace ClusterEngine.Membership;
 
 /// <summary>
-/// Decides peers' liveness from the evidence the backplane reports (DESIGN.md §7): a closed
+/// Decides peers' liveness from the evidence the backplane reports (docs/architecture.md §7): a closed
 /// connection that cannot be re-opened (refused) or a failed forward → Down at once; one transient
 /// drop → Suspect until the re-check; silence longer than <c>FailureTimeout</c> → Down; a status
 /// heard again → the state the peer reports for itself. A status counts whichever connection it came over: the peer's

@@ -93,9 +93,9 @@ public sealed partial class GracefulLeave
         }
     }
 
-    [LoggerMessage(EventId = 2110, Level = LogLevel.Information, Message = "{NodeId} is leaving: handed {Changes} assignments over, kept {Kept} role(s) no staying node could take")]
+    [LoggerMessage(EventId = LogEvents.HandedOver, Level = LogLevel.Information, Message = "{NodeId} is leaving: handed {Changes} assignments over, kept {Kept} role(s) no staying node could take")]
     private partial void LogHandedOver(string nodeId, int changes, int kept);
 
-    [LoggerMessage(EventId = 2113, Level = LogLevel.Debug, Message = "{NodeId}: preparing the hand-over failed: {Reason}")]
+    [LoggerMessage(EventId = LogEvents.PreparationFailed, Level = LogLevel.Debug, Message = "{NodeId}: preparing the hand-over failed: {Reason}")]
     private partial void LogPreparationFailed(string nodeId, string reason);
 }

@@ -90,9 +90,9 @@ public sealed partial class LocalNodeStatus
     /// <summary>The health monitor ran at <paramref name="timestamp"/> (of the <see cref="TimeProvider"/>).</summary>
     public void Ticked(long timestamp) => Volatile.Write(ref _lastTick, timestamp);
 
-    [LoggerMessage(EventId = 2105, Level = LogLevel.Information, Message = "Node {NodeId} is {State}")]
+    [LoggerMessage(EventId = LogEvents.SelfState, Level = LogLevel.Information, Message = "Node {NodeId} is {State}")]
     private partial void LogSelfState(string nodeId, NodeState state);
 
-    [LoggerMessage(EventId = 2111, Level = LogLevel.Warning, Message = "{NodeId} quorum: {HasQuorum} (a minority side serves nobody as primary)")]
+    [LoggerMessage(EventId = LogEvents.Quorum, Level = LogLevel.Warning, Message = "{NodeId} quorum: {HasQuorum} (a minority side serves nobody as primary)")]
     private partial void LogQuorum(string nodeId, bool hasQuorum);
 }

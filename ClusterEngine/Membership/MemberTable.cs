@@ -2,7 +2,7 @@ namespace ClusterEngine.Membership;
 
 /// <summary>
 /// The members one node knows, in the stable membership order (join order, ties by node id) that
-/// every node shares (DESIGN.md §4; patent Fig. 2, step 200). Not thread-safe: guarded by <see cref="ClusterState"/>.
+/// every node shares (docs/architecture.md §4; patent Fig. 2, step 200). Not thread-safe: guarded by <see cref="ClusterState"/>.
 /// </summary>
 internal sealed class MemberTable(double admissionThreshold, double busyThreshold)
 {

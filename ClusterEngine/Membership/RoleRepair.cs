@@ -117,6 +117,6 @@ public sealed partial class RoleRepair
     private bool InRestartGrace(NodeStatus node, long now) =>
         node.State == NodeState.Down && !_detector.WasSeen(node.NodeId) && _time.GetElapsedTime(_upSince, now) < _options.RestartGrace;
 
-    [LoggerMessage(EventId = 2120, Level = LogLevel.Information, Message = "{NodeId} failed over {Changes} assignment(s) of {PeerId} ({State}, {Mode})")]
+    [LoggerMessage(EventId = LogEvents.Repaired, Level = LogLevel.Information, Message = "{NodeId} failed over {Changes} assignment(s) of {PeerId} ({State}, {Mode})")]
     private partial void LogRepaired(string nodeId, string peerId, NodeState state, NodeMode mode, int changes);
 }

@@ -3,7 +3,7 @@ using ClusterEngine.Persistence;
 namespace ClusterEngine.Mirroring;
 
 /// <summary>
-/// The one place where the request path changes a <see cref="CacheMirror"/> (DESIGN.md §8–9): every
+/// The one place where the request path changes a <see cref="CacheMirror"/> (docs/architecture.md §8–9): every
 /// <c>Record</c>, <see cref="Clear"/> and <see cref="Remove"/> is applied in memory and, when the node has
 /// SQLite persistence, handed to the <see cref="PersistenceWriter"/> in the same order (entries the mirror dropped,
 /// the recorded entry, the client's sequence). <see cref="RestoreAsync"/> loads the stored mirrors back at start.
@@ -165,7 +165,7 @@ public sealed class MirrorStore
     }
 
     /// <summary>
-    /// Applies a <see cref="MirrorSnapshot"/> from the client's primary on this node, its alternate (DESIGN.md §8
+    /// Applies a <see cref="MirrorSnapshot"/> from the client's primary on this node, its alternate (docs/architecture.md §8
     /// <c>MirrorSync</c>), and persists what changed: a full snapshot replaces the stored entries. Idempotent
     /// (see <see cref="CacheMirror.Merge"/>).
     /// </summary>
@@ -270,7 +270,7 @@ public sealed class MirrorStore
 
     /// <summary>
     /// Loads the stored mirrors into <see cref="Mirror"/>, each at the sequence that reached the store, least recently
-    /// used first so the bound keeps the most recent entries (patent Fig. 9 across a restart; issue 14 item 3).
+    /// used first so the bound keeps the most recent entries (patent Fig. 9 across a restart; docs/deltas.md).
     /// </summary>
     /// <remarks>
     /// <para>The writer commits changes in order, one transaction per batch, and a client's sequence row is written after

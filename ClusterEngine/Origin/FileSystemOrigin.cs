@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 namespace ClusterEngine.Origin;
 
 /// <summary>
-/// Items from a directory (DESIGN.md §11: the same content on every node): the key <c>a/b.json</c> is the file
+/// Items from a directory (docs/architecture.md §11: the same content on every node): the key <c>a/b.json</c> is the file
 /// <c>{Root}/a/b.json</c>. Keys are resolved following symbolic links and refused when they leave the root.
 /// Watches the directory and raises <see cref="Changed"/>; revalidates by last write time and length.
 /// </summary>

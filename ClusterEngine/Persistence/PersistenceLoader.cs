@@ -8,7 +8,7 @@ using Microsoft.Extensions.Logging;
 namespace ClusterEngine.Persistence;
 
 /// <summary>
-/// Reads a node's persisted state back at start (DESIGN.md §9: load, then reconcile with peers).
+/// Reads a node's persisted state back at start (docs/architecture.md §9: load, then reconcile with peers).
 /// Every read streams untracked rows (<c>AsNoTracking</c>, <c>AsAsyncEnumerable</c>), so a million
 /// rows cost only the records produced; <see cref="RestoreAsync"/> feeds the assignment table in
 /// chunks without holding all deltas at once.

@@ -3,7 +3,7 @@ using ClusterEngine.Membership;
 namespace ClusterEngine.Placement;
 
 /// <summary>
-/// Admission of a new client by a potential primary (patent Fig. 4, steps 460–490; DESIGN.md §4): accept below the
+/// Admission of a new client by a potential primary (patent Fig. 4, steps 460–490; docs/architecture.md §4): accept below the
 /// admission threshold; otherwise, while bounces remain, bounce to the eligible node not yet offered with the lowest
 /// load ratio below capacity, unless the node has the lowest ratio itself; a node that may not bounce accepts while
 /// below capacity, else refuses. Pure functions of a <see cref="MemberSnapshot"/> and the role counts.

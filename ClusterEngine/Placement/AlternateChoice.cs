@@ -6,7 +6,7 @@ namespace ClusterEngine.Placement;
 /// Chooses a client's alternate (patent Fig. 5, steps 510–520): an eligible node other than the primary, such that the
 /// clients of one primary have their alternates spread over the other nodes in proportion to capacity — the patent's
 /// "other methods of evenly distributing the workload", so a failed node's load spreads instead of landing on one node
-/// (DESIGN.md §4). Among equals: the lowest load ratio, then the lowest <c>alternateCount / capacity</c>, then
+/// (docs/architecture.md §4). Among equals: the lowest load ratio, then the lowest <c>alternateCount / capacity</c>, then
 /// membership order. A pure function of a <see cref="MemberSnapshot"/> and the role counts; a failure-zone rule would be
 /// one more input here (a member's zone in the snapshot), ranked before the spreading.
 /// </summary>

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Options;
 namespace ClusterEngine.Placement;
 
 /// <summary>
-/// A client id is claimed once cluster-wide (issue 11, case 2; docs/identity.md). Before a node places a client it does
+/// A client id is claimed once cluster-wide (docs/identity.md, "A client id is claimed once"). Before a node places a client it does
 /// not know, it asks the id's claim owner — the first Up node in the id's rendezvous order (<see cref="ClaimOwnership"/>) —
 /// for a claim. The owner answers from its own view: <see cref="ClaimOutcome.Exists"/> (with the assignment) when it knows
 /// the client, <see cref="ClaimOutcome.Contended"/> while another announce holds a pending claim, else
@@ -187,7 +187,7 @@ public sealed partial class ClientClaims
 
     private readonly record struct Pending(string ClaimId, string Claimant, DateTimeOffset ExpiresAt);
 
-    [LoggerMessage(EventId = 2203, Level = LogLevel.Warning, Message = "No claim owner of client {ClientId} could decide (asked {Asked}): the announce answers 503")]
+    [LoggerMessage(EventId = LogEvents.NoOwner, Level = LogLevel.Warning, Message = "No claim owner of client {ClientId} could decide (asked {Asked}): the announce answers 503")]
     private partial void LogNoOwner(string clientId, string asked);
 }
 

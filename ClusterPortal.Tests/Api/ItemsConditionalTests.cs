@@ -6,7 +6,7 @@ using static ClusterPortal.Tests.Api.ItemsTestSupport;
 
 namespace ClusterPortal.Tests.Api;
 
-/// <summary>GET/HEAD items with RFC 9110 §13 conditional requests (patent Fig. 10; DESIGN.md §5, §8).</summary>
+/// <summary>GET/HEAD items with RFC 9110 §13 conditional requests (patent Fig. 10; docs/architecture.md §5, §8).</summary>
 public sealed class ItemsConditionalTests : IDisposable
 {
     private const string HelloTag = "\"81b69dda2f09a3e5\"";

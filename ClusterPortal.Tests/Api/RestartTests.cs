@@ -10,7 +10,7 @@ using static ClusterPortal.Tests.Api.ItemsTestSupport;
 namespace ClusterPortal.Tests.Api;
 
 /// <summary>
-/// A node restarted on the same data directory has its assignments and mirrors back (issue 3 item 6; DESIGN.md §9) and
+/// A node restarted on the same data directory has its assignments and mirrors back (issue 3 item 6; docs/architecture.md §9) and
 /// keeps vouching for the mirror sequence it persisted (issue 14 item 3); on PostgreSQL even when its data directory is
 /// lost in between (issue 16).
 /// </summary>

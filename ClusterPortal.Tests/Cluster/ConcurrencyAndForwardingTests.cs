@@ -5,7 +5,7 @@ using ClusterPortal.Tests.Support;
 
 namespace ClusterPortal.Tests.Cluster;
 
-/// <summary>Exactly one primary under concurrent first contact; the shared address forwards to the primary (DESIGN.md §5, §7).</summary>
+/// <summary>Exactly one primary under concurrent first contact; the shared address forwards to the primary (docs/architecture.md §5, §7).</summary>
 [Trait("Category", "Process")]
 [Trait("Category", "Cluster")]
 public sealed class ConcurrencyAndForwardingTests

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Options;
 namespace ClusterPortal.Api;
 
 /// <summary>
-/// Where a client call is answered (patent Fig. 6; DESIGN.md §5, §7): here, or forwarded once to the
+/// Where a client call is answered (patent Fig. 6; docs/architecture.md §5, §7): here, or forwarded once to the
 /// serving node, failing over in the same request when that node cannot be reached. Shared by every
 /// endpoint that must run on the client's serving node (items, mirror, logoff).
 /// </summary>

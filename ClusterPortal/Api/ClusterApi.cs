@@ -5,11 +5,11 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace ClusterPortal.Api;
 
-/// <summary>One node in <c>GET /api/cluster</c> and <c>GET /api/nodes</c> (DESIGN.md §6).</summary>
+/// <summary>One node in <c>GET /api/cluster</c> and <c>GET /api/nodes</c> (docs/architecture.md §6).</summary>
 public sealed record NodeView(string NodeId, string Url, string Name, NodeState State, NodeMode Mode, int Capacity,
     int PrimaryCount, int AlternateCount, double LoadRatio, int InFlight, long Incarnation);
 
-/// <summary>Cluster-wide totals in <c>GET /api/cluster</c>; capacity and primary count are 64-bit sums (issue 11, case 1: a sum of
+/// <summary>Cluster-wide totals in <c>GET /api/cluster</c>; capacity and primary count are 64-bit sums (docs/identity.md, "Operator input": a sum of
 /// per-node values never overflows, whatever the operator set).</summary>
 public sealed record ClusterTotals(int Nodes, int NodesUp, int Clients, long Capacity, long PrimaryCount);
 

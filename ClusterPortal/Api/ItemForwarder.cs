@@ -10,7 +10,7 @@ using Yarp.ReverseProxy.Forwarder;
 namespace ClusterPortal.Api;
 
 /// <summary>
-/// Forwards a client request to the node that serves it (DESIGN.md §5, §7) with YARP's
+/// Forwards a client request to the node that serves it (docs/architecture.md §5, §7) with YARP's
 /// <see cref="IHttpForwarder"/>: the request target exactly as the client encoded it (raw target, no
 /// re-encoding), headers kept, the answer passed back untouched; marked with <see cref="ClusterHeaders.Forwarded"/>, a
 /// <see cref="ForwardMarker"/> for exactly this request and target node, so it is never forwarded a second time and no
@@ -129,10 +129,10 @@ internal sealed partial class ItemForwarder : IDisposable
         return Outcome.PeerUnreachable;
     }
 
-    [LoggerMessage(EventId = 4010, Level = LogLevel.Debug, Message = "A forward to {PeerId} ended: the client went away (no evidence against the peer)")]
+    [LoggerMessage(EventId = LogEvents.ClientGone, Level = LogLevel.Debug, Message = "A forward to {PeerId} ended: the client went away (no evidence against the peer)")]
     private partial void LogClientGone(string peerId);
 
-    [LoggerMessage(EventId = 4011, Level = LogLevel.Debug, Message = "A forward to {PeerId} could not reach it ({Error}): failing over in the same request")]
+    [LoggerMessage(EventId = LogEvents.PeerUnreachable, Level = LogLevel.Debug, Message = "A forward to {PeerId} could not reach it ({Error}): failing over in the same request")]
     private partial void LogPeerUnreachable(string peerId, ForwarderError error);
 
     public void Dispose() => _client.Dispose();

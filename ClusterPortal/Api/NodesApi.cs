@@ -18,7 +18,7 @@ public sealed record AddNodeRequest(string? Url, int? Capacity, string? Name);
 /// <param name="Mode">"Active" or "Maintenance", or null to keep it.</param>
 public sealed record UpdateNodeRequest(int? Capacity, NodeMode? Mode);
 
-/// <summary>Operator changes of the membership (DESIGN.md §6; patent Fig. 11): add, change, remove nodes. Admin only.</summary>
+/// <summary>Operator changes of the membership (docs/architecture.md §6; patent Fig. 11): add, change, remove nodes. Admin only.</summary>
 internal static class NodesApi
 {
     public static RouteGroupBuilder MapNodesApi(this IEndpointRouteBuilder routes)

@@ -7,7 +7,7 @@ namespace ClusterPortal.Api;
 
 /// <summary>
 /// <c>PUT|DELETE /api/items/{**key}</c>: an operator publishes or withdraws an item at the file-system origin
-/// (DESIGN.md §6; admin key). The local origin cache is invalidated and <see cref="IItemChangeNotifier"/> is told,
+/// (docs/architecture.md §6; admin key). The local origin cache is invalidated and <see cref="IItemChangeNotifier"/> is told,
 /// so the backplane can broadcast <c>ItemChanged</c>.
 /// </summary>
 internal static partial class OriginItemsApi
@@ -94,15 +94,15 @@ internal static partial class OriginItemsApi
     private static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult Refused(Exception ex) =>
         TypedResults.Problem($"The origin refused the change: {ex.Message}", statusCode: StatusCodes.Status409Conflict, title: "Origin refused the change");
 
-    [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Operator wrote item {Key}: {SizeBytes} bytes, ETag {ETag}")]
+    [LoggerMessage(EventId = LogEvents.ItemWritten, Level = LogLevel.Information, Message = "Operator wrote item {Key}: {SizeBytes} bytes, ETag {ETag}")]
     private static partial void ItemWritten(ILogger logger, string key, long sizeBytes, string eTag);
 
-    [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "Operator deleted item {Key}")]
+    [LoggerMessage(EventId = LogEvents.ItemDeleted, Level = LogLevel.Information, Message = "Operator deleted item {Key}")]
     private static partial void ItemDeleted(ILogger logger, string key);
 }
 
 /// <summary>Answer of <c>PUT /api/items/{key}</c>.</summary>
 /// <param name="Key">The item key.</param>
-/// <param name="ETag">The item's strong ETag (CRC-64 validator, DESIGN.md §8).</param>
+/// <param name="ETag">The item's strong ETag (CRC-64 validator, docs/architecture.md §8).</param>
 /// <param name="Size">The item's size in bytes.</param>
 public sealed record ItemWrittenResponse(string Key, [property: JsonPropertyName("etag")] string ETag, long Size);

@@ -96,7 +96,7 @@ public sealed partial class DashboardSampler : BackgroundService
                 _last[status.NodeId] = (now, traffic.Requests);
                 return new NodeSample(status, traffic, rate);
             }).ToList();
-            // Peers report their own totals: a sum that would pass long.MaxValue saturates instead of throwing (issue 11, case 1).
+            // Peers report their own totals: a sum that would pass long.MaxValue saturates instead of throwing (docs/identity.md, "Operator input").
             var totals = new ClusterTotalsSample(_state.ClientCount, SaturatedSum(nodes, n => n.Traffic.Requests), SaturatedSum(nodes, n => n.Traffic.NotModified),
                 SaturatedSum(nodes, n => n.Traffic.BytesSent), SaturatedSum(nodes, n => n.Traffic.BytesSaved), nodes.Sum(n => n.RequestsPerSecond));
             sample = new DashboardSample(_time.GetUtcNow(), nodes, totals);
@@ -144,7 +144,7 @@ public sealed partial class DashboardSampler : BackgroundService
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
-                    // A failing sample must not stop the host (issue 11, case 1): logged, the next tick tries again.
+                    // A failing sample must not stop the host (docs/identity.md, "Operator input"): logged, the next tick tries again.
                     LogSampleFailed(_logger, ex);
                 }
             }
@@ -155,6 +155,6 @@ public sealed partial class DashboardSampler : BackgroundService
         }
     }
 
-    [LoggerMessage(EventId = 3402, Level = LogLevel.Error, Message = "A dashboard sample failed; the next one is taken in a second")]
+    [LoggerMessage(EventId = LogEvents.SampleFailed, Level = LogLevel.Error, Message = "A dashboard sample failed; the next one is taken in a second")]
     private static partial void LogSampleFailed(ILogger logger, Exception exception);
 }

@@ -7,7 +7,7 @@ namespace ClusterPortal.Hosting;
 /// Refuses, with 400 naming <c>path</c>, any request whose target as the client sent it has a <c>.</c> or
 /// <c>..</c> segment, plain or percent-encoded (<c>%2e</c>). The server removes dot segments before
 /// routing, so <c>/api/clients/a/items/..</c> would otherwise land on <c>/api/clients/a/</c> and be
-/// answered there: DESIGN.md §5 — nothing is ever served for a path the client did not mean.
+/// answered there: docs/architecture.md §5 — nothing is ever served for a path the client did not mean.
 /// Runs before routing; costs one scan of the request target.
 /// </summary>
 internal static class DotSegmentGuard

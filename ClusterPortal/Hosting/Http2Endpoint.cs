@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 namespace ClusterPortal.Hosting;
 
 /// <summary>
-/// <c>Portal:Http2Port</c> (issue 14 item 5): one more listening address per <c>--urls</c> address, on the same host and
+/// <c>Portal:Http2Port</c> (docs/deltas.md): one more listening address per <c>--urls</c> address, on the same host and
 /// this port, that speaks only HTTP/2 — cleartext with prior knowledge for an <c>http</c> address (no upgrade round
 /// trip: a device opens the connection and talks HTTP/2), TLS with ALPN <c>h2</c> for an <c>https</c> address (the
 /// certificate comes from Kestrel's own configuration, <c>Kestrel:Certificates:Default</c>). The <c>--urls</c>

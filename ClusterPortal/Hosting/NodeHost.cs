@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 namespace ClusterPortal.Hosting;
 
 /// <summary>
-/// One cluster node (DESIGN.md §11: with <c>Cluster:NodeId</c> set the process is exactly one node): builds the
+/// One cluster node (docs/architecture.md §11: with <c>Cluster:NodeId</c> set the process is exactly one node): builds the
 /// portal host, validates every option, takes the data directory's lock and runs until stopped. Operator
 /// mistakes end with one line on standard error and exit code 2, never a stack trace.
 /// </summary>
@@ -23,7 +23,7 @@ internal static class NodeHost
         });
 
         // A value the binder cannot convert, from appsettings.json or the environment (the command line was checked before):
-        // one line naming the key and exit 2, never the binder's stack trace (issue 11, case 1).
+        // one line naming the key and exit 2, never the binder's stack trace (docs/identity.md, "Operator input").
         if (Cli.ConfigurationKeys.Default.ValueProblems(builder.Configuration) is { Count: > 0 } problems)
         {
             foreach (var problem in problems)

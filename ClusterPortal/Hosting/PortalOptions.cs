@@ -1,6 +1,6 @@
 namespace ClusterPortal.Hosting;
 
-/// <summary>Who may use read-only views without the admin key (DESIGN.md §6).</summary>
+/// <summary>Who may use read-only views without the admin key (docs/architecture.md §6).</summary>
 public enum AnonymousView
 {
     /// <summary>Anonymous viewing from the machine itself only.</summary>
@@ -13,7 +13,7 @@ public enum AnonymousView
     Never = 2,
 }
 
-/// <summary>Options of the portal host, bound from <c>Portal</c> (DESIGN.md §12).</summary>
+/// <summary>Options of the portal host, bound from <c>Portal</c> (docs/architecture.md §12).</summary>
 public sealed class PortalOptions
 {
     /// <summary>Configuration section name.</summary>

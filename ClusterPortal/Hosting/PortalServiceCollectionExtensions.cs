@@ -66,7 +66,7 @@ internal static class PortalServiceCollectionExtensions
         {
             host.ShutdownTimeout = TimeSpan.FromSeconds(10);
 
-            // No background loop may stop the node (issue 11, case 1): each logs a failed iteration and retries; should one
+            // No background loop may stop the node (docs/identity.md, "Operator input"): each logs a failed iteration and retries; should one
             // still end with an error, the host logs it and keeps serving instead of stopping every node of the cluster.
             host.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.Ignore;
         });

@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.SignalR;
 namespace ClusterPortal.Hubs;
 
 /// <summary>
-/// The backplane hub's door for every call (issue 11, case 4; docs/identity.md): asks the <see cref="PeerGuard"/> whether
+/// The backplane hub's door for every call (docs/identity.md, "Peers"): asks the <see cref="PeerGuard"/> whether
 /// the authenticated peer may call this method now — membership can change while a connection is open, so it is asked
 /// per call, not per connection. A refusal is a <see cref="HubException"/> to the caller; nothing runs.
 /// </summary>

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Options;
 namespace ClusterPortal.Jobs;
 
 /// <summary>
-/// Applies <c>Mirror:SyncPolicy</c> to the request path (DESIGN.md §8): <c>EachTransaction</c> syncs inline, so the
+/// Applies <c>Mirror:SyncPolicy</c> to the request path (docs/architecture.md §8): <c>EachTransaction</c> syncs inline, so the
 /// alternate has acknowledged the change before the client gets its answer; <c>EveryNTransactions</c> marks the client
 /// for a coalesced job every <c>Mirror:SyncEvery</c> item requests that changed its mirror; a logoff marks it under every job
 /// policy. An answer that changed nothing (a repeat 304) costs nothing here.

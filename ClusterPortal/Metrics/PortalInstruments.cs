@@ -4,7 +4,7 @@ using System.Diagnostics.Metrics;
 namespace ClusterPortal.Metrics;
 
 /// <summary>
-/// The node's counters (issue 3, item 5), created through <see cref="IMeterFactory"/> and exported
+/// The node's counters (docs/architecture.md §6), created through <see cref="IMeterFactory"/> and exported
 /// with OpenTelemetry (Prometheus at <c>/metrics</c>, OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is
 /// set). Every measurement carries the <c>node</c> tag.
 /// </summary>
@@ -37,7 +37,7 @@ public sealed class PortalInstruments : ClusterEngine.Membership.INodeTrafficSou
         /// <summary>Item body bytes not sent thanks to deltas (the item's size minus the delta's).</summary>
         public const string DeltaBytesSaved = "clusterportal.item.delta_bytes_saved";
 
-        /// <summary>Client mirror syncs acknowledged by the alternate (DESIGN.md §8); tag <c>policy</c>.</summary>
+        /// <summary>Client mirror syncs acknowledged by the alternate (docs/architecture.md §8); tag <c>policy</c>.</summary>
         public const string Syncs = "clusterportal.mirror.syncs";
 
         /// <summary>Client mirror syncs the alternate did not acknowledge (unreachable, refused).</summary>

@@ -8,7 +8,7 @@ using Microsoft.Extensions.Options;
 namespace ClusterPortal.Security;
 
 /// <summary>
-/// The dashboard's admin login (DESIGN.md §6): <c>POST /account/login</c> checks the admin key in
+/// The dashboard's admin login (docs/architecture.md §6): <c>POST /account/login</c> checks the admin key in
 /// constant time and sets the admin cookie; <c>POST /account/logout</c> clears it. Both are forms
 /// with an antiforgery token (the login page, the layout's log-out button).
 /// </summary>
@@ -63,6 +63,6 @@ internal static partial class AdminLoginApi
         !string.IsNullOrEmpty(returnUrl) && returnUrl.StartsWith('/') && !returnUrl.StartsWith("//", StringComparison.Ordinal)
             && !returnUrl.StartsWith("/\\", StringComparison.Ordinal) && !returnUrl.Any(char.IsControl) ? returnUrl : "/";
 
-    [LoggerMessage(EventId = 3301, Level = LogLevel.Warning, Message = "Admin login refused from {Remote}: wrong key")]
+    [LoggerMessage(EventId = LogEvents.AdminLoginApiRefused, Level = LogLevel.Warning, Message = "Admin login refused from {Remote}: wrong key")]
     private static partial void LogRefused(ILogger logger, string remote);
 }

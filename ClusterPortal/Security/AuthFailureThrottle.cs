@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 namespace ClusterPortal.Security;
 
 /// <summary>
-/// Throttles guessing of the admin key per remote address (issue 11, case 7): every wrong <c>X-Admin-Key</c> and every
+/// Throttles guessing of the admin key per remote address (docs/identity.md, "Smaller inputs"): every wrong <c>X-Admin-Key</c> and every
 /// failed login takes a permit of a fixed-window limiter of that address (<c>Portal:AuthFailureLimit</c> per
 /// <c>Portal:AuthFailureWindow</c>, ASP.NET Core's <see cref="PartitionedRateLimiter"/>); once they are used up, any request
 /// of that address that presents an admin key or posts the login form is answered 429 with <c>Retry-After</c> before the

@@ -10,11 +10,11 @@ using Microsoft.Extensions.Options;
 namespace ClusterPortal.Security;
 
 /// <summary>
-/// Issues and checks client tokens (DESIGN.md §5): <c>{clientId}.{expiresUnixSeconds}.{mac}</c>, where
+/// Issues and checks client tokens (docs/architecture.md §5): <c>{clientId}.{expiresUnixSeconds}.{mac}</c>, where
 /// <c>mac</c> is HMAC-SHA256 over the first two parts, truncated to 128 bits, base64url. The key is
 /// derived with HKDF-SHA256 from <c>Cluster:Key</c>, so every node accepts every node's tokens and
 /// they survive restarts. Compact on purpose (about 50 bytes for a 16-character id): a JWT would
-/// triple the bytes of a validated hit (issue 3 target ≤ 350 B per hit).
+/// triple the bytes of a validated hit (README, "Engine figures": at most 350 B per hit).
 /// </summary>
 public sealed class ClientTokenService
 {

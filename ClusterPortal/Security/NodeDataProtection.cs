@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.DataProtection;
 namespace ClusterPortal.Security;
 
 /// <summary>
-/// Where a node keeps its ASP.NET Core DataProtection keys (the admin login cookie, antiforgery tokens; issue 11, case 7):
+/// Where a node keeps its ASP.NET Core DataProtection keys (the admin login cookie, antiforgery tokens; docs/identity.md, "Smaller inputs"):
 /// <c>Portal:DataProtectionKeysDirectory</c> when set (the same directory on several nodes shares logins between them,
 /// deliberately), else <c>{Cluster:DataDirectory}/keys</c> — the node's own, created owner-only (0700), so a login
 /// survives a restart and no other node or process of the machine reads or shares them (the framework's default is the

@@ -54,6 +54,6 @@ internal sealed partial class PeerAuthenticationHandler(
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), AuthSchemes.Peer)));
     }
 
-    [LoggerMessage(EventId = 3310, Level = LogLevel.Warning, Message = "Backplane connection as {NodeId} from {Remote} refused: {Reason}")]
+    [LoggerMessage(EventId = LogEvents.PeerAuthenticationHandlerRefused, Level = LogLevel.Warning, Message = "Backplane connection as {NodeId} from {Remote} refused: {Reason}")]
     private static partial void LogRefused(ILogger logger, string nodeId, string remote, string reason);
 }

@@ -5,7 +5,7 @@ using ClusterPortal.Client;
 namespace ClusterPortal.Simulation;
 
 /// <summary>
-/// Drives simulated devices against a cluster (DESIGN.md §11): each a <see cref="ClusterClient"/> requesting the
+/// Drives simulated devices against a cluster (docs/architecture.md §11): each a <see cref="ClusterClient"/> requesting the
 /// run's items with Zipf popularity, now and then logging off and returning, while a share of the items is changed
 /// at the origin (admin <c>PUT /api/items/{key}</c>). Runs in-process: the console command and the dashboard use
 /// the same core; progress comes through <see cref="IProgress{T}"/> and <see cref="Current"/>.

@@ -8,7 +8,7 @@ namespace ClusterPortal.Simulation;
 
 /// <summary>
 /// The <c>simulate</c> verb: runs a <see cref="LoadSimulator"/> against a running cluster with a live status line
-/// and prints its summary (DESIGN.md §11). The admin key (to publish the simulation's items) comes from
+/// and prints its summary (docs/architecture.md §11). The admin key (to publish the simulation's items) comes from
 /// <see cref="AdminKeyVariable"/> or the local cluster's <c>data/local-cluster/keys.json</c>; <c>--admin-key</c>
 /// still works but is discouraged (every local user can read a command line with <c>ps</c>).
 /// </summary>

@@ -1,6 +1,6 @@
 namespace ClusterPortal.Simulation;
 
-/// <summary>Settings of a <see cref="LoadSimulator"/> run (DESIGN.md §11).</summary>
+/// <summary>Settings of a <see cref="LoadSimulator"/> run (docs/architecture.md §11).</summary>
 public sealed class SimulationOptions
 {
     /// <summary>The cluster's shared address: one or more node base URLs.</summary>
@@ -42,7 +42,7 @@ public sealed class SimulationOptions
     /// <summary>Pause of a device between two requests. Default 100 ms.</summary>
     public TimeSpan ThinkTime { get; set; } = TimeSpan.FromMilliseconds(100);
 
-    /// <summary>Let the devices use <c>Prefer: cache-mirror</c> (DESIGN.md §8). Default false.</summary>
+    /// <summary>Let the devices use <c>Prefer: cache-mirror</c> (docs/architecture.md §8). Default false.</summary>
     public bool UseCacheMirror { get; set; }
 
     /// <summary>Key prefix of the simulation's items at the origin (the operator's own items are never touched). Default <c>sim</c>.</summary>

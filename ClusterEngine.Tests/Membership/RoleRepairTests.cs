@@ -21,7 +21,7 @@ public sealed class RoleRepairTests
     public void A_Down_verdict_from_while_this_node_was_joining_is_applied_once_it_is_Up()
     {
         var (state, self, detector, repair) = Create();
-        detector.Heard("n2", 1, NodeState.Up);
+        detector.Heard("n2", 1, 1, NodeState.Up);
         state.SetState("n2", NodeState.Down);
 
         repair.Run();

@@ -161,7 +161,7 @@ public sealed partial class ClusterHealthMonitor
 
     private void Apply(StatusMessage status)
     {
-        if (status.NodeId == Self || _members.Get(status.NodeId) is not { Removed: false } || !_detector.Heard(status.NodeId, status.Incarnation, status.State))
+        if (status.NodeId == Self || _members.Get(status.NodeId) is not { Removed: false } || !_detector.Heard(status.NodeId, status.Incarnation, status.Sequence, status.State))
         {
             return;
         }

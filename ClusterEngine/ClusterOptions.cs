@@ -42,8 +42,22 @@ public sealed class ClusterOptions
     /// <summary>Status broadcast period. Default 250 ms.</summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 
-    /// <summary>Silence after which a peer is Down; must exceed <see cref="HeartbeatInterval"/>. Default 1 s.</summary>
+    /// <summary>
+    /// Silence after which a peer is Down; must exceed <see cref="HeartbeatInterval"/> plus two <see cref="TickInterval"/>
+    /// (see <see cref="SelfSilenceBudget"/>). Default 1 s.
+    /// </summary>
     public TimeSpan FailureTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How long this node may go without running its health monitor and still serve as primary:
+    /// <see cref="FailureTimeout"/> − <see cref="HeartbeatInterval"/> − 2 × <see cref="TickInterval"/> (700 ms with the
+    /// defaults). Why: a peer declares this node Down after <see cref="FailureTimeout"/> of silence counted from the last
+    /// heartbeat it received, and that heartbeat left up to one heartbeat interval (sent on a tick) before this node's last
+    /// tick; past this budget a peer may already have promoted this node's clients' alternates (patent Fig. 6, steps
+    /// 670–680), so a node that was frozen (SIGSTOP, a long pause) must not answer as their primary until it has caught
+    /// up again (docs/recovery.md "Freezes"). Derived, not configured.
+    /// </summary>
+    public TimeSpan SelfSilenceBudget => FailureTimeout - HeartbeatInterval - (2 * TickInterval);
 
     /// <summary>Unseen clients are removed after this. Default 7 days.</summary>
     public TimeSpan ClientIdleTimeout { get; set; } = TimeSpan.FromDays(7);

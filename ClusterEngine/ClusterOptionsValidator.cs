@@ -27,7 +27,8 @@ public sealed partial class ClusterOptionsValidator : IValidateOptions<ClusterOp
         Check(options.BusyThreshold is > 0 and <= 1, "BusyThreshold", "must be a fraction greater than 0 and at most 1", options.BusyThreshold);
         Check(options.MaxConcurrentRequests > 0, "MaxConcurrentRequests", "must be greater than 0", options.MaxConcurrentRequests);
         Check(options.HeartbeatInterval > TimeSpan.Zero, "HeartbeatInterval", "must be positive", options.HeartbeatInterval);
-        Check(options.FailureTimeout > options.HeartbeatInterval, "FailureTimeout", "must be longer than Cluster:HeartbeatInterval", options.FailureTimeout);
+        Check(options.SelfSilenceBudget > TimeSpan.Zero, "FailureTimeout", "must be longer than Cluster:HeartbeatInterval plus two Cluster:TickInterval",
+            options.FailureTimeout);
         Check(options.ClientIdleTimeout > TimeSpan.Zero, "ClientIdleTimeout", "must be positive", options.ClientIdleTimeout);
         Check(options.TickInterval > TimeSpan.Zero && options.TickInterval <= options.HeartbeatInterval, "TickInterval",
             "must be positive and at most Cluster:HeartbeatInterval", options.TickInterval);

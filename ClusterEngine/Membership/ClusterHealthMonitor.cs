@@ -58,7 +58,7 @@ public sealed partial class ClusterHealthMonitor
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
                 var now = _time.GetTimestamp();
-                if (_time.GetElapsedTime(lastTick, now) > _options.FailureTimeout && _self.State == NodeState.Up)
+                if (_time.GetElapsedTime(lastTick, now) > _options.SelfSilenceBudget && _self.State == NodeState.Up)
                 {
                     Thawed(_time.GetElapsedTime(lastTick, now));
                 }

@@ -46,6 +46,7 @@ internal sealed partial class PeerConnection : IAsyncDisposable
             .Build();
         _hub.Reconnecting += _ =>
         {
+            Disconnected();
             if (!_stop.IsCancellationRequested)
             {
                 _onDropped(NodeId);
@@ -53,9 +54,14 @@ internal sealed partial class PeerConnection : IAsyncDisposable
 
             return Task.CompletedTask;
         };
-        _hub.Reconnected += _ => _onOpened(this);
+        _hub.Reconnected += _ =>
+        {
+            _connected.TrySetResult();
+            return _onOpened(this);
+        };
         _hub.Closed += _ =>
         {
+            Disconnected();
             if (_stop.IsCancellationRequested)
             {
                 return Task.CompletedTask; // replaced or disposed on purpose: not evidence about the peer
@@ -73,6 +79,41 @@ internal sealed partial class PeerConnection : IAsyncDisposable
     public bool IsConnected => _hub.State == HubConnectionState.Connected;
 
     public HubConnection Hub => _hub;
+
+    /// <summary>
+    /// Waits until the connection is open, at most <paramref name="timeout"/>: true when it is. A connection that is being
+    /// opened or re-opened (a peer that just joined or restarted) is worth a short wait; a dead peer costs the timeout.
+    /// </summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public async Task<bool> WaitConnectedAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if (IsConnected)
+        {
+            return true;
+        }
+
+        try
+        {
+            await _connected.Task.WaitAsync(timeout, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            // not open within the timeout
+        }
+
+        return IsConnected;
+    }
+
+    /// <summary>The connection dropped or closed: waiters wait for the next open.</summary>
+    private void Disconnected()
+    {
+        if (_connected.Task.IsCompleted)
+        {
+            _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+    }
+
+    private volatile TaskCompletionSource _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Marks a heartbeat call to this peer as in flight; false when one already is (the caller skips this round).</summary>
     public bool TryBeginHeartbeat() => Interlocked.Exchange(ref _heartbeat, 1) == 0;
@@ -92,6 +133,7 @@ internal sealed partial class PeerConnection : IAsyncDisposable
             try
             {
                 await _hub.StartAsync(_stop.Token);
+                _connected.TrySetResult();
                 await _onOpened(this);
                 return;
             }

@@ -85,7 +85,7 @@ public sealed partial class MembershipAuthority
             return Decide(request);
         }
 
-        var (reply, error) = await _mesh.InvokeAsync<MemberChangeReply>(authority, BackplaneMethods.MemberChange, request, _options.HelloTimeout, cancellationToken);
+        var (reply, error) = await _mesh.InvokeWhenConnectedAsync<MemberChangeReply>(authority, BackplaneMethods.MemberChange, request, _options.HelloTimeout, cancellationToken);
         return reply ?? Unavailable($"The membership authority {authority} did not answer ({error?.Message ?? "not connected"}); try again shortly.");
     }
 

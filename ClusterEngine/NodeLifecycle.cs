@@ -60,7 +60,13 @@ internal sealed class NodeLifecycle(
         }
 
         await expiry.StartAsync(cancellationToken);
+        if (leave is not null)
+        {
+            _stoppingRegistration = lifetime.ApplicationStopping.Register(leave.Begin); // before StoppingAsync: see GracefulLeave.Begin
+        }
     }
+
+    private CancellationTokenRegistration _stoppingRegistration;
 
     /// <inheritdoc />
     public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
@@ -117,6 +123,7 @@ internal sealed class NodeLifecycle(
     /// <summary>Stops the backplane loops if the host gave up waiting for <see cref="StopAsync"/> (its ShutdownTimeout).</summary>
     public void Dispose()
     {
+        _stoppingRegistration.Dispose();
         _stopping.Cancel();
         outbox?.Complete();
         _stopping.Dispose();

@@ -117,7 +117,7 @@ public abstract class HangfireJobsTests : IAsyncLifetime
         }
     }
 
-    [Fact(Skip = "Open: in some full-suite runs the restarted host never binds (its client URL keeps port 0, 'Connection refused 127.0.0.1:0'); not diagnosed yet. Passes when run alone.")]
+    [Fact]
     public async Task Queued_and_scheduled_jobs_survive_a_restart_and_run_once()
     {
         var dataDirectory = Directory.CreateTempSubdirectory("portal-jobs-").FullName;

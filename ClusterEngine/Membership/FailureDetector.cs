@@ -22,6 +22,7 @@ public sealed class FailureDetector(TimeProvider time, TimeSpan failureTimeout)
         public bool Dropped;
         public bool Dead;
         public NodeState Current = NodeState.Joining;
+        public long WatchedAt;
     }
 
     private readonly Lock _gate = new();
@@ -34,7 +35,8 @@ public sealed class FailureDetector(TimeProvider time, TimeSpan failureTimeout)
         {
             if (!_peers.ContainsKey(nodeId))
             {
-                _peers[nodeId] = new Peer { LastHeard = time.GetTimestamp() };
+                var now = time.GetTimestamp();
+                _peers[nodeId] = new Peer { LastHeard = now, WatchedAt = now };
             }
         }
     }
@@ -151,6 +153,19 @@ public sealed class FailureDetector(TimeProvider time, TimeSpan failureTimeout)
         {
             return _peers.TryGetValue(nodeId, out var p) && !p.Dead && p.LastEvidence != 0
                 && time.GetElapsedTime(p.LastEvidence) <= failureTimeout;
+        }
+    }
+
+    /// <summary>
+    /// True while the peer may be starting at the same time as this node: it has not been heard (nor its connection opened)
+    /// since this node started watching it, its port has not refused a connection, and the watch is younger than
+    /// <paramref name="grace"/>. Its silence is then no evidence: this node may simply not have reached it yet.
+    /// </summary>
+    public bool MayBeStarting(string nodeId, TimeSpan grace)
+    {
+        lock (_gate)
+        {
+            return _peers.TryGetValue(nodeId, out var p) && p.LastEvidence == 0 && !p.Dead && time.GetElapsedTime(p.WatchedAt) < grace;
         }
     }
 

@@ -15,6 +15,8 @@ public sealed class ClusterOptionsValidatorTests
     [InlineData("Cluster:BusyThreshold", nameof(ClusterOptions.BusyThreshold), -0.1)]
     [InlineData("Cluster:MaxBounces", nameof(ClusterOptions.MaxBounces), -1)]
     [InlineData("Cluster:MaxConcurrentRequests", nameof(ClusterOptions.MaxConcurrentRequests), 0)]
+    [InlineData("Cluster:Zone", nameof(ClusterOptions.Zone), "rack 1")]
+    [InlineData("Cluster:Zone", nameof(ClusterOptions.Zone), "../zone")]
     public void A_bad_value_names_its_key(string key, string property, object value)
     {
         var options = new ClusterOptions();

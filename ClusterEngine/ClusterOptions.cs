@@ -21,7 +21,17 @@ public sealed class ClusterOptions
     /// <summary>Clients this node can serve as primary. Default 10000; must be &gt; 0.</summary>
     public int Capacity { get; set; } = 10_000;
 
-    /// <summary>URLs of nodes to join.</summary>
+    /// <summary>
+    /// Failure zone of this node: a rack, a host or an availability zone (in Kubernetes the node's
+    /// <c>topology.kubernetes.io/zone</c> label); 1–63 characters of <c>A-Za-z0-9._-</c>, or empty (default) for none.
+    /// A client's alternate is never in its primary's zone while another zone has an eligible node (docs/network.md).
+    /// </summary>
+    public string? Zone { get; set; }
+
+    /// <summary>
+    /// URLs of nodes to join. The host of a seed may be a DNS name with one address record per node (patent Fig. 8: one
+    /// domain name for all): it is resolved to every address at each join attempt and each address is tried.
+    /// </summary>
     public IList<string> Seeds { get; } = [];
 
     /// <summary>Shared secret for the backplane and client tokens (at least 16 characters).</summary>

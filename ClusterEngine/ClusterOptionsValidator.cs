@@ -21,6 +21,7 @@ public sealed partial class ClusterOptionsValidator : IValidateOptions<ClusterOp
 
         Check(options.NodeId is null || NodeIdPattern().IsMatch(options.NodeId), "NodeId", "must be 1-64 characters of A-Za-z0-9._-", options.NodeId);
         Check(options.AdvertisedUrl is null || IsHttpUrl(options.AdvertisedUrl), "AdvertisedUrl", "must be an absolute http or https URL", options.AdvertisedUrl);
+        Check(string.IsNullOrEmpty(options.Zone) || ZonePattern().IsMatch(options.Zone), "Zone", "must be empty or 1-63 characters of A-Za-z0-9._-", options.Zone);
         Check(options.Capacity > 0, "Capacity", "must be greater than 0", options.Capacity);
         Check(options.AdmissionThreshold is > 0 and <= 1, "AdmissionThreshold", "must be a fraction greater than 0 and at most 1", options.AdmissionThreshold);
         Check(options.MaxBounces is >= 0 and <= 64, "MaxBounces", "must be between 0 and 64", options.MaxBounces);
@@ -64,4 +65,7 @@ public sealed partial class ClusterOptionsValidator : IValidateOptions<ClusterOp
 
     [GeneratedRegex("^[A-Za-z0-9._-]{1,64}$")]
     internal static partial Regex NodeIdPattern();
+
+    [GeneratedRegex("^[A-Za-z0-9._-]{1,63}$")]
+    private static partial Regex ZonePattern();
 }

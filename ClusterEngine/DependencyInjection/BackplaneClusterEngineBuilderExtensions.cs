@@ -38,6 +38,8 @@ public static class BackplaneClusterEngineBuilderExtensions
         services.TryAddSingleton<LocalNodeStatus>();
         services.TryAddSingleton<NodeTrafficRelay>();
         services.TryAddSingleton<AssignmentReconciler>();
+        services.TryAddSingleton(sp => new ClusterPortal.Client.SharedAddressResolver(time: sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<SeedResolver>();
         services.TryAddSingleton<MembershipAgent>();
         services.TryAddSingleton<ClusterHealthMonitor>();
         services.TryAddSingleton<IOfferTransport, PeerOfferTransport>();

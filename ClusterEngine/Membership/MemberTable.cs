@@ -61,6 +61,7 @@ internal sealed class MemberTable(double admissionThreshold, double busyThreshol
         member.State = info.State;
         member.MaxConcurrentRequests = info.MaxConcurrentRequests;
         member.Incarnation = info.Incarnation;
+        member.Zone = info.Zone;
         SetCapacity(member, info.Capacity);
         Reorder();
         return member;

@@ -34,7 +34,8 @@ public sealed class MembershipAdmin(MembershipAgent agent, MemberList members, P
             return null;
         }
 
-        var record = agent.Update(new MemberRecord(hello.NodeId, url, name ?? hello.NodeId, capacity, members.NextOrder(), NodeMode.Active, false, 0, ""));
+        var zone = hello.Members.FirstOrDefault(m => m.NodeId == hello.NodeId)?.Zone ?? "";
+        var record = agent.Update(new MemberRecord(hello.NodeId, url, name ?? hello.NodeId, capacity, members.NextOrder(), NodeMode.Active, false, 0, "", zone));
         agent.BroadcastMembers();
         return record;
     }

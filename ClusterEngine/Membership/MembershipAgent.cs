@@ -19,21 +19,25 @@ public sealed partial class MembershipAgent
     private readonly PeerMesh _mesh;
     private readonly LocalNodeStatus _self;
     private readonly AssignmentReconciler _reconciler;
+    private readonly SeedResolver _seeds;
     private readonly ClusterOptions _options;
     private readonly ILogger _logger;
     private string _selfUrl = "";
 
     /// <summary>Creates the agent of <paramref name="node"/>.</summary>
     public MembershipAgent(ClusterNode node, MemberList members, FailureDetector detector, PeerMesh mesh, LocalNodeStatus self,
-        AssignmentReconciler reconciler, IOptions<ClusterOptions> options, ILogger<MembershipAgent> logger)
+        AssignmentReconciler reconciler, SeedResolver seeds, IOptions<ClusterOptions> options, ILogger<MembershipAgent> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
-        (_node, _members, _detector, _mesh, _self, _reconciler, _options, _logger) = (node, members, detector, mesh, self, reconciler, options.Value, logger);
+        (_node, _members, _detector, _mesh, _self, _reconciler, _seeds, _options, _logger) = (node, members, detector, mesh, self, reconciler, seeds, options.Value, logger);
     }
 
     private ClusterState State => _node.State;
 
     private string Self => _node.NodeId;
+
+    /// <summary>This node's own failure zone (<c>Cluster:Zone</c>), reported in its member record.</summary>
+    private string Zone => _options.Zone ?? "";
 
     /// <summary>
     /// Joins the cluster as <paramref name="url"/>: connects to the members restored from storage, asks a seed to add
@@ -54,7 +58,7 @@ public sealed partial class MembershipAgent
     public HelloRequest Hello(bool join)
     {
         var self = State.GetNode(Self)!;
-        var record = _members.Get(Self) ?? new MemberRecord(Self, _selfUrl, self.Name, self.Capacity, 0, NodeMode.Active, false, 0, Self);
+        var record = _members.Get(Self) ?? new MemberRecord(Self, _selfUrl, self.Name, self.Capacity, 0, NodeMode.Active, false, 0, Self, Zone);
         return new(record, self.Incarnation, join);
     }
 
@@ -73,7 +77,7 @@ public sealed partial class MembershipAgent
             Connect(known); // a peer that left (or restarted) is back: open our side of the mesh again
         }
 
-        if (known is null ? hello.Join : known.Url != hello.Self.Url)
+        if (known is null ? hello.Join : known.Url != hello.Self.Url || known.Zone != hello.Self.Zone)
         {
             Update(hello.Self with
             {
@@ -124,19 +128,21 @@ public sealed partial class MembershipAgent
 
     private async Task JoinSeedsAsync(CancellationToken cancellationToken)
     {
-        for (var attempt = 1L; _options.Seeds.Count > 0 && !cancellationToken.IsCancellationRequested; attempt++)
+        for (var attempt = 1L; _seeds.Any && !cancellationToken.IsCancellationRequested; attempt++)
         {
-            foreach (var seed in _options.Seeds)
+            foreach (var seed in await _seeds.ResolveAsync(_selfUrl, Self, cancellationToken))
             {
                 try
                 {
                     var reply = await _mesh.HelloOnceAsync(seed, Hello(join: true), cancellationToken);
+                    _seeds.Answered(seed);
                     Merge(reply.Members);
                     LogJoined(Self, reply.NodeId);
                     return;
                 }
                 catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
                 {
+                    _seeds.Failed(seed);
                     LogSeedUnreachable(seed, ex.Message);
                 }
             }
@@ -155,10 +161,10 @@ public sealed partial class MembershipAgent
             return;
         }
 
-        if (existing is null || existing.Url != url)
+        if (existing is null || existing.Url != url || existing.Zone != Zone)
         {
             Update(new MemberRecord(Self, url, self.Name, existing?.Capacity ?? self.Capacity,
-                existing?.Order ?? (_options.Seeds.Count == 0 ? 0 : _members.NextOrder()), existing?.Mode ?? NodeMode.Active, false, 0, Self));
+                existing?.Order ?? (_options.Seeds.Count == 0 ? 0 : _members.NextOrder()), existing?.Mode ?? NodeMode.Active, false, 0, Self, Zone));
         }
 
         State.SetState(Self, NodeState.Joining);
@@ -172,7 +178,7 @@ public sealed partial class MembershipAgent
             var existing = State.GetNode(m.NodeId);
             var state = m.Removed ? NodeState.Left : m.NodeId == Self ? _self.State : existing?.State ?? NodeState.Joining;
             State.AddOrUpdateNode(new NodeInfo(m.NodeId, m.Url, m.Capacity, m.Name, m.Order, state, m.Mode,
-                existing?.MaxConcurrentRequests ?? _options.MaxConcurrentRequests, existing?.Incarnation ?? 0));
+                existing?.MaxConcurrentRequests ?? _options.MaxConcurrentRequests, existing?.Incarnation ?? 0, m.Zone));
             _node.Publish(new MemberChanged(m, existing, Self));
             if (m.NodeId == Self)
             {

@@ -5,9 +5,9 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace ClusterPortal.Api;
 
-/// <summary>One node in <c>GET /api/cluster</c> and <c>GET /api/nodes</c> (DESIGN.md §6).</summary>
+/// <summary>One node in <c>GET /api/cluster</c> and <c>GET /api/nodes</c> (docs/architecture.md); <c>zone</c> is its <c>Cluster:Zone</c> (empty for none).</summary>
 public sealed record NodeView(string NodeId, string Url, string Name, NodeState State, NodeMode Mode, int Capacity,
-    int PrimaryCount, int AlternateCount, double LoadRatio, int InFlight, long Incarnation);
+    int PrimaryCount, int AlternateCount, double LoadRatio, int InFlight, long Incarnation, string Zone);
 
 /// <summary>Cluster-wide totals in <c>GET /api/cluster</c>.</summary>
 public sealed record ClusterTotals(int Nodes, int NodesUp, int Clients, int Capacity, int PrimaryCount);
@@ -37,5 +37,5 @@ internal static class ClusterApi
 
     internal static Ok<IReadOnlyList<NodeView>> GetNodes(ClusterState state) =>
         TypedResults.Ok<IReadOnlyList<NodeView>>([.. state.Nodes.Select(n => new NodeView(n.NodeId, n.Url, n.Name, n.State, n.Mode,
-            n.Capacity, n.PrimaryCount, n.AlternateCount, Math.Round(n.LoadRatio, 4), n.InFlight, n.Incarnation))]);
+            n.Capacity, n.PrimaryCount, n.AlternateCount, Math.Round(n.LoadRatio, 4), n.InFlight, n.Incarnation, n.Zone))]);
 }

@@ -71,7 +71,7 @@ internal static class NodesApi
         }
 
         var view = ClusterApi.GetNodes(state).Value!.FirstOrDefault(n => n.NodeId == added.NodeId)
-            ?? new NodeView(added.NodeId, added.Url, added.Name, NodeState.Joining, added.Mode, added.Capacity, 0, 0, 0, 0, 0);
+            ?? new NodeView(added.NodeId, added.Url, added.Name, NodeState.Joining, added.Mode, added.Capacity, 0, 0, 0, 0, 0, added.Zone);
         return TypedResults.Created($"/api/nodes/{added.NodeId}", view);
     }
 

@@ -12,8 +12,9 @@ public sealed record NodeView(string NodeId, string Url, string Name, NodeState 
 /// <summary>Cluster-wide totals in <c>GET /api/cluster</c>.</summary>
 public sealed record ClusterTotals(int Nodes, int NodesUp, int Clients, int Capacity, int PrimaryCount);
 
-/// <summary>Answer of <c>GET /api/cluster</c>.</summary>
-public sealed record ClusterView(string SeenBy, IReadOnlyList<NodeView> Nodes, ClusterTotals Totals);
+/// <summary>Answer of <c>GET /api/cluster</c>; <c>serving</c>: this node may serve clients as primary right now (Up, caught up,
+/// and its side of any partition has the quorum — docs/network.md "Partitions").</summary>
+public sealed record ClusterView(string SeenBy, IReadOnlyList<NodeView> Nodes, ClusterTotals Totals, bool Serving);
 
 /// <summary><c>GET /api/cluster</c> and <c>GET /api/nodes</c>: the cluster as this node sees it.</summary>
 internal static class ClusterApi
@@ -27,12 +28,12 @@ internal static class ClusterApi
         return group;
     }
 
-    internal static Ok<ClusterView> GetCluster(ClusterState state)
+    internal static Ok<ClusterView> GetCluster(ClusterState state, LocalNodeStatus self)
     {
         var nodes = GetNodes(state).Value!;
         var totals = new ClusterTotals(nodes.Count, nodes.Count(n => n.State == NodeState.Up), state.ClientCount,
             nodes.Sum(n => n.Capacity), nodes.Sum(n => n.PrimaryCount));
-        return TypedResults.Ok(new ClusterView(state.LocalNodeId, nodes, totals));
+        return TypedResults.Ok(new ClusterView(state.LocalNodeId, nodes, totals, self.CanServe));
     }
 
     internal static Ok<IReadOnlyList<NodeView>> GetNodes(ClusterState state) =>

@@ -60,6 +60,7 @@ public sealed class ClusterOptionsValidatorTests
     [InlineData("PeerServerTimeout", "00:00:09", "Cluster:PeerServerTimeout must be at least twice Cluster:PeerKeepAliveInterval")]
     [InlineData("PeerRetryBaseDelay", "00:00:00", "Cluster:PeerRetryBaseDelay must be positive")]
     [InlineData("PeerRetryMaxDelay", "00:00:00.010", "Cluster:PeerRetryMaxDelay must be at least Cluster:PeerRetryBaseDelay")]
+    [InlineData("FailureTimeoutMax", "00:00:00.500", "Cluster:FailureTimeoutMax must be at least Cluster:FailureTimeout")]
     public void Every_timing_is_validated_with_a_message_naming_its_key(string property, string value, string message)
     {
         var options = new ClusterOptions();
@@ -69,6 +70,16 @@ public sealed class ClusterOptionsValidatorTests
 
         var failure = Assert.Single(failures);
         Assert.StartsWith(message, failure, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(101)]
+    public void Failure_rtt_factor_out_of_range_is_refused_naming_the_key(double factor)
+    {
+        var failures = new ClusterOptionsValidator().Validate(null, new ClusterOptions { FailureRttFactor = factor }).Failures!;
+
+        Assert.StartsWith("Cluster:FailureRttFactor must be between 0 and 100", Assert.Single(failures), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -55,6 +55,16 @@ public sealed class ClusterOptions
     /// <summary>Silence after which a peer is Down; must exceed <see cref="HeartbeatInterval"/>. Default 1 s.</summary>
     public TimeSpan FailureTimeout { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// On a slow link, a peer is Down after <c>HeartbeatInterval + FailureRttFactor × RTT</c> of silence when that is longer
+    /// than <see cref="FailureTimeout"/> (RTT: median round trip to the peer, measured by the heartbeats); 0 (default) turns
+    /// it off. 0–100; 16 is the recommended setting for slow, lossy links (docs/network.md).
+    /// </summary>
+    public double FailureRttFactor { get; set; }
+
+    /// <summary>Longest silence timeout <see cref="FailureRttFactor"/> can give a peer. Default 15 s; at least <see cref="FailureTimeout"/>.</summary>
+    public TimeSpan FailureTimeoutMax { get; set; } = TimeSpan.FromSeconds(15);
+
     /// <summary>Unseen clients are removed after this. Default 7 days.</summary>
     public TimeSpan ClientIdleTimeout { get; set; } = TimeSpan.FromDays(7);
 

@@ -29,6 +29,8 @@ public sealed partial class ClusterOptionsValidator : IValidateOptions<ClusterOp
         Check(options.MaxConcurrentRequests > 0, "MaxConcurrentRequests", "must be greater than 0", options.MaxConcurrentRequests);
         Check(options.HeartbeatInterval > TimeSpan.Zero, "HeartbeatInterval", "must be positive", options.HeartbeatInterval);
         Check(options.FailureTimeout > options.HeartbeatInterval, "FailureTimeout", "must be longer than Cluster:HeartbeatInterval", options.FailureTimeout);
+        Check(options.FailureRttFactor is >= 0 and <= 100, "FailureRttFactor", "must be between 0 and 100", options.FailureRttFactor);
+        Check(options.FailureTimeoutMax >= options.FailureTimeout, "FailureTimeoutMax", "must be at least Cluster:FailureTimeout", options.FailureTimeoutMax);
         Check(options.ClientIdleTimeout > TimeSpan.Zero, "ClientIdleTimeout", "must be positive", options.ClientIdleTimeout);
         Check(options.TickInterval > TimeSpan.Zero && options.TickInterval <= options.HeartbeatInterval, "TickInterval",
             "must be positive and at most Cluster:HeartbeatInterval", options.TickInterval);

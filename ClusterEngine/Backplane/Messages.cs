@@ -18,9 +18,24 @@ namespace ClusterEngine.Backplane;
 /// <param name="Clock">The sender's assignment Lamport clock: a peer that is behind pulls catch-up.</param>
 /// <param name="MembershipDigest">Hash of the sender's member list; a mismatch triggers a <c>Members</c> exchange.</param>
 /// <param name="Traffic">The sender's item-traffic totals (for dashboards); null from a sender without metrics.</param>
+/// <param name="Hearing">What the sender hears of each peer (<see cref="PeerHearing"/>): each peer learns from it that
+/// it is heard, for how long it may count on that (its serving lease), and its round trip to the sender.</param>
 public sealed record StatusMessage(
     string NodeId, long Incarnation, long Sequence, NodeState State, int InFlight, int MaxConcurrentRequests,
-    int PrimaryCount, int AlternateCount, long Clock, long MembershipDigest, NodeTraffic? Traffic = null);
+    int PrimaryCount, int AlternateCount, long Clock, long MembershipDigest, NodeTraffic? Traffic = null,
+    IReadOnlyList<PeerHearing>? Hearing = null);
+
+/// <summary>
+/// One line of a <see cref="StatusMessage.Hearing"/>: the sender last heard <paramref name="NodeId"/>'s status
+/// <paramref name="Sequence"/> (of incarnation <paramref name="Incarnation"/>) <paramref name="HeldMs"/> ms before sending,
+/// and would declare it Down after <paramref name="TimeoutMs"/> ms of silence (docs/network.md "Partitions").
+/// </summary>
+/// <param name="NodeId">The peer heard.</param>
+/// <param name="Incarnation">The peer's incarnation that status came from.</param>
+/// <param name="Sequence">The last status sequence heard from it.</param>
+/// <param name="HeldMs">Milliseconds between hearing that status and sending this one.</param>
+/// <param name="TimeoutMs">The sender's current silence timeout for the peer, ms.</param>
+public sealed record PeerHearing(string NodeId, long Incarnation, long Sequence, int HeldMs, int TimeoutMs);
 
 /// <summary><c>Offer</c> request: "will you be this client's primary?" (patent Fig. 3/4, steps 350–490).</summary>
 /// <param name="ClientId">The new client.</param>

@@ -28,8 +28,11 @@ public static class BackplaneClusterEngineBuilderExtensions
         services.TryAddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<ClusterOptions>>().Value;
-            return new FailureDetector(sp.GetRequiredService<TimeProvider>(), options.FailureTimeout);
+            return new FailureDetector(sp.GetRequiredService<TimeProvider>(),
+                new SilenceTimeout(options.FailureTimeout, options.HeartbeatInterval, options.FailureRttFactor, options.FailureTimeoutMax));
         });
+        services.TryAddSingleton(sp => new ServingLease(sp.GetRequiredService<TimeProvider>(),
+            4 * sp.GetRequiredService<IOptions<ClusterOptions>>().Value.TickInterval));
         services.TryAddSingleton(sp => new PeerCredentials(sp.GetRequiredService<IOptions<ClusterOptions>>().Value.Key
             ?? throw new InvalidOperationException("Cluster:Key is required.")));
         services.TryAddSingleton<PeerMesh>();

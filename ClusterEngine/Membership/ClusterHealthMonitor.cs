@@ -22,6 +22,7 @@ public sealed partial class ClusterHealthMonitor
     private readonly AssignmentReconciler _reconciler;
     private readonly MembershipAgent _agent;
     private readonly NodeTrafficRelay _traffic;
+    private readonly ServingLease _lease;
     private readonly ClusterOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -29,11 +30,11 @@ public sealed partial class ClusterHealthMonitor
 
     /// <summary>Creates the monitor of <paramref name="node"/>.</summary>
     public ClusterHealthMonitor(ClusterNode node, MemberList members, FailureDetector detector, PeerMesh mesh, LocalNodeStatus self,
-        AssignmentReconciler reconciler, MembershipAgent agent, NodeTrafficRelay traffic, IOptions<ClusterOptions> options, TimeProvider time,
-        ILogger<ClusterHealthMonitor> logger)
+        AssignmentReconciler reconciler, MembershipAgent agent, NodeTrafficRelay traffic, ServingLease lease, IOptions<ClusterOptions> options,
+        TimeProvider time, ILogger<ClusterHealthMonitor> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
-        (_node, _members, _detector, _mesh, _self, _reconciler, _agent, _traffic) = (node, members, detector, mesh, self, reconciler, agent, traffic);
+        (_node, _members, _detector, _mesh, _self, _reconciler, _agent, _traffic, _lease) = (node, members, detector, mesh, self, reconciler, agent, traffic, lease);
         (_options, _time, _logger) = (options.Value, time, logger);
     }
 
@@ -90,6 +91,15 @@ public sealed partial class ClusterHealthMonitor
         }
 
         _detector.Heard(status.NodeId, status.State);
+        _lease.Heard(status.NodeId, status.Incarnation, status.Sequence);
+        var incarnation = State.GetNode(Self)?.Incarnation ?? 0;
+        foreach (var line in status.Hearing ?? [])
+        {
+            if (line.NodeId == Self && _lease.Echoed(status.NodeId, line, incarnation) is { } rtt)
+            {
+                _detector.RoundTrip(status.NodeId, rtt);
+            }
+        }
         if (status.State == NodeState.Left)
         {
             _mesh.Disconnect(status.NodeId); // it left gracefully: stop re-opening; its Hello reconnects us when it is back
@@ -116,10 +126,19 @@ public sealed partial class ClusterHealthMonitor
         }
     }
 
-    /// <summary>A request to <paramref name="nodeId"/> failed to connect: evidence it is gone; Down in this view at once.</summary>
-    public void ReportUnreachable(string nodeId)
+    /// <summary>
+    /// A request to <paramref name="nodeId"/> failed to connect: evidence it may be gone, checked at once with a TCP probe
+    /// (<c>Cluster:ProbeTimeout</c>). A refusal — the process is gone — makes it Down in this view at once; a peer that
+    /// merely does not answer (a cut, a slow link) is left to the silence verdict, so this node never takes over the
+    /// clients of a peer that may still serve them (its serving lease, docs/network.md "Partitions").
+    /// </summary>
+    public async Task ReportUnreachableAsync(string nodeId)
     {
-        _detector.Unreachable(nodeId);
+        await _mesh.ProbeAsync(nodeId);
+        if (!_detector.IsKnownStopped(nodeId))
+        {
+            return;
+        }
 
         // Down in this view at once, even if the loop is applying the same verdict right now:
         // the request that reported it re-routes next and must not pick the dead node again.
@@ -137,8 +156,10 @@ public sealed partial class ClusterHealthMonitor
     public async Task BroadcastStatusAsync(CancellationToken cancellationToken)
     {
         var self = State.GetNode(Self)!;
-        var status = new StatusMessage(Self, self.Incarnation, Interlocked.Increment(ref _statusSequence), _self.State,
-            self.InFlight, self.MaxConcurrentRequests, self.PrimaryCount, self.AlternateCount, State.Clock, _members.Digest, _traffic.Local);
+        var sequence = Interlocked.Increment(ref _statusSequence);
+        _lease.Sent(sequence);
+        var status = new StatusMessage(Self, self.Incarnation, sequence, _self.State, self.InFlight, self.MaxConcurrentRequests,
+            self.PrimaryCount, self.AlternateCount, State.Clock, _members.Digest, _traffic.Local, _lease.Hearing(_detector.TimeoutFor));
         await _mesh.BroadcastAsync(BackplaneMethods.Status, status, cancellationToken);
     }
 
@@ -146,6 +167,15 @@ public sealed partial class ClusterHealthMonitor
     private void Thawed(TimeSpan frozen)
     {
         LogFrozen(Self, frozen.TotalMilliseconds);
+        CatchUpBeforeServing();
+    }
+
+    /// <summary>
+    /// This node may have missed decisions of the others (it was frozen, or on a minority side): Joining — serving nobody
+    /// as primary — until it has caught up with its peers again (patent Fig. 7).
+    /// </summary>
+    private void CatchUpBeforeServing()
+    {
         _self.Set(NodeState.Joining);
         _detector.ForgiveSilence();
         _reconciler.Restart();
@@ -155,12 +185,22 @@ public sealed partial class ClusterHealthMonitor
         }
     }
 
+    /// <summary>
+    /// The majority rule (<see cref="Quorum"/>) over the peers this node hears and that hear it (it holds their
+    /// <see cref="ServingLease"/>). A node that regains the quorum after losing it while Up catches up before it serves again.
+    /// </summary>
     private void UpdateQuorum()
     {
         var members = _members.All.Where(m => !m.Removed).Select(m => m.NodeId).ToList();
+        var had = _self.HasQuorum;
         _self.SetQuorum(Quorum.HasQuorum(members,
-            id => id == Self || _detector.StateOf(id) is NodeState.Up or NodeState.Suspect or NodeState.Joining or NodeState.Leaving,
+            id => id == Self || (_detector.StateOf(id) is NodeState.Up or NodeState.Suspect or NodeState.Joining or NodeState.Leaving && _lease.Holds(id)),
             id => id != Self && (_detector.IsKnownStopped(id) || _detector.StateOf(id) == NodeState.Left)));
+        if (!had && _self.HasQuorum && _self.State == NodeState.Up)
+        {
+            LogQuorumRegained(Self);
+            CatchUpBeforeServing();
+        }
     }
 
     private void ApplyVerdicts()
@@ -198,6 +238,9 @@ public sealed partial class ClusterHealthMonitor
 
     [LoggerMessage(EventId = 2104, Level = LogLevel.Information, Message = "Peer {PeerId} is {State}")]
     private partial void LogPeerState(string peerId, NodeState state);
+
+    [LoggerMessage(EventId = 2114, Level = LogLevel.Warning, Message = "Node {NodeId} has the quorum again: catching up before serving")]
+    private partial void LogQuorumRegained(string nodeId);
 
     [LoggerMessage(EventId = 2106, Level = LogLevel.Warning, Message = "Node {NodeId} was frozen for {Milliseconds} ms: catching up before serving")]
     private partial void LogFrozen(string nodeId, double milliseconds);

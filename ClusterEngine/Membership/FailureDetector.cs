@@ -3,12 +3,24 @@ namespace ClusterEngine.Membership;
 /// <summary>
 /// Decides peers' liveness from the evidence the backplane reports (DESIGN.md §7): a closed
 /// connection that cannot be re-opened (refused) or a failed forward → Down at once; one transient
-/// drop → Suspect until the re-check; silence longer than <c>FailureTimeout</c> → Down; a status
-/// heard again → the state the peer reports for itself. Pure logic over a <see cref="TimeProvider"/>;
-/// thread-safe.
+/// drop → Suspect until the re-check; silence longer than the peer's <see cref="SilenceTimeout"/>
+/// (<c>FailureTimeout</c>, longer on a slow link) → Down; a status heard again → the state the peer reports
+/// for itself. Pure logic over a <see cref="TimeProvider"/>; thread-safe.
 /// </summary>
-public sealed class FailureDetector(TimeProvider time, TimeSpan failureTimeout)
+public sealed class FailureDetector(TimeProvider time, SilenceTimeout timeouts)
 {
+    /// <summary>A detector with a fixed silence timeout of <paramref name="failureTimeout"/>.</summary>
+    public FailureDetector(TimeProvider time, TimeSpan failureTimeout)
+        : this(time, SilenceTimeout.Fixed(failureTimeout))
+    {
+    }
+
+    /// <summary>The silence after which <paramref name="nodeId"/> is Down now.</summary>
+    public TimeSpan TimeoutFor(string nodeId) => timeouts.For(nodeId);
+
+    /// <summary>A round trip to <paramref name="nodeId"/> was measured (it adapts the peer's timeout on a slow link).</summary>
+    public void RoundTrip(string nodeId, TimeSpan rtt) => timeouts.RoundTrip(nodeId, rtt);
+
     private sealed class Peer
     {
         public long LastHeard;
@@ -40,6 +52,8 @@ public sealed class FailureDetector(TimeProvider time, TimeSpan failureTimeout)
         {
             _peers.Remove(nodeId);
         }
+
+        timeouts.Forget(nodeId);
     }
 
     /// <summary>A status arrived from the peer, reporting <paramref name="reported"/> about itself.</summary>
@@ -90,7 +104,7 @@ public sealed class FailureDetector(TimeProvider time, TimeSpan failureTimeout)
             var now = time.GetTimestamp();
             foreach (var (id, p) in _peers)
             {
-                var silent = time.GetElapsedTime(p.LastHeard, now) > failureTimeout;
+                var silent = time.GetElapsedTime(p.LastHeard, now) > timeouts.For(id);
                 var state = p.Dead || silent ? NodeState.Down : p.Dropped ? NodeState.Suspect : p.Reported;
                 if (state != p.Current)
                 {

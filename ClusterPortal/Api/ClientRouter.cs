@@ -65,7 +65,7 @@ internal sealed class ClientRouter(ClusterNode node, ItemForwarder forwarder, Cl
                 return new(Results.Empty, true);
             }
 
-            health.ReportUnreachable(serving);
+            await health.ReportUnreachableAsync(serving);
         }
 
         http.Response.Headers[ClusterHeaders.ServedBy] = node.NodeId;

@@ -32,7 +32,7 @@ public sealed class HostFailureTests(ITestOutputHelper output)
         output.WriteLine($"process crash on another host → Down on all peers: {watch.ElapsedMilliseconds} ms");
 
         n3.Start();
-        await n3.WaitReadyAsync();
+        await n3.WaitReadyAsync(120_000); // a restart on the shared 2-core machine can take a minute
         await cluster.WaitAllUpAsync();
 
         watch.Restart();

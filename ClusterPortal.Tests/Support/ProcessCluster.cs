@@ -54,13 +54,13 @@ public sealed class ProcessCluster : IAsyncDisposable
         try
         {
             cluster[0].Start();
-            await cluster[0].WaitReadyAsync();
+            await cluster[0].WaitReadyAsync(Math.Max(60_000, upTimeoutMs));
             foreach (var node in cluster.Nodes.Skip(1))
             {
                 node.Start();
             }
 
-            await Task.WhenAll(cluster.Nodes.Skip(1).Select(n => n.WaitReadyAsync()));
+            await Task.WhenAll(cluster.Nodes.Skip(1).Select(n => n.WaitReadyAsync(Math.Max(60_000, upTimeoutMs))));
             await cluster.WaitAllUpAsync(upTimeoutMs);
             return cluster;
         }
@@ -334,6 +334,9 @@ public sealed class ProcessCluster : IAsyncDisposable
             await _process!.WaitForExitAsync(timeout.Token);
         }
 
+        /// <summary>Every line the process writes, as it comes (the tail keeps only the last few hundred).</summary>
+        public event Action<string>? LineWritten;
+
         public string Tail()
         {
             lock (_lines)
@@ -382,6 +385,8 @@ public sealed class ProcessCluster : IAsyncDisposable
                     _lines.Dequeue();
                 }
             }
+
+            LineWritten?.Invoke(line);
         }
     }
 

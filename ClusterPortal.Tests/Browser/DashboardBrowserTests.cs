@@ -98,13 +98,33 @@ public sealed class DashboardBrowserTests
 
         foreach (var id in new[] { "node-1", "node-4" })
         {
-            await Assertions.Expect(nodes.Locator($"[data-actions='{id}']")).ToBeVisibleAsync(); // the rows re-render with every sample: measure a settled one
-            var caption = await nodes.Locator($"[data-node-row='{id}'] .mud-typography-caption").BoundingBoxAsync();
+            // The rows re-render with every sample: an element measured while it is replaced has no box, so measure again.
+            var caption = await SettledBoxAsync(nodes.Locator($"[data-node-row='{id}'] .mud-typography-caption"), $"the id caption of {id}");
             Assert.True(caption is { Height: < 24 }, $"the id {id} wraps ({caption?.Height ?? 0:0} px high)");
-            var actions = await nodes.Locator($"[data-actions='{id}']").BoundingBoxAsync();
+            var actions = await SettledBoxAsync(nodes.Locator($"[data-actions='{id}']"), $"the actions of {id}");
             Assert.True(actions is { Height: < 56 }, $"the actions of {id} take {actions?.Height ?? 0:0} px: not one line");
             Assert.True(actions!.X + actions.Width <= BrowserSession.Screen.Width, $"the actions of {id} end at x = {actions.X + actions.Width:0}, off the screen");
         }
+    }
+
+    /// <summary>The element's box once it is attached and visible (the live rows are replaced several times a second).</summary>
+    private static async Task<LocatorBoundingBoxResult> SettledBoxAsync(ILocator locator, string what)
+    {
+        LocatorBoundingBoxResult? box = null;
+        await Eventually.True(async () =>
+        {
+            try
+            {
+                box = await locator.BoundingBoxAsync(new() { Timeout = 1_000 });
+            }
+            catch (TimeoutException)
+            {
+                box = null;
+            }
+
+            return box is { Height: > 0 };
+        }, $"{what} to be rendered with a box");
+        return box!;
     }
 
     [Fact]

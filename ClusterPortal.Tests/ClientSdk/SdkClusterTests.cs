@@ -20,12 +20,12 @@ public sealed class SdkClusterTests(ITestOutputHelper output) : IDisposable
 
     public void Dispose() => _origin.Dispose();
 
-    private async Task<InProcessCluster> StartAsync(Dictionary<string, string?>? more = null)
+    private async Task<InProcessCluster> StartAsync(Dictionary<string, string?>? more = null, TimeProvider? clock = null)
     {
         var cluster = new InProcessCluster();
         for (var i = 0; i < 3; i++)
         {
-            cluster.Add(100, _origin.Settings(more));
+            cluster.Add(100, _origin.Settings(more), clock: clock);
         }
 
         await cluster.WaitAllUpAsync();
@@ -110,19 +110,20 @@ public sealed class SdkClusterTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task A_token_near_expiry_is_renewed_and_the_client_carries_on_past_the_first_tokens_expiry()
     {
-        await using var cluster = await StartAsync(new() { ["Portal:TokenLifetime"] = "00:00:06" });
-        await using var client = NewClient(cluster, "sdk-renew", o => o.RenewWhenRemaining = 0.5);
+        // The nodes and the device share a wall clock the test moves forward: no waiting for a token to age.
+        var clock = new ShiftedClock();
+        await using var cluster = await StartAsync(new() { ["Portal:TokenLifetime"] = "00:01:00" }, clock);
+        await using var client = NewClient(cluster, "sdk-renew", o => (o.RenewWhenRemaining, o.TimeProvider) = (0.5, clock));
         var first = await client.LogOnAsync();
         Assert.Equal(0, client.Statistics.TokenRenewals);
 
-        await Task.Delay(TimeSpan.FromSeconds(3.5));
+        clock.Advance(TimeSpan.FromSeconds(35)); // less than half of the lifetime left: renewed before the next call
         await client.GetItemAsync("hello.txt");
         Assert.Equal(1, client.Statistics.TokenRenewals);
         Assert.NotEqual(first.Token, client.Session!.Token);
         Assert.True(client.Session.ExpiresAt > first.ExpiresAt);
 
-        var wait = first.ExpiresAt - DateTimeOffset.UtcNow + TimeSpan.FromSeconds(1.2);
-        await Task.Delay(wait > TimeSpan.Zero ? wait : TimeSpan.Zero);
+        clock.Advance(first.ExpiresAt - clock.GetUtcNow() + TimeSpan.FromSeconds(2)); // past the first token's expiry
 
         // The first token is now refused, so only the renewed one can carry the next call.
         using var raw = cluster[0].Client();

@@ -102,7 +102,7 @@ public sealed class SdkFailoverTests(ITestOutputHelper output)
         var survivor = cluster.Nodes.Single(n => n.NodeId != session.Primary.NodeId && n.NodeId != session.Alternate!.NodeId);
         using var stop = new CancellationTokenSource();
         var run = RunAsync([client], stop.Token);
-        await Task.Delay(1000);
+        await Eventually.True(() => client.Statistics.Requests >= 10, "the device's first 10 requests before the kill");
 
         cluster.Nodes.Single(n => n.NodeId == session.Primary.NodeId).Kill();
         cluster.Nodes.Single(n => n.NodeId == session.Alternate!.NodeId).Kill();

@@ -175,15 +175,16 @@ public abstract class HangfireJobsTests : IAsyncLifetime
         }
 
         await Task.Delay(period * 4); // four periods missed while stopped
+        var restarted = System.Diagnostics.Stopwatch.StartNew(); // from before the host starts: a run may come while it starts
         await using var second = new PortalFactory(settings, dataDirectory);
         _ = second.BaseUrl;
         var metrics = second.Services.GetRequiredService<PortalInstruments>();
-        var restarted = System.Diagnostics.Stopwatch.StartNew();
-        await Task.Delay(period * 1.5);
-        Assert.InRange(metrics.SyncTotals.PeriodicRuns, 0, 2); // no burst of the four missed runs
 
+        // No burst of the four missed runs, and not faster than once per period: when the third run is seen, at most one
+        // run per period elapsed since before the start (plus the start's own) has happened. A burst would reach three
+        // runs within the first period. A loaded machine only makes runs later, which loosens the bound, never tightens it.
         await Eventually.True(() => metrics.SyncTotals.PeriodicRuns >= 3, "back to running every period", 30_000);
-        Assert.InRange(metrics.SyncTotals.PeriodicRuns, 3, (long)(restarted.Elapsed / period) + 2); // and not faster than once per period
+        Assert.InRange(metrics.SyncTotals.PeriodicRuns, 3, (long)(restarted.Elapsed / period) + 2);
     }
 
     private static IMonitoringApi Monitoring(PortalFactory node) => node.Services.GetRequiredService<JobStorage>().GetMonitoringApi();

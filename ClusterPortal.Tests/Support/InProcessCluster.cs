@@ -30,7 +30,11 @@ public sealed class InProcessCluster : IAsyncDisposable
     }
 
     /// <summary>Starts one more node (seeded by node-1) with the given capacity.</summary>
-    public PortalFactory Add(int capacity, Dictionary<string, string?>? extra = null, bool seeded = true)
+    /// <param name="capacity">The node's capacity (clients).</param>
+    /// <param name="extra">More settings (later wins).</param>
+    /// <param name="seeded">Whether node-1 is its seed.</param>
+    /// <param name="clock">A clock to replace the node's <see cref="TimeProvider"/> (null: the system's).</param>
+    public PortalFactory Add(int capacity, Dictionary<string, string?>? extra = null, bool seeded = true, TimeProvider? clock = null)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -48,7 +52,10 @@ public sealed class InProcessCluster : IAsyncDisposable
             settings[k] = v;
         }
 
-        var node = new PortalFactory(settings);
+        var node = new PortalFactory(settings)
+        {
+            Configure = clock is null ? null : web => web.ConfigureServices(services => services.AddSingleton(clock)),
+        };
         _ = node.BaseUrl;
         _nodes.Add(node);
         return node;

@@ -69,17 +69,25 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
 
     private bool _ready;
 
-    /// <summary>A node answers clients once it is Up (it has caught up with its peers): wait for /health/ready.</summary>
+    /// <summary>A node answers clients once it is Up (it has caught up with its peers): wait for /health/ready, or fail saying so.</summary>
     private void WaitUntilReady(HttpClient client)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        var last = "no answer yet";
         while (!_ready && DateTime.UtcNow < deadline)
         {
-            _ready = client.GetAsync("/health/ready").GetAwaiter().GetResult().IsSuccessStatusCode;
+            using var response = client.GetAsync("/health/ready").GetAwaiter().GetResult();
+            _ready = response.IsSuccessStatusCode;
             if (!_ready)
             {
+                last = $"{(int)response.StatusCode} {response.Content.ReadAsStringAsync().GetAwaiter().GetResult()}";
                 Thread.Sleep(20);
             }
+        }
+
+        if (!_ready)
+        {
+            throw new TimeoutException($"{NodeId} did not answer /health/ready with 200 within 60 s; last answer: {last}");
         }
     }
 

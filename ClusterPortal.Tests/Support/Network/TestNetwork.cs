@@ -140,8 +140,11 @@ public sealed partial class TestNetwork : IAsyncDisposable
             "--loss", loss.ToString(CultureInfo.InvariantCulture));
         _emulators.Add(emulator);
         var ready = await emulator.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60));
-        Assert.True(ready?.StartsWith("ready", StringComparison.Ordinal) == true,
-            $"link emulator in {host.Namespace} did not start: {ready} {await emulator.StandardError.ReadToEndAsync()}");
+        if (ready?.StartsWith("ready", StringComparison.Ordinal) != true)
+        {
+            // Only now read its error output to the end: the emulator has exited (a running one never ends it).
+            Assert.Fail($"link emulator in {host.Namespace} did not start: {ready} {await emulator.StandardError.ReadToEndAsync()}");
+        }
         await AddRulesAsync(host, [$"-A OUTPUT -o eth0 ! -d {Observer.Address} -j NFQUEUE --queue-num 1"]);
     }
 

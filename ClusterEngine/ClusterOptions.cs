@@ -95,6 +95,28 @@ public sealed class ClusterOptions
     /// <summary>How long a graceful leave waits for its queued assignment changes to reach the peers. Default 5 s; positive.</summary>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// On a graceful leave (SIGTERM), how long this node is <c>Leaving</c> — still serving its clients — before it hands
+    /// them over, so that it learns which other nodes are leaving too and hands clients only to nodes that stay (when
+    /// every node is stopped at once, each keeps its clients). SIGTERMs further apart than this are a rolling stop: the
+    /// clients end on the last node standing. Default 1 s; 0 (hand over at once) to 1 minute.
+    /// </summary>
+    public TimeSpan LeaveGrace { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Once this node is first Up after its start, how long a member it has not heard from since it started (it may be
+    /// restarting too, e.g. after a full restart) keeps its clients before they are failed over to their alternates. A
+    /// member this node saw alive and then lost is failed over at once. Default 10 s; 0 to 10 minutes.
+    /// </summary>
+    public TimeSpan RestartGrace { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How long a peer's assignment digest (in its <c>Status</c>) may differ from this node's before this node pulls the
+    /// differing buckets of the peer's table and merges them (anti-entropy: every view agrees, not only after a catch-up).
+    /// Default 1 s; at least <see cref="HeartbeatInterval"/>, at most 10 minutes.
+    /// </summary>
+    public TimeSpan AntiEntropyDelay { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>TCP connect timeout of a request forwarded to the serving node; a peer that does not accept within it is failed over in the same request. Default 500 ms; positive.</summary>
     public TimeSpan ForwardConnectTimeout { get; set; } = TimeSpan.FromMilliseconds(500);
 

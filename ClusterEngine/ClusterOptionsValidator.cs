@@ -40,6 +40,11 @@ public sealed partial class ClusterOptionsValidator : IValidateOptions<ClusterOp
         Check(options.HelloTimeout > TimeSpan.Zero, "HelloTimeout", "must be positive", options.HelloTimeout);
         Check(options.HandOverTimeout > TimeSpan.Zero, "HandOverTimeout", "must be positive", options.HandOverTimeout);
         Check(options.DrainTimeout > TimeSpan.Zero, "DrainTimeout", "must be positive", options.DrainTimeout);
+        Check(options.LeaveGrace >= TimeSpan.Zero && options.LeaveGrace <= TimeSpan.FromMinutes(1), "LeaveGrace", "must be between 0 and 00:01:00", options.LeaveGrace);
+        Check(options.RestartGrace >= TimeSpan.Zero && options.RestartGrace <= TimeSpan.FromMinutes(10), "RestartGrace",
+            "must be between 0 and 00:10:00", options.RestartGrace);
+        Check(options.AntiEntropyDelay >= options.HeartbeatInterval && options.AntiEntropyDelay <= TimeSpan.FromMinutes(10), "AntiEntropyDelay",
+            "must be at least Cluster:HeartbeatInterval and at most 00:10:00", options.AntiEntropyDelay);
         Check(options.ForwardConnectTimeout > TimeSpan.Zero, "ForwardConnectTimeout", "must be positive", options.ForwardConnectTimeout);
         Check(options.ForwardActivityTimeout > options.ForwardConnectTimeout, "ForwardActivityTimeout",
             "must be longer than Cluster:ForwardConnectTimeout", options.ForwardActivityTimeout);

@@ -189,6 +189,40 @@ public sealed partial class ClusterState
         }
     }
 
+    /// <summary>The anti-entropy digest per bucket of client ids (see <see cref="DigestBucketCount"/>).</summary>
+    public long[] DigestBuckets()
+    {
+        lock (_gate)
+        {
+            return _table.BucketDigests();
+        }
+    }
+
+    /// <summary>Buckets of the anti-entropy digest: a client id's bucket is the top byte of its 64-bit hash.</summary>
+    public static int DigestBucketCount => AssignmentTable.DigestBuckets;
+
+    /// <summary>
+    /// Every stored assignment of the clients in <paramref name="buckets"/>, removals (tombstones) included, as deltas:
+    /// what a peer whose digest differs in those buckets pulls (anti-entropy, docs/recovery.md).
+    /// </summary>
+    public IReadOnlyList<AssignmentDelta> AssignmentsInBuckets(IReadOnlySet<int> buckets)
+    {
+        ArgumentNullException.ThrowIfNull(buckets);
+        lock (_gate)
+        {
+            var result = new List<AssignmentDelta>();
+            foreach (var (clientId, slot) in _table.All)
+            {
+                if (buckets.Contains(AssignmentTable.BucketOf(clientId)))
+                {
+                    result.Add(ToDelta(clientId, slot, slot.IsRemoved ? AssignmentChangeReason.Removed : AssignmentChangeReason.Assigned));
+                }
+            }
+
+            return result;
+        }
+    }
+
     private AssignmentSlot ToSlot(AssignmentDelta d) => new(
         d.Version.Counter,
         (short)_view.IndexOf(d.Version.NodeId),

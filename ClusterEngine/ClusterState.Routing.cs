@@ -91,6 +91,58 @@ public sealed partial class ClusterState
     }
 
     /// <summary>
+    /// A leaving node hands its roles over (graceful leave, docs/recovery.md): each client it is primary of goes to its
+    /// alternate when that node can take it (patent Fig. 6, steps 670–680), else it is placed anew on an eligible node
+    /// (step 660 → 620); each client it is alternate of gets a new alternate. Nodes that are leaving too are neither
+    /// available nor eligible, so where no other node can take a role the leaving node keeps it: when every node stops at
+    /// once, every client is where it was when they all start again.
+    /// </summary>
+    /// <param name="nodeId">The leaving node (this view's own node when it leaves itself).</param>
+    /// <returns>The deltas to broadcast and persist, and how many roles the node kept.</returns>
+    public (IReadOnlyList<AssignmentDelta> Changes, int Kept) HandOver(string nodeId)
+    {
+        lock (_gate)
+        {
+            var changes = new List<AssignmentDelta>();
+            var kept = 0;
+            if (!_view.TryGetIndex(nodeId, out var leaving))
+            {
+                return (changes, kept);
+            }
+
+            foreach (var (clientId, slot) in _table.All.Where(e => !e.Value.IsRemoved && (e.Value.Primary == leaving || e.Value.Alternate == leaving)).ToList())
+            {
+                AssignmentSlot? next = null;
+                var reason = AssignmentChangeReason.HandedOver;
+                if (slot.Primary != leaving)
+                {
+                    var alternate = _alternates.Select(slot.Primary, exclude: leaving);
+                    (next, reason) = (alternate < 0 ? null : slot with { Alternate = (short)alternate }, AssignmentChangeReason.AlternateChanged);
+                }
+                else if (slot.HasAlternate && _view.IsAvailable(slot.Alternate))
+                {
+                    next = slot with { Primary = slot.Alternate, Alternate = (short)_alternates.Select(slot.Alternate, exclude: leaving) };
+                }
+                else if (_primaries.Place([]) is ( >= 0 and var primary, var bounces))
+                {
+                    next = new AssignmentSlot(0, 0, (short)primary, (short)_alternates.Select(primary, exclude: leaving), (byte)bounces);
+                }
+
+                if (next is { } handed)
+                {
+                    changes.Add(Commit(clientId, handed, reason));
+                }
+                else
+                {
+                    kept++;
+                }
+            }
+
+            return (changes, kept);
+        }
+    }
+
+    /// <summary>
     /// Gives an alternate to every client that has none, as soon as a node is eligible (Fig. 5;
     /// DESIGN.md §4). With <paramref name="actingNodeId"/>, only for clients whose primary it is.
     /// </summary>

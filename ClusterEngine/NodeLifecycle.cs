@@ -11,7 +11,8 @@ namespace ClusterEngine;
 /// persistence writer runs; once the advertised address is known, seeds, member list, catch-up with every peer, patent
 /// Fig. 7; the outbox and the health monitor run), <b>serve</b> (idle expiry runs; the node turns Up when caught up),
 /// <b>leave</b> (on SIGTERM, before any hosted service stops: hand-over to the alternates), then <b>stop</b> (close the
-/// mesh, drain the writer to disk). Parts the host did not register (no persistence, no backplane) are skipped.
+/// mesh, drain the writer to disk). Parts the host did not register (no persistence, no backplane) are skipped. A process
+/// whose node id belongs to a live member at another URL is refused by the cluster and stops with exit code 2.
 /// </summary>
 /// <remarks>
 /// The leave runs in <see cref="StoppingAsync"/>, before the web server stops: run from <see cref="StopAsync"/> it came
@@ -125,7 +126,20 @@ internal sealed partial class NodeLifecycle(
         {
             var url = await address.Resolved.WaitAsync(stoppingToken);
             await agent.JoinAsync(url, stoppingToken);
-            await Task.WhenAll(queue.RunAsync(stoppingToken), monitor.RunAsync(stoppingToken));
+            if (!agent.Refusal.IsCompleted)
+            {
+                var loops = Task.WhenAll(queue.RunAsync(stoppingToken), monitor.RunAsync(stoppingToken));
+                await Task.WhenAny(loops, agent.Refusal);
+                if (!agent.Refusal.IsCompleted)
+                {
+                    await loops;
+                    return;
+                }
+            }
+
+            // A live member owns this node id at another URL: this process is not that member (logged by the agent).
+            Environment.ExitCode = 2;
+            lifetime.StopApplication();
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {

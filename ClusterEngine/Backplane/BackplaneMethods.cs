@@ -11,7 +11,7 @@ public static class BackplaneMethods
     /// <summary><see cref="HelloRequest"/> → <see cref="HelloReply"/>.</summary>
     public const string Hello = "Hello";
 
-    /// <summary><see cref="StatusMessage"/>, no answer.</summary>
+    /// <summary><see cref="StatusMessage"/>; as a call answered with the receiver's <see cref="StatusReply"/>.</summary>
     public const string Status = "Status";
 
     /// <summary>Batch of <see cref="AssignmentDelta"/>, no answer.</summary>
@@ -22,6 +22,15 @@ public static class BackplaneMethods
 
     /// <summary>Batch of <see cref="Membership.MemberRecord"/>, no answer.</summary>
     public const string Members = "Members";
+
+    /// <summary><see cref="MemberChangeRequest"/> → <see cref="MemberChangeReply"/>: a membership change, to the membership authority.</summary>
+    public const string MemberChange = "MemberChange";
+
+    /// <summary>Anti-entropy: the receiver's assignment digest per bucket of client ids (<c>long[256]</c>).</summary>
+    public const string DigestBuckets = "DigestBuckets";
+
+    /// <summary>Anti-entropy: streams every assignment (removals included) of the given buckets, in batches of <see cref="AssignmentDelta"/>.</summary>
+    public const string SnapshotBuckets = "SnapshotBuckets";
 
     /// <summary><see cref="ItemChangedMessage"/>, no answer.</summary>
     public const string ItemChanged = "ItemChanged";

@@ -16,14 +16,16 @@ namespace ClusterEngine.Backplane;
 /// <param name="PrimaryCount">Clients the sender counts as its primaries (diagnostic; views count from deltas).</param>
 /// <param name="AlternateCount">Clients the sender counts as its alternates.</param>
 /// <param name="Clock">The sender's assignment Lamport clock: a peer that is behind pulls catch-up.</param>
-/// <param name="MembershipDigest">Hash of the sender's member list; a mismatch triggers a <c>Members</c> exchange.</param>
+/// <param name="MembershipDigest">Hash of the sender's member list; the receiver answers a mismatch with its own list (<see cref="StatusReply"/>).</param>
 /// <param name="Traffic">The sender's item-traffic totals (for dashboards); null from a sender without metrics.</param>
+/// <param name="AssignmentDigest">The sender's assignment-table digest (<see cref="Membership.ClusterSnapshot.Digest"/>); a peer whose own differs for longer than <c>Cluster:AntiEntropyDelay</c> pulls the differing part.</param>
+/// <param name="ClientCount">Clients with a live assignment at the sender.</param>
 /// <param name="Hearing">What the sender hears of each peer (<see cref="PeerHearing"/>): each peer learns from it that
 /// it is heard, for how long it may count on that (its serving lease), and its round trip to the sender.</param>
 public sealed record StatusMessage(
     string NodeId, long Incarnation, long Sequence, NodeState State, int InFlight, int MaxConcurrentRequests,
     int PrimaryCount, int AlternateCount, long Clock, long MembershipDigest, NodeTraffic? Traffic = null,
-    IReadOnlyList<PeerHearing>? Hearing = null);
+    long AssignmentDigest = 0, int ClientCount = 0, IReadOnlyList<PeerHearing>? Hearing = null);
 
 /// <summary>
 /// One line of a <see cref="StatusMessage.Hearing"/>: the sender last heard <paramref name="NodeId"/>'s status
@@ -36,6 +38,15 @@ public sealed record StatusMessage(
 /// <param name="HeldMs">Milliseconds between hearing that status and sending this one.</param>
 /// <param name="TimeoutMs">The sender's current silence timeout for the peer, ms.</param>
 public sealed record PeerHearing(string NodeId, long Incarnation, long Sequence, int HeldMs, int TimeoutMs);
+
+/// <summary>
+/// Answer to a <see cref="StatusMessage"/> sent as a call: the receiver's own status — evidence of life over the
+/// sender's own connection, so a node that just restarted hears its peers before their connections back to it are
+/// open — and, when the membership digests differ, the receiver's member list.
+/// </summary>
+/// <param name="Status">The receiver's status.</param>
+/// <param name="Members">The receiver's member list when the sender's digest differs from its own; else null.</param>
+public sealed record StatusReply(StatusMessage Status, IReadOnlyList<MemberRecord>? Members);
 
 /// <summary><c>Offer</c> request: "will you be this client's primary?" (patent Fig. 3/4, steps 350–490).</summary>
 /// <param name="ClientId">The new client.</param>
@@ -55,10 +66,61 @@ public sealed record OfferReply(AdmissionOutcome Outcome, string? BounceTo, Assi
 /// <param name="Join">True when the sender asks to be added to the membership (seed join).</param>
 public sealed record HelloRequest(MemberRecord Self, long Incarnation, bool Join);
 
-/// <summary>Answer to <see cref="HelloRequest"/>: the receiver's id and member list.</summary>
+/// <summary>Answer to <see cref="HelloRequest"/>: the receiver's id, incarnation and member list, or a refusal.</summary>
 /// <param name="NodeId">The receiver's node id.</param>
-/// <param name="Members">The receiver's member list (after adding the sender when it asked to join).</param>
-public sealed record HelloReply(string NodeId, IReadOnlyList<MemberRecord> Members);
+/// <param name="Members">The receiver's member list (after adding the sender when it asked to join); empty when refused.</param>
+/// <param name="Incarnation">The receiver's incarnation.</param>
+/// <param name="Refused">
+/// Why the sender may not be the member it claims to be (its id belongs to a live member at another URL); the sender
+/// then stops with exit code 2. Null when accepted.
+/// </param>
+public sealed record HelloReply(string NodeId, IReadOnlyList<MemberRecord> Members, long Incarnation = 0, string? Refused = null);
+
+/// <summary>What a membership change asks of the authority (<see cref="MemberChangeRequest"/>).</summary>
+public enum MemberChangeKind
+{
+    /// <summary>Add a node (a seed join, or an operator's <c>POST /api/nodes</c>), or add a removed node again.</summary>
+    Add = 0,
+
+    /// <summary>Change a member's capacity and mode (an operator's <c>PATCH /api/nodes/{id}</c>).</summary>
+    Update = 1,
+
+    /// <summary>Remove a member (an operator's <c>DELETE /api/nodes/{id}</c>).</summary>
+    Remove = 2,
+
+    /// <summary>A member that is not alive at its URL came back at another one (it moved): record the new URL.</summary>
+    Move = 3,
+}
+
+/// <summary>
+/// <c>MemberChange</c> request: a membership change decided at one node, forwarded to the membership authority, which
+/// alone stamps member-list versions (docs/recovery.md, "Membership authority").
+/// </summary>
+/// <param name="Kind">Add, update or remove.</param>
+/// <param name="Record">The member as the change wants it (its version is ignored: the authority stamps it).</param>
+public sealed record MemberChangeRequest(MemberChangeKind Kind, MemberRecord Record);
+
+/// <summary>How the authority answered a <see cref="MemberChangeRequest"/>.</summary>
+public enum MemberChangeStatus
+{
+    /// <summary>Applied, stamped and gossiped (or already so: a repeated change).</summary>
+    Applied = 0,
+
+    /// <summary>No such member (update or remove).</summary>
+    NotFound = 1,
+
+    /// <summary>The id belongs to a live member at another URL, or the URL to another member.</summary>
+    Conflict = 2,
+
+    /// <summary>The receiver is not the authority, or no authority can be reached now: try again later.</summary>
+    Unavailable = 3,
+}
+
+/// <summary><c>MemberChange</c> answer.</summary>
+/// <param name="Status">The outcome.</param>
+/// <param name="Record">The member record as stamped (Applied).</param>
+/// <param name="Error">Why not, for the operator (not Applied).</param>
+public sealed record MemberChangeReply(MemberChangeStatus Status, MemberRecord? Record, string? Error);
 
 /// <summary><c>ItemChanged</c>: an origin item changed; peers drop their cached copy.</summary>
 /// <param name="Key">Item key.</param>

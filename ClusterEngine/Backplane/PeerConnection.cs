@@ -71,6 +71,14 @@ internal sealed partial class PeerConnection : IAsyncDisposable
 
     public HubConnection Hub => _hub;
 
+    /// <summary>Marks a heartbeat call to this peer as in flight; false when one already is (the caller skips this round).</summary>
+    public bool TryBeginHeartbeat() => Interlocked.Exchange(ref _heartbeat, 1) == 0;
+
+    /// <summary>The heartbeat call in flight ended.</summary>
+    public void EndHeartbeat() => Volatile.Write(ref _heartbeat, 0);
+
+    private int _heartbeat;
+
     /// <summary>Opens the connection in the background, retrying with backoff until it succeeds or the peer is disposed.</summary>
     public Task Open() => _opening = Task.Run(OpenLoop);
 

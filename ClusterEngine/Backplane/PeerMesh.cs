@@ -44,6 +44,9 @@ public sealed partial class PeerMesh : IAsyncDisposable
     /// <summary>True while a connection to <paramref name="nodeId"/> exists (open or re-opening).</summary>
     public bool Has(string nodeId) => _peers.ContainsKey(nodeId);
 
+    /// <summary>True while the connection to <paramref name="nodeId"/> is open.</summary>
+    public bool IsConnected(string nodeId) => _peers.TryGetValue(nodeId, out var peer) && peer.IsConnected;
+
     /// <summary>The URL this node's connection to <paramref name="nodeId"/> uses, or null.</summary>
     public string? UrlOf(string nodeId) => _peers.TryGetValue(nodeId, out var peer) ? peer.Url : null;
 
@@ -87,7 +90,12 @@ public sealed partial class PeerMesh : IAsyncDisposable
     /// null with the error when the call failed or timed out; (null, null) when the peer is not connected.
     /// </summary>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    public async Task<(T? Reply, Exception? Error)> InvokeAsync<T>(string nodeId, string method, object arg, TimeSpan timeout, CancellationToken cancellationToken)
+    public Task<(T? Reply, Exception? Error)> InvokeAsync<T>(string nodeId, string method, object arg, TimeSpan timeout, CancellationToken cancellationToken)
+        where T : class => InvokeAsync<T>(nodeId, method, [arg], timeout, cancellationToken);
+
+    /// <summary>As <see cref="InvokeAsync{T}(string, string, object, TimeSpan, CancellationToken)"/>, with any number of arguments (none included).</summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public async Task<(T? Reply, Exception? Error)> InvokeAsync<T>(string nodeId, string method, object?[] args, TimeSpan timeout, CancellationToken cancellationToken)
         where T : class
     {
         if (!_peers.TryGetValue(nodeId, out var peer) || !peer.IsConnected)
@@ -99,7 +107,7 @@ public sealed partial class PeerMesh : IAsyncDisposable
         deadline.CancelAfter(timeout);
         try
         {
-            return (await peer.Hub.InvokeAsync<T>(method, arg, deadline.Token), null);
+            return (await peer.Hub.InvokeCoreAsync<T>(method, args, deadline.Token), null);
         }
         catch (Exception ex) when (IsConnectionFailure(ex) && !cancellationToken.IsCancellationRequested)
         {
@@ -107,11 +115,58 @@ public sealed partial class PeerMesh : IAsyncDisposable
         }
     }
 
-    /// <summary>A server-to-client stream from a peer's hub (catch-up snapshots).</summary>
+    /// <summary>
+    /// Calls <paramref name="method"/> on every connected peer at once, each call bounded by <paramref name="timeout"/>,
+    /// and hands each reply to <paramref name="onReply"/> as it arrives. With <paramref name="skipBusy"/> a peer whose
+    /// previous such call is still in flight is skipped this round (a frozen peer does not pile up calls: heartbeats).
+    /// Completes when every call ended.
+    /// </summary>
+    public Task InvokeEachAsync<T>(string method, object arg, TimeSpan timeout, Action<string, T> onReply, bool skipBusy)
+        where T : class
+    {
+        ArgumentNullException.ThrowIfNull(onReply);
+        var calls = new List<Task>();
+        foreach (var peer in _peers.Values)
+        {
+            if (!peer.IsConnected || (skipBusy && !peer.TryBeginHeartbeat()))
+            {
+                continue;
+            }
+
+            calls.Add(CallAsync(peer));
+        }
+
+        return Task.WhenAll(calls);
+
+        async Task CallAsync(PeerConnection peer)
+        {
+            try
+            {
+                var (reply, error) = await InvokeAsync<T>(peer.NodeId, method, arg, timeout, CancellationToken.None);
+                if (reply is not null)
+                {
+                    onReply(peer.NodeId, reply);
+                }
+                else if (error is not null)
+                {
+                    LogCallFailed(peer.NodeId, method, error.Message);
+                }
+            }
+            finally
+            {
+                if (skipBusy)
+                {
+                    peer.EndHeartbeat();
+                }
+            }
+        }
+    }
+
+    /// <summary>A server-to-client stream from a peer's hub (catch-up snapshots), with the method's arguments.</summary>
     /// <exception cref="InvalidOperationException">The peer has no connection.</exception>
-    public IAsyncEnumerable<T> StreamAsync<T>(string nodeId, string method, CancellationToken cancellationToken = default) =>
+    public IAsyncEnumerable<T> StreamAsync<T>(string nodeId, string method, params object?[] args) =>
         _peers.TryGetValue(nodeId, out var peer)
-            ? peer.Hub.StreamAsync<T>(method, cancellationToken)
+            ? peer.Hub.StreamAsyncCore<T>(method, args, CancellationToken.None)
             : throw new InvalidOperationException($"No backplane connection to {nodeId}.");
 
     /// <summary>Opens a short-lived connection to <paramref name="url"/> and exchanges <c>Hello</c> (seed join, adding a node).</summary>
@@ -200,6 +255,9 @@ public sealed partial class PeerMesh : IAsyncDisposable
         _detector.ConnectionDropped(nodeId);
         _ = ProbeAsync(nodeId);
     }
+
+    [LoggerMessage(EventId = 2004, Level = LogLevel.Debug, Message = "Call {Method} to peer {PeerId} failed: {Reason}")]
+    private partial void LogCallFailed(string peerId, string method, string reason);
 
     [LoggerMessage(EventId = 2103, Level = LogLevel.Information, Message = "{NodeId} connected to peer {PeerId}")]
     private partial void LogPeerConnected(string nodeId, string peerId);

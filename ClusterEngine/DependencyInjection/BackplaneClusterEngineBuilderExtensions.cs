@@ -15,7 +15,8 @@ public static class BackplaneClusterEngineBuilderExtensions
     /// <summary>
     /// Adds the member list, the failure detector, peer credentials from <c>Cluster:Key</c>, the <see cref="PeerMesh"/>
     /// (transport), the <see cref="BackplaneOutbox"/> (local assignment changes to every peer), and one type per role:
-    /// <see cref="MembershipAgent"/>, <see cref="ClusterHealthMonitor"/>, <see cref="AssignmentReconciler"/>,
+    /// <see cref="MembershipAgent"/>, <see cref="MembershipAuthority"/>, <see cref="NodeAdmission"/>, <see cref="ClusterHealthMonitor"/>,
+    /// <see cref="RoleRepair"/>, <see cref="AntiEntropy"/>, <see cref="AssignmentReconciler"/>,
     /// <see cref="PlacementCoordinator"/> (offers over <see cref="PeerOfferTransport"/>), <see cref="GracefulLeave"/>,
     /// <see cref="MembershipAdmin"/>, <see cref="NodeTrafficRelay"/>, and the <c>ItemChanged</c> notifier. The
     /// <see cref="NodeLifecycle"/> runs them.
@@ -44,6 +45,10 @@ public static class BackplaneClusterEngineBuilderExtensions
         services.TryAddSingleton(sp => new ClusterPortal.Client.SharedAddressResolver(time: sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<SeedResolver>();
         services.TryAddSingleton<MembershipAgent>();
+        services.TryAddSingleton<MembershipAuthority>();
+        services.TryAddSingleton<NodeAdmission>();
+        services.TryAddSingleton<RoleRepair>();
+        services.TryAddSingleton<AntiEntropy>();
         services.TryAddSingleton<ClusterHealthMonitor>();
         services.TryAddSingleton<IOfferTransport, PeerOfferTransport>();
         services.TryAddSingleton<PlacementCoordinator>();

@@ -10,9 +10,12 @@ namespace ClusterEngine.Membership;
 
 /// <summary>
 /// Keeps this node's assignments in step with its peers': merges the deltas peers broadcast (<c>AssignmentChanged</c>),
-/// catches up from a peer's whole table when a connection opens or after a freeze (patent Fig. 7, steps 700–740: every
-/// role a newer assignment gives to another node is dropped), serves this node's table to peers catching up
-/// (<c>Snapshot</c>), and tells when this node has caught up with every live peer (then it may turn Up).
+/// catches up from a peer's whole table when a connection opens, and — while this node is Joining (started, thawed
+/// after a freeze, added again) — from every live peer (patent Fig. 7, steps 700–740: every role a newer assignment
+/// gives to another node is dropped; a role nobody else took is kept), serves this node's table to peers catching up
+/// (<c>Snapshot</c>), and tells when this node has caught up enough to turn Up: with every member that is not known to
+/// have stopped (its port refused a connection) or silent past <c>FailureTimeout</c>, and with a majority of the
+/// membership among itself and the peers it caught up with (peers known stopped do not count: the lone survivor rule).
 /// </summary>
 public sealed partial class AssignmentReconciler
 {
@@ -24,7 +27,8 @@ public sealed partial class AssignmentReconciler
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, bool> _caughtUp = new(StringComparer.Ordinal);
-    private long _joinStarted;
+    private readonly ConcurrentDictionary<string, long> _pulling = new(StringComparer.Ordinal);
+    private long _round;
 
     /// <summary>Creates the reconciler of <paramref name="node"/>.</summary>
     public AssignmentReconciler(ClusterNode node, PeerMesh mesh, MemberList members, FailureDetector detector, IOptions<ClusterOptions> options,
@@ -36,44 +40,87 @@ public sealed partial class AssignmentReconciler
 
     private ClusterState State => _node.State;
 
-    /// <summary>Starts a new round of catching up (joining, or thawed after a freeze): no peer counts as caught up.</summary>
+    private string Self => _node.NodeId;
+
+    /// <summary>Starts a new round of catching up (joining, thawed after a freeze, added again): no peer counts as caught up.</summary>
     public void Restart()
     {
+        Interlocked.Increment(ref _round);
         _caughtUp.Clear();
-        _joinStarted = _time.GetTimestamp();
     }
 
-    /// <summary>Caught up when every live (not Down) peer has sent its snapshot, or nobody answered within twice the failure timeout.</summary>
+    /// <summary>
+    /// True when this node may turn Up: every member other than itself has sent its snapshot in this round, or is known
+    /// to have stopped, or has been silent past <c>FailureTimeout</c> (or left); and this node with the peers it caught up
+    /// with reach the quorum of the membership (<see cref="Quorum"/>: peers known to have stopped do not count).
+    /// </summary>
     public bool IsCaughtUp()
     {
-        var pending = _members.All.Where(m => !m.Removed && m.NodeId != _node.NodeId && _detector.StateOf(m.NodeId) != NodeState.Down
-            && !_caughtUp.ContainsKey(m.NodeId));
-        return !pending.Any() || _time.GetElapsedTime(_joinStarted) > _options.FailureTimeout * 2;
+        var members = _members.All.Where(m => !m.Removed).Select(m => m.NodeId).ToList();
+        foreach (var id in members)
+        {
+            if (id != Self && !_caughtUp.ContainsKey(id) && _detector.StateOf(id) is not (NodeState.Down or NodeState.Left))
+            {
+                return false; // a live (or not yet judged) peer has not sent its snapshot yet
+            }
+        }
+
+        return Quorum.HasQuorum(members, id => id == Self || _caughtUp.ContainsKey(id),
+            id => id != Self && (_detector.IsKnownStopped(id) || _detector.StateOf(id) == NodeState.Left));
+    }
+
+    /// <summary>
+    /// While joining: pulls the snapshot of every connected member not caught up with yet in this round and not being
+    /// pulled already (a pull that failed is tried again here, at most once per <c>HeartbeatInterval</c> per peer).
+    /// </summary>
+    public void EnsureCatchUps()
+    {
+        var now = _time.GetTimestamp();
+        foreach (var m in _members.All)
+        {
+            if (m.Removed || m.NodeId == Self || _caughtUp.ContainsKey(m.NodeId) || !_mesh.IsConnected(m.NodeId))
+            {
+                continue;
+            }
+
+            var last = _pulling.GetValueOrDefault(m.NodeId);
+            if (last < 0 || (last > 0 && _time.GetElapsedTime(last, now) < _options.HeartbeatInterval))
+            {
+                continue; // in flight, or failed a moment ago
+            }
+
+            _ = TryCatchUpAsync(m.NodeId);
+        }
     }
 
     /// <summary>Pulls every assignment <paramref name="peerNodeId"/> holds and reconciles (patent Fig. 7); publishes what changed.</summary>
     public async Task CatchUpAsync(string peerNodeId)
     {
+        var round = Interlocked.Read(ref _round);
         var (merged, droppedPrimaries, droppedAlternates) = (0, 0, 0);
         await foreach (var batch in _mesh.StreamAsync<AssignmentDelta[]>(peerNodeId, BackplaneMethods.Snapshot))
         {
-            var result = State.Reconcile(batch);
+            var result = State.Reconcile(batch ?? []);
             merged += result.Applied;
             droppedPrimaries += result.DroppedPrimaries.Count;
             droppedAlternates += result.DroppedAlternates.Count;
             if (result.Applied > 0)
             {
-                _node.Publish(batch, local: false);
+                _node.Publish(batch!, local: false);
             }
         }
 
-        _caughtUp[peerNodeId] = true;
-        LogCaughtUp(_node.NodeId, peerNodeId, merged);
-        _node.Publish(new Reconciled(_node.NodeId, peerNodeId, merged, droppedPrimaries, droppedAlternates));
+        if (Interlocked.Read(ref _round) == round)
+        {
+            _caughtUp[peerNodeId] = true;
+        }
+
+        LogCaughtUp(Self, peerNodeId, merged);
+        _node.Publish(new Reconciled(Self, peerNodeId, merged, droppedPrimaries, droppedAlternates));
     }
 
     /// <summary><c>AssignmentChanged</c> deltas from a peer: merged by version; what changed is published.</summary>
-    public void OnAssignmentChanged(IReadOnlyList<AssignmentDelta> deltas) => _node.Publish(State.Apply(deltas), local: false);
+    public void OnAssignmentChanged(IReadOnlyList<AssignmentDelta> deltas) => _node.Publish(State.Apply(deltas ?? []), local: false);
 
     /// <summary><c>Snapshot</c>: every assignment this node holds, in batches, for a peer catching up.</summary>
     public async IAsyncEnumerable<AssignmentDelta[]> Snapshot([EnumeratorCancellation] CancellationToken cancellationToken)
@@ -86,6 +133,28 @@ public sealed partial class AssignmentReconciler
         }
     }
 
+    private async Task TryCatchUpAsync(string peerNodeId)
+    {
+        if (!_pulling.TryUpdate(peerNodeId, -1, _pulling.GetValueOrDefault(peerNodeId)) && !_pulling.TryAdd(peerNodeId, -1))
+        {
+            return;
+        }
+
+        try
+        {
+            await CatchUpAsync(peerNodeId);
+            _pulling[peerNodeId] = 0;
+        }
+        catch (Exception ex) when (PeerMesh.IsConnectionFailure(ex))
+        {
+            LogCatchUpFailed(Self, peerNodeId, ex.Message);
+            _pulling[peerNodeId] = _time.GetTimestamp();
+        }
+    }
+
     [LoggerMessage(EventId = 2107, Level = LogLevel.Information, Message = "{NodeId} caught up from {PeerId}: {Applied} assignments merged")]
     private partial void LogCaughtUp(string nodeId, string peerId, int applied);
+
+    [LoggerMessage(EventId = 2119, Level = LogLevel.Debug, Message = "{NodeId}: catching up from {PeerId} failed, tried again: {Reason}")]
+    private partial void LogCatchUpFailed(string nodeId, string peerId, string reason);
 }

@@ -7,10 +7,13 @@ namespace ClusterEngine.Membership;
 
 /// <summary>
 /// Watches the cluster's health from this node: every <c>Cluster:TickInterval</c> it applies the failure detector's
-/// verdicts to the view (a Down, Leaving or Left node's clients are failed over by the nodes acting for them, patent
-/// Fig. 6, steps 670–680), decides the quorum, notices that this node itself was frozen (it then serves nobody as
-/// primary until caught up again), turns this node Up once caught up, and sends the <c>Status</c> heartbeat every
-/// <c>Cluster:HeartbeatInterval</c>. It also takes the peers' heartbeats and other evidence of their liveness.
+/// verdicts to the view, decides the quorum, notices that this node itself was frozen (it then serves nobody as primary
+/// until caught up again), turns this node Up once caught up (<see cref="AssignmentReconciler.IsCaughtUp"/>), has the
+/// <see cref="RoleRepair"/> fail over what belongs to it (patent Fig. 6, steps 670–680), and every
+/// <c>Cluster:HeartbeatInterval</c> sends the <c>Status</c> heartbeat to every peer as a call: the answer is the peer's
+/// own status, so a node hears its peers over its own connections too, not only over theirs back to it (a node that
+/// just restarted is not left "hearing nobody" while its peers' connections to it wait out their backoff). It takes
+/// the peers' heartbeats and answers them, and other evidence of their liveness.
 /// </summary>
 public sealed partial class ClusterHealthMonitor
 {
@@ -21,6 +24,9 @@ public sealed partial class ClusterHealthMonitor
     private readonly LocalNodeStatus _self;
     private readonly AssignmentReconciler _reconciler;
     private readonly MembershipAgent _agent;
+    private readonly MembershipAuthority _authority;
+    private readonly RoleRepair _repair;
+    private readonly AntiEntropy _antiEntropy;
     private readonly NodeTrafficRelay _traffic;
     private readonly ServingLease _lease;
     private readonly ClusterOptions _options;
@@ -30,12 +36,12 @@ public sealed partial class ClusterHealthMonitor
 
     /// <summary>Creates the monitor of <paramref name="node"/>.</summary>
     public ClusterHealthMonitor(ClusterNode node, MemberList members, FailureDetector detector, PeerMesh mesh, LocalNodeStatus self,
-        AssignmentReconciler reconciler, MembershipAgent agent, NodeTrafficRelay traffic, ServingLease lease, IOptions<ClusterOptions> options,
-        TimeProvider time, ILogger<ClusterHealthMonitor> logger)
+        AssignmentReconciler reconciler, MembershipAgent agent, MembershipAuthority authority, RoleRepair repair, AntiEntropy antiEntropy,
+        NodeTrafficRelay traffic, ServingLease lease, IOptions<ClusterOptions> options, TimeProvider time, ILogger<ClusterHealthMonitor> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
-        (_node, _members, _detector, _mesh, _self, _reconciler, _agent, _traffic, _lease) = (node, members, detector, mesh, self, reconciler, agent, traffic, lease);
-        (_options, _time, _logger) = (options.Value, time, logger);
+        (_node, _members, _detector, _mesh, _self, _reconciler, _agent, _authority) = (node, members, detector, mesh, self, reconciler, agent, authority);
+        (_repair, _antiEntropy, _traffic, _lease, _options, _time, _logger) = (repair, antiEntropy, traffic, lease, options.Value, time, logger);
     }
 
     private ClusterState State => _node.State;
@@ -62,16 +68,21 @@ public sealed partial class ClusterHealthMonitor
                 _self.Ticked(now);
                 UpdateQuorum();
                 ApplyVerdicts();
-                if (_self.State == NodeState.Joining && _reconciler.IsCaughtUp())
+                if (_self.State == NodeState.Joining && !_self.Removed)
                 {
-                    _self.Set(NodeState.Up);
-                    _node.Publish(State.AssignMissingAlternates(Self), local: true);
+                    _reconciler.EnsureCatchUps();
+                    if (_reconciler.IsCaughtUp())
+                    {
+                        _self.Set(NodeState.Up);
+                    }
                 }
 
+                _repair.Run();
                 if (_time.GetElapsedTime(lastHeartbeat, now) >= _options.HeartbeatInterval)
                 {
                     lastHeartbeat = now;
-                    await BroadcastStatusAsync(stoppingToken);
+                    _authority.Maintain();
+                    _ = _mesh.InvokeEachAsync<StatusReply>(BackplaneMethods.Status, OwnStatus(), _options.FailureTimeout, OnStatusReply, skipBusy: true);
                 }
             }
         }
@@ -81,40 +92,17 @@ public sealed partial class ClusterHealthMonitor
         }
     }
 
-    /// <summary><c>Status</c> heartbeat from a peer: liveness evidence, its load, its traffic, and a member-list digest to compare.</summary>
-    public void OnStatus(StatusMessage status)
+    /// <summary>
+    /// <c>Status</c> heartbeat from a peer (to this node's hub): liveness evidence, its load, its traffic, its digests. The
+    /// answer is this node's own status — and its member list when the peer's membership digest differs — so the peer
+    /// hears this node over its own connection and gossip flows both ways. A status of a non-member is not applied
+    /// (a removed node still gets the answer: the member list that says it was removed).
+    /// </summary>
+    public StatusReply OnStatus(StatusMessage status)
     {
         ArgumentNullException.ThrowIfNull(status);
-        if (_members.Get(status.NodeId) is not { Removed: false })
-        {
-            return;
-        }
-
-        _detector.Heard(status.NodeId, status.State);
-        _lease.Heard(status.NodeId, status.Incarnation, status.Sequence);
-        var incarnation = State.GetNode(Self)?.Incarnation ?? 0;
-        foreach (var line in status.Hearing ?? [])
-        {
-            if (line.NodeId == Self && _lease.Echoed(status.NodeId, line, incarnation) is { } rtt)
-            {
-                _detector.RoundTrip(status.NodeId, rtt);
-            }
-        }
-        if (status.State == NodeState.Left)
-        {
-            _mesh.Disconnect(status.NodeId); // it left gracefully: stop re-opening; its Hello reconnects us when it is back
-        }
-
-        State.ApplyStatus(status.NodeId, status.Incarnation, status.Sequence, status.InFlight, status.MaxConcurrentRequests);
-        if (status.Traffic is { } traffic)
-        {
-            _traffic.Heard(status.NodeId, traffic);
-        }
-
-        if (_mesh.Has(status.NodeId))
-        {
-            _agent.OnPeerDigest(status.NodeId, status.MembershipDigest);
-        }
+        Apply(status);
+        return new StatusReply(OwnStatus(), status.MembershipDigest == _members.Digest ? null : _members.All);
     }
 
     /// <summary>A hub connection from a peer closed: evidence to re-check that peer at once.</summary>
@@ -150,17 +138,69 @@ public sealed partial class ClusterHealthMonitor
         }
 
         ApplyVerdicts();
+        _repair.Run();
     }
 
-    /// <summary>Sends this node's <c>Status</c> heartbeat to every peer.</summary>
-    public async Task BroadcastStatusAsync(CancellationToken cancellationToken)
+    /// <summary>Sends this node's <c>Status</c> to every peer and waits for their answers (a graceful leave's Leaving and Left).</summary>
+    public Task BroadcastStatusAsync(CancellationToken cancellationToken) =>
+        _mesh.InvokeEachAsync<StatusReply>(BackplaneMethods.Status, OwnStatus(), _options.FailureTimeout, OnStatusReply, skipBusy: false).WaitAsync(cancellationToken);
+
+    private StatusMessage OwnStatus()
     {
-        var self = State.GetNode(Self)!;
+        var snapshot = State.Snapshot;
+        var self = snapshot.Get(Self)!;
         var sequence = Interlocked.Increment(ref _statusSequence);
         _lease.Sent(sequence);
-        var status = new StatusMessage(Self, self.Incarnation, sequence, _self.State, self.InFlight, self.MaxConcurrentRequests,
-            self.PrimaryCount, self.AlternateCount, State.Clock, _members.Digest, _traffic.Local, _lease.Hearing(_detector.TimeoutFor));
-        await _mesh.BroadcastAsync(BackplaneMethods.Status, status, cancellationToken);
+        return new StatusMessage(Self, self.Incarnation, sequence, _self.State, self.InFlight, self.MaxConcurrentRequests,
+            self.PrimaryCount, self.AlternateCount, snapshot.Clock, _members.Digest, _traffic.Local, snapshot.Digest, snapshot.ClientCount,
+            _lease.Hearing(_detector.TimeoutFor));
+    }
+
+    /// <summary>A peer answered our heartbeat over our own connection to it: the same evidence as its own heartbeat.</summary>
+    private void OnStatusReply(string peerNodeId, StatusReply reply)
+    {
+        if (reply.Status?.NodeId != peerNodeId)
+        {
+            return; // the answer must come from the peer we asked
+        }
+
+        if (reply.Members is { Count: > 0 } members)
+        {
+            _agent.Merge(members);
+        }
+
+        Apply(reply.Status);
+    }
+
+    private void Apply(StatusMessage status)
+    {
+        if (status.NodeId == Self || _members.Get(status.NodeId) is not { Removed: false } || !_detector.Heard(status.NodeId, status.Incarnation, status.State))
+        {
+            return;
+        }
+
+        _lease.Heard(status.NodeId, status.Incarnation, status.Sequence);
+        var incarnation = State.GetNode(Self)?.Incarnation ?? 0;
+        foreach (var line in status.Hearing ?? [])
+        {
+            if (line.NodeId == Self && _lease.Echoed(status.NodeId, line, incarnation) is { } rtt)
+            {
+                _detector.RoundTrip(status.NodeId, rtt);
+            }
+        }
+
+        if (status.State == NodeState.Left)
+        {
+            _mesh.Disconnect(status.NodeId); // it left gracefully: stop re-opening; its Hello reconnects us when it is back
+        }
+
+        State.ApplyStatus(status.NodeId, status.Incarnation, status.Sequence, status.InFlight, status.MaxConcurrentRequests);
+        if (status.Traffic is { } traffic)
+        {
+            _traffic.Heard(status.NodeId, traffic);
+        }
+
+        _antiEntropy.OnPeerDigest(status.NodeId, status.AssignmentDigest, status.ClientCount);
     }
 
     /// <summary>This node's own clock skipped (it was frozen): serve nobody as primary until caught up again.</summary>
@@ -179,10 +219,6 @@ public sealed partial class ClusterHealthMonitor
         _self.Set(NodeState.Joining);
         _detector.ForgiveSilence();
         _reconciler.Restart();
-        foreach (var peer in _mesh.ConnectedPeers)
-        {
-            _ = _reconciler.CatchUpAsync(peer);
-        }
     }
 
     /// <summary>
@@ -203,6 +239,7 @@ public sealed partial class ClusterHealthMonitor
         }
     }
 
+    /// <summary>The detector's verdicts into the view (failovers follow in <see cref="RoleRepair"/>, once this node may decide).</summary>
     private void ApplyVerdicts()
     {
         foreach (var (nodeId, state) in _detector.Evaluate())
@@ -218,20 +255,6 @@ public sealed partial class ClusterHealthMonitor
             if (previous != state)
             {
                 _node.Publish(new NodeStateChanged(nodeId, state));
-            }
-
-            if (_self.State != NodeState.Up || !_self.HasQuorum)
-            {
-                continue; // not caught up (starting, thawed after a freeze) or on a minority side: no decisions from a partial view
-            }
-
-            if (state is NodeState.Down or NodeState.Leaving or NodeState.Left)
-            {
-                _node.Publish(State.FailOverNode(nodeId, Self), local: true);
-            }
-            else if (state == NodeState.Up)
-            {
-                _node.Publish(State.AssignMissingAlternates(Self), local: true);
             }
         }
     }

@@ -10,13 +10,15 @@ public sealed class ClusterSnapshot
 {
     private readonly Dictionary<string, NodeStatus> _byId;
 
-    internal ClusterSnapshot(long version, NodeStatus[] nodes, string[] nodeIdsByIndex, int clientCount, long clock)
+    internal ClusterSnapshot(long version, NodeStatus[] nodes, string[] nodeIdsByIndex, int clientCount, long clock, long digest = 0, int withoutAlternate = 0)
     {
         Version = version;
         Nodes = nodes;
         NodeIdsByIndex = nodeIdsByIndex;
         ClientCount = clientCount;
         Clock = clock;
+        Digest = digest;
+        ClientsWithoutAlternate = withoutAlternate;
         _byId = nodes.ToDictionary(n => n.NodeId, StringComparer.Ordinal);
     }
 
@@ -32,7 +34,7 @@ public sealed class ClusterSnapshot
                 m.InFlight, m.MaxConcurrentRequests, m.Mode, m.State, m.Incarnation, m.Sequence, m.Order, m.Zone);
         }
 
-        return new ClusterSnapshot(version, nodes, view.NodeIds(), table.ClientCount, table.Clock);
+        return new ClusterSnapshot(version, nodes, view.NodeIds(), table.ClientCount, table.Clock, table.Digest, table.WithoutAlternate.Count);
     }
 
     /// <summary>The view's change counter when this snapshot was taken (grows with every membership or assignment change).</summary>
@@ -46,6 +48,15 @@ public sealed class ClusterSnapshot
 
     /// <summary>Lamport clock of the assignment table.</summary>
     public long Clock { get; }
+
+    /// <summary>
+    /// The assignment table's anti-entropy digest (XOR over live assignments of a hash of client id and version): two
+    /// views with the same digest and <see cref="ClientCount"/> hold the same assignments.
+    /// </summary>
+    public long Digest { get; }
+
+    /// <summary>Clients with a live assignment and no alternate (Fig. 5: they get one once another node is eligible).</summary>
+    public int ClientsWithoutAlternate { get; }
 
     /// <summary>Node ids by internal index (members and ids only seen in deltas), for reading assignment slots.</summary>
     internal string[] NodeIdsByIndex { get; }

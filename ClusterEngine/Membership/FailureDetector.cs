@@ -4,8 +4,12 @@ namespace ClusterEngine.Membership;
 /// Decides peers' liveness from the evidence the backplane reports (DESIGN.md §7): a closed
 /// connection that cannot be re-opened (refused) or a failed forward → Down at once; one transient
 /// drop → Suspect until the re-check; silence longer than the peer's <see cref="SilenceTimeout"/>
-/// (<c>FailureTimeout</c>, longer on a slow link) → Down; a status heard again → the state the peer reports
-/// for itself. Pure logic over a <see cref="TimeProvider"/>; thread-safe.
+/// (<c>FailureTimeout</c>, longer on a slow link) → Down; a status
+/// heard again → the state the peer reports for itself. A status counts whichever connection it came over: the peer's
+/// heartbeat to this node's hub, or its answer to this node's heartbeat over this node's own connection (so a node
+/// that just restarted hears its peers before their connections back to it are open). A status from an older
+/// incarnation than one already heard (a late message of a process that restarted) is no evidence. Pure logic over a
+/// <see cref="TimeProvider"/>; thread-safe.
 /// </summary>
 public sealed class FailureDetector(TimeProvider time, SilenceTimeout timeouts)
 {
@@ -24,6 +28,8 @@ public sealed class FailureDetector(TimeProvider time, SilenceTimeout timeouts)
     private sealed class Peer
     {
         public long LastHeard;
+        public long LastEvidence;
+        public long Incarnation;
         public NodeState Reported = NodeState.Joining;
         public bool Dropped;
         public bool Dead;
@@ -56,14 +62,27 @@ public sealed class FailureDetector(TimeProvider time, SilenceTimeout timeouts)
         timeouts.Forget(nodeId);
     }
 
-    /// <summary>A status arrived from the peer, reporting <paramref name="reported"/> about itself.</summary>
-    public void Heard(string nodeId, NodeState reported) => With(nodeId, p =>
+    /// <summary>A status arrived from the peer's <paramref name="incarnation"/>, reporting <paramref name="reported"/> about itself.</summary>
+    /// <returns>False when it came from an older incarnation than one already heard (ignored).</returns>
+    public bool Heard(string nodeId, long incarnation, NodeState reported)
     {
-        p.LastHeard = time.GetTimestamp();
-        p.Reported = reported;
-        p.Dead = false;
-        p.Dropped = false; // a fresh heartbeat is the quick re-check: the peer is alive
-    });
+        var heard = false;
+        With(nodeId, p =>
+        {
+            if (incarnation < p.Incarnation)
+            {
+                return;
+            }
+
+            p.Incarnation = incarnation;
+            p.LastHeard = p.LastEvidence = time.GetTimestamp();
+            p.Reported = reported;
+            p.Dead = false;
+            p.Dropped = false; // a fresh heartbeat is the quick re-check: the peer is alive
+            heard = true;
+        });
+        return heard;
+    }
 
     /// <summary>The connection to the peer dropped; it is being re-opened.</summary>
     public void ConnectionDropped(string nodeId) => With(nodeId, p => p.Dropped = true);
@@ -73,7 +92,7 @@ public sealed class FailureDetector(TimeProvider time, SilenceTimeout timeouts)
     {
         p.Dropped = false;
         p.Dead = false;
-        p.LastHeard = time.GetTimestamp();
+        p.LastHeard = p.LastEvidence = time.GetTimestamp();
     });
 
     /// <summary>Evidence the peer process is gone: its port refused a connection, or a forward to it failed.</summary>
@@ -105,7 +124,11 @@ public sealed class FailureDetector(TimeProvider time, SilenceTimeout timeouts)
             foreach (var (id, p) in _peers)
             {
                 var silent = time.GetElapsedTime(p.LastHeard, now) > timeouts.For(id);
-                var state = p.Dead || silent ? NodeState.Down : p.Dropped ? NodeState.Suspect : p.Reported;
+                // A dropped connection makes an Up peer Suspect (still served, re-checked); a peer that said it is leaving
+                // or has left stays so — its connections close as it goes, and it must not look available again.
+                var state = p.Dead || silent ? NodeState.Down
+                    : p.Dropped && p.Reported is not (NodeState.Leaving or NodeState.Left) ? NodeState.Suspect
+                    : p.Reported;
                 if (state != p.Current)
                 {
                     p.Current = state;
@@ -123,6 +146,28 @@ public sealed class FailureDetector(TimeProvider time, SilenceTimeout timeouts)
         lock (_gate)
         {
             return _peers.TryGetValue(nodeId, out var p) && p.Dead;
+        }
+    }
+
+    /// <summary>
+    /// True when the peer is alive as far as this node can tell: it answered or was heard within <c>FailureTimeout</c>
+    /// and its port has not refused a connection since. A second process claiming its id is refused while this holds.
+    /// </summary>
+    public bool IsAlive(string nodeId)
+    {
+        lock (_gate)
+        {
+            return _peers.TryGetValue(nodeId, out var p) && !p.Dead && p.LastEvidence != 0
+                && time.GetElapsedTime(p.LastEvidence) <= timeouts.For(nodeId);
+        }
+    }
+
+    /// <summary>True when the peer has been heard (or its connection opened) at least once since this node started watching it.</summary>
+    public bool WasSeen(string nodeId)
+    {
+        lock (_gate)
+        {
+            return _peers.TryGetValue(nodeId, out var p) && p.LastEvidence != 0;
         }
     }
 

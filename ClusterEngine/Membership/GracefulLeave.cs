@@ -5,10 +5,14 @@ using Microsoft.Extensions.Options;
 namespace ClusterEngine.Membership;
 
 /// <summary>
-/// Graceful leave on shutdown (SIGTERM): this node prepares the hand-over (mirrors synced), turns <c>Leaving</c>, hands
-/// each of its clients to its alternate (which becomes primary with a new alternate, patent Fig. 6, steps 670–680),
-/// makes sure peers have those changes, then turns <c>Left</c>. Runs once; bounded by its own deadlines, so a host that
-/// passes an already-cancelled token still hands its clients over.
+/// Graceful leave on shutdown (SIGTERM; docs/recovery.md): this node turns <c>Leaving</c> and says so — it keeps serving
+/// its clients, and peers keep sending them to it — prepares the hand-over (mirrors synced to the alternates), and for
+/// <c>Cluster:LeaveGrace</c> listens for which other nodes are leaving too. Then it hands each of its clients to its
+/// alternate (which becomes primary with a new alternate, patent Fig. 6, steps 670–680), or anew to a node that stays,
+/// and keeps the roles no staying node can take (<see cref="ClusterState.HandOver"/>): when every node is stopped at
+/// once, no client is handed to a node that is leaving too, and after the restart every client is where it was. It makes
+/// sure peers have those changes, then turns <c>Left</c>. Runs once; bounded by its own deadlines, so a host that passes
+/// an already-cancelled token still hands its clients over.
 /// </summary>
 public sealed partial class GracefulLeave
 {
@@ -19,16 +23,17 @@ public sealed partial class GracefulLeave
     private readonly BackplaneOutbox _outbox;
     private readonly IHandOverPreparation[] _preparations;
     private readonly ClusterOptions _options;
+    private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private int _leaving;
 
     /// <summary>Creates the leave of <paramref name="node"/>.</summary>
     public GracefulLeave(ClusterNode node, LocalNodeStatus self, PeerMesh mesh, ClusterHealthMonitor health, BackplaneOutbox outbox,
-        IEnumerable<IHandOverPreparation> preparations, IOptions<ClusterOptions> options, ILogger<GracefulLeave> logger)
+        IEnumerable<IHandOverPreparation> preparations, IOptions<ClusterOptions> options, TimeProvider time, ILogger<GracefulLeave> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         (_node, _self, _mesh, _health, _outbox) = (node, self, mesh, health, outbox);
-        (_preparations, _options, _logger) = ([.. preparations], options.Value, logger);
+        (_preparations, _options, _time, _logger) = ([.. preparations], options.Value, time, logger);
     }
 
     /// <summary>Leaves the cluster (once; later calls return at once). Does nothing unless this node is Up with a connected peer.</summary>
@@ -39,18 +44,36 @@ public sealed partial class GracefulLeave
             return;
         }
 
-        if (_self.State == NodeState.Up && _mesh.ConnectedPeers.Any())
+        if (_self.State == NodeState.Up && !_self.Removed && _mesh.ConnectedPeers.Any())
         {
-            // Mirrors first, while peers still see this node as the primary (a Leaving status makes them take over at once).
-            await PrepareHandOverAsync();
+            var started = _time.GetTimestamp();
             _self.Set(NodeState.Leaving);
-            await _health.BroadcastStatusAsync(CancellationToken.None);
-            var handed = _node.State.FailOverNode(_node.NodeId);
+            await BroadcastAsync();
+            await PrepareHandOverAsync();
+            var rest = _options.LeaveGrace - _time.GetElapsedTime(started);
+            if (rest > TimeSpan.Zero)
+            {
+                await Task.Delay(rest, _time); // the other nodes' Leaving statuses arrive meanwhile
+            }
+
+            var (handed, kept) = _node.State.HandOver(_node.NodeId);
             _node.Publish(handed, local: true);
-            LogHandedOver(_node.NodeId, handed.Count);
+            LogHandedOver(_node.NodeId, handed.Count, kept);
             await _outbox.DrainAsync(_options.DrainTimeout);
             _self.Set(NodeState.Left);
+            await BroadcastAsync();
+        }
+    }
+
+    private async Task BroadcastAsync()
+    {
+        try
+        {
             await _health.BroadcastStatusAsync(CancellationToken.None);
+        }
+        catch (Exception ex) when (PeerMesh.IsConnectionFailure(ex))
+        {
+            LogPreparationFailed(_node.NodeId, ex.Message);
         }
     }
 
@@ -70,8 +93,8 @@ public sealed partial class GracefulLeave
         }
     }
 
-    [LoggerMessage(EventId = 2110, Level = LogLevel.Information, Message = "{NodeId} is leaving: handed {Changes} assignments to alternates")]
-    private partial void LogHandedOver(string nodeId, int changes);
+    [LoggerMessage(EventId = 2110, Level = LogLevel.Information, Message = "{NodeId} is leaving: handed {Changes} assignments over, kept {Kept} role(s) no staying node could take")]
+    private partial void LogHandedOver(string nodeId, int changes, int kept);
 
     [LoggerMessage(EventId = 2113, Level = LogLevel.Debug, Message = "{NodeId}: preparing the hand-over failed: {Reason}")]
     private partial void LogPreparationFailed(string nodeId, string reason);

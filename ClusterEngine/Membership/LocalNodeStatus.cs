@@ -34,12 +34,33 @@ public sealed partial class LocalNodeStatus
 
     /// <summary>
     /// True while this node may serve clients as primary: it is Up (or handing over while Leaving), its side of any
-    /// partition has the quorum, and (when Up) the health monitor has run within <see cref="ClusterOptions.FailureTimeout"/>.
-    /// The last condition closes the window right after a freeze (SIGSTOP/SIGCONT, a long pause): request threads can
-    /// run before the monitor notices the skipped time and turns the node to Joining, and must not serve from the view
-    /// they held before the freeze.
+    /// partition has the quorum, it has not been removed by an operator, and (when Up) the health monitor has run within
+    /// <see cref="ClusterOptions.FailureTimeout"/>. The last condition closes the window right after a freeze
+    /// (SIGSTOP/SIGCONT, a long pause): request threads can run before the monitor notices the skipped time and turns the
+    /// node to Joining, and must not serve from the view they held before the freeze.
     /// </summary>
-    public bool CanServe => _hasQuorum && (_state is NodeState.Leaving or NodeState.Left || (_state == NodeState.Up && !TickOverdue));
+    public bool CanServe => _hasQuorum && !_removed && (IsHandingOver || (_state == NodeState.Up && !TickOverdue));
+
+    /// <summary>True while this node leaves gracefully (SIGTERM): it still serves what peers forward to it (never when removed).</summary>
+    public bool IsHandingOver => !_removed && _state is NodeState.Leaving or NodeState.Left;
+
+    /// <summary>
+    /// True while an operator has removed this node: it stays up, Left and not ready, serving nobody, until it is added
+    /// again (then it rejoins: Joining, catch-up with every peer, Up).
+    /// </summary>
+    public bool Removed => _removed;
+
+    /// <summary>Records that an operator removed this node (Left, serving nobody) or added it again.</summary>
+    public void SetRemoved(bool removed)
+    {
+        _removed = removed;
+        if (removed)
+        {
+            Set(NodeState.Left);
+        }
+    }
+
+    private volatile bool _removed;
 
     private bool TickOverdue => Volatile.Read(ref _lastTick) is var last and not 0 && _time.GetElapsedTime(last) > _options.FailureTimeout;
 

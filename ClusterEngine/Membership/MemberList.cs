@@ -1,9 +1,14 @@
+using System.Globalization;
+using System.IO.Hashing;
+using System.Text;
+
 namespace ClusterEngine.Membership;
 
 /// <summary>
-/// The gossiped member list (DESIGN.md §7 <c>Members</c>): per node the record with the highest
-/// (version, deciding node id) wins, so every node ends with the same ordered list whatever the
-/// order of delivery. Thread-safe. Changes are applied and published by the <see cref="MembershipAgent"/>.
+/// The gossiped member list (<c>Members</c>): per node the record with the highest (version, deciding node id) wins, so
+/// every node ends with the same ordered list whatever the order of delivery. Versions are stamped by the membership
+/// authority alone (docs/recovery.md); the list version is the highest seen, so a new authority continues from it.
+/// Thread-safe. Changes are applied and published by the <see cref="MembershipAgent"/>.
 /// </summary>
 public sealed class MemberList
 {
@@ -41,27 +46,45 @@ public sealed class MemberList
         }
     }
 
-    /// <summary>A 64-bit digest of (node id, version) pairs; equal lists have equal digests.</summary>
+    /// <summary>
+    /// A 64-bit digest of the (node id, version, deciding node) triples: equal lists have equal digests on every node
+    /// (XxHash3, not the process-randomised <see cref="HashCode"/>), so a mismatch in a heartbeat means the lists differ.
+    /// </summary>
     public long Digest
     {
         get
         {
             lock (_gate)
             {
-                var hash = new HashCode();
-                foreach (var m in _members.Values.OrderBy(m => m.NodeId, StringComparer.Ordinal))
+                var digest = 0UL;
+                foreach (var m in _members.Values)
                 {
-                    hash.Add(m.NodeId, StringComparer.Ordinal);
-                    hash.Add(m.Version);
-                    hash.Add(m.VersionNodeId, StringComparer.Ordinal);
+                    var text = string.Create(CultureInfo.InvariantCulture, $"{m.NodeId}\n{m.Version}\n{m.VersionNodeId}");
+                    digest ^= XxHash3.HashToUInt64(Encoding.UTF8.GetBytes(text));
                 }
 
-                return hash.ToHashCode();
+                return (long)digest;
             }
         }
     }
 
-    /// <summary>Stamps a local change with a fresh version decided by <paramref name="byNodeId"/> and merges it.</summary>
+    /// <summary>The list version: the highest record version seen or stamped (the membership authority stamps the next one).</summary>
+    public long Version
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _clock;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Stamps a change with the next list version, decided by <paramref name="byNodeId"/>, and merges it: one past the
+    /// highest version seen, the record's current one and <paramref name="record"/>'s own (a node added from a cluster of
+    /// its own may carry a higher version of its record than this list has seen).
+    /// </summary>
     public MemberRecord Update(MemberRecord record, string byNodeId)
     {
         ArgumentNullException.ThrowIfNull(record);
@@ -69,7 +92,7 @@ public sealed class MemberList
         lock (_gate)
         {
             var current = _members.GetValueOrDefault(record.NodeId)?.Version ?? 0;
-            _clock = Math.Max(_clock, current) + 1;
+            _clock = Math.Max(_clock, Math.Max(current, record.Version)) + 1;
             stamped = record with { Version = _clock, VersionNodeId = byNodeId };
         }
 

@@ -77,18 +77,28 @@ internal sealed class MemberTable(double admissionThreshold, double busyThreshol
     public bool IsEligible(int index) => _members[index].IsEligible;
 
     /// <summary>
-    /// Patent Fig. 6, step 640 / 660: a node serves a request when it is reachable (<c>Up</c>, or
-    /// <c>Suspect</c> pending a re-check), <c>Active</c>, and below the busy threshold of its
-    /// concurrent-request limit.
+    /// Patent Fig. 6, step 660: a node can take a client over (become its primary) when it is reachable (<c>Up</c>, or
+    /// <c>Suspect</c> pending a re-check), <c>Active</c>, and below the busy threshold of its concurrent-request limit.
     /// </summary>
     public bool IsAvailable(int index)
     {
         var m = _members[index];
-        return m.Known
-            && m.State is NodeState.Up or NodeState.Suspect
-            && m.Mode == NodeMode.Active
-            && m.InFlight < busyThreshold * m.MaxConcurrentRequests;
+        return m.State is NodeState.Up or NodeState.Suspect && IsActiveAndNotBusy(m);
     }
+
+    /// <summary>
+    /// Patent Fig. 6, step 640, for a client's current primary: it keeps serving while it is available or
+    /// <c>Leaving</c> (a leaving node serves its clients until it has handed them over, so a peer does not take them
+    /// piecemeal on requests while the leave learns which other nodes are leaving too).
+    /// </summary>
+    public bool IsServing(int index)
+    {
+        var m = _members[index];
+        return m.State is NodeState.Up or NodeState.Suspect or NodeState.Leaving && IsActiveAndNotBusy(m);
+    }
+
+    private bool IsActiveAndNotBusy(Member m) =>
+        m.Known && m.Mode == NodeMode.Active && m.InFlight < busyThreshold * m.MaxConcurrentRequests;
 
     /// <summary>Recomputes the ordered and eligible index lists after any membership, state or mode change.</summary>
     public void Reorder()

@@ -4,71 +4,67 @@ namespace ClusterEngine.Membership;
 
 /// <summary>
 /// Operator changes of the membership (<c>POST/PATCH/DELETE /api/nodes</c>): adding a running node at run time (patent
-/// Fig. 11, steps 1110–1130), changing a member's capacity or mode, removing a member. Each change is stamped by this
-/// node and gossiped; the operator's value wins cluster-wide.
+/// Fig. 11, steps 1110–1130), changing a member's capacity or mode, removing a member. Each change is decided by the
+/// <see cref="MembershipAuthority"/> (here, or forwarded to it), stamped and gossiped; the operator's value wins
+/// cluster-wide.
 /// </summary>
-/// <param name="agent">Applies and gossips member changes.</param>
+/// <param name="agent">This node's <c>Hello</c>.</param>
+/// <param name="authority">Decides and stamps the change.</param>
 /// <param name="members">The member list.</param>
 /// <param name="mesh">The peer connections.</param>
-public sealed class MembershipAdmin(MembershipAgent agent, MemberList members, PeerMesh mesh)
+public sealed class MembershipAdmin(MembershipAgent agent, MembershipAuthority authority, MemberList members, PeerMesh mesh)
 {
     /// <summary>
-    /// Adds a running node: asks it who it is over the backplane, then gossips it as a member with the operator's
-    /// capacity. It stays Joining, and gets no client, until it has answered the backplane.
+    /// Adds a running node: asks it who it is over the backplane, then has the authority add it as a member with the
+    /// operator's capacity. It stays Joining, and gets no client, until it has caught up with the cluster. A removed node
+    /// is added again the same way.
     /// </summary>
-    /// <returns>The new member record, or null when a live member already has that URL or id.</returns>
+    /// <returns>Applied with the new record; Conflict when a live member already has that URL or id; Unavailable when no authority can decide now.</returns>
     /// <exception cref="HttpRequestException">The URL cannot be reached.</exception>
     /// <exception cref="TimeoutException">The node did not answer in time.</exception>
-    public async Task<MemberRecord?> AddNodeAsync(string url, int capacity, string? name, CancellationToken cancellationToken)
+    public async Task<MemberChangeReply> AddNodeAsync(string url, int capacity, string? name, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(url);
         url = url.TrimEnd('/');
-        if (members.All.Any(m => !m.Removed && string.Equals(m.Url, url, StringComparison.OrdinalIgnoreCase)))
+        if (members.All.FirstOrDefault(m => !m.Removed && MembershipAuthority.SameUrl(m.Url, url)) is { } sameUrl)
         {
-            return null;
+            return new MemberChangeReply(MemberChangeStatus.Conflict, null, $"A member with URL {url} ({sameUrl.NodeId}) is already in the cluster.");
         }
 
         var hello = await mesh.HelloOnceAsync(url, agent.Hello(join: false), cancellationToken);
         if (members.Get(hello.NodeId) is { Removed: false })
         {
-            return null;
+            return new MemberChangeReply(MemberChangeStatus.Conflict, null, $"A member with node id {hello.NodeId} is already in the cluster.");
         }
 
-        var zone = hello.Members.FirstOrDefault(m => m.NodeId == hello.NodeId)?.Zone ?? "";
-        var record = agent.Update(new MemberRecord(hello.NodeId, url, name ?? hello.NodeId, capacity, members.NextOrder(), NodeMode.Active, false, 0, "", zone));
-        agent.BroadcastMembers();
-        return record;
+        // The version of the node's own record (a node of a cluster of its own) is a floor for the stamp: ours must win there.
+        var own = hello.Members.FirstOrDefault(m => m.NodeId == hello.NodeId);
+        var record = new MemberRecord(hello.NodeId, url, name ?? hello.NodeId, capacity, 0, NodeMode.Active, false, own?.Version ?? 0, "", hello.Incarnation, own?.Zone ?? "");
+        return await authority.ProposeAsync(new MemberChangeRequest(MemberChangeKind.Add, record), cancellationToken);
     }
 
     /// <summary>Changes a member's capacity (clients) and/or mode cluster-wide. Moves nobody by itself; maintenance fails its clients over.</summary>
-    /// <returns>The updated record, or null for an unknown or removed node.</returns>
-    public MemberRecord? UpdateNode(string nodeId, int? capacity, NodeMode? mode)
+    /// <returns>Applied with the updated record; NotFound for an unknown or removed node; Unavailable when no authority can decide now.</returns>
+    public Task<MemberChangeReply> UpdateNodeAsync(string nodeId, int? capacity, NodeMode? mode, CancellationToken cancellationToken)
     {
         if (members.Get(nodeId) is not { Removed: false } current)
         {
-            return null;
+            return Task.FromResult(NotFound(nodeId));
         }
 
-        var record = agent.Update(current with { Capacity = capacity ?? current.Capacity, Mode = mode ?? current.Mode });
-        agent.BroadcastMembers();
-        return record;
+        var wanted = current with { Capacity = capacity ?? current.Capacity, Mode = mode ?? current.Mode };
+        return authority.ProposeAsync(new MemberChangeRequest(MemberChangeKind.Update, wanted), cancellationToken);
     }
 
     /// <summary>
-    /// Removes a member: every node fails its clients over to their alternates; the removed node stops serving and may
-    /// not rejoin until added again.
+    /// Removes a member: every node fails its clients over to their alternates; the removed node stays up, Left and not
+    /// ready, serving nobody, until it is added again.
     /// </summary>
-    /// <returns>False for an unknown or already removed node.</returns>
-    public bool RemoveNode(string nodeId)
-    {
-        if (members.Get(nodeId) is not { Removed: false } current)
-        {
-            return false;
-        }
+    /// <returns>Applied; NotFound for an unknown or already removed node; Unavailable when no authority can decide now.</returns>
+    public Task<MemberChangeReply> RemoveNodeAsync(string nodeId, CancellationToken cancellationToken) =>
+        members.Get(nodeId) is { Removed: false } current
+            ? authority.ProposeAsync(new MemberChangeRequest(MemberChangeKind.Remove, current), cancellationToken)
+            : Task.FromResult(NotFound(nodeId));
 
-        // Tell the node itself too, before the change applies here and drops our connection to it.
-        agent.Update(current with { Removed = true }, stamped => _ = mesh.SendAsync(nodeId, BackplaneMethods.Members, new[] { stamped }));
-        agent.BroadcastMembers();
-        return true;
-    }
+    private static MemberChangeReply NotFound(string nodeId) => new(MemberChangeStatus.NotFound, null, $"No node '{nodeId}' in the cluster.");
 }

@@ -6,10 +6,12 @@ using Microsoft.Extensions.Options;
 namespace ClusterEngine.Membership;
 
 /// <summary>
-/// Owns this node's membership: joins through <c>Cluster:Seeds</c> (<c>Hello</c>), answers other nodes' <c>Hello</c>,
-/// gossips the member list (<c>Members</c>), and applies every member-list change to the view: the node's static facts
-/// (patent Fig. 11, step 1120), the failure detector's watch list, the mesh's connections, and the failovers a removal
-/// or maintenance needs. Every change of the list goes through here and is published (<see cref="MemberChanged"/>).
+/// Owns this node's membership: joins through <c>Cluster:Seeds</c> (<c>Hello</c>) — or, as a member that restarted,
+/// straight through the members it stored — gossips the member list (<c>Members</c>), and applies every member-list
+/// change to the view: the node's static facts (patent Fig. 11, step 1120), the failure detector's watch list and the
+/// mesh's connections; this node's own removal (Left, serving nobody) and re-addition (Joining, catch-up, Up). Every
+/// change of the list goes through here and is published (<see cref="MemberChanged"/>); versions are stamped only where
+/// the <see cref="MembershipAuthority"/> decides.
 /// </summary>
 public sealed partial class MembershipAgent
 {
@@ -22,6 +24,7 @@ public sealed partial class MembershipAgent
     private readonly SeedResolver _seeds;
     private readonly ClusterOptions _options;
     private readonly ILogger _logger;
+    private readonly TaskCompletionSource<string> _refusal = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private string _selfUrl = "";
 
     /// <summary>Creates the agent of <paramref name="node"/>.</summary>
@@ -39,70 +42,51 @@ public sealed partial class MembershipAgent
     /// <summary>This node's own failure zone (<c>Cluster:Zone</c>), reported in its member record.</summary>
     private string Zone => _options.Zone ?? "";
 
+    /// <summary>The URL this node advertises (known once it listens).</summary>
+    public string SelfUrl => _selfUrl;
+
     /// <summary>
-    /// Joins the cluster as <paramref name="url"/>: connects to the members restored from storage, asks a seed to add
-    /// this node (retrying with backoff until one answers; with no seeds this node starts a cluster of its own),
-    /// registers its own record, and applies the whole member list.
+    /// Completes with the reason when a member refused this process's claim to its node id (the id belongs to a live
+    /// member at another URL): the process is not that member and must stop (exit code 2).
+    /// </summary>
+    public Task<string> Refusal => _refusal.Task;
+
+    /// <summary>
+    /// Joins the cluster as <paramref name="url"/>: connects to the members restored from storage; a node that was a
+    /// member before (its own record is stored) goes on without waiting for a seed — its peers' answers, or their refusals,
+    /// decide when it is Up (the lone survivor rule) — while a new node asks a seed to add it, retrying with backoff until
+    /// one answers (with no seeds it starts a cluster of its own). Then applies the whole member list.
     /// </summary>
     public async Task JoinAsync(string url, CancellationToken cancellationToken)
     {
         _selfUrl = url;
         _reconciler.Restart();
         Apply(_members.All);
-        await JoinSeedsAsync(cancellationToken);
-        RegisterSelf(url);
-        Apply(_members.All);
+        if (_members.Get(Self) is null)
+        {
+            await JoinSeedsAsync(cancellationToken);
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+
+        if (!Refusal.IsCompleted)
+        {
+            RegisterSelf(url);
+            Apply(_members.All);
+        }
     }
 
     /// <summary>This node's <c>Hello</c>: its member record and incarnation; <paramref name="join"/> asks to be added.</summary>
     public HelloRequest Hello(bool join)
     {
         var self = State.GetNode(Self)!;
-        var record = _members.Get(Self) ?? new MemberRecord(Self, _selfUrl, self.Name, self.Capacity, 0, NodeMode.Active, false, 0, Self, Zone);
+        var record = _members.Get(Self) is { } stored
+            ? stored with { Url = _selfUrl.Length > 0 ? _selfUrl : stored.Url, Incarnation = self.Incarnation, Zone = Zone }
+            : new MemberRecord(Self, _selfUrl, self.Name, self.Capacity, 0, NodeMode.Active, false, 0, Self, self.Incarnation, Zone);
         return new(record, self.Incarnation, join);
-    }
-
-    /// <summary><c>Hello</c> from a peer: merges its own record (adding it to the membership when it asks to join) and answers with our member list.</summary>
-    public HelloReply OnHello(string fromNodeId, HelloRequest hello)
-    {
-        ArgumentNullException.ThrowIfNull(hello);
-        var known = _members.Get(fromNodeId);
-        if (known is { Removed: true })
-        {
-            return new HelloReply(Self, _members.All); // a removed node may not rejoin until an operator adds it again
-        }
-
-        if (known is { Removed: false } && known.Url == hello.Self.Url && !_mesh.Has(fromNodeId))
-        {
-            Connect(known); // a peer that left (or restarted) is back: open our side of the mesh again
-        }
-
-        if (known is null ? hello.Join : known.Url != hello.Self.Url || known.Zone != hello.Self.Zone)
-        {
-            Update(hello.Self with
-            {
-                Order = known?.Order ?? _members.NextOrder(),
-                Capacity = known?.Capacity ?? hello.Self.Capacity,
-                Mode = known?.Mode ?? hello.Self.Mode,
-                Removed = false,
-            });
-            BroadcastMembers();
-        }
-
-        return new HelloReply(Self, _members.All);
     }
 
     /// <summary><c>Members</c> gossip from a peer.</summary>
     public void OnMembers(IReadOnlyList<MemberRecord> members) => Merge(members);
-
-    /// <summary>A peer's heartbeat carried a member-list digest unlike ours: send it our list.</summary>
-    public void OnPeerDigest(string nodeId, long digest)
-    {
-        if (digest != _members.Digest)
-        {
-            _ = _mesh.SendAsync(nodeId, BackplaneMethods.Members, _members.All.ToArray());
-        }
-    }
 
     /// <summary>Merges gossiped or stored records; applies and publishes those that changed the list.</summary>
     public IReadOnlyList<MemberRecord> Merge(IEnumerable<MemberRecord> records)
@@ -112,7 +96,7 @@ public sealed partial class MembershipAgent
         return changed;
     }
 
-    /// <summary>Stamps a change decided by this node with a fresh version, applies and publishes it.</summary>
+    /// <summary>Stamps a change with the next list version, applies and publishes it (the authority's part: see <see cref="MembershipAuthority"/>).</summary>
     /// <param name="record">The changed record.</param>
     /// <param name="beforeApply">Called with the stamped record before it is applied (a removal tells the removed node while its connection is open).</param>
     public MemberRecord Update(MemberRecord record, Action<MemberRecord>? beforeApply = null)
@@ -126,6 +110,24 @@ public sealed partial class MembershipAgent
     /// <summary>Sends the whole member list to every peer.</summary>
     public void BroadcastMembers() => _ = _mesh.BroadcastAsync(BackplaneMethods.Members, _members.All.ToArray());
 
+    /// <summary>Re-opens the connection to a member at once (it restarted: no waiting for the backoff of the old connection).</summary>
+    public void Reconnect(string nodeId)
+    {
+        if (_members.Get(nodeId) is { Removed: false } member && nodeId != Self)
+        {
+            Connect(member);
+        }
+    }
+
+    /// <summary>A member refused this process's claim to its id: signal the stop (once).</summary>
+    internal void Refuse(string reason)
+    {
+        if (_refusal.TrySetResult(reason))
+        {
+            LogIdRefused(Self, reason);
+        }
+    }
+
     private async Task JoinSeedsAsync(CancellationToken cancellationToken)
     {
         for (var attempt = 1L; _seeds.Any && !cancellationToken.IsCancellationRequested; attempt++)
@@ -135,10 +137,21 @@ public sealed partial class MembershipAgent
                 try
                 {
                     var reply = await _mesh.HelloOnceAsync(seed, Hello(join: true), cancellationToken);
+                    if (reply.Refused is { } reason)
+                    {
+                        Refuse(reason);
+                        return;
+                    }
+
                     _seeds.Answered(seed);
                     Merge(reply.Members);
-                    LogJoined(Self, reply.NodeId);
-                    return;
+                    if (_members.Get(Self) is not null) // added (or removed earlier by an operator: then it waits, Left, to be added)
+                    {
+                        LogJoined(Self, reply.NodeId);
+                        return;
+                    }
+
+                    LogSeedUnreachable(seed, "it did not add this node");
                 }
                 catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
                 {
@@ -157,16 +170,17 @@ public sealed partial class MembershipAgent
         var existing = _members.Get(Self);
         if (existing is { Removed: true })
         {
-            _self.Set(NodeState.Left); // removed by an operator: stays out until added again
+            _self.SetRemoved(true); // removed by an operator: stays out until added again
             return;
         }
 
-        if (existing is null || existing.Url != url || existing.Zone != Zone)
+        if (existing is null)
         {
-            Update(new MemberRecord(Self, url, self.Name, existing?.Capacity ?? self.Capacity,
-                existing?.Order ?? (_options.Seeds.Count == 0 ? 0 : _members.NextOrder()), existing?.Mode ?? NodeMode.Active, false, 0, Self, Zone));
+            // No seeds and nothing stored: the first node of a new cluster, its own membership authority.
+            Update(new MemberRecord(Self, url, self.Name, self.Capacity, 0, NodeMode.Active, false, 0, Self, self.Incarnation, Zone));
         }
 
+        // A stored record with another URL (the node moved) is fixed by the authority when this node's Hello reaches it.
         State.SetState(Self, NodeState.Joining);
     }
 
@@ -182,37 +196,49 @@ public sealed partial class MembershipAgent
             _node.Publish(new MemberChanged(m, existing, Self));
             if (m.NodeId == Self)
             {
-                if (m.Removed && _self.State != NodeState.Left)
-                {
-                    _self.Set(NodeState.Left); // removed by an operator: serve nobody
-                }
-
+                ApplySelf(m, existing);
                 continue;
             }
 
             if (m.Removed)
             {
+                // Its clients are failed over by the role repair of the nodes acting for them (RoleRepair).
                 _detector.Forget(m.NodeId);
                 _mesh.Disconnect(m.NodeId);
-                _node.Publish(State.FailOverNode(m.NodeId, Self), local: true);
                 continue;
             }
 
             _detector.Watch(m.NodeId);
-            if (existing is not null && existing.Mode != m.Mode && m.Mode == NodeMode.Maintenance)
-            {
-                _node.Publish(State.FailOverNode(m.NodeId, Self), local: true);
-            }
-
             if (_mesh.UrlOf(m.NodeId) != m.Url)
             {
                 Connect(m);
             }
         }
+    }
 
-        if (changed.Any(m => m.NodeId != Self && m.Mode == NodeMode.Active))
+    /// <summary>
+    /// This node's own record changed: removed → Left, serving nobody; added again (no longer removed, or placed at a new
+    /// position in the membership order by an operator's add) → Joining, and Up only once caught up with every live peer.
+    /// </summary>
+    private void ApplySelf(MemberRecord m, NodeStatus? before)
+    {
+        if (m.Removed)
         {
-            _node.Publish(State.AssignMissingAlternates(Self), local: true);
+            if (!_self.Removed)
+            {
+                _self.SetRemoved(true);
+                LogRemoved(Self);
+            }
+
+            return;
+        }
+
+        if (_self.Removed || (before is not null && before.Order != m.Order && _self.State == NodeState.Up))
+        {
+            _self.SetRemoved(false);
+            _self.Set(NodeState.Joining);
+            _reconciler.Restart();
+            LogAdded(Self, m.Order);
         }
     }
 
@@ -227,6 +253,12 @@ public sealed partial class MembershipAgent
             if (reply is null)
             {
                 LogSendFailed(nodeId, error?.Message ?? "not connected");
+                return;
+            }
+
+            if (reply.Refused is { } reason)
+            {
+                Refuse(reason);
                 return;
             }
 
@@ -248,4 +280,13 @@ public sealed partial class MembershipAgent
 
     [LoggerMessage(EventId = 2108, Level = LogLevel.Debug, Message = "Backplane call to {PeerId} failed: {Reason}")]
     private partial void LogSendFailed(string peerId, string reason);
+
+    [LoggerMessage(EventId = 2114, Level = LogLevel.Critical, Message = "This process may not be node {NodeId}: {Reason}. It stops with exit code 2")]
+    private partial void LogIdRefused(string nodeId, string reason);
+
+    [LoggerMessage(EventId = 2115, Level = LogLevel.Warning, Message = "{NodeId} was removed from the cluster: it serves nobody until it is added again")]
+    private partial void LogRemoved(string nodeId);
+
+    [LoggerMessage(EventId = 2116, Level = LogLevel.Information, Message = "{NodeId} was added to the cluster (order {Order}): catching up with every peer before it is Up")]
+    private partial void LogAdded(string nodeId, long order);
 }

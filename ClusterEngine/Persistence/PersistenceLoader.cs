@@ -84,7 +84,7 @@ public sealed class PersistenceLoader
         await using var db = await OpenAsync(cancellationToken);
         await foreach (var m in db.Members.AsNoTracking().OrderBy(m => m.Order).ThenBy(m => m.NodeId).AsAsyncEnumerable().WithCancellation(cancellationToken))
         {
-            yield return new MemberRecord(m.NodeId, m.Url, m.Name, m.Capacity, m.Order, m.Mode, m.Removed, m.Version, m.VersionNodeId, m.Zone);
+            yield return new MemberRecord(m.NodeId, m.Url, m.Name, m.Capacity, m.Order, m.Mode, m.Removed, m.Version, m.VersionNodeId, Zone: m.Zone);
         }
     }
 

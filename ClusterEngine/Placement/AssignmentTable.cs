@@ -1,3 +1,5 @@
+using System.IO.Hashing;
+using System.Runtime.InteropServices;
 using ClusterEngine.Membership;
 
 namespace ClusterEngine.Placement;
@@ -5,7 +7,9 @@ namespace ClusterEngine.Placement;
 /// <summary>
 /// All assignments one node knows, with per-node primary and alternate counts and the
 /// primary×alternate pair counts kept incrementally on every change (never by scanning; the per-node arrays grow with
-/// the highest node index used). Lookup by
+/// the highest node index used), and the anti-entropy digest: per bucket of client ids (<see cref="DigestBuckets"/>, by
+/// the top byte of the id's XxHash3), the XOR of a 64-bit hash of (client id, version) of every live assignment — two
+/// tables that hold the same versions have the same digests, whatever the order they learned them in. Lookup by
 /// client id is O(1). Not thread-safe: guarded by <see cref="ClusterState"/>.
 /// Memory: one 20-byte slot plus the id string and a dictionary entry per client.
 /// </summary>
@@ -17,6 +21,8 @@ internal sealed class AssignmentTable
     private int[] _primaryCount = new int[8];
     private int[] _alternateCount = new int[8];
     private int[,] _pairs = new int[8, 8];
+    private readonly long[] _buckets = new long[DigestBuckets];
+    private ulong[] _originHashes = [];
 
     private readonly TimeProvider _time;
 
@@ -37,6 +43,18 @@ internal sealed class AssignmentTable
 
     /// <summary>Clients with a live (not removed) assignment.</summary>
     public int ClientCount { get; private set; }
+
+    /// <summary>Buckets of the anti-entropy digest (by the top byte of a client id's hash).</summary>
+    public const int DigestBuckets = 256;
+
+    /// <summary>XOR of every bucket digest: equal tables have equal digests.</summary>
+    public long Digest { get; private set; }
+
+    /// <summary>A copy of the per-bucket digests.</summary>
+    public long[] BucketDigests() => (long[])_buckets.Clone();
+
+    /// <summary>The digest bucket of <paramref name="clientId"/>.</summary>
+    public static int BucketOf(string clientId) => (int)(IdHash(clientId) >> 56);
 
     /// <summary>Clients that currently have no alternate.</summary>
     public IReadOnlyCollection<string> WithoutAlternate => _withoutAlternate;
@@ -90,10 +108,11 @@ internal sealed class AssignmentTable
     public void Set(string clientId, AssignmentSlot next)
     {
         Clock = Math.Max(Clock, next.Counter);
-        ref var slot = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_slots, clientId, out var existed);
+        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_slots, clientId, out var existed);
+        var idHash = IdHash(clientId);
         if (existed)
         {
-            Count(clientId, slot, -1);
+            Count(clientId, slot, -1, idHash);
             if (next.LastSeen == 0)
             {
                 next = next with { LastSeen = slot.LastSeen };
@@ -105,14 +124,14 @@ internal sealed class AssignmentTable
         }
 
         slot = next;
-        Count(clientId, next, +1);
+        Count(clientId, next, +1, idHash);
         Volatile.Write(ref _version, _version + 1);
     }
 
     /// <summary>Records that the client was seen (seconds since <see cref="AssignmentSlot.Epoch"/>); no version change.</summary>
     public void Touch(string clientId, uint lastSeen)
     {
-        ref var slot = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrNullRef(_slots, clientId);
+        ref var slot = ref CollectionsMarshal.GetValueRefOrNullRef(_slots, clientId);
         if (!System.Runtime.CompilerServices.Unsafe.IsNullRef(ref slot) && !slot.IsRemoved)
         {
             slot = slot with { LastSeen = lastSeen };
@@ -122,12 +141,16 @@ internal sealed class AssignmentTable
     /// <summary>All stored slots, tombstones included, for rare whole-table passes (node failure, snapshots).</summary>
     public IEnumerable<KeyValuePair<string, AssignmentSlot>> All => _slots;
 
-    private void Count(string clientId, in AssignmentSlot slot, int sign)
+    private void Count(string clientId, in AssignmentSlot slot, int sign, ulong idHash)
     {
         if (slot.IsRemoved)
         {
             return;
         }
+
+        var entry = (long)Mix(idHash ^ Mix((ulong)slot.Counter) ^ OriginHash(slot.Origin));
+        _buckets[idHash >> 56] ^= entry;
+        Digest ^= entry;
 
         ClientCount += sign;
         Grow(Math.Max(slot.Primary, slot.Alternate));
@@ -145,6 +168,33 @@ internal sealed class AssignmentTable
         {
             _withoutAlternate.Remove(clientId);
         }
+    }
+
+    private static ulong IdHash(string clientId) => XxHash3.HashToUInt64(MemoryMarshal.AsBytes(clientId.AsSpan()));
+
+    /// <summary>The hash of the deciding node's id (cached per node index: indices never change meaning).</summary>
+    private ulong OriginHash(short origin)
+    {
+        if (origin >= _originHashes.Length)
+        {
+            Array.Resize(ref _originHashes, Math.Max(origin + 1, _originHashes.Length * 2));
+        }
+
+        ref var hash = ref _originHashes[origin];
+        if (hash == 0)
+        {
+            hash = XxHash3.HashToUInt64(MemoryMarshal.AsBytes(_view[origin].NodeId.AsSpan())) | 1;
+        }
+
+        return hash;
+    }
+
+    /// <summary>The SplitMix64 finaliser: spreads every input bit over the whole word.</summary>
+    private static ulong Mix(ulong z)
+    {
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return z ^ (z >> 31);
     }
 
     private void Grow(int index)

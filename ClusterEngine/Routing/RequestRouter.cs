@@ -4,7 +4,8 @@ using ClusterEngine.Placement;
 namespace ClusterEngine.Routing;
 
 /// <summary>
-/// Decides where one client request goes (patent Fig. 6, steps 640–680): the primary when available;
+/// Decides where one client request goes (patent Fig. 6, steps 640–680): the primary when it serves (available, or
+/// leaving and not yet handed over);
 /// else the alternate becomes primary with a new alternate (even when full: reported as over
 /// capacity); both unavailable → placed anew by round robin and bouncing. Returns the proposed
 /// slot without touching the table.
@@ -21,8 +22,8 @@ internal sealed class RequestRouter(MemberTable view, AssignmentTable table, Pri
             return new(RoutingKind.NotAssigned, -1, null);
         }
 
-        // Step 640: is the primary available?
-        if (view.IsAvailable(slot.Primary))
+        // Step 640: is the primary available? (A leaving primary still serves until it hands the client over.)
+        if (view.IsServing(slot.Primary))
         {
             return new(RoutingKind.Primary, slot.Primary, null);
         }

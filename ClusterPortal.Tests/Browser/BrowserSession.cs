@@ -21,6 +21,9 @@ public sealed class BrowserSession : IAsyncDisposable
     public static async Task<BrowserSession> StartAsync()
     {
         Assert.True(File.Exists(ChromiumPath), $"{ChromiumPath} is missing: apt-get install -y chromium (.ci/run does)");
+        // Every expectation waits as long as the explicit ones: a page on a loaded 2-core machine can take longer than
+        // Playwright's 5 s default to render, and an expectation still fails loudly naming its locator.
+        Assertions.SetDefaultExpectTimeout(Timeout);
         var session = new BrowserSession { _playwright = await Playwright.CreateAsync() };
         session.Browser = await session._playwright.Chromium.LaunchAsync(new()
         {

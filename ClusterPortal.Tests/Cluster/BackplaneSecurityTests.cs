@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.SignalR.Client;
 
 namespace ClusterPortal.Tests.Cluster;
 
-/// <summary>Only peers with a credential derived from Cluster:Key get onto the backplane (DESIGN.md §7).</summary>
+/// <summary>Only peers with a credential derived from Cluster:Key get onto the backplane (docs/architecture.md §7).</summary>
 [Trait("Category", "Process")]
 [Trait("Category", "Cluster")]
 public sealed class BackplaneSecurityTests
@@ -31,13 +31,19 @@ public sealed class BackplaneSecurityTests
     }
 
     [Fact]
-    public async Task A_node_started_with_another_cluster_key_does_not_join()
+    public async Task A_node_started_with_another_cluster_key_does_not_join_and_is_not_ready()
     {
         await using var cluster = await InProcessCluster.StartAsync(10);
-        cluster.Add(10, new() { ["Cluster:Key"] = "another-cluster-key-0123456789" });
 
-        await Task.Delay(1500);
+        // node-2 has another key; node-3, started after it with the cluster's key and the same seed, bounds the wait:
+        // once node-3 is in, node-2 has had the same chance to join.
+        var stranger = cluster.Add(10, new() { ["Cluster:Key"] = "another-cluster-key-0123456789" }, waitUntilReady: false);
+        cluster.Add(10);
+        await Eventually.True(() => cluster.StateOf(0).GetNode("node-3")?.State == ClusterEngine.Membership.NodeState.Up, "node-3 (right key) Up in node-1's view");
 
         Assert.Null(cluster.StateOf(0).GetNode("node-2"));
+        using var http = stranger.StartedClient();
+        using var ready = await http.GetAsync(new Uri("/health/ready", UriKind.Relative));
+        Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, ready.StatusCode);
     }
 }

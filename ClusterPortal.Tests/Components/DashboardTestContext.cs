@@ -84,15 +84,15 @@ public sealed class FakeNodeAdmin : INodeAdmin
         return Task.FromResult(Next);
     }
 
-    public AdminOutcome Update(string nodeId, int? capacity, NodeMode? mode)
+    public Task<AdminOutcome> UpdateAsync(string nodeId, int? capacity, NodeMode? mode, CancellationToken cancellationToken)
     {
         Calls.Add($"update {nodeId} {capacity} {mode}");
-        return Next;
+        return Task.FromResult(Next);
     }
 
-    public AdminOutcome Remove(string nodeId)
+    public Task<AdminOutcome> RemoveAsync(string nodeId, CancellationToken cancellationToken)
     {
         Calls.Add($"remove {nodeId}");
-        return Next;
+        return Task.FromResult(Next);
     }
 }

@@ -60,6 +60,20 @@ public sealed class HistoryCheckerTests
     }
 
     [Fact]
+    public void The_verdict_counts_each_kind_of_violation_for_the_figures()
+    {
+        var ms = Stopwatch.Frequency / 1000;
+        var history = HistoryOf(Announce("c1"), Announce("c2"), Get("c1", 304, "\"aa\"", "\"bb\""), Get("c1", 503, null, null));
+        history.Record(View("n1", 0, true, ("c1", "n1", "n2")));
+        history.Record(View("n2", 10 * ms, true, ("c1", "n2", "n1")));
+        var final = new[] { View("n1", 10, true, ("c1", "n1", "n2")), View("n2", 10, true, ("c1", "n1", "n2"), ("c2", "n2", "n1")) };
+
+        var verdict = HistoryChecker.Check(history, final, Window);
+
+        Assert.Equal((4, 1, 1, 1, 1), (verdict.Operations, verdict.FailedOperations, verdict.Lost, verdict.WrongNotModifiedCount, verdict.TwoPrimariesCount));
+    }
+
+    [Fact]
     public void A_304_for_a_version_the_device_did_not_hold_is_found()
     {
         var violations = HistoryChecker.WrongNotModified([Get("c1", 304, "\"aa\"", "\"bb\""), Get("c1", 304, null, "\"aa\"")]).ToList();

@@ -88,11 +88,14 @@ public sealed partial class LocalClusterLauncherTests : IDisposable
         Assert.Equal(HttpStatusCode.Created, announced.StatusCode);
         using var session = JsonDocument.Parse(await announced.Content.ReadAsStringAsync());
         var primary = session.RootElement.GetProperty("primary").GetProperty("nodeId").GetString();
+        var alternate = session.RootElement.GetProperty("alternate") is { ValueKind: JsonValueKind.Object } a ? a.GetProperty("nodeId").GetString() : null;
         using var get = new HttpRequestMessage(HttpMethod.Get, new Uri(urls[0] + "/api/clients/launcher-device-1/items/hello.txt"));
         get.Headers.Authorization = new AuthenticationHeaderValue("Bearer", session.RootElement.GetProperty("token").GetString());
         using var item = await http.SendAsync(get);
         Assert.Equal(HttpStatusCode.OK, item.StatusCode);
-        Assert.Equal(primary, item.Headers.GetValues("X-Served-By").Single());
+        // The primary serves; its alternate does when the primary holds back (a node that found itself frozen on a loaded
+        // machine serves nobody as primary until it has caught up, docs/architecture.md §7).
+        Assert.Contains(item.Headers.GetValues("X-Served-By").Single(), new[] { primary, alternate });
 
         await StopAndAssertGone(launcher, urls, output);
 

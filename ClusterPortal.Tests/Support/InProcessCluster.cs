@@ -34,7 +34,8 @@ public sealed class InProcessCluster : IAsyncDisposable
     /// <param name="extra">More settings (later wins).</param>
     /// <param name="seeded">Whether node-1 is its seed.</param>
     /// <param name="clock">A clock to replace the node's <see cref="TimeProvider"/> (null: the system's).</param>
-    public PortalFactory Add(int capacity, Dictionary<string, string?>? extra = null, bool seeded = true, TimeProvider? clock = null)
+    /// <param name="waitUntilReady">Wait for the node's /health/ready (false: only start it).</param>
+    public PortalFactory Add(int capacity, Dictionary<string, string?>? extra = null, bool seeded = true, TimeProvider? clock = null, bool waitUntilReady = true)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -56,7 +57,15 @@ public sealed class InProcessCluster : IAsyncDisposable
         {
             Configure = clock is null ? null : web => web.ConfigureServices(services => services.AddSingleton(clock)),
         };
-        _ = node.BaseUrl;
+        if (waitUntilReady)
+        {
+            _ = node.BaseUrl;
+        }
+        else
+        {
+            node.StartedClient().Dispose();
+        }
+
         _nodes.Add(node);
         return node;
     }

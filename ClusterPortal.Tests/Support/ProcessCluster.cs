@@ -113,23 +113,118 @@ public sealed class ProcessCluster : IAsyncDisposable
             .ToDictionary(n => n.GetProperty("nodeId").GetString()!, n => n.GetProperty("primaryCount").GetInt32());
     }
 
-    /// <summary>Every assignment as <paramref name="observer"/> sees it: client id → (primary, alternate), with the admin key.</summary>
-    public async Task<SortedDictionary<string, (string Primary, string? Alternate)>> ClientsAsync(Node observer)
+    /// <summary>Every assignment as <paramref name="observer"/> sees it: client id → (primary, alternate), with the admin key (every page).</summary>
+    public async Task<SortedDictionary<string, (string Primary, string? Alternate)>> ClientsAsync(Node observer, HttpClient? http = null)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(observer.Url + "/api/clients?pageSize=500"));
-        request.Headers.Add("X-Admin-Key", AdminKey);
-        using var response = await Http.SendAsync(request);
-        response.EnsureSuccessStatusCode();
-        using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        http ??= Http;
         var result = new SortedDictionary<string, (string, string?)>(StringComparer.Ordinal);
-        foreach (var item in doc.RootElement.GetProperty("items").EnumerateArray())
+        for (var page = 1; ; page++)
         {
-            var alternate = item.GetProperty("alternate");
-            result[item.GetProperty("clientId").GetString()!] = (item.GetProperty("primary").GetProperty("nodeId").GetString()!,
-                alternate.ValueKind == JsonValueKind.Null ? null : alternate.GetProperty("nodeId").GetString());
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(observer.Url + $"/api/clients?pageSize=500&page={page}"));
+            request.Headers.Add("X-Admin-Key", AdminKey);
+            using var response = await http.SendAsync(request);
+            response.EnsureSuccessStatusCode();
+            using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            var items = doc.RootElement.GetProperty("items");
+            foreach (var item in items.EnumerateArray())
+            {
+                var alternate = item.GetProperty("alternate");
+                result[item.GetProperty("clientId").GetString()!] = (item.GetProperty("primary").GetProperty("nodeId").GetString()!,
+                    alternate.ValueKind == JsonValueKind.Null ? null : alternate.GetProperty("nodeId").GetString());
+            }
+
+            if (items.GetArrayLength() < 500 || result.Count >= doc.RootElement.GetProperty("total").GetInt32())
+            {
+                return result;
+            }
+        }
+    }
+
+    /// <summary>Every member as <paramref name="observer"/> sees it: node id → (state, url).</summary>
+    public async Task<Dictionary<string, (string State, string Url)>> MembersAsync(Node observer)
+    {
+        using var doc = JsonDocument.Parse(await Http.GetStringAsync(new Uri(observer.Url + "/api/cluster")));
+        return doc.RootElement.GetProperty("nodes").EnumerateArray().ToDictionary(n => n.GetProperty("nodeId").GetString()!,
+            n => (n.GetProperty("state").GetString()!, n.GetProperty("url").GetString()!));
+    }
+
+    /// <summary>An operator call with the admin key (<paramref name="body"/> as JSON when given).</summary>
+    public async Task<HttpResponseMessage> AdminAsync(HttpMethod method, Node at, string path, object? body = null)
+    {
+        using var request = new HttpRequestMessage(method, new Uri(at.Url + path));
+        request.Headers.Add("X-Admin-Key", AdminKey);
+        if (body is not null)
+        {
+            request.Content = JsonContent.Create(body);
         }
 
-        return result;
+        return await Http.SendAsync(request);
+    }
+
+    /// <summary>
+    /// A process that is not a member of this cluster's node list (not watched, not compared): its own free port and data
+    /// directory, seeded with node-1 like the others; e.g. a second process claiming an id that is in use.
+    /// </summary>
+    public Node CreateExtra(string nodeId) =>
+        new(this, nodeId, string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{FreePorts.One()}"), Path.Combine(_root, $"{nodeId}-extra-{Guid.NewGuid():N}"));
+
+    /// <summary>
+    /// Waits until every running node that is not frozen (or <paramref name="observers"/>) holds the same <paramref name="clients"/> assignments,
+    /// each with an alternate while two or more nodes run and primary counts that add up; returns the elapsed ms and the agreed view.
+    /// </summary>
+    public async Task<(long Milliseconds, SortedDictionary<string, (string Primary, string? Alternate)> View)> WaitViewsAgreeAsync(
+        int clients, int timeoutMs = 30_000, IReadOnlyList<Node>? observers = null)
+    {
+        var running = observers ?? Nodes.Where(n => n.IsRunning && !n.IsFrozen).ToList();
+        var watch = Stopwatch.StartNew();
+        SortedDictionary<string, (string, string?)>? agreed = null;
+        var last = "";
+        await Eventually.True(async () =>
+        {
+            try
+            {
+                var views = new List<SortedDictionary<string, (string Primary, string? Alternate)>>();
+                foreach (var node in running)
+                {
+                    var view = await ClientsAsync(node);
+                    var counts = await PrimaryCountsAsync(node);
+                    if (view.Count != clients || counts.Values.Sum() != clients)
+                    {
+                        last = $"{node.NodeId}: {view.Count} clients, primary counts {string.Join(",", counts)}";
+                        return false;
+                    }
+
+                    if (running.Count >= 2 && view.FirstOrDefault(kv => kv.Value.Alternate is null) is { Key: not null } orphan)
+                    {
+                        last = $"{node.NodeId}: {orphan.Key} has no alternate (primary {orphan.Value.Primary})";
+                        return false;
+                    }
+
+                    views.Add(view);
+                }
+
+                var first = views[0];
+                for (var i = 1; i < views.Count; i++)
+                {
+                    var differ = first.Where(kv => !views[i].TryGetValue(kv.Key, out var other) || other != kv.Value).Select(kv => kv.Key).ToList();
+                    if (differ.Count > 0)
+                    {
+                        last = $"{running[0].NodeId} and {running[i].NodeId} disagree on {differ.Count} client(s), e.g. {differ[0]}: "
+                            + $"{first[differ[0]]} vs {(views[i].TryGetValue(differ[0], out var o) ? o.ToString() : "missing")}";
+                        return false;
+                    }
+                }
+
+                agreed = first;
+                return true;
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+                last = ex.Message;
+                return false;
+            }
+        }, $"the views of {string.Join(", ", running.Select(n => n.NodeId))} agree on {clients} clients, each with an alternate", timeoutMs, () => last + "\n" + Describe());
+        return (watch.ElapsedMilliseconds, agreed!);
     }
 
     /// <summary>Announces <paramref name="clientId"/> at <paramref name="at"/>; returns the primary node id and the bearer token.</summary>
@@ -227,7 +322,22 @@ public sealed class ProcessCluster : IAsyncDisposable
 
         public string DataDirectory { get; } = dataDirectory;
 
-        public bool IsRunning => _process is { HasExited: false };
+        /// <summary>True while the process runs (safe to ask from another thread while the node is restarted).</summary>
+        public bool IsRunning
+        {
+            get
+            {
+                var process = _process;
+                try
+                {
+                    return process is { HasExited: false };
+                }
+                catch (InvalidOperationException)
+                {
+                    return false; // replaced by a restart a moment ago
+                }
+            }
+        }
 
         public int Pid => _process?.Id ?? 0;
 
@@ -235,7 +345,7 @@ public sealed class ProcessCluster : IAsyncDisposable
         public void Start()
         {
             Assert.False(IsRunning, $"{NodeId} is already running");
-            _process?.Dispose();
+            var previous = _process;
             var dll = PortalDll;
             var portalDir = Path.GetDirectoryName(dll)!;
             var launcher = cluster.Hosting?.Launcher(Index) ?? [];
@@ -285,6 +395,7 @@ public sealed class ProcessCluster : IAsyncDisposable
             process.BeginOutputReadLine();
             process.BeginErrorReadLine();
             _process = process;
+            previous?.Dispose();
             Append($"[harness] started pid {process.Id}");
         }
 
@@ -303,6 +414,40 @@ public sealed class ProcessCluster : IAsyncDisposable
             }
         }, $"{NodeId} ready", timeoutMs, cluster.Describe);
 
+        /// <summary>The exit code once the process has exited; null while it runs (or before it started).</summary>
+        public int? ExitCode => _process is { HasExited: true } p ? p.ExitCode : null;
+
+        /// <summary>Waits for the process to exit on its own; fails naming the node after <paramref name="timeoutMs"/>.</summary>
+        public async Task<int> WaitExitAsync(int timeoutMs)
+        {
+            using var timeout = new CancellationTokenSource(timeoutMs);
+            try
+            {
+                await _process!.WaitForExitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                Assert.Fail($"{NodeId} ({Url}) did not exit within {timeoutMs} ms:\n{Tail()}");
+            }
+
+            _process.WaitForExit(); // drains the output
+            return _process.ExitCode;
+        }
+
+        /// <summary>The status code of <paramref name="path"/> (e.g. <c>/health/live</c>), or null when nothing answers.</summary>
+        public async Task<HttpStatusCode?> ProbeAsync(string path)
+        {
+            try
+            {
+                using var response = await cluster.Http.GetAsync(new Uri(Url + path));
+                return response.StatusCode;
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+                return null;
+            }
+        }
+
         /// <summary><c>kill -9</c>: gone at once, no goodbye.</summary>
         public void Kill()
         {
@@ -316,6 +461,7 @@ public sealed class ProcessCluster : IAsyncDisposable
         {
             Append("[harness] SIGSTOP");
             Assert.Equal(0, NativeMethods.Kill(Pid, NativeMethods.SigStop));
+            IsFrozen = true;
         }
 
         /// <summary>SIGCONT: the frozen process resumes.</summary>
@@ -323,7 +469,11 @@ public sealed class ProcessCluster : IAsyncDisposable
         {
             Append("[harness] SIGCONT");
             Assert.Equal(0, NativeMethods.Kill(Pid, NativeMethods.SigCont));
+            IsFrozen = false;
         }
+
+        /// <summary>True between <see cref="Freeze"/> and <see cref="Thaw"/>.</summary>
+        public bool IsFrozen { get; private set; }
 
         /// <summary>SIGTERM (graceful leave), waiting up to <paramref name="timeoutMs"/> for the exit.</summary>
         public async Task TerminateAsync(int timeoutMs = 20_000)

@@ -23,10 +23,20 @@ internal sealed class ClientRouter(ClusterNode node, ItemForwarder forwarder, Cl
         // (found by the process failure tests: kill -9 of a primary while requests were forwarded to it).
         var cameFromPeer = ItemForwarder.IsForwarded(http.Request);
 
-        // A node that is leaving (SIGTERM) has handed its clients over, but a peer whose view is a moment
-        // behind may still forward them here: it is alive and can serve them, so it does, instead of
-        // answering 503 (found by the process failure tests; the request cannot be forwarded a second time).
-        var handingOver = cameFromPeer && node.State.GetNode(node.NodeId)?.State is NodeState.Leaving or NodeState.Left;
+        // A node that is leaving (SIGTERM) serves its clients until it hands them over, and a peer whose view is a
+        // moment behind may still forward them here after that: it is alive and can serve them, so it does, instead
+        // of answering 503 (found by the process failure tests; the request cannot be forwarded a second time).
+        var handingOver = cameFromPeer && self.IsHandingOver;
+
+        // A node that may not decide (joining or catching up after a restart or a freeze, on a minority side, removed)
+        // neither serves nor routes: a routing decision here would fail clients over on the strength of a view that
+        // is not current (docs/recovery.md: never take a client back on stored state). The device tries another node.
+        if (!self.CanServe && !handingOver)
+        {
+            http.Response.Headers[ClusterHeaders.ServedBy] = node.NodeId;
+            return new(Problems.Unavailable(http, self.Removed ? "This node was removed from the cluster." : "This node is catching up with the cluster.", 1), false);
+        }
+
         for (var attempt = 0; ; attempt++)
         {
             var decision = node.Route(clientId);
@@ -69,7 +79,7 @@ internal sealed class ClientRouter(ClusterNode node, ItemForwarder forwarder, Cl
         }
 
         http.Response.Headers[ClusterHeaders.ServedBy] = node.NodeId;
-        if ((node.State.GetNode(node.NodeId)?.State != NodeState.Up || !self.CanServe) && !handingOver)
+        if (!self.CanServe && !handingOver)
         {
             return new(Problems.Unavailable(http, "This node is catching up with the cluster.", 1), false);
         }

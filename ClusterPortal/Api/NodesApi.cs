@@ -1,4 +1,5 @@
 using ClusterEngine;
+using ClusterEngine.Backplane;
 using ClusterEngine.Membership;
 using ClusterPortal.Hosting;
 using ClusterPortal.Security;
@@ -29,12 +30,13 @@ internal static class NodesApi
             .WithSummary("Add a running node at run time: 201; 400 bad URL or capacity; 409 duplicate; 502 unreachable; 504 no answer.");
         group.MapPatch("/{nodeId}", Update).WithName("UpdateNode")
             .ProducesProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status413PayloadTooLarge).WithSummary("Change capacity and/or mode (Active/Maintenance).");
+        // 503 + Retry-After also while no member can decide membership changes (no node Up with quorum: see docs/recovery.md).
         group.MapDelete("/{nodeId}", Remove).WithName("RemoveNode").ProducesProblems(StatusCodes.Status404NotFound).WithSummary("Remove a node: its clients fail over to their alternates first.");
         return group;
     }
 
     internal static async Task<Results<Created<NodeView>, ValidationProblem, ProblemHttpResult>> Add(
-        AddNodeRequest? body, MembershipAdmin admin, ClusterState state, CancellationToken cancellationToken)
+        AddNodeRequest? body, MembershipAdmin admin, ClusterState state, HttpContext? http, CancellationToken cancellationToken)
     {
         if (body is null || !ClusterOptionsValidator.IsHttpUrl(body.Url))
         {
@@ -51,7 +53,7 @@ internal static class NodesApi
             return Problems.Field("name", "name must be at most 64 characters.");
         }
 
-        MemberRecord? added;
+        MemberChangeReply added;
         try
         {
             added = await admin.AddNodeAsync(body.Url, body.Capacity.Value, body.Name, cancellationToken);
@@ -65,18 +67,18 @@ internal static class NodesApi
             return TypedResults.Problem($"{body.Url} could not be reached on its admin: {ex.Message}", statusCode: StatusCodes.Status502BadGateway, title: "Node unreachable");
         }
 
-        if (added is null)
+        if (added is not { Status: MemberChangeStatus.Applied, Record: { } record })
         {
-            return TypedResults.Problem($"A member with URL {body.Url} (or the same node id) is already in the cluster.", statusCode: StatusCodes.Status409Conflict, title: "Duplicate node");
+            return Refused(added, http);
         }
 
-        var view = ClusterApi.GetNodes(state).Value!.FirstOrDefault(n => n.NodeId == added.NodeId)
-            ?? new NodeView(added.NodeId, added.Url, added.Name, NodeState.Joining, added.Mode, added.Capacity, 0, 0, 0, 0, 0, added.Zone);
-        return TypedResults.Created($"/api/nodes/{added.NodeId}", view);
+        var view = ClusterApi.GetNodes(state).Value!.FirstOrDefault(n => n.NodeId == record.NodeId)
+            ?? new NodeView(record.NodeId, record.Url, record.Name, NodeState.Joining, record.Mode, record.Capacity, 0, 0, 0, 0, 0, record.Zone);
+        return TypedResults.Created($"/api/nodes/{record.NodeId}", view);
     }
 
-    internal static Results<Ok<NodeView>, ValidationProblem, ProblemHttpResult> Update(
-        string nodeId, UpdateNodeRequest? body, MembershipAdmin admin, ClusterState state)
+    internal static async Task<Results<Ok<NodeView>, ValidationProblem, ProblemHttpResult>> Update(
+        string nodeId, UpdateNodeRequest? body, MembershipAdmin admin, ClusterState state, HttpContext? http, CancellationToken cancellationToken)
     {
         if (body is null || (body.Capacity is null && body.Mode is null))
         {
@@ -93,11 +95,24 @@ internal static class NodesApi
             return Problems.Field("mode", "mode must be Active or Maintenance.");
         }
 
-        return admin.UpdateNode(nodeId, body.Capacity, body.Mode) is null
-            ? Problems.NotFound($"No node '{nodeId}' in the cluster.")
-            : TypedResults.Ok(ClusterApi.GetNodes(state).Value!.First(n => n.NodeId == nodeId));
+        var changed = await admin.UpdateNodeAsync(nodeId, body.Capacity, body.Mode, cancellationToken);
+        return changed.Status == MemberChangeStatus.Applied
+            ? TypedResults.Ok(ClusterApi.GetNodes(state).Value!.First(n => n.NodeId == nodeId))
+            : Refused(changed, http);
     }
 
-    internal static Results<NoContent, ProblemHttpResult> Remove(string nodeId, MembershipAdmin admin) =>
-        admin.RemoveNode(nodeId) ? TypedResults.NoContent() : Problems.NotFound($"No node '{nodeId}' in the cluster.");
+    internal static async Task<Results<NoContent, ProblemHttpResult>> Remove(string nodeId, MembershipAdmin admin, HttpContext? http, CancellationToken cancellationToken)
+    {
+        var removed = await admin.RemoveNodeAsync(nodeId, cancellationToken);
+        return removed.Status == MemberChangeStatus.Applied ? TypedResults.NoContent() : Refused(removed, http);
+    }
+
+    /// <summary>A change the membership authority did not make: 404 unknown node, 409 duplicate, 503 (+ <c>Retry-After</c>) no authority now.</summary>
+    private static ProblemHttpResult Refused(MemberChangeReply reply, HttpContext? http) => reply.Status switch
+    {
+        MemberChangeStatus.NotFound => Problems.NotFound(reply.Error ?? "No such node in the cluster."),
+        MemberChangeStatus.Conflict => TypedResults.Problem(reply.Error, statusCode: StatusCodes.Status409Conflict, title: "Duplicate node"),
+        _ when http is not null => Problems.Unavailable(http, reply.Error ?? "The membership cannot be changed now.", 1),
+        _ => TypedResults.Problem(reply.Error, statusCode: StatusCodes.Status503ServiceUnavailable, title: "Service unavailable"),
+    };
 }

@@ -23,10 +23,10 @@ public interface INodeAdmin
     Task<AdminOutcome> AddAsync(string? url, int? capacity, string? name, CancellationToken cancellationToken);
 
     /// <summary>Changes capacity and/or mode (<c>PATCH /api/nodes/{nodeId}</c>).</summary>
-    AdminOutcome Update(string nodeId, int? capacity, NodeMode? mode);
+    Task<AdminOutcome> UpdateAsync(string nodeId, int? capacity, NodeMode? mode, CancellationToken cancellationToken);
 
     /// <summary>Removes a node (<c>DELETE /api/nodes/{nodeId}</c>).</summary>
-    AdminOutcome Remove(string nodeId);
+    Task<AdminOutcome> RemoveAsync(string nodeId, CancellationToken cancellationToken);
 }
 
 /// <summary>Runs the admin forms through the <see cref="NodesApi"/> handlers, so form and API can never disagree.</summary>
@@ -35,12 +35,13 @@ internal sealed class NodeAdmin(MembershipAdmin admin, ClusterState state) : INo
     private static readonly Dictionary<string, string[]> s_none = [];
 
     public async Task<AdminOutcome> AddAsync(string? url, int? capacity, string? name, CancellationToken cancellationToken) =>
-        ToOutcome((await NodesApi.Add(new AddNodeRequest(url?.Trim(), capacity, string.IsNullOrWhiteSpace(name) ? null : name.Trim()), admin, state, cancellationToken)).Result);
+        ToOutcome((await NodesApi.Add(new AddNodeRequest(url?.Trim(), capacity, string.IsNullOrWhiteSpace(name) ? null : name.Trim()), admin, state, null, cancellationToken)).Result);
 
-    public AdminOutcome Update(string nodeId, int? capacity, NodeMode? mode) =>
-        ToOutcome(NodesApi.Update(nodeId, new UpdateNodeRequest(capacity, mode), admin, state).Result);
+    public async Task<AdminOutcome> UpdateAsync(string nodeId, int? capacity, NodeMode? mode, CancellationToken cancellationToken) =>
+        ToOutcome((await NodesApi.Update(nodeId, new UpdateNodeRequest(capacity, mode), admin, state, null, cancellationToken)).Result);
 
-    public AdminOutcome Remove(string nodeId) => ToOutcome(NodesApi.Remove(nodeId, admin).Result);
+    public async Task<AdminOutcome> RemoveAsync(string nodeId, CancellationToken cancellationToken) =>
+        ToOutcome((await NodesApi.Remove(nodeId, admin, null, cancellationToken)).Result);
 
     private static AdminOutcome ToOutcome(IResult result) => result switch
     {

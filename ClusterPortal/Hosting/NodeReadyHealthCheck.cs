@@ -4,16 +4,25 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace ClusterPortal.Hosting;
 
-/// <summary><c>/health/ready</c>: healthy while this node is Up in its own view (it has loaded its state and may serve).</summary>
-internal sealed class NodeReadyHealthCheck(ClusterState state) : IHealthCheck
+/// <summary>
+/// <c>/health/ready</c>: healthy while this node is Up in its own view and may serve (it has loaded its state and caught
+/// up; with a backplane also: its side of any partition has the quorum, it was not removed, and its health monitor is not
+/// overdue — a node just thawed from a freeze is not ready before it notices). See docs/recovery.md.
+/// </summary>
+internal sealed class NodeReadyHealthCheck(ClusterState state, LocalNodeStatus? self = null) : IHealthCheck
 {
     public const string Tag = "ready";
 
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        var self = state.GetNode(state.LocalNodeId);
-        return Task.FromResult(self is { State: NodeState.Up }
-            ? HealthCheckResult.Healthy($"{self.NodeId} is Up ({self.Mode})")
-            : HealthCheckResult.Unhealthy($"{state.LocalNodeId} is {self?.State.ToString() ?? "unknown"}"));
+        var node = state.GetNode(state.LocalNodeId);
+        if (node is not { State: NodeState.Up })
+        {
+            return Task.FromResult(HealthCheckResult.Unhealthy($"{state.LocalNodeId} is {node?.State.ToString() ?? "unknown"}"));
+        }
+
+        return Task.FromResult(self is null || self.CanServe
+            ? HealthCheckResult.Healthy($"{node.NodeId} is Up ({node.Mode})")
+            : HealthCheckResult.Unhealthy($"{node.NodeId} is Up but may not serve now (no quorum, or catching up after a pause)"));
     }
 }

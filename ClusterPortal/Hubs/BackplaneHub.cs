@@ -10,22 +10,35 @@ namespace ClusterPortal.Hubs;
 /// <summary>
 /// <c>/hubs/backplane</c> (DESIGN.md §7): what peers call over their client connection to this node.
 /// Only peers presenting a valid credential derived from <c>Cluster:Key</c> get in. A thin shim over
-/// the role that owns each message: membership (<c>Hello</c>, <c>Members</c>), health (<c>Status</c>, disconnects),
-/// reconciliation (<c>AssignmentChanged</c>, <c>Snapshot</c>), placement (<c>Offer</c>), the origin cache
+/// the role that owns each message: admission (<c>Hello</c>), membership (<c>Members</c>, <c>MemberChange</c> to the
+/// authority), health (<c>Status</c>, disconnects), reconciliation (<c>AssignmentChanged</c>, <c>Snapshot</c>),
+/// anti-entropy (<c>DigestBuckets</c>, <c>SnapshotBuckets</c>), placement (<c>Offer</c>), the origin cache
 /// (<c>ItemChanged</c>) and mirror sync (<c>MirrorSync</c>).
 /// </summary>
 [Authorize(Policy = AuthSchemes.PeerPolicy)]
-internal sealed class BackplaneHub(MembershipAgent membership, ClusterHealthMonitor health, AssignmentReconciler reconciler,
-    PlacementCoordinator placement, BackplaneConnections connections, ClusterEngine.Origin.OriginCache origins,
-    ClusterEngine.Mirroring.Sync.MirrorSyncReceiver mirrorSync) : Hub
+internal sealed class BackplaneHub(MembershipAgent membership, NodeAdmission admission, MembershipAuthority authority, ClusterHealthMonitor health,
+    AssignmentReconciler reconciler, AntiEntropy antiEntropy, PlacementCoordinator placement, BackplaneConnections connections,
+    ClusterEngine.Origin.OriginCache origins, ClusterEngine.Mirroring.Sync.MirrorSyncReceiver mirrorSync) : Hub
 {
     private string Peer => Context.User?.Identity?.Name ?? "";
 
     [HubMethodName(BackplaneMethods.Hello)]
-    public HelloReply Hello(HelloRequest hello) => membership.OnHello(Peer, hello);
+    public Task<HelloReply> Hello(HelloRequest hello) => admission.OnHelloAsync(Peer, hello);
 
+    /// <summary><c>Status</c>: a peer's heartbeat; called (not sent), it is answered with this node's own status.</summary>
     [HubMethodName(BackplaneMethods.Status)]
-    public void Status(StatusMessage status) => health.OnStatus(status);
+    public StatusReply Status(StatusMessage status) => health.OnStatus(status ?? throw new HubException("A status is required."));
+
+    /// <summary><c>MemberChange</c>: a membership change forwarded to this node as the membership authority.</summary>
+    [HubMethodName(BackplaneMethods.MemberChange)]
+    public MemberChangeReply MemberChange(MemberChangeRequest request) => authority.OnMemberChange(request);
+
+    [HubMethodName(BackplaneMethods.DigestBuckets)]
+    public long[] DigestBuckets() => antiEntropy.DigestBuckets();
+
+    [HubMethodName(BackplaneMethods.SnapshotBuckets)]
+    public IAsyncEnumerable<AssignmentDelta[]> SnapshotBuckets(int[] buckets, CancellationToken cancellationToken) =>
+        antiEntropy.SnapshotBuckets(buckets, cancellationToken);
 
     [HubMethodName(BackplaneMethods.AssignmentChanged)]
     public void AssignmentChanged(AssignmentDelta[] deltas) => reconciler.OnAssignmentChanged(deltas);
@@ -34,7 +47,7 @@ internal sealed class BackplaneHub(MembershipAgent membership, ClusterHealthMoni
     public OfferReply Offer(OfferRequest offer) => placement.OnOffer(offer);
 
     [HubMethodName(BackplaneMethods.Members)]
-    public void Members(MemberRecord[] members) => membership.OnMembers(members);
+    public void Members(MemberRecord[] members) => membership.OnMembers(members ?? []);
 
     /// <summary><c>ItemChanged</c>: a peer's operator changed an origin item; drop our cached copy now.</summary>
     [HubMethodName(BackplaneMethods.ItemChanged)]

@@ -23,12 +23,18 @@ public static class HistoryChecker
         ArgumentNullException.ThrowIfNull(history);
         ArgumentNullException.ThrowIfNull(final);
         var operations = history.Operations;
-        var violations = new List<string>();
-        violations.AddRange(FinalViews(operations, final));
-        violations.AddRange(WrongNotModified(operations));
-        violations.AddRange(TwoPrimaries(history.Views, overlap));
-        return new HistoryVerdict(operations.Count, operations.Count(o => !o.Succeeded), violations);
+        var finalViews = FinalViews(operations, final).ToList();
+        var wrong = WrongNotModified(operations).ToList();
+        var two = TwoPrimaries(history.Views, overlap).ToList();
+        return new HistoryVerdict(operations.Count, operations.Count(o => !o.Succeeded), [.. finalViews, .. wrong, .. two])
+        {
+            Lost = finalViews.Count(v => v.Contains(LostMarker, StringComparison.Ordinal)),
+            WrongNotModifiedCount = wrong.Count,
+            TwoPrimariesCount = two.Count,
+        };
     }
+
+    private const string LostMarker = " lost client ";
 
     /// <summary>
     /// Every final view holds every client that was ever announced successfully (no assignment lost), with exactly one
@@ -52,7 +58,7 @@ public static class HistoryChecker
 
             foreach (var clientId in announced.Where(c => !view.Assignments.ContainsKey(c)).Order(StringComparer.Ordinal).Take(5))
             {
-                yield return $"{view.NodeId} lost client {clientId} (announced successfully, missing from its view)";
+                yield return $"{view.NodeId}{LostMarker}{clientId} (announced successfully, missing from its view)";
             }
 
             foreach (var (clientId, a) in view.Assignments)
@@ -143,6 +149,15 @@ public static class HistoryChecker
 /// <param name="Violations">Broken invariants, each one line naming the client and nodes; empty when none.</param>
 public sealed record HistoryVerdict(int Operations, int FailedOperations, IReadOnlyList<string> Violations)
 {
+    /// <summary>Violations that are a client missing from a final view (at most 5 reported per view).</summary>
+    public int Lost { get; init; }
+
+    /// <summary>Violations that are a 304 for a version the device did not hold (at most 10 reported).</summary>
+    public int WrongNotModifiedCount { get; init; }
+
+    /// <summary>Violations that are two serving nodes naming themselves a client's primary at once (one per client).</summary>
+    public int TwoPrimariesCount { get; init; }
+
     /// <summary>One line per violation, for an assertion message.</summary>
     public override string ToString() => Violations.Count == 0
         ? $"{Operations} operations, {FailedOperations} failed, no violation"

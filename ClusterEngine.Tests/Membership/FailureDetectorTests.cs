@@ -1,0 +1,74 @@
+using ClusterEngine.Membership;
+using Microsoft.Extensions.Time.Testing;
+
+namespace ClusterEngine.Tests.Membership;
+
+/// <summary>The failure detector's evidence rules that recovery relies on (docs/recovery.md, "Evidence of life").</summary>
+public sealed class FailureDetectorTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(1);
+
+    [Fact]
+    public void Watching_a_peer_is_not_seeing_it_and_silence_past_the_timeout_is_Down()
+    {
+        var time = new FakeTimeProvider();
+        var detector = new FailureDetector(time, Timeout);
+        detector.Watch("n2");
+
+        Assert.False(detector.WasSeen("n2"));
+        Assert.False(detector.IsAlive("n2"));
+        time.Advance(TimeSpan.FromMilliseconds(1100));
+        Assert.Contains(("n2", NodeState.Down), detector.Evaluate());
+        Assert.False(detector.IsKnownStopped("n2"));
+    }
+
+    [Fact]
+    public void A_peer_is_alive_while_heard_within_the_timeout_and_not_after_its_port_refused()
+    {
+        var time = new FakeTimeProvider();
+        var detector = new FailureDetector(time, Timeout);
+        detector.Watch("n2");
+
+        Assert.True(detector.Heard("n2", 5, NodeState.Up));
+        Assert.True(detector.IsAlive("n2"));
+        Assert.True(detector.WasSeen("n2"));
+        time.Advance(TimeSpan.FromMilliseconds(1100));
+        Assert.False(detector.IsAlive("n2"));
+        detector.Heard("n2", 5, NodeState.Up);
+        detector.Unreachable("n2");
+        Assert.False(detector.IsAlive("n2"));
+        Assert.True(detector.IsKnownStopped("n2"));
+    }
+
+    [Fact]
+    public void A_leaving_peer_whose_connection_drops_stays_Leaving_and_never_looks_available_again()
+    {
+        var time = new FakeTimeProvider();
+        var detector = new FailureDetector(time, Timeout);
+        detector.Watch("n2");
+        detector.Heard("n2", 1, NodeState.Up);
+        detector.ConnectionDropped("n2");
+        Assert.Contains(("n2", NodeState.Suspect), detector.Evaluate());
+
+        detector.Heard("n2", 1, NodeState.Leaving);
+        detector.ConnectionDropped("n2"); // it closes its connections as it goes
+
+        Assert.Contains(("n2", NodeState.Leaving), detector.Evaluate());
+        Assert.Equal(NodeState.Leaving, detector.StateOf("n2"));
+    }
+
+    [Fact]
+    public void A_status_of_an_older_incarnation_is_no_evidence()
+    {
+        var time = new FakeTimeProvider();
+        var detector = new FailureDetector(time, Timeout);
+        detector.Watch("n2");
+        detector.Heard("n2", 7, NodeState.Joining);
+        detector.Unreachable("n2");
+
+        Assert.False(detector.Heard("n2", 6, NodeState.Up)); // a late message of the process before the restart
+        Assert.True(detector.IsKnownStopped("n2"));
+        Assert.True(detector.Heard("n2", 8, NodeState.Up));
+        Assert.False(detector.IsKnownStopped("n2"));
+    }
+}

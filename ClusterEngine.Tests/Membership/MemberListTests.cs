@@ -1,0 +1,39 @@
+using System.IO.Hashing;
+using System.Text;
+using ClusterEngine.Membership;
+
+namespace ClusterEngine.Tests.Membership;
+
+/// <summary>The member list's digest and version, as heartbeats and the membership authority use them (docs/recovery.md).</summary>
+public sealed class MemberListTests
+{
+    private static MemberRecord Record(string id, long version, string by) => new(id, $"http://{id}", id, 10, 0, NodeMode.Active, false, version, by);
+
+    [Fact]
+    public void The_digest_is_a_function_of_the_records_versions_alone_the_same_in_every_process()
+    {
+        var a = new MemberList();
+        a.Merge([Record("n1", 1, "n1"), Record("n2", 2, "n1")]);
+        var b = new MemberList();
+        b.Merge([Record("n2", 2, "n1")]);
+        b.Merge([Record("n1", 1, "n1")]);
+
+        // Not HashCode (seeded per process): two nodes with the same list must see the same digest.
+        var expected = XxHash3.HashToUInt64(Encoding.UTF8.GetBytes("n1\n1\nn1")) ^ XxHash3.HashToUInt64(Encoding.UTF8.GetBytes("n2\n2\nn1"));
+        Assert.Equal((long)expected, a.Digest);
+        Assert.Equal(a.Digest, b.Digest);
+        b.Merge([Record("n2", 3, "n2")]);
+        Assert.NotEqual(a.Digest, b.Digest);
+    }
+
+    [Fact]
+    public void A_stamp_is_one_past_the_highest_version_seen_or_carried()
+    {
+        var list = new MemberList();
+        list.Merge([Record("n1", 5, "n1"), Record("n2", 2, "n1")]);
+
+        Assert.Equal(6, list.Update(Record("n2", 0, ""), "n1").Version);
+        Assert.Equal(10, list.Update(Record("n3", 9, ""), "n1").Version); // a node added from a cluster of its own
+        Assert.Equal(10, list.Version);
+    }
+}

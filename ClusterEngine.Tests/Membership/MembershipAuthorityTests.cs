@@ -1,0 +1,107 @@
+using ClusterEngine.Backplane;
+using ClusterEngine.Changes;
+using ClusterEngine.Membership;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+
+namespace ClusterEngine.Tests.Membership;
+
+/// <summary>
+/// One authority for membership changes (docs/recovery.md, "Membership authority"): the first member in order that is
+/// Up (this node only with quorum) decides and stamps the next list version; a claim on a live member's id from another
+/// URL is refused and changes nothing; a member that is not alive may move. Peers' URLs here refuse connections at once
+/// (port 1), so the mesh never reaches anything.
+/// </summary>
+public sealed class MembershipAuthorityTests : IAsyncDisposable
+{
+    private readonly FakeTimeProvider _time = new();
+    private readonly ClusterOptions _options = new() { Key = "membership-authority-tests-key" };
+    private readonly ClusterState _state;
+    private readonly MemberList _members = new();
+    private readonly FailureDetector _detector;
+    private readonly PeerMesh _mesh;
+    private readonly LocalNodeStatus _self;
+    private readonly MembershipAuthority _authority;
+
+    public MembershipAuthorityTests()
+    {
+        _state = new ClusterState("n2", _options);
+        _state.AddOrUpdateNode(new NodeInfo("n2", "http://127.0.0.1:1", 100, State: NodeState.Joining));
+        var node = new ClusterNode(_state, new ClusterChanges());
+        var options = Options.Create(_options);
+        _detector = new FailureDetector(_time, _options.FailureTimeout);
+        _mesh = new PeerMesh(_state, new PeerCredentials(_options.Key!), _detector, options, NullLogger<PeerMesh>.Instance);
+        _self = new LocalNodeStatus(node, options, _time, NullLogger<LocalNodeStatus>.Instance);
+        var reconciler = new AssignmentReconciler(node, _mesh, _members, _detector, options, _time, NullLogger<AssignmentReconciler>.Instance);
+        var agent = new MembershipAgent(node, _members, _detector, _mesh, _self, reconciler, new SeedResolver(options, new ClusterPortal.Client.SharedAddressResolver()), options, NullLogger<MembershipAgent>.Instance);
+        _authority = new MembershipAuthority(agent, _members, node, _self, _detector, _mesh, options, NullLogger<MembershipAuthority>.Instance);
+        // Straight into the list and the view (not through the agent, which would open connections to n1 and n3).
+        _members.Merge(
+        [
+            new MemberRecord("n1", "http://127.0.0.1:1/n1", "n1", 100, 0, NodeMode.Active, false, 1, "n1"),
+            new MemberRecord("n2", "http://127.0.0.1:1", "n2", 100, 1, NodeMode.Active, false, 2, "n1"),
+            new MemberRecord("n3", "http://127.0.0.1:1/n3", "n3", 100, 2, NodeMode.Active, false, 3, "n1"),
+        ]);
+        foreach (var m in _members.All)
+        {
+            _state.AddOrUpdateNode(m.ToNodeInfo(NodeState.Joining));
+            _detector.Watch(m.NodeId);
+        }
+    }
+
+    [Fact]
+    public void The_first_Up_member_in_order_is_the_authority_and_this_node_only_while_Up_with_quorum()
+    {
+        Assert.Null(_authority.Current);
+        _self.Set(NodeState.Up);
+        Assert.True(_authority.IsSelf);
+        _state.SetState("n1", NodeState.Up);
+        Assert.Equal("n1", _authority.Current);
+        _state.SetState("n1", NodeState.Down);
+        _self.SetQuorum(false);
+        Assert.Null(_authority.Current);
+        _state.SetState("n3", NodeState.Up);
+        Assert.Equal("n3", _authority.Current);
+        Assert.False(_authority.IsSelf);
+    }
+
+    [Fact]
+    public void A_claim_on_a_live_members_id_from_another_url_is_a_conflict_and_changes_nothing()
+    {
+        _self.Set(NodeState.Up);
+        _detector.Heard("n3", 1, NodeState.Up);
+        var version = _members.Version;
+
+        var reply = _authority.OnMemberChange(new MemberChangeRequest(MemberChangeKind.Add, _members.Get("n3")! with { Url = "http://127.0.0.1:1/impostor" }));
+
+        Assert.Equal(MemberChangeStatus.Conflict, reply.Status);
+        Assert.Contains("http://127.0.0.1:1/n3", reply.Error, StringComparison.Ordinal);
+        Assert.Equal(version, _members.Version);
+        Assert.Equal("http://127.0.0.1:1/n3", _members.Get("n3")!.Url);
+    }
+
+    [Fact]
+    public void A_member_that_is_not_alive_moves_and_the_version_continues_from_the_highest_seen()
+    {
+        _self.Set(NodeState.Up);
+
+        var reply = _authority.OnMemberChange(new MemberChangeRequest(MemberChangeKind.Move, _members.Get("n3")! with { Url = "http://127.0.0.1:1/moved" }));
+
+        Assert.Equal(MemberChangeStatus.Applied, reply.Status);
+        Assert.Equal(4, reply.Record!.Version);
+        Assert.Equal("n2", reply.Record.VersionNodeId);
+        Assert.Equal("http://127.0.0.1:1/moved", _members.Get("n3")!.Url);
+    }
+
+    [Fact]
+    public void A_node_that_is_not_the_authority_refuses_a_forwarded_change_as_unavailable()
+    {
+        var reply = _authority.OnMemberChange(new MemberChangeRequest(MemberChangeKind.Remove, _members.Get("n3")!));
+
+        Assert.Equal(MemberChangeStatus.Unavailable, reply.Status);
+        Assert.False(_members.Get("n3")!.Removed);
+    }
+
+    public ValueTask DisposeAsync() => _mesh.DisposeAsync();
+}

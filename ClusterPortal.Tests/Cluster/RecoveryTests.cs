@@ -1,0 +1,247 @@
+using System.Diagnostics;
+using System.Net;
+using ClusterPortal.Tests.Support;
+using Xunit.Abstractions;
+
+namespace ClusterPortal.Tests.Cluster;
+
+/// <summary>
+/// Recovery by the patent (issue 12, one test per numbered case; docs/recovery.md) and one node id per live process
+/// (issue 11, case 3), with real node processes: a returning node keeps only the roles nobody else took (Fig. 7,
+/// steps 700–740), a full restart ends where it began, a lone node serves, a node that stays away is failed over, a
+/// re-added node pulls what it missed, and a second process claiming a live member's id is refused.
+/// </summary>
+[Collection(ProcessFailureGroup.Name)]
+[Trait("Category", "Process")]
+public sealed class RecoveryTests(ITestOutputHelper output)
+{
+    private static readonly string[] DownStates = ["Down"];
+    private static readonly string[] LeftStates = ["Left"];
+
+    /// <summary>Issue 12, case 1: in 4 of 6 kill -9 / restart cycles the restarted node took every client back.</summary>
+    [Fact]
+    public async Task A_restarted_node_takes_no_client_back_and_keeps_its_peers_Up()
+    {
+        const int clients = 60;
+        await using var cluster = await ProcessCluster.StartAsync(3);
+        await AnnounceAsync(cluster, "back", clients);
+        await cluster.WaitViewsAgreeAsync(clients);
+        var victim = cluster[1];
+        var survivors = new[] { cluster[0], cluster[2] };
+        for (var cycle = 1; cycle <= 3; cycle++)
+        {
+            victim.Kill();
+            await cluster.WaitStateAsync(victim, survivors, DownStates, 10_000);
+            var (_, failedOver) = await cluster.WaitViewsAgreeAsync(clients, observers: survivors);
+            Assert.DoesNotContain(failedOver, kv => kv.Value.Primary == victim.NodeId || kv.Value.Alternate == victim.NodeId);
+
+            victim.Start();
+            await victim.WaitReadyAsync();
+            var downSeen = new List<string>();
+            var watch = Stopwatch.StartNew();
+            while (watch.ElapsedMilliseconds < 3_000)
+            {
+                foreach (var (peer, (state, _)) in await cluster.MembersAsync(victim))
+                {
+                    if (peer != victim.NodeId && state == "Down")
+                    {
+                        downSeen.Add($"{watch.ElapsedMilliseconds} ms after ready: {victim.NodeId} sees {peer} Down");
+                    }
+                }
+
+                await Task.Delay(100);
+            }
+
+            var (ms, view) = await cluster.WaitViewsAgreeAsync(clients);
+            var taken = view.Count(kv => kv.Value.Primary == victim.NodeId);
+            output.WriteLine($"cycle {cycle}: views agree {ms} ms after the 3 s watch; primaries on the restarted node: {taken}; "
+                + $"peers seen Down by it: {downSeen.Count} {string.Join("; ", downSeen.Take(3))}");
+            Assert.True(taken == 0, $"cycle {cycle}: the restarted {victim.NodeId} took {taken} client(s) back\n{cluster.Describe()}");
+            Assert.True(downSeen.Count == 0, $"cycle {cycle}: the restarted node declared live peers Down: {string.Join("; ", downSeen)}\n{cluster.Describe()}");
+        }
+    }
+
+    /// <summary>Issue 12, case 2: SIGTERM to all nodes at once, then all start: views diverged and primaries piled on one node.</summary>
+    [Fact]
+    public async Task A_full_restart_ends_with_every_view_agreeing_and_every_primary_where_it_was()
+    {
+        const int clients = 60;
+        await using var cluster = await ProcessCluster.StartAsync(3);
+        await AnnounceAsync(cluster, "full", clients);
+        var (_, before) = await cluster.WaitViewsAgreeAsync(clients);
+        output.WriteLine("before: " + Spread(before));
+
+        await Task.WhenAll(cluster.Nodes.Select(n => n.TerminateAsync()));
+        foreach (var node in cluster.Nodes)
+        {
+            node.Start();
+        }
+
+        await Task.WhenAll(cluster.Nodes.Select(n => n.WaitReadyAsync()));
+        var (ms, after) = await cluster.WaitViewsAgreeAsync(clients);
+        output.WriteLine($"after: {Spread(after)}; views agree {ms} ms after the last node was ready");
+
+        var moved = before.Where(kv => after[kv.Key].Primary != kv.Value.Primary).Select(kv => $"{kv.Key}: {kv.Value.Primary} → {after[kv.Key].Primary}").ToList();
+        Assert.True(moved.Count == 0, $"{moved.Count} primaries moved across the full restart: {string.Join(", ", moved.Take(10))}\n{cluster.Describe()}");
+        Assert.True(ms <= 15_000, $"the views agreed only {ms} ms after the last node was ready (goal: 5 s)");
+    }
+
+    /// <summary>Issue 12, case 3: the only node started after a full stop stayed Joining (503 on /health/ready) for good.</summary>
+    [Fact]
+    public async Task A_node_started_alone_after_a_full_stop_is_ready_within_10_s_of_live_and_serves_every_client()
+    {
+        const int clients = 30;
+        await using var cluster = await ProcessCluster.StartAsync(3);
+        var tokens = await AnnounceAsync(cluster, "lone", clients);
+        await cluster.WaitViewsAgreeAsync(clients);
+        await Task.WhenAll(cluster.Nodes.Select(n => n.TerminateAsync()));
+
+        var lone = cluster[1];
+        lone.Start();
+        await Eventually.True(async () => await lone.ProbeAsync("/health/live") == HttpStatusCode.OK, $"{lone.NodeId} live", 60_000, cluster.Describe);
+        var live = Stopwatch.StartNew();
+        await Eventually.True(async () =>
+        {
+            Assert.True(lone.IsRunning, $"{lone.NodeId} exited:\n{lone.Tail()}");
+            return await lone.ProbeAsync("/health/ready") == HttpStatusCode.OK;
+        }, $"{lone.NodeId} ready alone", 30_000, cluster.Describe);
+        output.WriteLine($"ready alone {live.ElapsedMilliseconds} ms after its first /health/live");
+        Assert.True(live.ElapsedMilliseconds <= 10_000, $"ready only {live.ElapsedMilliseconds} ms after live (at most 10 s)");
+
+        using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(15) };
+        foreach (var (clientId, token) in tokens)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"{lone.Url}/api/clients/{clientId}/items/hello.txt"));
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+            using var response = await http.SendAsync(request);
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"{clientId}: {(int)response.StatusCode} from the lone node\n{lone.Tail()}");
+        }
+    }
+
+    /// <summary>Issue 12, case 4: a cluster restarted without one of its nodes left that node's clients on it, Down, for good.</summary>
+    [Fact]
+    public async Task The_clients_of_a_node_that_never_comes_back_after_a_restart_are_failed_over()
+    {
+        const int clients = 30;
+        await using var cluster = await ProcessCluster.StartAsync(3);
+        await AnnounceAsync(cluster, "gone", clients);
+        var (_, before) = await cluster.WaitViewsAgreeAsync(clients);
+        Assert.Contains(before, kv => kv.Value.Primary == cluster[2].NodeId);
+        foreach (var node in cluster.Nodes)
+        {
+            node.Kill();
+        }
+
+        cluster[0].Start();
+        cluster[1].Start();
+        await Task.WhenAll(cluster[0].WaitReadyAsync(), cluster[1].WaitReadyAsync());
+        var watch = Stopwatch.StartNew();
+        var gone = cluster[2].NodeId;
+        await Eventually.True(async () =>
+        {
+            foreach (var node in new[] { cluster[0], cluster[1] })
+            {
+                if ((await cluster.ClientsAsync(node)).Values.Any(a => a.Primary == gone || a.Alternate == gone))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }, $"no client with a role on {gone} in the views of the two restarted nodes (after Cluster:RestartGrace, 10 s)", 60_000, cluster.Describe);
+        var (_, after) = await cluster.WaitViewsAgreeAsync(clients, 30_000);
+        output.WriteLine($"{gone}'s roles failed over {watch.ElapsedMilliseconds} ms after both others were ready: {Spread(after)}");
+        Assert.DoesNotContain(after, kv => kv.Value.Primary == gone || kv.Value.Alternate == gone);
+    }
+
+    /// <summary>Issue 12, case 5: a removed and re-added node stayed at 50 of 80 clients and answered 404 for the others.</summary>
+    [Fact]
+    public async Task A_removed_node_serves_nobody_and_once_added_again_pulls_everything_before_it_is_ready()
+    {
+        await using var cluster = await ProcessCluster.StartAsync(3);
+        var tokens = await AnnounceAsync(cluster, "readd", 50);
+        await cluster.WaitViewsAgreeAsync(50);
+        var removed = cluster[2];
+        var stayers = new[] { cluster[0], cluster[1] };
+
+        using (var delete = await cluster.AdminAsync(HttpMethod.Delete, cluster[0], $"/api/nodes/{removed.NodeId}"))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, delete.StatusCode);
+        }
+
+        await cluster.WaitStateAsync(removed, stayers, LeftStates, 10_000);
+        await Eventually.True(async () => await removed.ProbeAsync("/health/ready") == HttpStatusCode.ServiceUnavailable,
+            $"{removed.NodeId} not ready once removed", 10_000, cluster.Describe);
+        Assert.True(removed.IsRunning, $"{removed.NodeId} stopped when it was removed:\n{removed.Tail()}");
+        for (var i = 0; i < 30; i++)
+        {
+            var (_, token) = await cluster.AnnounceAsync(stayers[i % 2], $"readd-late-{i:D2}");
+            tokens.Add(($"readd-late-{i:D2}", token));
+        }
+
+        await cluster.WaitViewsAgreeAsync(80, observers: stayers);
+        using (var add = await cluster.AdminAsync(HttpMethod.Post, cluster[1], "/api/nodes", new { url = removed.Url, capacity = 10_000 }))
+        {
+            Assert.True(add.StatusCode == HttpStatusCode.Created, $"re-add: {(int)add.StatusCode} {await add.Content.ReadAsStringAsync()}");
+        }
+
+        await Eventually.True(async () => await removed.ProbeAsync("/health/ready") == HttpStatusCode.OK, $"{removed.NodeId} ready again", 30_000, cluster.Describe);
+        var atReady = await cluster.ClientsAsync(removed);
+        output.WriteLine($"{removed.NodeId} held {atReady.Count} of 80 clients when it turned ready");
+        Assert.Equal(80, atReady.Count);
+        await cluster.WaitViewsAgreeAsync(80);
+
+        using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(15) };
+        foreach (var (clientId, token) in tokens)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"{removed.Url}/api/clients/{clientId}/items/hello.txt"));
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+            using var response = await http.SendAsync(request);
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"{clientId} through the re-added node: {(int)response.StatusCode}\n{cluster.Describe()}");
+        }
+    }
+
+    /// <summary>Issue 11, case 3: a second process started as node-2 on another port took over node-2's URL in every view.</summary>
+    [Fact]
+    public async Task A_second_process_claiming_a_live_members_id_exits_2_and_the_member_is_unaffected()
+    {
+        await using var cluster = await ProcessCluster.StartAsync(3);
+        await AnnounceAsync(cluster, "dup", 30);
+        var member = cluster[1];
+        var impostor = cluster.CreateExtra(member.NodeId);
+        impostor.Start();
+        var code = await impostor.WaitExitAsync(60_000);
+        output.WriteLine($"the impostor exited with {code}:\n{impostor.Tail()}");
+        Assert.Equal(2, code);
+        Assert.Contains(member.NodeId, impostor.Tail(), StringComparison.Ordinal);
+        Assert.Contains(member.Url, impostor.Tail(), StringComparison.Ordinal);
+
+        var impostorPort = new Uri(impostor.Url).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var observer in cluster.Nodes)
+        {
+            var members = await cluster.MembersAsync(observer);
+            Assert.Equal(member.Url, members[member.NodeId].Url);
+            Assert.DoesNotContain(members.Values, m => m.Url.EndsWith(":" + impostorPort, StringComparison.Ordinal));
+        }
+
+        await cluster.WaitAllUpAsync();
+        Assert.Equal(HttpStatusCode.OK, await member.ProbeAsync("/health/ready"));
+        await cluster.WaitViewsAgreeAsync(30);
+    }
+
+    private static async Task<List<(string ClientId, string Token)>> AnnounceAsync(ProcessCluster cluster, string prefix, int count)
+    {
+        var result = new List<(string, string)>();
+        for (var i = 0; i < count; i++)
+        {
+            var id = $"{prefix}-{i:D3}";
+            var (_, token) = await cluster.AnnounceAsync(cluster[i % cluster.Nodes.Count], id);
+            result.Add((id, token));
+        }
+
+        return result;
+    }
+
+    private static string Spread(SortedDictionary<string, (string Primary, string? Alternate)> view) =>
+        string.Join(", ", view.Values.GroupBy(a => a.Primary).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key}={g.Count()}"));
+}

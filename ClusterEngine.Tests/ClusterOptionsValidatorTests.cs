@@ -45,9 +45,10 @@ public sealed class ClusterOptionsValidatorTests
     }
 
     [Theory]
-    [InlineData("TickInterval", "00:00:00.500", "Cluster:TickInterval must be positive and at most Cluster:HeartbeatInterval")]
+    [InlineData("TickInterval", "00:00:00.300", "Cluster:TickInterval must be positive and at most Cluster:HeartbeatInterval")]
     [InlineData("TickInterval", "00:00:00", "Cluster:TickInterval must be positive")]
     [InlineData("ProbeTimeout", "00:00:02", "Cluster:ProbeTimeout must be positive and less than Cluster:FailureTimeout")]
+    [InlineData("FailureTimeout", "00:00:00.300", "Cluster:FailureTimeout must be longer than Cluster:HeartbeatInterval plus two Cluster:TickInterval")]
     [InlineData("OfferTimeout", "00:00:00", "Cluster:OfferTimeout must be positive")]
     [InlineData("HelloTimeout", "-00:00:01", "Cluster:HelloTimeout must be positive")]
     [InlineData("HandOverTimeout", "00:00:00", "Cluster:HandOverTimeout must be positive")]

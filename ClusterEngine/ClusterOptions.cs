@@ -1,7 +1,7 @@
 namespace ClusterEngine;
 
 /// <summary>
-/// Options of one cluster node, bound from the <c>Cluster</c> configuration section (DESIGN.md §12).
+/// Options of one cluster node, bound from the <c>Cluster</c> configuration section (docs/architecture.md §12).
 /// Validated at start by <see cref="ClusterOptionsValidator"/>; a bad value names its key.
 /// </summary>
 public sealed class ClusterOptions
@@ -18,7 +18,7 @@ public sealed class ClusterOptions
     /// <summary>Absolute http(s) URL peers and clients use for this node; defaults to the first listening address.</summary>
     public string? AdvertisedUrl { get; set; }
 
-    /// <summary>Clients this node can serve as primary. Default 10000; must be &gt; 0.</summary>
+    /// <summary>Clients this node can serve as primary. Default 10000; 1 to <see cref="NodeCapacity.Max"/> (10,000,000).</summary>
     public int Capacity { get; set; } = 10_000;
 
     /// <summary>
@@ -52,7 +52,10 @@ public sealed class ClusterOptions
     /// <summary>Status broadcast period. Default 250 ms.</summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 
-    /// <summary>Silence after which a peer is Down; must exceed <see cref="HeartbeatInterval"/>. Default 1 s.</summary>
+    /// <summary>
+    /// Silence after which a peer is Down; must exceed <see cref="HeartbeatInterval"/> plus two <see cref="TickInterval"/>
+    /// (see <see cref="SelfSilenceBudget"/>). Default 1 s.
+    /// </summary>
     public TimeSpan FailureTimeout { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
@@ -64,6 +67,17 @@ public sealed class ClusterOptions
 
     /// <summary>Longest silence timeout <see cref="FailureRttFactor"/> can give a peer. Default 15 s; at least <see cref="FailureTimeout"/>.</summary>
     public TimeSpan FailureTimeoutMax { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// How long this node may go without running its health monitor and still serve as primary:
+    /// <see cref="FailureTimeout"/> − <see cref="HeartbeatInterval"/> − 2 × <see cref="TickInterval"/> (700 ms with the
+    /// defaults). Why: a peer declares this node Down after <see cref="FailureTimeout"/> of silence counted from the last
+    /// heartbeat it received, and that heartbeat left up to one heartbeat interval (sent on a tick) before this node's last
+    /// tick; past this budget a peer may already have promoted this node's clients' alternates (patent Fig. 6, steps
+    /// 670–680), so a node that was frozen (SIGSTOP, a long pause) must not answer as their primary until it has caught
+    /// up again (docs/recovery.md "Freezes"). Derived, not configured.
+    /// </summary>
+    public TimeSpan SelfSilenceBudget => FailureTimeout - HeartbeatInterval - (2 * TickInterval);
 
     /// <summary>Unseen clients are removed after this. Default 7 days.</summary>
     public TimeSpan ClientIdleTimeout { get; set; } = TimeSpan.FromDays(7);
@@ -123,7 +137,10 @@ public sealed class ClusterOptions
     /// <summary>Longest silence of a forwarded request's answer before it is given up. Default 30 s; longer than <see cref="ForwardConnectTimeout"/>.</summary>
     public TimeSpan ForwardActivityTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>How often a forwarded request checks whether its target was declared Down (then it fails over at once). Default 100 ms; positive.</summary>
+    /// <summary>
+    /// No longer used: a forwarded request ends the moment its target is declared Down (a cancellation fired by the
+    /// verdict on the change stream, not a poll). Still accepted, so existing settings keep working. Default 100 ms; positive.
+    /// </summary>
     public TimeSpan ForwardPeerWatchInterval { get; set; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>
@@ -146,4 +163,18 @@ public sealed class ClusterOptions
 
     /// <summary>Longest backoff between attempts to re-open a peer connection or reach a seed. Default 2 s; at least <see cref="PeerRetryBaseDelay"/>.</summary>
     public TimeSpan PeerRetryMaxDelay { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// How far the clock in a peer's credential or in a forwarded request's marker may be from this node's clock, either
+    /// way (docs/identity.md): a credential older or newer than this is refused, and a seen one is remembered this long,
+    /// so it cannot be used twice. Default 30 s; 1 s – 1 hour. The nodes' clocks must agree within it (NTP).
+    /// </summary>
+    public TimeSpan PeerClockSkew { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Lifetime of a pending claim of a new client id at its claim owner (docs/identity.md): the announce that holds it
+    /// places the client within half of it or gives up (503); a claim whose announce died expires after it. Default 10 s;
+    /// at least twice <see cref="OfferTimeout"/>, at most 5 minutes.
+    /// </summary>
+    public TimeSpan ClientClaimTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }

@@ -22,13 +22,14 @@ public sealed partial class ClusterOptionsValidator : IValidateOptions<ClusterOp
         Check(options.NodeId is null || NodeIdPattern().IsMatch(options.NodeId), "NodeId", "must be 1-64 characters of A-Za-z0-9._-", options.NodeId);
         Check(options.AdvertisedUrl is null || IsHttpUrl(options.AdvertisedUrl), "AdvertisedUrl", "must be an absolute http or https URL", options.AdvertisedUrl);
         Check(string.IsNullOrEmpty(options.Zone) || ZonePattern().IsMatch(options.Zone), "Zone", "must be empty or 1-63 characters of A-Za-z0-9._-", options.Zone);
-        Check(options.Capacity > 0, "Capacity", "must be greater than 0", options.Capacity);
+        Check(NodeCapacity.IsValid(options.Capacity), "Capacity", $"must be between 1 and {NodeCapacity.Max}", options.Capacity);
         Check(options.AdmissionThreshold is > 0 and <= 1, "AdmissionThreshold", "must be a fraction greater than 0 and at most 1", options.AdmissionThreshold);
         Check(options.MaxBounces is >= 0 and <= 64, "MaxBounces", "must be between 0 and 64", options.MaxBounces);
         Check(options.BusyThreshold is > 0 and <= 1, "BusyThreshold", "must be a fraction greater than 0 and at most 1", options.BusyThreshold);
         Check(options.MaxConcurrentRequests > 0, "MaxConcurrentRequests", "must be greater than 0", options.MaxConcurrentRequests);
         Check(options.HeartbeatInterval > TimeSpan.Zero, "HeartbeatInterval", "must be positive", options.HeartbeatInterval);
-        Check(options.FailureTimeout > options.HeartbeatInterval, "FailureTimeout", "must be longer than Cluster:HeartbeatInterval", options.FailureTimeout);
+        Check(options.SelfSilenceBudget > TimeSpan.Zero, "FailureTimeout", "must be longer than Cluster:HeartbeatInterval plus two Cluster:TickInterval",
+            options.FailureTimeout);
         Check(options.FailureRttFactor is >= 0 and <= 100, "FailureRttFactor", "must be between 0 and 100", options.FailureRttFactor);
         Check(options.FailureTimeoutMax >= options.FailureTimeout, "FailureTimeoutMax", "must be at least Cluster:FailureTimeout", options.FailureTimeoutMax);
         Check(options.ClientIdleTimeout > TimeSpan.Zero, "ClientIdleTimeout", "must be positive", options.ClientIdleTimeout);
@@ -57,6 +58,10 @@ public sealed partial class ClusterOptionsValidator : IValidateOptions<ClusterOp
         Check(options.PeerRetryBaseDelay > TimeSpan.Zero, "PeerRetryBaseDelay", "must be positive", options.PeerRetryBaseDelay);
         Check(options.PeerRetryMaxDelay >= options.PeerRetryBaseDelay, "PeerRetryMaxDelay",
             "must be at least Cluster:PeerRetryBaseDelay", options.PeerRetryMaxDelay);
+        Check(options.PeerClockSkew >= TimeSpan.FromSeconds(1) && options.PeerClockSkew <= TimeSpan.FromHours(1), "PeerClockSkew",
+            "must be between 00:00:01 and 01:00:00", options.PeerClockSkew);
+        Check(options.ClientClaimTimeout >= options.OfferTimeout * 2 && options.ClientClaimTimeout <= TimeSpan.FromMinutes(5), "ClientClaimTimeout",
+            "must be at least twice Cluster:OfferTimeout and at most 00:05:00", options.ClientClaimTimeout);
         Check(options.Key is null || options.Key.Length >= 16, "Key", "must be at least 16 characters", "***");
         for (var i = 0; i < options.Seeds.Count; i++)
         {

@@ -25,7 +25,7 @@ public sealed partial class ClusterState
 
     /// <summary>
     /// Sets a node's capacity (clients, &gt; 0). A cut below the primary count stops its admissions
-    /// and moves nobody (DESIGN.md §4). Returns false for an unknown node.
+    /// and moves nobody (docs/architecture.md §4). Returns false for an unknown node.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">Capacity is not positive.</exception>
     public bool SetCapacity(string nodeId, int capacity)

@@ -30,7 +30,7 @@ public sealed partial class ClusterState
                 return new AnnounceResult(PlacementOutcome.ClusterFull, null, null, path);
             }
 
-            var slot = new AssignmentSlot(0, 0, (short)primary, (short)_alternates.Select(primary), (byte)bounces);
+            var slot = new AssignmentSlot(0, 0, (short)primary, (short)AlternateChoice.Select(_view.Snapshot, _table, primary), (byte)bounces);
             var delta = Commit(clientId, slot, AssignmentChangeReason.Assigned);
             _table.TryGet(clientId, out var stored);
             return new AnnounceResult(PlacementOutcome.Placed, ToAssignment(clientId, stored), delta, path);
@@ -72,7 +72,7 @@ public sealed partial class ClusterState
         {
             offered.Clear();
             var (primary, _) = _primaries.Place(offered);
-            return primary < 0 ? -1 : primary + (_alternates.Select(primary) << 16);
+            return primary < 0 ? -1 : primary + (AlternateChoice.Select(_view.Snapshot, _table, primary) << 16);
         }
     }
 
@@ -115,19 +115,14 @@ public sealed partial class ClusterState
                 return null;
             }
 
-            var slot = new AssignmentSlot(0, 0, (short)_self, (short)_alternates.Select(_self), (byte)Math.Clamp(bounces, 0, 255));
+            var slot = new AssignmentSlot(0, 0, (short)_self, (short)AlternateChoice.Select(_view.Snapshot, _table, _self), (byte)Math.Clamp(bounces, 0, 255));
             return Commit(clientId, slot, AssignmentChangeReason.Assigned);
         }
     }
 
     /// <summary>The client's assignment, or null when it has none.</summary>
-    public Assignment? GetAssignment(string clientId)
-    {
-        lock (_gate)
-        {
-            return _table.TryGet(clientId, out var slot) ? ToAssignment(clientId, slot) : null;
-        }
-    }
+    public Assignment? GetAssignment(string clientId) =>
+        _table.TryGet(clientId, out var slot) ? ToAssignment(clientId, slot) : null;
 
     /// <summary>Removes a client (idle timeout, operator); returns the removal delta, or null when unknown.</summary>
     public AssignmentDelta? Remove(string clientId)
@@ -167,26 +162,26 @@ public sealed partial class ClusterState
         return applied;
     }
 
-    /// <summary>A page of assignments (unordered; for snapshots, paging and catch-up). Skips removed clients.</summary>
+    /// <summary>
+    /// Every live assignment (unordered; for snapshots, paging and catch-up), read without the decision lock: a change
+    /// made while it runs may or may not be in it, as if it came just before or just after.
+    /// </summary>
     public IReadOnlyList<Assignment> Assignments(Func<Assignment, bool>? filter = null)
     {
-        lock (_gate)
+        var result = new List<Assignment>();
+        foreach (var (clientId, slot) in _table.All)
         {
-            var result = new List<Assignment>();
-            foreach (var (clientId, slot) in _table.All)
+            if (!slot.IsRemoved)
             {
-                if (!slot.IsRemoved)
+                var a = ToAssignment(clientId, slot);
+                if (filter is null || filter(a))
                 {
-                    var a = ToAssignment(clientId, slot);
-                    if (filter is null || filter(a))
-                    {
-                        result.Add(a);
-                    }
+                    result.Add(a);
                 }
             }
-
-            return result;
         }
+
+        return result;
     }
 
     /// <summary>The anti-entropy digest per bucket of client ids (see <see cref="DigestBucketCount"/>).</summary>

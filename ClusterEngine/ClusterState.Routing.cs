@@ -9,15 +9,48 @@ public sealed partial class ClusterState
     /// Routes one client request (patent Fig. 6, steps 630–680) and applies the change it needs to
     /// this view atomically: primary available → primary; else the alternate is promoted and a new
     /// alternate chosen; both unavailable → the client is placed anew. The returned decision carries
-    /// the delta to broadcast and persist.
+    /// the delta to broadcast and persist. A known client whose primary serves is routed without the lock (one lookup
+    /// and the member snapshot); the lock is taken only for a change, or to record the client as seen once per
+    /// hundredth of <c>Cluster:ClientIdleTimeout</c>.
     /// </summary>
     public RoutingDecision Route(string clientId)
     {
         ArgumentException.ThrowIfNullOrEmpty(clientId);
+        if (!_table.TryGet(clientId, out var slot))
+        {
+            return new RoutingDecision(RoutingKind.NotAssigned, null, null, null, false);
+        }
+
+        var members = _view.Snapshot;
+        var now = AssignmentSlot.ToLastSeen(_time.GetUtcNow());
+        if (members.IsServing(slot.Primary))
+        {
+            if (now - slot.LastSeen >= _seenResolution)
+            {
+                lock (_gate)
+                {
+                    _table.Touch(clientId, now);
+                }
+            }
+
+            return new RoutingDecision(RoutingKind.Primary, members.NodeId(slot.Primary), ToAssignment(clientId, slot, members), null, false);
+        }
+
         lock (_gate)
         {
-            _table.Touch(clientId, AssignmentSlot.ToLastSeen(_time.GetUtcNow()));
+            _table.Touch(clientId, now);
             return RouteLocked(clientId);
+        }
+    }
+
+    /// <summary>The Fig. 6 proposal for <paramref name="clientId"/> on this view, not applied (for tests: decisions are values).</summary>
+    internal ServingDecision.Proposal ProposeRoute(string clientId)
+    {
+        lock (_gate)
+        {
+            return _table.TryGet(clientId, out var slot)
+                ? ServingDecision.Decide(_view.Snapshot, _table, slot)
+                : new(RoutingKind.NotAssigned, -1, null);
         }
     }
 
@@ -27,23 +60,37 @@ public sealed partial class ClusterState
     /// </summary>
     private RoutingDecision RouteLocked(string clientId)
     {
-        var proposal = _router.Decide(clientId);
+        if (!_table.TryGet(clientId, out var slot))
+        {
+            return new RoutingDecision(RoutingKind.NotAssigned, null, null, null, false);
+        }
+
+        var members = _view.Snapshot;
+        var proposal = ServingDecision.Decide(members, _table, slot);
+        if (proposal.Kind == RoutingKind.Reassigned)
+        {
+            var (primary, bounces) = _primaries.Place([]);
+            proposal = primary < 0
+                ? new(RoutingKind.ClusterFull, -1, null)
+                : new(RoutingKind.Reassigned, primary,
+                    new AssignmentSlot(0, 0, (short)primary, (short)AlternateChoice.Select(members, _table, primary), (byte)bounces));
+        }
+
         if (proposal.Next is not { } next)
         {
-            var current = _table.TryGet(clientId, out var slot) ? ToAssignment(clientId, slot) : null;
-            var servingId = proposal.Serving >= 0 ? _view[proposal.Serving].NodeId : null;
-            return new RoutingDecision(proposal.Kind, servingId, current, null, false);
+            var servingId = proposal.Serving >= 0 ? members.NodeId(proposal.Serving) : null;
+            return new RoutingDecision(proposal.Kind, servingId, ToAssignment(clientId, slot, members), null, false);
         }
 
         var reason = proposal.Kind == RoutingKind.FailedOver ? AssignmentChangeReason.FailedOver : AssignmentChangeReason.Reassigned;
         var delta = Commit(clientId, next, reason);
         _table.TryGet(clientId, out var stored);
-        var overCapacity = _table.PrimaryCount(proposal.Serving) > _view[proposal.Serving].Capacity;
-        return new RoutingDecision(proposal.Kind, _view[proposal.Serving].NodeId, ToAssignment(clientId, stored), delta, overCapacity);
+        var overCapacity = _table.PrimaryCount(proposal.Serving) > members[proposal.Serving].Capacity;
+        return new RoutingDecision(proposal.Kind, members.NodeId(proposal.Serving), ToAssignment(clientId, stored, members), delta, overCapacity);
     }
 
     /// <summary>
-    /// A node was declared unavailable (DESIGN.md §7): each of its clients is failed over to its
+    /// A node was declared unavailable (docs/architecture.md §7): each of its clients is failed over to its
     /// alternate, which picks a new alternate (Fig. 6, steps 670–680), or placed anew when the
     /// alternate is unavailable too; clients that had it as alternate get a new one (Fig. 5).
     /// </summary>
@@ -71,7 +118,7 @@ public sealed partial class ClusterState
             {
                 if (slot.Primary == down)
                 {
-                    var promote = slot.HasAlternate && _view.IsAvailable(slot.Alternate);
+                    var promote = slot.HasAlternate && _view.Snapshot.IsAvailable(slot.Alternate);
                     var mine = acting < 0 || (promote ? slot.Alternate == acting : acting == firstAvailable);
                     if (mine)
                     {
@@ -80,7 +127,7 @@ public sealed partial class ClusterState
                 }
                 else if (acting < 0 || slot.Primary == acting)
                 {
-                    var alternate = _alternates.Select(slot.Primary, exclude: down);
+                    var alternate = AlternateChoice.Select(_view.Snapshot, _table, slot.Primary, exclude: down);
                     changes.Add(Commit(clientId, slot with { Alternate = (short)alternate }, AssignmentChangeReason.AlternateChanged));
                 }
             }
@@ -116,16 +163,16 @@ public sealed partial class ClusterState
                 var reason = AssignmentChangeReason.HandedOver;
                 if (slot.Primary != leaving)
                 {
-                    var alternate = _alternates.Select(slot.Primary, exclude: leaving);
+                    var alternate = AlternateChoice.Select(_view.Snapshot, _table, slot.Primary, exclude: leaving);
                     (next, reason) = (alternate < 0 ? null : slot with { Alternate = (short)alternate }, AssignmentChangeReason.AlternateChanged);
                 }
                 else if (slot.HasAlternate && _view.IsAvailable(slot.Alternate))
                 {
-                    next = slot with { Primary = slot.Alternate, Alternate = (short)_alternates.Select(slot.Alternate, exclude: leaving) };
+                    next = slot with { Primary = slot.Alternate, Alternate = (short)AlternateChoice.Select(_view.Snapshot, _table, slot.Alternate, exclude: leaving) };
                 }
                 else if (_primaries.Place([]) is ( >= 0 and var primary, var bounces))
                 {
-                    next = new AssignmentSlot(0, 0, (short)primary, (short)_alternates.Select(primary, exclude: leaving), (byte)bounces);
+                    next = new AssignmentSlot(0, 0, (short)primary, (short)AlternateChoice.Select(_view.Snapshot, _table, primary, exclude: leaving), (byte)bounces);
                 }
 
                 if (next is { } handed)
@@ -144,7 +191,7 @@ public sealed partial class ClusterState
 
     /// <summary>
     /// Gives an alternate to every client that has none, as soon as a node is eligible (Fig. 5;
-    /// DESIGN.md §4). With <paramref name="actingNodeId"/>, only for clients whose primary it is.
+    /// docs/architecture.md §4). With <paramref name="actingNodeId"/>, only for clients whose primary it is.
     /// </summary>
     /// <returns>The deltas to broadcast and persist.</returns>
     public IReadOnlyList<AssignmentDelta> AssignMissingAlternates(string? actingNodeId = null)
@@ -161,7 +208,7 @@ public sealed partial class ClusterState
                     continue;
                 }
 
-                var alternate = _alternates.Select(slot.Primary);
+                var alternate = AlternateChoice.Select(_view.Snapshot, _table, slot.Primary);
                 if (alternate >= 0)
                 {
                     changes.Add(Commit(clientId, slot with { Alternate = (short)alternate }, AssignmentChangeReason.AlternateChanged));
@@ -211,7 +258,7 @@ public sealed partial class ClusterState
     }
 
     /// <summary>
-    /// Removes clients not seen for <paramref name="idle"/> (DESIGN.md §5, <c>Cluster:ClientIdleTimeout</c>):
+    /// Removes clients not seen for <paramref name="idle"/> (docs/architecture.md §5, <c>Cluster:ClientIdleTimeout</c>):
     /// with <paramref name="actingNodeId"/>, only clients whose primary it is (the node that sees their requests).
     /// </summary>
     /// <returns>The removal deltas to broadcast and persist; their clients' mirrors go too.</returns>
@@ -229,9 +276,10 @@ public sealed partial class ClusterState
 
     private int FirstAvailable()
     {
-        foreach (var i in _view.Ordered)
+        var members = _view.Snapshot;
+        foreach (var i in members.Ordered)
         {
-            if (_view.IsAvailable(i))
+            if (members.IsAvailable(i))
             {
                 return i;
             }

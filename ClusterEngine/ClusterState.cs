@@ -1,15 +1,16 @@
 using ClusterEngine.Membership;
 using ClusterEngine.Placement;
-using ClusterEngine.Routing;
 
 namespace ClusterEngine;
 
 /// <summary>
-/// One node's cluster view (DESIGN.md §3): the members in their shared order and every client's
+/// One node's cluster view (docs/architecture.md §3): the members in their shared order and every client's
 /// assignment, with the placement, routing, failover and reconciliation decisions of patent
-/// Fig. 1–7 and 11 made over it. Thread-safe: every call takes one short lock; none awaits the
-/// network or the database. Each change is returned as an <see cref="AssignmentDelta"/> for the host
-/// to broadcast and persist.
+/// Fig. 1–7 and 11 made over it. Thread-safe: decisions that change the view take one short lock; readers do not —
+/// a known client's request (<see cref="Route"/> while its primary serves), <see cref="GetAssignment"/>,
+/// <see cref="QueryClients"/>, <see cref="Assignments"/>, <see cref="Members"/> and <see cref="Snapshot"/> read
+/// immutable pictures and the concurrent assignment table. Nothing awaits the network or the database. Each change is
+/// returned as an <see cref="AssignmentDelta"/> for the host to broadcast and persist.
 /// </summary>
 public sealed partial class ClusterState
 {
@@ -17,10 +18,9 @@ public sealed partial class ClusterState
     private readonly MemberTable _view;
     private readonly AssignmentTable _table;
     private readonly PrimarySelector _primaries;
-    private readonly AlternateSelector _alternates;
-    private readonly RequestRouter _router;
     private readonly int _self;
     private readonly TimeProvider _time;
+    private readonly uint _seenResolution;
 
     /// <summary>Creates the view of node <paramref name="localNodeId"/>.</summary>
     /// <param name="localNodeId">Id of the node that owns this view and makes its decisions.</param>
@@ -37,13 +37,15 @@ public sealed partial class ClusterState
         _time = time ?? TimeProvider.System;
         _table = new AssignmentTable(_view, _time, expectedClients);
         _primaries = new PrimarySelector(_view, _table, options.MaxBounces);
-        _alternates = new AlternateSelector(_view, _table);
-        _router = new RequestRouter(_view, _table, _primaries, _alternates);
         _self = _view.IndexOf(localNodeId);
+
+        // Last-seen is kept to a hundredth of the idle timeout (1 s to 1 min): a client's requests within that time
+        // write nothing, so a request of a known client whose primary serves takes no lock.
+        _seenResolution = (uint)Math.Clamp(options.ClientIdleTimeout.TotalSeconds / 100, 1, 60);
     }
 
-    /// <summary>The Fig. 6 decision maker, for tests that check decisions are values (call only while no other thread uses this state).</summary>
-    internal RequestRouter Router => _router;
+    /// <summary>The current immutable picture of the members (states, availability, capacities), without a lock.</summary>
+    public MemberSnapshot Members => _view.Snapshot;
 
     /// <summary>Id of the node that owns this view.</summary>
     public string LocalNodeId { get; }
@@ -64,15 +66,17 @@ public sealed partial class ClusterState
         ArgumentNullException.ThrowIfNull(query);
         ArgumentOutOfRangeException.ThrowIfNegative(query.Skip);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(query.Take);
-        lock (_gate)
-        {
-            var nodeIndex = query.NodeId is null ? -2 : _view.TryGetIndex(query.NodeId, out var n) ? n : -3;
-            return ClientPage.Query(_table.All, _view.NodeIds(), nodeIndex, query);
-        }
+        var members = _view.Snapshot;
+        var nodeIndex = query.NodeId is null ? -2 : members.TryGetIndex(query.NodeId, out var n) ? n : -3;
+        return ClientPage.Query(_table.All, members, nodeIndex, query);
     }
 
-    private Assignment ToAssignment(string clientId, in AssignmentSlot slot) =>
-        new(clientId, _view[slot.Primary].NodeId, slot.HasAlternate ? _view[slot.Alternate].NodeId : null, new AssignmentVersion(slot.Counter, _view[slot.Origin].NodeId), slot.Bounces);
+    /// <summary>The public form of <paramref name="slot"/>; the members are read after the slot, so they know its node indices.</summary>
+    private Assignment ToAssignment(string clientId, in AssignmentSlot slot) => ToAssignment(clientId, slot, _view.Snapshot);
+
+    private static Assignment ToAssignment(string clientId, in AssignmentSlot slot, MemberSnapshot members) =>
+        new(clientId, members.NodeId(slot.Primary), slot.HasAlternate ? members.NodeId(slot.Alternate) : null,
+            new AssignmentVersion(slot.Counter, members.NodeId(slot.Origin)), slot.Bounces);
 
     private AssignmentDelta ToDelta(string clientId, in AssignmentSlot slot, AssignmentChangeReason reason) => new(
         clientId,

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 namespace ClusterEngine;
 
 /// <summary>
-/// Removes idle clients (DESIGN.md §5, <see cref="ClusterOptions.ClientIdleTimeout"/>): every
+/// Removes idle clients (docs/architecture.md §5, <see cref="ClusterOptions.ClientIdleTimeout"/>): every
 /// min(timeout / 10, 1 minute) it calls <see cref="ClusterNode.ExpireIdle"/>, which removes the clients this
 /// node is primary of and publishes the removals (persisted, broadcast; their mirrors are dropped by the mirror role observer).
 /// </summary>
@@ -29,10 +29,18 @@ internal sealed partial class IdleClientExpiry(ClusterNode node, IOptions<Cluste
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                var removed = node.ExpireIdle(timeout);
-                if (removed.Count > 0)
+                try
                 {
-                    ClientsExpired(logger, removed.Count, timeout);
+                    var removed = node.ExpireIdle(timeout);
+                    if (removed.Count > 0)
+                    {
+                        ClientsExpired(logger, removed.Count, timeout);
+                    }
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // One failed pass must not stop the host (docs/identity.md, "Operator input"): logged, the next period tries again.
+                    ExpiryFailed(logger, ex);
                 }
             }
         }
@@ -42,6 +50,9 @@ internal sealed partial class IdleClientExpiry(ClusterNode node, IOptions<Cluste
         }
     }
 
-    [LoggerMessage(EventId = 1010, Level = LogLevel.Information, Message = "Removed {Count} clients idle for more than {IdleTimeout}")]
+    [LoggerMessage(EventId = LogEvents.ClientsExpired, Level = LogLevel.Information, Message = "Removed {Count} clients idle for more than {IdleTimeout}")]
     private static partial void ClientsExpired(ILogger logger, int count, TimeSpan idleTimeout);
+
+    [LoggerMessage(EventId = LogEvents.ExpiryFailed, Level = LogLevel.Error, Message = "Looking for idle clients failed; trying again next period")]
+    private static partial void ExpiryFailed(ILogger logger, Exception exception);
 }

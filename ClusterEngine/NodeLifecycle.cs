@@ -3,6 +3,7 @@ using ClusterEngine.Membership;
 using ClusterEngine.Persistence;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace ClusterEngine;
 
@@ -19,9 +20,10 @@ namespace ClusterEngine;
 /// after the server had waited up to the host's ShutdownTimeout for the peers' long-lived backplane WebSockets, and by
 /// then the peers had declared this node Down and failed its clients over themselves (found by the process failure tests).
 /// </remarks>
-internal sealed partial class NodeLifecycle(
+internal sealed class NodeLifecycle(
     IdleClientExpiry expiry,
     LocalNodeAddress address,
+    IOptions<ClusterOptions> options,
     IHostApplicationLifetime lifetime,
     ILogger<NodeLifecycle> logger,
     PersistenceRestorer? restorer = null,
@@ -58,7 +60,13 @@ internal sealed partial class NodeLifecycle(
         }
 
         await expiry.StartAsync(cancellationToken);
+        if (leave is not null)
+        {
+            _stoppingRegistration = lifetime.ApplicationStopping.Register(leave.Begin); // before StoppingAsync: see GracefulLeave.Begin
+        }
     }
+
+    private CancellationTokenRegistration _stoppingRegistration;
 
     /// <inheritdoc />
     public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
@@ -115,45 +123,51 @@ internal sealed partial class NodeLifecycle(
     /// <summary>Stops the backplane loops if the host gave up waiting for <see cref="StopAsync"/> (its ShutdownTimeout).</summary>
     public void Dispose()
     {
+        _stoppingRegistration.Dispose();
         _stopping.Cancel();
         outbox?.Complete();
         _stopping.Dispose();
     }
 
+    /// <summary>
+    /// Joins, then runs the outbox and the health monitor. An error in any of them is logged and that part runs again
+    /// (<see cref="RetryingLoop"/>): no input can stop the node this way (docs/identity.md, "Operator input"). A node whose monitor keeps
+    /// failing turns no peer Up and sends no heartbeat, so its peers declare it Down and serve its clients meanwhile.
+    /// </summary>
     private async Task JoinAndWatchAsync(MembershipAgent agent, ClusterHealthMonitor monitor, BackplaneOutbox queue, CancellationToken stoppingToken)
     {
+        string url;
         try
         {
-            var url = await address.Resolved.WaitAsync(stoppingToken);
-            await agent.JoinAsync(url, stoppingToken);
+            url = await address.Resolved.WaitAsync(stoppingToken);
+        }
+        catch (OperationCanceledException)
+        {
+            return; // stopping before the server listened
+        }
+
+        var o = options.Value;
+        await RetryingLoop.RunAsync("join", ct => agent.JoinAsync(url, ct), o, logger, stoppingToken);
+        if (stoppingToken.IsCancellationRequested)
+        {
+            return;
+        }
+
+        if (!agent.Refusal.IsCompleted)
+        {
+            var loops = Task.WhenAll(
+                RetryingLoop.RunAsync("backplane outbox", queue.RunAsync, o, logger, stoppingToken),
+                RetryingLoop.RunAsync("health monitor", monitor.RunAsync, o, logger, stoppingToken));
+            await Task.WhenAny(loops, agent.Refusal);
             if (!agent.Refusal.IsCompleted)
             {
-                var loops = Task.WhenAll(queue.RunAsync(stoppingToken), monitor.RunAsync(stoppingToken));
-                await Task.WhenAny(loops, agent.Refusal);
-                if (!agent.Refusal.IsCompleted)
-                {
-                    await loops;
-                    return;
-                }
+                await loops;
+                return;
             }
+        }
 
-            // A live member owns this node id at another URL: this process is not that member (logged by the agent).
-            Environment.ExitCode = 2;
-            lifetime.StopApplication();
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            // stopping
-        }
-        catch (Exception ex)
-        {
-            // As a failed BackgroundService does by default: a node whose backplane died must not keep serving alone.
-            LogBackplaneFailed(ex);
-            lifetime.StopApplication();
-            throw;
-        }
+        // A live member owns this node id at another URL: this process is not that member (logged by the agent).
+        Environment.ExitCode = 2;
+        lifetime.StopApplication();
     }
-
-    [LoggerMessage(EventId = 1030, Level = LogLevel.Critical, Message = "The backplane stopped with an error: stopping the node")]
-    private partial void LogBackplaneFailed(Exception exception);
 }

@@ -22,6 +22,7 @@ public sealed class PackageClosureTests
 
         Assert.Contains("System.IO.Hashing", closure);
         Assert.Contains("Polly.Core", closure);
+        Assert.Contains("ZstdSharp.Port", closure);
         Assert.DoesNotContain(closure, name => s_serverPackages.Any(server => name.StartsWith(server, StringComparison.OrdinalIgnoreCase)));
     }
 

@@ -9,5 +9,10 @@ namespace ClusterPortal.Client;
 /// </summary>
 internal sealed record CachedItem(string Key, ReadOnlyMemory<byte> Content, ulong Validator, string? ContentType, bool MirrorTrusted)
 {
+    private DictionaryHash? _hash;
+
     public string ETag => ItemValidator.ToETag(Validator);
+
+    /// <summary>The copy's SHA-256: its name as an RFC 9842 dictionary (computed once, on first use).</summary>
+    public DictionaryHash Hash => _hash ??= DictionaryHash.Of(Content.Span);
 }

@@ -11,11 +11,19 @@ internal sealed class ClientCounters
     private long _retries;
     private long _renewals;
     private long _errors;
+    private long _deltas;
+    private long _deltaBytesSaved;
 
-    public void Full(long bytes)
+    /// <summary>A 200 of <paramref name="bodyBytes"/> for an item of <paramref name="itemBytes"/>; <paramref name="delta"/>: the body was a delta.</summary>
+    public void Full(long bodyBytes, long itemBytes, bool delta)
     {
         Interlocked.Increment(ref _requests);
-        Interlocked.Add(ref _bytesReceived, bytes);
+        Interlocked.Add(ref _bytesReceived, bodyBytes);
+        if (delta)
+        {
+            Interlocked.Increment(ref _deltas);
+            Interlocked.Add(ref _deltaBytesSaved, itemBytes - bodyBytes);
+        }
     }
 
     public void NotModified(long bytes)
@@ -35,5 +43,6 @@ internal sealed class ClientCounters
 
     public ClusterClientStatistics Snapshot() => new(Interlocked.Read(ref _requests), Interlocked.Read(ref _notModified),
         Interlocked.Read(ref _bytesReceived), Interlocked.Read(ref _bytesSaved), Interlocked.Read(ref _failovers),
-        Interlocked.Read(ref _retries), Interlocked.Read(ref _renewals), Interlocked.Read(ref _errors));
+        Interlocked.Read(ref _retries), Interlocked.Read(ref _renewals), Interlocked.Read(ref _errors),
+        Interlocked.Read(ref _deltas), Interlocked.Read(ref _deltaBytesSaved));
 }

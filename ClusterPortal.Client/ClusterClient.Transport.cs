@@ -89,6 +89,14 @@ public sealed partial class ClusterClient
                 var index = Interlocked.Increment(ref attempt) % targets.Count;
                 Volatile.Write(ref answeredBy, index);
                 using var request = build(targets[index]);
+                if (_options.Http2Port is { } port)
+                {
+                    // Portal:Http2Port: the same node, HTTP/2 with prior knowledge (no upgrade round trip).
+                    request.RequestUri = new UriBuilder(request.RequestUri!) { Port = port }.Uri;
+                    request.Version = System.Net.HttpVersion.Version20;
+                    request.VersionPolicy = HttpVersionPolicy.RequestVersionExact;
+                }
+
                 try
                 {
                     var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, token);

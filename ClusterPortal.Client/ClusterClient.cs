@@ -147,27 +147,34 @@ public sealed partial class ClusterClient : IAsyncDisposable, IDisposable
         _cache.Apply("", null, null, echoed: null, answered: SequenceOf(answer.Response));
     }
 
-    private async Task<(ClusterItem? Item, HttpStatusCode Status, ApiProblem? Problem)> FetchAsync(ClientSession session, ItemKey itemKey, CancellationToken cancellationToken)
+    private async Task<(ClusterItem? Item, HttpStatusCode Status, ApiProblem? Problem)> FetchAsync(ClientSession session, ItemKey itemKey,
+        CancellationToken cancellationToken, bool plain = false)
     {
         var key = itemKey.Value;
         var (cached, echoed) = _cache.Find(key);
         var mirror = _options.UseCacheMirror;
+        var byMirror = !plain && cached is not null && mirror && cached.MirrorTrusted && echoed is not null;
         var path = ClusterPaths.Item(ClientId, itemKey);
         using var answer = await SendAsync(Targets(session), node =>
         {
             var request = Authorized(HttpMethod.Get, Endpoint(node, path), session);
-            if (cached is not null && !(mirror && cached.MirrorTrusted && echoed is not null))
-            {
-                request.Headers.TryAddWithoutValidation("If-None-Match", cached.ETag);
-            }
-            else if (cached is not null)
+            if (byMirror)
             {
                 request.Headers.TryAddWithoutValidation(ClusterHeaders.Prefer, ClusterHeaders.CacheMirrorPreference);
+            }
+            else if (cached is not null && !plain)
+            {
+                request.Headers.TryAddWithoutValidation("If-None-Match", cached.ETag);
             }
 
             if (mirror && echoed is { } sequence)
             {
                 request.Headers.TryAddWithoutValidation(ClusterHeaders.MirrorSequence, MirrorSequence.Format(sequence));
+            }
+
+            if (cached is not null && !plain && _options.UseDeltas)
+            {
+                OfferDictionary(request, cached, byMirror);
             }
 
             return request;
@@ -186,17 +193,24 @@ public sealed partial class ClusterClient : IAsyncDisposable, IDisposable
             case HttpStatusCode.NotModified:
                 throw new ClusterClientException($"The node answered 304 for '{key}', which this client does not hold.", 304);
             case HttpStatusCode.OK:
-                var content = await response.Content.ReadAsByteArrayAsync(cancellationToken);
-                var fresh = new CachedItem(key, content, ItemValidator.Compute(content), response.Content.Headers.ContentType?.ToString(), false);
+                var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+                var delta = IsDelta(response);
+                var content = delta ? Decode(body, cached) : body;
+                var fresh = content is null ? null
+                    : new CachedItem(key, content, ItemValidator.Compute(content), response.Content.Headers.ContentType?.ToString(), false);
                 var etag = response.Headers.ETag?.Tag;
-                if (etag is not null && !string.Equals(etag, fresh.ETag, StringComparison.Ordinal))
+                if (fresh is null || (etag is not null && !string.Equals(etag, fresh.ETag, StringComparison.Ordinal)))
                 {
-                    throw new ClusterClientException($"Item '{key}' arrived damaged: its bytes do not match the ETag {etag}.", 200);
+                    // A delta this client cannot decode to the tagged bytes (it was built against another version, or the
+                    // node lied): ask once more for the plain item, adopting nothing from this answer.
+                    return delta && !plain
+                        ? await FetchAsync(session, itemKey, cancellationToken, plain: true)
+                        : throw new ClusterClientException($"Item '{key}' arrived damaged: its bytes do not match the ETag {etag}.", 200);
                 }
 
                 _cache.Apply(key, fresh, null, echoed, answered);
-                _counters.Full(content.Length);
-                return (new ClusterItem(key, content, fresh.ETag, fresh.ContentType, false, servedBy), response.StatusCode, null);
+                _counters.Full(body.Length, fresh.Content.Length, delta);
+                return (new ClusterItem(key, fresh.Content, fresh.ETag, fresh.ContentType, false, servedBy), response.StatusCode, null);
             case HttpStatusCode.NotFound:
                 _cache.Remove(key);
                 return (null, response.StatusCode, null);

@@ -42,6 +42,19 @@ public sealed class ClusterClientOptions
     /// </summary>
     public bool UseCacheMirror { get; set; }
 
+    /// <summary>
+    /// Offer the cached copy of an item as an RFC 9842 dictionary (<c>Accept-Encoding: dcz</c>, and
+    /// <c>Available-Dictionary</c> unless the mirror decides) so a changed item may come as a delta against it. Default true.
+    /// </summary>
+    public bool UseDeltas { get; set; } = true;
+
+    /// <summary>
+    /// The nodes' HTTP/2 port (<c>Portal:Http2Port</c>), or null for HTTP/1.1. When set, every request goes to the same
+    /// host as the node URL on this port, over HTTP/2 with prior knowledge (cleartext for <c>http</c> URLs, TLS for
+    /// <c>https</c>): one connection per node, headers compressed with HPACK. Default null.
+    /// </summary>
+    public int? Http2Port { get; set; }
+
     /// <summary>Timeout of one HTTP attempt against one node. Default 5 s.</summary>
     public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
@@ -84,6 +97,11 @@ public sealed class ClusterClientOptions
             || RetryBaseDelay < TimeSpan.Zero || RetryMaxDelay < RetryBaseDelay)
         {
             throw new ArgumentException("MemoryCacheEntries ≥ 1, MaxRetryAttempts ≥ 0, positive timeouts and RetryBaseDelay ≤ RetryMaxDelay are required.");
+        }
+
+        if (Http2Port is < 1 or > 65535)
+        {
+            throw new ArgumentException("Http2Port must be a TCP port (1–65535) or null.", nameof(Http2Port));
         }
 
         if (RenewWhenRemaining is <= 0 or >= 1 || double.IsNaN(RenewWhenRemaining))

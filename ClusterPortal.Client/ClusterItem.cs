@@ -14,14 +14,16 @@ public sealed record ClusterItem(string Key, ReadOnlyMemory<byte> Content, strin
 /// <summary>Counters of one <see cref="ClusterClient"/> since it was created.</summary>
 /// <param name="Requests">Item requests answered with 200 or 304.</param>
 /// <param name="NotModified">Of those, 304 answers (the cached copy was used).</param>
-/// <param name="BytesReceived">Item bytes received in 200 answers.</param>
+/// <param name="BytesReceived">Item body bytes received in 200 answers (a delta counts its own size).</param>
 /// <param name="BytesSaved">Item bytes not sent because of a 304.</param>
 /// <param name="Failovers">Operations answered by another node than the session's primary after an attempt failed.</param>
 /// <param name="Retries">Failed attempts that were retried.</param>
 /// <param name="TokenRenewals">Tokens renewed (before expiry, or after a 401).</param>
 /// <param name="Errors">Item requests that failed (threw <see cref="ClusterClientException"/>) after all retries.</param>
+/// <param name="Deltas">200 answers that came as a delta against the cached copy (<c>Content-Encoding: dcz</c>, RFC 9842).</param>
+/// <param name="BytesSavedByDeltas">Item bytes not sent because of deltas (each item's size minus its delta's), apart from <paramref name="BytesSaved"/>.</param>
 public readonly record struct ClusterClientStatistics(long Requests, long NotModified, long BytesReceived, long BytesSaved,
-    long Failovers, long Retries, long TokenRenewals, long Errors);
+    long Failovers, long Retries, long TokenRenewals, long Errors, long Deltas = 0, long BytesSavedByDeltas = 0);
 
 /// <summary>An operation of <see cref="ClusterClient"/> failed after its retries, or the cluster refused it.</summary>
 public sealed class ClusterClientException : Exception

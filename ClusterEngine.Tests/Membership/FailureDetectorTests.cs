@@ -29,12 +29,12 @@ public sealed class FailureDetectorTests
         var detector = new FailureDetector(time, Timeout);
         detector.Watch("n2");
 
-        Assert.True(detector.Heard("n2", 5, NodeState.Up));
+        Assert.True(detector.Heard("n2", 5, 1, NodeState.Up));
         Assert.True(detector.IsAlive("n2"));
         Assert.True(detector.WasSeen("n2"));
         time.Advance(TimeSpan.FromMilliseconds(1100));
         Assert.False(detector.IsAlive("n2"));
-        detector.Heard("n2", 5, NodeState.Up);
+        detector.Heard("n2", 5, 2, NodeState.Up);
         detector.Unreachable("n2");
         Assert.False(detector.IsAlive("n2"));
         Assert.True(detector.IsKnownStopped("n2"));
@@ -46,11 +46,11 @@ public sealed class FailureDetectorTests
         var time = new FakeTimeProvider();
         var detector = new FailureDetector(time, Timeout);
         detector.Watch("n2");
-        detector.Heard("n2", 1, NodeState.Up);
+        detector.Heard("n2", 1, 3, NodeState.Up);
         detector.ConnectionDropped("n2");
         Assert.Contains(("n2", NodeState.Suspect), detector.Evaluate());
 
-        detector.Heard("n2", 1, NodeState.Leaving);
+        detector.Heard("n2", 1, 4, NodeState.Leaving);
         detector.ConnectionDropped("n2"); // it closes its connections as it goes
 
         Assert.Contains(("n2", NodeState.Leaving), detector.Evaluate());
@@ -63,12 +63,28 @@ public sealed class FailureDetectorTests
         var time = new FakeTimeProvider();
         var detector = new FailureDetector(time, Timeout);
         detector.Watch("n2");
-        detector.Heard("n2", 7, NodeState.Joining);
+        detector.Heard("n2", 7, 5, NodeState.Joining);
         detector.Unreachable("n2");
 
-        Assert.False(detector.Heard("n2", 6, NodeState.Up)); // a late message of the process before the restart
+        Assert.False(detector.Heard("n2", 6, 6, NodeState.Up)); // a late message of the process before the restart
         Assert.True(detector.IsKnownStopped("n2"));
-        Assert.True(detector.Heard("n2", 8, NodeState.Up));
+        Assert.True(detector.Heard("n2", 8, 7, NodeState.Up));
         Assert.False(detector.IsKnownStopped("n2"));
+    }
+
+    [Fact]
+    public void A_status_older_than_one_already_heard_does_not_undo_it()
+    {
+        var time = new FakeTimeProvider();
+        var detector = new FailureDetector(time, Timeout);
+        detector.Watch("n2");
+        detector.Heard("n2", 3, 10, NodeState.Up);
+
+        Assert.True(detector.Heard("n2", 3, 12, NodeState.Leaving));
+        Assert.False(detector.Heard("n2", 3, 11, NodeState.Up)); // its answer to our heartbeat, written before it said Leaving
+
+        Assert.Contains(("n2", NodeState.Leaving), detector.Evaluate());
+        Assert.Equal(NodeState.Leaving, detector.StateOf("n2"));
+        Assert.True(detector.Heard("n2", 4, 1, NodeState.Up)); // a new process starts its numbers again
     }
 }

@@ -70,7 +70,7 @@ public sealed class MembershipAuthorityTests : IAsyncDisposable
     public void A_claim_on_a_live_members_id_from_another_url_is_a_conflict_and_changes_nothing()
     {
         _self.Set(NodeState.Up);
-        _detector.Heard("n3", 1, NodeState.Up);
+        _detector.Heard("n3", 1, 1, NodeState.Up);
         var version = _members.Version;
 
         var reply = _authority.OnMemberChange(new MemberChangeRequest(MemberChangeKind.Add, _members.Get("n3")! with { Url = "http://127.0.0.1:1/impostor" }));

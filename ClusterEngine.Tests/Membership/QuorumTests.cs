@@ -2,7 +2,7 @@ using ClusterEngine.Membership;
 
 namespace ClusterEngine.Tests.Membership;
 
-/// <summary>DESIGN.md §7 partitions: stopped peers do not count; a strict majority serves; an even split keeps the side with the first node.</summary>
+/// <summary>docs/architecture.md §7 partitions: stopped peers do not count; a strict majority serves; an even split keeps the side with the first node.</summary>
 public sealed class QuorumTests
 {
     private static readonly string[] s_five = ["n1", "n2", "n3", "n4", "n5"];

@@ -21,7 +21,8 @@ public sealed class RoleRepairTests
     public void A_Down_verdict_from_while_this_node_was_joining_is_applied_once_it_is_Up()
     {
         var (state, self, detector, repair) = Create();
-        detector.Heard("n2", 1, NodeState.Up);
+        detector.Heard("n2", 1, 1, NodeState.Up);
+        _time.Advance(TimeSpan.FromSeconds(2)); // silent past the failure timeout since
         state.SetState("n2", NodeState.Down);
 
         repair.Run();
@@ -33,6 +34,21 @@ public sealed class RoleRepairTests
         Assert.DoesNotContain(state.Assignments(), a => a.Primary == "n2" && a.Alternate == "n1"); // n1 promoted itself
         Assert.DoesNotContain(state.Assignments(), a => a.Primary == "n1" && a.Alternate == "n2"); // and chose new alternates
         state.AssertCountsMatchTable();
+    }
+
+    [Fact]
+    public void A_Down_member_with_fresh_evidence_of_life_keeps_its_clients_until_the_next_verdict()
+    {
+        var (state, self, detector, repair) = Create();
+        detector.Heard("n2", 1, 1, NodeState.Up);
+        _time.Advance(TimeSpan.FromSeconds(2));
+        state.SetState("n2", NodeState.Down); // the verdict of the last tick
+        self.Set(NodeState.Up);
+        detector.ConnectionRestored("n2"); // evidence after it: the next tick makes n2 Joining again
+
+        repair.Run();
+
+        Assert.Contains(state.Assignments(), a => a.Primary == "n2" && a.Alternate == "n1");
     }
 
     [Fact]

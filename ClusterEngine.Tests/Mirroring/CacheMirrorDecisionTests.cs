@@ -40,15 +40,60 @@ public sealed class CacheMirrorDecisionTests
     }
 
     [Fact]
-    public void Fig9_step950_every_record_advances_the_sequence()
+    public void Fig9_step950_every_record_that_changes_the_mirror_advances_the_sequence()
     {
         var first = _mirror.Record(TestClient, "a", 1, 10, null);
-        var second = _mirror.Record(TestClient, "a", 1, 10, first);
+        var second = _mirror.Record(TestClient, "a", 2, 10, first);
         var third = _mirror.Record(TestClient, "b", 2, 10, second);
 
         Assert.True(first < second && second < third);
         Assert.Equal(third, _mirror.CurrentSequence(TestClient));
         Assert.NotEqual(0UL, first);
+    }
+
+    [Fact]
+    public void A_repeat_of_what_the_current_state_holds_changes_nothing()
+    {
+        var first = _mirror.Record(TestClient, "a", 1, 10, null);
+        var repeat = _mirror.Record(TestClient, "a", 1, 10, first);
+
+        Assert.Equal(first, repeat);
+        Assert.Equal(first, _mirror.CurrentSequence(TestClient));
+        Assert.Equal(MirrorDecisionReason.Matched, _mirror.Decide(TestClient, "a", 1, first).Reason);
+    }
+
+    [Fact]
+    public void A_repeat_that_echoes_an_older_state_still_drops_what_came_after_it()
+    {
+        var first = _mirror.Record(TestClient, "a", 1, 10, null);
+        var second = _mirror.Record(TestClient, "b", 2, 10, first);
+        var third = _mirror.Record(TestClient, "a", 1, 10, first); // b's answer may never have arrived
+
+        Assert.True(third > second);
+        Assert.Equal(["a"], _mirror.Entries(TestClient).Select(e => e.Key));
+    }
+
+    [Fact]
+    public void A_client_outside_the_mirror_protocol_starts_no_new_lineage_and_its_repeats_change_nothing()
+    {
+        var store = new MirrorStore(_mirror, TimeProvider.System);
+        var first = store.Record(TestClient, "a", 1, 10, null, inProtocol: false, out var changed);
+        Assert.True(changed);
+        var second = store.Record(TestClient, "b", 2, 10, null, inProtocol: false, out changed);
+        Assert.True(changed);
+        var repeat = store.Record(TestClient, "b", 2, 10, null, inProtocol: false, out changed);
+
+        Assert.False(changed);
+        Assert.Equal(second, repeat);
+        Assert.True(MirrorLineage.IsAtOrBefore(first, second)); // the same lineage: nothing dropped, no random number drawn
+        Assert.Equal(["a", "b"], _mirror.Entries(TestClient).Select(e => e.Key).Order(StringComparer.Ordinal));
+
+        // Those numbers were never sent: a client that joins the protocol without an echo still starts over.
+        Assert.Equal(MirrorDecisionReason.SequenceMismatch, _mirror.Decide(TestClient, "b", 2, null).Reason);
+        var joined = store.Record(TestClient, "b", 2, 10, null, inProtocol: true, out changed);
+        Assert.True(changed);
+        Assert.False(MirrorLineage.IsAtOrBefore(second, joined));
+        Assert.Equal(["b"], _mirror.Entries(TestClient).Select(e => e.Key));
     }
 
     [Fact]

@@ -3,7 +3,7 @@ using static ClusterEngine.Tests.Mirroring.MirrorTestSupport;
 
 namespace ClusterEngine.Tests.Mirroring;
 
-/// <summary>The "never a wrong 304" cases of DESIGN.md §8.</summary>
+/// <summary>The "never a wrong 304" cases of docs/architecture.md §8.</summary>
 public sealed class CacheMirrorFailureTests
 {
     private readonly CacheMirror _mirror = NewMirror();

@@ -6,7 +6,7 @@ namespace ClusterEngine.Tests.Mirroring;
 /// <summary>
 /// Random traffic against a primary and an alternate: lost and reordered answers, concurrent requests,
 /// origin values that change and change back, cleared caches, late syncs and failovers. The client keeps
-/// what the answers it receives tell it and follows the client rule of DESIGN.md §8 as refined here: it adopts an
+/// what the answers it receives tell it and follows the client rule of docs/architecture.md §8 as refined here: it adopts an
 /// answer's sequence only when its last sequence still is the one it echoed on that request; a 200 it cannot
 /// adopt makes it echo nothing next; a 304 whose ETag is not the stored copy's changes nothing.
 /// Property: every mirror-based 304 (patent Fig. 9 step 930) reaches a client that holds that version.

@@ -3,7 +3,7 @@ using static ClusterEngine.Tests.Mirroring.MirrorTestSupport;
 
 namespace ClusterEngine.Tests.Mirroring;
 
-/// <summary>Primary-to-alternate mirror sync (DESIGN.md §8) and failover onto the alternate's mirror.</summary>
+/// <summary>Primary-to-alternate mirror sync (docs/architecture.md §8) and failover onto the alternate's mirror.</summary>
 public sealed class CacheMirrorSyncTests
 {
     private readonly CacheMirror _primary = NewMirror();

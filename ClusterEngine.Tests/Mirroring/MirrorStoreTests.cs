@@ -6,7 +6,8 @@ namespace ClusterEngine.Tests.Mirroring;
 
 /// <summary>
 /// <see cref="MirrorStore"/>: what the mirror holds in memory is what SQLite holds after a flush (evictions, dropped
-/// doubtful entries, new lineages, clears, removals), and a restart loads it back under a fresh lineage.
+/// doubtful entries, new lineages, clears, removals), and a restart loads it back at the sequence that reached the
+/// store — vouching for what that sequence names and nothing written after it (issue 14 item 3).
 /// </summary>
 public sealed class MirrorStoreTests : IAsyncLifetime
 {
@@ -85,7 +86,7 @@ public sealed class MirrorStoreTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Restore_brings_entries_back_under_a_new_lineage_that_no_old_echo_matches()
+    public async Task Restore_keeps_vouching_for_the_stored_sequence_and_continues_in_a_new_lineage()
     {
         var store = NewStore();
         var s = store.Record(TestClient, "a", 1, 10, null);
@@ -97,7 +98,62 @@ public sealed class MirrorStoreTests : IAsyncLifetime
 
         Assert.Equal(1, count);
         Assert.Equal(["a:1", "b:2"], InMemory(restarted, TestClient));
-        Assert.False(restarted.Decide(TestClient, "a", 1, s).UseCachedCopy);
-        Assert.NotEqual(s, restarted.Mirror.CurrentSequence(TestClient));
+        Assert.Equal(s, restarted.Mirror.CurrentSequence(TestClient));
+        Assert.True(restarted.Decide(TestClient, "a", 1, s).UseCachedCopy);
+        Assert.True(restarted.Decide(TestClient, "b", 2, s).UseCachedCopy);
+        Assert.False(restarted.Decide(TestClient, "b", 3, s).UseCachedCopy);
+
+        // The node may have sent numbers after s before it stopped: it never issues them again.
+        var next = restarted.Record(TestClient, "c", 3, 10, s);
+        Assert.NotEqual(s >> 32, next >> 32);
+        Assert.Equal(["a:1", "b:2", "c:3"], InMemory(restarted, TestClient));
+    }
+
+    [Fact]
+    public async Task An_entry_written_after_the_stored_sequence_is_not_part_of_its_state_and_leaves_the_store()
+    {
+        var store = NewStore();
+        var s = store.Record(TestClient, "a", 1, 10, null);
+        // A batch that ended between an entry and its sequence row, then a crash: the entry for s + 1 is stored, s + 1 is not.
+        _store.Writer.Enqueue(new ClusterEngine.Persistence.MirrorEntryRecord(TestClient, "b", 2, 20, s + 1, DateTimeOffset.UtcNow));
+        _store.Writer.Enqueue(new ClusterEngine.Persistence.MirrorEntryRecord(TestClient, "x", 9, 20, 0x0000_0001_0000_0005, DateTimeOffset.UtcNow));
+        await _store.Writer.FlushAsync();
+
+        var restarted = NewStore();
+        await restarted.RestoreAsync(_store.Loader);
+
+        Assert.Equal(["a:1"], InMemory(restarted, TestClient));
+        Assert.False(restarted.Decide(TestClient, "b", 2, s).UseCachedCopy);
+        Assert.Equal(["a:1"], await StoredAsync(TestClient));
+    }
+
+    [Fact]
+    public async Task Entries_kept_through_a_fork_are_rewritten_under_the_new_lineage_and_survive_a_restart()
+    {
+        // An alternate merged the primary's history, then served the client itself (a failover): the first change forks.
+        var store = NewStore(maxEntries: 8);
+        store.Merge(new MirrorSnapshot(TestClient, true, 0, 0x0000_0007_0000_0002,
+            [new MirrorEntry("a", 1, 10, 0x0000_0007_0000_0001), new MirrorEntry("b", 2, 10, 0x0000_0007_0000_0002)]));
+        var s = store.Record(TestClient, "c", 3, 10, 0x0000_0007_0000_0002);
+        await _store.Writer.FlushAsync();
+
+        var restarted = NewStore(maxEntries: 8);
+        await restarted.RestoreAsync(_store.Loader);
+
+        Assert.Equal(["a:1", "b:2", "c:3"], InMemory(restarted, TestClient));
+        Assert.True(restarted.Decide(TestClient, "a", 1, s).UseCachedCopy);
+    }
+
+    [Fact]
+    public async Task Entries_without_a_stored_sequence_come_back_but_vouch_for_nothing()
+    {
+        _store.Writer.Enqueue(new ClusterEngine.Persistence.MirrorEntryRecord(TestClient, "a", 1, 10, 0x0000_0003_0000_0001, DateTimeOffset.UtcNow));
+        await _store.Writer.FlushAsync();
+
+        var restarted = NewStore();
+        await restarted.RestoreAsync(_store.Loader);
+
+        Assert.Equal(["a:1"], InMemory(restarted, TestClient));
+        Assert.False(restarted.Decide(TestClient, "a", 1, 0x0000_0003_0000_0001).UseCachedCopy);
     }
 }

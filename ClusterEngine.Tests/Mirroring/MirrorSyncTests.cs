@@ -9,7 +9,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace ClusterEngine.Tests.Mirroring;
 
 /// <summary>
-/// Mirror synchronisation primary → alternate (DESIGN.md §8; patent "Primary Server Selection": the copies of the
+/// Mirror synchronisation primary → alternate (docs/architecture.md §8; patent "Primary Server Selection": the copies of the
 /// client's cache on the primary and alternate servers are synchronised via the management backplane), with the
 /// backplane replaced by direct calls: deltas since the checkpoint, the whole mirror for a new alternate, idempotence,
 /// one sync per client at a time, and never a wrong 304 from an alternate that is behind.

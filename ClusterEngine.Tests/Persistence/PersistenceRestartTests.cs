@@ -4,7 +4,7 @@ using ClusterEngine.Tests.Support;
 
 namespace ClusterEngine.Tests.Persistence;
 
-/// <summary>DESIGN.md §9: a restarted node loads the state it wrote before it stopped.</summary>
+/// <summary>docs/architecture.md §9: a restarted node loads the state it wrote before it stopped.</summary>
 public abstract class PersistenceRestartTests : StoreTestBase
 {
     [Fact]

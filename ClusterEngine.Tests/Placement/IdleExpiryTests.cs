@@ -3,7 +3,7 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace ClusterEngine.Tests.Placement;
 
-/// <summary>DESIGN.md §5: a client not seen for Cluster:ClientIdleTimeout is removed and frees its slot.</summary>
+/// <summary>docs/architecture.md §5: a client not seen for Cluster:ClientIdleTimeout is removed and frees its slot.</summary>
 public sealed class IdleExpiryTests
 {
     [Fact]

@@ -4,7 +4,7 @@ using ClusterEngine.Placement;
 namespace ClusterEngine.Tests.Routing;
 
 /// <summary>
-/// DESIGN.md §7: when a node is Down each alternate promotes its own clients; nodes acting each for
+/// docs/architecture.md §7: when a node is Down each alternate promotes its own clients; nodes acting each for
 /// themselves and exchanging deltas end with the same table and exactly one primary per client.
 /// </summary>
 public sealed class FailOverActingNodeTests

@@ -103,9 +103,7 @@ public sealed class Fig6RoutingTests
         var state = TestCluster.Create(100, 100, 100);
         var before = state.Announce("c1").Assignment!;
         state.SetState(before.Primary, NodeState.Down);
-        var router = state.Router;
-
-        var proposal = router.Decide("c1");
+        var proposal = state.ProposeRoute("c1");
 
         Assert.Equal(RoutingKind.FailedOver, proposal.Kind);
         Assert.Equal(before, state.GetAssignment("c1"));

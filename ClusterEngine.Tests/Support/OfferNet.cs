@@ -36,9 +36,25 @@ internal sealed class OfferNet
             var node = new ClusterNode(state, new ClusterChanges([new Broadcast(this, id)]));
             var self = new LocalNodeStatus(node, Options.Create(options), TimeProvider.System, NullLogger<LocalNodeStatus>.Instance);
             self.Set(NodeState.Up);
-            _nodes[id] = new Instance(state, new PlacementCoordinator(node, self, transport));
+            var claims = new ClientClaims(node, self, new ClaimTransport(this, id), Options.Create(options), Time, NullLogger<ClientClaims>.Instance);
+            _nodes[id] = new Instance(state, new PlacementCoordinator(node, self, transport, claims), claims, self);
         }
     }
+
+    /// <summary>The clock of every node's claims (expiry).</summary>
+    public Microsoft.Extensions.Time.Testing.FakeTimeProvider Time { get; } = new(DateTimeOffset.UnixEpoch.AddYears(56));
+
+    /// <summary>Nodes whose claim answers are lost (an owner that cannot be reached); offers are not affected (<see cref="Unreachable"/>).</summary>
+    public HashSet<string> ClaimsUnreachable { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Claims sent over the transport (claimant → owner), in order.</summary>
+    public List<(string From, string To)> Claims { get; } = [];
+
+    /// <summary>The claims role of <paramref name="nodeId"/>.</summary>
+    public ClientClaims ClaimsOf(string nodeId) => _nodes[nodeId].Claims;
+
+    /// <summary>Sets <paramref name="nodeId"/>'s own state (its claims answer only while Up).</summary>
+    public void SetSelf(string nodeId, NodeState state) => _nodes[nodeId].Self.Set(state);
 
     /// <summary>Nodes whose offers fail as if unreachable (no answer in time).</summary>
     public HashSet<string> Unreachable { get; } = new(StringComparer.Ordinal);
@@ -70,7 +86,24 @@ internal sealed class OfferNet
         }
     }
 
-    private sealed record Instance(ClusterState State, PlacementCoordinator Placement);
+    private sealed record Instance(ClusterState State, PlacementCoordinator Placement, ClientClaims Claims, LocalNodeStatus Self);
+
+    private sealed class ClaimTransport(OfferNet net, string from) : IClaimTransport
+    {
+        public Task<ClaimReply?> ClaimAsync(string nodeId, ClaimRequest claim, CancellationToken cancellationToken)
+        {
+            net.Claims.Add((from, nodeId));
+            return Task.FromResult(net.ClaimsUnreachable.Contains(nodeId) ? null : net._nodes[nodeId].Claims.OnClaim(from, claim));
+        }
+
+        public void Release(string nodeId, ClaimRequest claim)
+        {
+            if (!net.ClaimsUnreachable.Contains(nodeId))
+            {
+                net._nodes[nodeId].Claims.OnRelease(from, claim);
+            }
+        }
+    }
 
     private sealed class Transport(OfferNet net) : IOfferTransport
     {

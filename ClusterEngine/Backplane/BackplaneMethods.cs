@@ -3,7 +3,7 @@ using ClusterEngine.Placement;
 namespace ClusterEngine.Backplane;
 
 /// <summary>
-/// Hub methods of <c>/hubs/backplane</c> (DESIGN.md §7), called by peers over their client connection.
+/// Hub methods of <c>/hubs/backplane</c> (docs/architecture.md §7), called by peers over their client connection.
 /// Names are the wire contract.
 /// </summary>
 public static class BackplaneMethods
@@ -19,6 +19,12 @@ public static class BackplaneMethods
 
     /// <summary><see cref="OfferRequest"/> → <see cref="OfferReply"/>.</summary>
     public const string Offer = "Offer";
+
+    /// <summary><see cref="ClaimRequest"/> → <see cref="ClaimReply"/>: a first claim of a new client id at its claim owner (docs/identity.md).</summary>
+    public const string Claim = "Claim";
+
+    /// <summary><see cref="ClaimRequest"/>, no answer: the announce that held the claim placed nobody; the owner forgets it.</summary>
+    public const string ClaimRelease = "ClaimRelease";
 
     /// <summary>Batch of <see cref="Membership.MemberRecord"/>, no answer.</summary>
     public const string Members = "Members";
@@ -38,7 +44,7 @@ public static class BackplaneMethods
     /// <summary>Catch-up: streams every assignment the receiver holds, in batches of <see cref="AssignmentDelta"/>.</summary>
     public const string Snapshot = "Snapshot";
 
-    /// <summary><see cref="MirrorSyncBatch"/> → <see cref="MirrorSyncReply"/> (primary to alternate, DESIGN.md §8).</summary>
+    /// <summary><see cref="MirrorSyncBatch"/> → <see cref="MirrorSyncReply"/> (primary to alternate, docs/architecture.md §8).</summary>
     public const string MirrorSync = "MirrorSync";
 
     /// <summary>

@@ -24,6 +24,6 @@ public sealed partial class BackplaneMirrorSyncTransport(PeerMesh mesh, ILogger<
         return reply;
     }
 
-    [LoggerMessage(EventId = 2112, Level = LogLevel.Debug, Message = "Mirror sync call to {PeerId} failed: {Reason}")]
+    [LoggerMessage(EventId = LogEvents.SendFailed, Level = LogLevel.Debug, Message = "Mirror sync call to {PeerId} failed: {Reason}")]
     private partial void LogSendFailed(string peerId, string reason);
 }

@@ -4,7 +4,7 @@ using ClusterEngine.Placement;
 namespace ClusterEngine.Backplane;
 
 /// <summary>
-/// <c>Status</c> heartbeat (DESIGN.md §7; patent Fig. 4 step 475, Fig. 8 items 850/860): sent every
+/// <c>Status</c> heartbeat (docs/architecture.md §7; patent Fig. 4 step 475, Fig. 8 items 850/860): sent every
 /// <c>HeartbeatInterval</c> and on change. Newer (incarnation, sequence) wins.
 /// </summary>
 /// <param name="NodeId">Sender.</param>
@@ -58,7 +58,42 @@ public sealed record OfferRequest(string ClientId, int Bounces, IReadOnlyList<st
 /// <param name="Outcome">Accept, bounce or refuse.</param>
 /// <param name="BounceTo">Bounce target, for <see cref="AdmissionOutcome.Bounce"/>.</param>
 /// <param name="Assignment">On accept: the assignment delta the accepting primary made (or the client's existing one).</param>
-public sealed record OfferReply(AdmissionOutcome Outcome, string? BounceTo, AssignmentDelta? Assignment);
+/// <param name="Existing">True when the offered node already knew the client: <paramref name="Assignment"/> is its existing
+/// assignment, not a new one, and the announcing node must treat the client as existing (its token needed).</param>
+public sealed record OfferReply(AdmissionOutcome Outcome, string? BounceTo, AssignmentDelta? Assignment, bool Existing = false);
+
+/// <summary><c>Claim</c> and <c>ClaimRelease</c> request (docs/identity.md): the announcing node asks the client id's claim owner.</summary>
+/// <param name="ClientId">The new client's id.</param>
+/// <param name="ClaimId">Random id of this one announce (a retry of the same announce presents the same one).</param>
+public sealed record ClaimRequest(string ClientId, string ClaimId);
+
+/// <summary><c>Claim</c> answer.</summary>
+/// <param name="Outcome">What the owner decided.</param>
+/// <param name="Assignment">For <see cref="ClaimOutcome.Exists"/>: the client's assignment as the owner holds it.</param>
+/// <param name="Owner">For <see cref="ClaimOutcome.NotOwner"/>: who the owner is in the answering node's view.</param>
+public sealed record ClaimReply(ClaimOutcome Outcome, AssignmentDelta? Assignment = null, string? Owner = null);
+
+/// <summary>A claim owner's answer to a first claim of a client id.</summary>
+public enum ClaimOutcome
+{
+    /// <summary>The claim is this announce's until the assignment arrives or the claim expires: place the client.</summary>
+    Granted = 0,
+
+    /// <summary>The client exists: its token is needed (as for any existing client).</summary>
+    Exists = 1,
+
+    /// <summary>Another announce holds a pending claim of the id.</summary>
+    Contended = 2,
+
+    /// <summary>The answering node is not the owner in its own view (<see cref="ClaimReply.Owner"/> is).</summary>
+    NotOwner = 3,
+
+    /// <summary>The answering node is not Up (joining, catching up, removed): it may not decide.</summary>
+    NotReady = 4,
+
+    /// <summary>No owner could be reached or agreed (only on the announcing node: answer 503 and let the client retry).</summary>
+    Unavailable = 5,
+}
 
 /// <summary>Handshake a node sends when it connects to a peer or joins through a seed.</summary>
 /// <param name="Self">The sender as a member.</param>
@@ -122,12 +157,16 @@ public enum MemberChangeStatus
 /// <param name="Error">Why not, for the operator (not Applied).</param>
 public sealed record MemberChangeReply(MemberChangeStatus Status, MemberRecord? Record, string? Error);
 
-/// <summary><c>ItemChanged</c>: an origin item changed; peers drop their cached copy.</summary>
+/// <summary>
+/// <c>ItemChanged</c>: an origin item changed; peers keep the bytes they had cached as a version clients may hold
+/// (deltas, <c>docs/deltas.md</c>) and drop their cached copy — unless it already is the new version.
+/// </summary>
 /// <param name="Key">Item key.</param>
-public sealed record ItemChangedMessage(string Key);
+/// <param name="Validator">The new version's CRC-64 validator, or null when the item was deleted (or the sender is older).</param>
+public sealed record ItemChangedMessage(string Key, ulong? Validator = null);
 
 /// <summary>
-/// <c>MirrorSync</c> request (DESIGN.md §7, §8; patent "Primary Server Selection": the copies of the client's cache on
+/// <c>MirrorSync</c> request (docs/architecture.md §7, §8; patent "Primary Server Selection": the copies of the client's cache on
 /// the primary and alternate servers are synchronised via the management backplane): from a client's primary to its
 /// alternate, one or more clients' mirror snapshots, kept below <see cref="BackplaneMethods.MirrorSyncMaxBytes"/>.
 /// Idempotent: applying it twice changes nothing the second time.

@@ -20,7 +20,8 @@ internal sealed partial class PeerConnection : IAsyncDisposable
     private Task? _opening;
     private int _disposed;
 
-    public PeerConnection(string nodeId, string url, string selfId, PeerCredentials credentials, ClusterOptions options, ILogger logger,
+    // credential: makes a fresh credential for each connection attempt (a credential is good once).
+    public PeerConnection(string nodeId, string url, string selfId, Func<string> credential, ClusterOptions options, ILogger logger,
         Func<PeerConnection, Task> onOpened, Action<string> onDropped, Action<string> onRefused)
     {
         NodeId = nodeId;
@@ -35,7 +36,9 @@ internal sealed partial class PeerConnection : IAsyncDisposable
             {
                 o.SkipNegotiation = true;
                 o.Headers[PeerCredentials.NodeHeader] = selfId;
-                o.Headers[PeerCredentials.AuthHeader] = credentials.For(selfId);
+
+                // Called for every WebSocket the connection opens (the first start, each automatic reconnect).
+                o.WebSocketConfiguration = socket => socket.SetRequestHeader(PeerCredentials.AuthHeader, credential());
             })
             .WithAutomaticReconnect(new PeerRetryPolicy(() => _onRefused(NodeId), options.PeerRetryBaseDelay, options.PeerRetryMaxDelay))
             .WithServerTimeout(options.PeerServerTimeout)
@@ -43,6 +46,7 @@ internal sealed partial class PeerConnection : IAsyncDisposable
             .Build();
         _hub.Reconnecting += _ =>
         {
+            Disconnected();
             if (!_stop.IsCancellationRequested)
             {
                 _onDropped(NodeId);
@@ -50,9 +54,14 @@ internal sealed partial class PeerConnection : IAsyncDisposable
 
             return Task.CompletedTask;
         };
-        _hub.Reconnected += _ => _onOpened(this);
+        _hub.Reconnected += _ =>
+        {
+            _connected.TrySetResult();
+            return _onOpened(this);
+        };
         _hub.Closed += _ =>
         {
+            Disconnected();
             if (_stop.IsCancellationRequested)
             {
                 return Task.CompletedTask; // replaced or disposed on purpose: not evidence about the peer
@@ -70,6 +79,41 @@ internal sealed partial class PeerConnection : IAsyncDisposable
     public bool IsConnected => _hub.State == HubConnectionState.Connected;
 
     public HubConnection Hub => _hub;
+
+    /// <summary>
+    /// Waits until the connection is open, at most <paramref name="timeout"/>: true when it is. A connection that is being
+    /// opened or re-opened (a peer that just joined or restarted) is worth a short wait; a dead peer costs the timeout.
+    /// </summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public async Task<bool> WaitConnectedAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if (IsConnected)
+        {
+            return true;
+        }
+
+        try
+        {
+            await _connected.Task.WaitAsync(timeout, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            // not open within the timeout
+        }
+
+        return IsConnected;
+    }
+
+    /// <summary>The connection dropped or closed: waiters wait for the next open.</summary>
+    private void Disconnected()
+    {
+        if (_connected.Task.IsCompleted)
+        {
+            _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+    }
+
+    private volatile TaskCompletionSource _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Marks a heartbeat call to this peer as in flight; false when one already is (the caller skips this round).</summary>
     public bool TryBeginHeartbeat() => Interlocked.Exchange(ref _heartbeat, 1) == 0;
@@ -89,6 +133,7 @@ internal sealed partial class PeerConnection : IAsyncDisposable
             try
             {
                 await _hub.StartAsync(_stop.Token);
+                _connected.TrySetResult();
                 await _onOpened(this);
                 return;
             }
@@ -154,9 +199,9 @@ internal sealed partial class PeerConnection : IAsyncDisposable
         _stop.Dispose();
     }
 
-    [LoggerMessage(EventId = 2001, Level = LogLevel.Debug, Message = "Connecting to peer {NodeId} failed: {Reason}")]
+    [LoggerMessage(EventId = LogEvents.ConnectFailed, Level = LogLevel.Debug, Message = "Connecting to peer {NodeId} failed: {Reason}")]
     private partial void LogConnectFailed(string nodeId, string reason);
 
-    [LoggerMessage(EventId = 2002, Level = LogLevel.Debug, Message = "Send {Method} to peer {NodeId} failed: {Reason}")]
+    [LoggerMessage(EventId = LogEvents.PeerConnectionSendFailed, Level = LogLevel.Debug, Message = "Send {Method} to peer {NodeId} failed: {Reason}")]
     private partial void LogSendFailed(string nodeId, string method, string reason);
 }

@@ -11,9 +11,10 @@ namespace ClusterEngine.Backplane;
 /// </summary>
 /// <param name="mesh">The peer connections.</param>
 /// <param name="detector">Whether the node is already known to be Down (then it is not re-checked).</param>
+/// <param name="guard">Checks the assignment an accepting node answers with, like any other a peer sends.</param>
 /// <param name="options">The offer timeout.</param>
 /// <param name="logger">Logger.</param>
-public sealed partial class PeerOfferTransport(PeerMesh mesh, FailureDetector detector, IOptions<ClusterOptions> options, ILogger<PeerOfferTransport> logger)
+public sealed partial class PeerOfferTransport(PeerMesh mesh, FailureDetector detector, PeerGuard guard, IOptions<ClusterOptions> options, ILogger<PeerOfferTransport> logger)
     : IOfferTransport
 {
     /// <inheritdoc />
@@ -30,9 +31,9 @@ public sealed partial class PeerOfferTransport(PeerMesh mesh, FailureDetector de
             }
         }
 
-        return reply;
+        return reply is { Assignment: { } delta } && !guard.IsAdmissible(delta) ? reply with { Outcome = AdmissionOutcome.Refuse, Assignment = null } : reply;
     }
 
-    [LoggerMessage(EventId = 2109, Level = LogLevel.Warning, Message = "Offer of {ClientId} to {PeerId} failed: {Reason}")]
+    [LoggerMessage(EventId = LogEvents.OfferFailed, Level = LogLevel.Warning, Message = "Offer of {ClientId} to {PeerId} failed: {Reason}")]
     private partial void LogOfferFailed(string peerId, string clientId, string reason);
 }

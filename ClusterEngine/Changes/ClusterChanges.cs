@@ -93,6 +93,6 @@ public sealed partial class ClusterChanges
         }
     }
 
-    [LoggerMessage(EventId = 1020, Level = LogLevel.Warning, Message = "A subscriber of the change stream failed on {Change}")]
+    [LoggerMessage(EventId = LogEvents.SubscriberFailed, Level = LogLevel.Warning, Message = "A subscriber of the change stream failed on {Change}")]
     private partial void LogSubscriberFailed(string change, Exception exception);
 }

@@ -13,11 +13,13 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class BackplaneClusterEngineBuilderExtensions
 {
     /// <summary>
-    /// Adds the member list, the failure detector, peer credentials from <c>Cluster:Key</c>, the <see cref="PeerMesh"/>
+    /// Adds the member list, the failure detector, per-connection peer credentials and the forwarded marker from
+    /// <c>Cluster:Key</c>, the <see cref="PeerGuard"/> (what peers may call and send), the <see cref="PeerMesh"/>
     /// (transport), the <see cref="BackplaneOutbox"/> (local assignment changes to every peer), and one type per role:
     /// <see cref="MembershipAgent"/>, <see cref="MembershipAuthority"/>, <see cref="NodeAdmission"/>, <see cref="ClusterHealthMonitor"/>,
     /// <see cref="RoleRepair"/>, <see cref="AntiEntropy"/>, <see cref="AssignmentReconciler"/>,
-    /// <see cref="PlacementCoordinator"/> (offers over <see cref="PeerOfferTransport"/>), <see cref="GracefulLeave"/>,
+    /// <see cref="PlacementCoordinator"/> (offers over <see cref="PeerOfferTransport"/>, claims of new client ids through
+    /// <see cref="ClientClaims"/> over <see cref="PeerClaimTransport"/>), <see cref="GracefulLeave"/>,
     /// <see cref="MembershipAdmin"/>, <see cref="NodeTrafficRelay"/>, and the <c>ItemChanged</c> notifier. The
     /// <see cref="NodeLifecycle"/> runs them.
     /// </summary>
@@ -34,8 +36,19 @@ public static class BackplaneClusterEngineBuilderExtensions
         });
         services.TryAddSingleton(sp => new ServingLease(sp.GetRequiredService<TimeProvider>(),
             4 * sp.GetRequiredService<IOptions<ClusterOptions>>().Value.TickInterval));
-        services.TryAddSingleton(sp => new PeerCredentials(sp.GetRequiredService<IOptions<ClusterOptions>>().Value.Key
-            ?? throw new InvalidOperationException("Cluster:Key is required.")));
+        services.TryAddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<ClusterOptions>>().Value;
+            return new PeerCredentials(options.Key ?? throw new InvalidOperationException("Cluster:Key is required."),
+                sp.GetRequiredService<TimeProvider>(), options.PeerClockSkew);
+        });
+        services.TryAddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<ClusterOptions>>().Value;
+            return new ForwardMarker(options.Key ?? throw new InvalidOperationException("Cluster:Key is required."),
+                sp.GetRequiredService<TimeProvider>(), options.PeerClockSkew);
+        });
+        services.TryAddSingleton<PeerGuard>();
         services.TryAddSingleton<PeerMesh>();
         services.TryAddSingleton<BackplaneOutbox>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IClusterChangeObserver, BackplaneOutbox>(sp => sp.GetRequiredService<BackplaneOutbox>()));
@@ -51,6 +64,8 @@ public static class BackplaneClusterEngineBuilderExtensions
         services.TryAddSingleton<AntiEntropy>();
         services.TryAddSingleton<ClusterHealthMonitor>();
         services.TryAddSingleton<IOfferTransport, PeerOfferTransport>();
+        services.TryAddSingleton<IClaimTransport, PeerClaimTransport>();
+        services.TryAddSingleton<ClientClaims>();
         services.TryAddSingleton<PlacementCoordinator>();
         services.TryAddSingleton<GracefulLeave>();
         services.TryAddSingleton<MembershipAdmin>();

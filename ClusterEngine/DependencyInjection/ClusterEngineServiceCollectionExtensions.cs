@@ -17,7 +17,7 @@ public static class ClusterEngineServiceCollectionExtensions
     /// messages naming the key), this node's <see cref="ClusterState"/> with the local node as its
     /// first member, the <see cref="ClusterNode"/> that publishes its changes on the <see cref="ClusterChanges"/>
     /// (to every registered <see cref="IClusterChangeObserver"/>), the <see cref="ClusterEventFeed"/> fed by those changes,
-    /// the idle-client expiry, and the <see cref="NodeLifecycle"/>, the one hosted service that starts and stops the
+    /// the <see cref="PeerGoneSignal"/> (a cancellation per peer, fired by its Down verdict), the idle-client expiry, and the <see cref="NodeLifecycle"/>, the one hosted service that starts and stops the
     /// engine's parts in order (restore, join, serve, leave).
     /// </summary>
     /// <param name="services">The service collection.</param>
@@ -43,6 +43,8 @@ public static class ClusterEngineServiceCollectionExtensions
         services.TryAddSingleton<ClusterNode>();
         services.TryAddSingleton<ClusterEventFeed>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IClusterChangeObserver, EventFeedObserver>());
+        services.TryAddSingleton<PeerGoneSignal>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IClusterChangeObserver, PeerGoneSignal>(sp => sp.GetRequiredService<PeerGoneSignal>()));
         services.TryAddSingleton(sp =>
         {
             var address = new LocalNodeAddress();

@@ -1,4 +1,5 @@
 using ClusterEngine.DependencyInjection;
+using ClusterEngine.Deltas;
 using ClusterEngine.Mirroring;
 using ClusterEngine.Origin;
 using Microsoft.Extensions.Configuration;
@@ -7,7 +8,7 @@ using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
-/// <summary>Registers the data path of a node: origin, origin cache, cache mirrors (DESIGN.md §8).</summary>
+/// <summary>Registers the data path of a node: origin, origin cache, cache mirrors, kept item versions for deltas.</summary>
 public static class DataPathClusterEngineBuilderExtensions
 {
     /// <summary>
@@ -15,7 +16,8 @@ public static class DataPathClusterEngineBuilderExtensions
     /// <c>Origin:Kind</c> (file system, or HTTP through HttpClientFactory with the standard resilience
     /// handler), the bounded <see cref="OriginCache"/>, the <see cref="CacheMirror"/> with its persisting
     /// <see cref="MirrorStore"/>, a no-op <see cref="IItemChangeNotifier"/> (the backplane may replace it) and the
-    /// observer that drops a client's mirror when this node loses both its roles for it.
+    /// observer that drops a client's mirror when this node loses both its roles for it; binds and validates <c>Delta</c>
+    /// and registers the <see cref="ItemVersionStore"/> and <see cref="DeltaEncoder"/> (RFC 9842 deltas).
     /// </summary>
     /// <param name="builder">The engine builder.</param>
     /// <param name="configuration">Root configuration.</param>
@@ -29,6 +31,10 @@ public static class DataPathClusterEngineBuilderExtensions
         services.AddOptions<MirrorOptions>().Bind(configuration.GetSection(MirrorOptions.SectionName)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<OriginOptions>, OriginOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MirrorOptions>, MirrorOptionsValidator>());
+        services.AddOptions<DeltaOptions>().Bind(configuration.GetSection(DeltaOptions.SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DeltaOptions>, DeltaOptionsValidator>());
+        services.TryAddSingleton<ItemVersionStore>();
+        services.TryAddSingleton<DeltaEncoder>();
         services.AddHttpClient<HttpOrigin>((sp, http) => http.BaseAddress = sp.GetRequiredService<IOptions<OriginOptions>>().Value.BaseUrl)
             .AddStandardResilienceHandler();
         services.TryAddSingleton<FileSystemOrigin>();

@@ -8,7 +8,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
-/// <summary>Registers mirror synchronisation between a client's primary and alternate (DESIGN.md §8).</summary>
+/// <summary>Registers mirror synchronisation between a client's primary and alternate (docs/architecture.md §8).</summary>
 public static class MirrorSyncClusterEngineBuilderExtensions
 {
     /// <summary>

@@ -9,7 +9,7 @@ using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
-/// <summary>Adds the node's persistence (DESIGN.md §9; SQLite or PostgreSQL, docs/persistence.md) to the cluster engine.</summary>
+/// <summary>Adds the node's persistence (docs/architecture.md §9; SQLite or PostgreSQL, docs/persistence.md) to the cluster engine.</summary>
 public static class PersistenceClusterEngineBuilderExtensions
 {
     /// <summary>

@@ -1,6 +1,6 @@
 namespace ClusterEngine.Events;
 
-/// <summary>What happened, as shown in the dashboard's event stream and published on <c>/hubs/feed</c> (DESIGN.md §10).</summary>
+/// <summary>What happened, as shown in the dashboard's event stream and published on <c>/hubs/feed</c> (docs/architecture.md §10).</summary>
 public enum ClusterEventKind
 {
     /// <summary>A new client got a primary and an alternate (patent Fig. 4, steps 470/490; Fig. 5).</summary>
@@ -24,13 +24,13 @@ public enum ClusterEventKind
     /// <summary>A recovered node reconciled its roles with the cluster (Fig. 7).</summary>
     Reconciled = 6,
 
-    /// <summary>A client's mirror entries were sent to, and acknowledged by, its alternate (DESIGN.md §8).</summary>
+    /// <summary>A client's mirror entries were sent to, and acknowledged by, its alternate (docs/architecture.md §8).</summary>
     Synced = 7,
 
     /// <summary>A node joined the cluster or came back Up.</summary>
     NodeJoined = 8,
 
-    /// <summary>A node was declared Down (failure detection, DESIGN.md §7).</summary>
+    /// <summary>A node was declared Down (failure detection, docs/architecture.md §7).</summary>
     NodeDown = 9,
 
     /// <summary>An operator added a node at run time (<c>POST /api/nodes</c>).</summary>

@@ -143,9 +143,9 @@ public sealed partial class AntiEntropy
         public int Backoff = 1;
     }
 
-    [LoggerMessage(EventId = 2121, Level = LogLevel.Information, Message = "{NodeId} anti-entropy with {PeerId}: {Buckets} bucket(s) differed, {Merged} assignment(s) merged")]
+    [LoggerMessage(EventId = LogEvents.Pulled, Level = LogLevel.Information, Message = "{NodeId} anti-entropy with {PeerId}: {Buckets} bucket(s) differed, {Merged} assignment(s) merged")]
     private partial void LogPulled(string nodeId, string peerId, int buckets, int merged);
 
-    [LoggerMessage(EventId = 2122, Level = LogLevel.Debug, Message = "{NodeId} anti-entropy with {PeerId} failed: {Reason}")]
+    [LoggerMessage(EventId = LogEvents.PullFailed, Level = LogLevel.Debug, Message = "{NodeId} anti-entropy with {PeerId} failed: {Reason}")]
     private partial void LogPullFailed(string nodeId, string peerId, string reason);
 }

@@ -152,9 +152,9 @@ public sealed partial class AssignmentReconciler
         }
     }
 
-    [LoggerMessage(EventId = 2107, Level = LogLevel.Information, Message = "{NodeId} caught up from {PeerId}: {Applied} assignments merged")]
+    [LoggerMessage(EventId = LogEvents.CaughtUp, Level = LogLevel.Information, Message = "{NodeId} caught up from {PeerId}: {Applied} assignments merged")]
     private partial void LogCaughtUp(string nodeId, string peerId, int applied);
 
-    [LoggerMessage(EventId = 2119, Level = LogLevel.Debug, Message = "{NodeId}: catching up from {PeerId} failed, tried again: {Reason}")]
+    [LoggerMessage(EventId = LogEvents.CatchUpFailed, Level = LogLevel.Debug, Message = "{NodeId}: catching up from {PeerId} failed, tried again: {Reason}")]
     private partial void LogCatchUpFailed(string nodeId, string peerId, string reason);
 }

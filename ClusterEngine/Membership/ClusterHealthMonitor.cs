@@ -59,7 +59,7 @@ public sealed partial class ClusterHealthMonitor
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
                 var now = _time.GetTimestamp();
-                if (_time.GetElapsedTime(lastTick, now) > _options.FailureTimeout && _self.State == NodeState.Up)
+                if (_time.GetElapsedTime(lastTick, now) > _options.SelfSilenceBudget && _self.State == NodeState.Up)
                 {
                     Thawed(_time.GetElapsedTime(lastTick, now));
                 }
@@ -174,7 +174,7 @@ public sealed partial class ClusterHealthMonitor
 
     private void Apply(StatusMessage status)
     {
-        if (status.NodeId == Self || _members.Get(status.NodeId) is not { Removed: false } || !_detector.Heard(status.NodeId, status.Incarnation, status.State))
+        if (status.NodeId == Self || _members.Get(status.NodeId) is not { Removed: false } || !_detector.Heard(status.NodeId, status.Incarnation, status.Sequence, status.State))
         {
             return;
         }
@@ -259,12 +259,12 @@ public sealed partial class ClusterHealthMonitor
         }
     }
 
-    [LoggerMessage(EventId = 2104, Level = LogLevel.Information, Message = "Peer {PeerId} is {State}")]
+    [LoggerMessage(EventId = LogEvents.PeerState, Level = LogLevel.Information, Message = "Peer {PeerId} is {State}")]
     private partial void LogPeerState(string peerId, NodeState state);
 
-    [LoggerMessage(EventId = 2114, Level = LogLevel.Warning, Message = "Node {NodeId} has the quorum again: catching up before serving")]
+    [LoggerMessage(EventId = LogEvents.QuorumRegained, Level = LogLevel.Warning, Message = "Node {NodeId} has the quorum again: catching up before serving")]
     private partial void LogQuorumRegained(string nodeId);
 
-    [LoggerMessage(EventId = 2106, Level = LogLevel.Warning, Message = "Node {NodeId} was frozen for {Milliseconds} ms: catching up before serving")]
+    [LoggerMessage(EventId = LogEvents.Frozen, Level = LogLevel.Warning, Message = "Node {NodeId} was frozen for {Milliseconds} ms: catching up before serving")]
     private partial void LogFrozen(string nodeId, double milliseconds);
 }

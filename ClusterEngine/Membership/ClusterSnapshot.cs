@@ -10,11 +10,10 @@ public sealed class ClusterSnapshot
 {
     private readonly Dictionary<string, NodeStatus> _byId;
 
-    internal ClusterSnapshot(long version, NodeStatus[] nodes, string[] nodeIdsByIndex, int clientCount, long clock, long digest = 0, int withoutAlternate = 0)
+    internal ClusterSnapshot(long version, NodeStatus[] nodes, int clientCount, long clock, long digest = 0, int withoutAlternate = 0)
     {
         Version = version;
         Nodes = nodes;
-        NodeIdsByIndex = nodeIdsByIndex;
         ClientCount = clientCount;
         Clock = clock;
         Digest = digest;
@@ -34,7 +33,7 @@ public sealed class ClusterSnapshot
                 m.InFlight, m.MaxConcurrentRequests, m.Mode, m.State, m.Incarnation, m.Sequence, m.Order, m.Zone);
         }
 
-        return new ClusterSnapshot(version, nodes, view.NodeIds(), table.ClientCount, table.Clock, table.Digest, table.WithoutAlternate.Count);
+        return new ClusterSnapshot(version, nodes, table.ClientCount, table.Clock, table.Digest, table.WithoutAlternate.Count);
     }
 
     /// <summary>The view's change counter when this snapshot was taken (grows with every membership or assignment change).</summary>
@@ -57,9 +56,6 @@ public sealed class ClusterSnapshot
 
     /// <summary>Clients with a live assignment and no alternate (Fig. 5: they get one once another node is eligible).</summary>
     public int ClientsWithoutAlternate { get; }
-
-    /// <summary>Node ids by internal index (members and ids only seen in deltas), for reading assignment slots.</summary>
-    internal string[] NodeIdsByIndex { get; }
 
     /// <summary>The status of <paramref name="nodeId"/>, or null when it is not a known member.</summary>
     public NodeStatus? Get(string nodeId) => _byId.GetValueOrDefault(nodeId);

@@ -1,7 +1,7 @@
 namespace ClusterEngine.Membership;
 
 /// <summary>
-/// Decides peers' liveness from the evidence the backplane reports (DESIGN.md §7): a closed
+/// Decides peers' liveness from the evidence the backplane reports (docs/architecture.md §7): a closed
 /// connection that cannot be re-opened (refused) or a failed forward → Down at once; one transient
 /// drop → Suspect until the re-check; silence longer than the peer's <see cref="SilenceTimeout"/>
 /// (<c>FailureTimeout</c>, longer on a slow link) → Down; a status
@@ -30,6 +30,7 @@ public sealed class FailureDetector(TimeProvider time, SilenceTimeout timeouts)
         public long LastHeard;
         public long LastEvidence;
         public long Incarnation;
+        public long Sequence;
         public NodeState Reported = NodeState.Joining;
         public bool Dropped;
         public bool Dead;
@@ -62,19 +63,25 @@ public sealed class FailureDetector(TimeProvider time, SilenceTimeout timeouts)
         timeouts.Forget(nodeId);
     }
 
-    /// <summary>A status arrived from the peer's <paramref name="incarnation"/>, reporting <paramref name="reported"/> about itself.</summary>
-    /// <returns>False when it came from an older incarnation than one already heard (ignored).</returns>
-    public bool Heard(string nodeId, long incarnation, NodeState reported)
+    /// <summary>
+    /// A status arrived from the peer's <paramref name="incarnation"/>, number <paramref name="sequence"/> of that incarnation,
+    /// reporting <paramref name="reported"/> about itself. A peer's statuses come over two connections (its heartbeats to
+    /// this node, its answers to this node's heartbeats), so an older one can arrive after a newer one: a Leaving peer's
+    /// answer written just before it said Leaving must not make it Up again here.
+    /// </summary>
+    /// <returns>False when it came from an older incarnation, or is older than a status of this incarnation already heard (ignored).</returns>
+    public bool Heard(string nodeId, long incarnation, long sequence, NodeState reported)
     {
         var heard = false;
         With(nodeId, p =>
         {
-            if (incarnation < p.Incarnation)
+            if (incarnation < p.Incarnation || (incarnation == p.Incarnation && sequence < p.Sequence))
             {
                 return;
             }
 
             p.Incarnation = incarnation;
+            p.Sequence = sequence;
             p.LastHeard = p.LastEvidence = time.GetTimestamp();
             p.Reported = reported;
             p.Dead = false;

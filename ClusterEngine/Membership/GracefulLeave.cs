@@ -36,7 +36,31 @@ public sealed partial class GracefulLeave
         (_preparations, _options, _time, _logger) = ([.. preparations], options.Value, time, logger);
     }
 
-    /// <summary>Leaves the cluster (once; later calls return at once). Does nothing unless this node is Up with a connected peer.</summary>
+    /// <summary>
+    /// The host is stopping (SIGTERM; <c>IHostApplicationLifetime.ApplicationStopping</c>): an Up node turns
+    /// <c>Leaving</c> at once, so it decides no failover from here on. This comes before the hosted services' stopping
+    /// calls on purpose: the stopping host's SignalR server closes every backplane connection of its peers at this moment,
+    /// and when every node is stopped at once each one sees all its peers drop — a node still Up then failed its peers'
+    /// clients over while stopping itself (found by the full-restart test: after the restart every primary sat on one node).
+    /// Idempotent; cheap enough for a cancellation callback.
+    /// </summary>
+    public void Begin()
+    {
+        if (Interlocked.Exchange(ref _begun, 1) == 0 && _self.State == NodeState.Up && !_self.Removed)
+        {
+            _wasUp = true;
+            _self.Set(NodeState.Leaving);
+        }
+    }
+
+    private int _begun;
+    private volatile bool _wasUp;
+
+    /// <summary>
+    /// Leaves the cluster (once; later calls return at once). Does nothing unless this node was Up when stopping began.
+    /// With no open connection to any peer (every peer is stopping too, or gone) it hands nothing over: it keeps its roles
+    /// and says Left, so a full stop ends where it was.
+    /// </summary>
     public async Task LeaveAsync()
     {
         if (Interlocked.Exchange(ref _leaving, 1) != 0)
@@ -44,25 +68,35 @@ public sealed partial class GracefulLeave
             return;
         }
 
-        if (_self.State == NodeState.Up && !_self.Removed && _mesh.ConnectedPeers.Any())
+        Begin();
+        if (!_wasUp)
         {
-            var started = _time.GetTimestamp();
-            _self.Set(NodeState.Leaving);
-            await BroadcastAsync();
-            await PrepareHandOverAsync();
-            var rest = _options.LeaveGrace - _time.GetElapsedTime(started);
-            if (rest > TimeSpan.Zero)
-            {
-                await Task.Delay(rest, _time); // the other nodes' Leaving statuses arrive meanwhile
-            }
-
-            var (handed, kept) = _node.State.HandOver(_node.NodeId);
-            _node.Publish(handed, local: true);
-            LogHandedOver(_node.NodeId, handed.Count, kept);
-            await _outbox.DrainAsync(_options.DrainTimeout);
-            _self.Set(NodeState.Left);
-            await BroadcastAsync();
+            return;
         }
+
+        if (!_mesh.ConnectedPeers.Any())
+        {
+            var self = _node.State.Snapshot.Get(_node.NodeId);
+            LogHandedOver(_node.NodeId, 0, (self?.PrimaryCount ?? 0) + (self?.AlternateCount ?? 0));
+            _self.Set(NodeState.Left);
+            return;
+        }
+
+        var started = _time.GetTimestamp();
+        await BroadcastAsync();
+        await PrepareHandOverAsync();
+        var rest = _options.LeaveGrace - _time.GetElapsedTime(started);
+        if (rest > TimeSpan.Zero)
+        {
+            await Task.Delay(rest, _time); // the other nodes' Leaving statuses arrive meanwhile
+        }
+
+        var (handed, kept) = _node.State.HandOver(_node.NodeId);
+        _node.Publish(handed, local: true);
+        LogHandedOver(_node.NodeId, handed.Count, kept);
+        await _outbox.DrainAsync(_options.DrainTimeout);
+        _self.Set(NodeState.Left);
+        await BroadcastAsync();
     }
 
     private async Task BroadcastAsync()
@@ -93,9 +127,9 @@ public sealed partial class GracefulLeave
         }
     }
 
-    [LoggerMessage(EventId = 2110, Level = LogLevel.Information, Message = "{NodeId} is leaving: handed {Changes} assignments over, kept {Kept} role(s) no staying node could take")]
+    [LoggerMessage(EventId = LogEvents.HandedOver, Level = LogLevel.Information, Message = "{NodeId} is leaving: handed {Changes} assignments over, kept {Kept} role(s) no staying node could take")]
     private partial void LogHandedOver(string nodeId, int changes, int kept);
 
-    [LoggerMessage(EventId = 2113, Level = LogLevel.Debug, Message = "{NodeId}: preparing the hand-over failed: {Reason}")]
+    [LoggerMessage(EventId = LogEvents.PreparationFailed, Level = LogLevel.Debug, Message = "{NodeId}: preparing the hand-over failed: {Reason}")]
     private partial void LogPreparationFailed(string nodeId, string reason);
 }

@@ -35,9 +35,10 @@ public sealed partial class LocalNodeStatus
     /// <summary>
     /// True while this node may serve clients as primary: it is Up (or handing over while Leaving), its side of any
     /// partition has the quorum, it has not been removed by an operator, and (when Up) the health monitor has run within
-    /// <see cref="ClusterOptions.FailureTimeout"/>. The last condition closes the window right after a freeze
+    /// <see cref="ClusterOptions.SelfSilenceBudget"/>. The last condition closes the window right after a freeze
     /// (SIGSTOP/SIGCONT, a long pause): request threads can run before the monitor notices the skipped time and turns the
-    /// node to Joining, and must not serve from the view they held before the freeze.
+    /// node to Joining, and must not serve from the view they held before the freeze, which peers may have replaced
+    /// already (a peer's one-second silence counts from this node's last heartbeat, not from its last tick).
     /// </summary>
     public bool CanServe => _hasQuorum && !_removed && (IsHandingOver || (_state == NodeState.Up && !TickOverdue));
 
@@ -62,7 +63,7 @@ public sealed partial class LocalNodeStatus
 
     private volatile bool _removed;
 
-    private bool TickOverdue => Volatile.Read(ref _lastTick) is var last and not 0 && _time.GetElapsedTime(last) > _options.FailureTimeout;
+    private bool TickOverdue => Volatile.Read(ref _lastTick) is var last and not 0 && _time.GetElapsedTime(last) > _options.SelfSilenceBudget;
 
     /// <summary>Sets this node's state in the view; a change is logged and published.</summary>
     public void Set(NodeState state)
@@ -90,9 +91,9 @@ public sealed partial class LocalNodeStatus
     /// <summary>The health monitor ran at <paramref name="timestamp"/> (of the <see cref="TimeProvider"/>).</summary>
     public void Ticked(long timestamp) => Volatile.Write(ref _lastTick, timestamp);
 
-    [LoggerMessage(EventId = 2105, Level = LogLevel.Information, Message = "Node {NodeId} is {State}")]
+    [LoggerMessage(EventId = LogEvents.SelfState, Level = LogLevel.Information, Message = "Node {NodeId} is {State}")]
     private partial void LogSelfState(string nodeId, NodeState state);
 
-    [LoggerMessage(EventId = 2111, Level = LogLevel.Warning, Message = "{NodeId} quorum: {HasQuorum} (a minority side serves nobody as primary)")]
+    [LoggerMessage(EventId = LogEvents.Quorum, Level = LogLevel.Warning, Message = "{NodeId} quorum: {HasQuorum} (a minority side serves nobody as primary)")]
     private partial void LogQuorum(string nodeId, bool hasQuorum);
 }

@@ -1,6 +1,6 @@
 namespace ClusterEngine.Membership;
 
-/// <summary>One member as gossiped in <c>Members</c> (DESIGN.md §7) and persisted. Per node the highest version wins.</summary>
+/// <summary>One member as gossiped in <c>Members</c> (docs/architecture.md §7) and persisted. Per node the highest version wins.</summary>
 /// <param name="NodeId">Node id.</param>
 /// <param name="Url">Base URL.</param>
 /// <param name="Name">Display name.</param>

@@ -2,7 +2,7 @@ namespace ClusterEngine.Membership;
 
 /// <summary>
 /// The members one node knows, in the stable membership order (join order, ties by node id) that
-/// every node shares (DESIGN.md §4; patent Fig. 2, step 200). Not thread-safe: guarded by <see cref="ClusterState"/>.
+/// every node shares (docs/architecture.md §4; patent Fig. 2, step 200). Not thread-safe: guarded by <see cref="ClusterState"/>.
 /// </summary>
 internal sealed class MemberTable(double admissionThreshold, double busyThreshold)
 {
@@ -19,21 +19,32 @@ internal sealed class MemberTable(double admissionThreshold, double busyThreshol
 
     private long _version;
 
-    /// <summary>Records that a member changed (the owner's lock is held).</summary>
-    public void Changed() => Volatile.Write(ref _version, _version + 1);
+    /// <summary>The current immutable picture of the members, for decisions and lock-free readers.</summary>
+    public MemberSnapshot Snapshot => _snapshot;
+
+    private volatile MemberSnapshot _snapshot = new(0, [], [], []);
+
+    /// <summary>Records that a member changed and publishes a new <see cref="Snapshot"/> (the owner's lock is held).</summary>
+    public void Changed()
+    {
+        var version = _version + 1;
+        var facts = new MemberFacts[_members.Count];
+        for (var i = 0; i < facts.Length; i++)
+        {
+            var m = _members[i];
+            facts[i] = new MemberFacts(m.NodeId, m.Known, m.Url, m.State, m.Mode, m.Capacity, m.AdmitLimit, IsAvailable(i), IsServing(i), m.Zone ?? "");
+        }
+
+        _snapshot = new MemberSnapshot(version, facts, _ordered, _eligible);
+        Volatile.Write(ref _version, version);
+    }
 
     /// <summary>Known members in membership order (indices).</summary>
     public ReadOnlySpan<int> Ordered => _ordered;
 
-    /// <summary>Eligible members (<c>Up</c> and <c>Active</c>) in membership order (indices).</summary>
-    public ReadOnlySpan<int> Eligible => _eligible;
-
     public Member this[int index] => _members[index];
 
     public bool TryGetIndex(string nodeId, out int index) => _indexById.TryGetValue(nodeId, out index);
-
-    /// <summary>Every registered node id by index (a copy).</summary>
-    public string[] NodeIds() => _members.ConvertAll(m => m.NodeId).ToArray();
 
     /// <summary>Index of <paramref name="nodeId"/>, registering an unknown (not yet a member) id when needed.</summary>
     public int IndexOf(string nodeId)

@@ -272,21 +272,21 @@ public sealed partial class MembershipAgent
         }
     }
 
-    [LoggerMessage(EventId = 2101, Level = LogLevel.Information, Message = "Node {NodeId} joined through seed {SeedNodeId}")]
+    [LoggerMessage(EventId = LogEvents.Joined, Level = LogLevel.Information, Message = "Node {NodeId} joined through seed {SeedNodeId}")]
     private partial void LogJoined(string nodeId, string seedNodeId);
 
-    [LoggerMessage(EventId = 2102, Level = LogLevel.Warning, Message = "Seed {Seed} unreachable: {Reason}")]
+    [LoggerMessage(EventId = LogEvents.SeedUnreachable, Level = LogLevel.Warning, Message = "Seed {Seed} unreachable: {Reason}")]
     private partial void LogSeedUnreachable(string seed, string reason);
 
-    [LoggerMessage(EventId = 2108, Level = LogLevel.Debug, Message = "Backplane call to {PeerId} failed: {Reason}")]
+    [LoggerMessage(EventId = LogEvents.MembershipAgentSendFailed, Level = LogLevel.Debug, Message = "Backplane call to {PeerId} failed: {Reason}")]
     private partial void LogSendFailed(string peerId, string reason);
 
-    [LoggerMessage(EventId = 2114, Level = LogLevel.Critical, Message = "This process may not be node {NodeId}: {Reason}. It stops with exit code 2")]
+    [LoggerMessage(EventId = LogEvents.IdRefused, Level = LogLevel.Critical, Message = "This process may not be node {NodeId}: {Reason}. It stops with exit code 2")]
     private partial void LogIdRefused(string nodeId, string reason);
 
-    [LoggerMessage(EventId = 2115, Level = LogLevel.Warning, Message = "{NodeId} was removed from the cluster: it serves nobody until it is added again")]
+    [LoggerMessage(EventId = LogEvents.Removed, Level = LogLevel.Warning, Message = "{NodeId} was removed from the cluster: it serves nobody until it is added again")]
     private partial void LogRemoved(string nodeId);
 
-    [LoggerMessage(EventId = 2116, Level = LogLevel.Information, Message = "{NodeId} was added to the cluster (order {Order}): catching up with every peer before it is Up")]
+    [LoggerMessage(EventId = LogEvents.Added, Level = LogLevel.Information, Message = "{NodeId} was added to the cluster (order {Order}): catching up with every peer before it is Up")]
     private partial void LogAdded(string nodeId, long order);
 }

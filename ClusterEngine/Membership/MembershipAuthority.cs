@@ -85,7 +85,7 @@ public sealed partial class MembershipAuthority
             return Decide(request);
         }
 
-        var (reply, error) = await _mesh.InvokeAsync<MemberChangeReply>(authority, BackplaneMethods.MemberChange, request, _options.HelloTimeout, cancellationToken);
+        var (reply, error) = await _mesh.InvokeWhenConnectedAsync<MemberChangeReply>(authority, BackplaneMethods.MemberChange, request, _options.HelloTimeout, cancellationToken);
         return reply ?? Unavailable($"The membership authority {authority} did not answer ({error?.Message ?? "not connected"}); try again shortly.");
     }
 
@@ -202,6 +202,6 @@ public sealed partial class MembershipAuthority
     public static bool SameUrl(string a, string b) =>
         string.Equals(a?.TrimEnd('/'), b?.TrimEnd('/'), StringComparison.OrdinalIgnoreCase);
 
-    [LoggerMessage(EventId = 2117, Level = LogLevel.Information, Message = "Membership authority {NodeId}: {Kind} {MemberId} → {Status} (list version {Version})")]
+    [LoggerMessage(EventId = LogEvents.Decided, Level = LogLevel.Information, Message = "Membership authority {NodeId}: {Kind} {MemberId} → {Status} (list version {Version})")]
     private partial void LogDecided(string nodeId, MemberChangeKind kind, string memberId, MemberChangeStatus status, long version);
 }

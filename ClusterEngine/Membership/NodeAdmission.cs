@@ -100,6 +100,6 @@ public sealed partial class NodeAdmission
 
     private long OwnIncarnation => _node.State.GetNode(Self)?.Incarnation ?? 0;
 
-    [LoggerMessage(EventId = 2118, Level = LogLevel.Warning, Message = "Refused a second process claiming node id {NodeId} from {ClaimedUrl}: {Reason}")]
+    [LoggerMessage(EventId = LogEvents.ClaimRefused, Level = LogLevel.Warning, Message = "Refused a second process claiming node id {NodeId} from {ClaimedUrl}: {Reason}")]
     private partial void LogClaimRefused(string nodeId, string claimedUrl, string reason);
 }

@@ -1,6 +1,6 @@
 namespace ClusterEngine.Membership;
 
-/// <summary>Operator-set mode of a node (DESIGN.md §3).</summary>
+/// <summary>Operator-set mode of a node (docs/architecture.md §3).</summary>
 public enum NodeMode
 {
     /// <summary>The node takes new clients and serves its own.</summary>

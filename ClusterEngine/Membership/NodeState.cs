@@ -1,6 +1,6 @@
 namespace ClusterEngine.Membership;
 
-/// <summary>Liveness of a node as the failure detector sees it (DESIGN.md §3, §7).</summary>
+/// <summary>Liveness of a node as the failure detector sees it (docs/architecture.md §3, §7).</summary>
 public enum NodeState
 {
     /// <summary>Added, but has not yet answered the backplane: nobody's primary or alternate.</summary>

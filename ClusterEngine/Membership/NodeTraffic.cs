@@ -2,7 +2,7 @@ namespace ClusterEngine.Membership;
 
 /// <summary>
 /// A node's item-traffic totals since its process started, carried in its <c>Status</c> heartbeat so
-/// every node's dashboard can show every node's requests/s and bytes saved (DESIGN.md §10).
+/// every node's dashboard can show every node's requests/s and bytes saved (docs/architecture.md §10).
 /// </summary>
 /// <param name="Requests">Item requests answered (any status).</param>
 /// <param name="NotModified">Answers 304 "use your cached copy".</param>

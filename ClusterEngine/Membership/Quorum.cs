@@ -1,7 +1,7 @@
 namespace ClusterEngine.Membership;
 
 /// <summary>
-/// Which side of a partition keeps serving (DESIGN.md §7): peers known to have stopped (their port
+/// Which side of a partition keeps serving (docs/architecture.md §7): peers known to have stopped (their port
 /// refused a connection) do not count, so a lone survivor keeps serving; of the rest, the side that
 /// reaches a strict majority serves; an even split keeps the side holding the first node in
 /// membership order; a minority side stops serving as primary until it is back.

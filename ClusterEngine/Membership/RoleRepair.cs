@@ -76,7 +76,7 @@ public sealed partial class RoleRepair
                 continue;
             }
 
-            if (node.PrimaryCount + node.AlternateCount == 0 || !Due(node.NodeId, now) || InRestartGrace(node, now))
+            if (node.PrimaryCount + node.AlternateCount == 0 || !Due(node.NodeId, now) || InRestartGrace(node, now) || AliveAgain(node))
             {
                 continue;
             }
@@ -117,6 +117,13 @@ public sealed partial class RoleRepair
     private bool InRestartGrace(NodeStatus node, long now) =>
         node.State == NodeState.Down && !_detector.WasSeen(node.NodeId) && _time.GetElapsedTime(_upSince, now) < _options.RestartGrace;
 
-    [LoggerMessage(EventId = 2120, Level = LogLevel.Information, Message = "{NodeId} failed over {Changes} assignment(s) of {PeerId} ({State}, {Mode})")]
+    /// <summary>
+    /// A Down member with fresh evidence of life (its connection opened or it was heard since the verdict): the view still
+    /// says Down until the monitor's next tick applies the detector's new verdict, and failing it over in between took the
+    /// clients of a node that was just coming back (found by the full-restart test: it connected 50 ms before the repair).
+    /// </summary>
+    private bool AliveAgain(NodeStatus node) => node.State == NodeState.Down && _detector.IsAlive(node.NodeId);
+
+    [LoggerMessage(EventId = LogEvents.Repaired, Level = LogLevel.Information, Message = "{NodeId} failed over {Changes} assignment(s) of {PeerId} ({State}, {Mode})")]
     private partial void LogRepaired(string nodeId, string peerId, NodeState state, NodeMode mode, int changes);
 }

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 namespace ClusterEngine.Mirroring;
 
 /// <summary>
-/// A node's mirrors of its clients' caches (patent Fig. 9 and 10; DESIGN.md §8): per client and item key,
+/// A node's mirrors of its clients' caches (patent Fig. 9 and 10; docs/architecture.md §8): per client and item key,
 /// the validator and size the client holds; at most <see cref="MirrorOptions.MaxEntriesPerClient"/> entries
 /// per client, least recently used out. Thread-safe; one lock per client; plain in-memory decisions.
 /// </summary>
@@ -81,12 +81,26 @@ public sealed class CacheMirror
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentOutOfRangeException.ThrowIfNegative(sizeBytes);
-        return _clients.GetOrAdd(clientId, _create).Record(key, validator, sizeBytes, echoedSequence);
+        return _clients.GetOrAdd(clientId, _create).Record(key, validator, sizeBytes, echoedSequence, inProtocol: true, out _);
     }
 
-    /// <summary><see cref="Record(string, string, ulong, long, ulong?)"/> that also reports the keys it dropped (for persistence).</summary>
-    internal ulong RecordTracked(string clientId, string key, ulong validator, long sizeBytes, ulong? echoedSequence, ICollection<string> removed) =>
-        _clients.GetOrAdd(clientId, _create).Record(key, validator, sizeBytes, echoedSequence, removed);
+    /// <summary>
+    /// <see cref="Record(string, string, ulong, long, ulong?)"/> for a request in or outside the mirror protocol, reporting
+    /// whether the mirror changed and the keys it dropped (for persistence).
+    /// </summary>
+    internal ulong RecordTracked(string clientId, string key, ulong validator, long sizeBytes, ulong? echoedSequence, bool inProtocol,
+        out bool changed, ICollection<string>? removed) =>
+        _clients.GetOrAdd(clientId, _create).Record(key, validator, sizeBytes, echoedSequence, inProtocol, out changed, removed);
+
+    /// <summary>
+    /// True when recording the answer would change nothing (the current state holds the entry and the request continues
+    /// it); <paramref name="sequence"/> is then the answer's. Takes only the client's own lock, briefly.
+    /// </summary>
+    internal bool TryConfirm(string clientId, string key, ulong validator, long sizeBytes, ulong? echoedSequence, bool inProtocol, out ulong sequence)
+    {
+        sequence = 0;
+        return _clients.TryGetValue(clientId, out var mirror) && mirror.TryConfirm(key, validator, sizeBytes, echoedSequence, inProtocol, out sequence);
+    }
 
     /// <summary>Empties the client's mirror, creating it when the node has none; returns the new sequence (never 0).</summary>
     internal ulong Reset(string clientId) => _clients.GetOrAdd(clientId, _create).Clear();
@@ -96,7 +110,7 @@ public sealed class CacheMirror
     /// <returns>The new sequence number, or 0 when the node has no mirror of the client.</returns>
     public ulong Clear(string clientId) => _clients.TryGetValue(clientId, out var mirror) ? mirror.Clear() : 0;
 
-    /// <summary>Drops the client's mirror (idle removal, reconciliation: DESIGN.md §5, §7).</summary>
+    /// <summary>Drops the client's mirror (idle removal, reconciliation: docs/architecture.md §5, §7).</summary>
     /// <param name="clientId">The client.</param>
     /// <returns>Whether there was a mirror.</returns>
     public bool Remove(string clientId) => _clients.TryRemove(clientId, out _);
@@ -124,7 +138,7 @@ public sealed class CacheMirror
         _clients.TryGetValue(clientId, out var mirror) ? mirror.ChangesSince(clientId, checkpoint) : null;
 
     /// <summary>
-    /// Applies a snapshot from the primary on the alternate (DESIGN.md §8 sync). Idempotent: a repeated snapshot
+    /// Applies a snapshot from the primary on the alternate (docs/architecture.md §8 sync). Idempotent: a repeated snapshot
     /// is <see cref="MergeResult.AlreadyCurrent"/>, a late one <see cref="MergeResult.Stale"/>; a delta on another
     /// base is refused with <see cref="MergeResult.NeedsFullSync"/> rather than mislabel a state.
     /// </summary>

@@ -50,7 +50,7 @@ internal sealed class ClientMirror
 
             if (slot.Validator != currentValidator)
             {
-                return new(MirrorDecisionReason.Changed, _sequence);
+                return new(MirrorDecisionReason.Changed, _sequence) { HeldValidator = slot.Validator };
             }
 
             _entries[key] = slot with { LastUse = ++_useClock };
@@ -58,15 +58,31 @@ internal sealed class ClientMirror
         }
     }
 
-    public ulong Record(string key, ulong validator, long sizeBytes, ulong? echoedSequence, ICollection<string>? removed = null)
+    /// <summary>
+    /// Records that an answer leaves the client holding <paramref name="validator"/> for <paramref name="key"/> and returns
+    /// the sequence the answer carries. An answer that shows nothing new changes nothing (<paramref name="changed"/>
+    /// false, see <see cref="IsRepeat"/>). A request outside the mirror protocol (<paramref name="inProtocol"/> false: no
+    /// <c>Prefer: cache-mirror</c>, no sequence) gets no sequence on its answer, so its entry joins the current state
+    /// under a number never sent — no new lineage, nothing dropped; a request in the protocol without a usable echo
+    /// starts a new lineage (nothing else is known to be held).
+    /// </summary>
+    public ulong Record(string key, ulong validator, long sizeBytes, ulong? echoedSequence, bool inProtocol, out bool changed,
+        ICollection<string>? removed = null)
     {
         lock (_gate)
         {
+            if (IsRepeat(key, validator, sizeBytes, echoedSequence, inProtocol))
+            {
+                changed = false;
+                return _sequence;
+            }
+
+            changed = true;
             if (echoedSequence is { } echoed && MirrorLineage.IsAtOrBefore(echoed, _sequence))
             {
                 DropChangesAfter(echoed, removed);
             }
-            else
+            else if (echoedSequence is not null || inProtocol)
             {
                 StartNewLineage(removed);
             }
@@ -81,6 +97,32 @@ internal sealed class ClientMirror
             _entries[key] = new Slot(validator, sizeBytes, next, ++_useClock);
             return _sequence = next;
         }
+    }
+
+    /// <summary>
+    /// The answer would record nothing new — the mirror's current state already holds (<paramref name="key"/>,
+    /// <paramref name="validator"/>) and the request continues that state (it echoes it, or is outside the protocol and
+    /// gets no sequence): the state stands as it is (its use time is refreshed) and its sequence is the answer's.
+    /// </summary>
+    public bool TryConfirm(string key, ulong validator, long sizeBytes, ulong? echoedSequence, bool inProtocol, out ulong sequence)
+    {
+        lock (_gate)
+        {
+            sequence = _sequence;
+            return IsRepeat(key, validator, sizeBytes, echoedSequence, inProtocol);
+        }
+    }
+
+    private bool IsRepeat(string key, ulong validator, long sizeBytes, ulong? echoedSequence, bool inProtocol)
+    {
+        if ((echoedSequence != _sequence && (echoedSequence is not null || inProtocol))
+            || !_entries.TryGetValue(key, out var slot) || slot.Validator != validator || slot.SizeBytes != sizeBytes)
+        {
+            return false;
+        }
+
+        _entries[key] = slot with { LastUse = ++_useClock };
+        return true;
     }
 
     public ulong Clear()

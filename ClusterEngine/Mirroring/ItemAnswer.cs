@@ -13,6 +13,16 @@ namespace ClusterEngine.Mirroring;
 public readonly record struct ItemAnswer(bool NotModified, ItemAnswerBasis Basis, bool PreferenceApplied, MirrorEffect Mirror,
     ulong? ConfirmedSequence, bool SendsSequence)
 {
+    /// <summary>
+    /// For a 200 whose request accepts <c>dcz</c> and names a version the client holds: the version to send the item
+    /// as a delta against (RFC 9842), when the host still has it and the delta is smaller; null: the item itself. A
+    /// delta is another form of the same 200: the mirror records the same, the ETag names the same bytes.
+    /// </summary>
+    public DeltaBase? Delta { get; init; }
+
+    /// <summary>Whether the request offered <c>dcz</c>, so the answer varies with <c>Accept-Encoding</c> and <c>Available-Dictionary</c> (RFC 9842 §6.2).</summary>
+    public bool VariesByDictionary { get; init; }
+
     /// <summary>The HTTP status: 304 or 200.</summary>
     public int StatusCode => NotModified ? 304 : 200;
 }

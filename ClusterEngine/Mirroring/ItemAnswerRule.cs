@@ -16,6 +16,10 @@ namespace ClusterEngine.Mirroring;
 /// tag it named itself, and vouches only for the sequence the client echoed. An answer that shows nothing (a HEAD, a
 /// 304 on <c>*</c> or on a date) leaves the mirror alone and carries no sequence, so the client's chain stays where
 /// it was.</para>
+/// <para>Deltas (RFC 9842; <c>docs/deltas.md</c>): a 200 (not a HEAD) whose request accepts <c>dcz</c> may be sent as
+/// a delta against a version the client holds — the one its <c>Available-Dictionary</c> names, else, for a
+/// <c>Prefer: cache-mirror</c> request whose echoed sequence the mirror trusts, the version the mirror records
+/// (<see cref="ItemAnswer.Delta"/>). A delta changes nothing else: a 304 still wins, the mirror records the same.</para>
 /// </remarks>
 public static class ItemAnswerRule
 {
@@ -49,7 +53,7 @@ public static class ItemAnswerRule
 
             return tags.Any(tag => tag.IsAny)
                 ? Answer(conditions, true, ItemAnswerBasis.IfNoneMatchAny, MirrorEffect.None)
-                : Answer(conditions, false, ItemAnswerBasis.IfNoneMatch, MirrorEffect.Record);
+                : WithDelta(conditions, Answer(conditions, false, ItemAnswerBasis.IfNoneMatch, MirrorEffect.Record), null);
         }
 
         if (NotModifiedSince(conditions, lastModified))
@@ -61,10 +65,24 @@ public static class ItemAnswerRule
         {
             return verdict is { UseCachedCopy: true } matched
                 ? Answer(conditions, true, ItemAnswerBasis.Mirror, MirrorEffect.Confirm) with { ConfirmedSequence = conditions.IsHead ? null : matched.Sequence }
-                : Answer(conditions, false, ItemAnswerBasis.Mirror, MirrorEffect.Record);
+                : WithDelta(conditions, Answer(conditions, false, ItemAnswerBasis.Mirror, MirrorEffect.Record), verdict?.HeldValidator);
         }
 
-        return Answer(conditions, false, ItemAnswerBasis.Unconditional, MirrorEffect.Record);
+        return WithDelta(conditions, Answer(conditions, false, ItemAnswerBasis.Unconditional, MirrorEffect.Record), null);
+    }
+
+    /// <summary>A 200 to a request that accepts <c>dcz</c>: the version to encode against, the client's named dictionary first.</summary>
+    private static ItemAnswer WithDelta(ItemConditions conditions, ItemAnswer answer, ulong? mirrorVersion)
+    {
+        if (!conditions.AcceptsDcz || conditions.IsHead)
+        {
+            return answer;
+        }
+
+        var delta = conditions.AvailableDictionary is { } hash ? DeltaBase.Dictionary(hash)
+            : mirrorVersion is { } validator ? DeltaBase.MirrorVersion(validator)
+            : null;
+        return answer with { Delta = delta, VariesByDictionary = true };
     }
 
     /// <summary>§13.1.3, evaluated only without <c>If-None-Match</c> (§13.2.2): the item is not newer than the date, in whole seconds.</summary>

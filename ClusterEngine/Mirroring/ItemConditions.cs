@@ -27,6 +27,50 @@ public sealed record ItemConditions(IReadOnlyList<EntityTag>? IfNoneMatch, DateT
     /// </summary>
     public bool UsesMirror => PreferMirror || SentSequence;
 
+    /// <summary>Whether <c>Accept-Encoding</c> names <c>dcz</c> with a weight above 0 (RFC 9842 §4): the client can decode a delta.</summary>
+    public bool AcceptsDcz { get; init; }
+
+    /// <summary>The SHA-256 the request named in <c>Available-Dictionary</c>; null when absent or not exactly one valid value (ignored, never an error).</summary>
+    public DictionaryHash? AvailableDictionary { get; init; }
+
+    /// <summary>
+    /// These conditions with the request's delta fields (RFC 9842): <c>Accept-Encoding</c> (comma-separated codings, each
+    /// with an optional <c>;q=</c> weight; only an explicit <c>dcz</c> counts) and <c>Available-Dictionary</c> (one
+    /// structured-field byte sequence of 32 bytes, <see cref="DictionaryHash.TryParseHeader"/>; anything else is ignored).
+    /// </summary>
+    /// <param name="acceptEncoding">The <c>Accept-Encoding</c> values.</param>
+    /// <param name="availableDictionary">The <c>Available-Dictionary</c> values.</param>
+    /// <returns>The conditions with <see cref="AcceptsDcz"/> and <see cref="AvailableDictionary"/> set.</returns>
+    public ItemConditions WithDeltaFields(IEnumerable<string?> acceptEncoding, IReadOnlyCollection<string?> availableDictionary)
+    {
+        ArgumentNullException.ThrowIfNull(acceptEncoding);
+        ArgumentNullException.ThrowIfNull(availableDictionary);
+        var accepts = acceptEncoding.Any(value => value is not null && value.Split(',').Any(AcceptsDczCoding));
+        DictionaryHash? hash = availableDictionary.Count == 1 && DictionaryHash.TryParseHeader(availableDictionary.First(), out var parsed) ? parsed : null;
+        return this with { AcceptsDcz = accepts, AvailableDictionary = hash };
+    }
+
+    private static bool AcceptsDczCoding(string coding)
+    {
+        var parts = coding.Split(';');
+        if (!parts[0].Trim().Equals(ClusterHeaders.DczEncoding, StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        foreach (var parameter in parts.Skip(1))
+        {
+            var pair = parameter.Split('=', 2);
+            if (pair.Length == 2 && pair[0].Trim().Equals("q", StringComparison.OrdinalIgnoreCase))
+            {
+                return double.TryParse(pair[1].Trim(), System.Globalization.NumberStyles.AllowDecimalPoint,
+                    System.Globalization.CultureInfo.InvariantCulture, out var weight) && weight > 0;
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>
     /// Builds the conditions from header values as a request carries them (one entry per header line; an absent
     /// header is empty). Invalid values are ignored, never an error: an <c>If-None-Match</c> field with any invalid

@@ -12,4 +12,10 @@ public readonly record struct MirrorDecision(MirrorDecisionReason Reason, ulong 
 {
     /// <summary><see langword="true"/>: answer "use your cached copy" (304, patent Fig. 9 step 930); otherwise send the item (step 940).</summary>
     public bool UseCachedCopy => Reason == MirrorDecisionReason.Matched;
+
+    /// <summary>
+    /// With <see cref="MirrorDecisionReason.Changed"/>: the validator the trusted mirror records, the version the client
+    /// holds (a delta may be sent against it, RFC 9842); otherwise null.
+    /// </summary>
+    public ulong? HeldValidator { get; init; }
 }

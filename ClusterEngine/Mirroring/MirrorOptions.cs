@@ -1,7 +1,7 @@
 namespace ClusterEngine.Mirroring;
 
 /// <summary>
-/// Options of the cache mirrors (configuration section <c>Mirror</c>, DESIGN.md §8 and §12; patent Fig. 9 and 10).
+/// Options of the cache mirrors (configuration section <c>Mirror</c>, docs/architecture.md §8 and §12; patent Fig. 9 and 10).
 /// Validated at start by <see cref="MirrorOptionsValidator"/>.
 /// </summary>
 public sealed class MirrorOptions

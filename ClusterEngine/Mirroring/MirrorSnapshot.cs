@@ -1,7 +1,7 @@
 namespace ClusterEngine.Mirroring;
 
 /// <summary>
-/// What the primary sends the alternate to bring its mirror of one client in step (DESIGN.md §8 sync policies):
+/// What the primary sends the alternate to bring its mirror of one client in step (docs/architecture.md §8 sync policies):
 /// either the full mirror or the entries changed since a checkpoint sequence the alternate acknowledged.
 /// </summary>
 /// <param name="ClientId">The client.</param>

@@ -3,16 +3,17 @@ using ClusterEngine.Persistence;
 namespace ClusterEngine.Mirroring;
 
 /// <summary>
-/// The one place where the request path changes a <see cref="CacheMirror"/> (DESIGN.md §8–9): every
-/// <see cref="Record"/>, <see cref="Clear"/> and <see cref="Remove"/> is applied in memory and, when the node has
+/// The one place where the request path changes a <see cref="CacheMirror"/> (docs/architecture.md §8–9): every
+/// <c>Record</c>, <see cref="Clear"/> and <see cref="Remove"/> is applied in memory and, when the node has
 /// SQLite persistence, handed to the <see cref="PersistenceWriter"/> in the same order (entries the mirror dropped,
 /// the recorded entry, the client's sequence). <see cref="RestoreAsync"/> loads the stored mirrors back at start.
 /// </summary>
 /// <remarks>
 /// Changes of one client are applied and enqueued under one lock (striped by client id), so the stored rows follow
-/// the in-memory order. Restored mirrors start a new lineage: no sequence a client echoes from before the restart
-/// matches, so a restored entry never produces a 304 by itself (never a wrong 304), while the entries are back for
-/// the alternate sync and for inspection.
+/// the in-memory order. A restored mirror keeps the sequence that reached the store (see <see cref="RestoreAsync"/>),
+/// so after a restart the node still vouches for the copies a client holds at that sequence; when a change starts a
+/// new lineage, every entry the mirror keeps is written again under it, so the stored rows always name the lineage of
+/// the stored sequence.
 /// </remarks>
 public sealed class MirrorStore
 {
@@ -56,30 +57,74 @@ public sealed class MirrorStore
     /// <param name="sizeBytes">The item's size in bytes.</param>
     /// <param name="echoedSequence">The sequence the request echoed, or <see langword="null"/>.</param>
     /// <returns>The new sequence the answer must carry.</returns>
-    public ulong Record(string clientId, string key, ulong validator, long sizeBytes, ulong? echoedSequence)
+    public ulong Record(string clientId, string key, ulong validator, long sizeBytes, ulong? echoedSequence) =>
+        Record(clientId, key, validator, sizeBytes, echoedSequence, inProtocol: true, out _);
+
+    /// <summary>
+    /// Records what an item answer leaves the client holding (see <see cref="CacheMirror.Record"/>; a request outside the
+    /// mirror protocol starts no new lineage) and persists the change. A repeat — the current state already holds the
+    /// entry and the request continues it — changes nothing and stores nothing, and takes no lock but the client's own.
+    /// </summary>
+    /// <param name="clientId">The client.</param>
+    /// <param name="key">The item key.</param>
+    /// <param name="validator">The validator the client holds after this answer.</param>
+    /// <param name="sizeBytes">The item's size in bytes.</param>
+    /// <param name="echoedSequence">The sequence the request echoed, or <see langword="null"/>.</param>
+    /// <param name="inProtocol">Whether the request takes part in the mirror protocol (<c>Prefer: cache-mirror</c> or a sequence).</param>
+    /// <param name="changed">Whether the mirror changed (only then is anything persisted or due for the alternate).</param>
+    /// <returns>The sequence the answer carries.</returns>
+    public ulong Record(string clientId, string key, ulong validator, long sizeBytes, ulong? echoedSequence, bool inProtocol, out bool changed)
     {
+        if (Mirror.TryConfirm(clientId, key, validator, sizeBytes, echoedSequence, inProtocol, out var confirmed))
+        {
+            changed = false;
+            return confirmed;
+        }
+
         if (_writer is not { } writer)
         {
-            var recorded = Mirror.Record(clientId, key, validator, sizeBytes, echoedSequence);
-            _unsyncedSince.TryAdd(clientId, _time.GetTimestamp());
+            var recorded = Mirror.RecordTracked(clientId, key, validator, sizeBytes, echoedSequence, inProtocol, out changed, null);
+            if (changed)
+            {
+                _unsyncedSince.TryAdd(clientId, _time.GetTimestamp());
+            }
+
             return recorded;
         }
 
         var removed = new List<string>();
         lock (Stripe(clientId))
         {
-            var sequence = Mirror.RecordTracked(clientId, key, validator, sizeBytes, echoedSequence, removed);
+            var before = Mirror.CurrentSequence(clientId);
+            var sequence = Mirror.RecordTracked(clientId, key, validator, sizeBytes, echoedSequence, inProtocol, out changed, removed);
+            if (!changed)
+            {
+                return sequence;
+            }
+
             foreach (var gone in removed)
             {
                 writer.Enqueue(new MirrorEntryRemoved(clientId, gone));
             }
 
-            writer.Enqueue(new MirrorEntryRecord(clientId, key, validator, sizeBytes, sequence, _time.GetUtcNow()));
+            if (MirrorLineage.IsAtOrBefore(before, sequence))
+            {
+                writer.Enqueue(new MirrorEntryRecord(clientId, key, validator, sizeBytes, sequence, _time.GetUtcNow()));
+            }
+            else
+            {
+                RewriteEntries(writer, clientId);
+            }
+
             writer.Enqueue(new MirrorClientRecord(clientId, sequence, SyncedSequence(clientId)));
             _unsyncedSince.TryAdd(clientId, _time.GetTimestamp());
             return sequence;
         }
     }
+
+    /// <summary>Whether the client's mirror has changes its alternate has not acknowledged yet.</summary>
+    /// <param name="clientId">The client.</param>
+    public bool HasUnsyncedChanges(string clientId) => _unsyncedSince.ContainsKey(clientId);
 
     /// <summary>The client cleared its cache: empties its mirror (creating an empty one when there was none) and persists that.</summary>
     /// <param name="clientId">The client.</param>
@@ -120,7 +165,7 @@ public sealed class MirrorStore
     }
 
     /// <summary>
-    /// Applies a <see cref="MirrorSnapshot"/> from the client's primary on this node, its alternate (DESIGN.md §8
+    /// Applies a <see cref="MirrorSnapshot"/> from the client's primary on this node, its alternate (docs/architecture.md §8
     /// <c>MirrorSync</c>), and persists what changed: a full snapshot replaces the stored entries. Idempotent
     /// (see <see cref="CacheMirror.Merge"/>).
     /// </summary>
@@ -208,21 +253,69 @@ public sealed class MirrorStore
     private ulong SyncedSequence(string clientId) => _checkpoints.TryGetValue(clientId, out var c) ? c.Sequence : 0;
 
     /// <summary>
-    /// Loads the stored mirrors into <see cref="Mirror"/> as full snapshots under fresh lineages (see remarks),
-    /// least recently used first so the bound keeps the most recent entries.
+    /// The mirror continues in a new lineage keeping its entries (a fork: it had merged the primary's history): the
+    /// entries now carry the new lineage's numbers, and so must their rows, or a restore would not count them as part
+    /// of the stored sequence's state (<see cref="RestoreAsync"/>). Rare: once per failover of a client.
     /// </summary>
+    private void RewriteEntries(PersistenceWriter writer, string clientId)
+    {
+        var now = _time.GetUtcNow();
+        var entries = Mirror.Entries(clientId); // most recently used first
+        for (var i = 0; i < entries.Count; i++)
+        {
+            var e = entries[i];
+            writer.Enqueue(new MirrorEntryRecord(clientId, e.Key, e.Validator, e.SizeBytes, e.Sequence, now.AddMilliseconds(-i)));
+        }
+    }
+
+    /// <summary>
+    /// Loads the stored mirrors into <see cref="Mirror"/>, each at the sequence that reached the store, least recently
+    /// used first so the bound keeps the most recent entries (patent Fig. 9 across a restart; docs/deltas.md).
+    /// </summary>
+    /// <remarks>
+    /// <para>The writer commits changes in order, one transaction per batch, and a client's sequence row is written after
+    /// the entry changes that lead to it; so the stored sequence S names a state whose changes all reached the store. An
+    /// entry row belongs to that state when its own sequence is S or earlier in S's lineage; a row with a later number
+    /// (a batch that ended between an entry and its sequence, before a crash) or of another lineage is not part of it:
+    /// it is dropped, in memory and in the store. After a graceful stop (every write flushed) S is the last sequence
+    /// the node sent; after a crash it is the last one that reached the store, and a client that echoes a later one
+    /// gets 200s and a new history, never a 304 the store cannot back.</para>
+    /// <para>The restored mirror vouches for S but does not continue S's numbering: its first change starts a new
+    /// lineage (as an alternate that merged a history does), because after a crash the node may already have sent
+    /// numbers after S for states it no longer knows.</para>
+    /// <para>A client whose entries have no stored sequence (a crash before its first sequence row) is restored under a
+    /// fresh lineage: its entries are back for the alternate sync and inspection, but vouch for nothing.</para>
+    /// </remarks>
     /// <param name="loader">The node's persistence loader.</param>
     /// <param name="cancellationToken">Cancels the load.</param>
     /// <returns>The number of clients restored.</returns>
     public async Task<int> RestoreAsync(PersistenceLoader loader, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(loader);
+        var sequences = new Dictionary<string, ulong>(StringComparer.Ordinal);
+        await foreach (var client in loader.ReadMirrorClientsAsync(cancellationToken))
+        {
+            sequences[client.ClientId] = client.Sequence;
+        }
+
         var restored = 0;
         await foreach (var stored in loader.ReadMirrorEntriesAsync(cancellationToken))
         {
-            var lineage = MirrorLineage.NewLineage();
-            var entries = stored.OrderBy(e => e.LastUsed).Select(e => new MirrorEntry(e.Key, e.Validator, e.Size, lineage)).ToList();
-            if (Mirror.Merge(new MirrorSnapshot(stored[0].ClientId, true, 0, lineage, entries)) == MergeResult.Applied)
+            var clientId = stored[0].ClientId;
+            var known = sequences.TryGetValue(clientId, out var sequence) && sequence != 0;
+            if (!known)
+            {
+                sequence = MirrorLineage.NewLineage();
+            }
+
+            var kept = known ? stored.Where(e => MirrorLineage.IsAtOrBefore(e.Sequence, sequence)).ToList() : [.. stored];
+            foreach (var dropped in stored.Except(kept))
+            {
+                _writer?.Enqueue(new MirrorEntryRemoved(clientId, dropped.Key));
+            }
+
+            var entries = kept.OrderBy(e => e.LastUsed).Select(e => new MirrorEntry(e.Key, e.Validator, e.Size, known ? e.Sequence : sequence)).ToList();
+            if (Mirror.Merge(new MirrorSnapshot(clientId, true, 0, sequence, entries)) == MergeResult.Applied)
             {
                 restored++;
             }

@@ -1,6 +1,6 @@
 namespace ClusterEngine.Mirroring;
 
-/// <summary>When a primary's mirror of a client is copied to the client's alternate (DESIGN.md §8, <c>Mirror:SyncPolicy</c>).</summary>
+/// <summary>When a primary's mirror of a client is copied to the client's alternate (docs/architecture.md §8, <c>Mirror:SyncPolicy</c>).</summary>
 public enum MirrorSyncPolicy
 {
     /// <summary>When the client logs off (<c>DELETE /api/sessions/{clientId}</c>).</summary>

@@ -4,7 +4,7 @@ namespace ClusterEngine.Origin;
 
 /// <summary>
 /// Resolves an item key to a physical path under a root directory, following every symbolic link on the way
-/// (like <c>realpath</c>) and refusing any path that leaves the root (DESIGN.md §5: nothing outside the origin
+/// (like <c>realpath</c>) and refusing any path that leaves the root (docs/architecture.md §5: nothing outside the origin
 /// root is ever read). A link may point anywhere inside the root; absolute targets must lie under the root path.
 /// The check and the later open are not atomic: whoever can create links inside the root while it is served can race it.
 /// </summary>

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 namespace ClusterEngine.Origin;
 
 /// <summary>
-/// Items from a directory (DESIGN.md §11: the same content on every node): the key <c>a/b.json</c> is the file
+/// Items from a directory (docs/architecture.md §11: the same content on every node): the key <c>a/b.json</c> is the file
 /// <c>{Root}/a/b.json</c>. Keys are resolved following symbolic links and refused when they leave the root.
 /// Watches the directory and raises <see cref="Changed"/>; revalidates by last write time and length.
 /// </summary>
@@ -52,9 +52,9 @@ public sealed class FileSystemOrigin : IWritableItemOrigin, IDisposable
     public async ValueTask<OriginItem?> GetAsync(ItemKey key, OriginItem? cached, CancellationToken cancellationToken)
     {
         var file = new FileInfo(PathOf(key));
-        if (!file.Exists)
+        if (!file.Exists || TemporaryItemFile.IsTemporary(file.Name))
         {
-            return null;
+            return null; // a write's temporary file is never an item
         }
 
         var lastModified = new DateTimeOffset(file.LastWriteTimeUtc);
@@ -86,6 +86,7 @@ public sealed class FileSystemOrigin : IWritableItemOrigin, IDisposable
     {
         var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint, IgnoreInaccessible = true };
         var keys = Directory.EnumerateFiles(_root, "*", options)
+            .Where(path => !TemporaryItemFile.IsTemporary(Path.GetFileName(path)))
             .Select(path => Path.GetRelativePath(_root, path).Replace(Path.DirectorySeparatorChar, '/'))
             .Select(text => ItemKey.TryParse(text, out var key) ? key : null)
             .OfType<ItemKey>()
@@ -98,10 +99,30 @@ public sealed class FileSystemOrigin : IWritableItemOrigin, IDisposable
     public async ValueTask<OriginItem> PutAsync(ItemKey key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
     {
         var path = PathOf(key);
+        if (Directory.Exists(path))
+        {
+            throw new IOException($"'{key}' is a directory at the origin; an item cannot replace it.");
+        }
+
+        if (TemporaryItemFile.IsTemporary(Path.GetFileName(path)))
+        {
+            // Such a file is never listed or served, and could be another write's temporary file.
+            throw new IOException($"'{key}' has the name of a write's temporary file (.name.<32 hex digits>.tmp); choose another name.");
+        }
+
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var temporary = Path.Join(Path.GetDirectoryName(path), $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
-        await File.WriteAllBytesAsync(temporary, content, cancellationToken);
-        File.Move(temporary, path, overwrite: true);
+        var temporary = TemporaryItemFile.For(path);
+        try
+        {
+            await File.WriteAllBytesAsync(temporary, content, cancellationToken);
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch
+        {
+            DeleteQuietly(temporary); // a refused or cancelled write leaves nothing behind
+            throw;
+        }
+
         return new OriginItem(key, content.ToArray(), ContentTypes.For(key), new DateTimeOffset(File.GetLastWriteTimeUtc(path)));
     }
 
@@ -109,13 +130,25 @@ public sealed class FileSystemOrigin : IWritableItemOrigin, IDisposable
     public ValueTask<bool> DeleteAsync(ItemKey key, CancellationToken cancellationToken)
     {
         var file = new FileInfo(PathOf(key));
-        if (!file.Exists)
+        if (!file.Exists || TemporaryItemFile.IsTemporary(file.Name))
         {
             return ValueTask.FromResult(false);
         }
 
         file.Delete();
         return ValueTask.FromResult(true);
+    }
+
+    private static void DeleteQuietly(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The write's own error is the one to report.
+        }
     }
 
     /// <summary>Stops watching the directory.</summary>

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 namespace ClusterEngine.Origin;
 
 /// <summary>
-/// Items from an existing web API (DESIGN.md §11): the key <c>a/b.json</c> is <c>GET {BaseUrl}a/b.json</c>, each
+/// Items from an existing web API (docs/architecture.md §11): the key <c>a/b.json</c> is <c>GET {BaseUrl}a/b.json</c>, each
 /// segment percent-encoded. Revalidates a held version with a conditional request (<c>If-None-Match</c> with the
 /// upstream ETag, else <c>If-Modified-Since</c>); a 304 returns the held instance. 404 and 410 mean "no such item".
 /// Resilience (retries, timeouts, circuit breaking) belongs on the injected <see cref="HttpClient"/>'s handler chain.

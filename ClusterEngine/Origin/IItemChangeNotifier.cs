@@ -5,7 +5,7 @@ namespace ClusterEngine.Origin;
 /// <summary>
 /// Told when an operator changed an item at the origin through this node (<c>PUT/DELETE /api/items/{key}</c>), after
 /// the local origin cache was invalidated. The backplane implements it to broadcast <c>ItemChanged</c> so other nodes
-/// drop their cached copy at once (DESIGN.md §6); the default does nothing.
+/// drop their cached copy at once (docs/architecture.md §6); the default does nothing.
 /// </summary>
 public interface IItemChangeNotifier
 {

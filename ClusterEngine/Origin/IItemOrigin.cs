@@ -3,7 +3,7 @@ using ClusterPortal.Client.Contract;
 namespace ClusterEngine.Origin;
 
 /// <summary>
-/// Where items come from (DESIGN.md §3 "origin"; patent Fig. 9 step 910, Fig. 10 step 1020). The cluster never
+/// Where items come from (docs/architecture.md §3 "origin"; patent Fig. 9 step 910, Fig. 10 step 1020). The cluster never
 /// serves what the origin does not have. Implementations: <see cref="FileSystemOrigin"/>, <see cref="HttpOrigin"/>.
 /// </summary>
 public interface IItemOrigin

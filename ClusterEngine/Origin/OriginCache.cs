@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 namespace ClusterEngine.Origin;
 
 /// <summary>
-/// The bounded in-memory cache of origin items with their validators (DESIGN.md §8; patent Fig. 9 step 910,
+/// The bounded in-memory cache of origin items with their validators (docs/architecture.md §8; patent Fig. 9 step 910,
 /// Fig. 10 step 1020). Holds at most <see cref="OriginOptions.CacheBytes"/> bytes of content, least recently used
 /// out. A cached item is served for <see cref="OriginOptions.RevalidateInterval"/>, then revalidated with the
 /// origin (cheap: file stat, or a conditional HTTP request). <see cref="Invalidate"/> (an ItemChanged message) and
@@ -121,6 +121,18 @@ public sealed class OriginCache : IDisposable
         }
 
         return current;
+    }
+
+    /// <summary>The version held now, fresh or not, without asking the origin or touching its recency; null when none is held.</summary>
+    /// <param name="key">The item key.</param>
+    /// <returns>The held item, or null.</returns>
+    public OriginItem? Peek(ItemKey key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        lock (_gate)
+        {
+            return _entries.TryGetValue(key, out var node) ? node.Value.Item : null;
+        }
     }
 
     /// <summary>The item may have changed (an ItemChanged message): the next read revalidates it with the origin.</summary>

@@ -35,7 +35,7 @@ public sealed class OriginItem
     /// <summary>The item's size in bytes.</summary>
     public long Length => Content.Length;
 
-    /// <summary>The CRC-64 validator of <see cref="Content"/> (DESIGN.md §8).</summary>
+    /// <summary>The CRC-64 validator of <see cref="Content"/> (docs/architecture.md §8).</summary>
     public ulong Validator { get; }
 
     /// <summary>The strong ETag of <see cref="Validator"/>, quoted, e.g. <c>"81b69dda2f09a3e5"</c>.</summary>

@@ -1,6 +1,6 @@
 namespace ClusterEngine.Origin;
 
-/// <summary>Which origin a node reads items from (<c>Origin:Kind</c>, DESIGN.md §12).</summary>
+/// <summary>Which origin a node reads items from (<c>Origin:Kind</c>, docs/architecture.md §12).</summary>
 public enum OriginKind
 {
     /// <summary>A directory (<see cref="OriginOptions.Root"/>), the same content on every node. The default.</summary>

@@ -1,7 +1,7 @@
 namespace ClusterEngine.Origin;
 
 /// <summary>
-/// Options of the origin and its in-memory cache (configuration section <c>Origin</c>, DESIGN.md §8 and §12).
+/// Options of the origin and its in-memory cache (configuration section <c>Origin</c>, docs/architecture.md §8 and §12).
 /// Validated at start by <see cref="OriginOptionsValidator"/>.
 /// </summary>
 public sealed class OriginOptions

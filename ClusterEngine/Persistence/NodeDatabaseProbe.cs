@@ -5,7 +5,7 @@ using Npgsql;
 namespace ClusterEngine.Persistence;
 
 /// <summary>
-/// The start-up check of a node's database (issue 16, "Bad input and faults"): can it be opened at all? A wrong
+/// The start-up check of a node's database (docs/persistence.md): can it be opened at all? A wrong
 /// connection string, a server that does not answer, a bad password or a missing database stop the node with one
 /// line naming the key instead of a stack trace later.
 /// </summary>

@@ -58,7 +58,7 @@ internal static class NodeDatabaseProvider
     private static DbContextOptionsBuilder<T> WithLogging<T>(DbContextOptionsBuilder<T> builder, ILoggerFactory? loggerFactory)
         where T : DbContext
     {
-        // Executed SQL is debug output, not news for an operator (issue 17): it shows with the category at Debug.
+        // Executed SQL is debug output, not news for an operator (README, "Logs"): it shows with the category at Debug.
         builder.ConfigureWarnings(w => w.Log((RelationalEventId.CommandError, LogLevel.Debug), (RelationalEventId.CommandExecuted, LogLevel.Debug)));
         return loggerFactory is null ? builder : builder.UseLoggerFactory(loggerFactory);
     }

@@ -5,7 +5,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace ClusterEngine.Persistence;
 
 /// <summary>
-/// EF Core model of one node's database (DESIGN.md §9): members, assignments (with removal
+/// EF Core model of one node's database (docs/architecture.md §9): members, assignments (with removal
 /// tombstones), mirror entries and mirror sequences / sync checkpoints. The schema is created and
 /// upgraded by migrations only, one migration set per provider: each provider has its own subclass
 /// (<see cref="SqliteNodeDbContext"/>, <see cref="PostgreSqlNodeDbContext"/>) that owns its migrations

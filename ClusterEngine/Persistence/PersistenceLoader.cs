@@ -8,7 +8,7 @@ using Microsoft.Extensions.Logging;
 namespace ClusterEngine.Persistence;
 
 /// <summary>
-/// Reads a node's persisted state back at start (DESIGN.md §9: load, then reconcile with peers).
+/// Reads a node's persisted state back at start (docs/architecture.md §9: load, then reconcile with peers).
 /// Every read streams untracked rows (<c>AsNoTracking</c>, <c>AsAsyncEnumerable</c>), so a million
 /// rows cost only the records produced; <see cref="RestoreAsync"/> feeds the assignment table in
 /// chunks without holding all deltas at once.
@@ -84,7 +84,18 @@ public sealed class PersistenceLoader
         await using var db = await OpenAsync(cancellationToken);
         await foreach (var m in db.Members.AsNoTracking().OrderBy(m => m.Order).ThenBy(m => m.NodeId).AsAsyncEnumerable().WithCancellation(cancellationToken))
         {
-            yield return new MemberRecord(m.NodeId, m.Url, m.Name, m.Capacity, m.Order, m.Mode, m.Removed, m.Version, m.VersionNodeId, Zone: m.Zone);
+            // A stored bad value (a capacity out of range, an unknown mode) must not prevent the start: clamped, warned.
+            var stored = new MemberRecord(m.NodeId, m.Url, m.Name, m.Capacity, m.Order, m.Mode, m.Removed, m.Version, m.VersionNodeId, Zone: m.Zone);
+            var record = MemberRecordBounds.Check(stored, out var problem);
+            if (problem is not null)
+            {
+                PersistenceLog.StoredMemberFixed(_logger, problem);
+            }
+
+            if (record is not null)
+            {
+                yield return record;
+            }
         }
     }
 

@@ -5,41 +5,44 @@ namespace ClusterEngine.Persistence;
 /// <summary>Log messages of the persistence shell (event ids 3100–3199).</summary>
 internal static partial class PersistenceLog
 {
-    [LoggerMessage(EventId = 3100, Level = LogLevel.Information,
+    [LoggerMessage(EventId = LogEvents.DatabaseOpened, Level = LogLevel.Information,
         Message = "Node database ({Provider}) {Path} opened ({PendingMigrations} pending migrations applied, journal mode {JournalMode})")]
     public static partial void DatabaseOpened(ILogger logger, PersistenceProvider provider, string path, int pendingMigrations, string journalMode);
 
-    [LoggerMessage(EventId = 3101, Level = LogLevel.Debug,
+    [LoggerMessage(EventId = LogEvents.BatchWritten, Level = LogLevel.Debug,
         Message = "Wrote {Changes} changes as {Rows} row operations in {ElapsedMs} ms")]
     public static partial void BatchWritten(ILogger logger, int changes, int rows, double elapsedMs);
 
-    [LoggerMessage(EventId = 3102, Level = LogLevel.Warning,
+    [LoggerMessage(EventId = LogEvents.WriteFailed, Level = LogLevel.Warning,
         Message = "Writing a batch of {Changes} changes failed; retrying in {RetryDelayMs} ms")]
     public static partial void WriteFailed(ILogger logger, Exception exception, int changes, double retryDelayMs);
 
-    [LoggerMessage(EventId = 3103, Level = LogLevel.Error,
+    [LoggerMessage(EventId = LogEvents.BatchAbandoned, Level = LogLevel.Error,
         Message = "The writer was stopped before a batch of {Changes} changes could be written; they are lost")]
     public static partial void BatchAbandoned(ILogger logger, Exception exception, int changes);
 
-    [LoggerMessage(EventId = 3104, Level = LogLevel.Warning,
+    [LoggerMessage(EventId = LogEvents.QueueFull, Level = LogLevel.Warning,
         Message = "Persistence queue is full ({Capacity} changes); callers wait for the writer")]
     public static partial void QueueFull(ILogger logger, int capacity);
 
-    [LoggerMessage(EventId = 3105, Level = LogLevel.Information, Message = "Persistence writer stopped; queue drained")]
+    [LoggerMessage(EventId = LogEvents.Drained, Level = LogLevel.Information, Message = "Persistence writer stopped; queue drained")]
     public static partial void Drained(ILogger logger);
 
-    [LoggerMessage(EventId = 3106, Level = LogLevel.Information,
+    [LoggerMessage(EventId = LogEvents.SnapshotLoaded, Level = LogLevel.Information,
         Message = "Loaded {Members} members, {Assignments} assignments, {MirrorClients} mirror clients and {MirrorEntries} mirror entries in {ElapsedMs} ms")]
     public static partial void SnapshotLoaded(ILogger logger, int members, int assignments, int mirrorClients, int mirrorEntries, double elapsedMs);
 
-    [LoggerMessage(EventId = 3107, Level = LogLevel.Information, Message = "Created the PostgreSQL schema \"{Schema}\" for this node")]
+    [LoggerMessage(EventId = LogEvents.SchemaCreated, Level = LogLevel.Information, Message = "Created the PostgreSQL schema \"{Schema}\" for this node")]
     public static partial void SchemaCreated(ILogger logger, string schema);
 
-    [LoggerMessage(EventId = 3108, Level = LogLevel.Error,
+    [LoggerMessage(EventId = LogEvents.DatabaseUnavailable, Level = LogLevel.Error,
         Message = "Node database unavailable: writes that must persist answer 503; {Changes} changes are held in memory and written when it returns (next try in {RetryDelayMs} ms)")]
     public static partial void DatabaseUnavailable(ILogger logger, Exception exception, int changes, double retryDelayMs);
 
-    [LoggerMessage(EventId = 3109, Level = LogLevel.Information,
+    [LoggerMessage(EventId = LogEvents.DatabaseRestored, Level = LogLevel.Information,
         Message = "Node database available again after {OutageMs} ms; {Changes} changes held in memory were written")]
     public static partial void DatabaseRestored(ILogger logger, double outageMs, int changes);
+
+    [LoggerMessage(EventId = LogEvents.StoredMemberFixed, Level = LogLevel.Warning, Message = "A stored member record was out of bounds: {Problem}")]
+    public static partial void StoredMemberFixed(ILogger logger, string problem);
 }

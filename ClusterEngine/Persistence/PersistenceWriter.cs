@@ -8,7 +8,7 @@ using Microsoft.Extensions.Logging;
 namespace ClusterEngine.Persistence;
 
 /// <summary>
-/// The node's single database writer (DESIGN.md §8–9). The hot path hands changes to
+/// The node's single database writer (docs/architecture.md §8–9). The hot path hands changes to
 /// <c>Enqueue</c>, which returns at once; one dedicated writer thread takes them from a bounded
 /// queue, coalesces them by key (newest version per client for assignments, last write per node,
 /// client and (client, key) for the rest) and commits each batch in one transaction, at most

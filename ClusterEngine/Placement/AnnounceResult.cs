@@ -1,8 +1,9 @@
 namespace ClusterEngine.Placement;
 
 /// <summary>Outcome of a client announcing itself (patent Fig. 1 step 100; Fig. 3 step 310; Fig. 4 step 410).</summary>
-/// <param name="Outcome">Existing, placed, or cluster full.</param>
-/// <param name="Assignment">The client's assignment; null when the cluster is full.</param>
+/// <param name="Outcome">Existing, placed, cluster full, contended or unavailable.</param>
+/// <param name="Assignment">The client's assignment; null when nobody was placed (cluster full, contended, unavailable) or an
+/// existing client's assignment is not known here.</param>
 /// <param name="Change">The delta to broadcast and persist; null unless <see cref="PlacementOutcome.Placed"/>.</param>
 /// <param name="Offered">Node ids the client was offered to, in order (round-robin pick first, then bounces).</param>
 public sealed record AnnounceResult(

@@ -1,6 +1,6 @@
 namespace ClusterEngine.Placement;
 
-/// <summary>A client's assignment: <c>clientId → (primary, alternate, version)</c> (DESIGN.md §3).</summary>
+/// <summary>A client's assignment: <c>clientId → (primary, alternate, version)</c> (docs/architecture.md §3).</summary>
 /// <param name="ClientId">The client's id.</param>
 /// <param name="Primary">Node id of the primary.</param>
 /// <param name="Alternate">Node id of the alternate; null while the cluster has a single eligible node.</param>

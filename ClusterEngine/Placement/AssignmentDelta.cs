@@ -1,7 +1,7 @@
 namespace ClusterEngine.Placement;
 
 /// <summary>
-/// One change of one client's assignment, as broadcast in <c>AssignmentChanged</c> (DESIGN.md §7) and
+/// One change of one client's assignment, as broadcast in <c>AssignmentChanged</c> (docs/architecture.md §7) and
 /// persisted. Applying deltas keeps the newest version per client, so any order of delivery and any
 /// number of repeats give the same table.
 /// </summary>

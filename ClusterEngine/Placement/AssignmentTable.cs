@@ -10,13 +10,16 @@ namespace ClusterEngine.Placement;
 /// the highest node index used), and the anti-entropy digest: per bucket of client ids (<see cref="DigestBuckets"/>, by
 /// the top byte of the id's XxHash3), the XOR of a 64-bit hash of (client id, version) of every live assignment — two
 /// tables that hold the same versions have the same digests, whatever the order they learned them in. Lookup by
-/// client id is O(1). Not thread-safe: guarded by <see cref="ClusterState"/>.
-/// Memory: one 20-byte slot plus the id string and a dictionary entry per client.
+/// client id is O(1).
+/// Writers are serialised by <see cref="ClusterState"/>'s decision lock; <see cref="TryGet"/>, <see cref="TryGetRaw"/>
+/// and <see cref="All"/> may be called without it (a concurrent dictionary: a reader sees a whole slot, old or new).
+/// The counts and digests are read under the lock.
+/// Memory: one 20-byte slot in a dictionary node plus the id string per client (about 130 bytes with a 16-character id).
 /// </summary>
-internal sealed class AssignmentTable
+internal sealed class AssignmentTable : IPlacementLoad
 {
     private readonly MemberTable _view;
-    private readonly Dictionary<string, AssignmentSlot> _slots;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, AssignmentSlot> _slots;
     private readonly HashSet<string> _withoutAlternate = new(StringComparer.Ordinal);
     private int[] _primaryCount = new int[8];
     private int[] _alternateCount = new int[8];
@@ -30,7 +33,8 @@ internal sealed class AssignmentTable
     {
         _view = view;
         _time = time;
-        _slots = new Dictionary<string, AssignmentSlot>(expectedClients, StringComparer.Ordinal);
+        // One writer at a time (the decision lock): one stripe is enough, and the smallest.
+        _slots = new(concurrencyLevel: 1, Math.Max(expectedClients, 31), StringComparer.Ordinal);
     }
 
     /// <summary>Grows with every stored change (not with <see cref="Touch"/>); read without the lock.</summary>
@@ -42,7 +46,9 @@ internal sealed class AssignmentTable
     public long Clock { get; private set; }
 
     /// <summary>Clients with a live (not removed) assignment.</summary>
-    public int ClientCount { get; private set; }
+    public int ClientCount => Volatile.Read(ref _clientCount);
+
+    private int _clientCount;
 
     /// <summary>Buckets of the anti-entropy digest (by the top byte of a client id's hash).</summary>
     public const int DigestBuckets = 256;
@@ -108,9 +114,8 @@ internal sealed class AssignmentTable
     public void Set(string clientId, AssignmentSlot next)
     {
         Clock = Math.Max(Clock, next.Counter);
-        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_slots, clientId, out var existed);
         var idHash = IdHash(clientId);
-        if (existed)
+        if (_slots.TryGetValue(clientId, out var slot))
         {
             Count(clientId, slot, -1, idHash);
             if (next.LastSeen == 0)
@@ -123,7 +128,7 @@ internal sealed class AssignmentTable
             next = next with { LastSeen = AssignmentSlot.ToLastSeen(_time.GetUtcNow()) };
         }
 
-        slot = next;
+        _slots[clientId] = next;
         Count(clientId, next, +1, idHash);
         Volatile.Write(ref _version, _version + 1);
     }
@@ -131,10 +136,9 @@ internal sealed class AssignmentTable
     /// <summary>Records that the client was seen (seconds since <see cref="AssignmentSlot.Epoch"/>); no version change.</summary>
     public void Touch(string clientId, uint lastSeen)
     {
-        ref var slot = ref CollectionsMarshal.GetValueRefOrNullRef(_slots, clientId);
-        if (!System.Runtime.CompilerServices.Unsafe.IsNullRef(ref slot) && !slot.IsRemoved)
+        if (_slots.TryGetValue(clientId, out var slot) && !slot.IsRemoved && slot.LastSeen != lastSeen)
         {
-            slot = slot with { LastSeen = lastSeen };
+            _slots[clientId] = slot with { LastSeen = lastSeen };
         }
     }
 
@@ -152,7 +156,7 @@ internal sealed class AssignmentTable
         _buckets[idHash >> 56] ^= entry;
         Digest ^= entry;
 
-        ClientCount += sign;
+        Volatile.Write(ref _clientCount, _clientCount + sign);
         Grow(Math.Max(slot.Primary, slot.Alternate));
         _primaryCount[slot.Primary] += sign;
         if (slot.HasAlternate)

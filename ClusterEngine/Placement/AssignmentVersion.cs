@@ -3,7 +3,7 @@ namespace ClusterEngine.Placement;
 /// <summary>
 /// Version of one client's assignment: a Lamport counter plus the id of the node that made the
 /// change. Higher counter wins; equal counters are ordered by node id (ordinal), so every node
-/// breaks ties the same way and merging deltas is commutative and idempotent (issue 2, item 8).
+/// breaks ties the same way and merging deltas is commutative and idempotent (docs/architecture.md §4).
 /// </summary>
 /// <param name="Counter">Lamport counter (&gt;= 1 for real changes).</param>
 /// <param name="NodeId">Id of the node that decided the change.</param>

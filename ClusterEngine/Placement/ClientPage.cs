@@ -3,17 +3,24 @@ namespace ClusterEngine.Placement;
 /// <summary>
 /// One page of clients, filtered, sorted and counted in a single pass, keeping only the best <c>Skip + Take</c> rows in
 /// a bounded heap: nothing is copied for the clients that are not on the page, so the first pages of 100,000 clients
-/// cost one scan, not a sort of everything. A pure function of the slots and the node names it is given.
+/// cost one scan, not a sort of everything. A pure function of the slots and the members it is given; runs without the
+/// decision lock (a slot naming a node registered after <c>members</c> was taken is a change in flight: skipped).
 /// </summary>
 internal static class ClientPage
 {
     /// <summary>The page <paramref name="query"/> asks for.</summary>
     /// <param name="slots">Every stored slot (tombstones are skipped).</param>
-    /// <param name="ids">Node ids by index.</param>
+    /// <param name="members">The members (node ids by index).</param>
     /// <param name="nodeIndex">Index of the query's node: -2 no node filter, -3 an unknown node (matches nothing).</param>
     /// <param name="query">Filter, sort and page.</param>
-    public static ClientQueryResult Query(IEnumerable<KeyValuePair<string, AssignmentSlot>> slots, string[] ids, int nodeIndex, ClientQuery query)
+    public static ClientQueryResult Query(IEnumerable<KeyValuePair<string, AssignmentSlot>> slots, Membership.MemberSnapshot members, int nodeIndex, ClientQuery query)
     {
+        var ids = new string[members.Count];
+        for (var i = 0; i < ids.Length; i++)
+        {
+            ids[i] = members.NodeId(i);
+        }
+
         var keep = (int)Math.Min((long)query.Skip + query.Take, int.MaxValue);
         var compare = RowComparison(ids, query.Sort, query.Descending);
 
@@ -23,7 +30,7 @@ internal static class ClientPage
         var total = 0;
         foreach (var (clientId, slot) in slots)
         {
-            if (slot.IsRemoved || !Matches(clientId, slot, query, nodeIndex))
+            if (slot.IsRemoved || Math.Max(slot.Origin, Math.Max(slot.Primary, slot.Alternate)) >= ids.Length || !Matches(clientId, slot, query, nodeIndex))
             {
                 continue;
             }

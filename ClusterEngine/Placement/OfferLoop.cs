@@ -26,14 +26,16 @@ internal interface IOfferChannel<TNode>
 /// <param name="Outcome">Accept, bounce or refuse.</param>
 /// <param name="BounceTo">The bounce target (only for <see cref="AdmissionOutcome.Bounce"/>).</param>
 /// <param name="Accepted">The assignment the accepting node made, when it was decided remotely.</param>
-internal readonly record struct OfferAnswer<TNode>(AdmissionOutcome Outcome, TNode BounceTo, AssignmentDelta? Accepted = null);
+/// <param name="Existing">True when the accepting node already knew the client (<paramref name="Accepted"/> is its existing assignment).</param>
+internal readonly record struct OfferAnswer<TNode>(AdmissionOutcome Outcome, TNode BounceTo, AssignmentDelta? Accepted = null, bool Existing = false);
 
 /// <summary>Where the placement loop ended.</summary>
 /// <param name="Placed">False when the cluster is full (no node accepted and none below capacity is left).</param>
 /// <param name="Primary">The node that accepted (when placed).</param>
 /// <param name="Bounces">Bounces made.</param>
 /// <param name="Accepted">The accepting node's assignment, when decided remotely.</param>
-internal readonly record struct OfferLoopResult<TNode>(bool Placed, TNode Primary, int Bounces, AssignmentDelta? Accepted);
+/// <param name="Existing">True when the accepting node already knew the client: nobody was placed.</param>
+internal readonly record struct OfferLoopResult<TNode>(bool Placed, TNode Primary, int Bounces, AssignmentDelta? Accepted, bool Existing = false);
 
 /// <summary>
 /// The one placement loop of patent Fig. 3 and 4 (steps 310–350, 450–490), for new clients and for re-placement alike:
@@ -63,7 +65,7 @@ internal static class OfferLoop
             switch (answer.Outcome)
             {
                 case AdmissionOutcome.Accept:
-                    return new(true, candidate, bounces, answer.Accepted);
+                    return new(true, candidate, bounces, answer.Accepted, answer.Existing);
                 case AdmissionOutcome.Bounce when !offered.Contains(answer.BounceTo):
                     candidate = answer.BounceTo;
                     bounces++;

@@ -13,16 +13,22 @@ namespace ClusterEngine.Placement;
 /// <param name="node">The local node (view and change stream).</param>
 /// <param name="self">Whether this node may take clients now (Up, with quorum, Active).</param>
 /// <param name="transport">Carries offers to the other nodes.</param>
-public sealed class PlacementCoordinator(ClusterNode node, LocalNodeStatus self, IOfferTransport transport)
+/// <param name="claims">Claims a new client id at its claim owner before it is placed (docs/identity.md).</param>
+public sealed class PlacementCoordinator(ClusterNode node, LocalNodeStatus self, IOfferTransport transport, ClientClaims claims)
 {
     private readonly ClusterNode _node = node;
     private readonly IOfferTransport _transport = transport;
 
     private ClusterState State => _node.State;
 
-    /// <summary>A client announces itself at this node: its assignment, placed now when it has none.</summary>
+    /// <summary>
+    /// A client announces itself at this node: its assignment, placed now when it has none. A client this node does not
+    /// know is first claimed at its claim owner (<see cref="ClientClaims"/>): an id the owner knows is
+    /// <see cref="PlacementOutcome.Existing"/>, one another announce holds is <see cref="PlacementOutcome.Contended"/>;
+    /// only a granted claim is placed (patent Fig. 3/4), within <see cref="ClientClaims.PlacementBudget"/>.
+    /// </summary>
     /// <param name="clientId">The client.</param>
-    /// <param name="cancellationToken">Cancels waiting for offers.</param>
+    /// <param name="cancellationToken">Cancels waiting for the claim and the offers.</param>
     public async Task<AnnounceResult> AnnounceAsync(string clientId, CancellationToken cancellationToken)
     {
         if (State.GetAssignment(clientId) is { } existing)
@@ -30,8 +36,38 @@ public sealed class PlacementCoordinator(ClusterNode node, LocalNodeStatus self,
             return new AnnounceResult(PlacementOutcome.Existing, existing, null, []);
         }
 
+        var claim = await claims.ClaimAsync(clientId, cancellationToken);
+        switch (claim.Outcome)
+        {
+            case ClaimOutcome.Exists:
+                return Known(clientId, claim.Existing, []);
+            case ClaimOutcome.Contended:
+                return new AnnounceResult(PlacementOutcome.Contended, null, null, []);
+            case not ClaimOutcome.Granted:
+                return new AnnounceResult(PlacementOutcome.Unavailable, null, null, []);
+        }
+
         var offered = new List<string>(2);
-        var result = await OfferLoop.RunAsync<string, OfferChannel>(new OfferChannel(this, clientId), offered, cancellationToken);
+        OfferLoopResult<string> result;
+        using (var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        {
+            budget.CancelAfter(claims.PlacementBudget);
+            try
+            {
+                result = await OfferLoop.RunAsync<string, OfferChannel>(new OfferChannel(this, clientId), offered, budget.Token);
+            }
+            catch (OperationCanceledException) when (budget.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                claims.Release(claim);
+                return new AnnounceResult(PlacementOutcome.Unavailable, null, null, offered); // out of the claim's time
+            }
+        }
+
+        if (result is { Placed: true, Existing: true })
+        {
+            return Known(clientId, result.Accepted, offered); // the offered node knew it: it exists after all
+        }
+
         if (result is { Placed: true, Accepted: { } delta })
         {
             if (result.Primary != _node.NodeId)
@@ -42,9 +78,21 @@ public sealed class PlacementCoordinator(ClusterNode node, LocalNodeStatus self,
             return new AnnounceResult(PlacementOutcome.Placed, State.GetAssignment(clientId)!, delta, offered);
         }
 
+        claims.Release(claim);
         return State.GetAssignment(clientId) is { } raced
             ? new AnnounceResult(PlacementOutcome.Existing, raced, null, offered)
             : new AnnounceResult(PlacementOutcome.ClusterFull, null, null, offered);
+    }
+
+    /// <summary>A client another node knows: its assignment merged here (when given), answered as existing.</summary>
+    private AnnounceResult Known(string clientId, AssignmentDelta? known, IReadOnlyList<string> offered)
+    {
+        if (known is not null)
+        {
+            _node.Publish(State.Apply([known]), local: false);
+        }
+
+        return new AnnounceResult(PlacementOutcome.Existing, State.GetAssignment(clientId), null, offered);
     }
 
     /// <summary>
@@ -57,10 +105,10 @@ public sealed class PlacementCoordinator(ClusterNode node, LocalNodeStatus self,
         ArgumentNullException.ThrowIfNull(offer);
         if (State.GetAssignment(offer.ClientId) is { } existing)
         {
-            return new OfferReply(AdmissionOutcome.Accept, null, ToDelta(existing));
+            return new OfferReply(AdmissionOutcome.Accept, null, ToDelta(existing), Existing: true);
         }
 
-        if (self.State != NodeState.Up || !self.HasQuorum || State.GetNode(_node.NodeId)?.Mode != NodeMode.Active)
+        if (self.State != NodeState.Up || !self.HasQuorum || State.Members.ModeOf(_node.NodeId) != NodeMode.Active)
         {
             return new OfferReply(AdmissionOutcome.Refuse, null, null);
         }
@@ -74,7 +122,7 @@ public sealed class PlacementCoordinator(ClusterNode node, LocalNodeStatus self,
         var delta = State.AcceptAsPrimary(offer.ClientId, offer.Bounces);
         if (delta is null)
         {
-            return new OfferReply(AdmissionOutcome.Accept, null, ToDelta(State.GetAssignment(offer.ClientId)!));
+            return new OfferReply(AdmissionOutcome.Accept, null, ToDelta(State.GetAssignment(offer.ClientId)!), Existing: true);
         }
 
         _node.Publish([delta], local: true);
@@ -97,7 +145,7 @@ public sealed class PlacementCoordinator(ClusterNode node, LocalNodeStatus self,
                 : await coordinator._transport.OfferAsync(candidate, offer, cancellationToken);
             return reply switch
             {
-                { Outcome: AdmissionOutcome.Accept, Assignment: { } delta } => new(AdmissionOutcome.Accept, "", delta),
+                { Outcome: AdmissionOutcome.Accept, Assignment: { } delta } => new(AdmissionOutcome.Accept, "", delta, reply.Existing),
                 { Outcome: AdmissionOutcome.Bounce, BounceTo: { } target } => new(AdmissionOutcome.Bounce, target),
                 _ => new(AdmissionOutcome.Refuse, ""),
             };

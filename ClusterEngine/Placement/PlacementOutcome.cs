@@ -11,4 +11,10 @@ public enum PlacementOutcome
 
     /// <summary>No eligible node is below capacity: answer 503 with Retry-After, never an over-capacity placement.</summary>
     ClusterFull = 2,
+
+    /// <summary>Another announce of the same new id holds its claim (docs/identity.md): answer 409; nothing changed.</summary>
+    Contended = 3,
+
+    /// <summary>No claim owner could decide, or the placement ran out of its claim's time: answer 503 with Retry-After.</summary>
+    Unavailable = 4,
 }

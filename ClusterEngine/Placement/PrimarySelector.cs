@@ -3,10 +3,9 @@ using ClusterEngine.Membership;
 namespace ClusterEngine.Placement;
 
 /// <summary>
-/// Chooses a new client's primary: round robin over the ordered eligible nodes (patent Fig. 2,
-/// steps 200–220; Fig. 3, step 350; Fig. 4, step 450), admission below the threshold (Fig. 4,
-/// steps 460–470) and bouncing to the lowest load ratio (Fig. 4, steps 480–490; DESIGN.md §4).
-/// Pure decisions over the in-memory view and table; not thread-safe.
+/// Chooses a new client's primary on this view: the round-robin cursor over the ordered eligible nodes (patent Fig. 2,
+/// steps 200–220; Fig. 3, step 350; Fig. 4, step 450) and the placement loop (<see cref="OfferLoop"/>) with this view
+/// deciding each offer by <see cref="Admission"/>. The cursor is its only state; not thread-safe (the decision lock).
 /// </summary>
 internal sealed class PrimarySelector(MemberTable view, AssignmentTable table, int maxBounces)
 {
@@ -15,7 +14,7 @@ internal sealed class PrimarySelector(MemberTable view, AssignmentTable table, i
     /// <summary>Fig. 4, step 450: the next eligible node in membership order, or -1 when none is eligible.</summary>
     public int NextPotentialPrimary()
     {
-        var eligible = view.Eligible;
+        var eligible = view.Snapshot.Eligible;
         if (eligible.Length == 0)
         {
             return -1;
@@ -25,34 +24,13 @@ internal sealed class PrimarySelector(MemberTable view, AssignmentTable table, i
         return eligible[_cursor];
     }
 
-    /// <summary>
-    /// Fig. 4, steps 460–490, decided by the potential primary <paramref name="node"/> itself: accept
-    /// below the admission threshold; otherwise, while bounces remain, bounce to the eligible node not
-    /// yet offered with the lowest load ratio below capacity, unless <paramref name="node"/> has the
-    /// lowest ratio itself; a node that may not bounce accepts while below capacity, else refuses.
-    /// </summary>
-    /// <returns>The outcome and, for a bounce, the target index.</returns>
-    public (AdmissionOutcome Outcome, int Target) Decide(int node, int bounces, ReadOnlySpan<int> offered)
-    {
-        var self = view[node];
-        var primaries = table.PrimaryCount(node);
-        if (primaries < self.AdmitLimit)
-        {
-            return (AdmissionOutcome.Accept, node);
-        }
+    /// <summary>Fig. 4, steps 460–490 decided by <paramref name="node"/> on this view (<see cref="Admission.Decide"/>).</summary>
+    public (AdmissionOutcome Outcome, int Target) Decide(int node, int bounces, ReadOnlySpan<int> offered) =>
+        Admission.Decide(view.Snapshot, table, node, bounces, offered, maxBounces);
 
-        var belowCapacity = primaries < self.Capacity;
-        if (bounces < maxBounces)
-        {
-            var best = LowestRatioBelowCapacity(offered, node);
-            if (best >= 0 && (!belowCapacity || RatioLess(best, node)))
-            {
-                return (AdmissionOutcome.Bounce, best);
-            }
-        }
-
-        return belowCapacity ? (AdmissionOutcome.Accept, node) : (AdmissionOutcome.Refuse, -1);
-    }
+    /// <summary>The eligible node not in <paramref name="exclude"/> (nor <paramref name="self"/>) with the lowest ratio below capacity.</summary>
+    public int LowestRatioBelowCapacity(ReadOnlySpan<int> exclude, int self) =>
+        Admission.LowestRatioBelowCapacity(view.Snapshot, table, exclude, self);
 
     /// <summary>
     /// Runs the placement loop (<see cref="OfferLoop"/>) with this view deciding for every node offered: used where
@@ -80,28 +58,4 @@ internal sealed class PrimarySelector(MemberTable view, AssignmentTable table, i
         public bool TryLowestRatio(List<int> offered, out int candidate) =>
             (candidate = selector.LowestRatioBelowCapacity(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(offered), -1)) >= 0;
     }
-
-    /// <summary>The eligible node not in <paramref name="exclude"/> (nor <paramref name="self"/>) with the lowest ratio below capacity; ties go to membership order.</summary>
-    public int LowestRatioBelowCapacity(ReadOnlySpan<int> exclude, int self)
-    {
-        var best = -1;
-        foreach (var candidate in view.Eligible)
-        {
-            if (candidate == self || exclude.Contains(candidate) || table.PrimaryCount(candidate) >= view[candidate].Capacity)
-            {
-                continue;
-            }
-
-            if (best < 0 || RatioLess(candidate, best))
-            {
-                best = candidate;
-            }
-        }
-
-        return best;
-    }
-
-    /// <summary>Exact comparison of load ratios by cross-multiplication: <c>p(a)/c(a) &lt; p(b)/c(b)</c>.</summary>
-    private bool RatioLess(int a, int b) =>
-        (long)table.PrimaryCount(a) * view[b].Capacity < (long)table.PrimaryCount(b) * view[a].Capacity;
 }

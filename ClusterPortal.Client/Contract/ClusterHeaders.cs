@@ -32,4 +32,22 @@ public static class ClusterHeaders
 
     /// <summary>The <c>Prefer</c> token with which a client lets the node's mirror of its cache decide on a 304.</summary>
     public const string CacheMirrorPreference = "cache-mirror";
+
+    /// <summary>
+    /// Request header of RFC 9842 §2.2: the SHA-256 of the dictionary (the version of the item) the client holds, as a
+    /// structured-field byte sequence <c>:base64:</c> (<see cref="DictionaryHash"/>).
+    /// </summary>
+    public const string AvailableDictionary = "Available-Dictionary";
+
+    /// <summary>Answer header of RFC 9842 §2.1 on every item 200: the client may keep the answer as a dictionary for URLs matching <c>match</c>.</summary>
+    public const string UseAsDictionary = "Use-As-Dictionary";
+
+    /// <summary>
+    /// The content coding of RFC 9842 §4: a 40-byte header (<see cref="DczCodec"/>) then a zstd frame compressed with the
+    /// client's version of the item as a raw-content dictionary.
+    /// </summary>
+    public const string DczEncoding = "dcz";
+
+    /// <summary>The <c>Vary</c> value of an item answer whose request offered <see cref="DczEncoding"/> (RFC 9842 §6.2).</summary>
+    public const string DeltaVary = "accept-encoding, available-dictionary";
 }

@@ -4,7 +4,7 @@ using ClusterPortal.Tests.Support;
 
 namespace ClusterPortal.Tests.Api;
 
-/// <summary>GET /api/clients/{clientId} (DESIGN.md §5).</summary>
+/// <summary>GET /api/clients/{clientId} (docs/architecture.md §5).</summary>
 public sealed class ClientsApiTests : IDisposable
 {
     private readonly PortalFactory _factory = new();

@@ -7,7 +7,7 @@ using static ClusterPortal.Tests.Api.ItemsTestSupport;
 
 namespace ClusterPortal.Tests.Api;
 
-/// <summary>Idle clients expire with their mirrors (<c>Cluster:ClientIdleTimeout</c>; DESIGN.md §5).</summary>
+/// <summary>Idle clients expire with their mirrors (<c>Cluster:ClientIdleTimeout</c>; docs/architecture.md §5).</summary>
 public sealed class IdleClientTests : IDisposable
 {
     private readonly TestOrigin _origin = new();

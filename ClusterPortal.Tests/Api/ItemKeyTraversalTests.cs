@@ -3,7 +3,7 @@ using ClusterPortal.Tests.Support;
 namespace ClusterPortal.Tests.Api;
 
 /// <summary>
-/// Traversal in any encoding (DESIGN.md §5, issue 3 item 8): always a 4xx, never 200, never a byte of a file
+/// Traversal in any encoding (docs/architecture.md §5, issue 3 item 8): always a 4xx, never 200, never a byte of a file
 /// outside the origin root. Requests go over a raw socket so the target reaches the server exactly as written.
 /// </summary>
 public sealed class ItemKeyTraversalTests : IDisposable

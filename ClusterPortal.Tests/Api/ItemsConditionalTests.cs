@@ -6,7 +6,7 @@ using static ClusterPortal.Tests.Api.ItemsTestSupport;
 
 namespace ClusterPortal.Tests.Api;
 
-/// <summary>GET/HEAD items with RFC 9110 §13 conditional requests (patent Fig. 10; DESIGN.md §5, §8).</summary>
+/// <summary>GET/HEAD items with RFC 9110 §13 conditional requests (patent Fig. 10; docs/architecture.md §5, §8).</summary>
 public sealed class ItemsConditionalTests : IDisposable
 {
     private const string HelloTag = "\"81b69dda2f09a3e5\"";
@@ -99,7 +99,7 @@ public sealed class ItemsConditionalTests : IDisposable
         Assert.Equal(HelloTag, ETag(response));
         Assert.NotNull(response.Headers.Date);
         Assert.Null(response.Content.Headers.LastModified);
-        Assert.Equal("no-cache", response.Headers.CacheControl!.ToString());
+        Assert.Equal("max-age=0, stale-while-revalidate=86400", response.Headers.CacheControl!.ToString());
         Assert.Equal("node-1", Header(response, "X-Served-By"));
         Assert.False(response.Headers.Contains(SequenceHeader));
         Assert.Empty(await response.Content.ReadAsByteArrayAsync());

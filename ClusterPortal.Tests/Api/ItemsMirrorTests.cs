@@ -7,7 +7,7 @@ using static ClusterPortal.Tests.Api.ItemsTestSupport;
 namespace ClusterPortal.Tests.Api;
 
 /// <summary>
-/// <c>Prefer: cache-mirror</c> with the echoed <c>X-Mirror-Sequence</c> (patent Fig. 9; DESIGN.md §8 "never a wrong 304"),
+/// <c>Prefer: cache-mirror</c> with the echoed <c>X-Mirror-Sequence</c> (patent Fig. 9; docs/architecture.md §8 "never a wrong 304"),
 /// <c>DELETE /api/clients/{id}/mirror</c>, and items changed at the origin.
 /// </summary>
 public sealed class ItemsMirrorTests : IDisposable

@@ -5,7 +5,7 @@ using ClusterPortal.Tests.Support;
 
 namespace ClusterPortal.Tests.Api;
 
-/// <summary>GET /api/cluster, /api/nodes, /api/clients paging, health, OpenAPI, metrics (DESIGN.md §6).</summary>
+/// <summary>GET /api/cluster, /api/nodes, /api/clients paging, health, OpenAPI, metrics (docs/architecture.md §6).</summary>
 public sealed class OperatorApiTests : IDisposable
 {
     private readonly PortalFactory _factory = new();

@@ -5,7 +5,7 @@ using ClusterPortal.Tests.Support;
 
 namespace ClusterPortal.Tests.Api;
 
-/// <summary>PUT/DELETE /api/items/{key}: the operator changes the file-system origin (DESIGN.md §6).</summary>
+/// <summary>PUT/DELETE /api/items/{key}: the operator changes the file-system origin (docs/architecture.md §6).</summary>
 public sealed class OriginItemsApiTests : IDisposable
 {
     private readonly TestOrigin _origin = new();

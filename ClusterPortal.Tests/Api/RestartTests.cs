@@ -10,8 +10,9 @@ using static ClusterPortal.Tests.Api.ItemsTestSupport;
 namespace ClusterPortal.Tests.Api;
 
 /// <summary>
-/// A node restarted on the same data directory has its assignments and mirrors back (issue 3 item 6; DESIGN.md §9); on
-/// PostgreSQL even when its data directory is lost in between (issue 16).
+/// A node restarted on the same data directory has its assignments and mirrors back (issue 3 item 6; docs/architecture.md §9) and
+/// keeps vouching for the mirror sequence it persisted (issue 14 item 3); on PostgreSQL even when its data directory is
+/// lost in between (issue 16).
 /// </summary>
 public abstract class RestartTests : IAsyncLifetime
 {
@@ -42,7 +43,7 @@ public abstract class RestartTests : IAsyncLifetime
     [Fact]
     public async Task Restarted_node_has_its_assignments_and_mirror_entries_back()
     {
-        string token, sequence;
+        string token, sequence, earlier;
         IReadOnlyList<MirrorEntry> before1, before2;
         using (var first = new PortalFactory(Settings(), _data) { KeepData = true })
         {
@@ -50,6 +51,7 @@ public abstract class RestartTests : IAsyncLifetime
             var (other, _) = await first.LoggedOnClient("restart-2");
             token = session.Token;
             var last = await http.SendAsync(Get("restart-1", "hello.txt", ("Prefer", "cache-mirror")));
+            earlier = Sequence(last);
             last = await http.SendAsync(Get("restart-1", "a/b/c.txt", (SequenceHeader, Sequence(last))));
             sequence = Sequence(last);
             await other.GetAsync(ItemPath("restart-2", "weather/city-3.json"));
@@ -73,8 +75,12 @@ public abstract class RestartTests : IAsyncLifetime
         Assert.Equal(2, before1.Count);
         Assert.Equal(Summary(before1), Summary(restored.Entries("restart-1")));
         Assert.Equal(Summary(before2), Summary(restored.Entries("restart-2")));
-        // A restored mirror is a new lineage: a sequence sent before the restart never earns a mirror 304.
-        var stale = await client.SendAsync(Get("restart-1", "hello.txt", ("Prefer", "cache-mirror"), (SequenceHeader, sequence)));
+        // Stopped gracefully (every mirror write flushed): the node still vouches for the last sequence it sent (issue 14
+        // item 3), and only for that one.
+        var current = await client.SendAsync(Get("restart-1", "a/b/c.txt", ("Prefer", "cache-mirror"), (SequenceHeader, sequence)));
+        Assert.Equal(HttpStatusCode.NotModified, current.StatusCode);
+        Assert.Equal(sequence, Sequence(current));
+        var stale = await client.SendAsync(Get("restart-1", "hello.txt", ("Prefer", "cache-mirror"), (SequenceHeader, earlier)));
         Assert.Equal(HttpStatusCode.OK, stale.StatusCode);
     }
 

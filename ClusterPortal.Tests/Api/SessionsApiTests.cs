@@ -7,7 +7,7 @@ using ClusterPortal.Tests.Support;
 
 namespace ClusterPortal.Tests.Api;
 
-/// <summary>POST/DELETE /api/sessions (patent Fig. 1, steps 100–120; DESIGN.md §5).</summary>
+/// <summary>POST/DELETE /api/sessions (patent Fig. 1, steps 100–120; docs/architecture.md §5).</summary>
 public sealed class SessionsApiTests : IDisposable
 {
     private readonly PortalFactory _factory = new();

@@ -43,6 +43,7 @@ public sealed class DashboardBrowserTests
         await Assertions.Expect(watcher.Locator("[data-node='node-4']")).ToHaveAttributeAsync("data-state", "Up", new() { Timeout = BrowserSession.Timeout });
 
         await admin.ClickAsync("#maintenance-node-3");
+        await Assertions.Expect(admin.Locator("#node-action-result")).ToHaveTextAsync("node-3 is now in maintenance.", new() { Timeout = BrowserSession.Timeout });
         await Assertions.Expect(watcher.Locator("[data-node='node-3']")).ToHaveAttributeAsync("data-mode", "Maintenance", new() { Timeout = BrowserSession.Timeout });
         await Assertions.Expect(watcher.Locator("[data-node='node-3'] [data-field='mode']")).ToHaveTextAsync("Maintenance");
         await Assertions.Expect(watcher.Locator("[data-node='node-3'] [data-field='primary']")).ToHaveTextAsync("0", new() { Timeout = BrowserSession.Timeout });

@@ -13,7 +13,7 @@ public sealed class ConfigurationKeysTests
     {
         var cluster = Keys.Sections.Single(s => s.Section == ClusterOptions.SectionName).Keys;
         Assert.Equal(typeof(ClusterOptions).GetProperties().Select(p => p.Name == nameof(ClusterOptions.Seeds) ? "Seeds:N" : p.Name).Order(), cluster.Order());
-        Assert.Equal(["Cluster", "LocalCluster", "Mirror", "Origin", "Persistence", "Portal"], Keys.Sections.Select(s => s.Section).Order());
+        Assert.Equal(["Cluster", "Delta", "LocalCluster", "Mirror", "Origin", "Persistence", "Portal"], Keys.Sections.Select(s => s.Section).Order());
     }
 
     [Theory]
@@ -23,6 +23,7 @@ public sealed class ConfigurationKeysTests
     [InlineData("--Cluster:Seeds:0=http://127.0.0.1:5101", "--Cluster:Seeds:1=http://127.0.0.1:5102")]
     [InlineData("--Mirror:SyncPolicy=Periodic", "--Mirror:SyncInterval=00:00:01")]
     [InlineData("--Portal:AnonymousView=Always", "--Portal:MaxRequestBodyBytes=10")]
+    [InlineData("--Portal:Http2Port=5201", "--Delta:MaxVersionsPerItem=8", "--Delta:DictionaryLifetime=01:00:00")]
     [InlineData("--Origin:BaseUrl=http://origin.example/", "--Origin:Kind=Http")]
     [InlineData("--LocalCluster:Nodes=5", "--LocalCluster:BasePort=6000")]
     [InlineData("--Persistence:Provider=PostgreSql", "--Persistence:ConnectionString=Host=127.0.0.1;Database=cluster")]

@@ -174,14 +174,47 @@ public sealed class SdkClusterTests(ITestOutputHelper output) : IDisposable
         Assert.True(summary.Requests > 50, $"{summary.Requests} requests");
         Assert.InRange(summary.NotModified, 1, summary.Requests - 1);
 
-        // Every answered request carried or saved one item of 100–299 bytes (ItemBytes/2 + 0..ItemBytes-1).
-        var itemBytes = summary.BytesSent + summary.BytesSaved;
+        // Every answered request carried or saved one item of 100–299 bytes (ItemBytes/2 + 0..ItemBytes-1), whole or as a delta.
+        var itemBytes = summary.BytesSent + summary.BytesSaved + summary.BytesSavedByDeltas;
         Assert.InRange(itemBytes, summary.Requests * 100, summary.Requests * 299);
-        Assert.InRange(summary.BytesSent, (summary.Requests - summary.NotModified) * 100, (summary.Requests - summary.NotModified) * 299);
+        Assert.InRange(summary.BytesSent + summary.BytesSavedByDeltas, (summary.Requests - summary.NotModified) * 100, (summary.Requests - summary.NotModified) * 299);
 
         // The items are at the origin, the operator's own ones untouched.
         Assert.Equal(20, simulator.Keys.Count(k => File.Exists(Path.Combine(_origin.Root, k))));
         Assert.Equal("hello", await File.ReadAllTextAsync(Path.Combine(_origin.Root, "hello.txt")));
+    }
+
+    [Fact]
+    public async Task With_small_edits_the_simulator_counts_delta_savings_apart_from_304_savings()
+    {
+        await using var cluster = await StartAsync();
+        var options = new SimulationOptions
+        {
+            Clients = 4,
+            Duration = TimeSpan.FromSeconds(4),
+            AdminKey = PortalFactory.AdminKey,
+            Items = 10,
+            ItemBytes = 2000,
+            ChangeShare = 1, // ten one-field edits
+            SmallEdits = true,
+            LogOffChance = 0,
+            ThinkTime = TimeSpan.FromMilliseconds(20),
+        };
+        foreach (var node in cluster.Nodes)
+        {
+            options.Target.Add(new Uri(node.BaseUrl));
+        }
+
+        var simulator = new LoadSimulator(options);
+        var summary = await simulator.RunAsync(null);
+        output.WriteLine(summary.Summary());
+
+        Assert.Equal(0, summary.Errors);
+        Assert.True(summary.Deltas > 0, $"no 200 came as a delta:\n{summary.Summary()}");
+        Assert.True(summary.BytesSavedByDeltas > summary.Deltas * 1000 / 2, $"a one-field edit of a 1000–2999 B item should save most of it:\n{summary.Summary()}");
+        Assert.True(summary.NotModified > 0, "304s are counted apart");
+        // The items are JSON documents at the origin, and the edits reached it.
+        Assert.Contains(simulator.Keys, k => System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(Path.Combine(_origin.Root, k))).RootElement.GetProperty("version").GetInt32() > 0);
     }
 
     private sealed class Collect(List<SimulationSnapshot> into) : IProgress<SimulationSnapshot>

@@ -20,7 +20,7 @@ public sealed class BackplaneSecurityTests
             if (key is not null)
             {
                 o.Headers[PeerCredentials.NodeHeader] = "intruder";
-                o.Headers[PeerCredentials.AuthHeader] = new PeerCredentials(key).For("intruder");
+                o.Headers[PeerCredentials.AuthHeader] = new PeerCredentials(key).Create("intruder", 0, "node-1");
             }
         }).Build();
 

@@ -65,7 +65,10 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
     [Fact]
     public async Task A_full_restart_and_a_lone_restart_keep_the_history_clean()
     {
-        await using var run = await FaultRun.StartAsync("full", Devices);
+        // Every node restarts here: the run is about the restart, not about a node that stays away. Three node processes
+        // starting at once on a 2-core machine can take longer than the default Cluster:RestartGrace of 10 s, after which
+        // the first node up fails the others' clients over while they come up (docs/recovery.md, "Known limits").
+        await using var run = await FaultRun.StartAsync("full", Devices, "--Cluster:RestartGrace=00:00:30");
         var cluster = run.Cluster;
         var timings = new List<string>();
         for (var round = 0; round < Rounds; round++)

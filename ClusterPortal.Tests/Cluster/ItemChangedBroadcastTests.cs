@@ -6,7 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace ClusterPortal.Tests.Cluster;
 
-/// <summary><c>ItemChanged</c> over the backplane (DESIGN.md §6, §7): an operator's change at one node makes every peer revalidate its cached copy at once.</summary>
+/// <summary><c>ItemChanged</c> over the backplane (docs/architecture.md §6, §7): an operator's change at one node makes every peer revalidate its cached copy at once.</summary>
 [Trait("Category", "Cluster")]
 public sealed class ItemChangedBroadcastTests
 {

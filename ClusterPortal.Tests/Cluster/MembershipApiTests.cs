@@ -5,7 +5,7 @@ using ClusterPortal.Tests.Support;
 
 namespace ClusterPortal.Tests.Cluster;
 
-/// <summary>POST/PATCH/DELETE /api/nodes across real nodes (patent Fig. 11; DESIGN.md §6, §7).</summary>
+/// <summary>POST/PATCH/DELETE /api/nodes across real nodes (patent Fig. 11; docs/architecture.md §6, §7).</summary>
 [Trait("Category", "Process")]
 [Trait("Category", "Cluster")]
 public sealed class MembershipApiTests

@@ -6,7 +6,7 @@ using Xunit.Abstractions;
 namespace ClusterPortal.Tests.Cluster;
 
 /// <summary>
-/// Mirror sync policies on 3 real node processes (Hangfire active: one node per process; DESIGN.md §8; patent
+/// Mirror sync policies on 3 real node processes (Hangfire active: one node per process; docs/architecture.md §8; patent
 /// "Primary Server Selection": synchronisation on logoff, after a number of transactions, after each transaction).
 /// Per policy, devices that rely on the mirror (<see cref="MirrorClient"/>) share one primary: one is brought in step
 /// the policy's way before the primary is killed, another is killed on right after a burst of 100 requests. Then the

@@ -24,9 +24,11 @@ public sealed class PostgreSqlCrashRecoveryTests(ITestOutputHelper output)
         await cluster.WaitStateAsync(victim, [cluster[0], cluster[2]], ["Down"], 5_000);
         if (Directory.Exists(victim.DataDirectory))
         {
-            // Its state, jobs included, is in the database only; what stays is the one-process-per-directory lock (node.lock, node.lock.holder).
+            // Its state, jobs included, is in the database only; what stays is the one-process-per-directory lock (node.lock,
+            // node.lock.holder) and the node's DataProtection keys (keys/: admin logins, not cluster state).
             Assert.DoesNotContain(Directory.EnumerateFileSystemEntries(victim.DataDirectory),
-                f => !Path.GetFileName(f).StartsWith(ClusterPortal.Hosting.DataDirectoryLock.NodeLockName, StringComparison.Ordinal));
+                f => !Path.GetFileName(f).StartsWith(ClusterPortal.Hosting.DataDirectoryLock.NodeLockName, StringComparison.Ordinal)
+                    && Path.GetFileName(f) != ClusterPortal.Security.NodeDataProtection.KeysDirectoryName);
             Directory.Delete(victim.DataDirectory, recursive: true);
         }
 

@@ -4,7 +4,7 @@ using Xunit.Abstractions;
 namespace ClusterPortal.Tests.Cluster;
 
 /// <summary>
-/// Node failures with real OS processes (DESIGN.md §7; issue 4, "Tests"): kill -9, SIGTERM, restart on the
+/// Node failures with real OS processes (docs/architecture.md §7; issue 4, "Tests"): kill -9, SIGTERM, restart on the
 /// same data directory, SIGSTOP/SIGCONT — while a client driver keeps requesting items through the live nodes.
 /// </summary>
 [Collection(ProcessFailureGroup.Name)]
@@ -150,7 +150,7 @@ public sealed class ProcessFailureTests(ITestOutputHelper output)
 
         await AssertViewsAgreeAsync(cluster);
 
-        // Never served from the stale view (DESIGN.md §7: a node that was frozen serves nobody as primary until it
+        // Never served from the stale view (docs/architecture.md §7: a node that was frozen serves nobody as primary until it
         // has caught up): no request sent while the node was frozen is answered by it. Those that reached it just
         // before its peers declared it Down wait in its socket; after SIGCONT its request threads can run before its
         // tick loop notices the skipped time, and they must not serve them from the view held before the freeze

@@ -32,8 +32,7 @@ public sealed class RecoveryTests(ITestOutputHelper output)
         {
             victim.Kill();
             await cluster.WaitStateAsync(victim, survivors, DownStates, 10_000);
-            var (_, failedOver) = await cluster.WaitViewsAgreeAsync(clients, observers: survivors);
-            Assert.DoesNotContain(failedOver, kv => kv.Value.Primary == victim.NodeId || kv.Value.Alternate == victim.NodeId);
+            await cluster.WaitViewsAgreeAsync(clients, observers: survivors, without: victim.NodeId); // failed over (Fig. 6, steps 670–680)
 
             victim.Start();
             await victim.WaitReadyAsync();
@@ -66,7 +65,9 @@ public sealed class RecoveryTests(ITestOutputHelper output)
     public async Task A_full_restart_ends_with_every_view_agreeing_and_every_primary_where_it_was()
     {
         const int clients = 60;
-        await using var cluster = await ProcessCluster.StartAsync(3);
+        // As in the fault suite's full restart: all three come back, so the grace must outlast a slow start of three
+        // processes at once on a loaded machine (docs/recovery.md, "Known limits").
+        await using var cluster = await ProcessCluster.StartAsync(3, ["--Cluster:RestartGrace=00:00:30"]);
         await AnnounceAsync(cluster, "full", clients);
         var (_, before) = await cluster.WaitViewsAgreeAsync(clients);
         output.WriteLine("before: " + Spread(before));

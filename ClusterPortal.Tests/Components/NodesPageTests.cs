@@ -34,7 +34,7 @@ public sealed class NodesPageTests
         cut.WaitForAssertion(() =>
         {
             Assert.Contains("Enter an absolute http:// or https:// URL.", cut.Markup);
-            Assert.Contains("Capacity must be greater than 0.", cut.Markup);
+            Assert.Contains(AddNodeForm.CapacityRule, cut.Markup);
         });
         Assert.Empty(ctx.Admin.Calls);
     }

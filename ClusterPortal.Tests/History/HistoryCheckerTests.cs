@@ -66,6 +66,7 @@ public sealed class HistoryCheckerTests
         var history = HistoryOf(Announce("c1"), Announce("c2"), Get("c1", 304, "\"aa\"", "\"bb\""), Get("c1", 503, null, null));
         history.Record(View("n1", 0, true, ("c1", "n1", "n2")));
         history.Record(View("n2", 10 * ms, true, ("c1", "n2", "n1")));
+        history.Record(View("n1", 20 * ms, true, ("c1", "n1", "n2")));
         var final = new[] { View("n1", 10, true, ("c1", "n1", "n2")), View("n2", 10, true, ("c1", "n1", "n2"), ("c2", "n2", "n1")) };
 
         var verdict = HistoryChecker.Check(history, final, Window);
@@ -92,11 +93,29 @@ public sealed class HistoryCheckerTests
             View("n1", 0, true, ("c1", "n1", "n2"), ("c2", "n1", "n2")),
             View("n2", 50 * ms, true, ("c1", "n2", "n3")),
             View("n3", 60 * ms, false, ("c2", "n3", "n2")),
+            View("n1", 80 * ms, true, ("c1", "n1", "n2"), ("c2", "n1", "n2")),
             View("n3", 900 * ms, true, ("c2", "n3", "n2")),
         };
 
         var violations = HistoryChecker.TwoPrimaries(views, Window).ToList();
 
         Assert.Equal(["client c1 had two primaries: n1 and n2 both served and named themselves primary 50 ms apart"], violations);
+    }
+
+    [Fact]
+    public void A_hand_over_between_two_samples_is_not_two_primaries()
+    {
+        var ms = Stopwatch.Frequency / 1000;
+        var views = new[]
+        {
+            View("n1", 0, true, ("c1", "n1", "n2")),
+            View("n2", 50 * ms, true, ("c1", "n2", "n3")), // n1 handed c1 to n2 between the two samples
+            View("n1", 80 * ms, true, ("c1", "n2", "n3")),
+            View("n3", 100 * ms, true, ("c2", "n3", "n1")),
+            View("n1", 120 * ms, true, ("c1", "n2", "n3"), ("c2", "n1", "n3")), // n3 before n1: also bracketed by neither
+            View("n3", 200 * ms, true, ("c2", "n1", "n3")),
+        };
+
+        Assert.Empty(HistoryChecker.TwoPrimaries(views, Window));
     }
 }

@@ -3,7 +3,7 @@ using ClusterPortal.Tests.Support;
 
 namespace ClusterPortal.Tests.Jobs;
 
-/// <summary>The Hangfire dashboard at <c>/hangfire</c> is for admins only (DESIGN.md §6), on real Kestrel.</summary>
+/// <summary>The Hangfire dashboard at <c>/hangfire</c> is for admins only (docs/architecture.md §6), on real Kestrel.</summary>
 public sealed class HangfireDashboardTests
 {
     [Fact]

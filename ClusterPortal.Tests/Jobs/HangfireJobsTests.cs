@@ -11,7 +11,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace ClusterPortal.Tests.Jobs;
 
 /// <summary>
-/// Hangfire in the node (DESIGN.md §8, issue 5): each in-process node runs its own jobs against its own storage and
+/// Hangfire in the node (docs/architecture.md §8, issue 5): each in-process node runs its own jobs against its own storage and
 /// services (Hangfire's statics are not used), many sync jobs enqueued at once never run one client's sync twice at a
 /// time, queued and scheduled jobs survive a restart, and the periodic job runs once per period, without a burst after
 /// a restart.
@@ -208,7 +208,7 @@ public sealed class HangfireJobsTestsPostgreSql : HangfireJobsTests
     protected override PersistenceProvider Provider => PersistenceProvider.PostgreSql;
 }
 
-/// <summary>A graceful leave (SIGTERM) syncs the mirrors that are behind before the alternates take over (DESIGN.md §7).</summary>
+/// <summary>A graceful leave (SIGTERM) syncs the mirrors that are behind before the alternates take over (docs/architecture.md §7).</summary>
 public sealed class GracefulLeaveSyncTests
 {
     [Fact]

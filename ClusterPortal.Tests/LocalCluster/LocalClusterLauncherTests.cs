@@ -12,7 +12,7 @@ namespace ClusterPortal.Tests.LocalCluster;
 
 /// <summary>
 /// <c>dotnet ClusterPortal.dll</c> without <c>Cluster:NodeId</c> starts a local cluster of child processes
-/// (DESIGN.md §11; issue 4, item 8), run here as real OS processes in a temporary working directory.
+/// (docs/architecture.md §11; issue 4, item 8), run here as real OS processes in a temporary working directory.
 /// </summary>
 [Trait("Category", "Process")]
 public sealed partial class LocalClusterLauncherTests : IDisposable

@@ -33,13 +33,13 @@ public sealed class FaultRun : IAsyncDisposable
     public IReadOnlyList<string> Keys { get; } = [.. Enumerable.Range(0, Items).Select(i => $"fault/item-{i:D2}.txt"), "hello.txt"];
 
     /// <summary>Starts a 3-node cluster on a fresh origin, <paramref name="devices"/> devices and the samplers.</summary>
-    public static async Task<FaultRun> StartAsync(string name, int devices)
+    public static async Task<FaultRun> StartAsync(string name, int devices, params string[] nodeArgs)
     {
         var run = new FaultRun(name);
         try
         {
             run.WriteOrigin();
-            run.Cluster = await ProcessCluster.StartAsync(3, [$"--Origin:Root={run._origin}"]);
+            run.Cluster = await ProcessCluster.StartAsync(3, [$"--Origin:Root={run._origin}", .. nodeArgs]);
             foreach (var node in run.Cluster.Nodes)
             {
                 run._loops.Add(Task.Run(() => run.SampleLoopAsync(node)));

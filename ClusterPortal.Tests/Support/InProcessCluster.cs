@@ -75,7 +75,11 @@ public sealed class InProcessCluster : IAsyncDisposable
     {
         var http = _nodes[at].Client();
         var response = await http.PostAsJsonAsync("/api/sessions", new { clientId });
-        response.EnsureSuccessStatusCode();
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"announce of {clientId} at {_nodes[at].NodeId}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
+
         var session = (await response.Content.ReadFromJsonAsync<SessionBody>())!;
         http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", session.Token);
         return (http, session);

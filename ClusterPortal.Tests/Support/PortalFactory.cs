@@ -17,6 +17,11 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
 
     public PortalFactory(Dictionary<string, string?>? settings = null, string? dataDirectory = null)
     {
+        if (dataDirectory is not null)
+        {
+            WaitForPreviousHost(dataDirectory);
+        }
+
         DataDirectory = dataDirectory ?? Directory.CreateTempSubdirectory("portal-test-").FullName;
         _settings = new()
         {
@@ -34,6 +39,39 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
     }
 
     public string DataDirectory { get; }
+
+    /// <summary>
+    /// A restart on the same data directory waits until the previous host of it has released the node lock: the host
+    /// stops when its factory is disposed, but the program's entry point (which holds the lock around <c>RunAsync</c>,
+    /// ClusterPortal/Hosting/NodeHost.cs) releases it a moment later on its own thread; a node started before that
+    /// refuses the directory (exit 2) and never binds (seen in full-suite runs as "Connection refused 127.0.0.1:0").
+    /// </summary>
+    private static void WaitForPreviousHost(string dataDirectory)
+    {
+        var path = Path.Combine(dataDirectory, "node.lock");
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            try
+            {
+                using var probe = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
+                return;
+            }
+            catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+            {
+                return;
+            }
+            catch (IOException ex)
+            {
+                if (DateTime.UtcNow > deadline)
+                {
+                    throw new TimeoutException($"the previous host of {dataDirectory} still holds node.lock after 30 s", ex);
+                }
+
+                Thread.Sleep(20);
+            }
+        }
+    }
 
     /// <summary>The node's base URL (starts the server).</summary>
     public string BaseUrl => Client().BaseAddress!.ToString().TrimEnd('/');

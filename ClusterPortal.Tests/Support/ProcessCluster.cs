@@ -170,10 +170,12 @@ public sealed class ProcessCluster : IAsyncDisposable
 
     /// <summary>
     /// Waits until every running node that is not frozen (or <paramref name="observers"/>) holds the same <paramref name="clients"/> assignments,
-    /// each with an alternate while two or more nodes run and primary counts that add up; returns the elapsed ms and the agreed view.
+    /// each with an alternate while two or more nodes run and primary counts that add up, and (when <paramref name="without"/> is
+    /// given) no assignment naming that node: views that agree before the failover of a Down node are not yet settled.
+    /// Returns the elapsed ms and the agreed view.
     /// </summary>
     public async Task<(long Milliseconds, SortedDictionary<string, (string Primary, string? Alternate)> View)> WaitViewsAgreeAsync(
-        int clients, int timeoutMs = 30_000, IReadOnlyList<Node>? observers = null)
+        int clients, int timeoutMs = 30_000, IReadOnlyList<Node>? observers = null, string? without = null)
     {
         var running = observers ?? Nodes.Where(n => n.IsRunning && !n.IsFrozen).ToList();
         var watch = Stopwatch.StartNew();
@@ -200,6 +202,12 @@ public sealed class ProcessCluster : IAsyncDisposable
                         return false;
                     }
 
+                    if (without is not null && view.FirstOrDefault(kv => kv.Value.Primary == without || kv.Value.Alternate == without) is { Key: not null } stale)
+                    {
+                        last = $"{node.NodeId}: {stale.Key} still names {without} ({stale.Value.Primary}, {stale.Value.Alternate})";
+                        return false;
+                    }
+
                     views.Add(view);
                 }
 
@@ -223,7 +231,7 @@ public sealed class ProcessCluster : IAsyncDisposable
                 last = ex.Message;
                 return false;
             }
-        }, $"the views of {string.Join(", ", running.Select(n => n.NodeId))} agree on {clients} clients, each with an alternate", timeoutMs, () => last + "\n" + Describe());
+        }, $"the views of {string.Join(", ", running.Select(n => n.NodeId))} agree on {clients} clients, each with an alternate{(without is null ? "" : ", none naming " + without)}", timeoutMs, () => last + "\n" + Describe());
         return (watch.ElapsedMilliseconds, agreed!);
     }
 

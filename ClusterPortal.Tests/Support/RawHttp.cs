@@ -11,7 +11,11 @@ public static class RawHttp
 {
     public sealed record RawResponse(int Status, string Head, byte[] Body);
 
-    public static async Task<RawResponse> SendAsync(Uri baseAddress, string method, string target, params string[] headers)
+    public static Task<RawResponse> SendAsync(Uri baseAddress, string method, string target, params string[] headers) =>
+        SendAsync(baseAddress, method, target, body: null, headers);
+
+    /// <summary>As above with a body (sent with its <c>Content-Length</c>; the caller adds the <c>Content-Type</c>).</summary>
+    public static async Task<RawResponse> SendAsync(Uri baseAddress, string method, string target, byte[]? body, params string[] headers)
     {
         using var tcp = new TcpClient();
         await tcp.ConnectAsync(baseAddress.Host, baseAddress.Port);
@@ -25,8 +29,18 @@ public static class RawHttp
             request.Append(header).Append("\r\n");
         }
 
+        if (body is not null)
+        {
+            request.Append("Content-Length: ").Append(body.Length).Append("\r\n");
+        }
+
         request.Append("\r\n");
         await stream.WriteAsync(Encoding.Latin1.GetBytes(request.ToString()));
+        if (body is not null)
+        {
+            await stream.WriteAsync(body);
+        }
+
         using var buffer = new MemoryStream();
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         await stream.CopyToAsync(buffer, cts.Token);

@@ -13,7 +13,7 @@ namespace ClusterPortal.Api;
 /// <param name="PageSize">Page size (1–500).</param>
 public sealed record ClientPage(IReadOnlyList<ClientResponse> Items, int Total, int Page, int PageSize);
 
-/// <summary><c>GET /api/clients?nodeId=&amp;role=&amp;q=&amp;page=&amp;pageSize=</c> (DESIGN.md §6).</summary>
+/// <summary><c>GET /api/clients?nodeId=&amp;role=&amp;q=&amp;page=&amp;pageSize=</c> (docs/architecture.md §6).</summary>
 internal static class ClientListApi
 {
     public static RouteHandlerBuilder MapClientListApi(this IEndpointRouteBuilder routes) =>

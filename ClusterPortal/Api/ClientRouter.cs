@@ -7,7 +7,7 @@ using Microsoft.Extensions.Options;
 namespace ClusterPortal.Api;
 
 /// <summary>
-/// Where a client call is answered (patent Fig. 6; DESIGN.md §5, §7): here, or forwarded once to the
+/// Where a client call is answered (patent Fig. 6; docs/architecture.md §5, §7): here, or forwarded once to the
 /// serving node, failing over in the same request when that node cannot be reached. Shared by every
 /// endpoint that must run on the client's serving node (items, mirror, logoff).
 /// </summary>
@@ -21,7 +21,7 @@ internal sealed class ClientRouter(ClusterNode node, ItemForwarder forwarder, Cl
         // Whether the request came from a peer is decided once, here: TryForwardAsync marks the request itself as
         // forwarded, so asking again after a failed first attempt made every same-request failover answer 503
         // (found by the process failure tests: kill -9 of a primary while requests were forwarded to it).
-        var cameFromPeer = ItemForwarder.IsForwarded(http.Request);
+        var cameFromPeer = forwarder.CameFromPeer(http.Request, clientId);
 
         // A node that is leaving (SIGTERM) serves its clients until it hands them over, and a peer whose view is a
         // moment behind may still forward them here after that: it is alive and can serve them, so it does, instead
@@ -70,9 +70,10 @@ internal sealed class ClientRouter(ClusterNode node, ItemForwarder forwarder, Cl
                 return new(Problems.Unavailable(http, $"This node is not the serving node ({serving}) of client '{clientId}'.", 1), false);
             }
 
-            if (await forwarder.TryForwardAsync(http, serving))
+            var forwarded = await forwarder.TryForwardAsync(http, serving, clientId);
+            if (forwarded != ItemForwarder.Outcome.PeerUnreachable)
             {
-                return new(Results.Empty, true);
+                return new(Results.Empty, true); // answered, or the client is gone (no evidence against the peer)
             }
 
             await health.ReportUnreachableAsync(serving);

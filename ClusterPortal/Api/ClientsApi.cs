@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace ClusterPortal.Api;
 
-/// <summary><c>/api/clients/{clientId}</c>: a client's assignment (DESIGN.md §5).</summary>
+/// <summary><c>/api/clients/{clientId}</c>: a client's assignment (docs/architecture.md §5).</summary>
 internal static class ClientsApi
 {
     public static RouteGroupBuilder MapClientsApi(this IEndpointRouteBuilder routes)

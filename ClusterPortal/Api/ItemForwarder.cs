@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using System.Net;
 using ClusterEngine;
+using ClusterEngine.Backplane;
 using ClusterEngine.Membership;
 using ClusterPortal.Client.Contract;
 using Microsoft.AspNetCore.Http.Features;
@@ -10,25 +10,36 @@ using Yarp.ReverseProxy.Forwarder;
 namespace ClusterPortal.Api;
 
 /// <summary>
-/// Forwards a client request to the node that serves it (DESIGN.md §5, §7) with YARP's
+/// Forwards a client request to the node that serves it (docs/architecture.md §5, §7) with YARP's
 /// <see cref="IHttpForwarder"/>: the request target exactly as the client encoded it (raw target, no
-/// re-encoding), headers kept, the answer passed back untouched; marked with
-/// <see cref="ClusterHeaders.Forwarded"/> so it is never forwarded a second time.
+/// re-encoding), headers kept, the answer passed back untouched; marked with <see cref="ClusterHeaders.Forwarded"/>, a
+/// <see cref="ForwardMarker"/> for exactly this request and target node, so it is never forwarded a second time and no
+/// client can pose as the peer hop (docs/identity.md). One pooled HTTP/1.1 client: its connections to each peer stay
+/// open and are reused (keep-alive), so a forward costs no connect.
 /// </summary>
-internal sealed class ItemForwarder : IDisposable
+internal sealed partial class ItemForwarder : IDisposable
 {
     private readonly IHttpForwarder _forwarder;
     private readonly ClusterState _state;
-    private readonly TimeSpan _peerWatchPeriod;
+    private readonly PeerGoneSignal _peerGone;
     private readonly ForwarderRequestConfig _config;
     private readonly HttpMessageInvoker _client;
+    private readonly ForwardMarker _marker;
+    private readonly PeerGuard _guard;
+    private readonly ILogger _logger;
 
-    /// <summary>Creates the forwarder with <c>Cluster:ForwardConnectTimeout</c>, <c>Cluster:ForwardActivityTimeout</c> and <c>Cluster:ForwardPeerWatchInterval</c>.</summary>
-    public ItemForwarder(IHttpForwarder forwarder, ClusterState state, IOptions<ClusterOptions> options)
+    /// <summary>Creates the forwarder with <c>Cluster:ForwardConnectTimeout</c> and <c>Cluster:ForwardActivityTimeout</c>.</summary>
+    public ItemForwarder(IHttpForwarder forwarder, ClusterState state, PeerGoneSignal peerGone, ForwardMarker marker, PeerGuard guard,
+        IOptions<ClusterOptions> options, ILogger<ItemForwarder> logger)
     {
         var o = options.Value;
-        (_forwarder, _state, _peerWatchPeriod) = (forwarder, state, o.ForwardPeerWatchInterval);
-        _config = new ForwarderRequestConfig { ActivityTimeout = o.ForwardActivityTimeout };
+        (_forwarder, _state, _peerGone, _marker, _guard, _logger) = (forwarder, state, peerGone, marker, guard, logger);
+        _config = new ForwarderRequestConfig
+        {
+            ActivityTimeout = o.ForwardActivityTimeout,
+            Version = HttpVersion.Version11,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
         _client = new HttpMessageInvoker(new SocketsHttpHandler
         {
             UseProxy = false,
@@ -36,78 +47,99 @@ internal sealed class ItemForwarder : IDisposable
             AutomaticDecompression = DecompressionMethods.None,
             UseCookies = false,
             ConnectTimeout = o.ForwardConnectTimeout,
-            EnableMultipleHttp2Connections = true,
-            ActivityHeadersPropagator = new ReverseProxyPropagator(DistributedContextPropagator.Current),
+            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
+            ActivityHeadersPropagator = null, // no trace context is collected: no header work per hop
         });
     }
 
-    /// <summary>True when this request already came through a peer (one hop at most).</summary>
-    public static bool IsForwarded(HttpRequest request) => request.Headers.ContainsKey(ClusterHeaders.Forwarded);
+    /// <summary>What became of a forward.</summary>
+    public enum Outcome
+    {
+        /// <summary>The peer's answer (or an error after it started) went to the client.</summary>
+        Answered,
+
+        /// <summary>The peer could not be reached before anything was sent back (refused, connect or activity timeout, declared Down meanwhile): the caller applies Fig. 6 in the same request.</summary>
+        PeerUnreachable,
+
+        /// <summary>The client went away first: nothing to answer, and no evidence against the peer.</summary>
+        ClientGone,
+    }
 
     /// <summary>
-    /// Sends the request to <paramref name="nodeId"/>. Returns true when an answer was produced (the
-    /// peer's, or an error after the answer started); false when the peer could not be reached before
-    /// anything was sent back — the caller then applies Fig. 6 in the same request.
+    /// True when this request came through a peer (one hop at most): its <see cref="ClusterHeaders.Forwarded"/> marker was
+    /// written by a member for exactly this request to this node (<see cref="ForwardMarker"/>). A marker that does not
+    /// verify — set by a client, copied, stale — is removed, and the request is routed as any client request.
     /// </summary>
-    public async Task<bool> TryForwardAsync(HttpContext http, string nodeId)
+    public bool CameFromPeer(HttpRequest request, string clientId)
     {
-        var url = _state.GetNode(nodeId)?.Url;
-        if (url is null)
+        if (!request.Headers.TryGetValue(ClusterHeaders.Forwarded, out var marker))
         {
             return false;
         }
 
-        http.Request.Headers[ClusterHeaders.Forwarded] = _state.LocalNodeId;
-
-        // A peer that stops answering mid-request (SIGSTOP, a hung host: the TCP connection stays open)
-        // would hold the request for the whole activity timeout (Cluster:ForwardActivityTimeout, 30 s). Found by the process failure
-        // tests: give up on it as soon as the failure detector declares the peer Down, so the caller
-        // fails over to the alternate in the same request.
-        using var peerGone = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
-        var watch = WatchPeerAsync(nodeId, peerGone);
-        ForwarderError error;
-        try
-        {
-            error = await _forwarder.SendAsync(http, url, _client, _config, RawTargetTransformer.Instance, peerGone.Token);
-        }
-        finally
-        {
-            await peerGone.CancelAsync();
-            await watch;
-        }
-
-        if (error == ForwarderError.None || http.Response.HasStarted)
+        if (_marker.Verify(marker.Count == 1 ? marker[0] : null, _state.LocalNodeId, request.Method, TargetOf(request.HttpContext), clientId, out var from)
+            && _guard.IsMember(from))
         {
             return true;
+        }
+
+        request.Headers.Remove(ClusterHeaders.Forwarded);
+        return false;
+    }
+
+    /// <summary>Sends the request to <paramref name="nodeId"/> with a marker bound to it and <paramref name="clientId"/> (see <see cref="Outcome"/>).</summary>
+    public async Task<Outcome> TryForwardAsync(HttpContext http, string nodeId, string clientId)
+    {
+        var url = _state.Members.UrlOf(nodeId);
+        if (url is null)
+        {
+            return Outcome.PeerUnreachable;
+        }
+
+        http.Request.Headers[ClusterHeaders.Forwarded] = _marker.Create(_state.LocalNodeId, nodeId, http.Request.Method, TargetOf(http), clientId);
+
+        // A peer that stops answering mid-request (SIGSTOP, a hung host: the TCP connection stays open) would hold the
+        // request for the whole activity timeout (Cluster:ForwardActivityTimeout, 30 s): the forward ends as soon as the
+        // health monitor declares the peer Down (PeerGoneSignal, fed by the change stream), and the caller fails over to
+        // the alternate in the same request. The client hanging up ends it too.
+        var peerGone = _peerGone.WhenGone(nodeId);
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, peerGone);
+        var error = await _forwarder.SendAsync(http, url, _client, _config, RawTargetTransformer.Instance, cancel.Token);
+        if (error == ForwarderError.None || http.Response.HasStarted)
+        {
+            return Outcome.Answered;
+        }
+
+        // A client that goes away is never evidence against the peer (a hang-up while the primary was slow failed it over).
+        if (http.RequestAborted.IsCancellationRequested)
+        {
+            LogClientGone(nodeId);
+            return Outcome.ClientGone;
+        }
+
+        if (!peerGone.IsCancellationRequested && error is not (ForwarderError.Request or ForwarderError.RequestTimedOut))
+        {
+            return Outcome.Answered; // YARP answered it (a 502 or 400 naming the failure)
         }
 
         // Nothing was sent to the client: undo YARP's error status so the caller can answer.
         http.Response.Clear();
         http.Features.Set<IForwarderErrorFeature>(null);
-        return !(error is ForwarderError.Request or ForwarderError.RequestTimedOut or ForwarderError.RequestCanceled);
+        LogPeerUnreachable(nodeId, error);
+        return Outcome.PeerUnreachable;
     }
 
-    /// <summary>Cancels <paramref name="peerGone"/> when <paramref name="nodeId"/> is Down or Left in this node's view (polled).</summary>
-    private async Task WatchPeerAsync(string nodeId, CancellationTokenSource peerGone)
-    {
-        try
-        {
-            while (!peerGone.IsCancellationRequested)
-            {
-                await Task.Delay(_peerWatchPeriod, peerGone.Token);
-                if (_state.GetNode(nodeId)?.State is null or NodeState.Down or NodeState.Left)
-                {
-                    await peerGone.CancelAsync();
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // The forward ended (or the peer is gone).
-        }
-    }
+    [LoggerMessage(EventId = LogEvents.ClientGone, Level = LogLevel.Debug, Message = "A forward to {PeerId} ended: the client went away (no evidence against the peer)")]
+    private partial void LogClientGone(string peerId);
+
+    [LoggerMessage(EventId = LogEvents.PeerUnreachable, Level = LogLevel.Debug, Message = "A forward to {PeerId} could not reach it ({Error}): failing over in the same request")]
+    private partial void LogPeerUnreachable(string peerId, ForwarderError error);
 
     public void Dispose() => _client.Dispose();
+
+    /// <summary>The request target the marker is bound to: as the client sent it, which is what the forward sends on.</summary>
+    private static string TargetOf(HttpContext http) =>
+        http.Features.Get<IHttpRequestFeature>()?.RawTarget is { Length: > 0 } raw && raw.StartsWith('/') ? raw : http.Request.Path + http.Request.QueryString;
 
     /// <summary>Keeps the client's request target byte for byte (no decoding of %2F, no double encoding).</summary>
     private sealed class RawTargetTransformer : HttpTransformer

@@ -21,7 +21,7 @@ internal static class ItemsApi
             .WithSummary("An item: 200 with body and ETag, or 304 when the client's validator (If-None-Match) or, with Prefer: cache-mirror, the node's mirror says the client holds it.");
 
     internal static async Task<IResult> Serve(HttpContext http, string clientId, string key, ClusterNode node, ClientRouter router,
-        OriginCache origin, MirrorStore mirror, PortalInstruments metrics, Jobs.MirrorSyncTrigger sync)
+        OriginCache origin, MirrorStore mirror, PortalInstruments metrics, Jobs.MirrorSyncTrigger sync, ItemRepresentation representation)
     {
         if (KeyProblem(http, key) is { } keyProblem)
         {
@@ -63,11 +63,11 @@ internal static class ItemsApi
             return Problems.NotFound($"No item '{key}'.");
         }
 
-        var result = Answer(http, clientId, item, mirror, metrics);
+        var result = Answer(http, clientId, item, mirror, metrics, representation, out var mirrorChanged);
 
         // Mirror:SyncPolicy (README "Mirror synchronisation"): EachTransaction waits here for the alternate's acknowledgement; the job
-        // policies only mark the client (the job is enqueued off the response path).
-        await sync.AfterTransactionAsync(clientId, http.RequestAborted);
+        // policies only mark the client (the job is enqueued off the response path). An answer that changed nothing has nothing to sync.
+        await sync.AfterTransactionAsync(clientId, mirrorChanged, http.RequestAborted);
         return result;
     }
 
@@ -92,23 +92,24 @@ internal static class ItemsApi
     /// </summary>
     internal static ItemKeyError? RawKeyProblem(HttpContext http)
     {
-        var raw = http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget ?? "";
-        var path = raw.Split('?', 2)[0];
-        if (path.Contains("%2e", StringComparison.OrdinalIgnoreCase) || path.Contains("%2f", StringComparison.OrdinalIgnoreCase)
-            || path.Contains("%5c", StringComparison.OrdinalIgnoreCase) || path.Contains('\\', StringComparison.Ordinal))
+        var path = Hosting.DotSegmentGuard.PathOf(http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget ?? "");
+        if (path.Contains('\\') || (path.Contains('%') && (path.Contains("%2e", StringComparison.OrdinalIgnoreCase)
+            || path.Contains("%2f", StringComparison.OrdinalIgnoreCase) || path.Contains("%5c", StringComparison.OrdinalIgnoreCase))))
         {
             return ItemKeyError.PercentEncoding;
         }
 
-        return path.Split('/').Any(segment => segment is "." or "..") ? ItemKeyError.DotSegment : null;
+        return Hosting.DotSegmentGuard.HasDotSegment(path) ? ItemKeyError.DotSegment : null;
     }
 
     /// <summary>
     /// Fig. 9/10: the HTTP request becomes <see cref="ItemConditions"/>, <see cref="ItemAnswerRule"/> decides (asking the
     /// mirror only when it must), the mirror is updated as the decision says, and the decision becomes the answer.
     /// </summary>
-    private static IResult Answer(HttpContext http, string clientId, OriginItem item, MirrorStore mirror, PortalInstruments metrics)
+    private static IResult Answer(HttpContext http, string clientId, OriginItem item, MirrorStore mirror, PortalInstruments metrics,
+        ItemRepresentation representation, out bool mirrorChanged)
     {
+        mirrorChanged = false;
         var conditions = ConditionsOf(http.Request);
         var key = item.Key.Value;
         var verdict = ItemAnswerRule.ConsultsMirror(conditions, item.LastModified)
@@ -116,12 +117,12 @@ internal static class ItemsApi
             : (MirrorDecision?)null;
         var answer = ItemAnswerRule.Decide(conditions, item.Validator, item.LastModified, verdict);
         var sequence = answer.Mirror == MirrorEffect.Record
-            ? mirror.Record(clientId, key, item.Validator, item.Length, conditions.EchoedSequence)
+            ? mirror.Record(clientId, key, item.Validator, item.Length, conditions.EchoedSequence, conditions.UsesMirror, out mirrorChanged)
             : answer.ConfirmedSequence;
 
         var headers = http.Response.Headers;
         headers.ETag = item.ETag;
-        headers.CacheControl = "no-cache";
+        headers.CacheControl = representation.CacheControl;
         if (answer.PreferenceApplied)
         {
             headers[ClusterHeaders.PreferenceApplied] = ClusterHeaders.CacheMirrorPreference;
@@ -141,8 +142,7 @@ internal static class ItemsApi
         }
 
         headers.LastModified = item.LastModified.ToString("R", CultureInfo.InvariantCulture);
-        metrics.SentFull(conditions.IsHead ? 0 : item.Length);
-        return TypedResults.Bytes(item.Content, item.ContentType);
+        return representation.Send(http, clientId, item, answer, metrics);
     }
 
     /// <summary>The request's conditions, as HTTP carries them; invalid values are ignored (see <see cref="ItemConditions.FromHeaders"/>).</summary>
@@ -150,7 +150,11 @@ internal static class ItemsApi
     {
         var headers = request.Headers;
         var ifModifiedSince = headers.IfModifiedSince.Count > 0 ? request.GetTypedHeaders().IfModifiedSince : null;
-        return ItemConditions.FromHeaders(HttpMethods.IsHead(request.Method), headers.IfNoneMatch, ifModifiedSince,
-            headers[ClusterHeaders.Prefer], headers[ClusterHeaders.MirrorSequence]);
+        // An absent header is passed as the shared empty array: nothing is boxed for it.
+        IReadOnlyCollection<string?> none = [];
+        var (ifNoneMatch, prefer, sequence) = (headers.IfNoneMatch, headers[ClusterHeaders.Prefer], headers[ClusterHeaders.MirrorSequence]);
+        var conditions = ItemConditions.FromHeaders(HttpMethods.IsHead(request.Method), ifNoneMatch.Count == 0 ? none : ifNoneMatch, ifModifiedSince,
+            prefer.Count == 0 ? none : prefer, sequence.Count == 0 ? none : sequence);
+        return conditions.WithDeltaFields(headers.AcceptEncoding, headers[ClusterHeaders.AvailableDictionary]);
     }
 }

@@ -6,7 +6,7 @@ using ClusterPortal.Security;
 namespace ClusterPortal.Api;
 
 /// <summary>
-/// <c>DELETE /api/clients/{clientId}/mirror</c>: the client reports that it cleared its cache (DESIGN.md §5, §8);
+/// <c>DELETE /api/clients/{clientId}/mirror</c>: the client reports that it cleared its cache (docs/architecture.md §5, §8);
 /// <c>GET /api/clients/{clientId}/mirror</c>: what this node's mirror of the client holds (admin; patent Fig. 9/10).
 /// </summary>
 internal static class MirrorApi

@@ -9,16 +9,16 @@ namespace ClusterPortal.Api;
 
 /// <summary>Body of <c>POST /api/nodes</c>.</summary>
 /// <param name="Url">Base URL of a running node (absolute http/https).</param>
-/// <param name="Capacity">Clients it may serve as primary (&gt; 0); wins cluster-wide over the node's own setting.</param>
+/// <param name="Capacity">Clients it may serve as primary (1 to 10,000,000, <see cref="NodeCapacity.Max"/>); wins cluster-wide over the node's own setting.</param>
 /// <param name="Name">Optional display name (≤ 64 characters).</param>
 public sealed record AddNodeRequest(string? Url, int? Capacity, string? Name);
 
 /// <summary>Body of <c>PATCH /api/nodes/{nodeId}</c>.</summary>
-/// <param name="Capacity">New capacity (&gt; 0), or null to keep it.</param>
+/// <param name="Capacity">New capacity (1 to 10,000,000, <see cref="NodeCapacity.Max"/>), or null to keep it.</param>
 /// <param name="Mode">"Active" or "Maintenance", or null to keep it.</param>
 public sealed record UpdateNodeRequest(int? Capacity, NodeMode? Mode);
 
-/// <summary>Operator changes of the membership (DESIGN.md §6; patent Fig. 11): add, change, remove nodes. Admin only.</summary>
+/// <summary>Operator changes of the membership (docs/architecture.md §6; patent Fig. 11): add, change, remove nodes. Admin only.</summary>
 internal static class NodesApi
 {
     public static RouteGroupBuilder MapNodesApi(this IEndpointRouteBuilder routes)
@@ -43,9 +43,9 @@ internal static class NodesApi
             return Problems.Field("url", "url must be an absolute http or https URL of a running node.");
         }
 
-        if (body.Capacity is not > 0)
+        if (CapacityProblem(body.Capacity) is { } capacityProblem)
         {
-            return Problems.Field("capacity", "capacity must be a whole number greater than 0.");
+            return capacityProblem;
         }
 
         if (body.Name is { Length: > 64 })
@@ -56,7 +56,7 @@ internal static class NodesApi
         MemberChangeReply added;
         try
         {
-            added = await admin.AddNodeAsync(body.Url, body.Capacity.Value, body.Name, cancellationToken);
+            added = await admin.AddNodeAsync(body.Url, body.Capacity!.Value, body.Name, cancellationToken); // checked above
         }
         catch (TimeoutException ex)
         {
@@ -85,9 +85,9 @@ internal static class NodesApi
             return Problems.Field("body", "Give capacity and/or mode, e.g. {\"mode\":\"Maintenance\"}.");
         }
 
-        if (body.Capacity is <= 0)
+        if (body.Capacity is not null && CapacityProblem(body.Capacity) is { } capacityProblem)
         {
-            return Problems.Field("capacity", "capacity must be greater than 0.");
+            return capacityProblem;
         }
 
         if (body.Mode is { } mode && !Enum.IsDefined(mode))
@@ -100,6 +100,11 @@ internal static class NodesApi
             ? TypedResults.Ok(ClusterApi.GetNodes(state).Value!.First(n => n.NodeId == nodeId))
             : Refused(changed, http);
     }
+
+    /// <summary>The 400 naming <c>capacity</c> for a capacity outside 1 … <see cref="NodeCapacity.Max"/>; null when valid.</summary>
+    internal static ValidationProblem? CapacityProblem(int? capacity) => capacity is { } c && NodeCapacity.IsValid(c)
+        ? null
+        : Problems.Field("capacity", $"capacity must be a whole number from 1 to {NodeCapacity.Max}.");
 
     internal static async Task<Results<NoContent, ProblemHttpResult>> Remove(string nodeId, MembershipAdmin admin, HttpContext? http, CancellationToken cancellationToken)
     {

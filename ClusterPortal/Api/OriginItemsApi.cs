@@ -7,7 +7,7 @@ namespace ClusterPortal.Api;
 
 /// <summary>
 /// <c>PUT|DELETE /api/items/{**key}</c>: an operator publishes or withdraws an item at the file-system origin
-/// (DESIGN.md §6; admin key). The local origin cache is invalidated and <see cref="IItemChangeNotifier"/> is told,
+/// (docs/architecture.md §6; admin key). The local origin cache is invalidated and <see cref="IItemChangeNotifier"/> is told,
 /// so the backplane can broadcast <c>ItemChanged</c>.
 /// </summary>
 internal static partial class OriginItemsApi
@@ -24,7 +24,7 @@ internal static partial class OriginItemsApi
     }
 
     internal static async Task<IResult> Put(HttpContext http, string key, IItemOrigin origin, OriginCache cache,
-        IItemChangeNotifier notifier, ILoggerFactory loggers)
+        IItemChangeNotifier notifier, ILoggerFactory loggers, ClusterEngine.Deltas.ItemVersionStore versions)
     {
         if (Check(http, key, origin) is { } problem)
         {
@@ -39,11 +39,11 @@ internal static partial class OriginItemsApi
         {
             var existed = await writable.GetAsync(itemKey, null, http.RequestAborted) is not null;
             var item = await writable.PutAsync(itemKey, body.GetBuffer().AsMemory(0, (int)body.Length), http.RequestAborted);
-            Changed(cache, notifier, itemKey, item);
+            Changed(cache, notifier, versions, itemKey, item);
             var logger = loggers.CreateLogger(typeof(OriginItemsApi));
             ItemWritten(logger, item.Key.Value, item.Length, item.ETag);
             var answer = new ItemWrittenResponse(item.Key.Value, item.ETag, item.Length);
-            return existed ? TypedResults.Ok(answer) : TypedResults.Created($"/api/items/{item.Key.Value}", answer);
+            return existed ? TypedResults.Ok(answer) : TypedResults.Created($"/api/items/{item.Key.ToUrlPath()}", answer); // escaped per segment: a Location is ASCII
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
         {
@@ -52,7 +52,7 @@ internal static partial class OriginItemsApi
     }
 
     internal static async Task<IResult> Delete(HttpContext http, string key, IItemOrigin origin, OriginCache cache,
-        IItemChangeNotifier notifier, ILoggerFactory loggers)
+        IItemChangeNotifier notifier, ILoggerFactory loggers, ClusterEngine.Deltas.ItemVersionStore versions)
     {
         if (Check(http, key, origin) is { } problem)
         {
@@ -72,7 +72,7 @@ internal static partial class OriginItemsApi
             return Refused(ex);
         }
 
-        Changed(cache, notifier, itemKey, null);
+        Changed(cache, notifier, versions, itemKey, null);
         var logger = loggers.CreateLogger(typeof(OriginItemsApi));
         ItemDeleted(logger, itemKey.Value);
         return TypedResults.NoContent();
@@ -85,24 +85,24 @@ internal static partial class OriginItemsApi
             : TypedResults.Problem("The origin is read-only (Origin:Kind is Http); change items at the origin itself.",
                 statusCode: StatusCodes.Status409Conflict, title: "Origin is read-only"));
 
-    private static void Changed(OriginCache cache, IItemChangeNotifier notifier, ItemKey key, OriginItem? item)
+    private static void Changed(OriginCache cache, IItemChangeNotifier notifier, ClusterEngine.Deltas.ItemVersionStore versions, ItemKey key, OriginItem? item)
     {
-        cache.Invalidate(key);
+        versions.KeepBeforeChange(cache, key, null);
         notifier.ItemChanged(key, item);
     }
 
     private static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult Refused(Exception ex) =>
         TypedResults.Problem($"The origin refused the change: {ex.Message}", statusCode: StatusCodes.Status409Conflict, title: "Origin refused the change");
 
-    [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Operator wrote item {Key}: {SizeBytes} bytes, ETag {ETag}")]
+    [LoggerMessage(EventId = LogEvents.ItemWritten, Level = LogLevel.Information, Message = "Operator wrote item {Key}: {SizeBytes} bytes, ETag {ETag}")]
     private static partial void ItemWritten(ILogger logger, string key, long sizeBytes, string eTag);
 
-    [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "Operator deleted item {Key}")]
+    [LoggerMessage(EventId = LogEvents.ItemDeleted, Level = LogLevel.Information, Message = "Operator deleted item {Key}")]
     private static partial void ItemDeleted(ILogger logger, string key);
 }
 
 /// <summary>Answer of <c>PUT /api/items/{key}</c>.</summary>
 /// <param name="Key">The item key.</param>
-/// <param name="ETag">The item's strong ETag (CRC-64 validator, DESIGN.md §8).</param>
+/// <param name="ETag">The item's strong ETag (CRC-64 validator, docs/architecture.md §8).</param>
 /// <param name="Size">The item's size in bytes.</param>
 public sealed record ItemWrittenResponse(string Key, [property: JsonPropertyName("etag")] string ETag, long Size);

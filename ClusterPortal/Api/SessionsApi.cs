@@ -16,10 +16,10 @@ internal static class SessionsApi
     {
         var group = routes.MapGroup("/api/sessions").WithTags("Sessions");
         group.MapPost("/", Announce).AllowAnonymous().RequireRateLimiting(PortalServiceCollectionExtensions.SessionRatePolicy)
-            .WithName("Announce").WithSummary("Announce a client: 201 with its assignment and token (new), 200 with a renewed token (existing; needs its token).")
+            .WithName("Announce").WithSummary("Announce a client: 201 with its assignment and token (new), 200 with a renewed token (existing; needs its token); 409 while another announce of the same new id is under way.")
             .Accepts<SessionRequest>("application/json")
             .ProducesProblems(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden,
-                StatusCodes.Status413PayloadTooLarge, StatusCodes.Status429TooManyRequests, StatusCodes.Status503ServiceUnavailable);
+                StatusCodes.Status409Conflict, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status429TooManyRequests, StatusCodes.Status503ServiceUnavailable);
         group.MapDelete("/{clientId}", LogOff).RequireAuthorization(AuthSchemes.ClientPolicy)
             .ProducesProblems(ErrorResponses.Client, StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status503ServiceUnavailable)
             .WithName("LogOff").WithSummary("Log off: starts the on-logoff mirror sync; the assignment stays.");
@@ -45,32 +45,41 @@ internal static class SessionsApi
         }
 
         var clientId = body!.ClientId!;
-        if (node.State.GetAssignment(clientId) is null)
+        var knownHere = node.State.GetAssignment(clientId) is not null;
+        if (!knownHere && DurableWrites.Refusal(http) is { } refused)
         {
-            if (DurableWrites.Refusal(http) is { } refused)
-            {
-                return refused; // a new client's claim must persist
-            }
-        }
-        else
-        {
-            var auth = await http.AuthenticateAsync(AuthSchemes.ClientToken);
-            var tokenClient = auth.Principal?.FindFirst(AuthSchemes.ClientIdClaim)?.Value;
-            if (tokenClient is null)
-            {
-                return Problems.Unauthorized($"Client '{clientId}' exists: a new session needs its current token (Authorization: Bearer).");
-            }
-
-            if (!string.Equals(tokenClient, clientId, StringComparison.Ordinal))
-            {
-                return Problems.Forbidden("The bearer token belongs to another client.");
-            }
+            return refused; // a new client's claim must persist
         }
 
+        if (knownHere && await TokenProblemAsync(http, clientId) is { } tokenProblem)
+        {
+            return tokenProblem;
+        }
+
+        // A client this node does not know is claimed at its claim owner first (docs/identity.md): one announce of a new
+        // id wins cluster-wide; an id the cluster knows needs its token here as anywhere.
         var result = await placement.AnnounceAsync(clientId, http.RequestAborted);
-        if (result.Outcome == PlacementOutcome.ClusterFull)
+        switch (result.Outcome)
         {
-            return Problems.Unavailable(http, "The cluster is full: no eligible node is below capacity.", 30);
+            case PlacementOutcome.ClusterFull:
+                return Problems.Unavailable(http, "The cluster is full: no eligible node is below capacity.", 30);
+            case PlacementOutcome.Unavailable:
+                return Problems.Unavailable(http, "No node can decide this client id's claim right now; retry.", 1);
+            case PlacementOutcome.Contended:
+                return TypedResults.Problem($"Client '{clientId}' is being announced at another node right now: a client id is claimed once.",
+                    statusCode: StatusCodes.Status409Conflict, title: "Client id being claimed");
+            case PlacementOutcome.Existing when !knownHere:
+                if (await TokenProblemAsync(http, clientId) is { } existingProblem)
+                {
+                    return existingProblem;
+                }
+
+                if (result.Assignment is null)
+                {
+                    return Problems.Unavailable(http, "This node is still learning the client's assignment; retry.", 1);
+                }
+
+                break;
         }
 
         var (token, expires) = tokens.Issue(clientId);
@@ -79,6 +88,19 @@ internal static class SessionsApi
         return result.Outcome == PlacementOutcome.Placed
             ? TypedResults.Created("/" + ClusterPaths.Client(clientId), response)
             : TypedResults.Ok(response);
+    }
+
+    /// <summary>The 401 (no token) or 403 (another client's) for an existing client's new session; null when the token is its own.</summary>
+    private static async Task<ProblemHttpResult?> TokenProblemAsync(HttpContext http, string clientId)
+    {
+        var auth = await http.AuthenticateAsync(AuthSchemes.ClientToken);
+        var tokenClient = auth.Principal?.FindFirst(AuthSchemes.ClientIdClaim)?.Value;
+        if (tokenClient is null)
+        {
+            return Problems.Unauthorized($"Client '{clientId}' exists: a new session needs its current token (Authorization: Bearer).");
+        }
+
+        return string.Equals(tokenClient, clientId, StringComparison.Ordinal) ? null : Problems.Forbidden("The bearer token belongs to another client.");
     }
 
     internal static async Task<IResult> LogOff(HttpContext http, string clientId, ClusterNode node, ClientRouter router,

@@ -149,6 +149,38 @@ internal sealed class ConfigurationKeys
         return problems;
     }
 
+    /// <summary>
+    /// Checks the value of every key of this set that <paramref name="configuration"/> holds, from whatever source
+    /// (appsettings, the environment, the command line): the binder would throw on a value of the wrong type
+    /// (<c>Mirror__SyncPolicy=Bogus</c>), so a node refuses it before it builds its host, naming the key.
+    /// </summary>
+    /// <returns>One message per bad value, naming its key; empty when all are accepted.</returns>
+    public IReadOnlyList<string> ValueProblems(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var problems = new List<string>();
+        foreach (var (key, type) in _keys)
+        {
+            if (configuration[key] is { Length: > 0 } value && CheckValue(key, type, value) is { } problem)
+            {
+                problems.Add(problem);
+            }
+        }
+
+        foreach (var (key, element) in _lists)
+        {
+            foreach (var item in configuration.GetSection(key).GetChildren())
+            {
+                if (item.Value is { Length: > 0 } value && CheckValue(item.Path, element, value) is { } problem)
+                {
+                    problems.Add(problem);
+                }
+            }
+        }
+
+        return problems;
+    }
+
     /// <summary>The valid keys for an error message or the help: one line per section.</summary>
     public IEnumerable<string> Describe()
     {
@@ -173,8 +205,8 @@ internal sealed class ConfigurationKeys
 
         try
         {
-            _ = TypeDescriptor.GetConverter(target).ConvertFromInvariantString(value);
-            return null;
+            var converted = TypeDescriptor.GetConverter(target).ConvertFromInvariantString(value);
+            return target.IsEnum && (converted is null || !Enum.IsDefined(target, converted)) ? $"{key} must be {Expected(target)} (was '{value}')." : null;
         }
         catch (Exception ex) when (ex is FormatException or ArgumentException or NotSupportedException or OverflowException
             || ex.InnerException is FormatException or OverflowException)

@@ -8,7 +8,7 @@ using ClusterPortal.Simulation;
 namespace ClusterPortal.Cli;
 
 /// <summary>
-/// The portal's command line (DESIGN.md §11), on System.CommandLine: without a verb, a local cluster (or one node
+/// The portal's command line (docs/architecture.md §11), on System.CommandLine: without a verb, a local cluster (or one node
 /// when <c>Cluster:NodeId</c> is configured); <c>node</c>, one node; <c>add-node</c>, one more local node added to
 /// the running local cluster (patent Fig. 11); <c>simulate</c>, the load simulator. Every verb has <c>--help</c>
 /// (exit 0, starts nothing). Configuration switches (<c>--Section:Key=value</c>) are accepted for every key of

@@ -10,7 +10,7 @@ namespace ClusterPortal.Dashboard;
 /// minutes (charts). Every page of every circuit shares one sampler instead of polling on its own: each sample is
 /// published on the node's <see cref="ClusterChanges"/> as a <see cref="DashboardSampled"/>.
 /// </summary>
-public sealed class DashboardSampler : BackgroundService
+public sealed partial class DashboardSampler : BackgroundService
 {
     /// <summary>Time between samples.</summary>
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
@@ -26,6 +26,7 @@ public sealed class DashboardSampler : BackgroundService
     private readonly Func<string, NodeTraffic?> _traffic;
     private readonly TimeProvider _time;
     private readonly ClusterChanges _changes;
+    private readonly ILogger _logger;
     private readonly Queue<DashboardSample> _history = new();
     private readonly Dictionary<string, (long Timestamp, long Requests)> _last = new(StringComparer.Ordinal);
     private DashboardSample _current = DashboardSample.Empty;
@@ -36,9 +37,11 @@ public sealed class DashboardSampler : BackgroundService
     /// <param name="traffic">A node's traffic totals by node id (null when not known).</param>
     /// <param name="time">Clock.</param>
     /// <param name="changes">Where each sample is published.</param>
-    public DashboardSampler(ClusterState state, Func<string, NodeTraffic?> traffic, TimeProvider time, ClusterChanges changes)
+    /// <param name="logger">Logs a failed sample; none when null.</param>
+    public DashboardSampler(ClusterState state, Func<string, NodeTraffic?> traffic, TimeProvider time, ClusterChanges changes, ILogger<DashboardSampler>? logger = null)
     {
         (_state, _traffic, _time, _changes) = (state, traffic, time, changes);
+        _logger = (ILogger?)logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
     }
 
     /// <summary>The latest sample (taken now when there is none yet).</summary>
@@ -93,8 +96,9 @@ public sealed class DashboardSampler : BackgroundService
                 _last[status.NodeId] = (now, traffic.Requests);
                 return new NodeSample(status, traffic, rate);
             }).ToList();
-            var totals = new ClusterTotalsSample(_state.ClientCount, nodes.Sum(n => n.Traffic.Requests), nodes.Sum(n => n.Traffic.NotModified),
-                nodes.Sum(n => n.Traffic.BytesSent), nodes.Sum(n => n.Traffic.BytesSaved), nodes.Sum(n => n.RequestsPerSecond));
+            // Peers report their own totals: a sum that would pass long.MaxValue saturates instead of throwing (docs/identity.md, "Operator input").
+            var totals = new ClusterTotalsSample(_state.ClientCount, SaturatedSum(nodes, n => n.Traffic.Requests), SaturatedSum(nodes, n => n.Traffic.NotModified),
+                SaturatedSum(nodes, n => n.Traffic.BytesSent), SaturatedSum(nodes, n => n.Traffic.BytesSaved), nodes.Sum(n => n.RequestsPerSecond));
             sample = new DashboardSample(_time.GetUtcNow(), nodes, totals);
             _current = sample;
             if (_samples++ % HistoryEvery == 0)
@@ -113,6 +117,19 @@ public sealed class DashboardSampler : BackgroundService
         return sample;
     }
 
+    /// <summary>The sum of non-negative counters, at most <see cref="long.MaxValue"/> (a negative one counts as 0).</summary>
+    internal static long SaturatedSum(IEnumerable<NodeSample> nodes, Func<NodeSample, long> counter)
+    {
+        var sum = 0L;
+        foreach (var node in nodes)
+        {
+            var value = Math.Max(0, counter(node));
+            sum = value > long.MaxValue - sum ? long.MaxValue : sum + value;
+        }
+
+        return sum;
+    }
+
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -121,7 +138,15 @@ public sealed class DashboardSampler : BackgroundService
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                SampleNow();
+                try
+                {
+                    SampleNow();
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // A failing sample must not stop the host (docs/identity.md, "Operator input"): logged, the next tick tries again.
+                    LogSampleFailed(_logger, ex);
+                }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -129,4 +154,7 @@ public sealed class DashboardSampler : BackgroundService
             // stopping
         }
     }
+
+    [LoggerMessage(EventId = LogEvents.SampleFailed, Level = LogLevel.Error, Message = "A dashboard sample failed; the next one is taken in a second")]
+    private static partial void LogSampleFailed(ILogger logger, Exception exception);
 }

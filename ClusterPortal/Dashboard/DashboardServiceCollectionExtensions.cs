@@ -13,7 +13,7 @@ internal static class DashboardServiceCollectionExtensions
         services.AddSingleton<INodeTrafficSource>(sp => sp.GetRequiredService<PortalInstruments>());
         services.AddSingleton(sp => new DashboardSampler(sp.GetRequiredService<ClusterState>(),
             sp.GetRequiredService<NodeTrafficRelay>().TrafficOf, sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ClusterEngine.Changes.ClusterChanges>()));
+            sp.GetRequiredService<ClusterEngine.Changes.ClusterChanges>(), sp.GetRequiredService<ILogger<DashboardSampler>>()));
         services.AddHostedService(sp => sp.GetRequiredService<DashboardSampler>());
         services.AddHostedService<FeedBroadcaster>();
         services.AddScoped<INodeAdmin, NodeAdmin>();

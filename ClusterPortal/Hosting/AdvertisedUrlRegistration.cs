@@ -8,7 +8,7 @@ namespace ClusterPortal.Hosting;
 
 /// <summary>
 /// Once Kestrel listens, records this node's URL in the view: <c>Cluster:AdvertisedUrl</c>, else the
-/// first listening address (DESIGN.md §12). A wildcard address cannot be advertised: the node stops
+/// first listening address (docs/architecture.md §12). A wildcard address cannot be advertised: the node stops
 /// with a message naming the key.
 /// </summary>
 internal sealed partial class AdvertisedUrlRegistration(
@@ -66,9 +66,9 @@ internal sealed partial class AdvertisedUrlRegistration(
         address.Set(url);
     }
 
-    [LoggerMessage(EventId = 1001, Level = LogLevel.Critical, Message = "Stopping: {Reason}")]
+    [LoggerMessage(EventId = LogEvents.CannotAdvertise, Level = LogLevel.Critical, Message = "Stopping: {Reason}")]
     private partial void LogCannotAdvertise(string reason);
 
-    [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Node {NodeId} advertises {Url}")]
+    [LoggerMessage(EventId = LogEvents.Advertised, Level = LogLevel.Information, Message = "Node {NodeId} advertises {Url}")]
     private partial void LogAdvertised(string nodeId, string url);
 }

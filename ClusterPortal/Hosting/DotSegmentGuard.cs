@@ -7,7 +7,7 @@ namespace ClusterPortal.Hosting;
 /// Refuses, with 400 naming <c>path</c>, any request whose target as the client sent it has a <c>.</c> or
 /// <c>..</c> segment, plain or percent-encoded (<c>%2e</c>). The server removes dot segments before
 /// routing, so <c>/api/clients/a/items/..</c> would otherwise land on <c>/api/clients/a/</c> and be
-/// answered there: DESIGN.md §5 — nothing is ever served for a path the client did not mean.
+/// answered there: docs/architecture.md §5 — nothing is ever served for a path the client did not mean.
 /// Runs before routing; costs one scan of the request target.
 /// </summary>
 internal static class DotSegmentGuard
@@ -25,15 +25,19 @@ internal static class DotSegmentGuard
     });
 
     /// <summary>True when the path part of <paramref name="rawTarget"/> has a segment that is <c>.</c> or <c>..</c> once <c>%2e</c> is decoded.</summary>
-    internal static bool HasDotSegment(string rawTarget)
+    internal static bool HasDotSegment(string rawTarget) => HasDotSegment(PathOf(rawTarget));
+
+    /// <summary>The path part of a request target (before <c>?</c> or <c>#</c>).</summary>
+    internal static ReadOnlySpan<char> PathOf(string rawTarget)
     {
         var path = rawTarget.AsSpan();
-        var query = path.IndexOfAny('?', '#');
-        if (query >= 0)
-        {
-            path = path[..query];
-        }
+        var end = path.IndexOfAny('?', '#');
+        return end >= 0 ? path[..end] : path;
+    }
 
+    /// <summary>True when <paramref name="path"/> has a <c>.</c> or <c>..</c> segment, plain or percent-encoded; allocates nothing.</summary>
+    internal static bool HasDotSegment(ReadOnlySpan<char> path)
+    {
         if (!path.Contains('.') && !path.Contains("%2e", StringComparison.OrdinalIgnoreCase))
         {
             return false;
@@ -41,13 +45,35 @@ internal static class DotSegmentGuard
 
         foreach (var range in path.Split('/'))
         {
-            var segment = path[range].ToString().Replace("%2e", ".", StringComparison.OrdinalIgnoreCase);
-            if (segment is "." or "..")
+            if (IsDotSegment(path[range]))
             {
                 return true;
             }
         }
 
         return false;
+    }
+
+    /// <summary>A segment of one or two dots, each written <c>.</c> or <c>%2e</c>.</summary>
+    private static bool IsDotSegment(ReadOnlySpan<char> segment)
+    {
+        var dots = 0;
+        for (var i = 0; i < segment.Length; dots++)
+        {
+            if (segment[i] == '.')
+            {
+                i++;
+            }
+            else if (segment.Length - i >= 3 && segment[i] == '%' && segment[i + 1] == '2' && (segment[i + 2] | 0x20) == 'e')
+            {
+                i += 3;
+            }
+            else
+            {
+                return false;
+            }
+        }
+
+        return dots is 1 or 2;
     }
 }

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 namespace ClusterPortal.Hosting;
 
 /// <summary>
-/// Writes that must persist (issue 16, "Bad input and faults"): while the node database is unavailable
+/// Writes that must persist (docs/persistence.md): while the node database is unavailable
 /// (<see cref="PersistenceWriter.IsAvailable"/> is false), a new client's announce and the operator's membership
 /// changes answer 503 with <c>Retry-After</c> — the node must not promise what it cannot store. Everything else (item
 /// requests with their 200/304s, renewals, log-offs, reads, the dashboard) is served from memory meanwhile; the writer

@@ -2,7 +2,7 @@ using ClusterEngine;
 
 namespace ClusterPortal.Hosting;
 
-/// <summary>Where a node keeps its files: <c>Cluster:DataDirectory</c>, by default <c>./data/{NodeId}</c> (DESIGN.md §12).</summary>
+/// <summary>Where a node keeps its files: <c>Cluster:DataDirectory</c>, by default <c>./data/{NodeId}</c> (docs/architecture.md §12).</summary>
 internal static class NodeDataDirectory
 {
     /// <summary>The node's data directory as configured (relative paths are relative to the working directory).</summary>

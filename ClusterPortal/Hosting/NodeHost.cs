@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 namespace ClusterPortal.Hosting;
 
 /// <summary>
-/// One cluster node (DESIGN.md §11: with <c>Cluster:NodeId</c> set the process is exactly one node): builds the
+/// One cluster node (docs/architecture.md §11: with <c>Cluster:NodeId</c> set the process is exactly one node): builds the
 /// portal host, validates every option, takes the data directory's lock and runs until stopped. Operator
 /// mistakes end with one line on standard error and exit code 2, never a stack trace.
 /// </summary>
@@ -16,7 +16,24 @@ internal static class NodeHost
     /// <returns>0 after a normal stop; 1 when the node stopped itself (e.g. no URL to advertise); 2 for a bad setting, a data directory in use or an address in use.</returns>
     public static async Task<int> RunAsync(string[] args)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            ContentRootPath = NodeContentRoot.For(args, Directory.GetCurrentDirectory(), AppContext.BaseDirectory),
+        });
+
+        // A value the binder cannot convert, from appsettings.json or the environment (the command line was checked before):
+        // one line naming the key and exit 2, never the binder's stack trace (docs/identity.md, "Operator input").
+        if (Cli.ConfigurationKeys.Default.ValueProblems(builder.Configuration) is { Count: > 0 } problems)
+        {
+            foreach (var problem in problems)
+            {
+                await Console.Error.WriteLineAsync($"Configuration error: {problem}");
+            }
+
+            return 2;
+        }
+
         builder.AddClusterPortal();
         builder.AddLocalClusterWatchdog();
         try
@@ -38,6 +55,12 @@ internal static class NodeHost
                 await Console.Error.WriteLineAsync($"Configuration error: {failure}");
             }
 
+            return 2;
+        }
+        catch (InvalidOperationException ex) when (ex.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal))
+        {
+            // A value no check above knew (a section bound by a library): the binder names the key in its message.
+            await Console.Error.WriteLineAsync($"Configuration error: {ex.Message}");
             return 2;
         }
         catch (DataDirectoryInUseException ex)

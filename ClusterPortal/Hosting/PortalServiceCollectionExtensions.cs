@@ -31,6 +31,7 @@ internal static class PortalServiceCollectionExtensions
                 kestrel.AddServerHeader = false; // 17 bytes on every answer; our users pay per byte
             });
 
+        builder.AddHttp2Endpoint();
         services.AddHostedService<AdvertisedUrlRegistration>();
         services.AddHostedService<StartupSummary>();
         builder.Logging.AddOperatorConsole(builder.Configuration);
@@ -41,11 +42,16 @@ internal static class PortalServiceCollectionExtensions
         // in every environment, so the 400 names the field (by default only Development throws them).
         services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddSecurity();
+        services.AddNodeDataProtection(builder.Configuration);
         services.AddObservability(builder.Configuration);
         services.AddSessionRateLimit();
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddSignalR(hub => hub.MaximumReceiveMessageSize = 1024 * 1024)
-            .AddHubOptions<Hubs.BackplaneHub>(hub => hub.MaximumReceiveMessageSize = 1024 * 1024);
+            .AddHubOptions<Hubs.BackplaneHub>(hub =>
+            {
+                hub.MaximumReceiveMessageSize = 1024 * 1024;
+                Microsoft.AspNetCore.SignalR.HubOptionsExtensions.AddFilter<Hubs.BackplaneAdmission>(hub); // only members call (docs/identity.md)
+            });
 
         // The hub end of the backplane pings and times out like the peers' client end.
         services.AddOptions<Microsoft.AspNetCore.SignalR.HubOptions<Hubs.BackplaneHub>>().Configure<IOptions<ClusterEngine.ClusterOptions>>((hub, cluster) =>
@@ -53,9 +59,17 @@ internal static class PortalServiceCollectionExtensions
             hub.KeepAliveInterval = cluster.Value.PeerKeepAliveInterval;
             hub.ClientTimeoutInterval = cluster.Value.PeerServerTimeout;
         });
+        services.AddSingleton<Hubs.BackplaneAdmission>();
         services.AddSingleton<Hubs.BackplaneConnections>();
         services.AddHostedService(sp => sp.GetRequiredService<Hubs.BackplaneConnections>());
-        services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(10));
+        services.Configure<HostOptions>(host =>
+        {
+            host.ShutdownTimeout = TimeSpan.FromSeconds(10);
+
+            // No background loop may stop the node (docs/identity.md, "Operator input"): each logs a failed iteration and retries; should one
+            // still end with an error, the host logs it and keeps serving instead of stopping every node of the cluster.
+            host.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.Ignore;
+        });
         services.AddClusterEngine(builder.Configuration)
             .AddPersistence(builder.Configuration)
             .AddDataPath(builder.Configuration, Path.Combine(AppContext.BaseDirectory, "SampleContent"))
@@ -65,6 +79,7 @@ internal static class PortalServiceCollectionExtensions
         services.AddHttpForwarder();
         services.AddSingleton<ItemForwarder>();
         services.AddSingleton<ClientRouter>();
+        services.AddSingleton<ItemRepresentation>();
         services.AddMudServices();
         services.AddDashboard();
         services.AddSingleton<Simulation.SimulationRunner>();
@@ -74,6 +89,7 @@ internal static class PortalServiceCollectionExtensions
     private static void AddSecurity(this IServiceCollection services)
     {
         services.AddSingleton<ClientTokenService>();
+        services.AddSingleton<AuthFailureThrottle>();
         services.AddAuthentication(AuthSchemes.Default)
             .AddPolicyScheme(AuthSchemes.Default, null, o => o.ForwardDefaultSelector = http =>
                 http.Request.Headers.Authorization.Count > 0 ? AuthSchemes.ClientToken
@@ -88,8 +104,9 @@ internal static class PortalServiceCollectionExtensions
         services.AddSingleton<IAuthorizationHandler, ViewerHandler>();
         services.AddAuthorizationBuilder()
             .AddPolicy(AuthSchemes.AdminPolicy, p => p.AddAuthenticationSchemes(AuthSchemes.AdminKey, AuthSchemes.AdminCookie).RequireRole("admin"))
-            .AddPolicy(AuthSchemes.ClientPolicy, p => p.AddAuthenticationSchemes(AuthSchemes.ClientToken, AuthSchemes.AdminKey)
-                .AddRequirements(new ClientAccessRequirement()))
+            // The default scheme already chose the client token (Authorization) or the admin key by the request's headers and
+            // authenticated it once in UseAuthentication; naming schemes here would authenticate them again per request.
+            .AddPolicy(AuthSchemes.ClientPolicy, p => p.AddRequirements(new ClientAccessRequirement()))
             .AddPolicy(AuthSchemes.PeerPolicy, p => p.AddAuthenticationSchemes(AuthSchemes.Peer).RequireRole("peer"))
             .AddPolicy(AuthSchemes.ViewerPolicy, p => p.AddAuthenticationSchemes(AuthSchemes.AdminKey, AuthSchemes.AdminCookie).AddRequirements(new ViewerRequirement()));
     }
@@ -131,6 +148,7 @@ internal static class PortalServiceCollectionExtensions
         app.UseExceptionHandler();
         app.UseDotSegmentGuard();
         app.UseStatusCodePages();
+        app.UseAuthFailureThrottle();
         app.UseAuthentication();
         app.UseRateLimiter();
         app.UseAuthorization();

@@ -45,12 +45,12 @@ internal sealed partial class StartupSummary(
         LogData(data, o.Kind, source, m.SyncPolicy, detail);
     }
 
-    [LoggerMessage(EventId = 1010, Level = LogLevel.Information, Message = "Node {NodeId} ({Name}) listening on {Addresses}, advertised as {Advertised}; seeds {Seeds}; environment {Environment}")]
+    [LoggerMessage(EventId = LogEvents.Identity, Level = LogLevel.Information, Message = "Node {NodeId} ({Name}) listening on {Addresses}, advertised as {Advertised}; seeds {Seeds}; environment {Environment}")]
     private partial void LogIdentity(string nodeId, string name, string addresses, string advertised, string seeds, string environment);
 
-    [LoggerMessage(EventId = 1011, Level = LogLevel.Information, Message = "Capacity {Capacity} clients (admission threshold {Admission}, max bounces {MaxBounces}); {MaxConcurrent} concurrent requests (busy at {Busy}); heartbeat {HeartbeatMs} ms, failure timeout {FailureMs} ms; anonymous view {AnonymousView}")]
+    [LoggerMessage(EventId = LogEvents.Placement, Level = LogLevel.Information, Message = "Capacity {Capacity} clients (admission threshold {Admission}, max bounces {MaxBounces}); {MaxConcurrent} concurrent requests (busy at {Busy}); heartbeat {HeartbeatMs} ms, failure timeout {FailureMs} ms; anonymous view {AnonymousView}")]
     private partial void LogPlacement(int capacity, double admission, int maxBounces, int maxConcurrent, double busy, double heartbeatMs, double failureMs, AnonymousView anonymousView);
 
-    [LoggerMessage(EventId = 1012, Level = LogLevel.Information, Message = "Data in {DataDirectory}; origin {OriginKind} {OriginSource}; mirror sync {Policy} {PolicyDetail}")]
+    [LoggerMessage(EventId = LogEvents.Data, Level = LogLevel.Information, Message = "Data in {DataDirectory}; origin {OriginKind} {OriginSource}; mirror sync {Policy} {PolicyDetail}")]
     private partial void LogData(string dataDirectory, OriginKind originKind, string originSource, MirrorSyncPolicy policy, string policyDetail);
 }

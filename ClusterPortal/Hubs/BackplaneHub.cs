@@ -8,26 +8,30 @@ using Microsoft.AspNetCore.SignalR;
 namespace ClusterPortal.Hubs;
 
 /// <summary>
-/// <c>/hubs/backplane</c> (DESIGN.md §7): what peers call over their client connection to this node.
-/// Only peers presenting a valid credential derived from <c>Cluster:Key</c> get in. A thin shim over
-/// the role that owns each message: admission (<c>Hello</c>), membership (<c>Members</c>, <c>MemberChange</c> to the
-/// authority), health (<c>Status</c>, disconnects), reconciliation (<c>AssignmentChanged</c>, <c>Snapshot</c>),
-/// anti-entropy (<c>DigestBuckets</c>, <c>SnapshotBuckets</c>), placement (<c>Offer</c>), the origin cache
-/// (<c>ItemChanged</c>) and mirror sync (<c>MirrorSync</c>).
+/// <c>/hubs/backplane</c> (docs/architecture.md §7): what peers call over their client connection to this node. Only peers
+/// with a fresh per-connection credential derived from <c>Cluster:Key</c> get in; <see cref="BackplaneAdmission"/> lets
+/// only members call (a joining node: <c>Hello</c>), and each message is checked by the <see cref="PeerGuard"/> before the
+/// role that owns it sees it (docs/identity.md). A thin shim over those roles: admission (<c>Hello</c>), membership
+/// (<c>Members</c>, <c>MemberChange</c> to the authority), health (<c>Status</c>, disconnects), reconciliation
+/// (<c>AssignmentChanged</c>, <c>Snapshot</c>), anti-entropy (<c>DigestBuckets</c>, <c>SnapshotBuckets</c>), placement
+/// (<c>Offer</c>, <c>Claim</c>, <c>ClaimRelease</c>), the origin cache (<c>ItemChanged</c>) and mirror sync (<c>MirrorSync</c>).
 /// </summary>
 [Authorize(Policy = AuthSchemes.PeerPolicy)]
 internal sealed class BackplaneHub(MembershipAgent membership, NodeAdmission admission, MembershipAuthority authority, ClusterHealthMonitor health,
-    AssignmentReconciler reconciler, AntiEntropy antiEntropy, PlacementCoordinator placement, BackplaneConnections connections,
-    ClusterEngine.Origin.OriginCache origins, ClusterEngine.Mirroring.Sync.MirrorSyncReceiver mirrorSync) : Hub
+    AssignmentReconciler reconciler, AntiEntropy antiEntropy, PlacementCoordinator placement, ClientClaims claims, BackplaneConnections connections,
+    ClusterEngine.Origin.OriginCache origins, ClusterEngine.Mirroring.Sync.MirrorSyncReceiver mirrorSync, ClusterEngine.Deltas.ItemVersionStore versions,
+    PeerGuard guard) : Hub
 {
     private string Peer => Context.User?.Identity?.Name ?? "";
 
     [HubMethodName(BackplaneMethods.Hello)]
-    public Task<HelloReply> Hello(HelloRequest hello) => admission.OnHelloAsync(Peer, hello);
+    public Task<HelloReply> Hello(HelloRequest hello) =>
+        admission.OnHelloAsync(Peer, guard.AdmitHello(Peer, hello) ?? throw new HubException($"Hello from {Peer} refused."));
 
     /// <summary><c>Status</c>: a peer's heartbeat; called (not sent), it is answered with this node's own status.</summary>
     [HubMethodName(BackplaneMethods.Status)]
-    public StatusReply Status(StatusMessage status) => health.OnStatus(status ?? throw new HubException("A status is required."));
+    public StatusReply Status(StatusMessage status) =>
+        health.OnStatus(guard.AdmitStatus(Peer, status) ?? throw new HubException($"Status from {Peer} refused."));
 
     /// <summary><c>MemberChange</c>: a membership change forwarded to this node as the membership authority.</summary>
     [HubMethodName(BackplaneMethods.MemberChange)]
@@ -41,27 +45,50 @@ internal sealed class BackplaneHub(MembershipAgent membership, NodeAdmission adm
         antiEntropy.SnapshotBuckets(buckets, cancellationToken);
 
     [HubMethodName(BackplaneMethods.AssignmentChanged)]
-    public void AssignmentChanged(AssignmentDelta[] deltas) => reconciler.OnAssignmentChanged(deltas);
+    public void AssignmentChanged(AssignmentDelta[] deltas) => reconciler.OnAssignmentChanged(guard.AdmitDeltas(Peer, deltas));
 
     [HubMethodName(BackplaneMethods.Offer)]
-    public OfferReply Offer(OfferRequest offer) => placement.OnOffer(offer);
+    public OfferReply Offer(OfferRequest offer) =>
+        placement.OnOffer(guard.AdmitOffer(Peer, offer) ?? throw new HubException($"Offer from {Peer} refused."));
+
+    [HubMethodName(BackplaneMethods.Claim)]
+    public ClaimReply Claim(ClaimRequest claim) => guard.AdmitClientId(Peer, BackplaneMethods.Claim, claim?.ClientId) && claim?.ClaimId is { Length: > 0 and <= 64 }
+        ? claims.OnClaim(Peer, claim)
+        : throw new HubException($"Claim from {Peer} refused.");
+
+    [HubMethodName(BackplaneMethods.ClaimRelease)]
+    public void ClaimRelease(ClaimRequest claim)
+    {
+        if (claim is not null && guard.AdmitClientId(Peer, BackplaneMethods.ClaimRelease, claim.ClientId))
+        {
+            claims.OnRelease(Peer, claim);
+        }
+    }
 
     [HubMethodName(BackplaneMethods.Members)]
-    public void Members(MemberRecord[] members) => membership.OnMembers(members ?? []);
+    public void Members(MemberRecord[] members)
+    {
+        if (guard.AdmitMembers(Peer, members) is { } admitted)
+        {
+            membership.OnMembers(admitted);
+        }
+    }
 
-    /// <summary><c>ItemChanged</c>: a peer's operator changed an origin item; drop our cached copy now.</summary>
+    /// <summary><c>ItemChanged</c>: a peer's operator changed an origin item; keep the bytes we had as a version clients may hold, drop our cached copy now.</summary>
     [HubMethodName(BackplaneMethods.ItemChanged)]
     public void ItemChanged(ItemChangedMessage message)
     {
         if (ClusterPortal.Client.Contract.ItemKey.TryParse(message?.Key, out var key))
         {
-            origins.Invalidate(key);
+            versions.KeepBeforeChange(origins, key, message!.Validator);
         }
     }
 
     /// <summary><c>MirrorSync</c>: this node is the alternate of the batch's clients; merge, persist, acknowledge.</summary>
     [HubMethodName(BackplaneMethods.MirrorSync)]
-    public MirrorSyncReply MirrorSync(MirrorSyncBatch batch) => mirrorSync.Receive(Peer, batch);
+    public MirrorSyncReply MirrorSync(MirrorSyncBatch batch) => guard.AdmitMirrorSync(Peer, batch)
+        ? mirrorSync.Receive(Peer, batch)
+        : throw new HubException($"MirrorSync from {Peer} refused.");
 
     [HubMethodName(BackplaneMethods.Snapshot)]
     public IAsyncEnumerable<AssignmentDelta[]> Snapshot(CancellationToken cancellationToken) => reconciler.Snapshot(cancellationToken);

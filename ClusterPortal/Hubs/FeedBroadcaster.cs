@@ -38,6 +38,6 @@ internal sealed partial class FeedBroadcaster(ClusterEventFeed feed, ClusterChan
         }
     }
 
-    [LoggerMessage(EventId = 3401, Level = LogLevel.Debug, Message = "Feed hub send failed: {Reason}")]
+    [LoggerMessage(EventId = LogEvents.SendFailed, Level = LogLevel.Debug, Message = "Feed hub send failed: {Reason}")]
     private partial void LogSendFailed(string reason);
 }

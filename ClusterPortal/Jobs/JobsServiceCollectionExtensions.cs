@@ -14,7 +14,7 @@ using Microsoft.Extensions.Options;
 namespace ClusterPortal.Jobs;
 
 /// <summary>
-/// Hangfire in a node (DESIGN.md §8, §6): durable storage on the node's own database provider — SQLite in the node's
+/// Hangfire in a node (docs/architecture.md §8, §6): durable storage on the node's own database provider — SQLite in the node's
 /// data directory (<c>{Cluster:DataDirectory}/hangfire.db</c>), or with <c>Persistence:Provider=PostgreSql</c> the
 /// node's own schema of the PostgreSQL database (Hangfire.PostgreSql with <c>SchemaName</c> = <c>Persistence:Schema</c>,
 /// so nodes sharing one database each see only their own job tables and never run another node's jobs) —, queue and

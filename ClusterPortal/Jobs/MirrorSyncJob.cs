@@ -7,7 +7,7 @@ using Microsoft.Extensions.Options;
 namespace ClusterPortal.Jobs;
 
 /// <summary>
-/// The Hangfire jobs of mirror synchronisation (DESIGN.md §8; patent "Primary Server Selection"): sync given clients
+/// The Hangfire jobs of mirror synchronisation (docs/architecture.md §8; patent "Primary Server Selection"): sync given clients
 /// (on logoff, every N transactions, a new alternate), or every client whose alternate is behind (periodic). Jobs are
 /// idempotent (the alternate's merge is) and a client's sync never runs twice at once (the synchronizer's per-client
 /// lock), so a job Hangfire runs twice does no harm.

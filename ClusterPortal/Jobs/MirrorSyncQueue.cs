@@ -5,7 +5,7 @@ using Hangfire;
 namespace ClusterPortal.Jobs;
 
 /// <summary>
-/// Coalesces sync requests into Hangfire jobs (DESIGN.md §8): at most one pending sync per client, and one job carries
+/// Coalesces sync requests into Hangfire jobs (docs/architecture.md §8): at most one pending sync per client, and one job carries
 /// every client marked within a short window (up to <see cref="MaxClientsPerJob"/>). Enqueueing is a SQLite write, so
 /// it happens here, off the request path; a job takes its clients off the pending set when it starts, so a change
 /// during a running sync gets a new job.
@@ -98,6 +98,6 @@ internal sealed partial class MirrorSyncQueue(IBackgroundJobClient jobs, ILogger
         }
     }
 
-    [LoggerMessage(EventId = 5101, Level = LogLevel.Warning, Message = "Could not enqueue the mirror sync of {Count} client(s)")]
+    [LoggerMessage(EventId = LogEvents.EnqueueFailed, Level = LogLevel.Warning, Message = "Could not enqueue the mirror sync of {Count} client(s)")]
     private partial void LogEnqueueFailed(int count, Exception exception);
 }

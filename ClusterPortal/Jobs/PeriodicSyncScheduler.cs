@@ -7,7 +7,7 @@ namespace ClusterPortal.Jobs;
 
 /// <summary>
 /// Sets up the periodic mirror sync at start (<c>Mirror:SyncPolicy=Periodic</c>, every <c>Mirror:SyncInterval</c>;
-/// DESIGN.md §8). An interval cron can express (whole seconds dividing a minute, whole minutes dividing an hour, whole
+/// docs/architecture.md §8). An interval cron can express (whole seconds dividing a minute, whole minutes dividing an hour, whole
 /// hours dividing a day) is a Hangfire recurring job that skips missed runs, so a restarted node does not run it again
 /// in a burst; any other interval is a self-rescheduling chain of delayed jobs (<see cref="MirrorSyncJob.SyncChangedAndRescheduleAsync"/>).
 /// With another policy the recurring job is removed.

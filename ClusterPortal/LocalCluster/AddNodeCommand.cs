@@ -235,22 +235,22 @@ internal static partial class AddNodeCommand
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 5301, Level = LogLevel.Critical, Message = "add-node: {Reason}")]
+        [LoggerMessage(EventId = LogEvents.Refused, Level = LogLevel.Critical, Message = "add-node: {Reason}")]
         public static partial void Refused(ILogger logger, string reason);
 
-        [LoggerMessage(EventId = 5302, Level = LogLevel.Critical, Message = "add-node: {NodeId} did not start: {Reason}")]
+        [LoggerMessage(EventId = LogEvents.NotStarted, Level = LogLevel.Critical, Message = "add-node: {NodeId} did not start: {Reason}")]
         public static partial void NotStarted(ILogger logger, string nodeId, string reason);
 
-        [LoggerMessage(EventId = 5303, Level = LogLevel.Critical, Message = "add-node: the cluster refused {NodeId} ({Status}): {Problem}")]
+        [LoggerMessage(EventId = LogEvents.NotAdded, Level = LogLevel.Critical, Message = "add-node: the cluster refused {NodeId} ({Status}): {Problem}")]
         public static partial void NotAdded(ILogger logger, string nodeId, int status, string problem);
 
-        [LoggerMessage(EventId = 5304, Level = LogLevel.Information, Message = "{NodeId} on {Url} {How} the local cluster at {Seed}: new clients reach it by round robin and bouncing (Fig. 11). Ctrl+C removes it from the cluster and stops it")]
+        [LoggerMessage(EventId = LogEvents.Added, Level = LogLevel.Information, Message = "{NodeId} on {Url} {How} the local cluster at {Seed}: new clients reach it by round robin and bouncing (Fig. 11). Ctrl+C removes it from the cluster and stops it")]
         public static partial void Added(ILogger logger, string nodeId, string url, string how, string seed);
 
-        [LoggerMessage(EventId = 5305, Level = LogLevel.Information, Message = "{NodeId} removed from the cluster ({Status}); stopping it")]
+        [LoggerMessage(EventId = LogEvents.Removed, Level = LogLevel.Information, Message = "{NodeId} removed from the cluster ({Status}); stopping it")]
         public static partial void Removed(ILogger logger, string nodeId, int status);
 
-        [LoggerMessage(EventId = 5306, Level = LogLevel.Warning, Message = "{NodeId} could not be removed from the cluster ({Reason}): it stays a member, shown Down; remove it on the Nodes page")]
+        [LoggerMessage(EventId = LogEvents.NotRemoved, Level = LogLevel.Warning, Message = "{NodeId} could not be removed from the cluster ({Reason}): it stays a member, shown Down; remove it on the Nodes page")]
         public static partial void NotRemoved(ILogger logger, string nodeId, string reason);
     }
 }

@@ -6,7 +6,7 @@ namespace ClusterPortal.LocalCluster;
 /// <summary>
 /// <c>dotnet run --project ClusterPortal</c> without <c>Cluster:NodeId</c>: starts <c>LocalCluster:Nodes</c>
 /// nodes as child processes on loopback ports from <c>LocalCluster:BasePort</c>, with keys generated once
-/// and a shared file-system origin, and stops them when stopped (DESIGN.md §11). A second local cluster
+/// and a shared file-system origin, and stops them when stopped (docs/architecture.md §11). A second local cluster
 /// from the same folder (its lock) or on ports in use is refused before anything starts.
 /// </summary>
 internal static partial class LocalClusterLauncher
@@ -209,31 +209,31 @@ internal static partial class LocalClusterLauncher
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 5001, Level = LogLevel.Critical, Message = "Cannot start the local cluster: {Failure}")]
+        [LoggerMessage(EventId = LogEvents.InvalidOption, Level = LogLevel.Critical, Message = "Cannot start the local cluster: {Failure}")]
         public static partial void InvalidOption(ILogger logger, string failure);
 
-        [LoggerMessage(EventId = 5002, Level = LogLevel.Information, Message = "Cluster and admin keys {How} {Path}")]
+        [LoggerMessage(EventId = LogEvents.Keys, Level = LogLevel.Information, Message = "Cluster and admin keys {How} {Path}")]
         public static partial void Keys(ILogger logger, string how, string path);
 
-        [LoggerMessage(EventId = 5003, Level = LogLevel.Information, Message = "Sample content copied from {Source} to {Target} (the shared origin of every node)")]
+        [LoggerMessage(EventId = LogEvents.ContentCopied, Level = LogLevel.Information, Message = "Sample content copied from {Source} to {Target} (the shared origin of every node)")]
         public static partial void ContentCopied(ILogger logger, string source, string target);
 
-        [LoggerMessage(EventId = 5004, Level = LogLevel.Critical, Message = "{NodeId} did not answer /health/ready with 200 within {Seconds} s (LocalCluster:StartTimeout): the local cluster did not start")]
+        [LoggerMessage(EventId = LogEvents.NotReady, Level = LogLevel.Critical, Message = "{NodeId} did not answer /health/ready with 200 within {Seconds} s (LocalCluster:StartTimeout): the local cluster did not start")]
         public static partial void NotReady(ILogger logger, string nodeId, int seconds);
 
-        [LoggerMessage(EventId = 5005, Level = LogLevel.Information, Message = "Stopping {Count} node(s)")]
+        [LoggerMessage(EventId = LogEvents.Stopping, Level = LogLevel.Information, Message = "Stopping {Count} node(s)")]
         public static partial void Stopping(ILogger logger, int count);
 
-        [LoggerMessage(EventId = 5006, Level = LogLevel.Information, Message = "Local cluster stopped")]
+        [LoggerMessage(EventId = LogEvents.Stopped, Level = LogLevel.Information, Message = "Local cluster stopped")]
         public static partial void Stopped(ILogger logger);
 
-        [LoggerMessage(EventId = 5007, Level = LogLevel.Critical, Message = "{NodeId} stopped during start with exit code {ExitCode} (its reason is above): the local cluster did not start")]
+        [LoggerMessage(EventId = LogEvents.ExitedDuringStart, Level = LogLevel.Critical, Message = "{NodeId} stopped during start with exit code {ExitCode} (its reason is above): the local cluster did not start")]
         public static partial void ExitedDuringStart(ILogger logger, string nodeId, int exitCode);
 
-        [LoggerMessage(EventId = 5008, Level = LogLevel.Critical, Message = "Cannot start the local cluster: another one runs from {Directory} ({Holder}). Stop it first (Ctrl+C in its terminal), or start this one from another folder with another --LocalCluster:BasePort")]
+        [LoggerMessage(EventId = LogEvents.AlreadyRunning, Level = LogLevel.Critical, Message = "Cannot start the local cluster: another one runs from {Directory} ({Holder}). Stop it first (Ctrl+C in its terminal), or start this one from another folder with another --LocalCluster:BasePort")]
         public static partial void AlreadyRunning(ILogger logger, string directory, string holder);
 
-        [LoggerMessage(EventId = 5009, Level = LogLevel.Critical, Message = "Cannot start the local cluster: port {Port} (for {NodeId}) is in use, by another local cluster or another program. Stop it, or choose another --LocalCluster:BasePort")]
+        [LoggerMessage(EventId = LogEvents.PortInUse, Level = LogLevel.Critical, Message = "Cannot start the local cluster: port {Port} (for {NodeId}) is in use, by another local cluster or another program. Stop it, or choose another --LocalCluster:BasePort")]
         public static partial void PortInUse(ILogger logger, int port, string nodeId);
     }
 }

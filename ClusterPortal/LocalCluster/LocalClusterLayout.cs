@@ -33,6 +33,9 @@ internal sealed record LocalClusterLayout(
             $"--urls={url}",
             $"--Cluster:DataDirectory={NodeDirectory(index)}",
             $"--Origin:Root={ContentRoot}",
+            // One operator, one machine, one dashboard login for all its nodes (127.0.0.1 cookies reach every port): the
+            // local cluster shares its DataProtection keys deliberately; a node of a real cluster keeps its own.
+            $"--Portal:DataProtectionKeysDirectory={Path.Combine(DataRoot, "dataprotection-keys")}",
             // appsettings.json and wwwroot live beside the portal, whatever the working directory.
             $"--contentRoot={AppContext.BaseDirectory}",
             string.Create(CultureInfo.InvariantCulture, $"--LocalCluster:ParentPid={Environment.ProcessId}"),

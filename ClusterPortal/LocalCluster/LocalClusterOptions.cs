@@ -1,6 +1,6 @@
 namespace ClusterPortal.LocalCluster;
 
-/// <summary>Options of the local cluster launcher (configuration section <c>LocalCluster</c>, DESIGN.md §11, §12).</summary>
+/// <summary>Options of the local cluster launcher (configuration section <c>LocalCluster</c>, docs/architecture.md §11, §12).</summary>
 internal sealed class LocalClusterOptions
 {
     /// <summary>The configuration section: <c>LocalCluster</c>.</summary>

@@ -185,13 +185,13 @@ internal sealed partial class NodeProcess : IDisposable
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 5101, Level = LogLevel.Information, Message = "Started {NodeId} (pid {Pid}) on {Url}")]
+        [LoggerMessage(EventId = LogEvents.Started, Level = LogLevel.Information, Message = "Started {NodeId} (pid {Pid}) on {Url}")]
         public static partial void Started(ILogger logger, string nodeId, int pid, string url);
 
-        [LoggerMessage(EventId = 5102, Level = LogLevel.Error, Message = "{NodeId} exited on its own with code {ExitCode}; restart it by hand with: {CommandLine}")]
+        [LoggerMessage(EventId = LogEvents.ExitedOnItsOwn, Level = LogLevel.Error, Message = "{NodeId} exited on its own with code {ExitCode}; restart it by hand with: {CommandLine}")]
         public static partial void ExitedOnItsOwn(ILogger logger, string nodeId, int exitCode, string commandLine);
 
-        [LoggerMessage(EventId = 5103, Level = LogLevel.Warning, Message = "{NodeId} did not stop within {Seconds} s of SIGTERM: killed")]
+        [LoggerMessage(EventId = LogEvents.Killed, Level = LogLevel.Warning, Message = "{NodeId} did not stop within {Seconds} s of SIGTERM: killed")]
         public static partial void Killed(ILogger logger, string nodeId, int seconds);
     }
 }

@@ -51,7 +51,7 @@ internal sealed partial class ParentProcessWatchdog(
         }
     }
 
-    [LoggerMessage(EventId = 5201, Level = LogLevel.Warning, Message = "The local cluster launcher (pid {Pid}) is gone: stopping this node")]
+    [LoggerMessage(EventId = LogEvents.ParentGone, Level = LogLevel.Warning, Message = "The local cluster launcher (pid {Pid}) is gone: stopping this node")]
     private static partial void LogParentGone(ILogger logger, int pid);
 }
 

@@ -2,7 +2,7 @@ namespace ClusterPortal.LocalCluster;
 
 /// <summary>
 /// The file-system origin shared by every node of the local cluster: the sample content shipped beside
-/// the portal, copied once so that admin writes on one node are seen by all (DESIGN.md §6, §11).
+/// the portal, copied once so that admin writes on one node are seen by all (docs/architecture.md §6, §11).
 /// </summary>
 internal static class SharedContent
 {

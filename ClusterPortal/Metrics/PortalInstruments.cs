@@ -4,7 +4,7 @@ using System.Diagnostics.Metrics;
 namespace ClusterPortal.Metrics;
 
 /// <summary>
-/// The node's counters (issue 3, item 5), created through <see cref="IMeterFactory"/> and exported
+/// The node's counters (docs/architecture.md §6), created through <see cref="IMeterFactory"/> and exported
 /// with OpenTelemetry (Prometheus at <c>/metrics</c>, OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is
 /// set). Every measurement carries the <c>node</c> tag.
 /// </summary>
@@ -31,7 +31,13 @@ public sealed class PortalInstruments : ClusterEngine.Membership.INodeTrafficSou
         /// <summary>Item body bytes not sent thanks to a 304 (the size of the item the client kept).</summary>
         public const string BytesSaved = "clusterportal.item.bytes_saved";
 
-        /// <summary>Client mirror syncs acknowledged by the alternate (DESIGN.md §8); tag <c>policy</c>.</summary>
+        /// <summary>Item answers 200 sent as a delta (<c>Content-Encoding: dcz</c>, RFC 9842); also counted in <see cref="Full"/>.</summary>
+        public const string Deltas = "clusterportal.item.deltas";
+
+        /// <summary>Item body bytes not sent thanks to deltas (the item's size minus the delta's).</summary>
+        public const string DeltaBytesSaved = "clusterportal.item.delta_bytes_saved";
+
+        /// <summary>Client mirror syncs acknowledged by the alternate (docs/architecture.md §8); tag <c>policy</c>.</summary>
         public const string Syncs = "clusterportal.mirror.syncs";
 
         /// <summary>Client mirror syncs the alternate did not acknowledge (unreachable, refused).</summary>
@@ -61,11 +67,8 @@ public sealed class PortalInstruments : ClusterEngine.Membership.INodeTrafficSou
     private readonly Counter<long> _periodicRuns;
     private long _totalSyncs, _totalSyncFailures, _totalEntriesSent, _totalSyncBytes, _totalPeriodicRuns;
 
-    private readonly Counter<long> _requests;
-    private readonly Counter<long> _full;
-    private readonly Counter<long> _notModified;
-    private readonly Counter<long> _bytesSent;
-    private readonly Counter<long> _bytesSaved;
+    private long _totalDeltas;
+    private long _totalDeltaSaved;
     private readonly KeyValuePair<string, object?> _node;
     private long _totalRequests, _totalFull, _totalNotModified, _totalSent, _totalSaved;
 
@@ -74,11 +77,16 @@ public sealed class PortalInstruments : ClusterEngine.Membership.INodeTrafficSou
         ArgumentNullException.ThrowIfNull(meters);
         var meter = meters.Create(MeterName);
         _node = new("node", state.LocalNodeId);
-        _requests = meter.CreateCounter<long>(Names.Requests, "{request}", "Item requests answered");
-        _full = meter.CreateCounter<long>(Names.Full, "{response}", "Item answers 200 with the body");
-        _notModified = meter.CreateCounter<long>(Names.NotModified, "{response}", "Item answers 304 Not Modified");
-        _bytesSent = meter.CreateCounter<long>(Names.BytesSent, "By", "Item body bytes sent");
-        _bytesSaved = meter.CreateCounter<long>(Names.BytesSaved, "By", "Item body bytes saved by 304 answers");
+
+        // The item counters are observed from the totals when exported, not recorded per request: an item answer costs
+        // one interlocked add per total instead of a tagged measurement through every listener.
+        Observe(meter, Names.Requests, () => Interlocked.Read(ref _totalRequests), "{request}", "Item requests answered");
+        Observe(meter, Names.Full, () => Interlocked.Read(ref _totalFull), "{response}", "Item answers 200 with the body");
+        Observe(meter, Names.NotModified, () => Interlocked.Read(ref _totalNotModified), "{response}", "Item answers 304 Not Modified");
+        Observe(meter, Names.BytesSent, () => Interlocked.Read(ref _totalSent), "By", "Item body bytes sent");
+        Observe(meter, Names.BytesSaved, () => Interlocked.Read(ref _totalSaved), "By", "Item body bytes saved by 304 answers");
+        Observe(meter, Names.Deltas, () => Interlocked.Read(ref _totalDeltas), "{response}", "Item answers 200 sent as a dcz delta");
+        Observe(meter, Names.DeltaBytesSaved, () => Interlocked.Read(ref _totalDeltaSaved), "By", "Item body bytes saved by delta answers");
         _syncs = meter.CreateCounter<long>(Names.Syncs, "{sync}", "Client mirror syncs acknowledged by the alternate");
         _syncFailures = meter.CreateCounter<long>(Names.SyncFailures, "{sync}", "Client mirror syncs not acknowledged");
         _entriesSent = meter.CreateCounter<long>(Names.EntriesSent, "{entry}", "Mirror entries sent to alternates");
@@ -143,21 +151,35 @@ public sealed class PortalInstruments : ClusterEngine.Membership.INodeTrafficSou
     /// <summary>A 200 with <paramref name="bodyBytes"/> bytes of body.</summary>
     public void SentFull(long bodyBytes)
     {
-        Count(_requests, ref _totalRequests, 1);
-        Count(_full, ref _totalFull, 1);
-        Count(_bytesSent, ref _totalSent, bodyBytes);
+        Interlocked.Increment(ref _totalRequests);
+        Interlocked.Increment(ref _totalFull);
+        Interlocked.Add(ref _totalSent, bodyBytes);
+    }
+
+    /// <summary>Delta totals since start: answers sent as deltas and the body bytes they saved.</summary>
+    public (long Deltas, long BytesSaved) DeltaTotals => (Interlocked.Read(ref _totalDeltas), Interlocked.Read(ref _totalDeltaSaved));
+
+    /// <summary>A 200 sent as a delta of <paramref name="deltaBytes"/> bytes for an item of <paramref name="itemBytes"/>.</summary>
+    public void SentDelta(long itemBytes, long deltaBytes)
+    {
+        SentFull(deltaBytes);
+        Interlocked.Increment(ref _totalDeltas);
+        Interlocked.Add(ref _totalDeltaSaved, itemBytes - deltaBytes);
     }
 
     /// <summary>A 304 that saved <paramref name="itemBytes"/> bytes.</summary>
     public void SentNotModified(long itemBytes)
     {
-        Count(_requests, ref _totalRequests, 1);
-        Count(_notModified, ref _totalNotModified, 1);
-        Count(_bytesSaved, ref _totalSaved, itemBytes);
+        Interlocked.Increment(ref _totalRequests);
+        Interlocked.Increment(ref _totalNotModified);
+        Interlocked.Add(ref _totalSaved, itemBytes);
     }
 
     /// <summary>Any other answer (an error).</summary>
-    public void Other() => Count(_requests, ref _totalRequests, 1);
+    public void Other() => Interlocked.Increment(ref _totalRequests);
+
+    private void Observe(Meter meter, string name, Func<long> total, string unit, string description) =>
+        meter.CreateObservableCounter(name, () => new Measurement<long>(total(), _node), unit, description);
 
     private void Count(Counter<long> counter, ref long total, long value)
     {

@@ -8,9 +8,11 @@ using Microsoft.Extensions.Options;
 
 namespace ClusterPortal.Security;
 
-/// <summary>Authenticates the <c>X-Admin-Key</c> header against <c>Portal:AdminKey</c> (constant-time comparison).</summary>
+/// <summary>Authenticates the <c>X-Admin-Key</c> header against <c>Portal:AdminKey</c> (constant-time comparison); a wrong key counts
+/// against the address (<see cref="AuthFailureThrottle"/>).</summary>
 internal sealed class AdminKeyAuthenticationHandler(
-    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, IOptions<PortalOptions> portal)
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, IOptions<PortalOptions> portal,
+    AuthFailureThrottle throttle)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
@@ -23,6 +25,7 @@ internal sealed class AdminKeyAuthenticationHandler(
 
         if (!IsAdminKey(portal.Value, given))
         {
+            throttle.Failed(AuthFailureThrottle.AddressOf(Context)); // guessing is throttled per address
             return Task.FromResult(AuthenticateResult.Fail("The admin key is wrong."));
         }
 

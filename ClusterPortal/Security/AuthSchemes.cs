@@ -3,10 +3,10 @@ namespace ClusterPortal.Security;
 /// <summary>Authentication scheme and policy names.</summary>
 public static class AuthSchemes
 {
-    /// <summary><c>Authorization: Bearer</c> client token (DESIGN.md §5).</summary>
+    /// <summary><c>Authorization: Bearer</c> client token (docs/architecture.md §5).</summary>
     public const string ClientToken = "ClientToken";
 
-    /// <summary><c>X-Admin-Key</c> header (DESIGN.md §6).</summary>
+    /// <summary><c>X-Admin-Key</c> header (docs/architecture.md §6).</summary>
     public const string AdminKey = "AdminKey";
 
     /// <summary>Peer node on the backplane (credential derived from <c>Cluster:Key</c>).</summary>

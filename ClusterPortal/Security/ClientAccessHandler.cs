@@ -5,7 +5,7 @@ namespace ClusterPortal.Security;
 /// <summary>The route's <c>{clientId}</c> must be the client the token is bound to; admins pass for read-only client calls.</summary>
 internal sealed class ClientAccessRequirement : IAuthorizationRequirement;
 
-/// <summary>Grants <see cref="ClientAccessRequirement"/>: 403 for another client's token, 401 without one (DESIGN.md §5).</summary>
+/// <summary>Grants <see cref="ClientAccessRequirement"/>: 403 for another client's token, 401 without one (docs/architecture.md §5).</summary>
 internal sealed class ClientAccessHandler : AuthorizationHandler<ClientAccessRequirement>
 {
     protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, ClientAccessRequirement requirement)

@@ -18,7 +18,7 @@ internal sealed class ClientTokenAuthenticationHandler(
             return Task.FromResult(AuthenticateResult.NoResult());
         }
 
-        var clientId = tokens.Validate(header["Bearer ".Length..].Trim());
+        var clientId = tokens.Validate(header.AsSpan("Bearer ".Length).Trim());
         if (clientId is null)
         {
             return Task.FromResult(AuthenticateResult.Fail("The bearer token is invalid or expired."));

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 
 namespace ClusterPortal.Security;
 
-/// <summary>Read-only views: admins always; others as <c>Portal:AnonymousView</c> says (DESIGN.md §6).</summary>
+/// <summary>Read-only views: admins always; others as <c>Portal:AnonymousView</c> says (docs/architecture.md §6).</summary>
 internal sealed class ViewerRequirement : IAuthorizationRequirement;
 
 /// <summary>Grants <see cref="ViewerRequirement"/>.</summary>

@@ -5,7 +5,7 @@ using ClusterPortal.Client;
 namespace ClusterPortal.Simulation;
 
 /// <summary>
-/// Drives simulated devices against a cluster (DESIGN.md §11): each a <see cref="ClusterClient"/> requesting the
+/// Drives simulated devices against a cluster (docs/architecture.md §11): each a <see cref="ClusterClient"/> requesting the
 /// run's items with Zipf popularity, now and then logging off and returning, while a share of the items is changed
 /// at the origin (admin <c>PUT /api/items/{key}</c>). Runs in-process: the console command and the dashboard use
 /// the same core; progress comes through <see cref="IProgress{T}"/> and <see cref="Current"/>.
@@ -61,7 +61,7 @@ public sealed class LoadSimulator
             {
                 stats = new(stats.Requests + s.Requests, stats.NotModified + s.NotModified, stats.BytesReceived + s.BytesReceived,
                     stats.BytesSaved + s.BytesSaved, stats.Failovers + s.Failovers, stats.Retries + s.Retries, stats.TokenRenewals + s.TokenRenewals,
-                    stats.Errors + s.Errors);
+                    stats.Errors + s.Errors, stats.Deltas + s.Deltas, stats.BytesSavedByDeltas + s.BytesSavedByDeltas);
             }
 
             var startedAt = Interlocked.Read(ref _startedAt);
@@ -69,7 +69,7 @@ public sealed class LoadSimulator
             return new SimulationSnapshot(elapsed > _options.Duration && !Volatile.Read(ref _finished) ? _options.Duration : elapsed, _options.Duration,
                 _options.Clients, Volatile.Read(ref _online), stats.Requests, stats.NotModified, stats.BytesReceived, stats.BytesSaved,
                 stats.Failovers, stats.Retries, Interlocked.Read(ref _failedOperations), Interlocked.Read(ref _itemsChanged),
-                Interlocked.Read(ref _logOffs), Volatile.Read(ref _finished));
+                Interlocked.Read(ref _logOffs), Volatile.Read(ref _finished), stats.Deltas, stats.BytesSavedByDeltas);
         }
     }
 
@@ -241,7 +241,10 @@ public sealed class LoadSimulator
 
     private string KeyOf(int rank) => string.Create(CultureInfo.InvariantCulture, $"{_options.KeyPrefix}/{_runId}/item-{rank:d4}.txt");
 
-    private byte[] Content(int rank, int version)
+    private byte[] Content(int rank, int version) => _options.SmallEdits ? JsonContent(rank, version) : TextContent(rank, version);
+
+    /// <summary>A whole replacement: the size and every byte depend on the version.</summary>
+    private byte[] TextContent(int rank, int version)
     {
         var size = Math.Max(1, _options.ItemBytes / 2 + (int)((uint)HashCode.Combine(rank, version) % (uint)_options.ItemBytes));
         var text = new StringBuilder(size + 64);
@@ -252,5 +255,21 @@ public sealed class LoadSimulator
         }
 
         return Encoding.UTF8.GetBytes(text.ToString(0, size));
+    }
+
+    /// <summary>A small edit: a JSON document whose size and readings depend only on the item, and whose <c>version</c> field is the change.</summary>
+    private byte[] JsonContent(int rank, int version)
+    {
+        var size = Math.Max(128, _options.ItemBytes / 2 + (int)((uint)HashCode.Combine(rank) % (uint)_options.ItemBytes));
+        var random = new Random(rank);
+        var json = new StringBuilder(size + 64);
+        json.Append(CultureInfo.InvariantCulture, $"{{\"item\":{rank},\"version\":{version},\"readings\":[");
+        while (json.Length < size - 32)
+        {
+            json.Append(CultureInfo.InvariantCulture, $"{{\"t\":{random.Next(1_000_000, 9_999_999)},\"v\":{random.Next(0, 100_000)}}},");
+        }
+
+        json.Length--;
+        return Encoding.UTF8.GetBytes(json.Append("]}").ToString());
     }
 }

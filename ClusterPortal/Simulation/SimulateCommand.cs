@@ -8,7 +8,7 @@ namespace ClusterPortal.Simulation;
 
 /// <summary>
 /// The <c>simulate</c> verb: runs a <see cref="LoadSimulator"/> against a running cluster with a live status line
-/// and prints its summary (DESIGN.md §11). The admin key (to publish the simulation's items) comes from
+/// and prints its summary (docs/architecture.md §11). The admin key (to publish the simulation's items) comes from
 /// <see cref="AdminKeyVariable"/> or the local cluster's <c>data/local-cluster/keys.json</c>; <c>--admin-key</c>
 /// still works but is discouraged (every local user can read a command line with <c>ps</c>).
 /// </summary>
@@ -181,7 +181,12 @@ internal static class SimulateCommand
 
         private readonly Option<bool> _mirror = new("--mirror") { Description = "Devices use Prefer: cache-mirror (the node's mirror decides 304s)" };
 
-        public IEnumerable<Option> All => [_clients, _duration, _target, _adminKey, _items, _itemBytes, _changeShare, _logOffChance, _zipf, _think, _mirror];
+        private readonly Option<bool> _smallEdits = new("--small-edits")
+        {
+            Description = "Items are JSON documents and a change edits one field (sent as an RFC 9842 delta) instead of replacing the whole item",
+        };
+
+        public IEnumerable<Option> All => [_clients, _duration, _target, _adminKey, _items, _itemBytes, _changeShare, _smallEdits, _logOffChance, _zipf, _think, _mirror];
 
         public SimulationOptions From(ParseResult parse)
         {
@@ -192,6 +197,7 @@ internal static class SimulateCommand
                 Items = parse.GetValue(_items),
                 ItemBytes = parse.GetValue(_itemBytes),
                 ChangeShare = parse.GetValue(_changeShare),
+                SmallEdits = parse.GetValue(_smallEdits),
                 LogOffChance = parse.GetValue(_logOffChance),
                 ZipfExponent = parse.GetValue(_zipf),
                 ThinkTime = parse.GetValue(_think),

@@ -1,6 +1,6 @@
 namespace ClusterPortal.Simulation;
 
-/// <summary>Settings of a <see cref="LoadSimulator"/> run (DESIGN.md §11).</summary>
+/// <summary>Settings of a <see cref="LoadSimulator"/> run (docs/architecture.md §11).</summary>
 public sealed class SimulationOptions
 {
     /// <summary>The cluster's shared address: one or more node base URLs.</summary>
@@ -30,13 +30,19 @@ public sealed class SimulationOptions
     /// <summary>Fraction (0..1) of the items changed at the origin during the run, spread evenly over it. Default 0.2.</summary>
     public double ChangeShare { get; set; } = 0.2;
 
+    /// <summary>
+    /// Items are JSON documents and a change edits one field of one (the devices then get an RFC 9842 delta against
+    /// the copy they hold, <c>docs/deltas.md</c>); false (the default): a change replaces the whole item.
+    /// </summary>
+    public bool SmallEdits { get; set; }
+
     /// <summary>Chance (0..1) after each request that the device logs off, stays away a moment and logs on again. Default 0.01.</summary>
     public double LogOffChance { get; set; } = 0.01;
 
     /// <summary>Pause of a device between two requests. Default 100 ms.</summary>
     public TimeSpan ThinkTime { get; set; } = TimeSpan.FromMilliseconds(100);
 
-    /// <summary>Let the devices use <c>Prefer: cache-mirror</c> (DESIGN.md §8). Default false.</summary>
+    /// <summary>Let the devices use <c>Prefer: cache-mirror</c> (docs/architecture.md §8). Default false.</summary>
     public bool UseCacheMirror { get; set; }
 
     /// <summary>Key prefix of the simulation's items at the origin (the operator's own items are never touched). Default <c>sim</c>.</summary>

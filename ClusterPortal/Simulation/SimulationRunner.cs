@@ -228,15 +228,15 @@ public sealed partial class SimulationRunner : IDisposable
         }
     }
 
-    [LoggerMessage(EventId = 7001, Level = LogLevel.Information, Message = "Simulation started: {Clients} clients for {DurationSeconds} s against {Target}")]
+    [LoggerMessage(EventId = LogEvents.SimulationRunnerStarted, Level = LogLevel.Information, Message = "Simulation started: {Clients} clients for {DurationSeconds} s against {Target}")]
     private partial void LogStarted(int clients, double durationSeconds, Uri target);
 
-    [LoggerMessage(EventId = 7002, Level = LogLevel.Information, Message = "Simulation finished: {Requests} requests, {Errors} errors")]
+    [LoggerMessage(EventId = LogEvents.Finished, Level = LogLevel.Information, Message = "Simulation finished: {Requests} requests, {Errors} errors")]
     private partial void LogFinished(long requests, long errors);
 
-    [LoggerMessage(EventId = 7003, Level = LogLevel.Warning, Message = "Simulation ended with an error")]
+    [LoggerMessage(EventId = LogEvents.Failed, Level = LogLevel.Warning, Message = "Simulation ended with an error")]
     private partial void LogFailed(Exception error);
 
-    [LoggerMessage(EventId = 7004, Level = LogLevel.Warning, Message = "A simulation progress subscriber failed")]
+    [LoggerMessage(EventId = LogEvents.SubscriberFailed, Level = LogLevel.Warning, Message = "A simulation progress subscriber failed")]
     private partial void LogSubscriberFailed(Exception error);
 }

@@ -18,8 +18,11 @@ namespace ClusterPortal.Simulation;
 /// <param name="ItemsChanged">Items changed at the origin during the run.</param>
 /// <param name="LogOffs">Log-offs (each followed by a return).</param>
 /// <param name="Finished">True for the final snapshot.</param>
+/// <param name="Deltas">200s that came as a delta against the device's copy (RFC 9842 <c>dcz</c>).</param>
+/// <param name="BytesSavedByDeltas">Item bytes not sent thanks to deltas (each item's size minus its delta's), apart from <paramref name="BytesSaved"/>.</param>
 public sealed record SimulationSnapshot(TimeSpan Elapsed, TimeSpan Duration, int Clients, int Online, long Requests, long NotModified,
-    long BytesSent, long BytesSaved, long Failovers, long Retries, long Errors, long ItemsChanged, long LogOffs, bool Finished)
+    long BytesSent, long BytesSaved, long Failovers, long Retries, long Errors, long ItemsChanged, long LogOffs, bool Finished,
+    long Deltas = 0, long BytesSavedByDeltas = 0)
 {
     /// <summary>Share of requests answered 304 (0..1).</summary>
     public double NotModifiedShare => Requests == 0 ? 0 : (double)NotModified / Requests;
@@ -29,7 +32,7 @@ public sealed record SimulationSnapshot(TimeSpan Elapsed, TimeSpan Duration, int
 
     /// <summary>One status line, e.g. for a console line updated in place.</summary>
     public string StatusLine() => string.Create(CultureInfo.InvariantCulture,
-        $"{Elapsed.TotalSeconds,5:0.0}/{Duration.TotalSeconds:0}s  online {Online}/{Clients}  requests {Requests} ({RequestsPerSecond:0}/s)  304 {NotModifiedShare:P1}  sent {Bytes(BytesSent)}  saved {Bytes(BytesSaved)}  failovers {Failovers}  errors {Errors}");
+        $"{Elapsed.TotalSeconds,5:0.0}/{Duration.TotalSeconds:0}s  online {Online}/{Clients}  requests {Requests} ({RequestsPerSecond:0}/s)  304 {NotModifiedShare:P1}  sent {Bytes(BytesSent)}  saved {Bytes(BytesSaved)} (+{Bytes(BytesSavedByDeltas)} by deltas)  failovers {Failovers}  errors {Errors}");
 
     /// <summary>The summary as plain text lines.</summary>
     public string Summary()
@@ -41,6 +44,7 @@ public sealed record SimulationSnapshot(TimeSpan Elapsed, TimeSpan Duration, int
         Line("304 share", string.Create(CultureInfo.InvariantCulture, $"{NotModifiedShare:P1} ({NotModified} of {Requests})"));
         Line("bytes sent", string.Create(CultureInfo.InvariantCulture, $"{Bytes(BytesSent)} ({BytesSent} B of item bodies)"));
         Line("bytes saved", string.Create(CultureInfo.InvariantCulture, $"{Bytes(BytesSaved)} ({BytesSaved} B not sent thanks to 304s)"));
+        Line("deltas", string.Create(CultureInfo.InvariantCulture, $"{Deltas} 200s as deltas, {Bytes(BytesSavedByDeltas)} ({BytesSavedByDeltas} B) not sent thanks to them"));
         Line("items changed", ItemsChanged.ToString(CultureInfo.InvariantCulture));
         Line("log-offs", string.Create(CultureInfo.InvariantCulture, $"{LogOffs} (each followed by a return)"));
         Line("failovers", string.Create(CultureInfo.InvariantCulture, $"{Failovers} ({Retries} retried attempts)"));

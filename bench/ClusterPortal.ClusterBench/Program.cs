@@ -14,21 +14,44 @@ if (args is ["yarp", var yarpUrl, var upstream])
     return 0;
 }
 
+// Child mode: bare Kestrel answering the item's 304 (the anchor of `wire`).
+if (args is ["bare", var bareUrl, var bareETag])
+{
+    await BareKestrel.RunAsync(bareUrl, bareETag);
+    return 0;
+}
+
+// `wire`: the data path against bare Kestrel, nginx, plain YARP and HAProxy (WireBench.cs).
+if (args is ["wire", ..])
+{
+    return await WireBench.RunAsync(args[1..]);
+}
+
 Console.CancelKeyPress += (_, _) => ChildProcess.KillAll();
 AppDomain.CurrentDomain.ProcessExit += (_, _) => ChildProcess.KillAll();
 
+// "announces": only the cost of a first announce on a 3-node cluster (docs/identity.md).
+var announcesOnly = args is ["announces"];
+var nodeCount = announcesOnly ? 3 : 5;
 var report = new List<string[]>();
 Cluster? cluster = null;
 try
 {
-    Console.Error.WriteLine("Starting 5 nodes…");
-    cluster = await Cluster.StartAsync(5);
-    Console.Error.WriteLine("All 5 nodes Up everywhere.");
+    Console.Error.WriteLine($"Starting {nodeCount} nodes…");
+    cluster = await Cluster.StartAsync(nodeCount);
+    Console.Error.WriteLine($"All {nodeCount} nodes Up everywhere.");
 
-    await Scenarios.ForwardedGetAsync(cluster, report);
-    await Scenarios.PropagationAsync(cluster, report);
-    await Scenarios.KillToDownAsync(cluster, report);
-    await Scenarios.FreezeToDownAsync(cluster, report);
+    if (announcesOnly)
+    {
+        await AnnounceScenario.RunAsync(cluster, report);
+    }
+    else
+    {
+        await Scenarios.ForwardedGetAsync(cluster, report);
+        await Scenarios.PropagationAsync(cluster, report);
+        await Scenarios.KillToDownAsync(cluster, report);
+        await Scenarios.FreezeToDownAsync(cluster, report);
+    }
 }
 catch (Exception e) when (e is InvalidOperationException or TimeoutException or HttpRequestException or IOException)
 {
@@ -163,7 +186,7 @@ internal static class Scenarios
         return response.StatusCode == HttpStatusCode.NotModified;
     }
 
-    private static async Task<(double PerSecond, long Failed)> LoadAsync(Func<Task<bool>> send, TimeSpan duration)
+    internal static async Task<(double PerSecond, long Failed)> LoadAsync(Func<Task<bool>> send, TimeSpan duration)
     {
         long ok = 0, failed = 0;
         var start = Stopwatch.GetTimestamp();

@@ -12,16 +12,21 @@ internal sealed class PortalNode : IAsyncDisposable
 
     private readonly WebApplication _app;
 
-    private PortalNode(WebApplication app, Uri baseAddress)
+    private PortalNode(WebApplication app, Uri baseAddress, Uri http2Address)
     {
         _app = app;
         BaseAddress = baseAddress;
+        Http2Address = http2Address;
     }
 
     public Uri BaseAddress { get; }
 
+    /// <summary>The node's <c>Portal:Http2Port</c> address: HTTP/2 with prior knowledge.</summary>
+    public Uri Http2Address { get; }
+
     public static async Task<PortalNode> StartAsync(string dataDirectory, string originRoot)
     {
+        var http2Port = FreePort();
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
             ApplicationName = "ClusterPortal",
@@ -38,6 +43,7 @@ internal sealed class PortalNode : IAsyncDisposable
                 "--Portal:SessionRateLimit=1000000",
                 $"--Origin:Root={originRoot}",
                 "--Logging:LogLevel:Default=Warning",
+                string.Create(System.Globalization.CultureInfo.InvariantCulture, $"--Portal:Http2Port={http2Port}"),
             ],
         });
         builder.AddClusterPortal();
@@ -45,10 +51,18 @@ internal sealed class PortalNode : IAsyncDisposable
         app.UseClusterPortal();
         await app.StartAsync();
 
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        var node = new PortalNode(app, new Uri(address));
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
+            .First(a => !a.EndsWith(string.Create(System.Globalization.CultureInfo.InvariantCulture, $":{http2Port}"), StringComparison.Ordinal));
+        var node = new PortalNode(app, new Uri(address), new Uri(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"http://127.0.0.1:{http2Port}")));
         await node.WaitReadyAsync();
         return node;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>The node is Joining for a moment after start: wait for <c>/health/ready</c> = 200.</summary>

@@ -5,7 +5,7 @@ namespace ClusterEngine.Mirroring.Sync;
 
 /// <summary>
 /// Cuts mirror snapshots into <see cref="MirrorSyncBatch"/>es whose estimated JSON size stays below a byte budget
-/// (DESIGN.md §7: big payloads are batched below the message size limit). Many clients share a batch; one client's
+/// (docs/architecture.md §7: big payloads are batched below the message size limit). Many clients share a batch; one client's
 /// snapshot larger than the budget spans several parts (<see cref="MirrorSyncPart.More"/>), applied by the alternate
 /// only after its last part. Pure; no I/O.
 /// </summary>

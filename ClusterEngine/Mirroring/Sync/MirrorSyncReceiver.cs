@@ -4,7 +4,7 @@ using ClusterEngine.Backplane;
 namespace ClusterEngine.Mirroring.Sync;
 
 /// <summary>
-/// The alternate's side of <c>MirrorSync</c> (DESIGN.md §8): reassembles snapshots that span several parts, merges
+/// The alternate's side of <c>MirrorSync</c> (docs/architecture.md §8): reassembles snapshots that span several parts, merges
 /// each completed snapshot into the <see cref="MirrorStore"/> (which persists it) and acknowledges it. Idempotent:
 /// a repeated snapshot is <see cref="MirrorSyncStatus.AlreadyCurrent"/>. A node that is the client's primary in its
 /// own view refuses (a stale former primary must not overwrite the serving node's mirror).

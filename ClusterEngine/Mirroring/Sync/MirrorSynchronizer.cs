@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 namespace ClusterEngine.Mirroring.Sync;
 
 /// <summary>
-/// The primary's side of mirror synchronisation (DESIGN.md §8; patent "Primary Server Selection": synchronised via
+/// The primary's side of mirror synchronisation (docs/architecture.md §8; patent "Primary Server Selection": synchronised via
 /// the management backplane on logoff, after a number of transactions, or after each transaction): sends each client's
 /// mirror entries changed since its alternate's checkpoint (the whole mirror to a new alternate), batched by alternate
 /// below <see cref="BackplaneMethods.MirrorSyncMaxBytes"/>, and advances the checkpoint on acknowledgement.
@@ -289,6 +289,6 @@ public sealed partial class MirrorSynchronizer
         }
     }
 
-    [LoggerMessage(EventId = 5001, Level = LogLevel.Debug, Message = "Mirror sync of {ClientId} to {Alternate} not acknowledged: {Status} (none: no answer)")]
+    [LoggerMessage(EventId = LogEvents.NotAcknowledged, Level = LogLevel.Debug, Message = "Mirror sync of {ClientId} to {Alternate} not acknowledged: {Status} (none: no answer)")]
     private partial void LogNotAcknowledged(string clientId, string alternate, MirrorSyncStatus? status);
 }

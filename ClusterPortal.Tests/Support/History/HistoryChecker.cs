@@ -104,14 +104,19 @@ public static class HistoryChecker
     }
 
     /// <summary>
-    /// Two nodes that both serve (ready) and both name themselves a client's primary in samples taken within
-    /// <paramref name="overlap"/> of each other: the client had two primaries at once.
+    /// Two nodes that both serve (ready) and both name themselves a client's primary at the same moment. Samples of
+    /// different nodes are never taken at exactly one instant, so a hand-over between two samples taken within
+    /// <paramref name="overlap"/> of each other would look like two primaries; a claim counts only when it brackets the
+    /// other node's: the earlier node's next sample (at or after the later one) still names itself primary, serving, or
+    /// the later node's previous sample (at or before the earlier one) already did.
     /// </summary>
     public static IEnumerable<string> TwoPrimaries(IReadOnlyList<ViewSample> views, TimeSpan overlap)
     {
         ArgumentNullException.ThrowIfNull(views);
         var window = (long)(overlap.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
-        var serving = views.Where(v => v.Serving).OrderBy(v => v.Taken).ToList();
+        var ordered = views.OrderBy(v => v.Taken).ToList();
+        var byNode = ordered.GroupBy(v => v.NodeId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
+        var serving = ordered.Where(v => v.Serving).ToList();
         var reported = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < serving.Count; i++)
         {
@@ -123,10 +128,12 @@ public static class HistoryChecker
                     continue;
                 }
 
+                var aNext = byNode[a.NodeId].FirstOrDefault(v => v.Taken >= b.Taken);
+                var bPrevious = byNode[b.NodeId].LastOrDefault(v => v.Taken <= a.Taken);
                 foreach (var (clientId, mine) in a.Assignments)
                 {
                     if (mine.Primary == a.NodeId && b.Assignments.TryGetValue(clientId, out var theirs) && theirs.Primary == b.NodeId
-                        && reported.Add(clientId))
+                        && (ClaimsPrimary(aNext, clientId) || ClaimsPrimary(bPrevious, clientId)) && reported.Add(clientId))
                     {
                         yield return string.Create(CultureInfo.InvariantCulture,
                             $"client {clientId} had two primaries: {a.NodeId} and {b.NodeId} both served and named themselves primary {ClusterHistory.Milliseconds(a.Taken, b.Taken):0} ms apart");
@@ -135,6 +142,9 @@ public static class HistoryChecker
             }
         }
     }
+
+    private static bool ClaimsPrimary(ViewSample? sample, string clientId) =>
+        sample is { Serving: true } && sample.Assignments.TryGetValue(clientId, out var assignment) && assignment.Primary == sample.NodeId;
 
     private static bool SameTag(string held, string? answer) =>
         answer is not null && string.Equals(Opaque(held), Opaque(answer), StringComparison.Ordinal);

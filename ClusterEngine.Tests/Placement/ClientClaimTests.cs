@@ -1,0 +1,141 @@
+using ClusterEngine.Backplane;
+using ClusterEngine.Membership;
+using ClusterEngine.Placement;
+using ClusterEngine.Tests.Support;
+
+namespace ClusterEngine.Tests.Placement;
+
+/// <summary>
+/// A client id is claimed once cluster-wide (issue 11, case 2; docs/identity.md): the claim owner is the first Up node of
+/// the id's rendezvous order; it grants one pending claim, answers Exists once the client is known, Contended while
+/// another announce holds the claim, and grants only where the announcing node's view and its own agree.
+/// </summary>
+public sealed class ClientClaimTests
+{
+    [Fact]
+    public void The_owner_is_the_same_on_every_view_and_does_not_depend_on_the_order_of_the_candidates()
+    {
+        var ids = Enumerable.Range(0, 200).Select(i => $"device-{i}").ToList();
+        string[] nodes = ["n1", "n2", "n3"];
+
+        var owners = ids.Select(id => ClaimOwnership.Order(id, nodes)[0]).ToList();
+
+        Assert.Equal(owners, ids.Select(id => ClaimOwnership.Order(id, nodes.Reverse())[0]));
+        Assert.All(nodes, n => Assert.InRange(owners.Count(o => o == n), 40, 100)); // spread, not all on one node
+    }
+
+    [Fact]
+    public void Losing_a_node_moves_only_the_ids_it_owned()
+    {
+        var ids = Enumerable.Range(0, 300).Select(i => $"device-{i}").ToList();
+
+        var before = ids.ToDictionary(id => id, id => ClaimOwnership.Order(id, ["n1", "n2", "n3"])[0]);
+        var after = ids.ToDictionary(id => id, id => ClaimOwnership.Order(id, ["n1", "n3"])[0]);
+
+        Assert.All(ids.Where(id => before[id] != "n2"), id => Assert.Equal(before[id], after[id]));
+    }
+
+    [Fact]
+    public void The_owner_grants_one_claim_answers_Contended_to_another_and_Granted_again_to_the_same()
+    {
+        var net = new OfferNet(100, 100, 100);
+        var owner = OwnerOf(net, "dup");
+
+        var first = net.ClaimsOf(owner).OnClaim("n1", new ClaimRequest("dup", "claim-a"));
+        var second = net.ClaimsOf(owner).OnClaim("n2", new ClaimRequest("dup", "claim-b"));
+        var retry = net.ClaimsOf(owner).OnClaim("n1", new ClaimRequest("dup", "claim-a"));
+
+        Assert.Equal(ClaimOutcome.Granted, first.Outcome);
+        Assert.Equal(ClaimOutcome.Contended, second.Outcome);
+        Assert.Equal(ClaimOutcome.Granted, retry.Outcome);
+    }
+
+    [Fact]
+    public void A_claim_whose_announce_died_expires_and_a_released_one_is_free_at_once()
+    {
+        var net = new OfferNet(new ClusterOptions { ClientClaimTimeout = TimeSpan.FromSeconds(10) }, 100, 100, 100);
+        var claims = net.ClaimsOf(OwnerOf(net, "gone"));
+        claims.OnClaim("n1", new ClaimRequest("gone", "dead-announce"));
+
+        net.Time.Advance(TimeSpan.FromSeconds(9));
+        Assert.Equal(ClaimOutcome.Contended, claims.OnClaim("n2", new ClaimRequest("gone", "next")).Outcome);
+        net.Time.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal(ClaimOutcome.Granted, claims.OnClaim("n2", new ClaimRequest("gone", "next")).Outcome);
+
+        claims.OnRelease("n2", new ClaimRequest("gone", "next"));
+        Assert.Equal(ClaimOutcome.Granted, claims.OnClaim("n3", new ClaimRequest("gone", "third")).Outcome);
+    }
+
+    [Fact]
+    public async Task A_placed_client_is_Exists_at_the_owner_and_a_second_announce_anywhere_is_existing_not_placed()
+    {
+        var net = new OfferNet(100, 100, 100);
+
+        var first = await net.AnnounceAsync("n1", "once");
+        var again = await Task.WhenAll(net.AnnounceAsync("n2", "once"), net.AnnounceAsync("n3", "once"));
+
+        Assert.Equal(PlacementOutcome.Placed, first.Outcome);
+        Assert.All(again, r => Assert.Equal(PlacementOutcome.Existing, r.Outcome));
+        Assert.Equal(ClaimOutcome.Exists, net.ClaimsOf(OwnerOf(net, "once")).OnClaim("n2", new ClaimRequest("once", "x")).Outcome);
+    }
+
+    [Fact]
+    public async Task A_node_that_never_learned_a_client_gets_it_as_existing_from_the_owner_with_its_assignment()
+    {
+        var net = new OfferNet(100, 100, 100);
+        var owner = OwnerOf(net, "known");
+        var stranger = new[] { "n1", "n2", "n3" }.First(n => n != owner);
+        var delta = new AssignmentDelta("known", owner, null, new AssignmentVersion(5, owner), 0, AssignmentChangeReason.Assigned);
+        net[owner].Apply([delta]); // only the owner knows it (the stranger was away)
+
+        var result = await net.AnnounceAsync(stranger, "known");
+
+        Assert.Equal(PlacementOutcome.Existing, result.Outcome);
+        Assert.Equal(owner, result.Assignment!.Primary);
+        Assert.Equal(owner, net[stranger].GetAssignment("known")!.Primary);
+    }
+
+    [Fact]
+    public void An_owner_that_is_not_Up_or_not_the_owner_in_its_own_view_grants_nothing()
+    {
+        var net = new OfferNet(100, 100, 100);
+        var owner = OwnerOf(net, "c");
+        var other = new[] { "n1", "n2", "n3" }.First(n => n != owner);
+
+        Assert.Equal(new ClaimReply(ClaimOutcome.NotOwner, Owner: owner), net.ClaimsOf(other).OnClaim("n1", new ClaimRequest("c", "x")));
+        net.SetSelf(owner, NodeState.Joining);
+        Assert.Equal(ClaimOutcome.NotReady, net.ClaimsOf(owner).OnClaim("n1", new ClaimRequest("c", "x")).Outcome);
+    }
+
+    [Fact]
+    public async Task An_unreachable_owner_that_others_still_see_Up_gives_503_and_one_they_see_Down_moves_to_the_next()
+    {
+        var net = new OfferNet(100, 100, 100);
+        var owner = OwnerOf(net, "far");
+        var announcer = new[] { "n1", "n2", "n3" }.First(n => n != owner);
+        net.ClaimsUnreachable.Add(owner);
+
+        Assert.Equal(PlacementOutcome.Unavailable, (await net.AnnounceAsync(announcer, "far")).Outcome);
+
+        foreach (var id in new[] { "n1", "n2", "n3" }.Where(n => n != owner))
+        {
+            net[id].SetState(owner, NodeState.Down);
+        }
+
+        Assert.Equal(PlacementOutcome.Placed, (await net.AnnounceAsync(announcer, "far")).Outcome);
+    }
+
+    [Fact]
+    public async Task A_full_cluster_releases_the_claim()
+    {
+        var net = new OfferNet(1, 1);
+        net.Seed("n1", 1);
+        net.Seed("n2", 1);
+        var owner = OwnerOf(net, "late");
+
+        Assert.Equal(PlacementOutcome.ClusterFull, (await net.AnnounceAsync("n1", "late")).Outcome);
+        Assert.Equal(0, net.ClaimsOf(owner).PendingCount);
+    }
+
+    private static string OwnerOf(OfferNet net, string clientId) => ClaimOwnership.OwnerOf(clientId, net["n1"].Snapshot)!;
+}

@@ -1,0 +1,65 @@
+using ClusterEngine.Deltas;
+using ClusterEngine.Mirroring;
+using ClusterEngine.Origin;
+using ClusterPortal.Client.Contract;
+using ClusterPortal.Metrics;
+using Microsoft.Extensions.Options;
+
+namespace ClusterPortal.Api;
+
+/// <summary>
+/// How an item answer is written under RFC 9842 (Compression Dictionary Transport; <c>docs/deltas.md</c>): the
+/// <c>Cache-Control</c> of every item answer, and the body of a 200 — the item, or a <c>dcz</c> delta against the
+/// version the client holds when <see cref="ItemAnswerRule"/> named one and <see cref="DeltaEncoder"/> can encode it.
+/// Every 200 carries <c>Use-As-Dictionary</c> for its own URL and is kept as a version to encode later deltas against.
+/// </summary>
+/// <param name="encoder">Encodes deltas.</param>
+/// <param name="versions">The versions kept per item.</param>
+/// <param name="options">Delta options (<see cref="DeltaOptions.DictionaryLifetime"/>).</param>
+internal sealed class ItemRepresentation(DeltaEncoder encoder, ItemVersionStore versions, IOptions<DeltaOptions> options)
+{
+    /// <summary>
+    /// <c>max-age=0, stale-while-revalidate=N</c>: stale at once, so every use is revalidated (a client or a cache sends
+    /// its validator each time), while the freshness lifetime plus <c>stale-while-revalidate</c> stays above zero, which
+    /// a browser needs to keep the answer as a dictionary (<c>no-cache</c> makes it zero). Item answers need a bearer
+    /// token, so shared caches do not store them anyway (RFC 9111 §3.5).
+    /// </summary>
+    public string CacheControl { get; } =
+        $"max-age=0, stale-while-revalidate={(long)options.Value.DictionaryLifetime.TotalSeconds}";
+
+    /// <summary>Writes the header fields and body of a 200 for <paramref name="item"/> and counts it.</summary>
+    /// <param name="http">The request.</param>
+    /// <param name="clientId">The client (its item URL is the dictionary's <c>match</c>).</param>
+    /// <param name="item">The current version.</param>
+    /// <param name="answer">The rule's decision (a 200).</param>
+    /// <param name="metrics">The node's counters.</param>
+    /// <returns>The body result.</returns>
+    public IResult Send(HttpContext http, string clientId, OriginItem item, ItemAnswer answer, PortalInstruments metrics)
+    {
+        var headers = http.Response.Headers;
+        headers[ClusterHeaders.UseAsDictionary] = $"match=\"/{ClusterPaths.Item(clientId, item.Key)}\"";
+        if (answer.VariesByDictionary)
+        {
+            headers.Vary = ClusterHeaders.DeltaVary;
+        }
+
+        if (HttpMethods.IsHead(http.Request.Method))
+        {
+            metrics.SentFull(0);
+            return TypedResults.Bytes(item.Content, item.ContentType);
+        }
+
+        versions.Remember(item);
+        if (answer.Delta is { } against && encoder.TryEncode(item, against) is { } delta)
+        {
+            // The ETag names the item's bytes, not this encoding of them: weak, as for any encoded answer (RFC 9110 §8.8.1).
+            headers.ContentEncoding = ClusterHeaders.DczEncoding;
+            headers.ETag = "W/" + item.ETag;
+            metrics.SentDelta(item.Length, delta.Length);
+            return TypedResults.Bytes(delta, item.ContentType);
+        }
+
+        metrics.SentFull(item.Length);
+        return TypedResults.Bytes(item.Content, item.ContentType);
+    }
+}

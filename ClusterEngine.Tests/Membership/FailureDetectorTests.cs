@@ -87,4 +87,25 @@ public sealed class FailureDetectorTests
         Assert.Equal(NodeState.Leaving, detector.StateOf("n2"));
         Assert.True(detector.Heard("n2", 4, 1, NodeState.Up)); // a new process starts its numbers again
     }
+
+    [Fact]
+    public void A_peer_never_heard_since_the_start_may_be_starting_until_the_grace_unless_its_port_refused()
+    {
+        var time = new FakeTimeProvider();
+        var detector = new FailureDetector(time, Timeout);
+        detector.Watch("n2");
+        detector.Watch("n3");
+        detector.Watch("n4");
+        detector.Unreachable("n3"); // refused: known stopped
+        detector.Heard("n4", 1, 1, NodeState.Up);
+        time.Advance(TimeSpan.FromSeconds(5)); // silent past the failure timeout
+
+        Assert.Contains(("n2", NodeState.Down), detector.Evaluate());
+        Assert.True(detector.MayBeStarting("n2", TimeSpan.FromSeconds(10)));
+        Assert.False(detector.MayBeStarting("n3", TimeSpan.FromSeconds(10)));
+        Assert.False(detector.MayBeStarting("n4", TimeSpan.FromSeconds(10))); // heard once: its silence is evidence
+
+        time.Advance(TimeSpan.FromSeconds(6));
+        Assert.False(detector.MayBeStarting("n2", TimeSpan.FromSeconds(10)));
+    }
 }

@@ -52,16 +52,21 @@ public sealed partial class AssignmentReconciler
     /// <summary>
     /// True when this node may turn Up: every member other than itself has sent its snapshot in this round, or is known
     /// to have stopped, or has been silent past <c>FailureTimeout</c> (or left); and this node with the peers it caught up
-    /// with reach the quorum of the membership (<see cref="Quorum"/>: peers known to have stopped do not count).
+    /// with reach the quorum of the membership (<see cref="Quorum"/>: peers known to have stopped do not count). A member
+    /// not heard from at all since this node started, whose port has not refused either, is waited for up to
+    /// <c>Cluster:RestartGrace</c>: when every node restarts at once, a slow start can leave this node without its
+    /// connection to a live peer for more than <c>FailureTimeout</c>, and turning Up then served the clients that peer had
+    /// just taken (two primaries for about half a second in the fault suite; docs/recovery.md "Joining → Up").
     /// </summary>
     public bool IsCaughtUp()
     {
         var members = _members.All.Where(m => !m.Removed).Select(m => m.NodeId).ToList();
         foreach (var id in members)
         {
-            if (id != Self && !_caughtUp.ContainsKey(id) && _detector.StateOf(id) is not (NodeState.Down or NodeState.Left))
+            if (id != Self && !_caughtUp.ContainsKey(id)
+                && (_detector.StateOf(id) is not (NodeState.Down or NodeState.Left) || _detector.MayBeStarting(id, _options.RestartGrace)))
             {
-                return false; // a live (or not yet judged) peer has not sent its snapshot yet
+                return false; // a live (or not yet judged, or perhaps starting) peer has not sent its snapshot yet
             }
         }
 

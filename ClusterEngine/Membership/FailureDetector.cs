@@ -35,6 +35,7 @@ public sealed class FailureDetector(TimeProvider time, SilenceTimeout timeouts)
         public bool Dropped;
         public bool Dead;
         public NodeState Current = NodeState.Joining;
+        public long WatchedAt;
     }
 
     private readonly Lock _gate = new();
@@ -47,7 +48,8 @@ public sealed class FailureDetector(TimeProvider time, SilenceTimeout timeouts)
         {
             if (!_peers.ContainsKey(nodeId))
             {
-                _peers[nodeId] = new Peer { LastHeard = time.GetTimestamp() };
+                var now = time.GetTimestamp();
+                _peers[nodeId] = new Peer { LastHeard = now, WatchedAt = now };
             }
         }
     }
@@ -166,6 +168,19 @@ public sealed class FailureDetector(TimeProvider time, SilenceTimeout timeouts)
         {
             return _peers.TryGetValue(nodeId, out var p) && !p.Dead && p.LastEvidence != 0
                 && time.GetElapsedTime(p.LastEvidence) <= timeouts.For(nodeId);
+        }
+    }
+
+    /// <summary>
+    /// True while the peer may be starting at the same time as this node: it has not been heard (nor its connection opened)
+    /// since this node started watching it, its port has not refused a connection, and the watch is younger than
+    /// <paramref name="grace"/>. Its silence is then no evidence: this node may simply not have reached it yet.
+    /// </summary>
+    public bool MayBeStarting(string nodeId, TimeSpan grace)
+    {
+        lock (_gate)
+        {
+            return _peers.TryGetValue(nodeId, out var p) && p.LastEvidence == 0 && !p.Dead && time.GetElapsedTime(p.WatchedAt) < grace;
         }
     }
 

@@ -79,6 +79,13 @@ public sealed class ClusterHistory
     /// <summary>Every view recorded so far, ordered by time.</summary>
     public IReadOnlyList<ViewSample> Views => [.. _views.OrderBy(v => v.Taken)];
 
+    private static readonly (DateTime Wall, long Stamp) Anchor = (DateTime.UtcNow, Stopwatch.GetTimestamp());
+
+    /// <summary>A record's timestamp as UTC wall-clock time (HH:mm:ss.fff), to find it in the node logs.</summary>
+    public static string Wall(long stamp) =>
+        Anchor.Wall.AddTicks((long)((stamp - Anchor.Stamp) * (double)TimeSpan.TicksPerSecond / Stopwatch.Frequency))
+            .ToString("HH:mm:ss.fff", System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>Milliseconds between two stopwatch timestamps.</summary>
     public static double Milliseconds(long from, long to) => (to - from) * 1000.0 / Stopwatch.Frequency;
 }

@@ -136,7 +136,7 @@ public static class HistoryChecker
                         && (ClaimsPrimary(aNext, clientId) || ClaimsPrimary(bPrevious, clientId)) && reported.Add(clientId))
                     {
                         yield return string.Create(CultureInfo.InvariantCulture,
-                            $"client {clientId} had two primaries: {a.NodeId} and {b.NodeId} both served and named themselves primary {ClusterHistory.Milliseconds(a.Taken, b.Taken):0} ms apart");
+                            $"client {clientId} had two primaries: {a.NodeId} and {b.NodeId} both served and named themselves primary {ClusterHistory.Milliseconds(a.Taken, b.Taken):0} ms apart (at {ClusterHistory.Wall(a.Taken)} UTC)");
                     }
                 }
             }

@@ -67,8 +67,8 @@ public sealed class SilenceTimeoutTests
         var detector = new FailureDetector(time, new SilenceTimeout(s_timeout, s_heartbeat, 16, TimeSpan.FromSeconds(15)));
         detector.Watch("slow");
         detector.Watch("clean");
-        detector.Heard("slow", 1, NodeState.Up);
-        detector.Heard("clean", 1, NodeState.Up);
+        detector.Heard("slow", 1, 1, NodeState.Up);
+        detector.Heard("clean", 1, 1, NodeState.Up);
         detector.RoundTrip("slow", TimeSpan.FromMilliseconds(200));
 
         time.Advance(TimeSpan.FromMilliseconds(1500));

@@ -61,7 +61,6 @@ public sealed class ClusterOptionsValidatorTests
     [InlineData("PeerServerTimeout", "00:00:09", "Cluster:PeerServerTimeout must be at least twice Cluster:PeerKeepAliveInterval")]
     [InlineData("PeerRetryBaseDelay", "00:00:00", "Cluster:PeerRetryBaseDelay must be positive")]
     [InlineData("PeerRetryMaxDelay", "00:00:00.010", "Cluster:PeerRetryMaxDelay must be at least Cluster:PeerRetryBaseDelay")]
-    [InlineData("FailureTimeoutMax", "00:00:00.500", "Cluster:FailureTimeoutMax must be at least Cluster:FailureTimeout")]
     public void Every_timing_is_validated_with_a_message_naming_its_key(string property, string value, string message)
     {
         var options = new ClusterOptions();
@@ -103,4 +102,16 @@ public sealed class ClusterOptionsValidatorTests
         Assert.Equal(TimeSpan.FromMilliseconds(50), o.PeerRetryBaseDelay);
         Assert.Equal(TimeSpan.FromSeconds(2), o.PeerRetryMaxDelay);
     }
+
+    [Fact]
+    public void The_failure_timeout_max_is_checked_only_with_a_round_trip_factor()
+    {
+        var plain = new ClusterOptions { FailureTimeout = TimeSpan.FromSeconds(20) }; // above the 15 s default max: fine without a factor
+        var scaled = new ClusterOptions { FailureRttFactor = 16, FailureTimeoutMax = TimeSpan.FromMilliseconds(500) };
+
+        Assert.True(new ClusterOptionsValidator().Validate(null, plain).Succeeded);
+        Assert.StartsWith("Cluster:FailureTimeoutMax must be at least Cluster:FailureTimeout when Cluster:FailureRttFactor is set",
+            Assert.Single(new ClusterOptionsValidator().Validate(null, scaled).Failures!), StringComparison.Ordinal);
+    }
 }
+

@@ -31,7 +31,9 @@ public sealed partial class ClusterOptionsValidator : IValidateOptions<ClusterOp
         Check(options.SelfSilenceBudget > TimeSpan.Zero, "FailureTimeout", "must be longer than Cluster:HeartbeatInterval plus two Cluster:TickInterval",
             options.FailureTimeout);
         Check(options.FailureRttFactor is >= 0 and <= 100, "FailureRttFactor", "must be between 0 and 100", options.FailureRttFactor);
-        Check(options.FailureTimeoutMax >= options.FailureTimeout, "FailureTimeoutMax", "must be at least Cluster:FailureTimeout", options.FailureTimeoutMax);
+        // Only used with a round-trip factor: a long FailureTimeout alone (a test, a very slow network) needs no matching max.
+        Check(options.FailureRttFactor == 0 || options.FailureTimeoutMax >= options.FailureTimeout, "FailureTimeoutMax",
+            "must be at least Cluster:FailureTimeout when Cluster:FailureRttFactor is set", options.FailureTimeoutMax);
         Check(options.ClientIdleTimeout > TimeSpan.Zero, "ClientIdleTimeout", "must be positive", options.ClientIdleTimeout);
         Check(options.TickInterval > TimeSpan.Zero && options.TickInterval <= options.HeartbeatInterval, "TickInterval",
             "must be positive and at most Cluster:HeartbeatInterval", options.TickInterval);

@@ -15,6 +15,8 @@ public sealed class ClusterOptionsValidatorTests
     [InlineData("Cluster:BusyThreshold", nameof(ClusterOptions.BusyThreshold), -0.1)]
     [InlineData("Cluster:MaxBounces", nameof(ClusterOptions.MaxBounces), -1)]
     [InlineData("Cluster:MaxConcurrentRequests", nameof(ClusterOptions.MaxConcurrentRequests), 0)]
+    [InlineData("Cluster:Zone", nameof(ClusterOptions.Zone), "rack 1")]
+    [InlineData("Cluster:Zone", nameof(ClusterOptions.Zone), "../zone")]
     public void A_bad_value_names_its_key(string key, string property, object value)
     {
         var options = new ClusterOptions();
@@ -70,6 +72,16 @@ public sealed class ClusterOptionsValidatorTests
         Assert.StartsWith(message, failure, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(101)]
+    public void Failure_rtt_factor_out_of_range_is_refused_naming_the_key(double factor)
+    {
+        var failures = new ClusterOptionsValidator().Validate(null, new ClusterOptions { FailureRttFactor = factor }).Failures!;
+
+        Assert.StartsWith("Cluster:FailureRttFactor must be between 0 and 100", Assert.Single(failures), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Timing_defaults_are_the_documented_ones()
     {
@@ -90,4 +102,16 @@ public sealed class ClusterOptionsValidatorTests
         Assert.Equal(TimeSpan.FromMilliseconds(50), o.PeerRetryBaseDelay);
         Assert.Equal(TimeSpan.FromSeconds(2), o.PeerRetryMaxDelay);
     }
+
+    [Fact]
+    public void The_failure_timeout_max_is_checked_only_with_a_round_trip_factor()
+    {
+        var plain = new ClusterOptions { FailureTimeout = TimeSpan.FromSeconds(20) }; // above the 15 s default max: fine without a factor
+        var scaled = new ClusterOptions { FailureRttFactor = 16, FailureTimeoutMax = TimeSpan.FromMilliseconds(500) };
+
+        Assert.True(new ClusterOptionsValidator().Validate(null, plain).Succeeded);
+        Assert.StartsWith("Cluster:FailureTimeoutMax must be at least Cluster:FailureTimeout when Cluster:FailureRttFactor is set",
+            Assert.Single(new ClusterOptionsValidator().Validate(null, scaled).Failures!), StringComparison.Ordinal);
+    }
 }
+

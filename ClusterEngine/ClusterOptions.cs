@@ -21,7 +21,17 @@ public sealed class ClusterOptions
     /// <summary>Clients this node can serve as primary. Default 10000; 1 to <see cref="NodeCapacity.Max"/> (10,000,000).</summary>
     public int Capacity { get; set; } = 10_000;
 
-    /// <summary>URLs of nodes to join.</summary>
+    /// <summary>
+    /// Failure zone of this node: a rack, a host or an availability zone (in Kubernetes the node's
+    /// <c>topology.kubernetes.io/zone</c> label); 1–63 characters of <c>A-Za-z0-9._-</c>, or empty (default) for none.
+    /// A client's alternate is never in its primary's zone while another zone has an eligible node (docs/network.md).
+    /// </summary>
+    public string? Zone { get; set; }
+
+    /// <summary>
+    /// URLs of nodes to join. The host of a seed may be a DNS name with one address record per node (patent Fig. 8: one
+    /// domain name for all): it is resolved to every address at each join attempt and each address is tried.
+    /// </summary>
     public IList<string> Seeds { get; } = [];
 
     /// <summary>Shared secret for the backplane and client tokens (at least 16 characters).</summary>
@@ -47,6 +57,16 @@ public sealed class ClusterOptions
     /// (see <see cref="SelfSilenceBudget"/>). Default 1 s.
     /// </summary>
     public TimeSpan FailureTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// On a slow link, a peer is Down after <c>HeartbeatInterval + FailureRttFactor × RTT</c> of silence when that is longer
+    /// than <see cref="FailureTimeout"/> (RTT: median round trip to the peer, measured by the heartbeats); 0 (default) turns
+    /// it off. 0–100; 16 is the recommended setting for slow, lossy links (docs/network.md).
+    /// </summary>
+    public double FailureRttFactor { get; set; }
+
+    /// <summary>Longest silence timeout <see cref="FailureRttFactor"/> can give a peer. Default 15 s; at least <see cref="FailureTimeout"/>.</summary>
+    public TimeSpan FailureTimeoutMax { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>
     /// How long this node may go without running its health monitor and still serve as primary:

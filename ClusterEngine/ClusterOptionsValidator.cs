@@ -21,6 +21,7 @@ public sealed partial class ClusterOptionsValidator : IValidateOptions<ClusterOp
 
         Check(options.NodeId is null || NodeIdPattern().IsMatch(options.NodeId), "NodeId", "must be 1-64 characters of A-Za-z0-9._-", options.NodeId);
         Check(options.AdvertisedUrl is null || IsHttpUrl(options.AdvertisedUrl), "AdvertisedUrl", "must be an absolute http or https URL", options.AdvertisedUrl);
+        Check(string.IsNullOrEmpty(options.Zone) || ZonePattern().IsMatch(options.Zone), "Zone", "must be empty or 1-63 characters of A-Za-z0-9._-", options.Zone);
         Check(NodeCapacity.IsValid(options.Capacity), "Capacity", $"must be between 1 and {NodeCapacity.Max}", options.Capacity);
         Check(options.AdmissionThreshold is > 0 and <= 1, "AdmissionThreshold", "must be a fraction greater than 0 and at most 1", options.AdmissionThreshold);
         Check(options.MaxBounces is >= 0 and <= 64, "MaxBounces", "must be between 0 and 64", options.MaxBounces);
@@ -29,6 +30,10 @@ public sealed partial class ClusterOptionsValidator : IValidateOptions<ClusterOp
         Check(options.HeartbeatInterval > TimeSpan.Zero, "HeartbeatInterval", "must be positive", options.HeartbeatInterval);
         Check(options.SelfSilenceBudget > TimeSpan.Zero, "FailureTimeout", "must be longer than Cluster:HeartbeatInterval plus two Cluster:TickInterval",
             options.FailureTimeout);
+        Check(options.FailureRttFactor is >= 0 and <= 100, "FailureRttFactor", "must be between 0 and 100", options.FailureRttFactor);
+        // Only used with a round-trip factor: a long FailureTimeout alone (a test, a very slow network) needs no matching max.
+        Check(options.FailureRttFactor == 0 || options.FailureTimeoutMax >= options.FailureTimeout, "FailureTimeoutMax",
+            "must be at least Cluster:FailureTimeout when Cluster:FailureRttFactor is set", options.FailureTimeoutMax);
         Check(options.ClientIdleTimeout > TimeSpan.Zero, "ClientIdleTimeout", "must be positive", options.ClientIdleTimeout);
         Check(options.TickInterval > TimeSpan.Zero && options.TickInterval <= options.HeartbeatInterval, "TickInterval",
             "must be positive and at most Cluster:HeartbeatInterval", options.TickInterval);
@@ -74,4 +79,7 @@ public sealed partial class ClusterOptionsValidator : IValidateOptions<ClusterOp
 
     [GeneratedRegex("^[A-Za-z0-9._-]{1,64}$")]
     internal static partial Regex NodeIdPattern();
+
+    [GeneratedRegex("^[A-Za-z0-9._-]{1,63}$")]
+    private static partial Regex ZonePattern();
 }

@@ -93,6 +93,9 @@ internal static class LogEvents
     /// <summary><c>AntiEntropy.LogPullFailed</c>.</summary>
     public const int PullFailed = 2122;
 
+    /// <summary><c>ClusterHealthMonitor.LogQuorumRegained</c>.</summary>
+    public const int QuorumRegained = 2123;
+
     /// <summary><c>out.LogRefused</c>.</summary>
     public const int Refused = 2201;
 

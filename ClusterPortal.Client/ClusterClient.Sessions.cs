@@ -24,6 +24,7 @@ public sealed partial class ClusterClient
         await _sessionGate.WaitAsync(cancellationToken);
         try
         {
+            await ResolveSharedAddressAsync(cancellationToken);
             var session = await AnnounceAsync(Targets(_session), cancellationToken);
             _loggedOn = true;
             return session;
@@ -74,6 +75,7 @@ public sealed partial class ClusterClient
     private async Task<ClientSession> FreshSessionAsync(CancellationToken cancellationToken)
     {
         var session = RequireSession();
+        await ResolveSharedAddressAsync(cancellationToken);
         if (!NeedsRenewal(session))
         {
             return session;

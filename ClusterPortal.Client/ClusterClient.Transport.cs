@@ -59,12 +59,21 @@ public sealed partial class ClusterClient
         Add(first);
         Add(session?.Primary.Url);
         Add(session?.Alternate?.Url);
-        foreach (var url in _sharedAddress)
+        foreach (var url in Volatile.Read(ref _resolvedAddress))
         {
             Add(url);
         }
 
         return targets;
+    }
+
+    /// <summary>Resolves the shared address again when its names are due (cheap otherwise): see <see cref="SharedAddressResolver"/>.</summary>
+    private async Task ResolveSharedAddressAsync(CancellationToken cancellationToken)
+    {
+        if (_resolver is not null)
+        {
+            Volatile.Write(ref _resolvedAddress, await _resolver.ResolveAsync(_sharedAddress, ClientId, cancellationToken));
+        }
     }
 
     /// <summary>Sends the request built by <paramref name="build"/> for each attempt, moving to the next target after each failure.</summary>
@@ -88,7 +97,17 @@ public sealed partial class ClusterClient
                     request.VersionPolicy = HttpVersionPolicy.RequestVersionExact;
                 }
 
-                return await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, token);
+                try
+                {
+                    var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, token);
+                    _resolver?.ReportSuccess(targets[index]);
+                    return response;
+                }
+                catch (Exception ex) when (ex is HttpRequestException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+                {
+                    _resolver?.ReportFailure(targets[index]); // no answer: tried last for a while, and its name resolved again once all failed
+                    throw;
+                }
             }, cancellationToken);
             return new Answer(response, Volatile.Read(ref answeredBy));
         }

@@ -24,6 +24,8 @@ public sealed partial class ClusterClient : IAsyncDisposable, IDisposable
 {
     private readonly ClusterClientOptions _options;
     private readonly IReadOnlyList<Uri> _sharedAddress;
+    private readonly SharedAddressResolver? _resolver;
+    private IReadOnlyList<Uri> _resolvedAddress;
     private readonly HttpClient _http;
     private readonly bool _ownsHttp;
     private readonly ResiliencePipeline<HttpResponseMessage> _pipeline;
@@ -51,6 +53,8 @@ public sealed partial class ClusterClient : IAsyncDisposable, IDisposable
 
         _options = options;
         _sharedAddress = [.. options.SharedAddress];
+        _resolvedAddress = _sharedAddress;
+        _resolver = options.AddressResolver ?? (handler is null ? new SharedAddressResolver(time: options.TimeProvider) : null);
         _ownsHttp = handler is null;
         _http = new HttpClient(handler ?? new SocketsHttpHandler
         {

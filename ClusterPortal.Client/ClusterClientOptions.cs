@@ -7,10 +7,19 @@ namespace ClusterPortal.Client;
 public sealed class ClusterClientOptions
 {
     /// <summary>
-    /// The cluster's shared address: one or more node base URLs (e.g. <c>http://127.0.0.1:5101</c>), tried in
-    /// order for the logon and as the last resort when neither the primary nor the alternate can be reached.
+    /// The cluster's shared address: one or more node base URLs (e.g. <c>http://127.0.0.1:5101</c>), or a DNS name with
+    /// one address record per node (<c>http://cluster.example:8080</c>, patent Fig. 8), tried for the logon and as the
+    /// last resort when neither the primary nor the alternate can be reached. A name is resolved to every address, tried
+    /// in the order of <see cref="SharedAddressResolver"/> (spread by client id, addresses that failed lately last) and
+    /// resolved again as nodes come and go.
     /// </summary>
     public IList<Uri> SharedAddress { get; } = [];
+
+    /// <summary>
+    /// Resolves <see cref="SharedAddress"/> names; null (default) for one using the operating system's resolver — unless
+    /// the client was given its own HTTP handler, which then decides how names are reached (a proxy, a test double).
+    /// </summary>
+    public SharedAddressResolver? AddressResolver { get; set; }
 
     /// <summary>The client id: 1–128 characters of <c>A-Za-z0-9._:-</c> with at least one letter or digit.</summary>
     public string ClientId { get; set; } = "";

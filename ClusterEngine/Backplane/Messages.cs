@@ -20,10 +20,24 @@ namespace ClusterEngine.Backplane;
 /// <param name="Traffic">The sender's item-traffic totals (for dashboards); null from a sender without metrics.</param>
 /// <param name="AssignmentDigest">The sender's assignment-table digest (<see cref="Membership.ClusterSnapshot.Digest"/>); a peer whose own differs for longer than <c>Cluster:AntiEntropyDelay</c> pulls the differing part.</param>
 /// <param name="ClientCount">Clients with a live assignment at the sender.</param>
+/// <param name="Hearing">What the sender hears of each peer (<see cref="PeerHearing"/>): each peer learns from it that
+/// it is heard, for how long it may count on that (its serving lease), and its round trip to the sender.</param>
 public sealed record StatusMessage(
     string NodeId, long Incarnation, long Sequence, NodeState State, int InFlight, int MaxConcurrentRequests,
     int PrimaryCount, int AlternateCount, long Clock, long MembershipDigest, NodeTraffic? Traffic = null,
-    long AssignmentDigest = 0, int ClientCount = 0);
+    long AssignmentDigest = 0, int ClientCount = 0, IReadOnlyList<PeerHearing>? Hearing = null);
+
+/// <summary>
+/// One line of a <see cref="StatusMessage.Hearing"/>: the sender last heard <paramref name="NodeId"/>'s status
+/// <paramref name="Sequence"/> (of incarnation <paramref name="Incarnation"/>) <paramref name="HeldMs"/> ms before sending,
+/// and would declare it Down after <paramref name="TimeoutMs"/> ms of silence (docs/network.md "Partitions").
+/// </summary>
+/// <param name="NodeId">The peer heard.</param>
+/// <param name="Incarnation">The peer's incarnation that status came from.</param>
+/// <param name="Sequence">The last status sequence heard from it.</param>
+/// <param name="HeldMs">Milliseconds between hearing that status and sending this one.</param>
+/// <param name="TimeoutMs">The sender's current silence timeout for the peer, ms.</param>
+public sealed record PeerHearing(string NodeId, long Incarnation, long Sequence, int HeldMs, int TimeoutMs);
 
 /// <summary>
 /// Answer to a <see cref="StatusMessage"/> sent as a call: the receiver's own status — evidence of life over the

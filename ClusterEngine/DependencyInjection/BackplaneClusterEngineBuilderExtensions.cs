@@ -31,8 +31,11 @@ public static class BackplaneClusterEngineBuilderExtensions
         services.TryAddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<ClusterOptions>>().Value;
-            return new FailureDetector(sp.GetRequiredService<TimeProvider>(), options.FailureTimeout);
+            return new FailureDetector(sp.GetRequiredService<TimeProvider>(),
+                new SilenceTimeout(options.FailureTimeout, options.HeartbeatInterval, options.FailureRttFactor, options.FailureTimeoutMax));
         });
+        services.TryAddSingleton(sp => new ServingLease(sp.GetRequiredService<TimeProvider>(),
+            4 * sp.GetRequiredService<IOptions<ClusterOptions>>().Value.TickInterval));
         services.TryAddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<ClusterOptions>>().Value;
@@ -52,6 +55,8 @@ public static class BackplaneClusterEngineBuilderExtensions
         services.TryAddSingleton<LocalNodeStatus>();
         services.TryAddSingleton<NodeTrafficRelay>();
         services.TryAddSingleton<AssignmentReconciler>();
+        services.TryAddSingleton(sp => new ClusterPortal.Client.SharedAddressResolver(time: sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<SeedResolver>();
         services.TryAddSingleton<MembershipAgent>();
         services.TryAddSingleton<MembershipAuthority>();
         services.TryAddSingleton<NodeAdmission>();

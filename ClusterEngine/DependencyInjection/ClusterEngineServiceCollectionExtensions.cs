@@ -36,7 +36,7 @@ public static class ClusterEngineServiceCollectionExtensions
             var state = new ClusterState(nodeId, options, time: sp.GetRequiredService<TimeProvider>());
             var incarnation = sp.GetRequiredService<TimeProvider>().GetUtcNow().ToUnixTimeMilliseconds();
             state.AddOrUpdateNode(new NodeInfo(nodeId, options.AdvertisedUrl ?? "http://127.0.0.1", options.Capacity,
-                options.NodeName, MaxConcurrentRequests: options.MaxConcurrentRequests, Incarnation: incarnation));
+                options.NodeName, MaxConcurrentRequests: options.MaxConcurrentRequests, Incarnation: incarnation, Zone: options.Zone ?? ""));
             return state;
         });
         services.TryAddSingleton<ClusterChanges>();

@@ -28,6 +28,7 @@ public sealed partial class ClusterHealthMonitor
     private readonly RoleRepair _repair;
     private readonly AntiEntropy _antiEntropy;
     private readonly NodeTrafficRelay _traffic;
+    private readonly ServingLease _lease;
     private readonly ClusterOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -36,11 +37,11 @@ public sealed partial class ClusterHealthMonitor
     /// <summary>Creates the monitor of <paramref name="node"/>.</summary>
     public ClusterHealthMonitor(ClusterNode node, MemberList members, FailureDetector detector, PeerMesh mesh, LocalNodeStatus self,
         AssignmentReconciler reconciler, MembershipAgent agent, MembershipAuthority authority, RoleRepair repair, AntiEntropy antiEntropy,
-        NodeTrafficRelay traffic, IOptions<ClusterOptions> options, TimeProvider time, ILogger<ClusterHealthMonitor> logger)
+        NodeTrafficRelay traffic, ServingLease lease, IOptions<ClusterOptions> options, TimeProvider time, ILogger<ClusterHealthMonitor> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         (_node, _members, _detector, _mesh, _self, _reconciler, _agent, _authority) = (node, members, detector, mesh, self, reconciler, agent, authority);
-        (_repair, _antiEntropy, _traffic, _options, _time, _logger) = (repair, antiEntropy, traffic, options.Value, time, logger);
+        (_repair, _antiEntropy, _traffic, _lease, _options, _time, _logger) = (repair, antiEntropy, traffic, lease, options.Value, time, logger);
     }
 
     private ClusterState State => _node.State;
@@ -113,10 +114,19 @@ public sealed partial class ClusterHealthMonitor
         }
     }
 
-    /// <summary>A request to <paramref name="nodeId"/> failed to connect: evidence it is gone; Down in this view at once.</summary>
-    public void ReportUnreachable(string nodeId)
+    /// <summary>
+    /// A request to <paramref name="nodeId"/> failed to connect: evidence it may be gone, checked at once with a TCP probe
+    /// (<c>Cluster:ProbeTimeout</c>). A refusal — the process is gone — makes it Down in this view at once; a peer that
+    /// merely does not answer (a cut, a slow link) is left to the silence verdict, so this node never takes over the
+    /// clients of a peer that may still serve them (its serving lease, docs/network.md "Partitions").
+    /// </summary>
+    public async Task ReportUnreachableAsync(string nodeId)
     {
-        _detector.Unreachable(nodeId);
+        await _mesh.ProbeAsync(nodeId);
+        if (!_detector.IsKnownStopped(nodeId))
+        {
+            return;
+        }
 
         // Down in this view at once, even if the loop is applying the same verdict right now:
         // the request that reported it re-routes next and must not pick the dead node again.
@@ -139,8 +149,11 @@ public sealed partial class ClusterHealthMonitor
     {
         var snapshot = State.Snapshot;
         var self = snapshot.Get(Self)!;
-        return new StatusMessage(Self, self.Incarnation, Interlocked.Increment(ref _statusSequence), _self.State, self.InFlight, self.MaxConcurrentRequests,
-            self.PrimaryCount, self.AlternateCount, snapshot.Clock, _members.Digest, _traffic.Local, snapshot.Digest, snapshot.ClientCount);
+        var sequence = Interlocked.Increment(ref _statusSequence);
+        _lease.Sent(sequence);
+        return new StatusMessage(Self, self.Incarnation, sequence, _self.State, self.InFlight, self.MaxConcurrentRequests,
+            self.PrimaryCount, self.AlternateCount, snapshot.Clock, _members.Digest, _traffic.Local, snapshot.Digest, snapshot.ClientCount,
+            _lease.Hearing(_detector.TimeoutFor));
     }
 
     /// <summary>A peer answered our heartbeat over our own connection to it: the same evidence as its own heartbeat.</summary>
@@ -166,6 +179,16 @@ public sealed partial class ClusterHealthMonitor
             return;
         }
 
+        _lease.Heard(status.NodeId, status.Incarnation, status.Sequence);
+        var incarnation = State.GetNode(Self)?.Incarnation ?? 0;
+        foreach (var line in status.Hearing ?? [])
+        {
+            if (line.NodeId == Self && _lease.Echoed(status.NodeId, line, incarnation) is { } rtt)
+            {
+                _detector.RoundTrip(status.NodeId, rtt);
+            }
+        }
+
         if (status.State == NodeState.Left)
         {
             _mesh.Disconnect(status.NodeId); // it left gracefully: stop re-opening; its Hello reconnects us when it is back
@@ -184,17 +207,36 @@ public sealed partial class ClusterHealthMonitor
     private void Thawed(TimeSpan frozen)
     {
         LogFrozen(Self, frozen.TotalMilliseconds);
+        CatchUpBeforeServing();
+    }
+
+    /// <summary>
+    /// This node may have missed decisions of the others (it was frozen, or on a minority side): Joining — serving nobody
+    /// as primary — until it has caught up with its peers again (patent Fig. 7).
+    /// </summary>
+    private void CatchUpBeforeServing()
+    {
         _self.Set(NodeState.Joining);
         _detector.ForgiveSilence();
         _reconciler.Restart();
     }
 
+    /// <summary>
+    /// The majority rule (<see cref="Quorum"/>) over the peers this node hears and that hear it (it holds their
+    /// <see cref="ServingLease"/>). A node that regains the quorum after losing it while Up catches up before it serves again.
+    /// </summary>
     private void UpdateQuorum()
     {
         var members = _members.All.Where(m => !m.Removed).Select(m => m.NodeId).ToList();
+        var had = _self.HasQuorum;
         _self.SetQuorum(Quorum.HasQuorum(members,
-            id => id == Self || _detector.StateOf(id) is NodeState.Up or NodeState.Suspect or NodeState.Joining or NodeState.Leaving,
+            id => id == Self || (_detector.StateOf(id) is NodeState.Up or NodeState.Suspect or NodeState.Joining or NodeState.Leaving && _lease.Holds(id)),
             id => id != Self && (_detector.IsKnownStopped(id) || _detector.StateOf(id) == NodeState.Left)));
+        if (!had && _self.HasQuorum && _self.State == NodeState.Up)
+        {
+            LogQuorumRegained(Self);
+            CatchUpBeforeServing();
+        }
     }
 
     /// <summary>The detector's verdicts into the view (failovers follow in <see cref="RoleRepair"/>, once this node may decide).</summary>
@@ -219,6 +261,9 @@ public sealed partial class ClusterHealthMonitor
 
     [LoggerMessage(EventId = LogEvents.PeerState, Level = LogLevel.Information, Message = "Peer {PeerId} is {State}")]
     private partial void LogPeerState(string peerId, NodeState state);
+
+    [LoggerMessage(EventId = LogEvents.QuorumRegained, Level = LogLevel.Warning, Message = "Node {NodeId} has the quorum again: catching up before serving")]
+    private partial void LogQuorumRegained(string nodeId);
 
     [LoggerMessage(EventId = LogEvents.Frozen, Level = LogLevel.Warning, Message = "Node {NodeId} was frozen for {Milliseconds} ms: catching up before serving")]
     private partial void LogFrozen(string nodeId, double milliseconds);

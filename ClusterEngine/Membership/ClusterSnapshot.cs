@@ -30,7 +30,7 @@ public sealed class ClusterSnapshot
             var i = view.Ordered[k];
             var m = view[i];
             nodes[k] = new NodeStatus(m.NodeId, m.Url, m.Name, m.Capacity, table.PrimaryCount(i), table.AlternateCount(i),
-                m.InFlight, m.MaxConcurrentRequests, m.Mode, m.State, m.Incarnation, m.Sequence, m.Order);
+                m.InFlight, m.MaxConcurrentRequests, m.Mode, m.State, m.Incarnation, m.Sequence, m.Order, m.Zone);
         }
 
         return new ClusterSnapshot(version, nodes, table.ClientCount, table.Clock, table.Digest, table.WithoutAlternate.Count);

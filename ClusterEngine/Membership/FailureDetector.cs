@@ -3,15 +3,28 @@ namespace ClusterEngine.Membership;
 /// <summary>
 /// Decides peers' liveness from the evidence the backplane reports (docs/architecture.md §7): a closed
 /// connection that cannot be re-opened (refused) or a failed forward → Down at once; one transient
-/// drop → Suspect until the re-check; silence longer than <c>FailureTimeout</c> → Down; a status
+/// drop → Suspect until the re-check; silence longer than the peer's <see cref="SilenceTimeout"/>
+/// (<c>FailureTimeout</c>, longer on a slow link) → Down; a status
 /// heard again → the state the peer reports for itself. A status counts whichever connection it came over: the peer's
 /// heartbeat to this node's hub, or its answer to this node's heartbeat over this node's own connection (so a node
 /// that just restarted hears its peers before their connections back to it are open). A status from an older
 /// incarnation than one already heard (a late message of a process that restarted) is no evidence. Pure logic over a
 /// <see cref="TimeProvider"/>; thread-safe.
 /// </summary>
-public sealed class FailureDetector(TimeProvider time, TimeSpan failureTimeout)
+public sealed class FailureDetector(TimeProvider time, SilenceTimeout timeouts)
 {
+    /// <summary>A detector with a fixed silence timeout of <paramref name="failureTimeout"/>.</summary>
+    public FailureDetector(TimeProvider time, TimeSpan failureTimeout)
+        : this(time, SilenceTimeout.Fixed(failureTimeout))
+    {
+    }
+
+    /// <summary>The silence after which <paramref name="nodeId"/> is Down now.</summary>
+    public TimeSpan TimeoutFor(string nodeId) => timeouts.For(nodeId);
+
+    /// <summary>A round trip to <paramref name="nodeId"/> was measured (it adapts the peer's timeout on a slow link).</summary>
+    public void RoundTrip(string nodeId, TimeSpan rtt) => timeouts.RoundTrip(nodeId, rtt);
+
     private sealed class Peer
     {
         public long LastHeard;
@@ -48,6 +61,8 @@ public sealed class FailureDetector(TimeProvider time, TimeSpan failureTimeout)
         {
             _peers.Remove(nodeId);
         }
+
+        timeouts.Forget(nodeId);
     }
 
     /// <summary>
@@ -117,7 +132,7 @@ public sealed class FailureDetector(TimeProvider time, TimeSpan failureTimeout)
             var now = time.GetTimestamp();
             foreach (var (id, p) in _peers)
             {
-                var silent = time.GetElapsedTime(p.LastHeard, now) > failureTimeout;
+                var silent = time.GetElapsedTime(p.LastHeard, now) > timeouts.For(id);
                 // A dropped connection makes an Up peer Suspect (still served, re-checked); a peer that said it is leaving
                 // or has left stays so — its connections close as it goes, and it must not look available again.
                 var state = p.Dead || silent ? NodeState.Down
@@ -152,7 +167,7 @@ public sealed class FailureDetector(TimeProvider time, TimeSpan failureTimeout)
         lock (_gate)
         {
             return _peers.TryGetValue(nodeId, out var p) && !p.Dead && p.LastEvidence != 0
-                && time.GetElapsedTime(p.LastEvidence) <= failureTimeout;
+                && time.GetElapsedTime(p.LastEvidence) <= timeouts.For(nodeId);
         }
     }
 

@@ -16,6 +16,7 @@ internal sealed class Member(int index, string nodeId)
     public long Incarnation { get; set; }
     public long Sequence { get; set; }
     public long Order { get; set; }
+    public string Zone { get; set; } = "";
 
     /// <summary>Admission limit <c>AdmissionThreshold × Capacity</c> (clients, fractional).</summary>
     public double AdmitLimit { get; set; }

@@ -14,12 +14,13 @@ namespace ClusterEngine.Membership;
 /// The member's process incarnation as last stamped by the membership authority (a restart is a new incarnation; 0 =
 /// not known yet). Gossiped, not stored: a restored record has 0 until the authority hears the member again.
 /// </param>
+/// <param name="Zone">Failure zone the node reports for itself (<c>Cluster:Zone</c>); empty for none.</param>
 public sealed record MemberRecord(
     string NodeId, string Url, string Name, int Capacity, long Order, NodeMode Mode, bool Removed, long Version, string VersionNodeId,
-    long Incarnation = 0)
+    long Incarnation = 0, string Zone = "")
 {
     /// <summary>This record as a node of a <see cref="ClusterState"/>, in <paramref name="state"/>.</summary>
     public NodeInfo ToNodeInfo(NodeState state, int maxConcurrentRequests = 1000, long incarnation = 0) =>
-        new(NodeId, Url, Capacity, Name, Order, Removed ? NodeState.Left : state, Mode, maxConcurrentRequests, incarnation);
+        new(NodeId, Url, Capacity, Name, Order, Removed ? NodeState.Left : state, Mode, maxConcurrentRequests, incarnation, Zone);
 }
 

@@ -82,4 +82,6 @@ public sealed class MemberSnapshot
 /// <param name="AdmitLimit"><c>AdmissionThreshold × Capacity</c> (clients, fractional).</param>
 /// <param name="Available">Can take a client over now (Fig. 6, step 660).</param>
 /// <param name="Serving">Keeps serving its own clients as their primary (Fig. 6, step 640: available, or leaving and not yet handed over).</param>
-internal readonly record struct MemberFacts(string NodeId, bool Known, string Url, NodeState State, NodeMode Mode, int Capacity, double AdmitLimit, bool Available, bool Serving);
+/// <param name="Zone">Failure zone (<c>Cluster:Zone</c>; empty for none): the <see cref="Placement.ZoneRule"/> keeps an alternate out of its primary's zone.</param>
+internal readonly record struct MemberFacts(string NodeId, bool Known, string Url, NodeState State, NodeMode Mode, int Capacity, double AdmitLimit, bool Available,
+    bool Serving, string Zone = "");

@@ -32,7 +32,7 @@ internal sealed class MemberTable(double admissionThreshold, double busyThreshol
         for (var i = 0; i < facts.Length; i++)
         {
             var m = _members[i];
-            facts[i] = new MemberFacts(m.NodeId, m.Known, m.Url, m.State, m.Mode, m.Capacity, m.AdmitLimit, IsAvailable(i), IsServing(i));
+            facts[i] = new MemberFacts(m.NodeId, m.Known, m.Url, m.State, m.Mode, m.Capacity, m.AdmitLimit, IsAvailable(i), IsServing(i), m.Zone ?? "");
         }
 
         _snapshot = new MemberSnapshot(version, facts, _ordered, _eligible);
@@ -72,6 +72,7 @@ internal sealed class MemberTable(double admissionThreshold, double busyThreshol
         member.State = info.State;
         member.MaxConcurrentRequests = info.MaxConcurrentRequests;
         member.Incarnation = info.Incarnation;
+        member.Zone = info.Zone;
         SetCapacity(member, info.Capacity);
         Reorder();
         return member;

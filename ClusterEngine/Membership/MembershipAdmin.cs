@@ -39,7 +39,7 @@ public sealed class MembershipAdmin(MembershipAgent agent, MembershipAuthority a
 
         // The version of the node's own record (a node of a cluster of its own) is a floor for the stamp: ours must win there.
         var own = hello.Members.FirstOrDefault(m => m.NodeId == hello.NodeId);
-        var record = new MemberRecord(hello.NodeId, url, name ?? hello.NodeId, capacity, 0, NodeMode.Active, false, own?.Version ?? 0, "", hello.Incarnation);
+        var record = new MemberRecord(hello.NodeId, url, name ?? hello.NodeId, capacity, 0, NodeMode.Active, false, own?.Version ?? 0, "", hello.Incarnation, own?.Zone ?? "");
         return await authority.ProposeAsync(new MemberChangeRequest(MemberChangeKind.Add, record), cancellationToken);
     }
 

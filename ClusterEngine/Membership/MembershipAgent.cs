@@ -21,6 +21,7 @@ public sealed partial class MembershipAgent
     private readonly PeerMesh _mesh;
     private readonly LocalNodeStatus _self;
     private readonly AssignmentReconciler _reconciler;
+    private readonly SeedResolver _seeds;
     private readonly ClusterOptions _options;
     private readonly ILogger _logger;
     private readonly TaskCompletionSource<string> _refusal = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -28,15 +29,18 @@ public sealed partial class MembershipAgent
 
     /// <summary>Creates the agent of <paramref name="node"/>.</summary>
     public MembershipAgent(ClusterNode node, MemberList members, FailureDetector detector, PeerMesh mesh, LocalNodeStatus self,
-        AssignmentReconciler reconciler, IOptions<ClusterOptions> options, ILogger<MembershipAgent> logger)
+        AssignmentReconciler reconciler, SeedResolver seeds, IOptions<ClusterOptions> options, ILogger<MembershipAgent> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
-        (_node, _members, _detector, _mesh, _self, _reconciler, _options, _logger) = (node, members, detector, mesh, self, reconciler, options.Value, logger);
+        (_node, _members, _detector, _mesh, _self, _reconciler, _seeds, _options, _logger) = (node, members, detector, mesh, self, reconciler, seeds, options.Value, logger);
     }
 
     private ClusterState State => _node.State;
 
     private string Self => _node.NodeId;
+
+    /// <summary>This node's own failure zone (<c>Cluster:Zone</c>), reported in its member record.</summary>
+    private string Zone => _options.Zone ?? "";
 
     /// <summary>The URL this node advertises (known once it listens).</summary>
     public string SelfUrl => _selfUrl;
@@ -76,8 +80,8 @@ public sealed partial class MembershipAgent
     {
         var self = State.GetNode(Self)!;
         var record = _members.Get(Self) is { } stored
-            ? stored with { Url = _selfUrl.Length > 0 ? _selfUrl : stored.Url, Incarnation = self.Incarnation }
-            : new MemberRecord(Self, _selfUrl, self.Name, self.Capacity, 0, NodeMode.Active, false, 0, Self, self.Incarnation);
+            ? stored with { Url = _selfUrl.Length > 0 ? _selfUrl : stored.Url, Incarnation = self.Incarnation, Zone = Zone }
+            : new MemberRecord(Self, _selfUrl, self.Name, self.Capacity, 0, NodeMode.Active, false, 0, Self, self.Incarnation, Zone);
         return new(record, self.Incarnation, join);
     }
 
@@ -126,9 +130,9 @@ public sealed partial class MembershipAgent
 
     private async Task JoinSeedsAsync(CancellationToken cancellationToken)
     {
-        for (var attempt = 1L; _options.Seeds.Count > 0 && !cancellationToken.IsCancellationRequested; attempt++)
+        for (var attempt = 1L; _seeds.Any && !cancellationToken.IsCancellationRequested; attempt++)
         {
-            foreach (var seed in _options.Seeds)
+            foreach (var seed in await _seeds.ResolveAsync(_selfUrl, Self, cancellationToken))
             {
                 try
                 {
@@ -139,6 +143,7 @@ public sealed partial class MembershipAgent
                         return;
                     }
 
+                    _seeds.Answered(seed);
                     Merge(reply.Members);
                     if (_members.Get(Self) is not null) // added (or removed earlier by an operator: then it waits, Left, to be added)
                     {
@@ -150,6 +155,7 @@ public sealed partial class MembershipAgent
                 }
                 catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
                 {
+                    _seeds.Failed(seed);
                     LogSeedUnreachable(seed, ex.Message);
                 }
             }
@@ -171,7 +177,7 @@ public sealed partial class MembershipAgent
         if (existing is null)
         {
             // No seeds and nothing stored: the first node of a new cluster, its own membership authority.
-            Update(new MemberRecord(Self, url, self.Name, self.Capacity, 0, NodeMode.Active, false, 0, Self, self.Incarnation));
+            Update(new MemberRecord(Self, url, self.Name, self.Capacity, 0, NodeMode.Active, false, 0, Self, self.Incarnation, Zone));
         }
 
         // A stored record with another URL (the node moved) is fixed by the authority when this node's Hello reaches it.
@@ -186,7 +192,7 @@ public sealed partial class MembershipAgent
             var existing = State.GetNode(m.NodeId);
             var state = m.Removed ? NodeState.Left : m.NodeId == Self ? _self.State : existing?.State ?? NodeState.Joining;
             State.AddOrUpdateNode(new NodeInfo(m.NodeId, m.Url, m.Capacity, m.Name, m.Order, state, m.Mode,
-                existing?.MaxConcurrentRequests ?? _options.MaxConcurrentRequests, existing?.Incarnation ?? 0));
+                existing?.MaxConcurrentRequests ?? _options.MaxConcurrentRequests, existing?.Incarnation ?? 0, m.Zone));
             _node.Publish(new MemberChanged(m, existing, Self));
             if (m.NodeId == Self)
             {

@@ -10,6 +10,7 @@ namespace ClusterEngine.Membership;
 /// <param name="Mode">Initial mode.</param>
 /// <param name="MaxConcurrentRequests">The node's concurrent-request limit.</param>
 /// <param name="Incarnation">The node process's incarnation.</param>
+/// <param name="Zone">Failure zone (<c>Cluster:Zone</c>); empty for none.</param>
 public sealed record NodeInfo(
     string NodeId,
     string Url,
@@ -19,4 +20,5 @@ public sealed record NodeInfo(
     NodeState State = NodeState.Up,
     NodeMode Mode = NodeMode.Active,
     int MaxConcurrentRequests = 1000,
-    long Incarnation = 0);
+    long Incarnation = 0,
+    string Zone = "");

@@ -17,6 +17,7 @@ namespace ClusterEngine.Membership;
 /// <param name="Incarnation">Changes on every restart of the node process.</param>
 /// <param name="Sequence">Sequence number of the node's last status message within its incarnation.</param>
 /// <param name="Order">Membership order key (join order); ties are broken by <paramref name="NodeId"/>.</param>
+/// <param name="Zone">Failure zone (<c>Cluster:Zone</c>); empty for none.</param>
 public sealed record NodeStatus(
     string NodeId,
     string Url,
@@ -30,7 +31,8 @@ public sealed record NodeStatus(
     NodeState State,
     long Incarnation,
     long Sequence,
-    long Order)
+    long Order,
+    string Zone = "")
 {
     /// <summary>Load ratio <c>PrimaryCount / Capacity</c> (fraction; above 1 after a capacity cut or an over-capacity failover).</summary>
     public double LoadRatio => Capacity > 0 ? (double)PrimaryCount / Capacity : double.PositiveInfinity;

@@ -16,11 +16,11 @@ namespace ClusterEngine.Persistence;
 internal static class BatchSql
 {
     private const string UpsertMember = """
-        INSERT INTO "Members" ("NodeId", "Url", "Name", "Capacity", "Order", "Mode", "Removed", "Version", "VersionNodeId")
-        VALUES (@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8)
+        INSERT INTO "Members" ("NodeId", "Url", "Name", "Capacity", "Order", "Mode", "Removed", "Version", "VersionNodeId", "Zone")
+        VALUES (@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8, @p9)
         ON CONFLICT ("NodeId") DO UPDATE SET "Url" = excluded."Url", "Name" = excluded."Name", "Capacity" = excluded."Capacity",
           "Order" = excluded."Order", "Mode" = excluded."Mode", "Removed" = excluded."Removed",
-          "Version" = excluded."Version", "VersionNodeId" = excluded."VersionNodeId"
+          "Version" = excluded."Version", "VersionNodeId" = excluded."VersionNodeId", "Zone" = excluded."Zone"
         WHERE excluded."Version" > "Members"."Version"
            OR (excluded."Version" = "Members"."Version" AND excluded."VersionNodeId" >= "Members"."VersionNodeId")
         """;
@@ -64,7 +64,7 @@ internal static class BatchSql
 
         foreach (var m in batch.Members.Values)
         {
-            statements.Run(UpsertMember, m.NodeId, m.Url, m.Name, m.Capacity, m.Order, (int)m.Mode, m.Removed, m.Version, m.VersionNodeId);
+            statements.Run(UpsertMember, m.NodeId, m.Url, m.Name, m.Capacity, m.Order, (int)m.Mode, m.Removed, m.Version, m.VersionNodeId, m.Zone);
         }
 
         var seen = now.ToUnixTimeMilliseconds();

@@ -85,7 +85,7 @@ public sealed class PersistenceLoader
         await foreach (var m in db.Members.AsNoTracking().OrderBy(m => m.Order).ThenBy(m => m.NodeId).AsAsyncEnumerable().WithCancellation(cancellationToken))
         {
             // A stored bad value (a capacity out of range, an unknown mode) must not prevent the start: clamped, warned.
-            var stored = new MemberRecord(m.NodeId, m.Url, m.Name, m.Capacity, m.Order, m.Mode, m.Removed, m.Version, m.VersionNodeId);
+            var stored = new MemberRecord(m.NodeId, m.Url, m.Name, m.Capacity, m.Order, m.Mode, m.Removed, m.Version, m.VersionNodeId, Zone: m.Zone);
             var record = MemberRecordBounds.Check(stored, out var problem);
             if (problem is not null)
             {

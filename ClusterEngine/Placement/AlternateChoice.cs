@@ -7,8 +7,9 @@ namespace ClusterEngine.Placement;
 /// clients of one primary have their alternates spread over the other nodes in proportion to capacity — the patent's
 /// "other methods of evenly distributing the workload", so a failed node's load spreads instead of landing on one node
 /// (docs/architecture.md §4). Among equals: the lowest load ratio, then the lowest <c>alternateCount / capacity</c>, then
-/// membership order. A pure function of a <see cref="MemberSnapshot"/> and the role counts; a failure-zone rule would be
-/// one more input here (a member's zone in the snapshot), ranked before the spreading.
+/// membership order. Only candidates the <see cref="ZoneRule"/> admits are considered: outside the primary's zone whenever
+/// another zone has an eligible node (docs/network.md "Zones"). A pure function of a <see cref="MemberSnapshot"/> (with
+/// each member's zone) and the role counts.
 /// </summary>
 internal static class AlternateChoice
 {
@@ -19,10 +20,18 @@ internal static class AlternateChoice
     /// <param name="exclude">A node that may not be chosen (the one going away), or -1.</param>
     public static int Select(MemberSnapshot members, IPlacementLoad load, int primary, int exclude = -1)
     {
+        var zone = primary >= 0 && primary < members.Count ? members[primary].Zone : "";
+        var otherZone = false;
+        foreach (var candidate in members.Eligible)
+        {
+            otherZone |= candidate != primary && candidate != exclude && !ZoneRule.SameZone(zone, members[candidate].Zone);
+        }
+
         var best = -1;
         foreach (var candidate in members.Eligible)
         {
-            if (candidate != primary && candidate != exclude && (best < 0 || Better(members, load, primary, candidate, best)))
+            if (candidate != primary && candidate != exclude && ZoneRule.Admits(zone, members[candidate].Zone, otherZone)
+                && (best < 0 || Better(members, load, primary, candidate, best)))
             {
                 best = candidate;
             }

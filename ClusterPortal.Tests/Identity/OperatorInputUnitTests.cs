@@ -20,7 +20,10 @@ public sealed class OperatorInputUnitTests
         state.AddOrUpdateNode(new NodeInfo("n1", "http://127.0.0.1:1", int.MaxValue));
         state.AddOrUpdateNode(new NodeInfo("n2", "http://127.0.0.1:2", int.MaxValue));
 
-        var totals = ClusterApi.GetCluster(state).Value!.Totals;
+        var self = new ClusterEngine.Membership.LocalNodeStatus(new ClusterEngine.ClusterNode(state, new ClusterEngine.Changes.ClusterChanges()),
+            Microsoft.Extensions.Options.Options.Create(new ClusterOptions()), TimeProvider.System,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<ClusterEngine.Membership.LocalNodeStatus>.Instance);
+        var totals = ClusterApi.GetCluster(state, self).Value!.Totals;
 
         Assert.Equal(2L * int.MaxValue, totals.Capacity);
     }

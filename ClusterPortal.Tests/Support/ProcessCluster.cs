@@ -19,14 +19,23 @@ public sealed class ProcessCluster : IAsyncDisposable
     public const string AdminKey = "process-cluster-admin-0123456789";
     private readonly string _root = Directory.CreateTempSubdirectory("process-cluster-").FullName;
 
-    private ProcessCluster(int count, IReadOnlyList<string>? extraArgs = null)
+    private ProcessCluster(int count, IReadOnlyList<string>? extraArgs = null, NodeHosting? hosting = null)
     {
         ExtraArgs = extraArgs ?? [];
+        Hosting = hosting;
+        Http = new HttpClient(hosting?.Handler() ?? new SocketsHttpHandler { UseProxy = false, PooledConnectionLifetime = TimeSpan.FromSeconds(30) })
+        {
+            Timeout = TimeSpan.FromSeconds(5),
+        };
         for (var i = 1; i <= count; i++)
         {
-            Nodes.Add(new Node(this, string.Create(CultureInfo.InvariantCulture, $"node-{i}"), FreePorts.One(), Path.Combine(_root, $"node-{i}")));
+            var url = hosting?.Url(i - 1) ?? string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{FreePorts.One()}");
+            Nodes.Add(new Node(this, string.Create(CultureInfo.InvariantCulture, $"node-{i}"), url, Path.Combine(_root, $"node-{i}")));
         }
     }
+
+    /// <summary>Where the nodes run when not on loopback (null: loopback ports of this machine).</summary>
+    public NodeHosting? Hosting { get; }
 
     public List<Node> Nodes { get; } = [];
 
@@ -36,26 +45,23 @@ public sealed class ProcessCluster : IAsyncDisposable
     public Node this[int index] => Nodes[index];
 
     /// <summary>Short timeouts: used to poll views and announce (never blocks a test for long).</summary>
-    public HttpClient Http { get; } = new(new SocketsHttpHandler { UseProxy = false, PooledConnectionLifetime = TimeSpan.FromSeconds(30) })
-    {
-        Timeout = TimeSpan.FromSeconds(5),
-    };
+    public HttpClient Http { get; }
 
     /// <summary>Starts <paramref name="count"/> nodes (node-1 first, the others seeded with it) and waits for all Up everywhere.</summary>
-    public static async Task<ProcessCluster> StartAsync(int count, IReadOnlyList<string>? extraArgs = null)
+    public static async Task<ProcessCluster> StartAsync(int count, IReadOnlyList<string>? extraArgs = null, NodeHosting? hosting = null, int upTimeoutMs = 30_000)
     {
-        var cluster = new ProcessCluster(count, extraArgs);
+        var cluster = new ProcessCluster(count, extraArgs, hosting);
         try
         {
             cluster[0].Start();
-            await cluster[0].WaitReadyAsync();
+            await cluster[0].WaitReadyAsync(Math.Max(60_000, upTimeoutMs));
             foreach (var node in cluster.Nodes.Skip(1))
             {
                 node.Start();
             }
 
-            await Task.WhenAll(cluster.Nodes.Skip(1).Select(n => n.WaitReadyAsync()));
-            await cluster.WaitAllUpAsync();
+            await Task.WhenAll(cluster.Nodes.Skip(1).Select(n => n.WaitReadyAsync(Math.Max(60_000, upTimeoutMs))));
+            await cluster.WaitAllUpAsync(upTimeoutMs);
             return cluster;
         }
         catch
@@ -160,7 +166,7 @@ public sealed class ProcessCluster : IAsyncDisposable
     /// directory, seeded with node-1 like the others; e.g. a second process claiming an id that is in use.
     /// </summary>
     public Node CreateExtra(string nodeId) =>
-        new(this, nodeId, FreePorts.One(), Path.Combine(_root, $"{nodeId}-extra-{Guid.NewGuid():N}"));
+        new(this, nodeId, string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{FreePorts.One()}"), Path.Combine(_root, $"{nodeId}-extra-{Guid.NewGuid():N}"));
 
     /// <summary>
     /// Waits until every running node that is not frozen (or <paramref name="observers"/>) holds the same <paramref name="clients"/> assignments,
@@ -309,7 +315,7 @@ public sealed class ProcessCluster : IAsyncDisposable
 
 
     /// <summary>One node process; can be killed, frozen, thawed, terminated and restarted on the same port and data directory.</summary>
-    public sealed class Node(ProcessCluster cluster, string nodeId, int port, string dataDirectory)
+    public sealed class Node(ProcessCluster cluster, string nodeId, string url, string dataDirectory)
     {
         private const int MaxLines = 300;
         private readonly Queue<string> _lines = new();
@@ -317,7 +323,10 @@ public sealed class ProcessCluster : IAsyncDisposable
 
         public string NodeId { get; } = nodeId;
 
-        public string Url { get; } = string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}");
+        public string Url { get; } = url;
+
+        /// <summary>The node's index in the cluster (0-based).</summary>
+        public int Index => cluster.Nodes.IndexOf(this);
 
         public string DataDirectory { get; } = dataDirectory;
 
@@ -347,11 +356,14 @@ public sealed class ProcessCluster : IAsyncDisposable
             var previous = _process;
             var dll = PortalDll;
             var portalDir = Path.GetDirectoryName(dll)!;
-            var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            var launcher = cluster.Hosting?.Launcher(Index) ?? [];
+            var start = new ProcessStartInfo(launcher.Count > 0 ? launcher[0] : "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
             start.Environment.Remove("ASPNETCORE_URLS");
             start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
             string[] args =
             [
+                .. launcher.Skip(1),
+                .. launcher.Count > 0 ? ["dotnet"] : Array.Empty<string>(),
                 dll,
                 $"--Cluster:NodeId={NodeId}",
                 $"--urls={Url}",
@@ -373,12 +385,13 @@ public sealed class ProcessCluster : IAsyncDisposable
                 start.ArgumentList.Add(a);
             }
 
-            if (cluster.Nodes[0] != this)
+            var seeds = cluster.Hosting?.Seeds(Index) ?? (cluster.Nodes[0] != this ? [cluster.Nodes[0].Url] : []);
+            for (var s = 0; s < seeds.Count; s++)
             {
-                start.ArgumentList.Add($"--Cluster:Seeds:0={cluster.Nodes[0].Url}");
+                start.ArgumentList.Add(string.Create(CultureInfo.InvariantCulture, $"--Cluster:Seeds:{s}={seeds[s]}"));
             }
 
-            foreach (var a in cluster.ExtraArgs)
+            foreach (var a in cluster.ExtraArgs.Concat(cluster.Hosting?.NodeArgs(Index) ?? []))
             {
                 start.ArgumentList.Add(a);
             }
@@ -479,6 +492,9 @@ public sealed class ProcessCluster : IAsyncDisposable
             await _process!.WaitForExitAsync(timeout.Token);
         }
 
+        /// <summary>Every line the process writes, as it comes (the tail keeps only the last few hundred).</summary>
+        public event Action<string>? LineWritten;
+
         public string Tail()
         {
             lock (_lines)
@@ -527,6 +543,8 @@ public sealed class ProcessCluster : IAsyncDisposable
                     _lines.Dequeue();
                 }
             }
+
+            LineWritten?.Invoke(line);
         }
     }
 

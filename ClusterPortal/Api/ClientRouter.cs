@@ -76,7 +76,7 @@ internal sealed class ClientRouter(ClusterNode node, ItemForwarder forwarder, Cl
                 return new(Results.Empty, true); // answered, or the client is gone (no evidence against the peer)
             }
 
-            health.ReportUnreachable(serving);
+            await health.ReportUnreachableAsync(serving);
         }
 
         http.Response.Headers[ClusterHeaders.ServedBy] = node.NodeId;

@@ -73,7 +73,7 @@ internal static class NodesApi
         }
 
         var view = ClusterApi.GetNodes(state).Value!.FirstOrDefault(n => n.NodeId == record.NodeId)
-            ?? new NodeView(record.NodeId, record.Url, record.Name, NodeState.Joining, record.Mode, record.Capacity, 0, 0, 0, 0, 0);
+            ?? new NodeView(record.NodeId, record.Url, record.Name, NodeState.Joining, record.Mode, record.Capacity, 0, 0, 0, 0, 0, record.Zone);
         return TypedResults.Created($"/api/nodes/{record.NodeId}", view);
     }
 

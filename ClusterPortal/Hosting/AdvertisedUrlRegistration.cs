@@ -62,7 +62,7 @@ internal sealed partial class AdvertisedUrlRegistration(
         LogAdvertised(state.LocalNodeId, url);
         var self = state.GetNode(state.LocalNodeId)!;
         state.AddOrUpdateNode(new NodeInfo(self.NodeId, url, self.Capacity, self.Name, self.Order, self.State, self.Mode,
-            self.MaxConcurrentRequests, self.Incarnation));
+            self.MaxConcurrentRequests, self.Incarnation, self.Zone));
         address.Set(url);
     }
 

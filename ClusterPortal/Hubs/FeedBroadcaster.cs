@@ -1,6 +1,7 @@
 using ClusterEngine;
 using ClusterEngine.Changes;
 using ClusterEngine.Events;
+using ClusterEngine.Membership;
 using ClusterPortal.Api;
 using ClusterPortal.Dashboard;
 using Microsoft.AspNetCore.SignalR;
@@ -8,7 +9,7 @@ using Microsoft.AspNetCore.SignalR;
 namespace ClusterPortal.Hubs;
 
 /// <summary>Pushes every <see cref="ClusterEventFeed"/> event and each dashboard sample's status to <see cref="FeedHub"/> subscribers.</summary>
-internal sealed partial class FeedBroadcaster(ClusterEventFeed feed, ClusterChanges changes, ClusterState state,
+internal sealed partial class FeedBroadcaster(ClusterEventFeed feed, ClusterChanges changes, ClusterState state, LocalNodeStatus self,
     IHubContext<FeedHub> hub, ILogger<FeedBroadcaster> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -33,7 +34,7 @@ internal sealed partial class FeedBroadcaster(ClusterEventFeed feed, ClusterChan
     {
         if (change is DashboardSampled)
         {
-            _ = hub.Clients.All.SendAsync(FeedHub.StatusMethod, ClusterApi.GetCluster(state).Value);
+            _ = hub.Clients.All.SendAsync(FeedHub.StatusMethod, ClusterApi.GetCluster(state, self).Value);
         }
     }
 

@@ -1,5 +1,6 @@
 using ClusterEngine;
 using ClusterEngine.Events;
+using ClusterEngine.Membership;
 using ClusterPortal.Api;
 using Microsoft.AspNetCore.SignalR;
 
@@ -11,7 +12,7 @@ namespace ClusterPortal.Hubs;
 /// for every event, <c>status</c> (the <c>GET /api/cluster</c> body) once per second. Viewing rights
 /// follow <c>Portal:AnonymousView</c>. The dashboard pages read the same stream in-process.
 /// </summary>
-internal sealed class FeedHub(ClusterEventFeed feed, ClusterState state) : Hub
+internal sealed class FeedHub(ClusterEventFeed feed, ClusterState state, LocalNodeStatus self) : Hub
 {
     /// <summary>Client method that receives events.</summary>
     public const string EventMethod = "event";
@@ -23,5 +24,5 @@ internal sealed class FeedHub(ClusterEventFeed feed, ClusterState state) : Hub
     public IReadOnlyList<ClusterEvent> Recent(int max = 100) => feed.Recent(Math.Clamp(max, 0, ClusterEventFeed.RetainedCount));
 
     /// <summary>The cluster as this node sees it now (same body as <c>GET /api/cluster</c>).</summary>
-    public ClusterView Status() => ClusterApi.GetCluster(state).Value!;
+    public ClusterView Status() => ClusterApi.GetCluster(state, self).Value!;
 }

@@ -31,4 +31,7 @@ public sealed class MemberRow
 
     /// <summary>Node that decided the version.</summary>
     public string VersionNodeId { get; set; } = "";
+
+    /// <summary>Failure zone the node reports for itself (<c>Cluster:Zone</c>); empty for none.</summary>
+    public string Zone { get; set; } = "";
 }

@@ -93,6 +93,11 @@ namespace ClusterEngine.Persistence.Migrations.PostgreSql
                         .HasColumnType("text")
                         .UseCollation("C");
 
+                    b.Property<string>("Zone")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .UseCollation("C");
+
                     b.HasKey("NodeId");
 
                     b.ToTable("Members", (string)null);

@@ -80,6 +80,10 @@ namespace ClusterEngine.Persistence.Migrations.Sqlite
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Zone")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
                     b.HasKey("NodeId");
 
                     b.ToTable("Members", (string)null);

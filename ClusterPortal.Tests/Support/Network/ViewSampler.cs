@@ -1,0 +1,66 @@
+using System.Text.Json;
+using ClusterPortal.Tests.Support.History;
+
+namespace ClusterPortal.Tests.Support.Network;
+
+/// <summary>
+/// Samples every running node's view into a <see cref="ClusterHistory"/> until stopped, round after round: whether the
+/// node serves as primary (<c>/health/ready</c> and <c>serving</c> of <c>GET /api/cluster</c>: Up with the quorum) and
+/// every assignment it holds (<c>GET /api/clients</c>, admin). A node that does not answer is left out of that round.
+/// </summary>
+public sealed class ViewSampler : IAsyncDisposable
+{
+    private readonly ProcessCluster _cluster;
+    private readonly ClusterHistory _history;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _loop;
+
+    public ViewSampler(ProcessCluster cluster, ClusterHistory history)
+    {
+        (_cluster, _history) = (cluster, history);
+        _loop = Task.Run(RunAsync);
+    }
+
+    /// <summary>Rounds completed so far.</summary>
+    public int Rounds { get; private set; }
+
+    /// <summary>One view of <paramref name="node"/> now, or null when it does not answer.</summary>
+    public static async Task<ViewSample?> SampleAsync(ProcessCluster cluster, ProcessCluster.Node node)
+    {
+        try
+        {
+            var before = ClusterHistory.Now;
+            using var ready = await cluster.Http.GetAsync(new Uri(node.Url + "/health/ready"));
+            using var doc = JsonDocument.Parse(await cluster.Http.GetStringAsync(new Uri(node.Url + "/api/cluster")));
+            var clients = await cluster.ClientsAsync(node);
+            var serving = ready.IsSuccessStatusCode && doc.RootElement.GetProperty("serving").GetBoolean();
+            var assignments = clients.ToDictionary(c => c.Key, c => new ViewedAssignment(c.Value.Primary, c.Value.Alternate), StringComparer.Ordinal);
+            return new ViewSample(node.NodeId, (before + ClusterHistory.Now) / 2, serving, assignments);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or JsonException)
+        {
+            return null;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await _loop;
+        _stop.Dispose();
+    }
+
+    private async Task RunAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            var samples = await Task.WhenAll(_cluster.Nodes.Where(n => n.IsRunning).Select(n => SampleAsync(_cluster, n)));
+            foreach (var sample in samples.OfType<ViewSample>())
+            {
+                _history.Record(sample);
+            }
+
+            Rounds++;
+        }
+    }
+}

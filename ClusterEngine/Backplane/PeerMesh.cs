@@ -129,7 +129,7 @@ public sealed partial class PeerMesh : IAsyncDisposable
     /// <summary>
     /// As <see cref="InvokeAsync{T}(string, string, object, TimeSpan, CancellationToken)"/>, but a connection to
     /// <paramref name="nodeId"/> that is still being opened is waited for within the same <paramref name="timeout"/>. For
-    /// calls only that node can answer (a claim's owner, the membership authority): right after a node joins or restarts,
+    /// calls meant for that node (a claim's owner, the membership authority, the node whose turn an offer is): right after a node joins or restarts,
     /// it is Up in this view (heard over its own connection to this node) a moment before this node's connection back to it
     /// is open, and failing at once would answer the user 503 for nothing.
     /// </summary>

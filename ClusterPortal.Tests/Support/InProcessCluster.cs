@@ -75,6 +75,15 @@ public sealed class InProcessCluster : IAsyncDisposable
     {
         var http = _nodes[at].Client();
         var response = await http.PostAsJsonAsync("/api/sessions", new { clientId });
+
+        // As a device does (the SDK honours Retry-After): right after a membership change the views can disagree on a new
+        // id's claim owner for a moment, and the announce answers 503 with Retry-After (docs/identity.md); a few tries.
+        for (var attempt = 1; response.StatusCode == System.Net.HttpStatusCode.ServiceUnavailable && attempt < 5; attempt++)
+        {
+            await Task.Delay(response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1));
+            response = await http.PostAsJsonAsync("/api/sessions", new { clientId });
+        }
+
         if (!response.IsSuccessStatusCode)
         {
             throw new InvalidOperationException($"announce of {clientId} at {_nodes[at].NodeId}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");

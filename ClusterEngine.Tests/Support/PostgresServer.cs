@@ -85,14 +85,42 @@ public sealed class PostgresServer : IAsyncDisposable
     }
 
     /// <summary>Runs one statement as the superuser on the database <c>postgres</c>.</summary>
+    /// <remarks>
+    /// Opening the connection is tried up to three times when it times out: on a 2-core CI machine busy building and
+    /// testing, a new backend once took longer than the connection timeout to start (a test failed in its setup,
+    /// before it tested anything). Any other error is thrown at once.
+    /// </remarks>
     public async Task ExecuteAsync(string sql)
     {
-        await using var connection = new NpgsqlConnection(AdminConnectionString);
-        await connection.OpenAsync();
+        await using var connection = await OpenAdminConnectionAsync();
 #pragma warning disable CA2100 // Test SQL.
         await using var command = new NpgsqlCommand(sql, connection);
 #pragma warning restore CA2100
         await command.ExecuteNonQueryAsync();
+    }
+
+    private async Task<NpgsqlConnection> OpenAdminConnectionAsync()
+    {
+        const int Attempts = 3;
+        for (var attempt = 1; ; attempt++)
+        {
+            var connection = new NpgsqlConnection(AdminConnectionString);
+            try
+            {
+                await connection.OpenAsync();
+                return connection;
+            }
+            catch (NpgsqlException e) when (e.InnerException is TimeoutException && attempt < Attempts)
+            {
+                await connection.DisposeAsync();
+                Console.Error.WriteLine($"[postgres] opening an admin connection timed out (attempt {attempt} of {Attempts}); trying again");
+            }
+            catch
+            {
+                await connection.DisposeAsync();
+                throw;
+            }
+        }
     }
 
     public async ValueTask DisposeAsync()

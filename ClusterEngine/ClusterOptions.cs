@@ -118,6 +118,14 @@ public sealed class ClusterOptions
     public TimeSpan LeaveGrace { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
+    /// Derived, not configured: the longest a graceful leave can take — a status to every peer (at most
+    /// <see cref="FailureTimeout"/>) before and after, the hand-over preparation (<see cref="HandOverTimeout"/>), the
+    /// <see cref="LeaveGrace"/> and the outbox drain (<see cref="DrainTimeout"/>). With the defaults 11 s. The host's
+    /// shutdown timeout is this plus 5 s (docs/recovery.md, "Graceful leave and the full restart").
+    /// </summary>
+    public TimeSpan LeaveBudget => (2 * FailureTimeout) + HandOverTimeout + LeaveGrace + DrainTimeout;
+
+    /// <summary>
     /// Once this node is first Up after its start, how long a member it has not heard from since it started (it may be
     /// restarting too, e.g. after a full restart) keeps its clients before they are failed over to their alternates. A
     /// member this node saw alive and then lost is failed over at once. Default 10 s; 0 to 10 minutes.

@@ -16,6 +16,9 @@ public sealed class DashboardTestContext : BunitContext
 {
     public DashboardTestContext(bool admin = false, Action<IServiceCollection>? services = null)
     {
+        // bUnit waits 1 s by default; the first component test of a run on the busy 2-core CI machine (JIT, MudBlazor's
+        // first render) once needed longer for a live page's background feed to re-render. A wait still fails loudly.
+        DefaultWaitTimeout = TimeSpan.FromSeconds(10);
         JSInterop.Mode = JSRuntimeMode.Loose;
         Services.AddMudServices();
         var options = new ClusterOptions();

@@ -62,9 +62,12 @@ internal static class PortalServiceCollectionExtensions
         services.AddSingleton<Hubs.BackplaneAdmission>();
         services.AddSingleton<Hubs.BackplaneConnections>();
         services.AddHostedService(sp => sp.GetRequiredService<Hubs.BackplaneConnections>());
-        services.Configure<HostOptions>(host =>
+        services.AddOptions<HostOptions>().Configure<IOptions<ClusterEngine.ClusterOptions>>((host, cluster) =>
         {
-            host.ShutdownTimeout = TimeSpan.FromSeconds(10);
+            // The graceful leave runs first, in the stopping phase, and may take its whole budget; the hosted services'
+            // stops (Hangfire's wait for its workers, the persistence writer's drain) come after it within the same
+            // timeout. With a fixed 10 s a slow leave left them nothing, and Hangfire's stop threw (once in CI).
+            host.ShutdownTimeout = cluster.Value.LeaveBudget + TimeSpan.FromSeconds(5);
 
             // No background loop may stop the node (docs/identity.md, "Operator input"): each logs a failed iteration and retries; should one
             // still end with an error, the host logs it and keeps serving instead of stopping every node of the cluster.

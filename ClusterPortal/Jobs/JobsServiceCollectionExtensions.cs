@@ -48,6 +48,13 @@ internal static class JobsServiceCollectionExtensions
             server.ServerName = $"{sp.GetRequiredService<ClusterState>().LocalNodeId}:{Environment.ProcessId}:{Guid.NewGuid():N}";
             server.WorkerCount = Math.Clamp(Environment.ProcessorCount * 2, 2, 8);
             server.SchedulePollingInterval = PollInterval;
+
+            // Hangfire starts stopping at the host's stopping signal, beside the graceful leave; the host's shutdown timeout
+            // is the leave's budget plus 5 s (PortalServiceCollectionExtensions). Jobs get their cancellation after
+            // StopTimeout and Hangfire's own shutdown timeout (15 s by default) is kept well inside the host's; a job cut
+            // short runs again from its queue after the restart.
+            server.StopTimeout = TimeSpan.FromSeconds(1);
+            server.ShutdownTimeout = TimeSpan.FromSeconds(5);
             server.Activator = sp.GetRequiredService<JobActivator>();
         });
         services.AddSingleton<MirrorSyncQueue>();

@@ -33,7 +33,7 @@ public sealed class MembershipAuthorityTests : IAsyncDisposable
         _detector = new FailureDetector(_time, _options.FailureTimeout);
         _mesh = new PeerMesh(_state, new PeerCredentials(_options.Key!), _detector, options, NullLogger<PeerMesh>.Instance);
         _self = new LocalNodeStatus(node, options, _time, NullLogger<LocalNodeStatus>.Instance);
-        var reconciler = new AssignmentReconciler(node, _mesh, _members, _detector, options, _time, NullLogger<AssignmentReconciler>.Instance);
+        var reconciler = new AssignmentReconciler(node, _mesh, new InboundPeers(), _members, _detector, options, _time, NullLogger<AssignmentReconciler>.Instance);
         var agent = new MembershipAgent(node, _members, _detector, _mesh, _self, reconciler, new SeedResolver(options, new ClusterPortal.Client.SharedAddressResolver()), options, NullLogger<MembershipAgent>.Instance);
         _authority = new MembershipAuthority(agent, _members, node, _self, _detector, _mesh, options, NullLogger<MembershipAuthority>.Instance);
         // Straight into the list and the view (not through the agent, which would open connections to n1 and n3).

@@ -50,6 +50,7 @@ public static class BackplaneClusterEngineBuilderExtensions
         });
         services.TryAddSingleton<PeerGuard>();
         services.TryAddSingleton<PeerMesh>();
+        services.TryAddSingleton<InboundPeers>();
         services.TryAddSingleton<BackplaneOutbox>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IClusterChangeObserver, BackplaneOutbox>(sp => sp.GetRequiredService<BackplaneOutbox>()));
         services.TryAddSingleton<LocalNodeStatus>();

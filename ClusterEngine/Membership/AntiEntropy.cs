@@ -68,6 +68,28 @@ public sealed partial class AntiEntropy
         _ = PullAsync(peerNodeId, peer);
     }
 
+    /// <summary>
+    /// <paramref name="peerNodeId"/>'s connection to this node (re)opened. The peer sends its assignment changes over that
+    /// connection only, so what it decided while it was closed is lost here and no digest delay will bring it: an Up node
+    /// pulls the differing buckets now (a joining node catches up anyway; see <see cref="CatchUpLedger"/>). When this node's
+    /// own connection to the peer is not open yet, the catch-up that runs when it opens pulls the peer's whole table.
+    /// </summary>
+    public void OnInboundOpened(string peerNodeId)
+    {
+        var peer = _peers.GetOrAdd(peerNodeId, _ => new PeerState());
+        lock (peer)
+        {
+            if (peer.Pulling || _self.State != NodeState.Up || !_mesh.IsConnected(peerNodeId))
+            {
+                return;
+            }
+
+            (peer.Pulling, peer.LastPull) = (true, _time.GetTimestamp());
+        }
+
+        _ = PullAsync(peerNodeId, peer);
+    }
+
     /// <summary><c>DigestBuckets</c>: this node's digest per bucket of client ids.</summary>
     public long[] DigestBuckets() => State.DigestBuckets();
 

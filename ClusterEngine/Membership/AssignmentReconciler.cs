@@ -26,16 +26,18 @@ public sealed partial class AssignmentReconciler
     private readonly ClusterOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly ConcurrentDictionary<string, bool> _caughtUp = new(StringComparer.Ordinal);
+    private readonly InboundPeers _inbound;
+    private readonly CatchUpLedger _ledger;
     private readonly ConcurrentDictionary<string, long> _pulling = new(StringComparer.Ordinal);
     private long _round;
 
     /// <summary>Creates the reconciler of <paramref name="node"/>.</summary>
-    public AssignmentReconciler(ClusterNode node, PeerMesh mesh, MemberList members, FailureDetector detector, IOptions<ClusterOptions> options,
-        TimeProvider time, ILogger<AssignmentReconciler> logger)
+    public AssignmentReconciler(ClusterNode node, PeerMesh mesh, InboundPeers inbound, MemberList members, FailureDetector detector,
+        IOptions<ClusterOptions> options, TimeProvider time, ILogger<AssignmentReconciler> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
-        (_node, _mesh, _members, _detector, _options, _time, _logger) = (node, mesh, members, detector, options.Value, time, logger);
+        (_node, _mesh, _inbound, _members, _detector, _options, _time, _logger) = (node, mesh, inbound, members, detector, options.Value, time, logger);
+        _ledger = new CatchUpLedger(time, _options.HelloTimeout);
     }
 
     private ClusterState State => _node.State;
@@ -46,11 +48,13 @@ public sealed partial class AssignmentReconciler
     public void Restart()
     {
         Interlocked.Increment(ref _round);
-        _caughtUp.Clear();
+        _ledger.Reset();
     }
 
     /// <summary>
-    /// True when this node may turn Up: every member other than itself has sent its snapshot in this round, or is known
+    /// True when this node may turn Up: every member other than itself has sent its snapshot in this round (pulled while
+    /// the member's own connection to this node was open, so nothing it decided since can be missing; see
+    /// <see cref="CatchUpLedger"/>), or is known
     /// to have stopped, or has been silent past <c>FailureTimeout</c> (or left); and this node with the peers it caught up
     /// with reach the quorum of the membership (<see cref="Quorum"/>: peers known to have stopped do not count). A member
     /// not heard from at all since this node started, whose port has not refused either, is waited for up to
@@ -60,17 +64,18 @@ public sealed partial class AssignmentReconciler
     /// </summary>
     public bool IsCaughtUp()
     {
+        var now = _time.GetTimestamp();
         var members = _members.All.Where(m => !m.Removed).Select(m => m.NodeId).ToList();
         foreach (var id in members)
         {
-            if (id != Self && !_caughtUp.ContainsKey(id)
+            if (id != Self && !_ledger.Counts(id, now)
                 && (_detector.StateOf(id) is not (NodeState.Down or NodeState.Left) || _detector.MayBeStarting(id, _options.RestartGrace)))
             {
                 return false; // a live (or not yet judged, or perhaps starting) peer has not sent its snapshot yet
             }
         }
 
-        return Quorum.HasQuorum(members, id => id == Self || _caughtUp.ContainsKey(id),
+        return Quorum.HasQuorum(members, id => id == Self || _ledger.Counts(id, now),
             id => id != Self && (_detector.IsKnownStopped(id) || _detector.StateOf(id) == NodeState.Left));
     }
 
@@ -83,7 +88,7 @@ public sealed partial class AssignmentReconciler
         var now = _time.GetTimestamp();
         foreach (var m in _members.All)
         {
-            if (m.Removed || m.NodeId == Self || _caughtUp.ContainsKey(m.NodeId) || !_mesh.IsConnected(m.NodeId))
+            if (m.Removed || m.NodeId == Self || !_mesh.IsConnected(m.NodeId) || !_ledger.NeedsPull(m.NodeId, _inbound.StateOf(m.NodeId), now))
             {
                 continue;
             }
@@ -102,6 +107,7 @@ public sealed partial class AssignmentReconciler
     public async Task CatchUpAsync(string peerNodeId)
     {
         var round = Interlocked.Read(ref _round);
+        var inboundAtStart = _inbound.StateOf(peerNodeId);
         var (merged, droppedPrimaries, droppedAlternates) = (0, 0, 0);
         await foreach (var batch in _mesh.StreamAsync<AssignmentDelta[]>(peerNodeId, BackplaneMethods.Snapshot))
         {
@@ -115,12 +121,9 @@ public sealed partial class AssignmentReconciler
             }
         }
 
-        if (Interlocked.Read(ref _round) == round)
-        {
-            _caughtUp[peerNodeId] = true;
-        }
-
-        LogCaughtUp(Self, peerNodeId, merged);
+        var complete = Interlocked.Read(ref _round) == round
+            && _ledger.Completed(peerNodeId, inboundAtStart, _inbound.StateOf(peerNodeId), _time.GetTimestamp());
+        LogCaughtUp(Self, peerNodeId, merged, complete ? "" : " (its connection to this node was not open throughout: pulled again once it is)");
         _node.Publish(new Reconciled(Self, peerNodeId, merged, droppedPrimaries, droppedAlternates));
     }
 
@@ -157,8 +160,8 @@ public sealed partial class AssignmentReconciler
         }
     }
 
-    [LoggerMessage(EventId = LogEvents.CaughtUp, Level = LogLevel.Information, Message = "{NodeId} caught up from {PeerId}: {Applied} assignments merged")]
-    private partial void LogCaughtUp(string nodeId, string peerId, int applied);
+    [LoggerMessage(EventId = LogEvents.CaughtUp, Level = LogLevel.Information, Message = "{NodeId} caught up from {PeerId}: {Applied} assignments merged{OneWay}")]
+    private partial void LogCaughtUp(string nodeId, string peerId, int applied, string oneWay);
 
     [LoggerMessage(EventId = LogEvents.CatchUpFailed, Level = LogLevel.Debug, Message = "{NodeId}: catching up from {PeerId} failed, tried again: {Reason}")]
     private partial void LogCatchUpFailed(string nodeId, string peerId, string reason);

@@ -20,7 +20,7 @@ namespace ClusterPortal.Hubs;
 internal sealed class BackplaneHub(MembershipAgent membership, NodeAdmission admission, MembershipAuthority authority, ClusterHealthMonitor health,
     AssignmentReconciler reconciler, AntiEntropy antiEntropy, PlacementCoordinator placement, ClientClaims claims, BackplaneConnections connections,
     ClusterEngine.Origin.OriginCache origins, ClusterEngine.Mirroring.Sync.MirrorSyncReceiver mirrorSync, ClusterEngine.Deltas.ItemVersionStore versions,
-    PeerGuard guard) : Hub
+    PeerGuard guard, InboundPeers inbound) : Hub
 {
     private string Peer => Context.User?.Identity?.Name ?? "";
 
@@ -93,15 +93,22 @@ internal sealed class BackplaneHub(MembershipAgent membership, NodeAdmission adm
     [HubMethodName(BackplaneMethods.Snapshot)]
     public IAsyncEnumerable<AssignmentDelta[]> Snapshot(CancellationToken cancellationToken) => reconciler.Snapshot(cancellationToken);
 
+    /// <summary>
+    /// A peer's connection to this node opened: from now on its assignment changes arrive here; what it decided while the
+    /// connection was closed never will, so an Up node pulls the difference at once (docs/recovery.md, "Both directions").
+    /// </summary>
     public override Task OnConnectedAsync()
     {
         connections.Opened(Context);
+        inbound.Opened(Peer);
+        antiEntropy.OnInboundOpened(Peer);
         return base.OnConnectedAsync();
     }
 
     public override Task OnDisconnectedAsync(Exception? exception)
     {
         connections.Closed(Context);
+        inbound.Closed(Peer);
         health.OnPeerDisconnected(Peer);
         return base.OnDisconnectedAsync(exception);
     }

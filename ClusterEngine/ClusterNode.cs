@@ -1,6 +1,6 @@
 using ClusterEngine.Changes;
 using ClusterEngine.Placement;
-using ClusterEngine.Routing;
+using ClusterEngine.Affinity;
 
 namespace ClusterEngine;
 
@@ -23,7 +23,7 @@ public sealed class ClusterNode(ClusterState state, ClusterChanges changes)
     public string NodeId => State.LocalNodeId;
 
     /// <summary>Routes one request (patent Fig. 6); a failover or reassignment is published.</summary>
-    public RoutingDecision Route(string clientId)
+    public AffinityDecision Route(string clientId)
     {
         var decision = State.Route(clientId);
         if (decision.Change is { } change)

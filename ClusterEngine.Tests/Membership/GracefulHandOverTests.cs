@@ -1,5 +1,5 @@
 using ClusterEngine.Membership;
-using ClusterEngine.Routing;
+using ClusterEngine.Affinity;
 using ClusterEngine.Tests.Support;
 
 namespace ClusterEngine.Tests.Membership;
@@ -71,7 +71,7 @@ public sealed class GracefulHandOverTests
 
         var decision = state.Route(client);
 
-        Assert.Equal(RoutingKind.Primary, decision.Kind);
+        Assert.Equal(AffinityKind.Primary, decision.Kind);
         Assert.Equal("n2", decision.ServingNodeId);
         Assert.Null(decision.Change);
     }

@@ -1,6 +1,6 @@
 using ClusterEngine;
 using ClusterEngine.Membership;
-using ClusterEngine.Routing;
+using ClusterEngine.Affinity;
 using ClusterPortal.Client.Contract;
 using Microsoft.Extensions.Options;
 
@@ -40,12 +40,12 @@ internal sealed class ClientRouter(ClusterNode node, ItemForwarder forwarder, Cl
         for (var attempt = 0; ; attempt++)
         {
             var decision = node.Route(clientId);
-            if (decision.Kind == RoutingKind.NotAssigned && attempt == 0 && await AssignmentArrivesAsync(clientId, http.RequestAborted))
+            if (decision.Kind == AffinityKind.NotAssigned && attempt == 0 && await AssignmentArrivesAsync(clientId, http.RequestAborted))
             {
                 decision = node.Route(clientId);
             }
 
-            if (decision.Kind == RoutingKind.NotAssigned)
+            if (decision.Kind == AffinityKind.NotAssigned)
             {
                 return new(Problems.NotFound($"Client '{clientId}' is not known; announce it with POST /api/sessions."), false);
             }

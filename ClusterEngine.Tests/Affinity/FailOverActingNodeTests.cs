@@ -1,7 +1,7 @@
 using ClusterEngine.Membership;
 using ClusterEngine.Placement;
 
-namespace ClusterEngine.Tests.Routing;
+namespace ClusterEngine.Tests.Affinity;
 
 /// <summary>
 /// docs/architecture.md §7: when a node is Down each alternate promotes its own clients; nodes acting each for

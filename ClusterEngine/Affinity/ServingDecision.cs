@@ -1,7 +1,7 @@
 using ClusterEngine.Membership;
 using ClusterEngine.Placement;
 
-namespace ClusterEngine.Routing;
+namespace ClusterEngine.Affinity;
 
 /// <summary>
 /// Where one request of an assigned client goes (patent Fig. 6, steps 640–680): the primary when it is available;
@@ -11,8 +11,8 @@ namespace ClusterEngine.Routing;
 /// </summary>
 internal static class ServingDecision
 {
-    /// <summary>The decision: its kind, the serving index (-1 for <see cref="RoutingKind.Reassigned"/>: not chosen yet) and the proposed slot (Counter/Origin left for the commit).</summary>
-    public readonly record struct Proposal(RoutingKind Kind, int Serving, AssignmentSlot? Next);
+    /// <summary>The decision: its kind, the serving index (-1 for <see cref="AffinityKind.Reassigned"/>: not chosen yet) and the proposed slot (Counter/Origin left for the commit).</summary>
+    public readonly record struct Proposal(AffinityKind Kind, int Serving, AssignmentSlot? Next);
 
     /// <summary>Decides for the live slot <paramref name="slot"/>.</summary>
     /// <param name="members">The members.</param>
@@ -23,17 +23,17 @@ internal static class ServingDecision
         // Step 640: is the primary available? (A leaving primary still serves until it hands the client over.)
         if (members.IsServing(slot.Primary))
         {
-            return new(RoutingKind.Primary, slot.Primary, null);
+            return new(AffinityKind.Primary, slot.Primary, null);
         }
 
         // Step 660 → 670/680: the alternate becomes primary; a new alternate is chosen.
         if (slot.HasAlternate && members.IsAvailable(slot.Alternate))
         {
             var alternate = AlternateChoice.Select(members, load, slot.Alternate, exclude: slot.Primary);
-            return new(RoutingKind.FailedOver, slot.Alternate, slot with { Primary = slot.Alternate, Alternate = (short)alternate });
+            return new(AffinityKind.FailedOver, slot.Alternate, slot with { Primary = slot.Alternate, Alternate = (short)alternate });
         }
 
         // Step 660 → 620: assign anew.
-        return new(RoutingKind.Reassigned, -1, null);
+        return new(AffinityKind.Reassigned, -1, null);
     }
 }

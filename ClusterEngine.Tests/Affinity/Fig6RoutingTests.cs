@@ -1,8 +1,8 @@
 using ClusterEngine.Membership;
-using ClusterEngine.Routing;
+using ClusterEngine.Affinity;
 using ClusterEngine.Tests.Support;
 
-namespace ClusterEngine.Tests.Routing;
+namespace ClusterEngine.Tests.Affinity;
 
 /// <summary>Patent Fig. 6, steps 630–680 (and Fig. 8): serving a request at the primary, failover, reassignment.</summary>
 public sealed class Fig6RoutingTests
@@ -15,7 +15,7 @@ public sealed class Fig6RoutingTests
 
         var decision = state.Route("c1");
 
-        Assert.Equal(RoutingKind.Primary, decision.Kind);
+        Assert.Equal(AffinityKind.Primary, decision.Kind);
         Assert.Equal(assigned.Primary, decision.ServingNodeId);
         Assert.Null(decision.Change);
     }
@@ -25,7 +25,7 @@ public sealed class Fig6RoutingTests
     {
         var state = TestCluster.Create(100);
 
-        Assert.Equal(RoutingKind.NotAssigned, state.Route("nobody").Kind);
+        Assert.Equal(AffinityKind.NotAssigned, state.Route("nobody").Kind);
     }
 
     [Theory]
@@ -40,7 +40,7 @@ public sealed class Fig6RoutingTests
 
         var decision = state.Route("c1");
 
-        Assert.Equal(RoutingKind.FailedOver, decision.Kind);
+        Assert.Equal(AffinityKind.FailedOver, decision.Kind);
         Assert.Equal(before.Alternate, decision.ServingNodeId);
         Assert.Equal(before.Alternate, decision.Assignment!.Primary);
         Assert.NotNull(decision.Assignment.Alternate);
@@ -57,10 +57,10 @@ public sealed class Fig6RoutingTests
         var state = TestCluster.Create(100, 100);
         state.Announce("c1");
         state.ReportInFlight("n1", 799);
-        Assert.Equal(RoutingKind.Primary, state.Route("c1").Kind);
+        Assert.Equal(AffinityKind.Primary, state.Route("c1").Kind);
 
         state.ReportInFlight("n1", 800);
-        Assert.Equal(RoutingKind.FailedOver, state.Route("c1").Kind);
+        Assert.Equal(AffinityKind.FailedOver, state.Route("c1").Kind);
     }
 
     [Fact]
@@ -73,7 +73,7 @@ public sealed class Fig6RoutingTests
 
         var decision = state.Route("c1");
 
-        Assert.Equal(RoutingKind.Reassigned, decision.Kind);
+        Assert.Equal(AffinityKind.Reassigned, decision.Kind);
         var survivor = state.Nodes.Single(n => n.State == NodeState.Up).NodeId;
         Assert.Equal(survivor, decision.ServingNodeId);
         Assert.Null(decision.Assignment!.Alternate);
@@ -91,7 +91,7 @@ public sealed class Fig6RoutingTests
 
         var decision = state.Route(client);
 
-        Assert.Equal(RoutingKind.FailedOver, decision.Kind);
+        Assert.Equal(AffinityKind.FailedOver, decision.Kind);
         Assert.Equal("n2", decision.ServingNodeId);
         Assert.True(decision.OverCapacity);
         Assert.Equal(2, state.Primaries("n2"));
@@ -105,7 +105,7 @@ public sealed class Fig6RoutingTests
         state.SetState(before.Primary, NodeState.Down);
         var proposal = state.ProposeRoute("c1");
 
-        Assert.Equal(RoutingKind.FailedOver, proposal.Kind);
+        Assert.Equal(AffinityKind.FailedOver, proposal.Kind);
         Assert.Equal(before, state.GetAssignment("c1"));
     }
 

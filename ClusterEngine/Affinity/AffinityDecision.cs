@@ -1,6 +1,6 @@
 using ClusterEngine.Placement;
 
-namespace ClusterEngine.Routing;
+namespace ClusterEngine.Affinity;
 
 /// <summary>
 /// Where one client request goes, and the assignment change that routing it requires (patent Fig. 6).
@@ -12,8 +12,8 @@ namespace ClusterEngine.Routing;
 /// <param name="Assignment">The client's assignment after the decision; null when it has none.</param>
 /// <param name="Change">The delta to apply and broadcast; null when nothing changes.</param>
 /// <param name="OverCapacity">True when the serving node is at or over capacity after a failover (reported, never refused).</param>
-public sealed record RoutingDecision(
-    RoutingKind Kind,
+public sealed record AffinityDecision(
+    AffinityKind Kind,
     string? ServingNodeId,
     Assignment? Assignment,
     AssignmentDelta? Change,

@@ -1,4 +1,4 @@
-namespace ClusterEngine.Routing;
+namespace ClusterEngine.Affinity;
 
 /// <summary>What a node that became available again gave up (patent Fig. 7, steps 720–730).</summary>
 /// <param name="DroppedPrimaries">Clients this node served as primary that a newer assignment gives to another node.</param>

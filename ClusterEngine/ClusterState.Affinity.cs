@@ -1,5 +1,5 @@
 using ClusterEngine.Placement;
-using ClusterEngine.Routing;
+using ClusterEngine.Affinity;
 
 namespace ClusterEngine;
 
@@ -13,12 +13,12 @@ public sealed partial class ClusterState
     /// and the member snapshot); the lock is taken only for a change, or to record the client as seen once per
     /// hundredth of <c>Cluster:ClientIdleTimeout</c>.
     /// </summary>
-    public RoutingDecision Route(string clientId)
+    public AffinityDecision Route(string clientId)
     {
         ArgumentException.ThrowIfNullOrEmpty(clientId);
         if (!_table.TryGet(clientId, out var slot))
         {
-            return new RoutingDecision(RoutingKind.NotAssigned, null, null, null, false);
+            return new AffinityDecision(AffinityKind.NotAssigned, null, null, null, false);
         }
 
         var members = _view.Snapshot;
@@ -33,7 +33,7 @@ public sealed partial class ClusterState
                 }
             }
 
-            return new RoutingDecision(RoutingKind.Primary, members.NodeId(slot.Primary), ToAssignment(clientId, slot, members), null, false);
+            return new AffinityDecision(AffinityKind.Primary, members.NodeId(slot.Primary), ToAssignment(clientId, slot, members), null, false);
         }
 
         lock (_gate)
@@ -50,7 +50,7 @@ public sealed partial class ClusterState
         {
             return _table.TryGet(clientId, out var slot)
                 ? ServingDecision.Decide(_view.Snapshot, _table, slot)
-                : new(RoutingKind.NotAssigned, -1, null);
+                : new(AffinityKind.NotAssigned, -1, null);
         }
     }
 
@@ -58,35 +58,35 @@ public sealed partial class ClusterState
     /// The Fig. 6 decision for <paramref name="clientId"/> applied to the table, without recording the client as seen:
     /// a request records that (<see cref="Route"/>), a node failure does not (<see cref="FailOverNode"/>).
     /// </summary>
-    private RoutingDecision RouteLocked(string clientId)
+    private AffinityDecision RouteLocked(string clientId)
     {
         if (!_table.TryGet(clientId, out var slot))
         {
-            return new RoutingDecision(RoutingKind.NotAssigned, null, null, null, false);
+            return new AffinityDecision(AffinityKind.NotAssigned, null, null, null, false);
         }
 
         var members = _view.Snapshot;
         var proposal = ServingDecision.Decide(members, _table, slot);
-        if (proposal.Kind == RoutingKind.Reassigned)
+        if (proposal.Kind == AffinityKind.Reassigned)
         {
             var (primary, bounces) = _primaries.Place([]);
             proposal = primary < 0
-                ? new(RoutingKind.ClusterFull, -1, null)
-                : new(RoutingKind.Reassigned, primary,
+                ? new(AffinityKind.ClusterFull, -1, null)
+                : new(AffinityKind.Reassigned, primary,
                     new AssignmentSlot(0, 0, (short)primary, (short)AlternateChoice.Select(members, _table, primary), (byte)bounces));
         }
 
         if (proposal.Next is not { } next)
         {
             var servingId = proposal.Serving >= 0 ? members.NodeId(proposal.Serving) : null;
-            return new RoutingDecision(proposal.Kind, servingId, ToAssignment(clientId, slot, members), null, false);
+            return new AffinityDecision(proposal.Kind, servingId, ToAssignment(clientId, slot, members), null, false);
         }
 
-        var reason = proposal.Kind == RoutingKind.FailedOver ? AssignmentChangeReason.FailedOver : AssignmentChangeReason.Reassigned;
+        var reason = proposal.Kind == AffinityKind.FailedOver ? AssignmentChangeReason.FailedOver : AssignmentChangeReason.Reassigned;
         var delta = Commit(clientId, next, reason);
         _table.TryGet(clientId, out var stored);
         var overCapacity = _table.PrimaryCount(proposal.Serving) > members[proposal.Serving].Capacity;
-        return new RoutingDecision(proposal.Kind, members.NodeId(proposal.Serving), ToAssignment(clientId, stored, members), delta, overCapacity);
+        return new AffinityDecision(proposal.Kind, members.NodeId(proposal.Serving), ToAssignment(clientId, stored, members), delta, overCapacity);
     }
 
     /// <summary>

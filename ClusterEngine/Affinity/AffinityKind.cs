@@ -1,7 +1,7 @@
-namespace ClusterEngine.Routing;
+namespace ClusterEngine.Affinity;
 
 /// <summary>How a client request is routed (patent Fig. 6).</summary>
-public enum RoutingKind
+public enum AffinityKind
 {
     /// <summary>The primary is available and serves the request (step 650).</summary>
     Primary = 0,

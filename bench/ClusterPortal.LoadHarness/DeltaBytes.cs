@@ -27,7 +27,7 @@ internal static class DeltaBytes
 
     public sealed record Result(
         WireBytes.Pass DeltaH1, WireBytes.Pass PlainH1, WireBytes.Pass DeltaH2, WireBytes.Pass PlainH2, WireBytes.Pass HitsH2,
-        double MedianDeltaFraction, IReadOnlyList<double> CpuRatios);
+        double MedianDeltaFraction, IReadOnlyList<double> CpuRatios, H2loadHits.Result? H2load);
 
     public static async Task<Result> RunAsync(Fixture fixture)
     {
@@ -58,6 +58,8 @@ internal static class DeltaBytes
         var deltaH2 = await PassAsync(fixture, h2, HttpVersion.Version20, Requests, Workers, i => held[i], all);
         var plainH2 = await PassAsync(fixture, h2, HttpVersion.Version20, Requests, Workers, _ => null, all);
         var hitsH2 = await PassAsync(fixture, h2, HttpVersion.Version20, ValidatedHits, 1, i => held[i], [1], warmUp: 1); // item 1 is unchanged
+        using var hit = Request(fixture, 1, held[1], HttpVersion.Version20);
+        var h2load = await H2loadHits.RunAsync(h2, hit.RequestUri!.OriginalString, hit.Headers.ToDictionary(h => h.Key, h => string.Join(", ", h.Value)));
 
         var fractions = new List<double>();
         using (var client = Clients.Create(h1, 1))
@@ -78,7 +80,7 @@ internal static class DeltaBytes
             cpu.Add(delta / plain);
         }
 
-        return new Result(deltaH1, plainH1, deltaH2, plainH2, hitsH2, LoadLoop.Median(fractions), cpu);
+        return new Result(deltaH1, plainH1, deltaH2, plainH2, hitsH2, LoadLoop.Median(fractions), cpu, h2load);
     }
 
     /// <summary>A 4 KiB JSON document: an id, a version field, and readings (not very compressible).</summary>
@@ -256,11 +258,18 @@ internal static class DeltaBytes
         Row(o, "HTTP/2: validators + dcz vs always the body", Answers(r.DeltaH2), r.DeltaH2.Received.ToString("N0", c), Ratio(r.DeltaH2, r.PlainH2), "<= 0.05x");
         Row(o, "HTTP/2: always the body", Answers(r.PlainH2), r.PlainH2.Received.ToString("N0", c), "1.000x", "");
         Row(o, "HTTP/2 validated hit, .NET SDK stack (resp; req+resp)", Answers(r.HitsH2),
-            string.Create(c, $"{(double)r.HitsH2.Received / ValidatedHits:0.0} B"), string.Create(c, $"{(double)(r.HitsH2.Sent + r.HitsH2.Received) / ValidatedHits:0.0} B"), "<= 30 B; 60 B (curl)");
+            string.Create(c, $"{(double)r.HitsH2.Received / ValidatedHits:0.0} B"), string.Create(c, $"{(double)(r.HitsH2.Sent + r.HitsH2.Received) / ValidatedHits:0.0} B"), "<= 30 B; 60 B (h2load)");
+        Row(o, "HTTP/2 validated hit, h2load (nghttp2) (resp; req+resp)", r.H2load is null ? "h2load not found" : string.Create(c, $"{H2loadHits.Hits} x 304"),
+            r.H2load is null ? "-" : string.Create(c, $"{r.H2load.Response:0.0} B"), r.H2load is null ? "-" : string.Create(c, $"{r.H2load.Request + r.H2load.Response:0.0} B"), "<= 30 B; 60 B");
         Row(o, "delta of a one-field edit / item (median)", "", "", (r.MedianDeltaFraction * 100).ToString("0.00", c) + " %", "<= 5 %");
         Row(o, "CPU: delta 200 / plain 200, same item (3 runs)", string.Join(" / ", r.CpuRatios.Select(x => x.ToString("0.00", c))), "",
             LoadLoop.Median(r.CpuRatios).ToString("0.00", c) + "x", "<= 3x");
         o.WriteLine();
+        if (r.H2load is not null)
+        {
+            o.WriteLine(string.Create(c, $"{r.H2load.Tool}: per additional request on one connection, counted by a loopback relay (all frames). Request {r.H2load.Request:0.0} B."));
+        }
+
         o.WriteLine("CPU is this process's (node and client together) over " + CpuRequests.ToString("N0", c) + " sequential requests each; bytes are HTTP bytes on the client's sockets (no TCP/IP).");
     }
 

@@ -37,7 +37,7 @@ internal sealed class PortalNode : IAsyncDisposable
                 "--urls", "http://127.0.0.1:0",
                 "--Cluster:NodeId=bench-1",
                 $"--Cluster:Key={ClusterKey}",
-                "--Cluster:Capacity=100000000",
+                "--Cluster:Capacity=10000000", // the most Cluster:Capacity accepts
                 $"--Cluster:DataDirectory={dataDirectory}",
                 $"--Portal:AdminKey={AdminKey}",
                 "--Portal:SessionRateLimit=1000000",

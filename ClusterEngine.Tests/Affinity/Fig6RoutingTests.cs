@@ -21,6 +21,29 @@ public sealed class Fig6RoutingTests
     }
 
     [Fact]
+    public void Fig6_step640_a_joining_primary_is_waited_for_not_taken_over()
+    {
+        var state = TestCluster.Create(100, 100, 100);
+        var before = state.Announce("c1").Assignment!;
+        state.SetState(before.Primary, NodeState.Joining); // restarted, catching up (Fig. 7): it serves in a moment
+
+        var waiting = state.Route("c1");
+
+        Assert.Equal(AffinityKind.PrimaryJoining, waiting.Kind);
+        Assert.Null(waiting.ServingNodeId);
+        Assert.Null(waiting.Change);
+        Assert.Equal(before, state.GetAssignment("c1"));
+
+        state.SetState(before.Primary, NodeState.Up);
+        var served = state.Route("c1");
+        Assert.Equal(AffinityKind.Primary, served.Kind);
+        Assert.Equal(before.Primary, served.ServingNodeId);
+
+        state.SetState(before.Primary, NodeState.Down); // a joining node that goes silent is Down: then it is failed over
+        Assert.Equal(AffinityKind.FailedOver, state.Route("c1").Kind);
+    }
+
+    [Fact]
     public void Fig6_step610_unknown_client_must_announce()
     {
         var state = TestCluster.Create(100);

@@ -17,4 +17,11 @@ public enum AffinityKind
 
     /// <summary>The client needs a new primary but no eligible node is below capacity.</summary>
     ClusterFull = 4,
+
+    /// <summary>
+    /// The primary is <c>Joining</c>: alive, catching up after a start, a thaw or a re-add (patent Fig. 7), and about to
+    /// serve. The request is answered 503 with <c>Retry-After</c> and the client is not taken over: a takeover raced with
+    /// the node turning Up, and both served the client until the change reached it (docs/recovery.md "Joining → Up").
+    /// </summary>
+    PrimaryJoining = 5,
 }

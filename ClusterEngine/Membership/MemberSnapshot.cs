@@ -70,6 +70,15 @@ public sealed class MemberSnapshot
     /// <summary>Patent Fig. 6, step 640, for a client's current primary: available, or leaving and not yet handed over.</summary>
     /// <param name="index">The node's internal index.</param>
     internal bool IsServing(int index) => (uint)index < (uint)_byIndex.Length && _byIndex[index].Serving;
+
+    /// <summary>
+    /// Patent Fig. 6, step 640, with Fig. 7: the member reports itself <c>Joining</c> (catching up after a start, a thaw or a
+    /// re-add) and is <c>Active</c>, so it will serve its clients in a moment; a request for one of them waits for it
+    /// rather than taking the client over.
+    /// </summary>
+    /// <param name="index">The node's internal index.</param>
+    internal bool IsJoining(int index) =>
+        (uint)index < (uint)_byIndex.Length && _byIndex[index] is { Known: true, State: NodeState.Joining, Mode: NodeMode.Active };
 }
 
 /// <summary>One member's facts in a <see cref="MemberSnapshot"/>.</summary>

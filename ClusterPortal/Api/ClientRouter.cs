@@ -50,6 +50,11 @@ internal sealed class ClientRouter(ClusterNode node, ItemForwarder forwarder, Cl
                 return new(Problems.NotFound($"Client '{clientId}' is not known; announce it with POST /api/sessions."), false);
             }
 
+            if (decision.Kind == AffinityKind.PrimaryJoining)
+            {
+                return new(Problems.Unavailable(http, $"The primary of client '{clientId}' ({decision.Assignment?.Primary}) is catching up with the cluster; try again in a moment.", 1), false);
+            }
+
             if (decision.ServingNodeId is not { } serving)
             {
                 return new(Problems.Unavailable(http, "No node can serve this client now."), false);

@@ -71,7 +71,12 @@ public sealed partial class ClusterHealthMonitor
                 if (_self.State == NodeState.Joining && !_self.Removed)
                 {
                     _reconciler.EnsureCatchUps();
-                    if (_reconciler.IsCaughtUp())
+
+                    // Up needs the quorum flag too (peers that hear this node: the serving lease), not only the catch-up's
+                    // majority: a node added at run time turned Up before its peers' answers gave it the lease, then
+                    // "regained" the quorum while Up and went back to catching up — Joining again just after every view
+                    // had it Up, so it refused offers (MembershipApiTests, about one run in three).
+                    if (_reconciler.IsCaughtUp() && _self.HasQuorum)
                     {
                         _self.Set(NodeState.Up);
                     }

@@ -180,7 +180,7 @@ public sealed class ClusterOptions
     public TimeSpan PeerClockSkew { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// Lifetime of a pending claim of a new client id at its claim owner (docs/identity.md): the announce that holds it
+    /// Lifetime of a pending claim of a new client id at its claim holders (docs/identity.md): the announce that holds it
     /// places the client within half of it or gives up (503); a claim whose announce died expires after it. Default 10 s;
     /// at least twice <see cref="OfferTimeout"/>, at most 5 minutes.
     /// </summary>

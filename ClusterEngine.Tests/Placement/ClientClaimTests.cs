@@ -6,9 +6,10 @@ using ClusterEngine.Tests.Support;
 namespace ClusterEngine.Tests.Placement;
 
 /// <summary>
-/// A client id is claimed once cluster-wide (issue 11, case 2; docs/identity.md): the claim owner is the first Up node of
-/// the id's rendezvous order; it grants one pending claim, answers Exists once the client is known, Contended while
-/// another announce holds the claim, and grants only where the announcing node's view and its own agree.
+/// A client id is claimed once cluster-wide (issue 11, case 2; docs/identity.md): the claim holders are the first two Up
+/// nodes of the id's rendezvous order; each grants one pending claim, answers Exists once the client is known and
+/// Contended while another announce holds the claim; a client is placed only when both grant, so two announcers whose
+/// views are one membership change apart are decided by the holder they share.
 /// </summary>
 public sealed class ClientClaimTests
 {
@@ -96,15 +97,54 @@ public sealed class ClientClaimTests
     }
 
     [Fact]
-    public void An_owner_that_is_not_Up_or_not_the_owner_in_its_own_view_grants_nothing()
+    public void A_holder_that_is_not_Up_grants_nothing()
     {
         var net = new OfferNet(100, 100, 100);
         var owner = OwnerOf(net, "c");
-        var other = new[] { "n1", "n2", "n3" }.First(n => n != owner);
 
-        Assert.Equal(new ClaimReply(ClaimOutcome.NotOwner, Owner: owner), net.ClaimsOf(other).OnClaim("n1", new ClaimRequest("c", "x")));
         net.SetSelf(owner, NodeState.Joining);
+
         Assert.Equal(ClaimOutcome.NotReady, net.ClaimsOf(owner).OnClaim("n1", new ClaimRequest("c", "x")).Outcome);
+    }
+
+    [Fact]
+    public async Task Two_announces_of_one_id_while_a_joining_node_turns_Up_in_some_views_only_are_decided_by_the_holder_both_ask()
+    {
+        // n4 has just turned Up: n1 and n4 see it Up, the others do not yet. Pick an id whose order over all four starts
+        // with n4, so the two views name different first holders (the old single-owner claim granted both: n4 in one
+        // view, the owner of the other view in the other).
+        var net = new OfferNet(100, 100, 100, 100);
+        var id = Enumerable.Range(0, 500).Select(i => $"device-{i}").First(i =>
+            ClaimOwnership.Order(i, ["n1", "n2", "n3", "n4"]) is ["n4", var second, ..] && second != "n1" && second != "n3");
+        var sharedHolder = ClaimOwnership.Order(id, ["n1", "n2", "n3"])[0]; // n2: first without n4, second with it
+        foreach (var stale in new[] { "n2", "n3" })
+        {
+            net[stale].SetState("n4", NodeState.Joining);
+        }
+
+        var atN1 = await net.ClaimsOf("n1").ClaimAsync(id, CancellationToken.None);
+        var atN3 = await net.ClaimsOf("n3").ClaimAsync(id, CancellationToken.None);
+
+        Assert.Equal("n2", sharedHolder);
+        Assert.Equal(ClaimOutcome.Granted, atN1.Outcome);
+        Assert.Equal(["n4", "n2"], atN1.Holders);
+        Assert.Equal(ClaimOutcome.Contended, atN3.Outcome);
+        Assert.Equal(1, net.ClaimsOf("n2").PendingCount);
+        Assert.Equal(0, net.ClaimsOf("n1").PendingCount + net.ClaimsOf("n3").PendingCount); // n3's other holder released its grant
+    }
+
+    [Fact]
+    public async Task A_holder_that_refuses_makes_the_other_release_its_grant()
+    {
+        var net = new OfferNet(100, 100, 100);
+        var holders = ClaimOwnership.HoldersOf("x", net["n1"].Snapshot);
+        net.ClaimsOf(holders[1]).OnClaim("n9", new ClaimRequest("x", "rival"));
+        var announcer = holders[0];
+
+        var result = await net.ClaimsOf(announcer).ClaimAsync("x", CancellationToken.None);
+
+        Assert.Equal(ClaimOutcome.Contended, result.Outcome);
+        Assert.Equal(0, net.ClaimsOf(holders[0]).PendingCount);
     }
 
     [Fact]
@@ -137,5 +177,5 @@ public sealed class ClientClaimTests
         Assert.Equal(0, net.ClaimsOf(owner).PendingCount);
     }
 
-    private static string OwnerOf(OfferNet net, string clientId) => ClaimOwnership.OwnerOf(clientId, net["n1"].Snapshot)!;
+    private static string OwnerOf(OfferNet net, string clientId) => ClaimOwnership.HoldersOf(clientId, net["n1"].Snapshot)[0];
 }

@@ -20,7 +20,7 @@ public static class BackplaneMethods
     /// <summary><see cref="OfferRequest"/> → <see cref="OfferReply"/>.</summary>
     public const string Offer = "Offer";
 
-    /// <summary><see cref="ClaimRequest"/> → <see cref="ClaimReply"/>: a first claim of a new client id at its claim owner (docs/identity.md).</summary>
+    /// <summary><see cref="ClaimRequest"/> → <see cref="ClaimReply"/>: a first claim of a new client id at one of its two claim holders (docs/identity.md).</summary>
     public const string Claim = "Claim";
 
     /// <summary><see cref="ClaimRequest"/>, no answer: the announce that held the claim placed nobody; the owner forgets it.</summary>

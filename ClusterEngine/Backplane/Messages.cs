@@ -62,18 +62,17 @@ public sealed record OfferRequest(string ClientId, int Bounces, IReadOnlyList<st
 /// assignment, not a new one, and the announcing node must treat the client as existing (its token needed).</param>
 public sealed record OfferReply(AdmissionOutcome Outcome, string? BounceTo, AssignmentDelta? Assignment, bool Existing = false);
 
-/// <summary><c>Claim</c> and <c>ClaimRelease</c> request (docs/identity.md): the announcing node asks the client id's claim owner.</summary>
+/// <summary><c>Claim</c> and <c>ClaimRelease</c> request (docs/identity.md): the announcing node asks each of the client id's two claim holders.</summary>
 /// <param name="ClientId">The new client's id.</param>
 /// <param name="ClaimId">Random id of this one announce (a retry of the same announce presents the same one).</param>
 public sealed record ClaimRequest(string ClientId, string ClaimId);
 
 /// <summary><c>Claim</c> answer.</summary>
-/// <param name="Outcome">What the owner decided.</param>
-/// <param name="Assignment">For <see cref="ClaimOutcome.Exists"/>: the client's assignment as the owner holds it.</param>
-/// <param name="Owner">For <see cref="ClaimOutcome.NotOwner"/>: who the owner is in the answering node's view.</param>
-public sealed record ClaimReply(ClaimOutcome Outcome, AssignmentDelta? Assignment = null, string? Owner = null);
+/// <param name="Outcome">What the claim holder decided.</param>
+/// <param name="Assignment">For <see cref="ClaimOutcome.Exists"/>: the client's assignment as the holder has it.</param>
+public sealed record ClaimReply(ClaimOutcome Outcome, AssignmentDelta? Assignment = null);
 
-/// <summary>A claim owner's answer to a first claim of a client id.</summary>
+/// <summary>A claim holder's answer to a first claim of a client id (the numbers are the wire form; 3 is no longer used).</summary>
 public enum ClaimOutcome
 {
     /// <summary>The claim is this announce's until the assignment arrives or the claim expires: place the client.</summary>
@@ -85,13 +84,10 @@ public enum ClaimOutcome
     /// <summary>Another announce holds a pending claim of the id.</summary>
     Contended = 2,
 
-    /// <summary>The answering node is not the owner in its own view (<see cref="ClaimReply.Owner"/> is).</summary>
-    NotOwner = 3,
-
     /// <summary>The answering node is not Up (joining, catching up, removed): it may not decide.</summary>
     NotReady = 4,
 
-    /// <summary>No owner could be reached or agreed (only on the announcing node: answer 503 and let the client retry).</summary>
+    /// <summary>A claim holder could not be reached or was not Up (only on the announcing node: answer 503 and let the client retry).</summary>
     Unavailable = 5,
 }
 

@@ -7,8 +7,10 @@ namespace ClusterEngine.Placement;
 /// <summary>
 /// Who decides the first claim of a client id (docs/identity.md): rendezvous (highest-random-weight) hashing of the id
 /// over the nodes that are Up — each node's weight is XXH3-64 of <c>{client id}\n{node id}</c>, highest first, ties by
-/// node id — so every node with the same view names the same owner, an owner's failure moves only its ids (to the next in
-/// their order), and a node joining takes over only the ids it now wins. Pure functions of a <see cref="ClusterSnapshot"/>.
+/// node id — and the first <see cref="HolderCount"/> nodes of that order are the id's claim holders. Every node with the
+/// same view names the same holders; a node joining or leaving changes the holders of an id by at most one, so the holders
+/// of two views one membership change apart always share a node (the claim's safety rests on that). Pure functions of a
+/// <see cref="ClusterSnapshot"/>.
 /// </summary>
 public static class ClaimOwnership
 {
@@ -28,8 +30,14 @@ public static class ClaimOwnership
             .OrderByDescending(c => c.Weight).ThenBy(c => c.Id, StringComparer.Ordinal).Select(c => c.Id)];
     }
 
-    /// <summary>The owner of <paramref name="clientId"/> in <paramref name="view"/>, or null when no node is Up.</summary>
-    public static string? OwnerOf(string clientId, ClusterSnapshot view) => Order(clientId, view) is [var first, ..] ? first : null;
+    /// <summary>How many nodes hold each id's claims: two, so that the holder sets of two views one change apart intersect.</summary>
+    public const int HolderCount = 2;
+
+    /// <summary>
+    /// The claim holders of <paramref name="clientId"/> in <paramref name="view"/>: the first <see cref="HolderCount"/> Up nodes of
+    /// its order (fewer when fewer are Up; none when none is).
+    /// </summary>
+    public static IReadOnlyList<string> HoldersOf(string clientId, ClusterSnapshot view) => [.. Order(clientId, view).Take(HolderCount)];
 
     /// <summary>The rendezvous weight of <paramref name="nodeId"/> for <paramref name="clientId"/>.</summary>
     public static ulong Weight(string clientId, string nodeId)

@@ -8,15 +8,15 @@ namespace ClusterEngine.Placement;
 
 /// <summary>
 /// A client id is claimed once cluster-wide (docs/identity.md, "A client id is claimed once"). Before a node places a client it does
-/// not know, it asks the id's claim owner — the first Up node in the id's rendezvous order (<see cref="ClaimOwnership"/>) —
-/// for a claim. The owner answers from its own view: <see cref="ClaimOutcome.Exists"/> (with the assignment) when it knows
-/// the client, <see cref="ClaimOutcome.Contended"/> while another announce holds a pending claim, else
-/// <see cref="ClaimOutcome.Granted"/>: a pending claim for <c>Cluster:ClientClaimTimeout</c>, which the client's assignment
-/// replaces when it arrives (the owner then answers <c>Exists</c>), and which expires if that announce died. An owner that
-/// is not Up answers <see cref="ClaimOutcome.NotReady"/>; one that sees another owner in its own view answers
-/// <see cref="ClaimOutcome.NotOwner"/>: a claim is granted only where the announcing node's view and the owner's agree.
-/// When the owner cannot be reached the next node in the order is asked, and it grants only if its own view agrees that
-/// the owner is not Up. Thread-safe.
+/// not know, it asks both of the id's claim holders — the first two Up nodes in the id's rendezvous order
+/// (<see cref="ClaimOwnership"/>) — in that order, and places the client only when both grant. Each holder answers from its own
+/// table: <see cref="ClaimOutcome.Exists"/> (with the assignment) when it knows the client, <see cref="ClaimOutcome.Contended"/>
+/// while another announce holds a pending claim, else <see cref="ClaimOutcome.Granted"/>: a pending claim for
+/// <c>Cluster:ClientClaimTimeout</c>, which the client's assignment replaces when it arrives (the holder then answers
+/// <c>Exists</c>), and which expires if that announce died. A holder that is not Up answers <see cref="ClaimOutcome.NotReady"/>.
+/// Two announcers whose views are at most one membership change apart ask holder sets that share a node, and that node
+/// grants only one of them: a node joining or leaving during a claim cannot let two announces of one id both place it.
+/// A holder that cannot be reached, or is not Up, makes the announce 503 until the views change. Thread-safe.
 /// </summary>
 public sealed partial class ClientClaims
 {
@@ -49,7 +49,7 @@ public sealed partial class ClientClaims
     /// <summary>How long an announce holding a claim may take to place the client (half the claim's lifetime).</summary>
     public TimeSpan PlacementBudget => _lifetime / 2;
 
-    /// <summary>Pending claims this node holds as owner (for tests and metrics).</summary>
+    /// <summary>Pending claims this node holds as a claim holder (for tests and metrics).</summary>
     public int PendingCount
     {
         get
@@ -64,58 +64,71 @@ public sealed partial class ClientClaims
     private ClusterState State => _node.State;
 
     /// <summary>
-    /// The announcing node's side: asks the owner (and, when it cannot be reached, the next nodes of the order; at most
-    /// three nodes, one redirect) for a claim of <paramref name="clientId"/>.
+    /// The announcing node's side: asks the claim holders of <paramref name="clientId"/> in this node's view, in the id's order. Granted
+    /// only when all grant; <see cref="ClaimOutcome.Exists"/> when any knows the client (its assignment is adopted), else
+    /// <see cref="ClaimOutcome.Contended"/> when any holds another announce's claim, else <see cref="ClaimOutcome.Unavailable"/>.
+    /// Claims granted to an announce that does not go ahead are released at once.
     /// </summary>
     public async Task<ClaimResult> ClaimAsync(string clientId, CancellationToken cancellationToken)
     {
         var request = new ClaimRequest(clientId, NewClaimId());
-        var order = ClaimOwnership.Order(clientId, State.Snapshot);
-        var tried = new List<string>(3);
-        var next = order.Count > 0 ? order[0] : null;
-        while (next is not null && tried.Count < 3)
+        var holders = ClaimOwnership.HoldersOf(clientId, State.Snapshot);
+        var replies = new ClaimReply?[holders.Count];
+        for (var i = 0; i < holders.Count; i++)
         {
-            tried.Add(next);
-            var reply = next == _node.NodeId ? OnClaim(_node.NodeId, request) : await _transport.ClaimAsync(next, request, cancellationToken);
-            switch (reply)
+            // One after the other, in the id's order: two announces with the same view meet at the first holder, and one of
+            // them wins there (asked at once, each could take one holder and both be refused).
+            replies[i] = holders[i] == _node.NodeId ? OnClaim(_node.NodeId, request) : await _transport.ClaimAsync(holders[i], request, cancellationToken);
+            if (replies[i] is not { Outcome: ClaimOutcome.Granted })
             {
-                case { Outcome: ClaimOutcome.Granted }:
-                    return new ClaimResult(ClaimOutcome.Granted, next, request, null);
-                case { Outcome: ClaimOutcome.Exists or ClaimOutcome.Contended }:
-                    return new ClaimResult(reply.Outcome, next, request, reply.Assignment);
-                case { Outcome: ClaimOutcome.NotOwner, Owner: { } owner } when !tried.Contains(owner):
-                    next = owner; // the views disagree: ask whom the answering node names
-                    break;
-                case { Outcome: ClaimOutcome.NotOwner }:
-                    next = null; // it names a node already tried: no owner both views agree on now
-                    break;
-                default:
-                    next = order.FirstOrDefault(id => !tried.Contains(id)); // unreachable or not ready: the next in the order
-                    break;
+                break;
             }
         }
 
-        LogNoOwner(clientId, string.Join(",", tried));
-        return new ClaimResult(ClaimOutcome.Unavailable, null, request, null);
+        var granted = holders.Where((_, i) => replies[i] is { Outcome: ClaimOutcome.Granted }).ToList();
+        if (holders.Count > 0 && granted.Count == holders.Count)
+        {
+            return new ClaimResult(ClaimOutcome.Granted, granted, request, null);
+        }
+
+        Release(new ClaimResult(ClaimOutcome.Granted, granted, request, null));
+        if (replies.FirstOrDefault(r => r is { Outcome: ClaimOutcome.Exists }) is { } exists)
+        {
+            return new ClaimResult(ClaimOutcome.Exists, [], request, exists.Assignment);
+        }
+
+        if (replies.Any(r => r is { Outcome: ClaimOutcome.Contended }))
+        {
+            return new ClaimResult(ClaimOutcome.Contended, [], request, null);
+        }
+
+        LogNoOwner(clientId, holders.Count > 0 ? holders[granted.Count] : "(no node Up)");
+        return new ClaimResult(ClaimOutcome.Unavailable, [], request, null);
     }
 
-    /// <summary>The claim was granted but nobody was placed: the owner forgets it now instead of at its expiry.</summary>
+    /// <summary>The claim was granted but nobody was placed: its holders forget it now instead of at its expiry.</summary>
     public void Release(ClaimResult granted)
     {
-        if (granted is { Outcome: ClaimOutcome.Granted, Owner: { } owner })
+        ArgumentNullException.ThrowIfNull(granted);
+        if (granted.Outcome != ClaimOutcome.Granted)
         {
-            if (owner == _node.NodeId)
+            return;
+        }
+
+        foreach (var holder in granted.Holders)
+        {
+            if (holder == _node.NodeId)
             {
-                OnRelease(owner, granted.Request);
+                OnRelease(holder, granted.Request);
             }
             else
             {
-                _transport.Release(owner, granted.Request);
+                _transport.Release(holder, granted.Request);
             }
         }
     }
 
-    /// <summary>The owner's side: decides a claim of <paramref name="claimantNodeId"/> on this node's view.</summary>
+    /// <summary>A claim holder's side: decides a claim of <paramref name="claimantNodeId"/> from this node's table.</summary>
     public ClaimReply OnClaim(string claimantNodeId, ClaimRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -127,12 +140,6 @@ public sealed partial class ClientClaims
         if (_self.State != NodeState.Up)
         {
             return new ClaimReply(ClaimOutcome.NotReady);
-        }
-
-        var owner = ClaimOwnership.OwnerOf(request.ClientId, State.Snapshot);
-        if (owner != _node.NodeId)
-        {
-            return new ClaimReply(ClaimOutcome.NotOwner, Owner: owner);
         }
 
         var now = _time.GetUtcNow();
@@ -153,7 +160,7 @@ public sealed partial class ClientClaims
         return new ClaimReply(ClaimOutcome.Granted);
     }
 
-    /// <summary>The owner's side of a release: forgets the claim if it is still that announce's.</summary>
+    /// <summary>A claim holder's side of a release: forgets the claim if it is still that announce's.</summary>
     public void OnRelease(string claimantNodeId, ClaimRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -187,13 +194,13 @@ public sealed partial class ClientClaims
 
     private readonly record struct Pending(string ClaimId, string Claimant, DateTimeOffset ExpiresAt);
 
-    [LoggerMessage(EventId = LogEvents.NoOwner, Level = LogLevel.Warning, Message = "No claim owner of client {ClientId} could decide (asked {Asked}): the announce answers 503")]
-    private partial void LogNoOwner(string clientId, string asked);
+    [LoggerMessage(EventId = LogEvents.NoOwner, Level = LogLevel.Warning, Message = "Claim holder {Holder} of client {ClientId} could not decide (unreachable or not Up): the announce answers 503")]
+    private partial void LogNoOwner(string clientId, string holder);
 }
 
 /// <summary>What the announcing node got for its claim.</summary>
 /// <param name="Outcome">Granted, Exists, Contended or Unavailable.</param>
-/// <param name="Owner">The node that decided (to release a granted claim with).</param>
+/// <param name="Holders">For <see cref="ClaimOutcome.Granted"/>: the claim holders that granted it (to release it with); else empty.</param>
 /// <param name="Request">The claim as sent.</param>
-/// <param name="Existing">For <see cref="ClaimOutcome.Exists"/>: the client's assignment as the owner holds it.</param>
-public sealed record ClaimResult(ClaimOutcome Outcome, string? Owner, ClaimRequest Request, AssignmentDelta? Existing);
+/// <param name="Existing">For <see cref="ClaimOutcome.Exists"/>: the client's assignment as a claim holder has it.</param>
+public sealed record ClaimResult(ClaimOutcome Outcome, IReadOnlyList<string> Holders, ClaimRequest Request, AssignmentDelta? Existing);

@@ -13,7 +13,7 @@ namespace ClusterEngine.Placement;
 /// <param name="node">The local node (view and change stream).</param>
 /// <param name="self">Whether this node may take clients now (Up, with quorum, Active).</param>
 /// <param name="transport">Carries offers to the other nodes.</param>
-/// <param name="claims">Claims a new client id at its claim owner before it is placed (docs/identity.md).</param>
+/// <param name="claims">Claims a new client id at its two claim holders before it is placed (docs/identity.md).</param>
 public sealed class PlacementCoordinator(ClusterNode node, LocalNodeStatus self, IOfferTransport transport, ClientClaims claims)
 {
     private readonly ClusterNode _node = node;
@@ -23,7 +23,7 @@ public sealed class PlacementCoordinator(ClusterNode node, LocalNodeStatus self,
 
     /// <summary>
     /// A client announces itself at this node: its assignment, placed now when it has none. A client this node does not
-    /// know is first claimed at its claim owner (<see cref="ClientClaims"/>): an id the owner knows is
+    /// know is first claimed at its claim holders (<see cref="ClientClaims"/>): an id a holder knows is
     /// <see cref="PlacementOutcome.Existing"/>, one another announce holds is <see cref="PlacementOutcome.Contended"/>;
     /// only a granted claim is placed (patent Fig. 3/4), within <see cref="ClientClaims.PlacementBudget"/>.
     /// </summary>

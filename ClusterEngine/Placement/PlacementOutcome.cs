@@ -15,6 +15,6 @@ public enum PlacementOutcome
     /// <summary>Another announce of the same new id holds its claim (docs/identity.md): answer 409; nothing changed.</summary>
     Contended = 3,
 
-    /// <summary>No claim owner could decide, or the placement ran out of its claim's time: answer 503 with Retry-After.</summary>
+    /// <summary>A claim holder could not decide (unreachable or not Up), or the placement ran out of its claim's time: answer 503 with Retry-After.</summary>
     Unavailable = 4,
 }

@@ -9,8 +9,9 @@ namespace ClusterPortal.Tests.Identity;
 
 /// <summary>
 /// Issue 11, case 2: a client id is claimed once cluster-wide (docs/identity.md). Concurrent first announces of one id
-/// at different nodes end with exactly one 201 and one token; the others get 401 or 409, as for an existing id. A node
-/// removed and added back hands out no token for an id it never learned.
+/// at different nodes end with exactly one 201 and one token; the others get 401 or 409, as for an existing id — also
+/// while a node joins and the views disagree for a moment on who is Up (and so on an id's claim holders). A node removed
+/// and added back hands out no token for an id it never learned.
 /// </summary>
 [Collection(ProcessFailureGroup.Name)]
 [Trait("Category", "Process")]
@@ -42,6 +43,50 @@ public sealed class ClientClaimTests(ITestOutputHelper output)
         }
 
         output.WriteLine(string.Join("\n", outcomes));
+    }
+
+    [Fact]
+    public async Task Concurrent_first_announces_while_a_fourth_node_joins_give_exactly_one_201_per_id()
+    {
+        await using var cluster = await ProcessCluster.StartAsync(3);
+        using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false, MaxConnectionsPerServer = 64 }) { Timeout = TimeSpan.FromSeconds(30) };
+        var members = cluster.Nodes.ToList();
+        var joiner = cluster.CreateExtra("node-4");
+        cluster.Nodes.Add(joiner); // stopped and described with the others
+        joiner.Start();
+        var rounds = new List<string>();
+        var afterUp = 0;
+        for (var round = 0; afterUp < 5; round++)
+        {
+            Assert.True(round < 400, "node-4 was not Up on every node after 400 rounds\n" + cluster.Describe());
+            var upEverywhere = true;
+            foreach (var node in members)
+            {
+                upEverywhere &= await cluster.StateAsync(node, joiner) == "Up";
+            }
+
+            afterUp += upEverywhere ? 1 : 0;
+            var clientId = $"join-race-{round}-{Guid.NewGuid():N}";
+            var answers = await Task.WhenAll(cluster.Nodes.Select(async node =>
+            {
+                try
+                {
+                    using var response = await http.PostAsJsonAsync(new Uri(node.Url + "/api/sessions"), new { clientId });
+                    return (Node: node.NodeId, Status: (int)response.StatusCode, Body: await response.Content.ReadAsStringAsync());
+                }
+                catch (HttpRequestException ex)
+                {
+                    return (Node: node.NodeId, Status: 0, Body: ex.Message); // node-4 not listening yet
+                }
+            }));
+
+            rounds.Add($"{clientId}{(upEverywhere ? " (node-4 Up everywhere)" : "")}: {string.Join(", ", answers.Select(a => $"{a.Node}={a.Status}"))}");
+            Assert.True(answers.Count(a => a.Status == 201) <= 1, $"{clientId}: two 201s\n{string.Join("\n", answers.Select(a => $"{a.Node} {a.Status} {a.Body}"))}");
+            Assert.All(answers.Where(a => a.Status != 201), a => Assert.Contains(a.Status, new[] { 0, 401, 409, 503 }));
+        }
+
+        output.WriteLine(string.Join("\n", rounds));
+        Assert.True(rounds.Count(r => r.Contains("=201", StringComparison.Ordinal)) >= 5, "fewer than 5 ids placed at all:\n" + string.Join("\n", rounds));
     }
 
     [Fact]

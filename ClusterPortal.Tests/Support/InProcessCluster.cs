@@ -76,8 +76,8 @@ public sealed class InProcessCluster : IAsyncDisposable
         var http = _nodes[at].Client();
         var response = await http.PostAsJsonAsync("/api/sessions", new { clientId });
 
-        // As a device does (the SDK honours Retry-After): right after a membership change the views can disagree on a new
-        // id's claim owner for a moment, and the announce answers 503 with Retry-After (docs/identity.md); a few tries.
+        // As a device does (the SDK honours Retry-After): while a new id's claim holder is unreachable
+        // or not Up (a node starting or stopping), the announce answers 503 with Retry-After (docs/identity.md); a few tries.
         for (var attempt = 1; response.StatusCode == System.Net.HttpStatusCode.ServiceUnavailable && attempt < 5; attempt++)
         {
             await Task.Delay(response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1));

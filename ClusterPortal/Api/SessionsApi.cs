@@ -56,7 +56,7 @@ internal static class SessionsApi
             return tokenProblem;
         }
 
-        // A client this node does not know is claimed at its claim owner first (docs/identity.md): one announce of a new
+        // A client this node does not know is claimed at its two claim holders first (docs/identity.md): one announce of a new
         // id wins cluster-wide; an id the cluster knows needs its token here as anywhere.
         var result = await placement.AnnounceAsync(clientId, http.RequestAborted);
         switch (result.Outcome)

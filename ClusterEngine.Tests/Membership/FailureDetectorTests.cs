@@ -108,4 +108,24 @@ public sealed class FailureDetectorTests
         time.Advance(TimeSpan.FromSeconds(6));
         Assert.False(detector.MayBeStarting("n2", TimeSpan.FromSeconds(10)));
     }
+
+    [Fact]
+    public void A_peer_heard_within_half_its_timeout_is_fresh_evidence_and_later_it_is_not_though_not_yet_Down()
+    {
+        // A node cut off keeps its peers' leases (and so the quorum) until just before they find it Down; it may decide
+        // failovers only on peers heard within half their timeout (LocalNodeStatus.MayDecide).
+        var time = new FakeTimeProvider();
+        var detector = new FailureDetector(time, Timeout);
+        detector.Watch("n2");
+
+        Assert.False(detector.HeardRecently("n2")); // watched, never heard
+        detector.Heard("n2", 5, 1, NodeState.Up);
+        time.Advance(TimeSpan.FromMilliseconds(500));
+        Assert.True(detector.HeardRecently("n2"));
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.False(detector.HeardRecently("n2"));
+        Assert.DoesNotContain(detector.Evaluate(), c => c.State == NodeState.Down); // still Up: only the evidence is stale
+        detector.Heard("n2", 5, 2, NodeState.Up);
+        Assert.True(detector.HeardRecently("n2"));
+    }
 }

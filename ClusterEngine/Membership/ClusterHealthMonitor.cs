@@ -234,9 +234,10 @@ public sealed partial class ClusterHealthMonitor
     {
         var members = _members.All.Where(m => !m.Removed).Select(m => m.NodeId).ToList();
         var had = _self.HasQuorum;
-        _self.SetQuorum(Quorum.HasQuorum(members,
-            id => id == Self || (_detector.StateOf(id) is NodeState.Up or NodeState.Suspect or NodeState.Joining or NodeState.Leaving && _lease.Holds(id)),
-            id => id != Self && (_detector.IsKnownStopped(id) || _detector.StateOf(id) == NodeState.Left)));
+        bool Hears(string id) => id == Self || (_detector.StateOf(id) is NodeState.Up or NodeState.Suspect or NodeState.Joining or NodeState.Leaving && _lease.Holds(id));
+        bool Stopped(string id) => id != Self && (_detector.IsKnownStopped(id) || _detector.StateOf(id) == NodeState.Left);
+        _self.SetQuorum(Quorum.HasQuorum(members, Hears, Stopped));
+        _self.SetFreshQuorum(Quorum.HasQuorum(members, id => Hears(id) && (id == Self || _detector.HeardRecently(id)), Stopped));
         if (!had && _self.HasQuorum && _self.State == NodeState.Up)
         {
             LogQuorumRegained(Self);

@@ -172,6 +172,19 @@ public sealed class FailureDetector(TimeProvider time, SilenceTimeout timeouts)
     }
 
     /// <summary>
+    /// True when the peer was heard (or its connection opened) within half its silence timeout: fresh evidence that this node
+    /// and the peer are on the same side now, not merely that the peer has not been found Down yet.
+    /// </summary>
+    public bool HeardRecently(string nodeId)
+    {
+        lock (_gate)
+        {
+            return _peers.TryGetValue(nodeId, out var p) && !p.Dead && p.LastEvidence != 0
+                && time.GetElapsedTime(p.LastEvidence) <= timeouts.For(nodeId) / 2;
+        }
+    }
+
+    /// <summary>
     /// True while the peer may be starting at the same time as this node: it has not been heard (nor its connection opened)
     /// since this node started watching it, its port has not refused a connection, and the watch is younger than
     /// <paramref name="grace"/>. Its silence is then no evidence: this node may simply not have reached it yet.

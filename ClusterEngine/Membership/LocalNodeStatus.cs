@@ -33,6 +33,20 @@ public sealed partial class LocalNodeStatus
     public bool HasQuorum => _hasQuorum;
 
     /// <summary>
+    /// True while this node may take over other nodes' roles (failovers, <see cref="RoleRepair"/>): it has the quorum, and
+    /// the peers that make it were heard within half their silence timeout. The quorum alone rests on leases, which a node
+    /// cut off keeps until just before its peers find it Down; on a slow link the timeouts of two peers differ by their
+    /// round trips, so such a node could find one peer Down while still holding the other's lease — and take over the
+    /// clients of a peer that the majority side still serves (docs/network.md "Slow, lossy links").
+    /// </summary>
+    public bool MayDecide => _hasQuorum && _hasFreshQuorum;
+
+    private volatile bool _hasFreshQuorum = true;
+
+    /// <summary>Records whether the peers this node heard within half their silence timeout make a quorum.</summary>
+    public void SetFreshQuorum(bool hasFreshQuorum) => _hasFreshQuorum = hasFreshQuorum;
+
+    /// <summary>
     /// True while this node may serve clients as primary: it is Up (or handing over while Leaving), its side of any
     /// partition has the quorum, it has not been removed by an operator, and (when Up) the health monitor has run within
     /// <see cref="ClusterOptions.SelfSilenceBudget"/>. The last condition closes the window right after a freeze

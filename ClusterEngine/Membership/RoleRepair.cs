@@ -4,7 +4,8 @@ using Microsoft.Extensions.Options;
 namespace ClusterEngine.Membership;
 
 /// <summary>
-/// Level-triggered repair of roles (patent Fig. 6, steps 670–680; Fig. 5): whenever this node is Up with quorum, every
+/// Level-triggered repair of roles (patent Fig. 6, steps 670–680; Fig. 5): whenever this node is Up and may decide
+/// (<see cref="LocalNodeStatus.MayDecide"/>: the quorum, on fresh evidence), every
 /// client whose primary or alternate is Down, Left (gone or removed) or in Maintenance is failed over — by the node the
 /// decision belongs to (<see cref="ClusterState.FailOverNode"/>'s acting rule, so every node acting for itself reaches
 /// the same result) — and every client of this node without an alternate gets one as soon as another node is eligible.
@@ -42,7 +43,7 @@ public sealed partial class RoleRepair
     /// </summary>
     public void Run()
     {
-        if (_self.State != NodeState.Up || !_self.HasQuorum || _self.Removed)
+        if (_self.State != NodeState.Up || !_self.MayDecide || _self.Removed)
         {
             return;
         }

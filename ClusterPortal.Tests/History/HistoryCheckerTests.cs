@@ -118,4 +118,38 @@ public sealed class HistoryCheckerTests
 
         Assert.Empty(HistoryChecker.TwoPrimaries(views, Window));
     }
+
+    private static ViewSample Seen(string node, long at, string primaryOfC1, params (string Node, string State)[] states) =>
+        new(node, at, true, new Dictionary<string, ViewedAssignment>(StringComparer.Ordinal) { ["c1"] = new(primaryOfC1, null) },
+            states.ToDictionary(s => s.Node, s => s.State, StringComparer.Ordinal));
+
+    [Fact]
+    public void A_client_moved_back_to_the_node_it_left_while_its_new_primary_stayed_up_is_found()
+    {
+        var views = new[]
+        {
+            Seen("n1", 1, "n3", ("n2", "Up"), ("n3", "Up")),
+            Seen("n1", 2, "n2", ("n2", "Up"), ("n3", "Down")), // failover: n3 Down
+            Seen("n1", 3, "n2", ("n2", "Up"), ("n3", "Up")),   // n3 back: c1 stays on n2 (Fig. 7)
+            Seen("n1", 4, "n3", ("n2", "Up"), ("n3", "Up")),   // moved back although n2 stayed Up
+        };
+
+        var violation = Assert.Single(HistoryChecker.MovedBack(views));
+        Assert.StartsWith("client c1 moved back: n3 -> n2 at ", violation, StringComparison.Ordinal);
+        Assert.Equal(2, HistoryChecker.Moves(views, "n1"));
+    }
+
+    [Fact]
+    public void A_second_failover_back_to_the_first_node_is_not_moving_back_and_forth()
+    {
+        var views = new[]
+        {
+            Seen("n1", 1, "n3", ("n2", "Up"), ("n3", "Up")),
+            Seen("n1", 2, "n2", ("n2", "Up"), ("n3", "Down")),
+            Seen("n1", 3, "n2", ("n2", "Down"), ("n3", "Up")), // now n2 is Down: moving to n3 is a failover
+            Seen("n1", 4, "n3", ("n2", "Down"), ("n3", "Up")),
+        };
+
+        Assert.Empty(HistoryChecker.MovedBack(views));
+    }
 }

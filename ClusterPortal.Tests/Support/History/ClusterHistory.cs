@@ -52,7 +52,9 @@ public readonly record struct ViewedAssignment(string Primary, string? Alternate
 /// <param name="Taken">Stopwatch ticks when the sample was taken (the middle of the calls that read it).</param>
 /// <param name="Serving">True when the node answered ready: it may serve clients as primary.</param>
 /// <param name="Assignments">Client id → assignment, as this node sees it.</param>
-public sealed record ViewSample(string NodeId, long Taken, bool Serving, IReadOnlyDictionary<string, ViewedAssignment> Assignments);
+/// <param name="NodeStates">Node id → state (<c>Up</c>, <c>Down</c>, ...) as this node sees the members, when sampled (null: not read).</param>
+public sealed record ViewSample(string NodeId, long Taken, bool Serving, IReadOnlyDictionary<string, ViewedAssignment> Assignments,
+    IReadOnlyDictionary<string, string>? NodeStates = null);
 
 /// <summary>
 /// The record of a fault run, shared by the fault suite (process kills, freezes, restarts, removals) and the network

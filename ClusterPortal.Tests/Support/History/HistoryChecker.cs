@@ -128,12 +128,12 @@ public static class HistoryChecker
                     continue;
                 }
 
-                var aNext = byNode[a.NodeId].FirstOrDefault(v => v.Taken >= b.Taken);
-                var bPrevious = byNode[b.NodeId].LastOrDefault(v => v.Taken <= a.Taken);
                 foreach (var (clientId, mine) in a.Assignments)
                 {
+                    // The bracketing samples are looked up only for a conflict: a run samples tens of thousands of views.
                     if (mine.Primary == a.NodeId && b.Assignments.TryGetValue(clientId, out var theirs) && theirs.Primary == b.NodeId
-                        && (ClaimsPrimary(aNext, clientId) || ClaimsPrimary(bPrevious, clientId)) && reported.Add(clientId))
+                        && (ClaimsPrimary(FirstAtOrAfter(byNode[a.NodeId], b.Taken), clientId) || ClaimsPrimary(LastAtOrBefore(byNode[b.NodeId], a.Taken), clientId))
+                        && reported.Add(clientId))
                     {
                         yield return string.Create(CultureInfo.InvariantCulture,
                             $"client {clientId} had two primaries: {a.NodeId} and {b.NodeId} both served and named themselves primary {ClusterHistory.Milliseconds(a.Taken, b.Taken):0} ms apart (at {ClusterHistory.Wall(a.Taken)} UTC)");
@@ -141,6 +141,93 @@ public static class HistoryChecker
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Clients moved back and forth: in one node's view a client's primary went from X to Y and later from Y back to X
+    /// although that view never saw Y other than <c>Up</c> in between (from the sample of the first move to the sample of
+    /// the second). A failover away from a node that is Down, leaving or in maintenance is a reason to move; a node coming
+    /// back is not (patent Fig. 7: it drops the roles others now hold). Needs samples with
+    /// <see cref="ViewSample.NodeStates"/>; samples without them are skipped.
+    /// </summary>
+    public static IEnumerable<string> MovedBack(IReadOnlyList<ViewSample> views)
+    {
+        ArgumentNullException.ThrowIfNull(views);
+        foreach (var byNode in views.Where(v => v.NodeStates is not null).GroupBy(v => v.NodeId, StringComparer.Ordinal))
+        {
+            var samples = byNode.OrderBy(v => v.Taken).ToList();
+            var moves = new Dictionary<string, (string From, string To, int At)>(StringComparer.Ordinal);
+            var current = new Dictionary<string, string>(StringComparer.Ordinal);
+            for (var i = 0; i < samples.Count; i++)
+            {
+                foreach (var (clientId, assignment) in samples[i].Assignments)
+                {
+                    if (!current.TryGetValue(clientId, out var was) || was == assignment.Primary)
+                    {
+                        current[clientId] = assignment.Primary;
+                        continue;
+                    }
+
+                    current[clientId] = assignment.Primary;
+                    if (moves.TryGetValue(clientId, out var last) && last.To == was && last.From == assignment.Primary
+                        && samples.Skip(last.At).Take(i - last.At + 1).All(v => v.NodeStates!.GetValueOrDefault(was) == "Up"))
+                    {
+                        yield return string.Create(CultureInfo.InvariantCulture,
+                            $"client {clientId} moved back: {last.From} -> {was} at {ClusterHistory.Wall(samples[last.At].Taken)} and {was} -> {assignment.Primary} at {ClusterHistory.Wall(samples[i].Taken)} UTC in {byNode.Key}'s view, {was} Up throughout");
+                    }
+
+                    moves[clientId] = (was, assignment.Primary, i);
+                }
+            }
+        }
+    }
+
+    /// <summary>Primary changes of every client, counted in each node's view (a client moved once counts once per view).</summary>
+    public static int Moves(IReadOnlyList<ViewSample> views, string observer)
+    {
+        ArgumentNullException.ThrowIfNull(views);
+        var current = new Dictionary<string, string>(StringComparer.Ordinal);
+        var moves = 0;
+        foreach (var sample in views.Where(v => v.NodeId == observer).OrderBy(v => v.Taken))
+        {
+            foreach (var (clientId, assignment) in sample.Assignments)
+            {
+                if (current.TryGetValue(clientId, out var was) && was != assignment.Primary)
+                {
+                    moves++;
+                }
+
+                current[clientId] = assignment.Primary;
+            }
+        }
+
+        return moves;
+    }
+
+    /// <summary>The first of <paramref name="ordered"/> (by time) taken at or after <paramref name="at"/>, or null.</summary>
+    private static ViewSample? FirstAtOrAfter(List<ViewSample> ordered, long at)
+    {
+        var (lo, hi) = (0, ordered.Count);
+        while (lo < hi)
+        {
+            var mid = (lo + hi) / 2;
+            (lo, hi) = ordered[mid].Taken < at ? (mid + 1, hi) : (lo, mid);
+        }
+
+        return lo < ordered.Count ? ordered[lo] : null;
+    }
+
+    /// <summary>The last of <paramref name="ordered"/> (by time) taken at or before <paramref name="at"/>, or null.</summary>
+    private static ViewSample? LastAtOrBefore(List<ViewSample> ordered, long at)
+    {
+        var (lo, hi) = (0, ordered.Count);
+        while (lo < hi)
+        {
+            var mid = (lo + hi) / 2;
+            (lo, hi) = ordered[mid].Taken <= at ? (mid + 1, hi) : (lo, mid);
+        }
+
+        return lo > 0 ? ordered[lo - 1] : null;
     }
 
     private static bool ClaimsPrimary(ViewSample? sample, string clientId) =>

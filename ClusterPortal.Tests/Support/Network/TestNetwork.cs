@@ -118,15 +118,26 @@ public sealed partial class TestNetwork : IAsyncDisposable
 
     /// <summary>
     /// Cuts <paramref name="from"/>'s links to <paramref name="to"/> at once (one atomic rule set in its namespace): both
-    /// ways, or only its packets towards them (<paramref name="bothWays"/> false: a one-way cut).
+    /// ways, or only its packets towards them (<paramref name="bothWays"/> false: a one-way cut). The rules go before any
+    /// impairment's, so a cut holds on an impaired link too.
     /// </summary>
-    public Task CutAsync(NetHost from, IEnumerable<NetHost> to, bool bothWays = true) =>
-        AddRulesAsync(from, to.SelectMany(peer => bothWays
-            ? new[] { $"-A OUTPUT -d {peer.Address} -j DROP", $"-A INPUT -s {peer.Address} -j DROP" }
-            : [$"-A OUTPUT -d {peer.Address} -j DROP"]));
+    public Task CutAsync(NetHost from, IEnumerable<NetHost> to, bool bothWays = true) => ApplyRulesAsync(from, CutRules("-I", to, bothWays));
+
+    /// <summary>Undoes <see cref="CutAsync"/> with the same arguments; impairments and other cuts stay.</summary>
+    public Task UncutAsync(NetHost from, IEnumerable<NetHost> to, bool bothWays = true) => ApplyRulesAsync(from, CutRules("-D", to, bothWays));
+
+    private static IEnumerable<string> CutRules(string verb, IEnumerable<NetHost> to, bool bothWays) =>
+        to.SelectMany(peer => bothWays
+            ? new[] { $"{verb} OUTPUT -d {peer.Address} -j DROP", $"{verb} INPUT -s {peer.Address} -j DROP" }
+            : [$"{verb} OUTPUT -d {peer.Address} -j DROP"]);
 
     /// <summary>Cuts <paramref name="host"/> off from every other host but the observer: no packet in or out.</summary>
-    public Task IsolateAsync(NetHost host) => CutAsync(host, _hosts.Where(h => h != host && h != Observer));
+    public Task IsolateAsync(NetHost host) => CutAsync(host, OthersThan(host));
+
+    /// <summary>Undoes <see cref="IsolateAsync"/>: <paramref name="host"/> reaches the others again; impairments stay.</summary>
+    public Task ReconnectAsync(NetHost host) => UncutAsync(host, OthersThan(host));
+
+    private IEnumerable<NetHost> OthersThan(NetHost host) => _hosts.Where(h => h != host && h != Observer);
 
     /// <summary>
     /// Impairs every packet <paramref name="host"/> sends to any host but the observer: held for
@@ -145,7 +156,7 @@ public sealed partial class TestNetwork : IAsyncDisposable
             // Only now read its error output to the end: the emulator has exited (a running one never ends it).
             Assert.Fail($"link emulator in {host.Namespace} did not start: {ready} {await emulator.StandardError.ReadToEndAsync()}");
         }
-        await AddRulesAsync(host, [$"-A OUTPUT -o eth0 ! -d {Observer.Address} -j NFQUEUE --queue-num 1"]);
+        await ApplyRulesAsync(host, [$"-A OUTPUT -o eth0 ! -d {Observer.Address} -j NFQUEUE --queue-num 1"]);
     }
 
     /// <summary>Removes every cut and impairment: the network is whole again.</summary>
@@ -217,8 +228,8 @@ public sealed partial class TestNetwork : IAsyncDisposable
         await Shell.RunAsync("ip", "-n", host.Namespace, "link", "set", "eth0", "up");
     }
 
-    /// <summary>Adds <paramref name="rules"/> (iptables <c>-A …</c> lines of the filter table) to <paramref name="host"/> in one atomic step.</summary>
-    private async Task AddRulesAsync(NetHost host, IEnumerable<string> rules)
+    /// <summary>Applies <paramref name="rules"/> (iptables <c>-A</c>/<c>-I</c>/<c>-D …</c> lines of the filter table) to <paramref name="host"/> in one atomic step.</summary>
+    private async Task ApplyRulesAsync(NetHost host, IEnumerable<string> rules)
     {
         var input = $"*filter\n{string.Join('\n', rules)}\nCOMMIT\n";
         var (code, output) = await Shell.TryRunWithInputAsync(input, "ip", "netns", "exec", host.Namespace, $"{_iptables}-restore", "-w", "--noflush");

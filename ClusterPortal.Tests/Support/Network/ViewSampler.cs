@@ -6,7 +6,7 @@ namespace ClusterPortal.Tests.Support.Network;
 /// <summary>
 /// Samples every running node's view into a <see cref="ClusterHistory"/> until stopped, round after round: whether the
 /// node serves as primary (<c>/health/ready</c> and <c>serving</c> of <c>GET /api/cluster</c>: Up with the quorum) and
-/// every assignment it holds (<c>GET /api/clients</c>, admin). A node that does not answer is left out of that round.
+/// every assignment it holds (<c>GET /api/clients</c>, admin) and the state it gives every member. A node that does not answer is left out of that round.
 /// </summary>
 public sealed class ViewSampler : IAsyncDisposable
 {
@@ -35,7 +35,9 @@ public sealed class ViewSampler : IAsyncDisposable
             var clients = await cluster.ClientsAsync(node);
             var serving = ready.IsSuccessStatusCode && doc.RootElement.GetProperty("serving").GetBoolean();
             var assignments = clients.ToDictionary(c => c.Key, c => new ViewedAssignment(c.Value.Primary, c.Value.Alternate), StringComparer.Ordinal);
-            return new ViewSample(node.NodeId, (before + ClusterHistory.Now) / 2, serving, assignments);
+            var states = doc.RootElement.GetProperty("nodes").EnumerateArray()
+                .ToDictionary(n => n.GetProperty("nodeId").GetString()!, n => n.GetProperty("state").GetString()!, StringComparer.Ordinal);
+            return new ViewSample(node.NodeId, (before + ClusterHistory.Now) / 2, serving, assignments, states);
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or JsonException)
         {

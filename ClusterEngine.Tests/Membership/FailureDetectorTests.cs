@@ -128,4 +128,32 @@ public sealed class FailureDetectorTests
         detector.Heard("n2", 5, 2, NodeState.Up);
         Assert.True(detector.HeardRecently("n2"));
     }
+
+    [Fact]
+    public void A_silent_peer_another_peer_may_still_be_leasing_to_is_Suspect_until_that_lease_is_over_and_a_refused_one_is_Down_at_once()
+    {
+        var time = new FakeTimeProvider();
+        var detector = new FailureDetector(time, Timeout);
+        detector.Watch("n2");
+        detector.Watch("n3");
+        detector.Heard("n2", 5, 1, NodeState.Up);
+        detector.Heard("n3", 5, 1, NodeState.Up);
+        detector.Evaluate();
+
+        time.Advance(TimeSpan.FromMilliseconds(900));
+        detector.OtherPeerHeard("n2", TimeSpan.FromMilliseconds(600)); // another peer still heard n2 lately
+        time.Advance(TimeSpan.FromMilliseconds(200));                  // silent past our timeout
+
+        var verdicts = detector.Evaluate();
+        Assert.Contains(("n2", NodeState.Suspect), verdicts);
+        Assert.Contains(("n3", NodeState.Down), verdicts);
+        time.Advance(TimeSpan.FromMilliseconds(400));
+        Assert.Contains(("n2", NodeState.Down), detector.Evaluate());
+
+        detector.Heard("n2", 5, 2, NodeState.Up);
+        Assert.Contains(("n2", NodeState.Up), detector.Evaluate());
+        detector.OtherPeerHeard("n2", TimeSpan.FromSeconds(5));
+        detector.Unreachable("n2");
+        Assert.Contains(("n2", NodeState.Down), detector.Evaluate()); // a refusal is no silence: the process is gone
+    }
 }

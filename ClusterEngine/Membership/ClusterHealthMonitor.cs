@@ -192,6 +192,12 @@ public sealed partial class ClusterHealthMonitor
             {
                 _detector.RoundTrip(status.NodeId, rtt);
             }
+            else if (line.NodeId != Self && line.NodeId != status.NodeId && line.TimeoutMs > line.HeldMs)
+            {
+                // How long that third node may still hold the sender's lease, from what the sender last heard of it; one
+                // heartbeat interval more for a later status the sender may have heard since it sent this one.
+                _detector.OtherPeerHeard(line.NodeId, TimeSpan.FromMilliseconds(line.TimeoutMs - line.HeldMs) + _options.HeartbeatInterval);
+            }
         }
 
         if (status.State == NodeState.Left)

@@ -4,7 +4,8 @@ namespace ClusterEngine.Membership;
 /// Decides peers' liveness from the evidence the backplane reports (docs/architecture.md §7): a closed
 /// connection that cannot be re-opened (refused) or a failed forward → Down at once; one transient
 /// drop → Suspect until the re-check; silence longer than the peer's <see cref="SilenceTimeout"/>
-/// (<c>FailureTimeout</c>, longer on a slow link) → Down; a status
+/// (<c>FailureTimeout</c>, longer on a slow link) → Down, but Suspect while another peer's recent report says it heard
+/// the silent peer recently enough to be granting it a serving lease still (<see cref="OtherPeerHeard"/>); a status
 /// heard again → the state the peer reports for itself. A status counts whichever connection it came over: the peer's
 /// heartbeat to this node's hub, or its answer to this node's heartbeat over this node's own connection (so a node
 /// that just restarted hears its peers before their connections back to it are open). A status from an older
@@ -36,6 +37,7 @@ public sealed class FailureDetector(TimeProvider time, SilenceTimeout timeouts)
         public bool Dead;
         public NodeState Current = NodeState.Joining;
         public long WatchedAt;
+        public long LeasedByOthersUntil;
     }
 
     private readonly Lock _gate = new();
@@ -93,6 +95,19 @@ public sealed class FailureDetector(TimeProvider time, SilenceTimeout timeouts)
         return heard;
     }
 
+    /// <summary>
+    /// Another peer reported (in its status) that it heard <paramref name="nodeId"/> and would find it Down only after
+    /// <paramref name="mayGrantFor"/> more: until then <paramref name="nodeId"/> may hold that peer's serving lease
+    /// (<see cref="ServingLease"/>) and with it the quorum, and serve its clients. A silent peer is only Suspect here until
+    /// then, so its clients are not taken over while it may still serve them (docs/network.md "Partitions": the peers'
+    /// timeouts differ on a slow link, and a node cut off from one peer may still be heard by another).
+    /// </summary>
+    public void OtherPeerHeard(string nodeId, TimeSpan mayGrantFor) => With(nodeId, p =>
+    {
+        var until = time.GetTimestamp() + (long)(mayGrantFor.TotalSeconds * time.TimestampFrequency);
+        p.LeasedByOthersUntil = Math.Max(p.LeasedByOthersUntil, until);
+    });
+
     /// <summary>The connection to the peer dropped; it is being re-opened.</summary>
     public void ConnectionDropped(string nodeId) => With(nodeId, p => p.Dropped = true);
 
@@ -135,7 +150,8 @@ public sealed class FailureDetector(TimeProvider time, SilenceTimeout timeouts)
                 var silent = time.GetElapsedTime(p.LastHeard, now) > timeouts.For(id);
                 // A dropped connection makes an Up peer Suspect (still served, re-checked); a peer that said it is leaving
                 // or has left stays so — its connections close as it goes, and it must not look available again.
-                var state = p.Dead || silent ? NodeState.Down
+                var state = p.Dead || (silent && now >= p.LeasedByOthersUntil) ? NodeState.Down
+                    : silent ? NodeState.Suspect
                     : p.Dropped && p.Reported is not (NodeState.Leaving or NodeState.Left) ? NodeState.Suspect
                     : p.Reported;
                 if (state != p.Current)

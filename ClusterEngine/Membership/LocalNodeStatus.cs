@@ -37,7 +37,7 @@ public sealed partial class LocalNodeStatus
     /// the peers that make it were heard within half their silence timeout. The quorum alone rests on leases, which a node
     /// cut off keeps until just before its peers find it Down; on a slow link the timeouts of two peers differ by their
     /// round trips, so such a node could find one peer Down while still holding the other's lease — and take over the
-    /// clients of a peer that the majority side still serves (docs/network.md "Slow, lossy links").
+    /// clients of a peer that the majority side still serves (docs/network.md "Partitions").
     /// </summary>
     public bool MayDecide => _hasQuorum && _hasFreshQuorum;
 

@@ -190,7 +190,10 @@ public abstract class PersistenceWriterTests : StoreTestBase
             return reads;
         })).ToList();
 
-        await Task.WhenAll(writers);
+        // 50 callers blocked on a full queue hold 50 thread-pool threads. The writer must still drain it: on PostgreSQL
+        // its socket reads complete through the thread pool, and a writer that blocked callers could starve took 36 s
+        // here (thread injection adds about one thread a second) where the collector/committer split takes about 1 s.
+        await Task.WhenAll(writers).WaitAsync(TimeSpan.FromSeconds(20)); // TimeoutException: the writer starved behind its blocked callers
         await writing.CancelAsync();
         await Task.WhenAll(readers);
         await store.Writer.FlushAsync();

@@ -33,7 +33,7 @@ public sealed partial class ClusterState
                 }
             }
 
-            return new AffinityDecision(AffinityKind.Primary, members.NodeId(slot.Primary), ToAssignment(clientId, slot, members), null, false);
+            return new AffinityDecision(AffinityKind.Primary, members.NodeId(slot.Primary), AssignmentReader.ToAssignment(clientId, slot, members), null, false);
         }
 
         lock (_gate)
@@ -79,14 +79,14 @@ public sealed partial class ClusterState
         if (proposal.Next is not { } next)
         {
             var servingId = proposal.Serving >= 0 ? members.NodeId(proposal.Serving) : null;
-            return new AffinityDecision(proposal.Kind, servingId, ToAssignment(clientId, slot, members), null, false);
+            return new AffinityDecision(proposal.Kind, servingId, AssignmentReader.ToAssignment(clientId, slot, members), null, false);
         }
 
         var reason = proposal.Kind == AffinityKind.FailedOver ? AssignmentChangeReason.FailedOver : AssignmentChangeReason.Reassigned;
         var delta = Commit(clientId, next, reason);
         _table.TryGet(clientId, out var stored);
         var overCapacity = _table.PrimaryCount(proposal.Serving) > members[proposal.Serving].Capacity;
-        return new AffinityDecision(proposal.Kind, members.NodeId(proposal.Serving), ToAssignment(clientId, stored, members), delta, overCapacity);
+        return new AffinityDecision(proposal.Kind, members.NodeId(proposal.Serving), AssignmentReader.ToAssignment(clientId, stored, members), delta, overCapacity);
     }
 
     /// <summary>
@@ -113,7 +113,7 @@ public sealed partial class ClusterState
             }
 
             var acting = actingNodeId is null ? -1 : _view.IndexOf(actingNodeId);
-            var firstAvailable = FirstAvailable();
+            var firstAvailable = _view.Snapshot.FirstAvailable();
             foreach (var (clientId, slot) in _table.All.Where(e => !e.Value.IsRemoved && (e.Value.Primary == down || e.Value.Alternate == down)).ToList())
             {
                 if (slot.Primary == down)
@@ -235,7 +235,7 @@ public sealed partial class ClusterState
             foreach (var delta in peerState)
             {
                 var had = _table.TryGet(delta.ClientId, out var before);
-                if (!_table.Merge(delta.ClientId, ToSlot(delta)))
+                if (!_table.Merge(delta.ClientId, _read.ToSlot(delta)))
                 {
                     continue;
                 }
@@ -272,19 +272,5 @@ public sealed partial class ClusterState
                 .Select(e => e.Key).ToList();
             return expired.ConvertAll(id => Remove(id)!);
         }
-    }
-
-    private int FirstAvailable()
-    {
-        var members = _view.Snapshot;
-        foreach (var i in members.Ordered)
-        {
-            if (members.IsAvailable(i))
-            {
-                return i;
-            }
-        }
-
-        return -1;
     }
 }

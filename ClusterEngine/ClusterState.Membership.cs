@@ -43,20 +43,7 @@ public sealed partial class ClusterState
     {
         lock (_gate)
         {
-            if (!_view.TryGetIndex(nodeId, out var index) || !_view[index].Known)
-            {
-                return false;
-            }
-
-            var m = _view[index];
-            if (incarnation < m.Incarnation || (incarnation == m.Incarnation && sequence <= m.Sequence))
-            {
-                return false;
-            }
-
-            (m.Incarnation, m.Sequence, m.InFlight, m.MaxConcurrentRequests) = (incarnation, sequence, inFlight, maxConcurrentRequests);
-            _view.Changed();
-            return true;
+            return _view.ApplyStatus(nodeId, incarnation, sequence, inFlight, maxConcurrentRequests);
         }
     }
 
@@ -70,52 +57,13 @@ public sealed partial class ClusterState
     /// The current immutable picture of the view (members, states, counts). Lock-free while nothing changed since the
     /// last one; after a change the first reader rebuilds it once under the lock (O(members), never O(clients)).
     /// </summary>
-    public ClusterSnapshot Snapshot
-    {
-        get
-        {
-            var snapshot = _snapshot;
-            if (snapshot is not null && snapshot.Version == _view.Version + _table.Version)
-            {
-                return snapshot;
-            }
-
-            lock (_gate)
-            {
-                var version = _view.Version + _table.Version;
-                snapshot = _snapshot;
-                if (snapshot is null || snapshot.Version != version)
-                {
-                    _snapshot = snapshot = ClusterSnapshot.Of(version, _view, _table);
-                }
-
-                return snapshot;
-            }
-        }
-    }
-
-    private volatile ClusterSnapshot? _snapshot;
+    public ClusterSnapshot Snapshot => _read.Snapshot;
 
     private bool Change(string nodeId, Action<Member> change, bool reorder = true)
     {
         lock (_gate)
         {
-            if (!_view.TryGetIndex(nodeId, out var index) || !_view[index].Known)
-            {
-                return false;
-            }
-
-            change(_view[index]);
-            if (reorder)
-            {
-                _view.Reorder();
-            }
-            else
-            {
-                _view.Changed();
-            }
-
-            return true;
+            return _view.Update(nodeId, change, reorder);
         }
     }
 }

@@ -19,7 +19,7 @@ public sealed partial class ClusterState
         {
             if (_table.TryGet(clientId, out var existing))
             {
-                return new AnnounceResult(PlacementOutcome.Existing, ToAssignment(clientId, existing), null, []);
+                return new AnnounceResult(PlacementOutcome.Existing, _read.ToAssignment(clientId, existing), null, []);
             }
 
             var offered = new List<int>(2);
@@ -33,7 +33,7 @@ public sealed partial class ClusterState
             var slot = new AssignmentSlot(0, 0, (short)primary, (short)AlternateChoice.Select(_view.Snapshot, _table, primary), (byte)bounces);
             var delta = Commit(clientId, slot, AssignmentChangeReason.Assigned);
             _table.TryGet(clientId, out var stored);
-            return new AnnounceResult(PlacementOutcome.Placed, ToAssignment(clientId, stored), delta, path);
+            return new AnnounceResult(PlacementOutcome.Placed, _read.ToAssignment(clientId, stored), delta, path);
         }
     }
 
@@ -121,8 +121,7 @@ public sealed partial class ClusterState
     }
 
     /// <summary>The client's assignment, or null when it has none.</summary>
-    public Assignment? GetAssignment(string clientId) =>
-        _table.TryGet(clientId, out var slot) ? ToAssignment(clientId, slot) : null;
+    public Assignment? GetAssignment(string clientId) => _read.Get(clientId);
 
     /// <summary>Removes a client (idle timeout, operator); returns the removal delta, or null when unknown.</summary>
     public AssignmentDelta? Remove(string clientId)
@@ -152,7 +151,7 @@ public sealed partial class ClusterState
         {
             foreach (var delta in deltas)
             {
-                if (_table.Merge(delta.ClientId, ToSlot(delta)))
+                if (_table.Merge(delta.ClientId, _read.ToSlot(delta)))
                 {
                     applied.Add(delta);
                 }
@@ -166,32 +165,10 @@ public sealed partial class ClusterState
     /// Every live assignment (unordered; for snapshots, paging and catch-up), read without the decision lock: a change
     /// made while it runs may or may not be in it, as if it came just before or just after.
     /// </summary>
-    public IReadOnlyList<Assignment> Assignments(Func<Assignment, bool>? filter = null)
-    {
-        var result = new List<Assignment>();
-        foreach (var (clientId, slot) in _table.All)
-        {
-            if (!slot.IsRemoved)
-            {
-                var a = ToAssignment(clientId, slot);
-                if (filter is null || filter(a))
-                {
-                    result.Add(a);
-                }
-            }
-        }
-
-        return result;
-    }
+    public IReadOnlyList<Assignment> Assignments(Func<Assignment, bool>? filter = null) => _read.All(filter);
 
     /// <summary>The anti-entropy digest per bucket of client ids (see <see cref="DigestBucketCount"/>).</summary>
-    public long[] DigestBuckets()
-    {
-        lock (_gate)
-        {
-            return _table.BucketDigests();
-        }
-    }
+    public long[] DigestBuckets() => _read.DigestBuckets();
 
     /// <summary>Buckets of the anti-entropy digest: a client id's bucket is the top byte of its 64-bit hash.</summary>
     public static int DigestBucketCount => AssignmentTable.DigestBuckets;
@@ -200,28 +177,5 @@ public sealed partial class ClusterState
     /// Every stored assignment of the clients in <paramref name="buckets"/>, removals (tombstones) included, as deltas:
     /// what a peer whose digest differs in those buckets pulls (anti-entropy, docs/recovery.md).
     /// </summary>
-    public IReadOnlyList<AssignmentDelta> AssignmentsInBuckets(IReadOnlySet<int> buckets)
-    {
-        ArgumentNullException.ThrowIfNull(buckets);
-        lock (_gate)
-        {
-            var result = new List<AssignmentDelta>();
-            foreach (var (clientId, slot) in _table.All)
-            {
-                if (buckets.Contains(AssignmentTable.BucketOf(clientId)))
-                {
-                    result.Add(ToDelta(clientId, slot, slot.IsRemoved ? AssignmentChangeReason.Removed : AssignmentChangeReason.Assigned));
-                }
-            }
-
-            return result;
-        }
-    }
-
-    private AssignmentSlot ToSlot(AssignmentDelta d) => new(
-        d.Version.Counter,
-        (short)_view.IndexOf(d.Version.NodeId),
-        d.Primary is null ? AssignmentSlot.None : (short)_view.IndexOf(d.Primary),
-        d.Primary is null || d.Alternate is null ? AssignmentSlot.None : (short)_view.IndexOf(d.Alternate),
-        (byte)Math.Clamp(d.Bounces, 0, 255));
+    public IReadOnlyList<AssignmentDelta> AssignmentsInBuckets(IReadOnlySet<int> buckets) => _read.InBuckets(buckets);
 }

@@ -9,7 +9,7 @@ namespace ClusterEngine;
 /// Fig. 1–7 and 11 made over it. Thread-safe: decisions that change the view take one short lock; readers do not —
 /// a known client's request (<see cref="Route"/> while its primary serves), <see cref="GetAssignment"/>,
 /// <see cref="QueryClients"/>, <see cref="Assignments"/>, <see cref="Members"/> and <see cref="Snapshot"/> read
-/// immutable pictures and the concurrent assignment table. Nothing awaits the network or the database. Each change is
+/// immutable pictures and the concurrent assignment table (through <see cref="AssignmentReader"/>). Nothing awaits the network or the database. Each change is
 /// returned as an <see cref="AssignmentDelta"/> for the host to broadcast and persist.
 /// </summary>
 public sealed partial class ClusterState
@@ -18,6 +18,7 @@ public sealed partial class ClusterState
     private readonly MemberTable _view;
     private readonly AssignmentTable _table;
     private readonly PrimarySelector _primaries;
+    private readonly AssignmentReader _read;
     private readonly int _self;
     private readonly TimeProvider _time;
     private readonly uint _seenResolution;
@@ -37,6 +38,7 @@ public sealed partial class ClusterState
         _time = time ?? TimeProvider.System;
         _table = new AssignmentTable(_view, _time, expectedClients);
         _primaries = new PrimarySelector(_view, _table, options.MaxBounces);
+        _read = new AssignmentReader(_view, _table, _gate);
         _self = _view.IndexOf(localNodeId);
 
         // Last-seen is kept to a hundredth of the idle timeout (1 s to 1 min): a client's requests within that time
@@ -56,35 +58,9 @@ public sealed partial class ClusterState
     /// <summary>Lamport clock of the table: the highest assignment version counter seen or issued (from <see cref="Snapshot"/>).</summary>
     public long Clock => Snapshot.Clock;
 
-    /// <summary>
-    /// One page of clients, filtered, sorted and counted in one pass over the table (see <see cref="ClientPage"/>).
-    /// </summary>
-    /// <param name="query">Filter, sort and page.</param>
+    /// <summary>One page of clients, filtered, sorted and counted in one pass over the table, without the lock (see <see cref="ClientPage"/>).</summary>
     /// <exception cref="ArgumentOutOfRangeException">Skip is negative or Take is not positive.</exception>
-    public ClientQueryResult QueryClients(ClientQuery query)
-    {
-        ArgumentNullException.ThrowIfNull(query);
-        ArgumentOutOfRangeException.ThrowIfNegative(query.Skip);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(query.Take);
-        var members = _view.Snapshot;
-        var nodeIndex = query.NodeId is null ? -2 : members.TryGetIndex(query.NodeId, out var n) ? n : -3;
-        return ClientPage.Query(_table.All, members, nodeIndex, query);
-    }
-
-    /// <summary>The public form of <paramref name="slot"/>; the members are read after the slot, so they know its node indices.</summary>
-    private Assignment ToAssignment(string clientId, in AssignmentSlot slot) => ToAssignment(clientId, slot, _view.Snapshot);
-
-    private static Assignment ToAssignment(string clientId, in AssignmentSlot slot, MemberSnapshot members) =>
-        new(clientId, members.NodeId(slot.Primary), slot.HasAlternate ? members.NodeId(slot.Alternate) : null,
-            new AssignmentVersion(slot.Counter, members.NodeId(slot.Origin)), slot.Bounces);
-
-    private AssignmentDelta ToDelta(string clientId, in AssignmentSlot slot, AssignmentChangeReason reason) => new(
-        clientId,
-        slot.IsRemoved ? null : _view[slot.Primary].NodeId,
-        slot.HasAlternate && !slot.IsRemoved ? _view[slot.Alternate].NodeId : null,
-        new AssignmentVersion(slot.Counter, _view[slot.Origin].NodeId),
-        slot.Bounces,
-        reason);
+    public ClientQueryResult QueryClients(ClientQuery query) => _read.Query(query);
 
     /// <summary>Stores a locally decided slot under a fresh version and returns its delta.</summary>
     private AssignmentDelta Commit(string clientId, AssignmentSlot proposed, AssignmentChangeReason reason)
@@ -92,6 +68,6 @@ public sealed partial class ClusterState
         var current = _table.TryGetRaw(clientId, out var old) ? old.Counter : 0;
         var next = proposed with { Counter = _table.NextCounter(current), Origin = (short)_self };
         _table.Set(clientId, next);
-        return ToDelta(clientId, next, reason);
+        return _read.ToDelta(clientId, next, reason);
     }
 }

@@ -49,6 +49,20 @@ public sealed class MemberSnapshot
     /// <summary>Known members in membership order (indices).</summary>
     internal ReadOnlySpan<int> Ordered => _ordered;
 
+    /// <summary>The first available member in membership order (Fig. 6, step 660), or -1: the node that re-places clients nobody else can take.</summary>
+    internal int FirstAvailable()
+    {
+        foreach (var i in _ordered)
+        {
+            if (IsAvailable(i))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
     /// <summary>Eligible members (<c>Up</c> and <c>Active</c>) in membership order (indices): offered new clients, chosen as alternates.</summary>
     internal ReadOnlySpan<int> Eligible => _eligible;
 

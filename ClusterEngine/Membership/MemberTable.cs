@@ -120,4 +120,44 @@ internal sealed class MemberTable(double admissionThreshold, double busyThreshol
         _eligible = Array.FindAll(_ordered, i => _members[i].IsEligible);
         Changed();
     }
+
+    /// <summary>Applies <paramref name="change"/> to a known member, then reorders (or only republishes); false for an unknown node.</summary>
+    public bool Update(string nodeId, Action<Member> change, bool reorder)
+    {
+        if (!TryGetIndex(nodeId, out var index) || !_members[index].Known)
+        {
+            return false;
+        }
+
+        change(_members[index]);
+        if (reorder)
+        {
+            Reorder();
+        }
+        else
+        {
+            Changed();
+        }
+
+        return true;
+    }
+
+    /// <summary>Applies a peer's status message when it is newer (incarnation, then sequence) than the last one applied; false otherwise.</summary>
+    public bool ApplyStatus(string nodeId, long incarnation, long sequence, int inFlight, int maxConcurrentRequests)
+    {
+        if (!TryGetIndex(nodeId, out var index) || !_members[index].Known)
+        {
+            return false;
+        }
+
+        var m = _members[index];
+        if (incarnation < m.Incarnation || (incarnation == m.Incarnation && sequence <= m.Sequence))
+        {
+            return false;
+        }
+
+        (m.Incarnation, m.Sequence, m.InFlight, m.MaxConcurrentRequests) = (incarnation, sequence, inFlight, maxConcurrentRequests);
+        Changed();
+        return true;
+    }
 }

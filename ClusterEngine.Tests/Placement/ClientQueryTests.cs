@@ -1,3 +1,4 @@
+using FsCheck.Xunit;
 using ClusterEngine.Placement;
 using ClusterEngine.Tests.Support;
 
@@ -55,5 +56,44 @@ public sealed class ClientQueryTests
         Assert.Equal(100_000, page.Total);
         Assert.Equal(expected, page.Rows.Select(r => r.Assignment.ClientId));
         Assert.True(page.Rows.Zip(page.Rows.Skip(1)).All(p => p.First.LastSeen >= p.Second.LastSeen), "descending by last seen");
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(4_046)] // the last page the bounded heap answers (skip + take = ClientPage.HeapLimit)
+    [InlineData(4_047)] // the first one answered by selection
+    [InlineData(6_000)]
+    [InlineData(9_950)] // the last full page
+    [InlineData(9_990)] // a short last page
+    [InlineData(10_000)] // past the end: empty
+    public void Deep_pages_are_the_same_slice_of_the_full_sort_as_the_first_pages(int skip)
+    {
+        var state = TestCluster.Create(100_000, 100_000, 100_000);
+        state.AnnounceMany(10_000);
+        var byId = state.Assignments().Select(a => a.ClientId).Order(StringComparer.Ordinal).ToList();
+        var byPrimaryDescending = state.Assignments().OrderByDescending(a => a.Primary, StringComparer.Ordinal)
+            .ThenByDescending(a => a.ClientId, StringComparer.Ordinal).Select(a => a.ClientId).ToList();
+
+        var page = state.QueryClients(new ClientQuery(skip, 50));
+        var descending = state.QueryClients(new ClientQuery(skip, 50, Sort: ClientSort.Primary, Descending: true));
+
+        Assert.Equal((10_000, 10_000), (page.Total, descending.Total));
+        Assert.Equal(byId.Skip(skip).Take(50), page.Rows.Select(r => r.Assignment.ClientId));
+        Assert.Equal(byPrimaryDescending.Skip(skip).Take(50), descending.Rows.Select(r => r.Assignment.ClientId));
+    }
+
+    [Property(MaxTest = 300)]
+    public void SortRange_puts_exactly_the_rows_of_a_full_sort_into_the_range(int[] values, byte fromCode, byte lengthCode)
+    {
+        var distinct = values.Distinct().ToArray(); // the page's comparison is a total order (ties broken by client id)
+        var from = distinct.Length == 0 ? 0 : fromCode % (distinct.Length + 1);
+        var to = Math.Min(distinct.Length, from + (lengthCode % 40));
+        var expected = distinct.Order().ToArray();
+        var actual = distinct.ToArray();
+
+        ClientPage.SortRange(actual.AsSpan(), from, to, (a, b) => a.CompareTo(b));
+
+        Assert.Equal(expected[from..to], actual[from..to]);
+        Assert.Equal(expected.Order(), actual.Order()); // a permutation: nothing lost or doubled
     }
 }

@@ -26,5 +26,8 @@ public class ClientQueryBenchmarks
     public int Page_10_by_last_seen_descending() => _state.QueryClients(new ClientQuery(500, 50, Sort: ClientSort.LastSeen, Descending: true)).Rows.Count;
 
     [Benchmark]
+    public int Last_page_by_id() => _state.QueryClients(new ClientQuery(99_950, 50)).Rows.Count;
+
+    [Benchmark]
     public int Search_and_node_filter() => _state.QueryClients(new ClientQuery(0, 50, Search: "00001", NodeId: "node-2")).Rows.Count;
 }

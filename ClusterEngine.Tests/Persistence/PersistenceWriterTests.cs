@@ -205,6 +205,34 @@ public abstract class PersistenceWriterTests : StoreTestBase
     }
 
     [Fact]
+    public async Task A_batch_larger_than_one_transaction_is_written_whole_and_in_order()
+    {
+        // One batch (nothing is due before the flush) of 25,000 statements: three transactions of at most 10,000.
+        await using var store = await StartStoreAsync(o => (o.MaxBatchSize, o.MaxDelay) = (1_000_000, TimeSpan.FromSeconds(10)));
+        for (var i = 0; i < 12_000; i++)
+        {
+            store.Writer.Enqueue(new MirrorEntryRecord($"client-{i % 40}", $"key-{i}", (ulong)i, i, 1, T0));
+            store.Writer.Enqueue(Delta($"client-{i}", "n1", "n2", 1, "n1"));
+        }
+
+        store.Writer.Enqueue(new MirrorCleared("client-0")); // after the transaction boundaries: must remove the earlier writes
+        store.Writer.Enqueue(new MirrorEntryRecord("client-0", "kept", 1, 1, 2, T0));
+        for (var i = 0; i < 1_000; i++)
+        {
+            store.Writer.Enqueue(Delta($"client-{i}", "n2", "n1", 2, "n2")); // newer versions: the batch keeps these
+        }
+
+        await store.Writer.FlushAsync().WaitAsync(TimeSpan.FromSeconds(60)); // TimeoutException: the writer keeps failing the batch
+
+        await using var check = await store.Factory.CreateDbContextAsync();
+        Assert.Equal(12_000 - 300 + 1, await check.MirrorEntries.CountAsync());
+        Assert.Equal(["kept"], await check.MirrorEntries.Where(e => e.ClientId == "client-0").Select(e => e.Key).ToListAsync());
+        var rows = await Rows(store);
+        Assert.Equal(12_000, rows.Count);
+        Assert.Equal(1_000, rows.Values.Count(r => r == ("n2", 2L, "n2")));
+    }
+
+    [Fact]
     public async Task Database_is_created_by_the_providers_migrations()
     {
         await using var store = await StartStoreAsync();

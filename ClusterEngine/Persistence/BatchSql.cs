@@ -1,12 +1,15 @@
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
 
 namespace ClusterEngine.Persistence;
 
 /// <summary>
-/// Writes one coalesced <see cref="WriteBatch"/> in one transaction, synchronously (Microsoft.Data.Sqlite does its I/O
-/// synchronously anyway; the writer runs on its own thread). One SQL dialect serves both providers: the upserts use
+/// Writes one coalesced <see cref="WriteBatch"/>, synchronously (Microsoft.Data.Sqlite does its I/O synchronously anyway;
+/// the writer runs on its own thread), in order, in transactions of at most <see cref="Statements.MaxTransaction"/>
+/// statements: a batch that grew large while the database was slow or away (see <see cref="PersistenceWriter"/>) is not
+/// one huge transaction. A boundary never reorders statements, so a crash between two of them leaves a prefix of the batch
+/// written, as a crash between two batches does; and a batch retried after a failure writes the same end state again
+/// (every statement sets a row to a value; assignments only move forward by version). One SQL dialect serves both providers: the upserts use
 /// <c>INSERT … ON CONFLICT … DO UPDATE … WHERE</c> (SQLite ≥ 3.24 and PostgreSQL ≥ 9.5), names are quoted and
 /// unqualified (on PostgreSQL they resolve through the node schema's <c>search_path</c>), and an assignment row is
 /// replaced only by a newer version (counter, then node id in ordinal order: SQLite's <c>BINARY</c> collation, the
@@ -59,8 +62,7 @@ internal static class BatchSql
     public static int Write(NodeDbContext db, WriteBatch batch, DateTimeOffset now)
     {
         db.Database.OpenConnection();
-        using var transaction = db.Database.BeginTransaction();
-        using var statements = new Statements(db.Database.GetDbConnection(), transaction.GetDbTransaction());
+        using var statements = new Statements(db.Database.GetDbConnection());
 
         foreach (var m in batch.Members.Values)
         {
@@ -79,8 +81,7 @@ internal static class BatchSql
             WriteMirror(statements, clientId, changes);
         }
 
-        statements.Flush();
-        transaction.Commit();
+        statements.Commit();
         return statements.Count;
     }
 
@@ -115,14 +116,18 @@ internal static class BatchSql
     }
 
     /// <summary>
-    /// Runs parameterised statements in order inside one transaction. Where the provider batches (Npgsql:
+    /// Runs parameterised statements in order, committing every <see cref="MaxTransaction"/> statements. Where the provider batches (Npgsql:
     /// <see cref="DbConnection.CanCreateBatch"/>), up to <see cref="BatchSize"/> statements go to the server in one round
     /// trip; otherwise (SQLite, in-process) each SQL text gets one reused command.
     /// </summary>
-    private sealed class Statements(DbConnection connection, DbTransaction transaction) : IDisposable
+    private sealed class Statements(DbConnection connection) : IDisposable
     {
         private const int BatchSize = 1000;
+        /// <summary>Statements per transaction (10,000; on PostgreSQL a boundary falls between two round trips).</summary>
+        public const int MaxTransaction = 10_000;
         private readonly Dictionary<string, DbCommand> _commands = new(StringComparer.Ordinal);
+        private DbTransaction _transaction = connection.BeginTransaction();
+        private int _inTransaction;
         private DbBatch? _batch;
 
         /// <summary>Statements run (or queued) so far.</summary>
@@ -131,6 +136,16 @@ internal static class BatchSql
         public void Run(string sql, params object?[] values)
         {
             Count++;
+            if (++_inTransaction > MaxTransaction && _batch is null)
+            {
+                Commit();
+                _transaction = connection.BeginTransaction();
+                foreach (var command in _commands.Values)
+                {
+                    command.Transaction = _transaction;
+                }
+            }
+
             if (connection.CanCreateBatch)
             {
                 _batch ??= NewBatch();
@@ -179,8 +194,17 @@ internal static class BatchSql
             }
         }
 
+        /// <summary>Sends what is queued and commits the current transaction.</summary>
+        public void Commit()
+        {
+            Flush();
+            _transaction.Commit();
+            _inTransaction = 0;
+        }
+
         public void Dispose()
         {
+            _transaction.Dispose();
             _batch?.Dispose();
             foreach (var command in _commands.Values)
             {
@@ -191,14 +215,14 @@ internal static class BatchSql
         private DbBatch NewBatch()
         {
             var batch = connection.CreateBatch();
-            batch.Transaction = transaction;
+            batch.Transaction = _transaction;
             return batch;
         }
 
         private DbCommand Command(string sql, int parameters)
         {
             var command = connection.CreateCommand();
-            command.Transaction = transaction;
+            command.Transaction = _transaction;
 #pragma warning disable CA2100 // Constant SQL; values go through parameters.
             command.CommandText = sql;
 #pragma warning restore CA2100

@@ -39,7 +39,8 @@ public sealed class CacheMirror
         ArgumentNullException.ThrowIfNull(options);
         var maxEntries = options.Value.MaxEntriesPerClient;
         ArgumentOutOfRangeException.ThrowIfLessThan(maxEntries, 1);
-        _create = _ => new ClientMirror(maxEntries, newLineage);
+        var keys = new ItemKeyPool(); // one key string per item across all clients (README, "Scale figures")
+        _create = _ => new ClientMirror(maxEntries, newLineage, keys);
     }
 
     /// <summary>The ids of the clients that have a mirror on this node (a copy).</summary>

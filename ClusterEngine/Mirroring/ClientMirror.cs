@@ -10,16 +10,18 @@ internal sealed class ClientMirror
     private readonly Lock _gate = new();
     private readonly int _maxEntries;
     private readonly Func<ulong> _newLineage;
+    private readonly ItemKeyPool _keys;
     private readonly Dictionary<string, Slot> _entries = new(StringComparer.Ordinal);
     private ulong _sequence;
     private ulong _lastRemoval;
     private ulong _useClock;
     private bool _ownsLineage = true;
 
-    public ClientMirror(int maxEntries, Func<ulong> newLineage)
+    public ClientMirror(int maxEntries, Func<ulong> newLineage, ItemKeyPool keys)
     {
         _maxEntries = maxEntries;
         _newLineage = newLineage;
+        _keys = keys;
         _sequence = _lastRemoval = newLineage();
     }
 
@@ -94,7 +96,7 @@ internal sealed class ClientMirror
                 removed?.Add(evicted);
             }
 
-            _entries[key] = new Slot(validator, sizeBytes, next, ++_useClock);
+            _entries[_keys.Share(key)] = new Slot(validator, sizeBytes, next, ++_useClock);
             return _sequence = next;
         }
     }
@@ -185,7 +187,7 @@ internal sealed class ClientMirror
                     EvictLeastRecentlyUsed(snapshot.Sequence);
                 }
 
-                _entries[entry.Key] = new Slot(entry.Validator, entry.SizeBytes, entry.Sequence, ++_useClock);
+                _entries[_keys.Share(entry.Key)] = new Slot(entry.Validator, entry.SizeBytes, entry.Sequence, ++_useClock);
             }
 
             _sequence = snapshot.Sequence;

@@ -147,6 +147,9 @@ internal static class LogEvents
     /// <summary><c>PersistenceLog.StoredMemberFixed</c>.</summary>
     public const int StoredMemberFixed = 3120;
 
+    /// <summary><c>PersistenceLog.StateRestored</c>.</summary>
+    public const int StateRestored = 3121;
+
     /// <summary><c>MirrorSynchronizer.LogNotAcknowledged</c>.</summary>
     public const int NotAcknowledged = 5001;
 

@@ -308,10 +308,17 @@ public sealed class MirrorStore
                 sequence = MirrorLineage.NewLineage();
             }
 
-            var kept = known ? stored.Where(e => MirrorLineage.IsAtOrBefore(e.Sequence, sequence)).ToList() : [.. stored];
-            foreach (var dropped in stored.Except(kept))
+            var kept = new List<MirrorEntryRecord>(stored.Count);
+            foreach (var entry in stored)
             {
-                _writer?.Enqueue(new MirrorEntryRemoved(clientId, dropped.Key));
+                if (!known || MirrorLineage.IsAtOrBefore(entry.Sequence, sequence))
+                {
+                    kept.Add(entry);
+                }
+                else
+                {
+                    _writer?.Enqueue(new MirrorEntryRemoved(clientId, entry.Key)); // after the stored sequence: never vouched for
+                }
             }
 
             var entries = kept.OrderBy(e => e.LastUsed).Select(e => new MirrorEntry(e.Key, e.Validator, e.Size, known ? e.Sequence : sequence)).ToList();

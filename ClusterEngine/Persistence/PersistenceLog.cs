@@ -45,4 +45,8 @@ internal static partial class PersistenceLog
 
     [LoggerMessage(EventId = LogEvents.StoredMemberFixed, Level = LogLevel.Warning, Message = "A stored member record was out of bounds: {Problem}")]
     public static partial void StoredMemberFixed(ILogger logger, string problem);
+
+    [LoggerMessage(EventId = LogEvents.StateRestored, Level = LogLevel.Information,
+        Message = "Restored {Assignments} stored assignments in {AssignmentsMs} ms and {Mirrors} clients' mirrors in {MirrorsMs} ms")]
+    public static partial void StateRestored(ILogger logger, int assignments, double assignmentsMs, int mirrors, double mirrorsMs);
 }

@@ -1,5 +1,8 @@
+using System.Diagnostics;
 using ClusterEngine.Membership;
 using ClusterEngine.Mirroring;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ClusterEngine.Persistence;
 
@@ -13,16 +16,20 @@ namespace ClusterEngine.Persistence;
 /// <param name="state">This node's cluster view.</param>
 /// <param name="members">The gossiped member list; null when the node has no backplane.</param>
 /// <param name="mirrors">The node's mirrors; null when the node has no data path.</param>
-public sealed class PersistenceRestorer(PersistenceLoader loader, ClusterState state, MemberList? members = null, MirrorStore? mirrors = null)
+/// <param name="logger">Reports how long each part took (the start-up time of a node with many clients).</param>
+public sealed class PersistenceRestorer(PersistenceLoader loader, ClusterState state, MemberList? members = null, MirrorStore? mirrors = null,
+    ILogger<PersistenceRestorer>? logger = null)
 {
     /// <summary>Restores members, assignments and mirrors.</summary>
     /// <param name="cancellationToken">Cancels the load.</param>
     public async Task RestoreAsync(CancellationToken cancellationToken)
     {
-        await loader.RestoreAsync(state, members, cancellationToken);
-        if (mirrors is not null)
-        {
-            await mirrors.RestoreAsync(loader, cancellationToken);
-        }
+        var started = Stopwatch.GetTimestamp();
+        var assignments = await loader.RestoreAsync(state, members, cancellationToken);
+        var assignmentsDone = Stopwatch.GetTimestamp();
+        var clients = mirrors is null ? 0 : await mirrors.RestoreAsync(loader, cancellationToken);
+        var mirrorsMs = Stopwatch.GetElapsedTime(assignmentsDone).TotalMilliseconds;
+        var assignmentsMs = Stopwatch.GetElapsedTime(started, assignmentsDone).TotalMilliseconds;
+        PersistenceLog.StateRestored(logger ?? (ILogger)NullLogger.Instance, assignments, assignmentsMs, clients, mirrorsMs);
     }
 }

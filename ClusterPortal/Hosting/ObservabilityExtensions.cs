@@ -12,7 +12,9 @@ internal static class ObservabilityExtensions
         services.AddSingleton<PortalInstruments>();
         services.AddOpenTelemetry().WithMetrics(metrics =>
         {
-            metrics.AddMeter(PortalInstruments.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel");
+            // "System.Runtime": the runtime's own instruments (GC heap sizes, working set, thread pool), so an operator sees a
+            // node's memory next to its traffic (README, "Scale figures").
+            metrics.AddMeter(PortalInstruments.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "System.Runtime");
             metrics.AddPrometheusExporter();
             if (!string.IsNullOrEmpty(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
             {

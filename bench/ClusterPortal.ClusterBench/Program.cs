@@ -27,6 +27,12 @@ if (args is ["wire", ..])
     return await WireBench.RunAsync(args[1..]);
 }
 
+// `scale`: one node with a million clients against one with a thousand (ScaleScenario.cs).
+if (args is ["scale", ..])
+{
+    return await ScaleScenario.RunAsync(args[1..]);
+}
+
 Console.CancelKeyPress += (_, _) => ChildProcess.KillAll();
 AppDomain.CurrentDomain.ProcessExit += (_, _) => ChildProcess.KillAll();
 
@@ -200,8 +206,9 @@ internal static class Scenarios
                 {
                     success = await send().ConfigureAwait(false);
                 }
-                catch (HttpRequestException)
+                catch (HttpRequestException e)
                 {
+                    Console.Error.WriteLine("  request failed: " + e.Message);
                     success = false;
                 }
 

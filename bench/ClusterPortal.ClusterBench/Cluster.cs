@@ -124,7 +124,8 @@ internal sealed class Cluster : IDisposable
 
     public Task WaitReadyAsync(ChildProcess node, TimeSpan timeout) => WaitReadyAsync(Http, node, timeout);
 
-    private static async Task WaitReadyAsync(HttpClient http, ChildProcess node, TimeSpan timeout)
+    /// <summary>Polls <c>/health/ready</c> until 200; throws when the process exits or <paramref name="timeout"/> passes.</summary>
+    internal static async Task WaitReadyAsync(HttpClient http, ChildProcess node, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < deadline)
@@ -142,9 +143,9 @@ internal sealed class Cluster : IDisposable
                     return;
                 }
             }
-            catch (HttpRequestException)
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
             {
-                // Not listening yet.
+                // Not listening yet, or too busy restoring to answer within the client's timeout.
             }
 
             await Task.Delay(50);

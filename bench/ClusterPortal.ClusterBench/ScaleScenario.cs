@@ -117,7 +117,7 @@ internal static class ScaleScenario
         var started = Stopwatch.GetTimestamp();
         var node = new ChildProcess(prepared.NodeId, url, "dotnet", args, Path.GetDirectoryName(Cluster.PortalDll())!);
         using var http = Cluster.CreateClient(1);
-        await WaitReadyAsync(http, node, TimeSpan.FromMinutes(15));
+        await Cluster.WaitReadyAsync(http, node, TimeSpan.FromMinutes(15));
         var ready = Stopwatch.GetElapsedTime(started);
 
         using (var request = new HttpRequestMessage(HttpMethod.Get, $"{url}/api/clients?pageSize=1"))
@@ -154,35 +154,6 @@ internal static class ScaleScenario
             .Where(l => l.StartsWith("dotnet_gc_last_collection_heap_size_bytes", StringComparison.Ordinal))
             .Sum(l => (long)double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
         return (workingSet, heap);
-    }
-
-    private static async Task WaitReadyAsync(HttpClient http, ChildProcess node, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (node.HasExited)
-            {
-                throw new InvalidOperationException($"{node.Name} exited during start.");
-            }
-
-            try
-            {
-                using var response = await http.GetAsync(new Uri(node.Url + "/health/ready"));
-                if (response.IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-            {
-                // Not listening yet, or busy restoring.
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new TimeoutException($"{node.Name} not ready within {timeout}.");
     }
 
     /// <summary>The dashboard's client list on the large node: the first and the last page of 50, median of 5 each.</summary>

@@ -68,14 +68,16 @@ public sealed class PartitionTests(ITestOutputHelper output)
 
         var verdict = HistoryChecker.Check(history, final, TimeSpan.FromMilliseconds(50));
         phases.Add(("end", ClusterHistory.Now));
+        var byPhase = new List<string>();
         for (var p = 0; p + 1 < phases.Count; p++)
         {
             var views = history.Views.Where(v => v.Taken >= phases[p].Start && v.Taken < phases[p + 1].Start).ToList();
-            output.WriteLine($"{phases[p].Name}: {HistoryChecker.TwoPrimaries(views, TimeSpan.FromMilliseconds(50)).Count()} client(s) with two primaries");
+            byPhase.Add($"{phases[p].Name} (from {ClusterHistory.Wall(phases[p].Start)} UTC): {HistoryChecker.TwoPrimaries(views, TimeSpan.FromMilliseconds(50)).Count()} client(s) with two primaries");
         }
 
+        output.WriteLine(string.Join("\n", byPhase));
         output.WriteLine(verdict.ToString());
-        Assert.True(verdict.Violations.Count == 0, verdict.ToString());
+        Assert.True(verdict.Violations.Count == 0, verdict + "\nby phase (a heal belongs to the phase before it):\n" + string.Join("\n", byPhase)); // in the message: CI's console shows no test output
         Assert.True(verdict.FailedOperations == 0, verdict + "\n" + string.Join("\n", history.Operations.Where(o => !o.Succeeded).Take(10)));
     }
 

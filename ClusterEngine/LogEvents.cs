@@ -150,6 +150,9 @@ internal static class LogEvents
     /// <summary><c>PersistenceLog.StateRestored</c>.</summary>
     public const int StateRestored = 3121;
 
+    /// <summary><c>PersistenceLog.StoredMirrorDamaged</c>.</summary>
+    public const int StoredMirrorDamaged = 3122;
+
     /// <summary><c>MirrorSynchronizer.LogNotAcknowledged</c>.</summary>
     public const int NotAcknowledged = 5001;
 

@@ -27,11 +27,11 @@ public sealed class MirrorStoreTests : IAsyncLifetime
     private async Task<string[]> StoredAsync(string clientId)
     {
         await _store.Writer.FlushAsync();
-        await foreach (var perClient in _store.Loader.ReadMirrorEntriesAsync())
+        await foreach (var stored in _store.Loader.ReadMirrorsAsync())
         {
-            if (perClient[0].ClientId == clientId)
+            if (stored.ClientId == clientId)
             {
-                return [.. perClient.Select(e => $"{e.Key}:{e.Validator}").Order(StringComparer.Ordinal)];
+                return [.. stored.Entries.Select(e => $"{e.Key}:{e.Validator}").Order(StringComparer.Ordinal)];
             }
         }
 
@@ -110,25 +110,29 @@ public sealed class MirrorStoreTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task An_entry_written_after_the_stored_sequence_is_not_part_of_its_state_and_leaves_the_store()
+    public async Task A_damaged_stored_mirror_is_left_out_and_the_others_are_restored()
     {
         var store = NewStore();
         var s = store.Record(TestClient, "a", 1, 10, null);
-        // A batch that ended between an entry and its sequence row, then a crash: the entry for s + 1 is stored, s + 1 is not.
-        _store.Writer.Enqueue(new ClusterEngine.Persistence.MirrorEntryRecord(TestClient, "b", 2, 20, s + 1, DateTimeOffset.UtcNow));
-        _store.Writer.Enqueue(new ClusterEngine.Persistence.MirrorEntryRecord(TestClient, "x", 9, 20, 0x0000_0001_0000_0005, DateTimeOffset.UtcNow));
         await _store.Writer.FlushAsync();
+        await using (var db = await _store.Factory.CreateDbContextAsync())
+        {
+            db.Mirrors.Add(new ClusterEngine.Persistence.Model.MirrorRow { ClientId = "damaged", Sequence = 5, Entries = [1, 3, 1, 0xC3] });
+            db.Mirrors.Add(new ClusterEngine.Persistence.Model.MirrorRow { ClientId = "unknown-format", Sequence = 5, Entries = [9] });
+            await db.SaveChangesAsync();
+        }
 
         var restarted = NewStore();
-        await restarted.RestoreAsync(_store.Loader);
+        Assert.Equal(1, await restarted.RestoreAsync(_store.Loader));
 
         Assert.Equal(["a:1"], InMemory(restarted, TestClient));
-        Assert.False(restarted.Decide(TestClient, "b", 2, s).UseCachedCopy);
-        Assert.Equal(["a:1"], await StoredAsync(TestClient));
+        Assert.True(restarted.Decide(TestClient, "a", 1, s).UseCachedCopy);
+        Assert.Equal(0UL, restarted.Mirror.CurrentSequence("damaged"));
+        Assert.Equal(0UL, restarted.Mirror.CurrentSequence("unknown-format"));
     }
 
     [Fact]
-    public async Task Entries_kept_through_a_fork_are_rewritten_under_the_new_lineage_and_survive_a_restart()
+    public async Task Entries_kept_through_a_fork_survive_a_restart()
     {
         // An alternate merged the primary's history, then served the client itself (a failover): the first change forks.
         var store = NewStore(maxEntries: 8);
@@ -145,9 +149,9 @@ public sealed class MirrorStoreTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Entries_without_a_stored_sequence_come_back_but_vouch_for_nothing()
+    public async Task A_stored_mirror_at_sequence_zero_comes_back_but_vouches_for_nothing()
     {
-        _store.Writer.Enqueue(new ClusterEngine.Persistence.MirrorEntryRecord(TestClient, "a", 1, 10, 0x0000_0003_0000_0001, DateTimeOffset.UtcNow));
+        _store.Writer.Enqueue(new MirrorSnapshot(TestClient, true, 0, 0, [new MirrorEntry("a", 1, 10, 0x0000_0003_0000_0001)]));
         await _store.Writer.FlushAsync();
 
         var restarted = NewStore();

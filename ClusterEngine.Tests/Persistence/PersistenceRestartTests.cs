@@ -1,4 +1,5 @@
 using ClusterEngine.Membership;
+using ClusterEngine.Mirroring;
 using ClusterEngine.Persistence;
 using ClusterEngine.Tests.Support;
 
@@ -11,7 +12,6 @@ public abstract class PersistenceRestartTests : StoreTestBase
     public async Task Restarted_node_rebuilds_the_same_cluster_state()
     {
         var original = TestCluster.Create(400, 400, 400);
-        var lastUsed = new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero);
         await using (var store = await StartStoreAsync())
         {
             foreach (var node in original.Nodes)
@@ -24,7 +24,7 @@ public abstract class PersistenceRestartTests : StoreTestBase
                 var change = original.Announce($"c{i:D4}").Change;
                 Assert.NotNull(change);
                 store.Writer.Enqueue(change);
-                store.Writer.Enqueue(new MirrorEntryRecord($"c{i:D4}", "k", (ulong)i, i, (ulong)i, lastUsed));
+                store.Writer.Enqueue(PersistenceRoundTripTests.Whole($"c{i:D4}", (ulong)i + 1, new MirrorEntry("k", (ulong)i, i, (ulong)i + 1)));
             }
 
             for (var i = 0; i < 600; i += 7)
@@ -47,8 +47,8 @@ public abstract class PersistenceRestartTests : StoreTestBase
         Assert.Equal(original.Clock, rebuilt.Clock);
         Assert.Equal(original.Nodes.Select(n => (n.NodeId, n.PrimaryCount, n.AlternateCount)),
             rebuilt.Nodes.Select(n => (n.NodeId, n.PrimaryCount, n.AlternateCount)));
-        Assert.Equal(original.ClientCount, snapshot.MirrorEntries.Count);
-        Assert.Equal(lastUsed, snapshot.MirrorEntries["c0001"][0].LastUsed);
+        Assert.Equal(original.ClientCount, snapshot.Mirrors.Count);
+        Assert.Equal("c0001 @2: k=1/1@2", PersistenceRoundTripTests.Describe(snapshot.Mirrors.Single(m => m.ClientId == "c0001")));
     }
 
     private static List<string> Sorted(ClusterState state) =>

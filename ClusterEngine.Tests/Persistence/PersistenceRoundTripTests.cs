@@ -1,4 +1,5 @@
 using ClusterEngine.Membership;
+using ClusterEngine.Mirroring;
 using ClusterEngine.Persistence;
 using ClusterEngine.Placement;
 
@@ -15,9 +16,12 @@ public abstract class PersistenceRoundTripTests : StoreTestBase
         var plain = new MemberRecord("n1", "http://127.0.0.1:5101", "n1", 1000, 1, NodeMode.Active, true, 99, "n2");
         var assigned = Delta("c1", "n1", "n2", 3, "n1");
         var removed = new AssignmentDelta("c2", null, null, new AssignmentVersion(4, "n2"), 1, AssignmentChangeReason.Removed);
-        var entry = new MirrorEntryRecord("c1", "items/a.json", ulong.MaxValue - 5, 4096, ulong.MaxValue, T0);
-        var other = new MirrorEntryRecord("c1", "items/b.json", 0x81b69dda2f09a3e5, 5, 7, T0.AddSeconds(1));
-        var client = new MirrorClientRecord("c1", ulong.MaxValue - 1, 1UL << 63);
+        var mirror = Whole("c1", ulong.MaxValue - 1,
+            new MirrorEntry("items/a.json", ulong.MaxValue - 5, 4096, ulong.MaxValue),
+            new MirrorEntry("items/b.json", 0x81b69dda2f09a3e5, 5, 7),
+            new MirrorEntry("ünïcödé/ключ", 0, long.MaxValue, 0),
+            new MirrorEntry("", 1, 0, 1));
+        var empty = Whole("c3", 1UL << 63);
 
         await using (var store = await StartStoreAsync())
         {
@@ -25,9 +29,8 @@ public abstract class PersistenceRoundTripTests : StoreTestBase
             store.Writer.Enqueue(plain);
             store.Writer.Enqueue(assigned);
             store.Writer.Enqueue(removed);
-            store.Writer.Enqueue(entry);
-            store.Writer.Enqueue(other);
-            store.Writer.Enqueue(client);
+            store.Writer.Enqueue(mirror);
+            store.Writer.Enqueue(empty);
             await store.Writer.FlushAsync();
 
             var snapshot = await store.Loader.LoadAsync();
@@ -35,34 +38,42 @@ public abstract class PersistenceRoundTripTests : StoreTestBase
             Assert.Equal([plain, member], snapshot.Members);
             Assert.Equal([assigned, removed], snapshot.Assignments.OrderBy(d => d.ClientId, StringComparer.Ordinal));
             Assert.True(snapshot.Assignments.Single(d => d.ClientId == "c2").IsRemoval);
-            Assert.Equal([entry, other], snapshot.MirrorEntries["c1"]);
-            Assert.Equal([client], snapshot.MirrorClients);
+            Assert.Equal([Describe(mirror), Describe(empty)], snapshot.Mirrors.OrderBy(m => m.ClientId, StringComparer.Ordinal).Select(Describe));
         }
     }
 
     [Fact]
-    public async Task Deletions_round_trip()
+    public async Task The_last_whole_mirror_replaces_the_row_and_a_removal_deletes_it()
     {
         await using var store = await StartStoreAsync();
-        store.Writer.Enqueue(new MirrorEntryRecord("c1", "a", 1, 1, 1, T0));
-        store.Writer.Enqueue(new MirrorEntryRecord("c1", "b", 2, 2, 2, T0));
-        store.Writer.Enqueue(new MirrorEntryRecord("c2", "a", 3, 3, 3, T0));
-        store.Writer.Enqueue(new MirrorEntryRecord("c3", "a", 4, 4, 4, T0));
-        store.Writer.Enqueue(new MirrorClientRecord("c2", 3, 3));
-        store.Writer.Enqueue(new MirrorClientRecord("c3", 4, 4));
+        store.Writer.Enqueue(Whole("c1", 1, new MirrorEntry("a", 1, 1, 1), new MirrorEntry("b", 2, 2, 1)));
+        store.Writer.Enqueue(Whole("c2", 3, new MirrorEntry("a", 3, 3, 3)));
+        store.Writer.Enqueue(Whole("c3", 4, new MirrorEntry("a", 4, 4, 4)));
         await store.Writer.FlushAsync();
 
-        store.Writer.Enqueue(new MirrorEntryRemoved("c1", "a"));
-        store.Writer.Enqueue(new MirrorCleared("c2"));
+        store.Writer.Enqueue(Whole("c1", 2, new MirrorEntry("b", 2, 2, 1)));
+        store.Writer.Enqueue(Whole("c2", 5));
         store.Writer.Enqueue(new ClientRemoved("c3"));
         await store.Writer.FlushAsync();
 
         var snapshot = await store.Loader.LoadAsync();
-        Assert.Equal(["b"], snapshot.MirrorEntries["c1"].Select(e => e.Key));
-        Assert.False(snapshot.MirrorEntries.ContainsKey("c2"));
-        Assert.False(snapshot.MirrorEntries.ContainsKey("c3"));
-        Assert.Equal(["c2"], snapshot.MirrorClients.Select(c => c.ClientId));
+        Assert.Equal(["c1 @2: b=2/2@1", "c2 @5:"], snapshot.Mirrors.OrderBy(m => m.ClientId, StringComparer.Ordinal).Select(Describe));
     }
+
+    [Fact]
+    public async Task A_delta_is_refused_by_the_writer()
+    {
+        await using var store = await StartStoreAsync();
+        var delta = new MirrorSnapshot("c1", IsFull: false, BaseSequence: 1, Sequence: 2, [new MirrorEntry("a", 1, 1, 2)]);
+        Assert.Throws<ArgumentException>(() => store.Writer.Enqueue(delta));
+    }
+
+    internal static MirrorSnapshot Whole(string clientId, ulong sequence, params MirrorEntry[] entries) =>
+        new(clientId, IsFull: true, BaseSequence: 0, sequence, entries);
+
+    /// <summary>A mirror as text, for comparisons (a record's list compares by reference).</summary>
+    internal static string Describe(MirrorSnapshot m) =>
+        $"{m.ClientId} @{m.Sequence}:{string.Concat(m.Entries.Select(e => $" {e.Key}={e.Validator}/{e.SizeBytes}@{e.Sequence}"))}" + (m.IsFull ? "" : " (delta)");
 
     internal static AssignmentDelta Delta(string client, string primary, string? alternate, long counter, string origin) =>
         new(client, primary, alternate, new AssignmentVersion(counter, origin), 0, AssignmentChangeReason.Assigned);

@@ -1,3 +1,4 @@
+using ClusterEngine.Mirroring;
 using ClusterEngine.Persistence;
 using ClusterEngine.Placement;
 using Microsoft.EntityFrameworkCore;
@@ -8,7 +9,6 @@ namespace ClusterEngine.Tests.Persistence;
 /// <summary>The background writer: version rule, coalescing, flush, concurrency, and the database it opens.</summary>
 public abstract class PersistenceWriterTests : StoreTestBase
 {
-    private static readonly DateTimeOffset T0 = new(2026, 11, 29, 12, 0, 0, TimeSpan.Zero);
     [Fact]
     public async Task Older_delta_arriving_later_does_not_overwrite_a_newer_row()
     {
@@ -44,41 +44,27 @@ public abstract class PersistenceWriterTests : StoreTestBase
     }
 
     [Fact]
-    public void Batch_keeps_the_newest_version_per_client_and_the_last_write_per_key()
+    public void Batch_keeps_the_newest_version_per_client_and_the_last_mirror_per_client()
     {
         var batch = new WriteBatch();
         batch.Add(Delta("c1", "n1", null, 3, "n1"));
         batch.Add(Delta("c1", "n2", null, 2, "n1"));
         batch.Add(Delta("c1", "n3", null, 4, "n1"));
-        for (var i = 0; i < 100; i++)
+        for (var i = 1; i <= 100; i++)
         {
-            batch.Add(new MirrorEntryRecord("c1", "k", (ulong)i, i, (ulong)i, T0));
-            batch.Add(new MirrorClientRecord("c1", (ulong)i, 0));
+            batch.Add(Whole("c1", (ulong)i, new MirrorEntry("k", (ulong)i, i, (ulong)i)));
         }
 
-        batch.Add(new MirrorEntryRecord("c1", "gone", 1, 1, 1, T0));
-        batch.Add(new MirrorEntryRemoved("c1", "gone"));
+        batch.Add(Whole("c2", 1));
+        batch.Add(new ClientRemoved("c2"));
+        batch.Add(new ClientRemoved("c3"));
+        batch.Add(Whole("c3", 7));
 
-        Assert.Equal(205, batch.Received);
+        Assert.Equal(107, batch.Received);
         Assert.Equal("n3", batch.Assignments["c1"].Primary);
-        var mirror = batch.Mirrors["c1"];
-        Assert.Equal(99UL, mirror.Entries["k"]!.Validator);
-        Assert.Null(mirror.Entries["gone"]);
-        Assert.Equal(99UL, mirror.Client!.Sequence);
-        Assert.False(mirror.DeleteAllEntries);
-    }
-
-    [Fact]
-    public void Batch_orders_a_clear_before_later_writes_of_the_same_client()
-    {
-        var batch = new WriteBatch();
-        batch.Add(new MirrorEntryRecord("c1", "a", 1, 1, 1, T0));
-        batch.Add(new MirrorCleared("c1"));
-        batch.Add(new MirrorEntryRecord("c1", "b", 2, 2, 2, T0));
-
-        var mirror = batch.Mirrors["c1"];
-        Assert.True(mirror.DeleteAllEntries);
-        Assert.Equal(["b"], mirror.Entries.Keys);
+        Assert.Equal("c1 @100: k=100/100@100", Describe(batch.Mirrors["c1"]!));
+        Assert.Null(batch.Mirrors["c2"]);
+        Assert.Equal(7UL, batch.Mirrors["c3"]!.Sequence);
     }
 
     [Fact]
@@ -86,21 +72,19 @@ public abstract class PersistenceWriterTests : StoreTestBase
     {
         // A long delay keeps everything in one batch until the flush.
         await using var store = await StartStoreAsync(o => o.MaxDelay = TimeSpan.FromMinutes(5));
-        store.Writer.Enqueue(new MirrorEntryRecord("c1", "old", 1, 1, 1, T0));
+        store.Writer.Enqueue(Whole("c1", 1, new MirrorEntry("old", 1, 1, 1)));
         await store.Writer.FlushAsync();
 
-        for (var i = 1; i <= 500; i++)
+        for (var i = 2; i <= 500; i++)
         {
-            store.Writer.Enqueue(new MirrorEntryRecord("c1", "k", (ulong)i, i, (ulong)i, T0));
+            store.Writer.Enqueue(Whole("c1", (ulong)i, new MirrorEntry("old", 1, 1, 1), new MirrorEntry("k", (ulong)i, i, (ulong)i)));
         }
 
-        store.Writer.Enqueue(new MirrorCleared("c1"));
-        store.Writer.Enqueue(new MirrorEntryRecord("c1", "k", 777, 7, 501, T0));
+        store.Writer.Enqueue(Whole("c1", 501, new MirrorEntry("k", 777, 7, 501)));
         await store.Writer.FlushAsync();
 
-        var entries = (await store.Loader.LoadAsync()).MirrorEntries["c1"];
-        var only = Assert.Single(entries);
-        Assert.Equal(("k", 777UL, 501UL), (only.Key, only.Validator, only.Sequence));
+        var stored = Assert.Single((await store.Loader.LoadAsync()).Mirrors);
+        Assert.Equal("c1 @501: k=777/7@501", Describe(stored));
     }
 
     [Fact]
@@ -171,7 +155,7 @@ public abstract class PersistenceWriterTests : StoreTestBase
         {
             for (var i = 0; i < 200; i++)
             {
-                store.Writer.Enqueue(new MirrorEntryRecord($"client-{t}", $"key-{i}", (ulong)i, i, (ulong)i, T0));
+                store.Writer.Enqueue(Whole($"client-{t}-{i % 20}", (ulong)i + 1, new MirrorEntry($"key-{i}", (ulong)i, i, (ulong)i + 1)));
                 store.Writer.Enqueue(Delta($"client-{t}-{i}", "n1", "n2", i + 1, "n1"));
             }
         })).ToList();
@@ -183,7 +167,7 @@ public abstract class PersistenceWriterTests : StoreTestBase
             do
             {
                 await using var db = await store.Factory.CreateDbContextAsync();
-                await db.MirrorEntries.CountAsync();
+                await db.Mirrors.CountAsync();
                 reads++;
             }
             while (!writing.IsCancellationRequested);
@@ -199,24 +183,25 @@ public abstract class PersistenceWriterTests : StoreTestBase
         await store.Writer.FlushAsync();
 
         await using var check = await store.Factory.CreateDbContextAsync();
-        Assert.Equal(10_000, await check.MirrorEntries.CountAsync());
+        Assert.Equal(1_000, await check.Mirrors.CountAsync());
         Assert.Equal(10_000, await check.Assignments.CountAsync());
-        Assert.Equal(50, await check.MirrorEntries.Select(e => e.ClientId).Distinct().CountAsync());
+        var last = (await store.Loader.LoadAsync()).Mirrors.Single(m => m.ClientId == "client-7-3");
+        Assert.Equal("client-7-3 @184: key-183=183/183@184", Describe(last)); // i = 183 is the last i with i % 20 == 3
     }
 
     [Fact]
     public async Task A_batch_larger_than_one_transaction_is_written_whole_and_in_order()
     {
-        // One batch (nothing is due before the flush) of 25,000 statements: three transactions of at most 10,000.
+        // One batch (nothing is due before the flush) of 24,000 statements: three transactions of at most 10,000.
         await using var store = await StartStoreAsync(o => (o.MaxBatchSize, o.MaxDelay) = (1_000_000, TimeSpan.FromSeconds(10)));
         for (var i = 0; i < 12_000; i++)
         {
-            store.Writer.Enqueue(new MirrorEntryRecord($"client-{i % 40}", $"key-{i}", (ulong)i, i, 1, T0));
+            store.Writer.Enqueue(Whole($"client-{i}", 1, new MirrorEntry($"key-{i}", (ulong)i, i, 1)));
             store.Writer.Enqueue(Delta($"client-{i}", "n1", "n2", 1, "n1"));
         }
 
-        store.Writer.Enqueue(new MirrorCleared("client-0")); // after the transaction boundaries: must remove the earlier writes
-        store.Writer.Enqueue(new MirrorEntryRecord("client-0", "kept", 1, 1, 2, T0));
+        store.Writer.Enqueue(new ClientRemoved("client-11999")); // both after the transaction boundaries
+        store.Writer.Enqueue(Whole("client-0", 2, new MirrorEntry("kept", 1, 1, 2)));
         for (var i = 0; i < 1_000; i++)
         {
             store.Writer.Enqueue(Delta($"client-{i}", "n2", "n1", 2, "n2")); // newer versions: the batch keeps these
@@ -225,8 +210,8 @@ public abstract class PersistenceWriterTests : StoreTestBase
         await store.Writer.FlushAsync().WaitAsync(TimeSpan.FromSeconds(60)); // TimeoutException: the writer keeps failing the batch
 
         await using var check = await store.Factory.CreateDbContextAsync();
-        Assert.Equal(12_000 - 300 + 1, await check.MirrorEntries.CountAsync());
-        Assert.Equal(["kept"], await check.MirrorEntries.Where(e => e.ClientId == "client-0").Select(e => e.Key).ToListAsync());
+        Assert.Equal(12_000 - 1, await check.Mirrors.CountAsync());
+        Assert.Equal("client-0 @2: kept=1/1@2", Describe((await store.Loader.LoadAsync()).Mirrors.Single(m => m.ClientId == "client-0")));
         var rows = await Rows(store);
         Assert.Equal(12_000, rows.Count);
         Assert.Equal(1_000, rows.Values.Count(r => r == ("n2", 2L, "n2")));

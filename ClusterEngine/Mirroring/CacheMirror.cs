@@ -39,8 +39,8 @@ public sealed class CacheMirror
         ArgumentNullException.ThrowIfNull(options);
         var maxEntries = options.Value.MaxEntriesPerClient;
         ArgumentOutOfRangeException.ThrowIfLessThan(maxEntries, 1);
-        var keys = new ItemKeyPool(); // one key string per item across all clients (README, "Scale figures")
-        _create = _ => new ClientMirror(maxEntries, newLineage, keys);
+        var shared = new ClientMirror.Shared(maxEntries, newLineage, new ItemKeyPool()); // one key string per item across all clients (README, "Scale figures")
+        _create = _ => new ClientMirror(shared);
     }
 
     /// <summary>The ids of the clients that have a mirror on this node (a copy).</summary>
@@ -137,6 +137,10 @@ public sealed class CacheMirror
     /// <returns>The snapshot, or <see langword="null"/> when the node has no mirror of the client.</returns>
     public MirrorSnapshot? ChangesSince(string clientId, ulong checkpoint) =>
         _clients.TryGetValue(clientId, out var mirror) ? mirror.ChangesSince(clientId, checkpoint) : null;
+
+    /// <summary>The client's whole mirror (a full snapshot, entries least recently used first), or null when the node has none.</summary>
+    /// <remarks>Sequence 0 is never a state of any mirror, so the changes since it are always the whole mirror.</remarks>
+    internal MirrorSnapshot? Whole(string clientId) => ChangesSince(clientId, 0);
 
     /// <summary>
     /// Applies a snapshot from the primary on the alternate (docs/architecture.md §8 sync). Idempotent: a repeated snapshot

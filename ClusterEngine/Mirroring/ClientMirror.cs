@@ -5,31 +5,33 @@ namespace ClusterEngine.Mirroring;
 /// bounded with least-recently-used eviction, versioned by a sequence number (see <see cref="CacheMirror"/>).
 /// Invariant: the entries at sequence N are a subset of what the client holds once it received the answer carrying N.
 /// </summary>
+/// <remarks>
+/// Shaped for a million clients per node (README, "Scale figures"): the entries are one array of 32-byte slots kept in
+/// recency order (least recently used first; a use moves its slot to the end, an eviction takes the first), searched
+/// linearly — a mirror is small (<see cref="MirrorOptions.MaxEntriesPerClient"/>, 16 entries typical) and a search
+/// compares the key by reference first (keys are pooled). The object is its own lock (a monitor costs nothing until
+/// contended), and what all clients share sits in one <see cref="Shared"/> object.
+/// </remarks>
 internal sealed class ClientMirror
 {
-    private readonly Lock _gate = new();
-    private readonly int _maxEntries;
-    private readonly Func<ulong> _newLineage;
-    private readonly ItemKeyPool _keys;
-    private readonly Dictionary<string, Slot> _entries = new(StringComparer.Ordinal);
+    private readonly Shared _shared;
+    private Slot[] _slots = [];
+    private int _count;
     private ulong _sequence;
     private ulong _lastRemoval;
-    private ulong _useClock;
     private bool _ownsLineage = true;
 
-    public ClientMirror(int maxEntries, Func<ulong> newLineage, ItemKeyPool keys)
+    public ClientMirror(Shared shared)
     {
-        _maxEntries = maxEntries;
-        _newLineage = newLineage;
-        _keys = keys;
-        _sequence = _lastRemoval = newLineage();
+        _shared = shared;
+        _sequence = _lastRemoval = shared.NewLineage();
     }
 
     public ulong Sequence
     {
         get
         {
-            lock (_gate)
+            lock (this)
             {
                 return _sequence;
             }
@@ -38,24 +40,25 @@ internal sealed class ClientMirror
 
     public MirrorDecision Decide(string key, ulong currentValidator, ulong? echoedSequence)
     {
-        lock (_gate)
+        lock (this)
         {
             if (echoedSequence != _sequence)
             {
                 return new(MirrorDecisionReason.SequenceMismatch, _sequence);
             }
 
-            if (!_entries.TryGetValue(key, out var slot))
+            var i = IndexOf(key);
+            if (i < 0)
             {
                 return new(MirrorDecisionReason.NotInMirror, _sequence);
             }
 
-            if (slot.Validator != currentValidator)
+            if (_slots[i].Validator != currentValidator)
             {
-                return new(MirrorDecisionReason.Changed, _sequence) { HeldValidator = slot.Validator };
+                return new(MirrorDecisionReason.Changed, _sequence) { HeldValidator = _slots[i].Validator };
             }
 
-            _entries[key] = slot with { LastUse = ++_useClock };
+            Touch(i);
             return new(MirrorDecisionReason.Matched, _sequence);
         }
     }
@@ -71,7 +74,7 @@ internal sealed class ClientMirror
     public ulong Record(string key, ulong validator, long sizeBytes, ulong? echoedSequence, bool inProtocol, out bool changed,
         ICollection<string>? removed = null)
     {
-        lock (_gate)
+        lock (this)
         {
             if (IsRepeat(key, validator, sizeBytes, echoedSequence, inProtocol))
             {
@@ -90,13 +93,7 @@ internal sealed class ClientMirror
             }
 
             var next = NextSequence();
-            if (!_entries.ContainsKey(key) && _entries.Count >= _maxEntries)
-            {
-                var evicted = EvictLeastRecentlyUsed(next);
-                removed?.Add(evicted);
-            }
-
-            _entries[_keys.Share(key)] = new Slot(validator, sizeBytes, next, ++_useClock);
+            Put(new Slot(_shared.Keys.Share(key), validator, sizeBytes, next), next, removed);
             return _sequence = next;
         }
     }
@@ -108,7 +105,7 @@ internal sealed class ClientMirror
     /// </summary>
     public bool TryConfirm(string key, ulong validator, long sizeBytes, ulong? echoedSequence, bool inProtocol, out ulong sequence)
     {
-        lock (_gate)
+        lock (this)
         {
             sequence = _sequence;
             return IsRepeat(key, validator, sizeBytes, echoedSequence, inProtocol);
@@ -117,47 +114,68 @@ internal sealed class ClientMirror
 
     private bool IsRepeat(string key, ulong validator, long sizeBytes, ulong? echoedSequence, bool inProtocol)
     {
-        if ((echoedSequence != _sequence && (echoedSequence is not null || inProtocol))
-            || !_entries.TryGetValue(key, out var slot) || slot.Validator != validator || slot.SizeBytes != sizeBytes)
+        if (echoedSequence != _sequence && (echoedSequence is not null || inProtocol))
         {
             return false;
         }
 
-        _entries[key] = slot with { LastUse = ++_useClock };
+        var i = IndexOf(key);
+        if (i < 0 || _slots[i].Validator != validator || _slots[i].SizeBytes != sizeBytes)
+        {
+            return false;
+        }
+
+        Touch(i);
         return true;
     }
 
     public ulong Clear()
     {
-        lock (_gate)
+        lock (this)
         {
             var next = NextSequence();
-            _entries.Clear();
+            Array.Clear(_slots, 0, _count);
+            _count = 0;
             return _sequence = _lastRemoval = next;
         }
     }
 
+    /// <summary>The entries, most recently used first.</summary>
     public IReadOnlyList<MirrorEntry> Entries()
     {
-        lock (_gate)
+        lock (this)
         {
-            return [.. _entries.OrderByDescending(e => e.Value.LastUse).Select(ToEntry)];
+            var entries = new MirrorEntry[_count];
+            for (var i = 0; i < _count; i++)
+            {
+                entries[i] = _slots[_count - 1 - i].ToEntry();
+            }
+
+            return entries;
         }
     }
 
     public MirrorSnapshot ChangesSince(string clientId, ulong checkpoint)
     {
-        lock (_gate)
+        lock (this)
         {
             var isDelta = MirrorLineage.IsAtOrBefore(checkpoint, _sequence) && checkpoint >= _lastRemoval;
-            var entries = _entries.Where(e => !isDelta || e.Value.Sequence > checkpoint).OrderBy(e => e.Value.LastUse).Select(ToEntry);
-            return new MirrorSnapshot(clientId, !isDelta, isDelta ? checkpoint : 0, _sequence, [.. entries]);
+            var entries = new List<MirrorEntry>(isDelta ? 0 : _count);
+            for (var i = 0; i < _count; i++)
+            {
+                if (!isDelta || _slots[i].Sequence > checkpoint)
+                {
+                    entries.Add(_slots[i].ToEntry());
+                }
+            }
+
+            return new MirrorSnapshot(clientId, !isDelta, isDelta ? checkpoint : 0, _sequence, entries);
         }
     }
 
     public MergeResult Merge(MirrorSnapshot snapshot)
     {
-        lock (_gate)
+        lock (this)
         {
             if (snapshot.Sequence == _sequence)
             {
@@ -176,24 +194,47 @@ internal sealed class ClientMirror
 
             if (snapshot.IsFull)
             {
-                _entries.Clear();
+                Array.Clear(_slots, 0, _count);
+                _count = 0;
                 _lastRemoval = snapshot.Sequence;
+                if (_slots.Length < snapshot.Entries.Count)
+                {
+                    _slots = new Slot[Math.Min(snapshot.Entries.Count, _shared.MaxEntries)];
+                }
             }
 
             foreach (var entry in snapshot.Entries)
             {
-                if (!_entries.ContainsKey(entry.Key) && _entries.Count >= _maxEntries)
-                {
-                    EvictLeastRecentlyUsed(snapshot.Sequence);
-                }
-
-                _entries[_keys.Share(entry.Key)] = new Slot(entry.Validator, entry.SizeBytes, entry.Sequence, ++_useClock);
+                Put(new Slot(_shared.Keys.Share(entry.Key), entry.Validator, entry.SizeBytes, entry.Sequence), snapshot.Sequence, removed: null);
             }
 
             _sequence = snapshot.Sequence;
             _ownsLineage = false; // the primary's history: continuing it here could fork it (see Fork)
             return MergeResult.Applied;
         }
+    }
+
+    /// <summary>Sets the slot's key to <paramref name="slot"/> as the most recently used, evicting the least recently used when full.</summary>
+    private void Put(Slot slot, ulong removedAt, ICollection<string>? removed)
+    {
+        var i = IndexOf(slot.Key);
+        if (i >= 0)
+        {
+            RemoveAt(i);
+        }
+        else if (_count >= _shared.MaxEntries)
+        {
+            removed?.Add(_slots[0].Key);
+            RemoveAt(0);
+            _lastRemoval = removedAt;
+        }
+
+        if (_count == _slots.Length)
+        {
+            Array.Resize(ref _slots, Math.Min(Math.Max(4, _slots.Length * 2), _shared.MaxEntries));
+        }
+
+        _slots[_count++] = slot;
     }
 
     private void DropChangesAfter(ulong echoed, ICollection<string>? removed)
@@ -205,15 +246,23 @@ internal sealed class ClientMirror
 
         // The client may have missed any answer after the one it echoes (lost in transit, or a concurrent
         // request answered out of order): what changed since then is no longer known to be held.
-        var doubtful = _entries.Where(e => e.Value.Sequence > echoed).Select(e => e.Key).ToList();
-        foreach (var key in doubtful)
+        var kept = 0;
+        for (var i = 0; i < _count; i++)
         {
-            _entries.Remove(key);
-            removed?.Add(key);
+            if (_slots[i].Sequence > echoed)
+            {
+                removed?.Add(_slots[i].Key);
+            }
+            else
+            {
+                _slots[kept++] = _slots[i];
+            }
         }
 
-        if (doubtful.Count > 0)
+        if (kept < _count)
         {
+            Array.Clear(_slots, kept, _count - kept);
+            _count = kept;
             _lastRemoval = _sequence + 1;
         }
     }
@@ -222,16 +271,14 @@ internal sealed class ClientMirror
     {
         // No echo, or one from another history (an alternate that is behind, a removed mirror):
         // nothing in this mirror is known to be held by the client.
-        if (removed is not null)
+        for (var i = 0; i < _count; i++)
         {
-            foreach (var key in _entries.Keys)
-            {
-                removed.Add(key);
-            }
+            removed?.Add(_slots[i].Key);
         }
 
-        _entries.Clear();
-        _sequence = _lastRemoval = _newLineage();
+        Array.Clear(_slots, 0, _count);
+        _count = 0;
+        _sequence = _lastRemoval = _shared.NewLineage();
         _ownsLineage = true;
     }
 
@@ -240,10 +287,10 @@ internal sealed class ClientMirror
         // A history this mirror did not write (merged from the primary), or one that is full: continue in a
         // new lineage, keeping the entries as its base state. Otherwise two nodes could each issue the same
         // next number for different states (an answer of the old primary still in flight after failover).
-        var lineage = _newLineage();
-        foreach (var key in _entries.Keys.ToList())
+        var lineage = _shared.NewLineage();
+        for (var i = 0; i < _count; i++)
         {
-            _entries[key] = _entries[key] with { Sequence = lineage };
+            _slots[i].Sequence = lineage;
         }
 
         _sequence = _lastRemoval = lineage;
@@ -260,16 +307,57 @@ internal sealed class ClientMirror
         return _sequence + 1;
     }
 
-    private string EvictLeastRecentlyUsed(ulong removedAt)
+    /// <summary>The slot holding <paramref name="key"/>, searched from the most recently used, or -1.</summary>
+    private int IndexOf(string key)
     {
-        var oldest = _entries.MinBy(e => e.Value.LastUse).Key;
-        _entries.Remove(oldest);
-        _lastRemoval = removedAt;
-        return oldest;
+        for (var i = _count - 1; i >= 0; i--)
+        {
+            if (string.Equals(_slots[i].Key, key, StringComparison.Ordinal))
+            {
+                return i;
+            }
+        }
+
+        return -1;
     }
 
-    private static MirrorEntry ToEntry(KeyValuePair<string, Slot> e) =>
-        new(e.Key, e.Value.Validator, e.Value.SizeBytes, e.Value.Sequence);
+    /// <summary>Marks slot <paramref name="i"/> as the most recently used (moves it to the end).</summary>
+    private void Touch(int i)
+    {
+        if (i == _count - 1)
+        {
+            return;
+        }
 
-    private readonly record struct Slot(ulong Validator, long SizeBytes, ulong Sequence, ulong LastUse);
+        var used = _slots[i];
+        Array.Copy(_slots, i + 1, _slots, i, _count - 1 - i);
+        _slots[_count - 1] = used;
+    }
+
+    private void RemoveAt(int i)
+    {
+        Array.Copy(_slots, i + 1, _slots, i, _count - 1 - i);
+        _slots[--_count] = default;
+    }
+
+    /// <summary>What every client's mirror on a node shares: the bound, the lineage source and the key pool.</summary>
+    internal sealed class Shared(int maxEntries, Func<ulong> newLineage, ItemKeyPool keys)
+    {
+        public int MaxEntries { get; } = maxEntries;
+
+        public Func<ulong> NewLineage { get; } = newLineage;
+
+        public ItemKeyPool Keys { get; } = keys;
+    }
+
+    /// <summary>One entry: 32 bytes (key reference, validator, size, sequence); its position is its recency.</summary>
+    private struct Slot(string key, ulong validator, long sizeBytes, ulong sequence)
+    {
+        public readonly string Key = key;
+        public readonly ulong Validator = validator;
+        public readonly long SizeBytes = sizeBytes;
+        public ulong Sequence = sequence;
+
+        public readonly MirrorEntry ToEntry() => new(Key, Validator, SizeBytes, Sequence);
+    }
 }

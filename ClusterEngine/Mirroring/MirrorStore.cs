@@ -5,15 +5,16 @@ namespace ClusterEngine.Mirroring;
 /// <summary>
 /// The one place where the request path changes a <see cref="CacheMirror"/> (docs/architecture.md §8–9): every
 /// <c>Record</c>, <see cref="Clear"/> and <see cref="Remove"/> is applied in memory and, when the node has
-/// SQLite persistence, handed to the <see cref="PersistenceWriter"/> in the same order (entries the mirror dropped,
-/// the recorded entry, the client's sequence). <see cref="RestoreAsync"/> loads the stored mirrors back at start.
+/// persistence, handed to the <see cref="PersistenceWriter"/> as the client's whole mirror after the change (one row per
+/// client: docs/persistence.md, "Mirrors: one row per client"). <see cref="RestoreAsync"/> loads the stored mirrors back at
+/// start.
 /// </summary>
 /// <remarks>
-/// Changes of one client are applied and enqueued under one lock (striped by client id), so the stored rows follow
-/// the in-memory order. A restored mirror keeps the sequence that reached the store (see <see cref="RestoreAsync"/>),
-/// so after a restart the node still vouches for the copies a client holds at that sequence; when a change starts a
-/// new lineage, every entry the mirror keeps is written again under it, so the stored rows always name the lineage of
-/// the stored sequence.
+/// Changes of one client are applied and enqueued under one lock (striped by client id), so the stored row follows the
+/// in-memory order, and each stored row is a state the mirror really had: its sequence names exactly its entries. A
+/// restored mirror keeps the sequence that reached the store (see <see cref="RestoreAsync"/>), so after a restart the node
+/// still vouches for the copies a client holds at that sequence. Sync checkpoints are not stored: after a restart the
+/// first sync of each client to its alternate is a whole mirror.
 /// </remarks>
 public sealed class MirrorStore
 {
@@ -92,32 +93,15 @@ public sealed class MirrorStore
             return recorded;
         }
 
-        var removed = new List<string>();
         lock (Stripe(clientId))
         {
-            var before = Mirror.CurrentSequence(clientId);
-            var sequence = Mirror.RecordTracked(clientId, key, validator, sizeBytes, echoedSequence, inProtocol, out changed, removed);
-            if (!changed)
+            var sequence = Mirror.RecordTracked(clientId, key, validator, sizeBytes, echoedSequence, inProtocol, out changed, null);
+            if (changed)
             {
-                return sequence;
+                Store(writer, clientId);
+                _unsyncedSince.TryAdd(clientId, _time.GetTimestamp());
             }
 
-            foreach (var gone in removed)
-            {
-                writer.Enqueue(new MirrorEntryRemoved(clientId, gone));
-            }
-
-            if (MirrorLineage.IsAtOrBefore(before, sequence))
-            {
-                writer.Enqueue(new MirrorEntryRecord(clientId, key, validator, sizeBytes, sequence, _time.GetUtcNow()));
-            }
-            else
-            {
-                RewriteEntries(writer, clientId);
-            }
-
-            writer.Enqueue(new MirrorClientRecord(clientId, sequence, SyncedSequence(clientId)));
-            _unsyncedSince.TryAdd(clientId, _time.GetTimestamp());
             return sequence;
         }
     }
@@ -136,8 +120,7 @@ public sealed class MirrorStore
             var sequence = Mirror.Reset(clientId);
             if (_writer is { } writer)
             {
-                writer.Enqueue(new MirrorCleared(clientId));
-                writer.Enqueue(new MirrorClientRecord(clientId, sequence, SyncedSequence(clientId)));
+                Store(writer, clientId);
             }
 
             _unsyncedSince.TryAdd(clientId, _time.GetTimestamp());
@@ -166,7 +149,7 @@ public sealed class MirrorStore
 
     /// <summary>
     /// Applies a <see cref="MirrorSnapshot"/> from the client's primary on this node, its alternate (docs/architecture.md §8
-    /// <c>MirrorSync</c>), and persists what changed: a full snapshot replaces the stored entries. Idempotent
+    /// <c>MirrorSync</c>), and persists the resulting mirror. Idempotent
     /// (see <see cref="CacheMirror.Merge"/>).
     /// </summary>
     /// <param name="snapshot">The primary's snapshot.</param>
@@ -179,18 +162,7 @@ public sealed class MirrorStore
             var result = Mirror.Merge(snapshot);
             if (result == MergeResult.Applied && _writer is { } writer)
             {
-                if (snapshot.IsFull)
-                {
-                    writer.Enqueue(new MirrorCleared(snapshot.ClientId));
-                }
-
-                var now = _time.GetUtcNow();
-                foreach (var entry in snapshot.Entries)
-                {
-                    writer.Enqueue(new MirrorEntryRecord(snapshot.ClientId, entry.Key, entry.Validator, entry.SizeBytes, entry.Sequence, now));
-                }
-
-                writer.Enqueue(new MirrorClientRecord(snapshot.ClientId, snapshot.Sequence, 0));
+                Store(writer, snapshot.ClientId);
             }
 
             return result;
@@ -221,7 +193,7 @@ public sealed class MirrorStore
 
     /// <summary>
     /// Records that <paramref name="alternate"/> acknowledged <paramref name="sequence"/> of the client's mirror
-    /// and persists the checkpoint; returns the lag (time since the oldest change the alternate did not have) when
+    /// (in memory only); returns the lag (time since the oldest change the alternate did not have) when
     /// the alternate is now fully in step, else <see langword="null"/>.
     /// </summary>
     /// <param name="clientId">The client.</param>
@@ -234,7 +206,6 @@ public sealed class MirrorStore
         {
             _checkpoints[clientId] = new SyncCheckpoint(alternate, sequence);
             var current = Mirror.CurrentSequence(clientId);
-            _writer?.Enqueue(new MirrorClientRecord(clientId, current, sequence));
             if (current == sequence && _unsyncedSince.TryRemove(clientId, out var since))
             {
                 return _time.GetElapsedTime(since);
@@ -250,41 +221,27 @@ public sealed class MirrorStore
     /// <summary>The ids of the clients this node holds a mirror of.</summary>
     public IReadOnlyList<string> ClientIds => Mirror.ClientIds;
 
-    private ulong SyncedSequence(string clientId) => _checkpoints.TryGetValue(clientId, out var c) ? c.Sequence : 0;
-
-    /// <summary>
-    /// The mirror continues in a new lineage keeping its entries (a fork: it had merged the primary's history): the
-    /// entries now carry the new lineage's numbers, and so must their rows, or a restore would not count them as part
-    /// of the stored sequence's state (<see cref="RestoreAsync"/>). Rare: once per failover of a client.
-    /// </summary>
-    private void RewriteEntries(PersistenceWriter writer, string clientId)
+    /// <summary>Queues the client's whole mirror as it is now (called under the client's stripe lock, after a change).</summary>
+    private void Store(PersistenceWriter writer, string clientId)
     {
-        var now = _time.GetUtcNow();
-        var entries = Mirror.Entries(clientId); // most recently used first
-        for (var i = 0; i < entries.Count; i++)
+        if (Mirror.Whole(clientId) is { } whole)
         {
-            var e = entries[i];
-            writer.Enqueue(new MirrorEntryRecord(clientId, e.Key, e.Validator, e.SizeBytes, e.Sequence, now.AddMilliseconds(-i)));
+            writer.Enqueue(whole);
         }
     }
 
     /// <summary>
-    /// Loads the stored mirrors into <see cref="Mirror"/>, each at the sequence that reached the store, least recently
-    /// used first so the bound keeps the most recent entries (patent Fig. 9 across a restart; docs/deltas.md).
+    /// Loads the stored mirrors into <see cref="Mirror"/>, each at the sequence that reached the store, its entries least
+    /// recently used first so the bound keeps the most recent ones (patent Fig. 9 across a restart; docs/persistence.md).
     /// </summary>
     /// <remarks>
-    /// <para>The writer commits changes in order, one transaction per batch, and a client's sequence row is written after
-    /// the entry changes that lead to it; so the stored sequence S names a state whose changes all reached the store. An
-    /// entry row belongs to that state when its own sequence is S or earlier in S's lineage; a row with a later number
-    /// (a batch that ended between an entry and its sequence, before a crash) or of another lineage is not part of it:
-    /// it is dropped, in memory and in the store. After a graceful stop (every write flushed) S is the last sequence
-    /// the node sent; after a crash it is the last one that reached the store, and a client that echoes a later one
-    /// gets 200s and a new history, never a 304 the store cannot back.</para>
+    /// <para>Each stored row is one state the mirror had — a sequence S and exactly its entries — and the writer commits in
+    /// order, so S is the last state of the client that reached the store. After a graceful stop (every write flushed)
+    /// S is the last sequence the node sent; after a crash it is the last one that reached the store, and a client that
+    /// echoes a later one gets 200s and a new history, never a 304 the store cannot back.</para>
     /// <para>The restored mirror vouches for S but does not continue S's numbering: its first change starts a new
     /// lineage (as an alternate that merged a history does), because after a crash the node may already have sent
     /// numbers after S for states it no longer knows.</para>
-    /// <para>A client whose entries have no stored sequence (a crash before its first sequence row) is restored under a
-    /// fresh lineage: its entries are back for the alternate sync and inspection, but vouch for nothing.</para>
     /// </remarks>
     /// <param name="loader">The node's persistence loader.</param>
     /// <param name="cancellationToken">Cancels the load.</param>
@@ -292,37 +249,19 @@ public sealed class MirrorStore
     public async Task<int> RestoreAsync(PersistenceLoader loader, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(loader);
-        var sequences = new Dictionary<string, ulong>(StringComparer.Ordinal);
-        await foreach (var client in loader.ReadMirrorClientsAsync(cancellationToken))
-        {
-            sequences[client.ClientId] = client.Sequence;
-        }
-
         var restored = 0;
-        await foreach (var stored in loader.ReadMirrorEntriesAsync(cancellationToken))
+        await foreach (var stored in loader.ReadMirrorsAsync(cancellationToken))
         {
-            var clientId = stored[0].ClientId;
-            var known = sequences.TryGetValue(clientId, out var sequence) && sequence != 0;
-            if (!known)
+            // Sequence 0 names no state (a row written by hand, say): its entries come back under a fresh lineage that
+            // vouches for nothing, still useful to the alternate sync and to inspection.
+            var snapshot = stored;
+            if (stored.Sequence == 0)
             {
-                sequence = MirrorLineage.NewLineage();
+                var fresh = MirrorLineage.NewLineage();
+                snapshot = stored with { Sequence = fresh, Entries = [.. stored.Entries.Select(e => e with { Sequence = fresh })] };
             }
 
-            var kept = new List<MirrorEntryRecord>(stored.Count);
-            foreach (var entry in stored)
-            {
-                if (!known || MirrorLineage.IsAtOrBefore(entry.Sequence, sequence))
-                {
-                    kept.Add(entry);
-                }
-                else
-                {
-                    _writer?.Enqueue(new MirrorEntryRemoved(clientId, entry.Key)); // after the stored sequence: never vouched for
-                }
-            }
-
-            var entries = kept.OrderBy(e => e.LastUsed).Select(e => new MirrorEntry(e.Key, e.Validator, e.Size, known ? e.Sequence : sequence)).ToList();
-            if (Mirror.Merge(new MirrorSnapshot(clientId, true, 0, sequence, entries)) == MergeResult.Applied)
+            if (Mirror.Merge(snapshot) == MergeResult.Applied)
             {
                 restored++;
             }

@@ -38,22 +38,12 @@ internal static class BatchSql
            OR (excluded."VersionCounter" = "Assignments"."VersionCounter" AND excluded."VersionNodeId" > "Assignments"."VersionNodeId")
         """;
 
-    private const string DeleteEntries = """DELETE FROM "MirrorEntries" WHERE "ClientId" = @p0""";
+    private const string DeleteMirror = """DELETE FROM "Mirrors" WHERE "ClientId" = @p0""";
 
-    private const string DeleteClient = """DELETE FROM "MirrorClients" WHERE "ClientId" = @p0""";
-
-    private const string UpsertClient = """
-        INSERT INTO "MirrorClients" ("ClientId", "Sequence", "SyncedSequence") VALUES (@p0, @p1, @p2)
-        ON CONFLICT ("ClientId") DO UPDATE SET "Sequence" = excluded."Sequence", "SyncedSequence" = excluded."SyncedSequence"
+    private const string UpsertMirror = """
+        INSERT INTO "Mirrors" ("ClientId", "Sequence", "Entries") VALUES (@p0, @p1, @p2)
+        ON CONFLICT ("ClientId") DO UPDATE SET "Sequence" = excluded."Sequence", "Entries" = excluded."Entries"
         """;
-
-    private const string UpsertEntry = """
-        INSERT INTO "MirrorEntries" ("ClientId", "Key", "Validator", "Size", "Sequence", "LastUsedUtc") VALUES (@p0, @p1, @p2, @p3, @p4, @p5)
-        ON CONFLICT ("ClientId", "Key") DO UPDATE SET "Validator" = excluded."Validator", "Size" = excluded."Size",
-          "Sequence" = excluded."Sequence", "LastUsedUtc" = excluded."LastUsedUtc"
-        """;
-
-    private const string DeleteEntry = """DELETE FROM "MirrorEntries" WHERE "ClientId" = @p0 AND "Key" = @p1""";
 
     /// <summary>Writes <paramref name="batch"/>; returns the number of row operations issued.</summary>
     /// <param name="db">A fresh context (its connection is used directly).</param>
@@ -76,43 +66,20 @@ internal static class BatchSql
                 d.Version.Counter, d.Version.NodeId, d.Bounces, (int)d.Reason, seen);
         }
 
-        foreach (var (clientId, changes) in batch.Mirrors)
+        foreach (var (clientId, mirror) in batch.Mirrors)
         {
-            WriteMirror(statements, clientId, changes);
+            if (mirror is null)
+            {
+                statements.Run(DeleteMirror, clientId);
+            }
+            else
+            {
+                statements.Run(UpsertMirror, clientId, unchecked((long)mirror.Sequence), MirrorEntriesCodec.Encode(mirror.Entries));
+            }
         }
 
         statements.Commit();
         return statements.Count;
-    }
-
-    private static void WriteMirror(Statements statements, string clientId, ClientMirrorChanges changes)
-    {
-        if (changes.DeleteAllEntries)
-        {
-            statements.Run(DeleteEntries, clientId);
-        }
-
-        if (changes.Client is { } c)
-        {
-            statements.Run(UpsertClient, clientId, unchecked((long)c.Sequence), unchecked((long)c.SyncedSequence));
-        }
-        else if (changes.DeleteClient)
-        {
-            statements.Run(DeleteClient, clientId);
-        }
-
-        foreach (var (key, entry) in changes.Entries)
-        {
-            if (entry is null)
-            {
-                statements.Run(DeleteEntry, clientId, key);
-            }
-            else
-            {
-                statements.Run(UpsertEntry, clientId, key, unchecked((long)entry.Validator), entry.Size,
-                    unchecked((long)entry.Sequence), entry.LastUsed.ToUnixTimeMilliseconds());
-            }
-        }
     }
 
     /// <summary>

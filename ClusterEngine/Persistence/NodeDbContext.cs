@@ -6,7 +6,7 @@ namespace ClusterEngine.Persistence;
 
 /// <summary>
 /// EF Core model of one node's database (docs/architecture.md §9): members, assignments (with removal
-/// tombstones), mirror entries and mirror sequences / sync checkpoints. The schema is created and
+/// tombstones) and cache mirrors (one row per client, its entries packed). The schema is created and
 /// upgraded by migrations only, one migration set per provider: each provider has its own subclass
 /// (<see cref="SqliteNodeDbContext"/>, <see cref="PostgreSqlNodeDbContext"/>) that owns its migrations
 /// (EF Core's "migrations with multiple providers", one context type per provider). Create contexts
@@ -26,11 +26,8 @@ public abstract class NodeDbContext(DbContextOptions options) : DbContext(option
     /// <summary>Table <c>Assignments</c>.</summary>
     public DbSet<AssignmentRow> Assignments => Set<AssignmentRow>();
 
-    /// <summary>Table <c>MirrorEntries</c>.</summary>
-    public DbSet<MirrorEntryRow> MirrorEntries => Set<MirrorEntryRow>();
-
-    /// <summary>Table <c>MirrorClients</c>.</summary>
-    public DbSet<MirrorClientRow> MirrorClients => Set<MirrorClientRow>();
+    /// <summary>Table <c>Mirrors</c>.</summary>
+    public DbSet<MirrorRow> Mirrors => Set<MirrorRow>();
 
     /// <inheritdoc />
     protected override void OnModelCreating(ModelBuilder modelBuilder)
@@ -49,16 +46,9 @@ public abstract class NodeDbContext(DbContextOptions options) : DbContext(option
             e.Property(a => a.Reason).HasConversion<int>();
             e.Property(a => a.LastSeenUtc).HasConversion(UnixMilliseconds);
         });
-        modelBuilder.Entity<MirrorEntryRow>(e =>
+        modelBuilder.Entity<MirrorRow>(e =>
         {
-            e.ToTable("MirrorEntries");
-            e.HasKey(m => new { m.ClientId, m.Key });
-            e.HasIndex(m => m.ClientId);
-            e.Property(m => m.LastUsedUtc).HasConversion(UnixMilliseconds);
-        });
-        modelBuilder.Entity<MirrorClientRow>(e =>
-        {
-            e.ToTable("MirrorClients");
+            e.ToTable("Mirrors");
             e.HasKey(m => m.ClientId);
         });
     }

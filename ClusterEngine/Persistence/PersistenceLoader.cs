@@ -1,4 +1,5 @@
 using ClusterEngine.Membership;
+using ClusterEngine.Mirroring;
 using System.Runtime.CompilerServices;
 using ClusterEngine.Persistence.Model;
 using ClusterEngine.Placement;
@@ -31,18 +32,16 @@ public sealed class PersistenceLoader
         var started = _time.GetTimestamp();
         var members = await ToListAsync(ReadMembersAsync(cancellationToken));
         var assignments = await ToListAsync(ReadAssignmentsAsync(cancellationToken));
-        var clients = await ToListAsync(ReadMirrorClientsAsync(cancellationToken));
-        var entries = new Dictionary<string, IReadOnlyList<MirrorEntryRecord>>(StringComparer.Ordinal);
+        var mirrors = await ToListAsync(ReadMirrorsAsync(cancellationToken));
+        var elapsedMs = _time.GetElapsedTime(started).TotalMilliseconds;
         var entryCount = 0;
-        await foreach (var perClient in ReadMirrorEntriesAsync(cancellationToken))
+        foreach (var mirror in mirrors)
         {
-            entries[perClient[0].ClientId] = perClient;
-            entryCount += perClient.Count;
+            entryCount += mirror.Entries.Count;
         }
 
-        var elapsedMs = _time.GetElapsedTime(started).TotalMilliseconds;
-        PersistenceLog.SnapshotLoaded(_logger, members.Count, assignments.Count, clients.Count, entryCount, elapsedMs);
-        return new NodeSnapshot(members, assignments, entries, clients);
+        PersistenceLog.SnapshotLoaded(_logger, members.Count, assignments.Count, mirrors.Count, entryCount, elapsedMs);
+        return new NodeSnapshot(members, assignments, mirrors);
     }
 
     /// <summary>
@@ -109,36 +108,25 @@ public sealed class PersistenceLoader
         }
     }
 
-    /// <summary>Streams the stored mirror sequences and checkpoints.</summary>
-    public async IAsyncEnumerable<MirrorClientRecord> ReadMirrorClientsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Streams the stored mirrors, one whole <see cref="MirrorSnapshot"/> per client (entries least recently used first, key
+    /// strings shared across clients), in no particular order. A row whose packed entries are damaged is logged
+    /// (<see cref="LogEvents.StoredMirrorDamaged"/>) and left out: its client simply starts with an empty mirror.
+    /// </summary>
+    public async IAsyncEnumerable<MirrorSnapshot> ReadMirrorsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         await using var db = await OpenAsync(cancellationToken);
-        await foreach (var c in db.MirrorClients.AsNoTracking().AsAsyncEnumerable().WithCancellation(cancellationToken))
+        var keys = new MirrorEntriesCodec.KeyCache();
+        await foreach (var m in db.Mirrors.AsNoTracking().AsAsyncEnumerable().WithCancellation(cancellationToken))
         {
-            yield return new MirrorClientRecord(c.ClientId, unchecked((ulong)c.Sequence), unchecked((ulong)c.SyncedSequence));
-        }
-    }
-
-    /// <summary>Streams the stored mirror entries, one non-empty list per client (ordered by client id, then key).</summary>
-    public async IAsyncEnumerable<IReadOnlyList<MirrorEntryRecord>> ReadMirrorEntriesAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        await using var db = await OpenAsync(cancellationToken);
-        var current = new List<MirrorEntryRecord>();
-        var query = db.MirrorEntries.AsNoTracking().OrderBy(e => e.ClientId).ThenBy(e => e.Key).AsAsyncEnumerable();
-        await foreach (var e in query.WithCancellation(cancellationToken))
-        {
-            if (current.Count > 0 && !string.Equals(current[0].ClientId, e.ClientId, StringComparison.Ordinal))
+            if (MirrorEntriesCodec.TryDecode(m.Entries, keys, out var entries, out var problem))
             {
-                yield return current;
-                current = [];
+                yield return new MirrorSnapshot(m.ClientId, IsFull: true, BaseSequence: 0, unchecked((ulong)m.Sequence), entries);
             }
-
-            current.Add(new MirrorEntryRecord(e.ClientId, e.Key, unchecked((ulong)e.Validator), e.Size, unchecked((ulong)e.Sequence), e.LastUsedUtc));
-        }
-
-        if (current.Count > 0)
-        {
-            yield return current;
+            else
+            {
+                PersistenceLog.StoredMirrorDamaged(_logger, m.ClientId, problem!);
+            }
         }
     }
 

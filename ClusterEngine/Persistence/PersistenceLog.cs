@@ -29,8 +29,12 @@ internal static partial class PersistenceLog
     public static partial void Drained(ILogger logger);
 
     [LoggerMessage(EventId = LogEvents.SnapshotLoaded, Level = LogLevel.Information,
-        Message = "Loaded {Members} members, {Assignments} assignments, {MirrorClients} mirror clients and {MirrorEntries} mirror entries in {ElapsedMs} ms")]
-    public static partial void SnapshotLoaded(ILogger logger, int members, int assignments, int mirrorClients, int mirrorEntries, double elapsedMs);
+        Message = "Loaded {Members} members, {Assignments} assignments and {Mirrors} mirrors ({MirrorEntries} entries) in {ElapsedMs} ms")]
+    public static partial void SnapshotLoaded(ILogger logger, int members, int assignments, int mirrors, int mirrorEntries, double elapsedMs);
+
+    [LoggerMessage(EventId = LogEvents.StoredMirrorDamaged, Level = LogLevel.Warning,
+        Message = "The stored mirror of client {ClientId} is damaged ({Problem}); it is not restored (the client's next requests get whole items)")]
+    public static partial void StoredMirrorDamaged(ILogger logger, string clientId, string problem);
 
     [LoggerMessage(EventId = LogEvents.SchemaCreated, Level = LogLevel.Information, Message = "Created the PostgreSQL schema \"{Schema}\" for this node")]
     public static partial void SchemaCreated(ILogger logger, string schema);

@@ -1,4 +1,5 @@
 using ClusterEngine.Membership;
+using ClusterEngine.Mirroring;
 using System.Collections.Concurrent;
 using ClusterEngine.Placement;
 using Microsoft.EntityFrameworkCore;
@@ -78,23 +79,24 @@ public sealed class PersistenceWriter : IHostedService, IAsyncDisposable
     /// <exception cref="InvalidOperationException">The writer has stopped.</exception>
     public void Enqueue(MemberRecord change) => Write(change);
 
-    /// <summary>Queues a mirror entry upsert.</summary>
+    /// <summary>
+    /// Queues a client's whole mirror (a full <see cref="MirrorSnapshot"/>: its sequence and every entry, least recently
+    /// used first), stored as one row that replaces the client's previous one.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="change"/> is a delta, not the whole mirror.</exception>
     /// <exception cref="InvalidOperationException">The writer has stopped.</exception>
-    public void Enqueue(MirrorEntryRecord change) => Write(change);
+    public void Enqueue(MirrorSnapshot change)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        if (!change.IsFull)
+        {
+            throw new ArgumentException("Only a whole mirror is stored, not a delta.", nameof(change));
+        }
 
-    /// <summary>Queues a mirror entry deletion.</summary>
-    /// <exception cref="InvalidOperationException">The writer has stopped.</exception>
-    public void Enqueue(MirrorEntryRemoved change) => Write(change);
+        Write(change);
+    }
 
-    /// <summary>Queues a mirror sequence / checkpoint upsert.</summary>
-    /// <exception cref="InvalidOperationException">The writer has stopped.</exception>
-    public void Enqueue(MirrorClientRecord change) => Write(change);
-
-    /// <summary>Queues the deletion of all of a client's mirror entries.</summary>
-    /// <exception cref="InvalidOperationException">The writer has stopped.</exception>
-    public void Enqueue(MirrorCleared change) => Write(change);
-
-    /// <summary>Queues the deletion of a removed client's mirror rows.</summary>
+    /// <summary>Queues the deletion of a removed client's mirror row.</summary>
     /// <exception cref="InvalidOperationException">The writer has stopped.</exception>
     public void Enqueue(ClientRemoved change) => Write(change);
 

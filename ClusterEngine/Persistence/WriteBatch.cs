@@ -1,13 +1,13 @@
 using ClusterEngine.Membership;
+using ClusterEngine.Mirroring;
 using ClusterEngine.Placement;
 
 namespace ClusterEngine.Persistence;
 
 /// <summary>
 /// Changes taken from the queue for one transaction, coalesced by key in arrival order: the newest
-/// version per client for assignments, the last write per node, per client and per (client, key)
-/// for the rest. A clear or a client removal inside the batch drops that client's earlier entry
-/// writes and deletes its stored rows before the later writes are applied.
+/// version per client for assignments, the last write per node for members, and per client the last
+/// whole mirror (or its removal) for mirrors.
 /// </summary>
 internal sealed class WriteBatch
 {
@@ -15,7 +15,8 @@ internal sealed class WriteBatch
 
     public Dictionary<string, MemberRecord> Members { get; } = new(StringComparer.Ordinal);
 
-    public Dictionary<string, ClientMirrorChanges> Mirrors { get; } = new(StringComparer.Ordinal);
+    /// <summary>Per client, its last whole mirror to store, or null to delete its row.</summary>
+    public Dictionary<string, MirrorSnapshot?> Mirrors { get; } = new(StringComparer.Ordinal);
 
     public List<FlushRequest> Flushes { get; } = [];
 
@@ -46,23 +47,11 @@ internal sealed class WriteBatch
             case MemberRecord m:
                 Members[m.NodeId] = m;
                 break;
-            case MirrorEntryRecord e:
-                Mirror(e.ClientId).Entries[e.Key] = e;
-                break;
-            case MirrorEntryRemoved r:
-                Mirror(r.ClientId).Entries[r.Key] = null;
-                break;
-            case MirrorClientRecord c:
-                var changes = Mirror(c.ClientId);
-                (changes.Client, changes.DeleteClient) = (c, false);
-                break;
-            case MirrorCleared c:
-                Mirror(c.ClientId).ClearEntries();
+            case MirrorSnapshot m:
+                Mirrors[m.ClientId] = m;
                 break;
             case ClientRemoved r:
-                var removed = Mirror(r.ClientId);
-                removed.ClearEntries();
-                (removed.Client, removed.DeleteClient) = (null, true);
+                Mirrors[r.ClientId] = null;
                 break;
             default:
                 throw new ArgumentException($"Unsupported change type {item.GetType().Name}.", nameof(item));
@@ -94,39 +83,6 @@ internal sealed class WriteBatch
         Mirrors.Clear();
         Flushes.Clear();
         Received = 0;
-    }
-
-    private ClientMirrorChanges Mirror(string clientId)
-    {
-        if (!Mirrors.TryGetValue(clientId, out var changes))
-        {
-            changes = new ClientMirrorChanges();
-            Mirrors[clientId] = changes;
-        }
-
-        return changes;
-    }
-}
-
-/// <summary>One client's coalesced mirror changes within a batch.</summary>
-internal sealed class ClientMirrorChanges
-{
-    /// <summary>Delete every stored entry of the client before applying <see cref="Entries"/>.</summary>
-    public bool DeleteAllEntries { get; private set; }
-
-    /// <summary>Delete the client's sequence row (when <see cref="Client"/> is null).</summary>
-    public bool DeleteClient { get; set; }
-
-    /// <summary>The last sequence record, or null.</summary>
-    public MirrorClientRecord? Client { get; set; }
-
-    /// <summary>Last write per key: a record to upsert, or null to delete.</summary>
-    public Dictionary<string, MirrorEntryRecord?> Entries { get; } = new(StringComparer.Ordinal);
-
-    public void ClearEntries()
-    {
-        Entries.Clear();
-        DeleteAllEntries = true;
     }
 }
 

@@ -90,18 +90,19 @@ public sealed class ConcurrencyTests : IDisposable
         Assert.Equal(Clients * RequestsPerClient + rewrites, statuses.Count);
 
         await _factory.Services.GetRequiredService<PersistenceWriter>().FlushAsync();
-        var stored = new Dictionary<string, IReadOnlyList<MirrorEntryRecord>>();
-        await foreach (var perClient in _factory.Services.GetRequiredService<PersistenceLoader>().ReadMirrorEntriesAsync())
+        var stored = new Dictionary<string, MirrorSnapshot>();
+        await foreach (var whole in _factory.Services.GetRequiredService<PersistenceLoader>().ReadMirrorsAsync())
         {
-            stored[perClient[0].ClientId] = perClient;
+            stored[whole.ClientId] = whole;
         }
 
         var mirror = _factory.Services.GetRequiredService<CacheMirror>();
         foreach (var (_, session) in sessions)
         {
             var inMemory = mirror.Entries(session.ClientId).Select(e => $"{e.Key}:{e.Validator:x16}:{e.SizeBytes}").Order(StringComparer.Ordinal);
-            var inSqlite = stored[session.ClientId].Select(e => $"{e.Key}:{e.Validator:x16}:{e.Size}").Order(StringComparer.Ordinal);
+            var inSqlite = stored[session.ClientId].Entries.Select(e => $"{e.Key}:{e.Validator:x16}:{e.SizeBytes}").Order(StringComparer.Ordinal);
             Assert.Equal(inMemory, inSqlite);
+            Assert.Equal(mirror.CurrentSequence(session.ClientId), stored[session.ClientId].Sequence);
         }
 
         Assert.DoesNotContain(_logs.Entries, e => e.Message.Contains("database is locked", StringComparison.OrdinalIgnoreCase));

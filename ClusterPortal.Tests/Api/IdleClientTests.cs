@@ -36,9 +36,9 @@ public sealed class IdleClientTests : IDisposable
         Assert.Equal(0, mirror.ClientCount);
         Assert.Equal(HttpStatusCode.NotFound, (await http.DeleteAsync("/api/clients/idle-1/mirror")).StatusCode);
         await _factory.Services.GetRequiredService<PersistenceWriter>().FlushAsync();
-        await foreach (var perClient in _factory.Services.GetRequiredService<PersistenceLoader>().ReadMirrorEntriesAsync())
+        await foreach (var stored in _factory.Services.GetRequiredService<PersistenceLoader>().ReadMirrorsAsync())
         {
-            Assert.NotEqual("idle-1", perClient[0].ClientId);
+            Assert.NotEqual("idle-1", stored.ClientId);
         }
     }
 }

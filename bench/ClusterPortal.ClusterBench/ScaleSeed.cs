@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using ClusterEngine.Mirroring;
 using ClusterEngine.Persistence;
 using ClusterEngine.Placement;
 using Microsoft.Extensions.Configuration;
@@ -9,7 +10,7 @@ namespace ClusterPortal.ClusterBench;
 /// <summary>
 /// Writes the stored state of one node with <c>clients</c> clients through the node's own persistence (the engine's
 /// <see cref="PersistenceWriter"/>, as <c>AddPersistence</c> composes it): each client an assignment with the node as
-/// primary, a mirror sequence and <c>entries</c> mirror entries. Item keys come from a shared catalogue of 1,000 keys,
+/// primary and a mirror that grows to <c>entries</c> entries, stored whole after each one as the node stores it. Item keys come from a shared catalogue of 1,000 keys,
 /// as devices of one application fetch the same items.
 /// </summary>
 internal static class ScaleSeed
@@ -37,17 +38,18 @@ internal static class ScaleSeed
         var started = Stopwatch.GetTimestamp();
         await writer.StartAsync(CancellationToken.None);
         var keys = Enumerable.Range(0, CatalogueSize).Select(k => $"catalogue/item-{k:D4}.json").ToArray();
-        var lastUsed = DateTimeOffset.UtcNow;
         for (var i = 0; i < clients; i++)
         {
             var clientId = ClientId(i);
             writer.Enqueue(new AssignmentDelta(clientId, nodeId, null, new AssignmentVersion(i + 1L, nodeId), 0, AssignmentChangeReason.Assigned));
-            var sequence = (ulong)(i + 1) << 8;
-            writer.Enqueue(new MirrorClientRecord(clientId, sequence, sequence));
+            // As the node stores them: after each first 200 of an item, the client's whole mirror (one entry more each time).
+            var lineage = (ulong)(i + 1) << 32;
+            var held = new MirrorEntry[entries];
             for (var e = 0; e < entries; e++)
             {
                 var key = keys[(i * 7 + e * 61) % CatalogueSize];
-                writer.Enqueue(new MirrorEntryRecord(clientId, key, ((ulong)(uint)(i * 31 + e)) | 1UL << 63, 4_096, sequence, lastUsed));
+                held[e] = new MirrorEntry(key, ((ulong)(uint)(i * 31 + e)) | 1UL << 63, 4_096, lineage + (ulong)e + 1);
+                writer.Enqueue(new MirrorSnapshot(clientId, IsFull: true, BaseSequence: 0, lineage + (ulong)e + 1, new ArraySegment<MirrorEntry>(held, 0, e + 1)));
             }
 
             if (i % 100_000 == 99_999)

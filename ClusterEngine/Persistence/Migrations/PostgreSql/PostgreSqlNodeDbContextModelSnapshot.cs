@@ -103,50 +103,22 @@ namespace ClusterEngine.Persistence.Migrations.PostgreSql
                     b.ToTable("Members", (string)null);
                 });
 
-            modelBuilder.Entity("ClusterEngine.Persistence.Model.MirrorClientRow", b =>
+            modelBuilder.Entity("ClusterEngine.Persistence.Model.MirrorRow", b =>
                 {
                     b.Property<string>("ClientId")
                         .HasColumnType("text")
                         .UseCollation("C");
 
-                    b.Property<long>("Sequence")
-                        .HasColumnType("bigint");
+                    b.Property<byte[]>("Entries")
+                        .IsRequired()
+                        .HasColumnType("bytea");
 
-                    b.Property<long>("SyncedSequence")
+                    b.Property<long>("Sequence")
                         .HasColumnType("bigint");
 
                     b.HasKey("ClientId");
 
-                    b.ToTable("MirrorClients", (string)null);
-                });
-
-            modelBuilder.Entity("ClusterEngine.Persistence.Model.MirrorEntryRow", b =>
-                {
-                    b.Property<string>("ClientId")
-                        .HasColumnType("text")
-                        .UseCollation("C");
-
-                    b.Property<string>("Key")
-                        .HasColumnType("text")
-                        .UseCollation("C");
-
-                    b.Property<long>("LastUsedUtc")
-                        .HasColumnType("bigint");
-
-                    b.Property<long>("Sequence")
-                        .HasColumnType("bigint");
-
-                    b.Property<long>("Size")
-                        .HasColumnType("bigint");
-
-                    b.Property<long>("Validator")
-                        .HasColumnType("bigint");
-
-                    b.HasKey("ClientId", "Key");
-
-                    b.HasIndex("ClientId");
-
-                    b.ToTable("MirrorEntries", (string)null);
+                    b.ToTable("Mirrors", (string)null);
                 });
 #pragma warning restore 612, 618
         }

@@ -89,47 +89,21 @@ namespace ClusterEngine.Persistence.Migrations.Sqlite
                     b.ToTable("Members", (string)null);
                 });
 
-            modelBuilder.Entity("ClusterEngine.Persistence.Model.MirrorClientRow", b =>
+            modelBuilder.Entity("ClusterEngine.Persistence.Model.MirrorRow", b =>
                 {
                     b.Property<string>("ClientId")
                         .HasColumnType("TEXT");
 
-                    b.Property<long>("Sequence")
-                        .HasColumnType("INTEGER");
+                    b.Property<byte[]>("Entries")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
 
-                    b.Property<long>("SyncedSequence")
+                    b.Property<long>("Sequence")
                         .HasColumnType("INTEGER");
 
                     b.HasKey("ClientId");
 
-                    b.ToTable("MirrorClients", (string)null);
-                });
-
-            modelBuilder.Entity("ClusterEngine.Persistence.Model.MirrorEntryRow", b =>
-                {
-                    b.Property<string>("ClientId")
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("Key")
-                        .HasColumnType("TEXT");
-
-                    b.Property<long>("LastUsedUtc")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<long>("Sequence")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<long>("Size")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<long>("Validator")
-                        .HasColumnType("INTEGER");
-
-                    b.HasKey("ClientId", "Key");
-
-                    b.HasIndex("ClientId");
-
-                    b.ToTable("MirrorEntries", (string)null);
+                    b.ToTable("Mirrors", (string)null);
                 });
 #pragma warning restore 612, 618
         }

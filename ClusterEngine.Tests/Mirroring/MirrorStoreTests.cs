@@ -27,7 +27,7 @@ public sealed class MirrorStoreTests : IAsyncLifetime
     private async Task<string[]> StoredAsync(string clientId)
     {
         await _store.Writer.FlushAsync();
-        await foreach (var stored in _store.Loader.ReadMirrorsAsync())
+        foreach (var stored in await _store.Loader.ReadMirrorsAsync())
         {
             if (stored.ClientId == clientId)
             {

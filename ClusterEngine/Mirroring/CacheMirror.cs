@@ -26,6 +26,7 @@ public sealed class CacheMirror
 {
     private readonly ConcurrentDictionary<string, ClientMirror> _clients = new(StringComparer.Ordinal);
     private readonly Func<string, ClientMirror> _create;
+    private readonly ClientMirror.Shared _shared;
 
     /// <summary>Creates an empty set of mirrors.</summary>
     /// <param name="options">Mirror options; <see cref="MirrorOptions.MaxEntriesPerClient"/> bounds each client.</param>
@@ -40,7 +41,8 @@ public sealed class CacheMirror
         var maxEntries = options.Value.MaxEntriesPerClient;
         ArgumentOutOfRangeException.ThrowIfLessThan(maxEntries, 1);
         var shared = new ClientMirror.Shared(maxEntries, newLineage, new ItemKeyPool()); // one key string per item across all clients (README, "Scale figures")
-        _create = _ => new ClientMirror(shared);
+        _shared = shared;
+        _create = _ => new ClientMirror(shared, shared.NewLineage());
     }
 
     /// <summary>The ids of the clients that have a mirror on this node (a copy).</summary>
@@ -137,6 +139,14 @@ public sealed class CacheMirror
     /// <returns>The snapshot, or <see langword="null"/> when the node has no mirror of the client.</returns>
     public MirrorSnapshot? ChangesSince(string clientId, ulong checkpoint) =>
         _clients.TryGetValue(clientId, out var mirror) ? mirror.ChangesSince(clientId, checkpoint) : null;
+
+    /// <summary>
+    /// Sets the client's mirror to a stored state, replacing any it had (restore at start: <see cref="MirrorStore.RestoreAsync"/>): exactly
+    /// <paramref name="entries"/> (least recently used first; beyond the bound the most recent are kept) at
+    /// <paramref name="sequence"/>, which the mirror vouches for but does not continue (its first change forks, as after a merge).
+    /// </summary>
+    internal void Restore(string clientId, ulong sequence, ReadOnlySpan<MirrorEntry> entries) =>
+        _clients[clientId] = ClientMirror.Restored(_shared, sequence, entries);
 
     /// <summary>The client's whole mirror (a full snapshot, entries least recently used first), or null when the node has none.</summary>
     /// <remarks>Sequence 0 is never a state of any mirror, so the changes since it are always the whole mirror.</remarks>

@@ -21,10 +21,10 @@ internal sealed class ClientMirror
     private ulong _lastRemoval;
     private bool _ownsLineage = true;
 
-    public ClientMirror(Shared shared)
+    public ClientMirror(Shared shared, ulong sequence)
     {
         _shared = shared;
-        _sequence = _lastRemoval = shared.NewLineage();
+        _sequence = _lastRemoval = sequence;
     }
 
     public ulong Sequence
@@ -212,6 +212,20 @@ internal sealed class ClientMirror
             _ownsLineage = false; // the primary's history: continuing it here could fork it (see Fork)
             return MergeResult.Applied;
         }
+    }
+
+    /// <summary>A new mirror in a stored state (see <see cref="CacheMirror.Restore"/>); not yet shared, so built without its lock.</summary>
+    public static ClientMirror Restored(Shared shared, ulong sequence, ReadOnlySpan<MirrorEntry> entries)
+    {
+        var mirror = new ClientMirror(shared, sequence) { _ownsLineage = false };
+        mirror._slots = entries.IsEmpty ? [] : new Slot[Math.Min(entries.Length, shared.MaxEntries)];
+        foreach (var entry in entries)
+        {
+            mirror.Put(new Slot(shared.Keys.Share(entry.Key), entry.Validator, entry.SizeBytes, entry.Sequence), sequence, removed: null);
+        }
+
+        mirror._lastRemoval = sequence;
+        return mirror;
     }
 
     /// <summary>Sets the slot's key to <paramref name="slot"/> as the most recently used, evicting the least recently used when full.</summary>

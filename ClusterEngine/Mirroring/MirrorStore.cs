@@ -249,25 +249,27 @@ public sealed class MirrorStore
     public async Task<int> RestoreAsync(PersistenceLoader loader, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(loader);
-        var restored = 0;
-        await foreach (var stored in loader.ReadMirrorsAsync(cancellationToken))
-        {
-            // Sequence 0 names no state (a row written by hand, say): its entries come back under a fresh lineage that
-            // vouches for nothing, still useful to the alternate sync and to inspection.
-            var snapshot = stored;
-            if (stored.Sequence == 0)
-            {
-                var fresh = MirrorLineage.NewLineage();
-                snapshot = stored with { Sequence = fresh, Entries = [.. stored.Entries.Select(e => e with { Sequence = fresh })] };
-            }
+        return await loader.ReadMirrorsAsync(Restore, cancellationToken);
+    }
 
-            if (Mirror.Merge(snapshot) == MergeResult.Applied)
-            {
-                restored++;
-            }
+    private void Restore(string clientId, ulong sequence, ReadOnlySpan<MirrorEntry> entries)
+    {
+        if (sequence != 0)
+        {
+            Mirror.Restore(clientId, sequence, entries);
+            return;
         }
 
-        return restored;
+        // Sequence 0 names no state (a row written by hand, say): its entries come back under a fresh lineage that
+        // vouches for nothing, still useful to the alternate sync and to inspection.
+        var fresh = MirrorLineage.NewLineage();
+        var renumbered = entries.ToArray();
+        for (var i = 0; i < renumbered.Length; i++)
+        {
+            renumbered[i] = renumbered[i] with { Sequence = fresh };
+        }
+
+        Mirror.Restore(clientId, fresh, renumbered);
     }
 
     private readonly record struct SyncCheckpoint(string Alternate, ulong Sequence);

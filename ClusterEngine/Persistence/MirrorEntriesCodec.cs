@@ -54,28 +54,48 @@ internal static class MirrorEntriesCodec
     /// <returns><see langword="false"/> with <paramref name="problem"/> set when the bytes are not a packed entry list.</returns>
     public static bool TryDecode(ReadOnlySpan<byte> packed, KeyCache? keys, out MirrorEntry[] entries, out string? problem)
     {
-        entries = [];
+        var decoded = new List<MirrorEntry>();
+        var ok = TryDecode(packed, keys, decoded, out problem);
+        entries = ok ? [.. decoded] : [];
+        return ok;
+    }
+
+    /// <summary>
+    /// <see cref="TryDecode(ReadOnlySpan{byte}, KeyCache?, out MirrorEntry[], out string?)"/> into a list the caller reuses
+    /// (cleared first; left empty on failure), for a reader that decodes a million rows.
+    /// </summary>
+    public static bool TryDecode(ReadOnlySpan<byte> packed, KeyCache? keys, List<MirrorEntry> into, out string? problem)
+    {
+        into.Clear();
+        problem = Decode(packed, keys, into);
+        if (problem is not null)
+        {
+            into.Clear();
+        }
+
+        return problem is null;
+    }
+
+    private static string? Decode(ReadOnlySpan<byte> packed, KeyCache? keys, List<MirrorEntry> into)
+    {
         if (packed.IsEmpty || packed[0] != Format)
         {
-            problem = packed.IsEmpty ? "empty" : $"unknown format {packed[0]}";
-            return false;
+            return packed.IsEmpty ? "empty" : $"unknown format {packed[0]}";
         }
 
         var at = 1;
         if (!TryReadVarint(packed, ref at, out var count) || count > (ulong)(packed.Length - at) / 18)
         {
-            problem = "bad entry count";
-            return false;
+            return "bad entry count";
         }
 
-        var decoded = new MirrorEntry[(int)count];
+        into.EnsureCapacity((int)count);
         Span<char> chars = stackalloc char[256];
-        for (var i = 0; i < decoded.Length; i++)
+        for (var i = 0; i < (int)count; i++)
         {
             if (!TryReadVarint(packed, ref at, out var keyLength) || keyLength > (ulong)(packed.Length - at))
             {
-                problem = $"entry {i}: bad key length";
-                return false;
+                return $"entry {i}: bad key length";
             }
 
             string key;
@@ -85,38 +105,28 @@ internal static class MirrorEntriesCodec
             }
             catch (DecoderFallbackException)
             {
-                problem = $"entry {i}: key is not UTF-8";
-                return false;
+                return $"entry {i}: key is not UTF-8";
             }
 
             at += (int)keyLength;
             if (packed.Length - at < 8)
             {
-                problem = $"entry {i}: truncated";
-                return false;
+                return $"entry {i}: truncated";
             }
 
             var validator = BinaryPrimitives.ReadUInt64LittleEndian(packed[at..]);
             at += 8;
             if (!TryReadVarint(packed, ref at, out var size) || size > long.MaxValue || packed.Length - at < 8)
             {
-                problem = $"entry {i}: bad size or truncated";
-                return false;
+                return $"entry {i}: bad size or truncated";
             }
 
             var sequence = BinaryPrimitives.ReadUInt64LittleEndian(packed[at..]);
             at += 8;
-            decoded[i] = new MirrorEntry(key, validator, (long)size, sequence);
+            into.Add(new MirrorEntry(key, validator, (long)size, sequence));
         }
 
-        if (at != packed.Length)
-        {
-            problem = $"{packed.Length - at} trailing bytes";
-            return false;
-        }
-
-        (entries, problem) = (decoded, null);
-        return true;
+        return at == packed.Length ? null : $"{packed.Length - at} trailing bytes";
     }
 
     private static string ReadKey(ReadOnlySpan<byte> utf8, KeyCache? keys, Span<char> buffer)

@@ -1,6 +1,7 @@
 using ClusterEngine.Membership;
 using ClusterEngine.Mirroring;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using ClusterEngine.Persistence.Model;
 using ClusterEngine.Placement;
 using Microsoft.EntityFrameworkCore;
@@ -18,6 +19,7 @@ public sealed class PersistenceLoader
 {
     private const int ApplyChunk = 8192;
 
+
     private readonly IDbContextFactory<NodeDbContext> _factory;
     private readonly NodeDatabase _database;
     private readonly TimeProvider _time;
@@ -32,7 +34,7 @@ public sealed class PersistenceLoader
         var started = _time.GetTimestamp();
         var members = await ToListAsync(ReadMembersAsync(cancellationToken));
         var assignments = await ToListAsync(ReadAssignmentsAsync(cancellationToken));
-        var mirrors = await ToListAsync(ReadMirrorsAsync(cancellationToken));
+        var mirrors = await ReadMirrorsAsync(cancellationToken);
         var elapsedMs = _time.GetElapsedTime(started).TotalMilliseconds;
         var entryCount = 0;
         foreach (var mirror in mirrors)
@@ -109,25 +111,53 @@ public sealed class PersistenceLoader
     }
 
     /// <summary>
-    /// Streams the stored mirrors, one whole <see cref="MirrorSnapshot"/> per client (entries least recently used first, key
+    /// Reads every stored mirror, one whole <see cref="MirrorSnapshot"/> per client (entries least recently used first, key
     /// strings shared across clients), in no particular order. A row whose packed entries are damaged is logged
     /// (<see cref="LogEvents.StoredMirrorDamaged"/>) and left out: its client simply starts with an empty mirror.
     /// </summary>
-    public async IAsyncEnumerable<MirrorSnapshot> ReadMirrorsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<MirrorSnapshot>> ReadMirrorsAsync(CancellationToken cancellationToken = default)
+    {
+        var mirrors = new List<MirrorSnapshot>();
+        await ReadMirrorsAsync((clientId, sequence, entries) => mirrors.Add(new MirrorSnapshot(clientId, true, 0, sequence, entries.ToArray())),
+            cancellationToken);
+        return mirrors;
+    }
+
+    /// <summary>
+    /// The restore's way through the <c>Mirrors</c> table (a million rows in seconds): a plain data reader, each row's packed
+    /// entries decoded into one reused list and handed to <paramref name="handler"/> — so what a row allocates beyond what
+    /// the handler keeps is its id and its packed bytes. Damaged rows as in <see cref="ReadMirrorsAsync(CancellationToken)"/>.
+    /// </summary>
+    /// <returns>The number of rows handed over.</returns>
+    internal async Task<int> ReadMirrorsAsync(StoredMirrorHandler handler, CancellationToken cancellationToken)
     {
         await using var db = await OpenAsync(cancellationToken);
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        await using var command = db.Database.GetDbConnection().CreateCommand();
+        command.CommandText = """SELECT "ClientId", "Sequence", "Entries" FROM "Mirrors" """;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var keys = new MirrorEntriesCodec.KeyCache();
-        await foreach (var m in db.Mirrors.AsNoTracking().AsAsyncEnumerable().WithCancellation(cancellationToken))
+        var entries = new List<MirrorEntry>();
+        var read = 0;
+        while (await reader.ReadAsync(cancellationToken))
         {
-            if (MirrorEntriesCodec.TryDecode(m.Entries, keys, out var entries, out var problem))
+            var clientId = reader.GetString(0);
+            var sequence = unchecked((ulong)reader.GetInt64(1));
+            // GetFieldValue copies the column in one call; GetBytes would open an incremental blob handle per row on SQLite
+            // (sqlite3_blob_open), which took half of a million-row restore (profiled with dotnet-trace).
+            var packed = reader.GetFieldValue<byte[]>(2);
+            if (MirrorEntriesCodec.TryDecode(packed, keys, entries, out var problem))
             {
-                yield return new MirrorSnapshot(m.ClientId, IsFull: true, BaseSequence: 0, unchecked((ulong)m.Sequence), entries);
+                handler(clientId, sequence, CollectionsMarshal.AsSpan(entries));
+                read++;
             }
             else
             {
-                PersistenceLog.StoredMirrorDamaged(_logger, m.ClientId, problem!);
+                PersistenceLog.StoredMirrorDamaged(_logger, clientId, problem!);
             }
         }
+
+        return read;
     }
 
     private static AssignmentDelta ToDelta(AssignmentRow a) => new(
@@ -150,3 +180,9 @@ public sealed class PersistenceLoader
         return list;
     }
 }
+
+/// <summary>
+/// Receives one stored mirror from <see cref="PersistenceLoader.ReadMirrorsAsync(StoredMirrorHandler, CancellationToken)"/>:
+/// <paramref name="entries"/> (least recently used first) is valid only during the call.
+/// </summary>
+internal delegate void StoredMirrorHandler(string clientId, ulong sequence, ReadOnlySpan<MirrorEntry> entries);

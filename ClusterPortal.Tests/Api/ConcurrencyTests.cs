@@ -91,7 +91,7 @@ public sealed class ConcurrencyTests : IDisposable
 
         await _factory.Services.GetRequiredService<PersistenceWriter>().FlushAsync();
         var stored = new Dictionary<string, MirrorSnapshot>();
-        await foreach (var whole in _factory.Services.GetRequiredService<PersistenceLoader>().ReadMirrorsAsync())
+        foreach (var whole in await _factory.Services.GetRequiredService<PersistenceLoader>().ReadMirrorsAsync())
         {
             stored[whole.ClientId] = whole;
         }

@@ -36,7 +36,7 @@ public sealed class IdleClientTests : IDisposable
         Assert.Equal(0, mirror.ClientCount);
         Assert.Equal(HttpStatusCode.NotFound, (await http.DeleteAsync("/api/clients/idle-1/mirror")).StatusCode);
         await _factory.Services.GetRequiredService<PersistenceWriter>().FlushAsync();
-        await foreach (var stored in _factory.Services.GetRequiredService<PersistenceLoader>().ReadMirrorsAsync())
+        foreach (var stored in await _factory.Services.GetRequiredService<PersistenceLoader>().ReadMirrorsAsync())
         {
             Assert.NotEqual("idle-1", stored.ClientId);
         }

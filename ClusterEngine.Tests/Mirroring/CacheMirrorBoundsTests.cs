@@ -53,4 +53,31 @@ public sealed class CacheMirrorBoundsTests
         Assert.Equal(16, mirror.ClientCount);
         Assert.All(Enumerable.Range(0, 16), c => Assert.InRange(mirror.Entries($"client-{c}").Count, 1, Max));
     }
+
+    [Fact]
+    public void A_size_beyond_4_GiB_is_recorded_as_4_GiB_less_one_and_a_repeat_still_changes_nothing()
+    {
+        var mirror = NewMirror();
+        var huge = 5L << 30;
+        var sequence = mirror.Record(TestClient, "big.iso", 1, huge, null);
+
+        var again = mirror.RecordTracked(TestClient, "big.iso", 1, huge, sequence, inProtocol: true, out var changed, null);
+
+        Assert.False(changed);
+        Assert.Equal(sequence, again);
+        Assert.Equal(uint.MaxValue, mirror.Entries(TestClient).Single().SizeBytes);
+    }
+
+    [Fact]
+    public void Every_entry_carries_the_lineage_of_the_mirror_even_from_a_snapshot_that_mixes_lineages()
+    {
+        // A forged or damaged full snapshot: an entry of another lineage counts as the snapshot lineage's first state.
+        var mirror = NewMirror();
+        var applied = mirror.Merge(new MirrorSnapshot(TestClient, true, 0, 0x0000_0009_0000_0005,
+            [new MirrorEntry("a", 1, 10, 0x0000_0009_0000_0004), new MirrorEntry("x", 2, 10, 0x0000_0003_0000_0007)]));
+
+        Assert.Equal(MergeResult.Applied, applied);
+        Assert.Equal([("a", 0x0000_0009_0000_0004UL), ("x", 0x0000_0009_0000_0000UL)],
+            mirror.Whole(TestClient)!.Entries.Select(e => (e.Key, e.Sequence)));
+    }
 }

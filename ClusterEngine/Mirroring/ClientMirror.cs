@@ -6,7 +6,7 @@ namespace ClusterEngine.Mirroring;
 /// Invariant: the entries at sequence N are a subset of what the client holds once it received the answer carrying N.
 /// </summary>
 /// <remarks>
-/// Shaped for a million clients per node (README, "Scale figures"): the entries are one array of 32-byte slots kept in
+/// Shaped for a million clients per node (README, "Scale figures"): the entries are one array of 24-byte slots kept in
 /// recency order (least recently used first; a use moves its slot to the end, an eviction takes the first), searched
 /// linearly — a mirror is small (<see cref="MirrorOptions.MaxEntriesPerClient"/>, 16 entries typical) and a search
 /// compares the key by reference first (keys are pooled). The object is its own lock (a monitor costs nothing until
@@ -93,7 +93,7 @@ internal sealed class ClientMirror
             }
 
             var next = NextSequence();
-            Put(new Slot(_shared.Keys.Share(key), validator, sizeBytes, next), next, removed);
+            Put(new Slot(_shared.Keys.Share(key), validator, sizeBytes, (uint)next), next, removed);
             return _sequence = next;
         }
     }
@@ -120,7 +120,7 @@ internal sealed class ClientMirror
         }
 
         var i = IndexOf(key);
-        if (i < 0 || _slots[i].Validator != validator || _slots[i].SizeBytes != sizeBytes)
+        if (i < 0 || _slots[i].Validator != validator || _slots[i].Size != Slot.Clamp(sizeBytes))
         {
             return false;
         }
@@ -148,7 +148,7 @@ internal sealed class ClientMirror
             var entries = new MirrorEntry[_count];
             for (var i = 0; i < _count; i++)
             {
-                entries[i] = _slots[_count - 1 - i].ToEntry();
+                entries[i] = _slots[_count - 1 - i].ToEntry(_sequence);
             }
 
             return entries;
@@ -163,9 +163,9 @@ internal sealed class ClientMirror
             var entries = new List<MirrorEntry>(isDelta ? 0 : _count);
             for (var i = 0; i < _count; i++)
             {
-                if (!isDelta || _slots[i].Sequence > checkpoint)
+                if (!isDelta || _slots[i].Counter > (uint)checkpoint) // a delta's checkpoint is of this lineage
                 {
-                    entries.Add(_slots[i].ToEntry());
+                    entries.Add(_slots[i].ToEntry(_sequence));
                 }
             }
 
@@ -205,7 +205,7 @@ internal sealed class ClientMirror
 
             foreach (var entry in snapshot.Entries)
             {
-                Put(new Slot(_shared.Keys.Share(entry.Key), entry.Validator, entry.SizeBytes, entry.Sequence), snapshot.Sequence, removed: null);
+                Put(Slot.Of(entry, snapshot.Sequence, _shared.Keys), snapshot.Sequence, removed: null);
             }
 
             _sequence = snapshot.Sequence;
@@ -221,7 +221,7 @@ internal sealed class ClientMirror
         mirror._slots = entries.IsEmpty ? [] : new Slot[Math.Min(entries.Length, shared.MaxEntries)];
         foreach (var entry in entries)
         {
-            mirror.Put(new Slot(shared.Keys.Share(entry.Key), entry.Validator, entry.SizeBytes, entry.Sequence), sequence, removed: null);
+            mirror.Put(Slot.Of(entry, sequence, shared.Keys), sequence, removed: null);
         }
 
         mirror._lastRemoval = sequence;
@@ -263,7 +263,7 @@ internal sealed class ClientMirror
         var kept = 0;
         for (var i = 0; i < _count; i++)
         {
-            if (_slots[i].Sequence > echoed)
+            if (_slots[i].Counter > (uint)echoed) // the caller checked that the echo is of this lineage
             {
                 removed?.Add(_slots[i].Key);
             }
@@ -304,7 +304,7 @@ internal sealed class ClientMirror
         var lineage = _shared.NewLineage();
         for (var i = 0; i < _count; i++)
         {
-            _slots[i].Sequence = lineage;
+            _slots[i].Counter = 0; // the new lineage's first state
         }
 
         _sequence = _lastRemoval = lineage;
@@ -364,14 +364,26 @@ internal sealed class ClientMirror
         public ItemKeyPool Keys { get; } = keys;
     }
 
-    /// <summary>One entry: 32 bytes (key reference, validator, size, sequence); its position is its recency.</summary>
-    private struct Slot(string key, ulong validator, long sizeBytes, ulong sequence)
+    /// <summary>
+    /// One entry in 24 bytes: the key reference, the validator, the change counter within the mirror's lineage (every entry
+    /// belongs to the lineage of the mirror's sequence: a new lineage either empties the mirror or renumbers its entries)
+    /// and the size, which saturates at 4 GiB − 1 (a bigger item is recorded as that; only inspection and statistics read
+    /// it). Its position in the array is its recency.
+    /// </summary>
+    private struct Slot(string key, ulong validator, long sizeBytes, uint counter)
     {
         public readonly string Key = key;
         public readonly ulong Validator = validator;
-        public readonly long SizeBytes = sizeBytes;
-        public ulong Sequence = sequence;
+        public uint Counter = counter;
+        public readonly uint Size = Clamp(sizeBytes);
 
-        public readonly MirrorEntry ToEntry() => new(Key, Validator, SizeBytes, Sequence);
+        /// <summary>An entry of a state at <paramref name="state"/>; an entry of another lineage (from a damaged or forged snapshot) counts as that lineage's first state.</summary>
+        public static Slot Of(MirrorEntry entry, ulong state, ItemKeyPool keys) =>
+            new(keys.Share(entry.Key), entry.Validator, entry.SizeBytes, entry.Sequence >> 32 == state >> 32 ? (uint)entry.Sequence : 0);
+
+        public static uint Clamp(long sizeBytes) => sizeBytes >= uint.MaxValue ? uint.MaxValue : (uint)sizeBytes;
+
+        /// <summary>The public form, in the lineage of <paramref name="state"/> (the mirror's sequence).</summary>
+        public readonly MirrorEntry ToEntry(ulong state) => new(Key, Validator, Size, (state & ~(ulong)uint.MaxValue) | Counter);
     }
 }

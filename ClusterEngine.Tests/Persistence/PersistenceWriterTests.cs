@@ -2,6 +2,7 @@ using ClusterEngine.Mirroring;
 using ClusterEngine.Persistence;
 using ClusterEngine.Placement;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using static ClusterEngine.Tests.Persistence.PersistenceRoundTripTests;
 
 namespace ClusterEngine.Tests.Persistence;
@@ -232,6 +233,39 @@ public abstract class PersistenceWriterTests : StoreTestBase
         await using var db = await store.Factory.CreateDbContextAsync();
         Assert.Empty(await db.Database.GetPendingMigrationsAsync());
         Assert.Equal(Provider == PersistenceProvider.PostgreSql ? typeof(PostgreSqlNodeDbContext) : typeof(SqliteNodeDbContext), db.GetType());
+    }
+
+    [Fact]
+    public async Task A_database_from_before_CompactMirrors_upgrades_keeping_its_assignments_and_dropping_the_old_mirror_rows()
+    {
+        // The node's database as the previous release left it: per-entry mirror rows and a sequence row per client.
+        await using (var store = await StartStoreAsync())
+        {
+            store.Writer.Enqueue(Delta("c1", "n1", "n2", 3, "n1"));
+            await store.Writer.FlushAsync();
+            await using var db = await store.Factory.CreateDbContextAsync();
+            var before = db.Database.GetMigrations().Last(m => m.EndsWith("_MemberZone", StringComparison.Ordinal));
+            await db.GetService<Microsoft.EntityFrameworkCore.Migrations.IMigrator>().MigrateAsync(before);
+        }
+
+        await using (var connection = await Location.OpenRawAsync())
+        await using (var insert = connection.CreateCommand())
+        {
+            insert.CommandText = """
+                INSERT INTO "MirrorClients" ("ClientId", "Sequence", "SyncedSequence") VALUES ('c1', 4294967297, 0);
+                INSERT INTO "MirrorEntries" ("ClientId", "Key", "Validator", "Size", "Sequence", "LastUsedUtc") VALUES ('c1', 'a', 1, 10, 4294967297, 0);
+                """;
+            Assert.Equal(2, await insert.ExecuteNonQueryAsync());
+        }
+
+        // The next start migrates: the assignment stays, the old mirror rows are gone (nothing vouched for), mirrors are written again.
+        await using var upgraded = await StartStoreAsync();
+        var snapshot = await upgraded.Loader.LoadAsync();
+        Assert.Equal("n1", Assert.Single(snapshot.Assignments).Primary);
+        Assert.Empty(snapshot.Mirrors);
+        upgraded.Writer.Enqueue(Whole("c1", 5, new MirrorEntry("a", 1, 10, 5)));
+        await upgraded.Writer.FlushAsync();
+        Assert.Equal("c1 @5: a=1/10@5", Describe(Assert.Single(await upgraded.Loader.ReadMirrorsAsync())));
     }
 
     private static async Task<Dictionary<string, (string? Primary, long Counter, string NodeId)>> Rows(NodeStore store)

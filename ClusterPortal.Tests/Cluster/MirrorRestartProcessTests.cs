@@ -90,7 +90,7 @@ public sealed class MirrorRestartProcessTests
         using var connection = new SqliteConnection($"Data Source={Path.Combine(node.DataDirectory, "node.db")};Mode=ReadOnly;Pooling=False");
         connection.Open();
         using var command = connection.CreateCommand();
-        command.CommandText = """SELECT "Sequence" FROM "MirrorClients" WHERE "ClientId" = $id""";
+        command.CommandText = """SELECT "Sequence" FROM "Mirrors" WHERE "ClientId" = $id""";
         command.Parameters.AddWithValue("$id", clientId);
         return command.ExecuteScalar() is long sequence ? unchecked((ulong)sequence).ToString("x16", System.Globalization.CultureInfo.InvariantCulture) : null;
     }

@@ -152,6 +152,37 @@ public sealed class MirrorSyncTests
     }
 
     [Fact]
+    public void A_snapshot_with_an_entry_without_a_key_is_refused_and_changes_nothing()
+    {
+        var seq = _n1.Store.Record(Client, "a", 1, 10, null);
+        _n2.Receiver.Receive("n1", new MirrorSyncBatch(1, "n1", [new MirrorSyncPart(_n1.Store.Mirror.ChangesSince(Client, 0)!, false)]));
+        var forged = new MirrorSnapshot(Client, true, 0, seq + 1, [new MirrorEntry("b", 2, 20, seq + 1), new MirrorEntry(null!, 3, 30, seq + 1)]);
+
+        var ack = _n2.Receiver.Receive("n1", new MirrorSyncBatch(2, "n1", [new MirrorSyncPart(forged, false)])).Acks[0];
+
+        Assert.Equal(MirrorSyncStatus.Refused, ack.Status);
+        Assert.Equal(seq, _n2.Store.Mirror.CurrentSequence(Client));
+        Assert.Equal(["a"], _n2.Store.Mirror.Entries(Client).Select(e => e.Key));
+    }
+
+    [Fact]
+    public void A_merge_that_fails_on_a_malformed_entry_leaves_the_mirror_as_it_was()
+    {
+        var mirror = MirrorTestSupport.NewMirror();
+        var seq = mirror.Record(Client, "a", 1, 10, null);
+        var merged = mirror.Merge(new MirrorSnapshot(Client, true, 0, 0x7777_0000_0000_0001, [new MirrorEntry("b", 2, 20, 1)]));
+        Assert.Equal(MergeResult.Applied, merged);
+        seq = mirror.CurrentSequence(Client);
+
+        Assert.ThrowsAny<ArgumentException>(() => mirror.Merge(new MirrorSnapshot(Client, true, 0, seq + 1,
+            [new MirrorEntry("c", 3, 30, seq + 1), new MirrorEntry(null!, 4, 40, seq + 1)])));
+
+        Assert.Equal(seq, mirror.CurrentSequence(Client));
+        Assert.Equal(["b"], mirror.Entries(Client).Select(e => e.Key));
+        Assert.True(mirror.Decide(Client, "b", 2, seq).UseCachedCopy);
+    }
+
+    [Fact]
     public async Task Big_mirrors_are_cut_into_batches_below_the_budget_and_reassembled()
     {
         var seq = (ulong?)null;

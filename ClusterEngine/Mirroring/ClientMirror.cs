@@ -192,6 +192,14 @@ internal sealed class ClientMirror
                 return MergeResult.NeedsFullSync;
             }
 
+            // Every slot first: a malformed entry (a null key from a peer) throws here, before the mirror changes — a
+            // half-merged mirror would vouch under its old sequence for entries of the new state.
+            var incoming = new Slot[snapshot.Entries.Count];
+            for (var i = 0; i < incoming.Length; i++)
+            {
+                incoming[i] = Slot.Of(snapshot.Entries[i], snapshot.Sequence, _shared.Keys);
+            }
+
             if (snapshot.IsFull)
             {
                 Array.Clear(_slots, 0, _count);
@@ -203,9 +211,9 @@ internal sealed class ClientMirror
                 }
             }
 
-            foreach (var entry in snapshot.Entries)
+            foreach (var slot in incoming)
             {
-                Put(Slot.Of(entry, snapshot.Sequence, _shared.Keys), snapshot.Sequence, removed: null);
+                Put(slot, snapshot.Sequence, removed: null);
             }
 
             _sequence = snapshot.Sequence;

@@ -7,7 +7,8 @@ namespace ClusterEngine.Mirroring.Sync;
 /// The alternate's side of <c>MirrorSync</c> (docs/architecture.md §8): reassembles snapshots that span several parts, merges
 /// each completed snapshot into the <see cref="MirrorStore"/> (which persists it) and acknowledges it. Idempotent:
 /// a repeated snapshot is <see cref="MirrorSyncStatus.AlreadyCurrent"/>. A node that is the client's primary in its
-/// own view refuses (a stale former primary must not overwrite the serving node's mirror).
+/// own view refuses (a stale former primary must not overwrite the serving node's mirror), and so does one that is sent
+/// a snapshot with an entry without a key.
 /// </summary>
 public sealed class MirrorSyncReceiver
 {
@@ -67,7 +68,8 @@ public sealed class MirrorSyncReceiver
 
     private MirrorSyncAck Apply(MirrorSnapshot snapshot)
     {
-        if (_state.GetAssignment(snapshot.ClientId)?.Primary == _state.LocalNodeId)
+        if (_state.GetAssignment(snapshot.ClientId)?.Primary == _state.LocalNodeId
+            || snapshot.Entries?.Any(e => e.Key is null) == true) // malformed (a peer's bug or a forgery): nothing to merge
         {
             return new MirrorSyncAck(snapshot.ClientId, MirrorSyncStatus.Refused, _store.Mirror.CurrentSequence(snapshot.ClientId));
         }

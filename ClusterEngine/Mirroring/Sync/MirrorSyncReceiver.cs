@@ -8,7 +8,8 @@ namespace ClusterEngine.Mirroring.Sync;
 /// each completed snapshot into the <see cref="MirrorStore"/> (which persists it) and acknowledges it. Idempotent:
 /// a repeated snapshot is <see cref="MirrorSyncStatus.AlreadyCurrent"/>. A node that is the client's primary in its
 /// own view refuses (a stale former primary must not overwrite the serving node's mirror), and so does one that is sent
-/// a snapshot with an entry without a key.
+/// a snapshot with an entry without a key. A snapshot still incomplete after more entries than any mirror may hold
+/// (<see cref="MirrorOptions.MaxEntriesPerClient"/>'s upper limit) is dropped and refused, so no sender can grow it without end.
 /// </summary>
 public sealed class MirrorSyncReceiver
 {
@@ -52,6 +53,13 @@ public sealed class MirrorSyncReceiver
                 }
 
                 pending.Entries.AddRange(snapshot.Entries ?? []);
+                if (pending.Entries.Count > MirrorOptionsValidator.MaxEntriesLimit)
+                {
+                    // More than any node's mirror may hold: a sender that never finishes; drop what it sent so far.
+                    _pending.TryRemove(key, out _);
+                    acks.Add(new MirrorSyncAck(snapshot.ClientId, MirrorSyncStatus.Refused, _store.Mirror.CurrentSequence(snapshot.ClientId)));
+                }
+
                 continue;
             }
 

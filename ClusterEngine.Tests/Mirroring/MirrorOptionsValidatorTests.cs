@@ -19,8 +19,8 @@ public sealed class MirrorOptionsValidatorTests
     }
 
     [Theory]
-    [InlineData(0, "Mirror:MaxEntriesPerClient must be between 1 and 100000 (was 0)")]
-    [InlineData(100_001, "Mirror:MaxEntriesPerClient must be between 1 and 100000 (was 100001)")]
+    [InlineData(0, "Mirror:MaxEntriesPerClient must be between 1 and 4096 (was 0)")]
+    [InlineData(4_097, "Mirror:MaxEntriesPerClient must be between 1 and 4096 (was 4097)")]
     public void Bad_entry_bound_names_the_key(int value, string message)
     {
         var result = _validator.Validate(null, new MirrorOptions { MaxEntriesPerClient = value });

@@ -155,13 +155,20 @@ public sealed class CacheMirror
     /// <summary>
     /// Applies a snapshot from the primary on the alternate (docs/architecture.md §8 sync). Idempotent: a repeated snapshot
     /// is <see cref="MergeResult.AlreadyCurrent"/>, a late one <see cref="MergeResult.Stale"/>; a delta on another
-    /// base is refused with <see cref="MergeResult.NeedsFullSync"/> rather than mislabel a state.
+    /// base is refused with <see cref="MergeResult.NeedsFullSync"/> rather than mislabel a state, and so is a snapshot at
+    /// sequence 0, which names no state (nothing changes).
     /// </summary>
     /// <param name="snapshot">From <see cref="ChangesSince"/> on the primary.</param>
     /// <returns>What happened.</returns>
     public MergeResult Merge(MirrorSnapshot snapshot)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
+        if (snapshot.Sequence == 0)
+        {
+            // Sequence 0 names no state of any mirror (see the remarks): nothing to apply, and nothing is changed.
+            return MergeResult.NeedsFullSync;
+        }
+
         return _clients.GetOrAdd(snapshot.ClientId, _create).Merge(snapshot);
     }
 }

@@ -226,8 +226,9 @@ internal sealed class ClientMirror
     public static ClientMirror Restored(Shared shared, ulong sequence, ReadOnlySpan<MirrorEntry> entries)
     {
         var mirror = new ClientMirror(shared, sequence) { _ownsLineage = false };
-        mirror._slots = entries.IsEmpty ? [] : new Slot[Math.Min(entries.Length, shared.MaxEntries)];
-        foreach (var entry in entries)
+        var kept = entries.Length > shared.MaxEntries ? entries[^shared.MaxEntries..] : entries; // the most recent ones
+        mirror._slots = kept.IsEmpty ? [] : new Slot[kept.Length];
+        foreach (var entry in kept)
         {
             mirror.Put(Slot.Of(entry, sequence, shared.Keys), sequence, removed: null);
         }
@@ -385,9 +386,14 @@ internal sealed class ClientMirror
         public uint Counter = counter;
         public readonly uint Size = Clamp(sizeBytes);
 
-        /// <summary>An entry of a state at <paramref name="state"/>; an entry of another lineage (from a damaged or forged snapshot) counts as that lineage's first state.</summary>
+        /// <summary>
+        /// An entry of a state at <paramref name="state"/>. An entry that cannot belong to that state (another lineage, or a
+        /// number after the state: a damaged row or a forged snapshot) counts as the state's own, newest change, so an
+        /// echo of any earlier state drops it (docs/persistence.md) — never as an old one, which would outlive such an echo.
+        /// </summary>
         public static Slot Of(MirrorEntry entry, ulong state, ItemKeyPool keys) =>
-            new(keys.Share(entry.Key), entry.Validator, entry.SizeBytes, entry.Sequence >> 32 == state >> 32 ? (uint)entry.Sequence : 0);
+            new(keys.Share(entry.Key), entry.Validator, entry.SizeBytes,
+                MirrorLineage.IsAtOrBefore(entry.Sequence, state) ? (uint)entry.Sequence : (uint)state);
 
         public static uint Clamp(long sizeBytes) => sizeBytes >= uint.MaxValue ? uint.MaxValue : (uint)sizeBytes;
 

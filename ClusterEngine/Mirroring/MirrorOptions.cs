@@ -18,7 +18,7 @@ public sealed class MirrorOptions
     /// <summary>Period of <see cref="MirrorSyncPolicy.Periodic"/>. Default 00:00:05; from 100 ms to 1 day.</summary>
     public TimeSpan SyncInterval { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Mirror entries kept per client; the least recently used entry leaves first. Default 256; 1–100,000.</summary>
+    /// <summary>Mirror entries kept per client; the least recently used entry leaves first. Default 256; 1–4,096.</summary>
     public int MaxEntriesPerClient { get; set; } = 256;
 
     /// <summary>

@@ -8,7 +8,7 @@ namespace ClusterEngine.Mirroring.Sync;
 /// each completed snapshot into the <see cref="MirrorStore"/> (which persists it) and acknowledges it. Idempotent:
 /// a repeated snapshot is <see cref="MirrorSyncStatus.AlreadyCurrent"/>. A node that is the client's primary in its
 /// own view refuses (a stale former primary must not overwrite the serving node's mirror), and so does one that is sent
-/// a snapshot with an entry without a key. A snapshot still incomplete after more entries than any mirror may hold
+/// a snapshot at sequence 0 (no state) or with an entry without a key. A snapshot still incomplete after more entries than any mirror may hold
 /// (<see cref="MirrorOptions.MaxEntriesPerClient"/>'s upper limit) is dropped and refused, so no sender can grow it without end.
 /// </summary>
 public sealed class MirrorSyncReceiver
@@ -77,7 +77,7 @@ public sealed class MirrorSyncReceiver
     private MirrorSyncAck Apply(MirrorSnapshot snapshot)
     {
         if (_state.GetAssignment(snapshot.ClientId)?.Primary == _state.LocalNodeId
-            || snapshot.Entries?.Any(e => e.Key is null) == true) // malformed (a peer's bug or a forgery): nothing to merge
+            || snapshot.Sequence == 0 || snapshot.Entries?.Any(e => e.Key is null) == true) // malformed (a peer's bug or a forgery)
         {
             return new MirrorSyncAck(snapshot.ClientId, MirrorSyncStatus.Refused, _store.Mirror.CurrentSequence(snapshot.ClientId));
         }

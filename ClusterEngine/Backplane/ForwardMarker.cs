@@ -13,12 +13,12 @@ namespace ClusterEngine.Backplane;
 /// another request, sent to another node, or older than <c>Cluster:PeerClockSkew</c> — does not verify, and the request is
 /// routed like any client request. One HMAC per forward on each side, no allocation beyond the header's string.
 /// </summary>
-public sealed class ForwardMarker
+public sealed class ForwardMarker : IDisposable
 {
     private const int MacBytes = 16;
     private const int MacChars = 22; // base64url of 16 bytes, unpadded
     private const int StackLimit = 1024;
-    private readonly byte[] _key;
+    private readonly HmacSha256Key _key;
     private readonly TimeProvider _time;
     private readonly long _skewMs;
 
@@ -31,7 +31,7 @@ public sealed class ForwardMarker
     {
         ArgumentException.ThrowIfNullOrEmpty(clusterKey);
         ArgumentNullException.ThrowIfNull(time);
-        _key = HKDF.DeriveKey(HashAlgorithmName.SHA256, Encoding.UTF8.GetBytes(clusterKey), 32, info: "ClusterPortal forward v1"u8.ToArray());
+        _key = new HmacSha256Key(HKDF.DeriveKey(HashAlgorithmName.SHA256, Encoding.UTF8.GetBytes(clusterKey), 32, info: "ClusterPortal forward v1"u8.ToArray()));
         _time = time;
         _skewMs = (long)clockSkew.TotalMilliseconds;
     }
@@ -111,8 +111,8 @@ public sealed class ForwardMarker
             n += Encoding.UTF8.GetBytes(target, buffer[n..]);
             buffer[n++] = (byte)'\n';
             n += Encoding.UTF8.GetBytes(clientId, buffer[n..]);
-            Span<byte> full = stackalloc byte[32];
-            HMACSHA256.HashData(_key, buffer[..n], full);
+            Span<byte> full = stackalloc byte[HmacSha256Key.MacBytes];
+            _key.Compute(buffer[..n], full);
             full[..MacBytes].CopyTo(mac);
         }
         finally
@@ -123,4 +123,7 @@ public sealed class ForwardMarker
             }
         }
     }
+
+    /// <summary>Releases the MAC key's per-thread contexts.</summary>
+    public void Dispose() => _key.Dispose();
 }

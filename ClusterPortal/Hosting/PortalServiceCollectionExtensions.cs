@@ -103,12 +103,12 @@ internal static class PortalServiceCollectionExtensions
     {
         services.AddSingleton<ClientTokenService>();
         services.AddSingleton<AuthFailureThrottle>();
-        services.AddAuthentication(AuthSchemes.Default)
-            .AddPolicyScheme(AuthSchemes.Default, null, o => o.ForwardDefaultSelector = http =>
-                http.Request.Headers.Authorization.Count > 0 ? AuthSchemes.ClientToken
-                : http.Request.Headers.ContainsKey(AuthSchemes.AdminKeyHeader) ? AuthSchemes.AdminKey
-                : http.Request.Cookies.ContainsKey(AuthSchemes.AdminCookieName) ? AuthSchemes.AdminCookie
-                : AuthSchemes.ClientToken)
+        services.AddTransient<PortalAuthenticationHandler>();
+        services.AddAuthentication(o =>
+            {
+                o.AddScheme<PortalAuthenticationHandler>(AuthSchemes.Default, null);
+                o.DefaultScheme = AuthSchemes.Default;
+            })
             .AddCookie(AuthSchemes.AdminCookie, AdminCookie.Configure)
             .AddScheme<AuthenticationSchemeOptions, ClientTokenAuthenticationHandler>(AuthSchemes.ClientToken, null)
             .AddScheme<AuthenticationSchemeOptions, AdminKeyAuthenticationHandler>(AuthSchemes.AdminKey, null)

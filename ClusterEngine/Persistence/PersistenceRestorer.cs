@@ -15,7 +15,7 @@ namespace ClusterEngine.Persistence;
 /// </summary>
 /// <remarks>
 /// The two parts touch different tables and different in-memory structures, so they run side by side (each on its own
-/// connection; about 5 and 13 s apart for a million clients on SQLite, README "Scale figures"). A restore of many rows
+/// connection; about 7 and 10.5 s side by side for a million clients on SQLite, README "Scale figures"). A restore of many rows
 /// leaves its reading garbage behind in the older generations; one compacting collection afterwards
 /// (<see cref="CompactAfterRestore"/> rows or more) gives that memory back before the node serves.
 /// </remarks>

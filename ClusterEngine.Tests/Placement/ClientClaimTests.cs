@@ -26,6 +26,21 @@ public sealed class ClientClaimTests
     }
 
     [Fact]
+    public void The_holders_found_in_one_pass_are_the_first_two_of_the_sorted_order_for_any_set_of_nodes()
+    {
+        var random = new Random(17);
+        for (var round = 0; round < 2_000; round++)
+        {
+            var clientId = $"device-{random.Next()}";
+            var nodes = Enumerable.Range(0, random.Next(0, 7)).Select(_ => $"n{random.Next(0, 40)}").Distinct().ToArray();
+
+            var expected = ClaimOwnership.Order(clientId, nodes).Take(ClaimOwnership.HolderCount).ToArray();
+
+            Assert.Equal(expected, ClaimOwnership.HoldersOf(clientId, nodes));
+        }
+    }
+
+    [Fact]
     public void Losing_a_node_moves_only_the_ids_it_owned()
     {
         var ids = Enumerable.Range(0, 300).Select(i => $"device-{i}").ToList();

@@ -64,7 +64,7 @@ public sealed record OfferReply(AdmissionOutcome Outcome, string? BounceTo, Assi
 
 /// <summary><c>Claim</c> and <c>ClaimRelease</c> request (docs/identity.md): the announcing node asks each of the client id's two claim holders.</summary>
 /// <param name="ClientId">The new client's id.</param>
-/// <param name="ClaimId">Random id of this one announce (a retry of the same announce presents the same one).</param>
+/// <param name="ClaimId">An id of this one announce that no other announce in the cluster presents (a random per-process prefix and a counter; a retry of the same announce presents the same one).</param>
 public sealed record ClaimRequest(string ClientId, string ClaimId);
 
 /// <summary><c>Claim</c> answer.</summary>

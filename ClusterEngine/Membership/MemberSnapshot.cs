@@ -12,6 +12,7 @@ public sealed class MemberSnapshot
     private readonly MemberFacts[] _byIndex;
     private readonly int[] _ordered;
     private readonly int[] _eligible;
+    private readonly string[] _upNodeIds;
 
     internal MemberSnapshot(long version, MemberFacts[] byIndex, int[] ordered, int[] eligible)
     {
@@ -24,6 +25,8 @@ public sealed class MemberSnapshot
         {
             _indexById[byIndex[i].NodeId] = i;
         }
+
+        _upNodeIds = [.. ordered.Where(i => byIndex[i] is { Known: true, State: NodeState.Up }).Select(i => byIndex[i].NodeId)];
     }
 
     /// <summary>The member table's change counter when this picture was taken.</summary>
@@ -40,6 +43,12 @@ public sealed class MemberSnapshot
     /// <summary>The URL of <paramref name="nodeId"/>, or null when it is not a known member.</summary>
     /// <param name="nodeId">The node.</param>
     public string? UrlOf(string nodeId) => TryGetMember(nodeId, out var i) ? _byIndex[i].Url : null;
+
+    /// <summary>
+    /// The ids of the known members that are <c>Up</c>, in membership order: the candidates for a client id's claim holders
+    /// (<see cref="Placement.ClaimOwnership"/>), read per announce without rebuilding a <see cref="ClusterSnapshot"/>.
+    /// </summary>
+    public IReadOnlyList<string> UpNodeIds => _upNodeIds;
 
     private bool TryGetMember(string nodeId, out int index) => _indexById.TryGetValue(nodeId, out index) && _byIndex[index].Known;
 

@@ -37,7 +37,47 @@ public static class ClaimOwnership
     /// The claim holders of <paramref name="clientId"/> in <paramref name="view"/>: the first <see cref="HolderCount"/> Up nodes of
     /// its order (fewer when fewer are Up; none when none is).
     /// </summary>
-    public static IReadOnlyList<string> HoldersOf(string clientId, ClusterSnapshot view) => [.. Order(clientId, view).Take(HolderCount)];
+    public static IReadOnlyList<string> HoldersOf(string clientId, ClusterSnapshot view)
+    {
+        ArgumentNullException.ThrowIfNull(view);
+        return HoldersOf(clientId, [.. view.Nodes.Where(n => n.State == NodeState.Up).Select(n => n.NodeId)]);
+    }
+
+    /// <summary>
+    /// The claim holders of <paramref name="clientId"/> among <paramref name="upNodeIds"/> (the nodes Up, e.g.
+    /// <see cref="MemberSnapshot.UpNodeIds"/>): the same as the first <see cref="HolderCount"/> of
+    /// <see cref="Order(string, IEnumerable{string})"/>, found in one pass without sorting (an announce asks this once).
+    /// </summary>
+    /// <param name="clientId">The client id.</param>
+    /// <param name="upNodeIds">Distinct node ids.</param>
+    /// <returns>At most <see cref="HolderCount"/> node ids, the owner first.</returns>
+    public static IReadOnlyList<string> HoldersOf(string clientId, IReadOnlyList<string> upNodeIds)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(clientId);
+        ArgumentNullException.ThrowIfNull(upNodeIds);
+        string? first = null, second = null;
+        ulong firstWeight = 0, secondWeight = 0;
+        for (var i = 0; i < upNodeIds.Count; i++)
+        {
+            var id = upNodeIds[i];
+            var weight = Weight(clientId, id);
+            if (first is null || Before(weight, id, firstWeight, first))
+            {
+                (second, secondWeight) = (first, firstWeight);
+                (first, firstWeight) = (id, weight);
+            }
+            else if (second is null || Before(weight, id, secondWeight, second))
+            {
+                (second, secondWeight) = (id, weight);
+            }
+        }
+
+        return first is null ? [] : second is null ? [first] : [first, second];
+    }
+
+    /// <summary>The order of <see cref="Order(string, IEnumerable{string})"/>: higher weight first, ties by node id.</summary>
+    private static bool Before(ulong weight, string id, ulong otherWeight, string otherId) =>
+        weight != otherWeight ? weight > otherWeight : string.CompareOrdinal(id, otherId) < 0;
 
     /// <summary>The rendezvous weight of <paramref name="nodeId"/> for <paramref name="clientId"/>.</summary>
     public static ulong Weight(string clientId, string nodeId)

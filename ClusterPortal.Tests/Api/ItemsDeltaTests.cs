@@ -41,10 +41,23 @@ public sealed class ItemsDeltaTests : IDisposable
         var response = await http.GetAsync(ItemPath("dict-1", Key));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("match=\"/api/clients/dict-1/items/weather/station.json\"", Header(response, "Use-As-Dictionary"));
+        Assert.Equal("match=\"station.json\"", Header(response, "Use-As-Dictionary")); // relative: RFC 9842 resolves it against the request URL
         Assert.Equal("max-age=0, stale-while-revalidate=86400", response.Headers.CacheControl!.ToString());
         Assert.Empty(response.Content.Headers.ContentEncoding);
         Assert.Empty(response.Headers.Vary);
+    }
+
+    [Theory]
+    [InlineData("weather/station.json", "match=\"station.json\"")]
+    [InlineData("a", "match=\"a\"")]
+    [InlineData("news/a b+c (1).txt", "match=\"a%20b%2Bc%20%281%29.txt\"")]
+    [InlineData("x/{id}.json", "match=\"%7Bid%7D.json\"")]
+    public void The_dictionary_match_is_the_last_key_segment_escaped_as_in_the_url(string key, string expected)
+    {
+        var match = ClusterPortal.Api.ItemRepresentation.DictionaryMatch(ItemKey.Parse(key));
+
+        Assert.Equal(expected, match);
+        Assert.EndsWith(ClusterPaths.Item("c", ItemKey.Parse(key)).Split('/')[^1] + "\"", match); // the URL's own spelling
     }
 
     [Fact]

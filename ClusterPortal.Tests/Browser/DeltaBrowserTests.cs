@@ -1,4 +1,5 @@
 using System.Text;
+using ClusterPortal.Client.Contract;
 using ClusterPortal.Tests.Support;
 
 namespace ClusterPortal.Tests.Browser;
@@ -13,7 +14,9 @@ namespace ClusterPortal.Tests.Browser;
 [Trait("Category", "Cluster")]
 public sealed class DeltaBrowserTests
 {
-    private const string Key = "browser/reading.json";
+    // The last segment has characters that are escaped in the URL and special in URL Pattern syntax: the relative match
+    // (match="reading%20%28v%2B1%29.json") must still name this URL in Chromium.
+    private static readonly ItemKey Key = ItemKey.Parse("browser/reading (v+1).json");
 
     [Fact]
     public async Task Chromium_receives_a_changed_item_as_a_dcz_delta_and_decodes_it_to_the_new_bytes()
@@ -26,7 +29,7 @@ public sealed class DeltaBrowserTests
         var context = await browser.Browser.NewContextAsync();
         var page = await context.NewPageAsync();
         await page.GotoAsync(node.BaseUrl + "/health/live");
-        var url = $"/api/clients/browser-device/items/{Key}";
+        var url = "/" + ClusterPaths.Item("browser-device", Key);
 
         // Chromium stores a dictionary once the answer is in its cache; a fetch before that gets the plain 200 and the
         // item changes again, until a dcz answer arrives (deadline below) — each answer must decode to the current bytes.
@@ -63,7 +66,7 @@ public sealed class DeltaBrowserTests
 
     private static async Task PutAsync(HttpClient admin, byte[] content)
     {
-        using var response = await admin.PutAsync(new Uri("/api/items/" + Key, UriKind.Relative), new ByteArrayContent(content));
+        using var response = await admin.PutAsync(new Uri("/api/items/" + Key.ToUrlPath(), UriKind.Relative), new ByteArrayContent(content));
         Assert.True(response.IsSuccessStatusCode, $"PUT {Key}: {(int)response.StatusCode}");
     }
 

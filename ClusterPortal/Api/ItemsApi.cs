@@ -142,7 +142,7 @@ internal static class ItemsApi
         }
 
         headers.LastModified = item.LastModified.ToString("R", CultureInfo.InvariantCulture);
-        return representation.Send(http, clientId, item, answer, metrics);
+        return representation.Send(http, item, answer, metrics);
     }
 
     /// <summary>The request's conditions, as HTTP carries them; invalid values are ignored (see <see cref="ItemConditions.FromHeaders"/>).</summary>

@@ -192,5 +192,23 @@ public sealed class ClientClaimTests
         Assert.Equal(0, net.ClaimsOf(owner).PendingCount);
     }
 
+    [Fact]
+    public async Task An_offer_that_outlives_the_claims_budget_gives_503_and_releases_the_claim()
+    {
+        // Budget = half the claim's lifetime (200 ms here). n1 is full, so the client must go to n2, whose offer never answers.
+        var net = new OfferNet(new ClusterOptions { ClientClaimTimeout = TimeSpan.FromMilliseconds(400) }, 1, 10);
+        net.Seed("n1", 1);
+        net.Hanging.Add("n2");
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+
+        var result = await net.AnnounceAsync("n1", "slow").WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(PlacementOutcome.Unavailable, result.Outcome);
+        Assert.Contains("n2", net.Offers);
+        Assert.InRange(System.Diagnostics.Stopwatch.GetElapsedTime(started), TimeSpan.FromMilliseconds(190), TimeSpan.FromSeconds(10));
+        Assert.Equal(0, net.ClaimsOf("n1").PendingCount + net.ClaimsOf("n2").PendingCount);
+        Assert.Null(net["n1"].GetAssignment("slow"));
+    }
+
     private static string OwnerOf(OfferNet net, string clientId) => ClaimOwnership.HoldersOf(clientId, net["n1"].Snapshot)[0];
 }

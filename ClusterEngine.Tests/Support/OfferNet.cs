@@ -59,6 +59,9 @@ internal sealed class OfferNet
     /// <summary>Nodes whose offers fail as if unreachable (no answer in time).</summary>
     public HashSet<string> Unreachable { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Nodes whose offers never answer: the offer waits until it is cancelled (by the announce's budget).</summary>
+    public HashSet<string> Hanging { get; } = new(StringComparer.Ordinal);
+
     /// <summary>The nodes offered a client over the transport (not the announcing node's own decisions), in order.</summary>
     public List<string> Offers { get; } = [];
 
@@ -107,10 +110,15 @@ internal sealed class OfferNet
 
     private sealed class Transport(OfferNet net) : IOfferTransport
     {
-        public Task<OfferReply?> OfferAsync(string nodeId, OfferRequest offer, CancellationToken cancellationToken)
+        public async Task<OfferReply?> OfferAsync(string nodeId, OfferRequest offer, CancellationToken cancellationToken)
         {
             net.Offers.Add(nodeId);
-            return Task.FromResult(net.Unreachable.Contains(nodeId) ? null : net._nodes[nodeId].Placement.OnOffer(offer));
+            if (net.Hanging.Contains(nodeId))
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+
+            return net.Unreachable.Contains(nodeId) ? null : net._nodes[nodeId].Placement.OnOffer(offer);
         }
     }
 

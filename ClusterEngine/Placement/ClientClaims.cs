@@ -180,7 +180,7 @@ public sealed partial class ClientClaims
     /// <summary>Drops expired claims and those whose client now has an assignment (the lock is held).</summary>
     private void Sweep(DateTimeOffset now)
     {
-        foreach (var (clientId, held) in _pending.ToList())
+        foreach (var (clientId, held) in _pending) // Dictionary allows Remove while enumerating (since .NET Core 3.0)
         {
             if (held.ExpiresAt <= now || State.GetAssignment(clientId) is not null)
             {

@@ -10,7 +10,7 @@ internal static class ClientsApi
 {
     public static RouteGroupBuilder MapClientsApi(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/api/clients/{clientId}").WithTags("Clients").RequireAuthorization(AuthSchemes.ClientPolicy);
+        var group = routes.MapGroup("/api/clients/{clientId}").WithTags("Clients").RequireClientAccess();
         group.MapGet("/", Get).ProducesProblems(ErrorResponses.Client, StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound).WithName("GetClient").WithSummary("The client's assignment (bearer of that client, or admin).");
         return group;
     }

@@ -16,7 +16,7 @@ internal static class ItemsApi
 {
     public static RouteHandlerBuilder MapItemsApi(this IEndpointRouteBuilder routes) =>
         routes.MapMethods("/api/clients/{clientId}/items/{**key}", [HttpMethods.Get, HttpMethods.Head], Serve)
-            .RequireAuthorization(AuthSchemes.ClientPolicy).WithTags("Items").WithName("GetItem")
+            .RequireClientAccess().WithTags("Items").WithName("GetItem")
             .ProducesProblems(ErrorResponses.Client, StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status503ServiceUnavailable)
             .WithSummary("An item: 200 with body and ETag, or 304 when the client's validator (If-None-Match) or, with Prefer: cache-mirror, the node's mirror says the client holds it.");
 

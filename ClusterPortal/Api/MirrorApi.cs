@@ -18,7 +18,7 @@ internal static class MirrorApi
             .ProducesProblems(ErrorResponses.Admin, StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound)
             .WithSummary("Admin: this node's mirror of the client (not forwarded): role, sequence, sync checkpoint and entries.");
         return routes.MapDelete("/api/clients/{clientId}/mirror", Clear)
-            .RequireAuthorization(AuthSchemes.ClientPolicy).WithTags("Clients").WithName("ClearMirror")
+            .RequireClientAccess().WithTags("Clients").WithName("ClearMirror")
             .ProducesProblems(ErrorResponses.Client, StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status503ServiceUnavailable)
             .WithSummary("The client cleared its cache: its serving node empties the mirror and answers 204 with the new X-Mirror-Sequence.");
     }

@@ -20,7 +20,7 @@ internal static class SessionsApi
             .Accepts<SessionRequest>("application/json")
             .ProducesProblems(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden,
                 StatusCodes.Status409Conflict, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status429TooManyRequests, StatusCodes.Status503ServiceUnavailable);
-        group.MapDelete("/{clientId}", LogOff).RequireAuthorization(AuthSchemes.ClientPolicy)
+        group.MapDelete("/{clientId}", LogOff).RequireClientAccess()
             .ProducesProblems(ErrorResponses.Client, StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status503ServiceUnavailable)
             .WithName("LogOff").WithSummary("Log off: starts the on-logoff mirror sync; the assignment stays.");
         return group;

@@ -102,6 +102,7 @@ internal static class PortalServiceCollectionExtensions
     private static void AddSecurity(this IServiceCollection services)
     {
         services.AddSingleton<ClientTokenService>();
+        services.AddSingleton<ClientTokenGate>();
         services.AddSingleton<AuthFailureThrottle>();
         services.AddTransient<PortalAuthenticationHandler>();
         services.AddAuthentication(o =>
@@ -162,9 +163,7 @@ internal static class PortalServiceCollectionExtensions
         app.UseDotSegmentGuard();
         app.UseStatusCodePages();
         app.UseAuthFailureThrottle();
-        app.UseAuthentication();
-        app.UseRateLimiter();
-        app.UseAuthorization();
+        app.UseCredentialChecks(); // authentication, rate limiter, authorization; a client's own request skips them (ClientTokenGate)
         app.UseAntiforgery();
         app.MapStaticAssets();
         app.MapObservability();

@@ -18,19 +18,33 @@ internal sealed class ClientTokenAuthenticationHandler(
     /// </summary>
     internal static AuthenticateResult Authenticate(HttpRequest request, ClientTokenService tokens)
     {
-        string? header = request.Headers.Authorization;
-        if (header is null || !header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        if (!TryBearerToken(request.Headers.Authorization, out var token))
         {
             return AuthenticateResult.NoResult();
         }
 
-        var clientId = tokens.Validate(header.AsSpan("Bearer ".Length).Trim());
-        if (clientId is null)
+        return tokens.Validate(token) is { } clientId
+            ? AuthenticateResult.Success(new AuthenticationTicket(Principal(clientId), AuthSchemes.ClientToken))
+            : AuthenticateResult.Fail("The bearer token is invalid or expired.");
+    }
+
+    /// <summary>The token of an <c>Authorization: Bearer {token}</c> value (scheme name in any case, spaces trimmed).</summary>
+    /// <param name="authorization">The header's value (several fields arrive joined by commas, and do not validate).</param>
+    /// <param name="token">The token; empty when the value is not a bearer credential.</param>
+    /// <returns>Whether the value is a bearer credential.</returns>
+    internal static bool TryBearerToken(string? authorization, out ReadOnlySpan<char> token)
+    {
+        if (authorization is null || !authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
         {
-            return AuthenticateResult.Fail("The bearer token is invalid or expired.");
+            token = default;
+            return false;
         }
 
-        var identity = new ClaimsIdentity([new Claim(AuthSchemes.ClientIdClaim, clientId)], AuthSchemes.ClientToken);
-        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), AuthSchemes.ClientToken));
+        token = authorization.AsSpan("Bearer ".Length).Trim();
+        return true;
     }
+
+    /// <summary>The principal of a client's request: the <see cref="AuthSchemes.ClientIdClaim"/> its token is bound to.</summary>
+    internal static ClaimsPrincipal Principal(string clientId) =>
+        new(new ClaimsIdentity([new Claim(AuthSchemes.ClientIdClaim, clientId)], AuthSchemes.ClientToken));
 }

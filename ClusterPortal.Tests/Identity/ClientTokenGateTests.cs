@@ -104,6 +104,35 @@ public sealed class ClientTokenGateTests : IDisposable
         Assert.False(_gate.Admits(Request(null, token)));
     }
 
+    [Fact]
+    public void A_request_with_no_credential_to_an_anonymous_endpoint_is_admitted_as_the_anonymous_user()
+    {
+        var http = Request(null, StringValues.Empty, new AllowAnonymousAttribute());
+
+        Assert.True(_gate.Admits(http));
+        Assert.False(http.User.Identity?.IsAuthenticated ?? false);
+        Assert.True(http.Items.ContainsKey(ClientTokenGate.AuthorizationRanKey));
+    }
+
+    [Theory]
+    [InlineData("Authorization", "Bearer not-a-token")]
+    [InlineData("X-Admin-Key", "anything")]
+    [InlineData("Cookie", "ClusterPortal.Admin=anything")]
+    public void Any_credential_sent_to_an_anonymous_endpoint_takes_the_frameworks_path(string header, string value)
+    {
+        var http = Request(null, StringValues.Empty, new AllowAnonymousAttribute());
+        http.Request.Headers[header] = value;
+
+        Assert.False(_gate.Admits(http));
+    }
+
+    [Fact]
+    public void An_endpoint_that_is_neither_anonymous_nor_marked_is_never_short_cut_even_without_credentials()
+    {
+        Assert.False(_gate.Admits(Request(null, StringValues.Empty, new AuthorizeAttribute(AuthSchemes.AdminPolicy))));
+        Assert.False(_gate.Admits(new DefaultHttpContext()));
+    }
+
     /// <summary>
     /// On a real node: the client's own item and assignment requests never reach the authentication service (a claims
     /// transformation, which that service runs on every successful authentication, counts zero — so the host did not add
@@ -120,6 +149,7 @@ public sealed class ClientTokenGateTests : IDisposable
             Configure = b => b.ConfigureServices(s => s.AddSingleton<IClaimsTransformation>(transformations)),
         };
         var (own, _) = await factory.LoggedOnClient("gate-1");
+        Assert.Equal(HttpStatusCode.OK, (await factory.Client().GetAsync("/login")).StatusCode); // anonymous page with authorization metadata
         var (other, _) = await factory.LoggedOnClient("gate-2");
         transformations.Reset();
 

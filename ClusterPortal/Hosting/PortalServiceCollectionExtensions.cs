@@ -163,7 +163,8 @@ internal static class PortalServiceCollectionExtensions
         app.UseDotSegmentGuard();
         app.UseStatusCodePages();
         app.UseAuthFailureThrottle();
-        app.UseCredentialChecks(); // authentication, rate limiter, authorization; a client's own request skips them (ClientTokenGate)
+        app.UseRateLimiter(); // by remote address, before credentials are looked at: one limiter for every request
+        app.UseCredentialChecks(); // authentication and authorization; ClientTokenGate lets requests they would pass skip them
         app.UseAntiforgery();
         app.MapStaticAssets();
         app.MapObservability();

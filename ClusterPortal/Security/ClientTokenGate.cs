@@ -32,15 +32,22 @@ internal static class ClientAccessEndpoints
 }
 
 /// <summary>
-/// The short path of a client's own request (README "Where the microseconds go"): a request to a
-/// <see cref="ClientTokenEndpoint"/> whose only credential is a bearer token that <see cref="ClientTokenService"/>
-/// validates and that is bound to the route's <c>{clientId}</c> is exactly the request the framework's authentication,
-/// rate limiter and authorization would let through (<see cref="PortalAuthenticationHandler"/> picks the token by the
-/// <c>Authorization</c> header; <see cref="ClientAccessHandler"/> grants a token bound to the route's client; client
-/// endpoints carry no rate-limit policy). Such a request skips them: they cost most of the bytes a 304 allocated (a
-/// request service scope, the authentication service and handler, ticket, properties, a claims-transformation set,
-/// the authorization context, handler list and their tasks). Every other request — no token, a forged, expired or
-/// another client's token, the admin key or cookie, several <c>Authorization</c> fields — takes the framework's path
+/// The short path past the framework's authentication and authorization (README "Where the microseconds go") for the two
+/// kinds of request they would let through without adding anything:
+/// <list type="bullet">
+/// <item>a client's own request: to a <see cref="ClientTokenEndpoint"/>, whose only credential is one bearer token that
+/// <see cref="ClientTokenService"/> validates and that is bound to the route's <c>{clientId}</c>
+/// (<see cref="PortalAuthenticationHandler"/> picks the token by the <c>Authorization</c> header;
+/// <see cref="ClientAccessHandler"/> grants a token bound to the route's client) — its <see cref="HttpContext.User"/>
+/// becomes the token's principal;</item>
+/// <item>a request that carries no credential at all (no <c>Authorization</c>, admin key or admin cookie) to an endpoint
+/// that allows anonymous callers (an announce, the health checks) — authentication would find nothing and authorization
+/// would not look.</item>
+/// </list>
+/// Authentication and authorization cost most of the work and of the bytes a 304 allocated (a request service scope, the
+/// authentication service and handler, ticket, properties, a claims-transformation set, the authorization context,
+/// handler list and their tasks). Every other request — a forged, expired or another client's token, the admin key or
+/// cookie, several <c>Authorization</c> fields, a credential sent to an anonymous endpoint — takes the framework's path
 /// unchanged, with its 401/403 answers.
 /// </summary>
 /// <param name="tokens">Validates bearer tokens.</param>
@@ -52,15 +59,35 @@ internal sealed class ClientTokenGate(ClientTokenService tokens)
     private static readonly object Ran = new();
 
     /// <summary>
-    /// Whether the request is a client's own request to a client endpoint (see the type); if so, its
-    /// <see cref="HttpContext.User"/> is the token's principal and authorization is recorded as done.
+    /// Whether the request may skip authentication and authorization (see the type); if so, authorization is recorded as
+    /// done for the endpoint (<see cref="AuthorizationRanKey"/>).
     /// </summary>
     /// <param name="http">The request, after routing.</param>
     /// <returns>True when the framework's checks may be skipped.</returns>
     public bool Admits(HttpContext http)
     {
-        var endpoint = http.GetEndpoint();
-        if (endpoint?.Metadata.GetMetadata<ClientTokenEndpoint>() is null || !OnlyClientPolicy(endpoint.Metadata.GetOrderedMetadata<IAuthorizeData>()))
+        var metadata = http.GetEndpoint()?.Metadata;
+        if (metadata is null)
+        {
+            return false;
+        }
+
+        var admitted = metadata.GetMetadata<ClientTokenEndpoint>() is not null
+            ? AdmitsClient(http, metadata)
+            : metadata.GetMetadata<IAllowAnonymous>() is not null && CarriesNoCredential(http.Request);
+        if (admitted)
+        {
+            // As the authorization middleware records for every endpoint it saw (an anonymous page may carry
+            // authorization metadata too, which IAllowAnonymous overrides).
+            http.Items[AuthorizationRanKey] = Ran;
+        }
+
+        return admitted;
+    }
+
+    private bool AdmitsClient(HttpContext http, EndpointMetadataCollection metadata)
+    {
+        if (!OnlyClientPolicy(metadata.GetOrderedMetadata<IAuthorizeData>()))
         {
             return false;
         }
@@ -74,9 +101,12 @@ internal sealed class ClientTokenGate(ClientTokenService tokens)
         }
 
         http.User = ClientTokenAuthenticationHandler.Principal(clientId);
-        http.Items[AuthorizationRanKey] = Ran;
         return true;
     }
+
+    private static bool CarriesNoCredential(HttpRequest request) =>
+        request.Headers.Authorization.Count == 0 && !request.Headers.ContainsKey(AuthSchemes.AdminKeyHeader)
+        && !request.Cookies.ContainsKey(AuthSchemes.AdminCookieName);
 
     private static bool OnlyClientPolicy(IReadOnlyList<IAuthorizeData> rules)
     {
@@ -92,7 +122,7 @@ internal sealed class ClientTokenGate(ClientTokenService tokens)
     }
 }
 
-/// <summary>Puts the framework's credential checks behind <see cref="ClientTokenGate"/>.</summary>
+/// <summary>Puts the framework's authentication and authorization behind <see cref="ClientTokenGate"/>.</summary>
 internal static class ClientTokenGateMiddleware
 {
     // The keys WebApplication reads to decide whether the app added authentication/authorization itself; a branch built
@@ -101,17 +131,13 @@ internal static class ClientTokenGateMiddleware
     private const string AuthenticationSetKey = "__AuthenticationMiddlewareSet";
     private const string AuthorizationSetKey = "__AuthorizationMiddlewareSet";
 
-    /// <summary>
-    /// Authentication, the rate limiter and authorization, run for every request that <see cref="ClientTokenGate.Admits"/>
-    /// does not admit.
-    /// </summary>
+    /// <summary>Authentication then authorization, run for every request that <see cref="ClientTokenGate.Admits"/> does not admit.</summary>
     /// <param name="app">The pipeline, after routing.</param>
     /// <returns><paramref name="app"/>.</returns>
     public static IApplicationBuilder UseCredentialChecks(this IApplicationBuilder app)
     {
         var checks = app.New();
         checks.UseAuthentication();
-        checks.UseRateLimiter();
         checks.UseAuthorization();
         app.Properties[AuthenticationSetKey] = true;
         app.Properties[AuthorizationSetKey] = true;

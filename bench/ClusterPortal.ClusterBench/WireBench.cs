@@ -24,6 +24,7 @@ internal static class WireBench
         var seconds = Option(args, "seconds", 5);
         var warmUp = Option(args, "warmup", 20);
         var connections = Option(args, "connections", 32);
+        var allocSeconds = Option(args, "alloc-seconds", 10);
         await EnsureToolsAsync();
         var load = ProcessCpu.LoadAverage();
 
@@ -80,6 +81,16 @@ internal static class WireBench
             }
 
             Print(targets, samples, rounds, seconds, connections, load);
+            if (allocSeconds > 0)
+            {
+                // After the rounds, so the counters tool's own CPU never lands in a measured round.
+                var bareBytes = await BytesPerRequestAsync(targets[0], connections, TimeSpan.FromSeconds(allocSeconds), scratch);
+                var ourBytes = await BytesPerRequestAsync(targets[2], connections, TimeSpan.FromSeconds(allocSeconds), scratch);
+                Console.WriteLine();
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"Allocated per 304 (dotnet-counters `dotnet.gc.heap.total_allocated`, median rate over {allocSeconds} s of the same load, ÷ wrk's rate): bare Kestrel {bareBytes:N0} B, our node {ourBytes:N0} B ({ourBytes / bareBytes:0.0}× bare)."));
+            }
+
             return 0;
         }
         finally
@@ -97,6 +108,16 @@ internal static class WireBench
         var result = await Wrk.RunAsync(target.Url, target.Headers, connections, duration, scratch);
         var cpu = ProcessCpu.Microseconds(pids) - before;
         return new Sample(result.PerSecond, cpu / Math.Max(1, result.Requests), result.Errors);
+    }
+
+    /// <summary>Bytes the target's serving process allocates per request under wrk (<see cref="AllocationRate"/>).</summary>
+    private static async Task<double> BytesPerRequestAsync(Target target, int connections, TimeSpan duration, string scratch)
+    {
+        await using var rate = AllocationRate.Start(target.Pids()[0], duration, scratch);
+        var result = await Wrk.RunAsync(target.Url, target.Headers, connections, duration + TimeSpan.FromSeconds(2), scratch);
+        var bytes = await rate.MedianBytesPerSecondAsync() / result.PerSecond;
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  allocations: {target.Name,-45} {bytes,10:N0} B/req"));
+        return bytes;
     }
 
     private static void Print(Target[] targets, Dictionary<Target, List<Sample>> samples, int rounds, int seconds, int connections, string loadBefore)

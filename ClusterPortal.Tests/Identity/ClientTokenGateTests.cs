@@ -166,6 +166,8 @@ public sealed class ClientTokenGateTests : IDisposable
         twice.Headers.TryAddWithoutValidation("Authorization", [own.DefaultRequestHeaders.Authorization!.ToString(), own.DefaultRequestHeaders.Authorization!.ToString()]);
         Assert.Equal(HttpStatusCode.Unauthorized, (await factory.Client().SendAsync(twice)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await factory.AdminClient().GetAsync("/api/clients/gate-1")).StatusCode);
+        using var adminHead = new HttpRequestMessage(HttpMethod.Head, ItemPath("gate-1", "hello.txt"));
+        Assert.Equal(HttpStatusCode.OK, (await factory.AdminClient().SendAsync(adminHead)).StatusCode); // HEAD reads as GET does
         var adminDelete = factory.AdminClient();
         Assert.Equal(HttpStatusCode.Forbidden, (await adminDelete.DeleteAsync("/api/clients/gate-1/mirror")).StatusCode);
         Assert.True(transformations.Count >= 2, $"the admin's requests went through authentication ({transformations.Count} transformations)");

@@ -33,6 +33,9 @@ public sealed class ProcessFailureTests(ITestOutputHelper output)
         var downMs = await cluster.WaitStateAsync(victim, survivors, DownStates, 5_000);
         output.WriteLine($"kill -9 → Down on both survivors: {downMs} ms");
         await driver.WaitForMoreAsync(200);
+        var afterDown = killedAt.AddMilliseconds(downMs + 100);
+        await Eventually.True(() => driver.Results.Count(r => r.SentAt > afterDown && victimsClients.Contains(r.ClientId)) >= 20,
+            $"20 requests of {victim.NodeId}'s clients sent after it was Down on both survivors", 20_000, cluster.Describe);
         await driver.StopAsync();
 
         foreach (var survivor in survivors)
@@ -43,7 +46,7 @@ public sealed class ProcessFailureTests(ITestOutputHelper output)
         }
 
         var results = driver.Results;
-        var after = results.Where(r => r.SentAt > killedAt.AddMilliseconds(downMs + 100) && victimsClients.Contains(r.ClientId)).ToList();
+        var after = results.Where(r => r.SentAt > afterDown && victimsClients.Contains(r.ClientId)).ToList();
         Assert.NotEmpty(after);
         Assert.All(after, r => Assert.NotEqual(victim.NodeId, r.ServedBy));
         AssertNoFailures(results, cluster);

@@ -21,7 +21,7 @@ internal sealed class ClientTokenEndpoint
 internal static class ClientAccessEndpoints
 {
     /// <summary>
-    /// The client itself (a bearer token bound to the route's <c>{clientId}</c>) or an admin on GET
+    /// The client itself (a bearer token bound to the route's <c>{clientId}</c>) or an admin on GET or HEAD
     /// (<see cref="ClientAccessHandler"/>); the client's own requests take <see cref="ClientTokenGate"/>'s short path.
     /// </summary>
     /// <typeparam name="TBuilder">An endpoint or group builder.</typeparam>

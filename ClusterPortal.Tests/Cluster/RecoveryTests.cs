@@ -130,8 +130,8 @@ public sealed class RecoveryTests(ITestOutputHelper output)
         Assert.Contains(before, kv => kv.Value.Primary == cluster[2].NodeId);
 
         // kill -9 of every node loses what no store holds yet (the writer commits within Persistence:MaxDelay, later on a
-        // loaded machine; a client whose alternate never reached a store is assigned anew once its primary stays away):
-        // the case is a node that never comes back, so kill only once every store holds every role of the agreed view.
+        // loaded machine; in CI the restarted nodes once came back with 21 of 30 clients): the case is a node that never
+        // comes back, not that window, so kill only once every store holds every role of the agreed view.
         foreach (var node in cluster.Nodes)
         {
             await Eventually.True(() => StoredRoles(node) is var stored && stored.Count == before.Count

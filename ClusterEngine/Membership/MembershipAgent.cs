@@ -130,7 +130,7 @@ public sealed partial class MembershipAgent
 
     private async Task JoinSeedsAsync(CancellationToken cancellationToken)
     {
-        for (var attempt = 1L; _seeds.Any && !cancellationToken.IsCancellationRequested; attempt++)
+        for (var attempt = 1L; _seeds.AnyBesides(_selfUrl) && !cancellationToken.IsCancellationRequested; attempt++)
         {
             foreach (var seed in await _seeds.ResolveAsync(_selfUrl, Self, cancellationToken))
             {
@@ -176,7 +176,7 @@ public sealed partial class MembershipAgent
 
         if (existing is null)
         {
-            // No seeds and nothing stored: the first node of a new cluster, its own membership authority.
+            // No seeds (or only itself) and nothing stored: the first node of a new cluster, its own membership authority.
             Update(new MemberRecord(Self, url, self.Name, self.Capacity, 0, NodeMode.Active, false, 0, Self, self.Incarnation, Zone));
         }
 

@@ -18,6 +18,19 @@ public sealed class SeedResolver(IOptions<ClusterOptions> options, SharedAddress
     /// <summary>True when any seed is configured (without seeds a node starts a cluster of its own).</summary>
     public bool Any => _seeds.Count > 0;
 
+    /// <summary>
+    /// True when a seed other than this node is configured. Every node may be given the same seed list — the first node's
+    /// URL — so the first node finds only itself among its seeds: it then starts the cluster, as a node without seeds
+    /// does, instead of asking itself to be added forever. A DNS-name seed counts as another node even when it resolves
+    /// to this node alone at the moment (the others may not be in the name yet; starting a second cluster would split it).
+    /// </summary>
+    /// <param name="selfUrl">This node's advertised URL.</param>
+    public bool AnyBesides(string selfUrl)
+    {
+        var self = Normalize(selfUrl);
+        return _seeds.Any(s => !string.Equals(Normalize(s.AbsoluteUri), self, StringComparison.OrdinalIgnoreCase));
+    }
+
     /// <summary>The URLs to try for one join round, without <paramref name="selfUrl"/>; rotated by <paramref name="nodeId"/>.</summary>
     public async Task<IReadOnlyList<string>> ResolveAsync(string selfUrl, string nodeId, CancellationToken cancellationToken)
     {

@@ -4,23 +4,20 @@ namespace ClusterEngine.Tests.Mirroring;
 
 /// <summary>
 /// The 304 decision (patent Fig. 9 steps 920–950, Fig. 10 steps 1030–1070) against RFC 9110 §13: If-None-Match with
-/// weak comparison, lists and <c>*</c> (§13.1.2), If-Modified-Since only without If-None-Match (§13.1.3), the order of
-/// §13.2.2, HEAD, invalid fields ignored; then the mirror, and what each answer does to it.
+/// weak comparison, lists and <c>*</c> (§13.1.2), the order of §13.2.2, HEAD, invalid fields ignored; then the mirror,
+/// and what each answer does to it. If-Modified-Since is not a condition here: a date names no version.
 /// </summary>
 public sealed class ItemAnswerRuleTests
 {
     private const ulong Hello = 0x81b69dda2f09a3e5;
     private const string HelloTag = "\"81b69dda2f09a3e5\"";
     private const ulong Sequence = 0x1747b0d900000002;
-    private static readonly DateTimeOffset Modified = new(2026, 11, 30, 10, 0, 0, 700, TimeSpan.Zero);
 
-    private static ItemConditions Conditions(string? ifNoneMatch = null, DateTimeOffset? since = null, bool prefer = false,
-        string? sequence = null, bool head = false) =>
-        ItemConditions.FromHeaders(head, ifNoneMatch is null ? [] : [ifNoneMatch], since,
-            prefer ? ["cache-mirror"] : [], sequence is null ? [] : [sequence]);
+    private static ItemConditions Conditions(string? ifNoneMatch = null, bool prefer = false, string? sequence = null, bool head = false) =>
+        ItemConditions.FromHeaders(head, ifNoneMatch is null ? [] : [ifNoneMatch], prefer ? ["cache-mirror"] : [], sequence is null ? [] : [sequence]);
 
     private static ItemAnswer Decide(ItemConditions conditions, MirrorDecision? verdict = null) =>
-        ItemAnswerRule.Decide(conditions, Hello, Modified, verdict);
+        ItemAnswerRule.Decide(conditions, Hello, verdict);
 
     [Theory]
     [InlineData(HelloTag, 304)]
@@ -55,39 +52,17 @@ public sealed class ItemAnswerRuleTests
     }
 
     [Fact]
-    public void Rfc9110_13_1_3_if_modified_since_in_whole_seconds()
-    {
-        var second = new DateTimeOffset(2026, 11, 30, 10, 0, 0, TimeSpan.Zero);
-
-        Assert.Equal(304, Decide(Conditions(since: second)).StatusCode);                // 10:00:00.700 is not newer than 10:00:00
-        Assert.Equal(304, Decide(Conditions(since: second.AddDays(1))).StatusCode);
-        Assert.Equal(200, Decide(Conditions(since: second.AddSeconds(-1))).StatusCode);
-        Assert.Equal(ItemAnswerBasis.IfModifiedSince, Decide(Conditions(since: second)).Basis);
-        Assert.Equal(MirrorEffect.None, Decide(Conditions(since: second)).Mirror);     // a date names no version
-        Assert.Equal(MirrorEffect.Record, Decide(Conditions(since: second.AddSeconds(-1))).Mirror);
-    }
-
-    [Fact]
-    public void Rfc9110_13_2_2_if_none_match_wins_over_if_modified_since_and_over_the_mirror()
+    public void Rfc9110_13_2_2_if_none_match_wins_over_the_mirror()
     {
         var matched = new MirrorDecision(MirrorDecisionReason.Matched, Sequence);
 
-        var stale = Decide(Conditions("\"0000000000000000\"", since: Modified.AddDays(1), prefer: true, sequence: "1747b0d900000002"), matched);
-        var fresh = Decide(Conditions(HelloTag, since: Modified.AddDays(-1)));
+        var stale = Decide(Conditions("\"0000000000000000\"", prefer: true, sequence: "1747b0d900000002"), matched);
+        var fresh = Decide(Conditions(HelloTag, prefer: true));
 
         Assert.Equal((200, ItemAnswerBasis.IfNoneMatch, false), (stale.StatusCode, stale.Basis, stale.PreferenceApplied));
         Assert.Equal((304, ItemAnswerBasis.IfNoneMatch), (fresh.StatusCode, fresh.Basis));
-        Assert.False(ItemAnswerRule.ConsultsMirror(Conditions(HelloTag, prefer: true), Modified));
-    }
-
-    [Fact]
-    public void Rfc9110_13_2_2_if_modified_since_answers_before_the_mirror_is_asked()
-    {
-        var conditions = Conditions(since: Modified.AddDays(1), prefer: true, sequence: "1747b0d900000002");
-
-        Assert.False(ItemAnswerRule.ConsultsMirror(conditions, Modified));
-        Assert.Equal(ItemAnswerBasis.IfModifiedSince, Decide(conditions).Basis);
-        Assert.True(ItemAnswerRule.ConsultsMirror(Conditions(since: Modified.AddDays(-1), prefer: true), Modified));
+        Assert.False(ItemAnswerRule.ConsultsMirror(Conditions(HelloTag, prefer: true)));
+        Assert.True(ItemAnswerRule.ConsultsMirror(Conditions(prefer: true)));
     }
 
     [Theory]
@@ -96,30 +71,26 @@ public sealed class ItemAnswerRuleTests
     [InlineData("\"unterminated")]
     [InlineData("W/")]
     [InlineData("")]
-    public void Invalid_if_none_match_is_ignored_so_if_modified_since_decides(string ifNoneMatch)
+    public void Invalid_if_none_match_is_ignored(string ifNoneMatch)
     {
-        var conditions = Conditions(ifNoneMatch, since: Modified.AddDays(1));
+        var conditions = Conditions(ifNoneMatch);
 
         Assert.Null(conditions.IfNoneMatch);
-        Assert.Equal((304, ItemAnswerBasis.IfModifiedSince), (Decide(conditions).StatusCode, Decide(conditions).Basis));
-        Assert.Equal((200, ItemAnswerBasis.Unconditional), (Decide(Conditions(ifNoneMatch)).StatusCode, Decide(Conditions(ifNoneMatch)).Basis));
+        Assert.Equal((200, ItemAnswerBasis.Unconditional), (Decide(conditions).StatusCode, Decide(conditions).Basis));
     }
 
     [Theory]
-    [InlineData(HelloTag, null, false, 304)]
-    [InlineData("\"0000000000000000\"", null, false, 200)]
-    [InlineData("*", null, false, 304)]
-    [InlineData(null, 1, false, 304)]
-    [InlineData(null, -1, false, 200)]
-    [InlineData(null, null, true, 304)]
-    [InlineData(null, null, false, 200)]
-    public void Head_gets_the_status_of_a_get_but_never_changes_the_mirror_or_carries_a_sequence(string? ifNoneMatch, int? sinceDays, bool mirrorMatches, int status)
+    [InlineData(HelloTag, false, 304)]
+    [InlineData("\"0000000000000000\"", false, 200)]
+    [InlineData("*", false, 304)]
+    [InlineData(null, true, 304)]
+    [InlineData(null, false, 200)]
+    public void Head_gets_the_status_of_a_get_but_never_changes_the_mirror_or_carries_a_sequence(string? ifNoneMatch, bool mirrorMatches, int status)
     {
-        var since = sinceDays is { } days ? Modified.AddDays(days) : (DateTimeOffset?)null;
         var verdict = new MirrorDecision(mirrorMatches ? MirrorDecisionReason.Matched : MirrorDecisionReason.Changed, Sequence);
 
-        var get = Decide(Conditions(ifNoneMatch, since, prefer: true, sequence: "1747b0d900000002"), verdict);
-        var head = Decide(Conditions(ifNoneMatch, since, prefer: true, sequence: "1747b0d900000002", head: true), verdict);
+        var get = Decide(Conditions(ifNoneMatch, prefer: true, sequence: "1747b0d900000002"), verdict);
+        var head = Decide(Conditions(ifNoneMatch, prefer: true, sequence: "1747b0d900000002", head: true), verdict);
 
         Assert.Equal(status, get.StatusCode);
         Assert.Equal(get.StatusCode, head.StatusCode);
@@ -133,7 +104,7 @@ public sealed class ItemAnswerRuleTests
 
         var matched = Decide(conditions, new MirrorDecision(MirrorDecisionReason.Matched, Sequence));
 
-        Assert.True(ItemAnswerRule.ConsultsMirror(conditions, Modified));
+        Assert.True(ItemAnswerRule.ConsultsMirror(conditions));
         Assert.Equal(new ItemAnswer(true, ItemAnswerBasis.Mirror, true, MirrorEffect.Confirm, Sequence, true), matched);
     }
 

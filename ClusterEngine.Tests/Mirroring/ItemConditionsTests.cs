@@ -9,7 +9,7 @@ public sealed class ItemConditionsTests
     [Fact]
     public void Tags_of_several_header_lines_are_one_list()
     {
-        var conditions = ItemConditions.FromHeaders(false, ["\"a\"", "W/\"b\", *"], null, [], []);
+        var conditions = ItemConditions.FromHeaders(false, ["\"a\"", "W/\"b\", *"], [], []);
 
         Assert.Equal([new EntityTag("\"a\"", false), new EntityTag("\"b\"", true), EntityTag.Any], conditions.IfNoneMatch);
     }
@@ -22,7 +22,7 @@ public sealed class ItemConditionsTests
     [InlineData("return=minimal", false)]
     public void Prefer_cache_mirror_is_one_token_among_others_any_case(string prefer, bool expected)
     {
-        Assert.Equal(expected, ItemConditions.FromHeaders(false, [], null, [prefer], []).PreferMirror);
+        Assert.Equal(expected, ItemConditions.FromHeaders(false, [], [prefer], []).PreferMirror);
     }
 
     [Theory]
@@ -34,7 +34,7 @@ public sealed class ItemConditionsTests
     [InlineData("", null)]
     public void The_echoed_sequence_is_16_hex_digits_other_than_zero_and_any_echo_counts_as_taking_part(string value, ulong? expected)
     {
-        var conditions = ItemConditions.FromHeaders(false, [], null, [], [value]);
+        var conditions = ItemConditions.FromHeaders(false, [], [], [value]);
 
         Assert.Equal(expected, conditions.EchoedSequence);
         Assert.True(conditions.SentSequence);
@@ -44,7 +44,7 @@ public sealed class ItemConditionsTests
     [Fact]
     public void Two_sequence_headers_name_none()
     {
-        var conditions = ItemConditions.FromHeaders(false, [], null, [], ["1747b0d900000002", "1747b0d900000003"]);
+        var conditions = ItemConditions.FromHeaders(false, [], [], ["1747b0d900000002", "1747b0d900000003"]);
 
         Assert.Equal((null, true), (conditions.EchoedSequence, conditions.SentSequence));
     }
@@ -52,7 +52,7 @@ public sealed class ItemConditionsTests
     [Fact]
     public void No_headers_are_no_conditions()
     {
-        Assert.Equal(ItemConditions.None, ItemConditions.FromHeaders(false, [], null, [], []));
+        Assert.Equal(ItemConditions.None, ItemConditions.FromHeaders(false, [], [], []));
         Assert.False(ItemConditions.None.UsesMirror);
     }
 }

@@ -20,7 +20,10 @@ public readonly record struct ItemAnswer(bool NotModified, ItemAnswerBasis Basis
     /// </summary>
     public DeltaBase? Delta { get; init; }
 
-    /// <summary>Whether the request offered <c>dcz</c>, so the answer varies with <c>Accept-Encoding</c> and <c>Available-Dictionary</c> (RFC 9842 §6.2).</summary>
+    /// <summary>
+    /// Whether the request offered <c>dcz</c>, so the answer — a 200, a HEAD or a 304 — carries <c>Vary: accept-encoding,
+    /// available-dictionary</c> (RFC 9842 §6.2; a 304 generates the <c>Vary</c> its 200 would, RFC 9110 §15.4.5).
+    /// </summary>
     public bool VariesByDictionary { get; init; }
 
     /// <summary>The HTTP status: 304 or 200.</summary>
@@ -39,9 +42,6 @@ public enum ItemAnswerBasis
     /// <summary><c>If-None-Match: *</c> with no tag of the item: 304, the item exists.</summary>
     IfNoneMatchAny = 2,
 
-    /// <summary><c>If-Modified-Since</c> without <c>If-None-Match</c>: 304 when the item is not newer.</summary>
-    IfModifiedSince = 3,
-
     /// <summary><c>Prefer: cache-mirror</c>: the mirror's verdict for the echoed sequence (patent Fig. 9 step 920).</summary>
     Mirror = 4,
 }
@@ -51,7 +51,7 @@ public enum MirrorEffect
 {
     /// <summary>
     /// Nothing, and the answer carries no sequence: it does not show which version the client holds (a HEAD carries
-    /// no bytes; <c>*</c> and a date name no version).
+    /// no bytes; <c>*</c> names no version).
     /// </summary>
     None = 0,
 

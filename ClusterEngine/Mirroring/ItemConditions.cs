@@ -4,20 +4,20 @@ namespace ClusterEngine.Mirroring;
 
 /// <summary>
 /// What an item request says about the copy its client holds (RFC 9110 §13.1; patent Fig. 9 and 10): its
-/// <c>If-None-Match</c> tags, <c>If-Modified-Since</c>, <c>Prefer: cache-mirror</c> and the mirror sequence it
-/// echoed. The host parses the HTTP request into this value; <see cref="ItemAnswerRule.Decide"/> decides from it.
+/// <c>If-None-Match</c> tags, <c>Prefer: cache-mirror</c> and the mirror sequence it echoed. The host parses the HTTP
+/// request into this value; <see cref="ItemAnswerRule.Decide"/> decides from it. <c>If-Modified-Since</c> is not among
+/// them: a date names no version (<see cref="ItemAnswerRule"/>, "Never a wrong 304").
 /// </summary>
 /// <param name="IfNoneMatch">The <c>If-None-Match</c> tags, or null when the request has none or the field is invalid (ignored).</param>
-/// <param name="IfModifiedSince">The <c>If-Modified-Since</c> date, or null when absent or invalid.</param>
 /// <param name="PreferMirror">Whether the request carries <c>Prefer: cache-mirror</c>.</param>
 /// <param name="EchoedSequence">The mirror sequence the client echoed, or null when it sent none or an invalid one.</param>
 /// <param name="SentSequence">Whether the request carried an <c>X-Mirror-Sequence</c> header at all (even an invalid one).</param>
 /// <param name="IsHead">Whether the request is a HEAD: the answer carries no bytes.</param>
-public sealed record ItemConditions(IReadOnlyList<EntityTag>? IfNoneMatch, DateTimeOffset? IfModifiedSince, bool PreferMirror,
+public sealed record ItemConditions(IReadOnlyList<EntityTag>? IfNoneMatch, bool PreferMirror,
     ulong? EchoedSequence, bool SentSequence, bool IsHead = false)
 {
     /// <summary>A GET without any condition.</summary>
-    public static ItemConditions None { get; } = new(null, null, false, null, false);
+    public static ItemConditions None { get; } = new(null, false, null, false);
 
     /// <summary>
     /// Whether the client takes part in the mirror protocol (it sent <c>Prefer: cache-mirror</c> or an
@@ -79,12 +79,11 @@ public sealed record ItemConditions(IReadOnlyList<EntityTag>? IfNoneMatch, DateT
     /// </summary>
     /// <param name="isHead">Whether the method is HEAD.</param>
     /// <param name="ifNoneMatch">The <c>If-None-Match</c> values.</param>
-    /// <param name="ifModifiedSince">The parsed <c>If-Modified-Since</c> date (HTTP-date parsing is the host's), or null.</param>
     /// <param name="prefer">The <c>Prefer</c> values; <c>cache-mirror</c> is looked for among their comma-separated tokens, case-insensitively.</param>
     /// <param name="mirrorSequence">The <c>X-Mirror-Sequence</c> values.</param>
     /// <returns>The conditions.</returns>
-    public static ItemConditions FromHeaders(bool isHead, IEnumerable<string?> ifNoneMatch, DateTimeOffset? ifModifiedSince,
-        IEnumerable<string?> prefer, IReadOnlyCollection<string?> mirrorSequence)
+    public static ItemConditions FromHeaders(bool isHead, IEnumerable<string?> ifNoneMatch, IEnumerable<string?> prefer,
+        IReadOnlyCollection<string?> mirrorSequence)
     {
         ArgumentNullException.ThrowIfNull(ifNoneMatch);
         ArgumentNullException.ThrowIfNull(prefer);
@@ -93,6 +92,6 @@ public sealed record ItemConditions(IReadOnlyList<EntityTag>? IfNoneMatch, DateT
         var preferMirror = prefer.Any(value => value is not null && value.Split(',')
             .Any(token => token.Trim().Equals(ClusterHeaders.CacheMirrorPreference, StringComparison.OrdinalIgnoreCase)));
         ulong? echoed = mirrorSequence.Count == 1 && MirrorSequence.TryParse(mirrorSequence.First(), out var sequence) ? sequence : null;
-        return new ItemConditions(tags, ifModifiedSince, preferMirror, echoed, mirrorSequence.Count > 0, isHead);
+        return new ItemConditions(tags, preferMirror, echoed, mirrorSequence.Count > 0, isHead);
     }
 }

@@ -85,8 +85,9 @@ public sealed class ItemsDeltaTests : IDisposable
         Assert.Equal(HttpStatusCode.NotModified, again.StatusCode);
     }
 
+    /// <summary>A 304 carries the <c>Vary</c> its 200 would (RFC 9110 §15.4.5); before, only the 200 did.</summary>
     [Fact]
-    public async Task A_304_still_wins_when_nothing_changed()
+    public async Task A_304_still_wins_when_nothing_changed_and_varies_as_its_200_would()
     {
         var (http, _) = await _factory.LoggedOnClient("same-1");
         var first = await http.GetAsync(ItemPath("same-1", Key));
@@ -95,6 +96,7 @@ public sealed class ItemsDeltaTests : IDisposable
             ("Available-Dictionary", DictionaryHash.Of(s_v1).ToHeader()), ("If-None-Match", ETag(first))));
 
         Assert.Equal(HttpStatusCode.NotModified, response.StatusCode);
+        Assert.Equal("accept-encoding, available-dictionary", string.Join(", ", response.Headers.Vary));
     }
 
     public static TheoryData<string[], string> NotADictionaryTheHostHolds => new()

@@ -16,7 +16,8 @@ namespace ClusterPortal.Api;
 /// <param name="encoder">Encodes deltas.</param>
 /// <param name="versions">The versions kept per item.</param>
 /// <param name="options">Delta options (<see cref="DeltaOptions.DictionaryLifetime"/>).</param>
-internal sealed class ItemRepresentation(DeltaEncoder encoder, ItemVersionStore versions, IOptions<DeltaOptions> options)
+/// <param name="time">The clock that bounds <c>Last-Modified</c>.</param>
+internal sealed class ItemRepresentation(DeltaEncoder encoder, ItemVersionStore versions, IOptions<DeltaOptions> options, TimeProvider time)
 {
     /// <summary>
     /// <c>max-age=0, stale-while-revalidate=N</c>: stale at once, so every use is revalidated (a client or a cache sends
@@ -42,6 +43,23 @@ internal sealed class ItemRepresentation(DeltaEncoder encoder, ItemVersionStore 
         return $"match=\"{Uri.EscapeDataString(text[(text.LastIndexOf('/') + 1)..])}\"";
     }
 
+    /// <summary>
+    /// The <c>Last-Modified</c> of a 200: the version's modification time in whole seconds, but never later than one
+    /// second before <paramref name="now"/>. RFC 9110 §8.8.2.1: a <c>Last-Modified</c> must not be later than the
+    /// answer's <c>Date</c>, and Kestrel writes a <c>Date</c> it refreshes once a second, so it may be up to a second
+    /// behind the clock; an item written a moment ago (its file's time, or another clock's) would otherwise be dated
+    /// after the answer. The field is informational: no date ever gives a 304 (<see cref="ItemAnswerRule"/>).
+    /// </summary>
+    /// <param name="modified">When the origin says the version was written.</param>
+    /// <param name="now">The node's clock.</param>
+    /// <returns>The HTTP date (IMF-fixdate).</returns>
+    internal static string LastModified(DateTimeOffset modified, DateTimeOffset now)
+    {
+        var latest = now.UtcDateTime.AddSeconds(-1);
+        var shown = modified.UtcDateTime < latest ? modified.UtcDateTime : latest;
+        return shown.AddTicks(-(shown.Ticks % TimeSpan.TicksPerSecond)).ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     /// <summary>Writes the header fields and body of a 200 for <paramref name="item"/> and counts it.</summary>
     /// <param name="http">The request.</param>
     /// <param name="item">The current version.</param>
@@ -51,11 +69,8 @@ internal sealed class ItemRepresentation(DeltaEncoder encoder, ItemVersionStore 
     public IResult Send(HttpContext http, OriginItem item, ItemAnswer answer, PortalInstruments metrics)
     {
         var headers = http.Response.Headers;
+        headers.LastModified = LastModified(item.LastModified, time.GetUtcNow());
         headers[ClusterHeaders.UseAsDictionary] = DictionaryMatch(item.Key);
-        if (answer.VariesByDictionary)
-        {
-            headers.Vary = ClusterHeaders.DeltaVary;
-        }
 
         if (HttpMethods.IsHead(http.Request.Method))
         {

@@ -1,4 +1,3 @@
-using System.Globalization;
 using ClusterEngine;
 using ClusterEngine.Mirroring;
 using ClusterEngine.Origin;
@@ -112,10 +111,10 @@ internal static class ItemsApi
         mirrorChanged = false;
         var conditions = ConditionsOf(http.Request);
         var key = item.Key.Value;
-        var verdict = ItemAnswerRule.ConsultsMirror(conditions, item.LastModified)
+        var verdict = ItemAnswerRule.ConsultsMirror(conditions)
             ? mirror.Decide(clientId, key, item.Validator, conditions.EchoedSequence)
             : (MirrorDecision?)null;
-        var answer = ItemAnswerRule.Decide(conditions, item.Validator, item.LastModified, verdict);
+        var answer = ItemAnswerRule.Decide(conditions, item.Validator, verdict);
         var sequence = answer.Mirror == MirrorEffect.Record
             ? mirror.Record(clientId, key, item.Validator, item.Length, conditions.EchoedSequence, conditions.UsesMirror, out mirrorChanged)
             : answer.ConfirmedSequence;
@@ -123,6 +122,11 @@ internal static class ItemsApi
         var headers = http.Response.Headers;
         headers.ETag = item.ETag;
         headers.CacheControl = representation.CacheControl;
+        if (answer.VariesByDictionary)
+        {
+            headers.Vary = ClusterHeaders.DeltaVary;
+        }
+
         if (answer.PreferenceApplied)
         {
             headers[ClusterHeaders.PreferenceApplied] = ClusterHeaders.CacheMirrorPreference;
@@ -136,24 +140,25 @@ internal static class ItemsApi
         if (answer.NotModified)
         {
             // RFC 9110 §15.4.5: with an ETag present, Last-Modified adds nothing for the client's cache update and
-            // "SHOULD NOT" be sent on a 304; Date, ETag and Cache-Control stay as on the 200.
+            // "SHOULD NOT" be sent on a 304; Date, ETag, Cache-Control and Vary stay as on the 200.
             metrics.SentNotModified(item.Length);
             return TypedResults.StatusCode(StatusCodes.Status304NotModified);
         }
 
-        headers.LastModified = item.LastModified.ToString("R", CultureInfo.InvariantCulture);
         return representation.Send(http, item, answer, metrics);
     }
 
-    /// <summary>The request's conditions, as HTTP carries them; invalid values are ignored (see <see cref="ItemConditions.FromHeaders"/>).</summary>
+    /// <summary>
+    /// The request's conditions, as HTTP carries them; invalid values are ignored (see <see cref="ItemConditions.FromHeaders"/>).
+    /// <c>If-Modified-Since</c> is not read: a date names no version (<see cref="ItemAnswerRule"/>).
+    /// </summary>
     internal static ItemConditions ConditionsOf(HttpRequest request)
     {
         var headers = request.Headers;
-        var ifModifiedSince = headers.IfModifiedSince.Count > 0 ? request.GetTypedHeaders().IfModifiedSince : null;
         // An absent header is passed as the shared empty array: nothing is boxed for it.
         IReadOnlyCollection<string?> none = [];
         var (ifNoneMatch, prefer, sequence) = (headers.IfNoneMatch, headers[ClusterHeaders.Prefer], headers[ClusterHeaders.MirrorSequence]);
-        var conditions = ItemConditions.FromHeaders(HttpMethods.IsHead(request.Method), ifNoneMatch.Count == 0 ? none : ifNoneMatch, ifModifiedSince,
+        var conditions = ItemConditions.FromHeaders(HttpMethods.IsHead(request.Method), ifNoneMatch.Count == 0 ? none : ifNoneMatch,
             prefer.Count == 0 ? none : prefer, sequence.Count == 0 ? none : sequence);
         return conditions.WithDeltaFields(headers.AcceptEncoding, headers[ClusterHeaders.AvailableDictionary]);
     }

@@ -101,10 +101,10 @@ internal sealed partial class ItemForwarder : IDisposable
         // A peer that stops answering mid-request (SIGSTOP, a hung host: the TCP connection stays open) would hold the
         // request for the whole activity timeout (Cluster:ForwardActivityTimeout, 30 s): the forward ends as soon as the
         // health monitor declares the peer Down (PeerGoneSignal, fed by the change stream), and the caller fails over to
-        // the alternate in the same request. The client hanging up ends it too.
+        // the alternate in the same request. The client hanging up ends it too: YARP links the token it is given with
+        // the request's RequestAborted in its own pooled source, so no linked source of ours is made per forward.
         var peerGone = _peerGone.WhenGone(nodeId);
-        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, peerGone);
-        var error = await _forwarder.SendAsync(http, url, _client, _config, RawTargetTransformer.Instance, cancel.Token);
+        var error = await _forwarder.SendAsync(http, url, _client, _config, RawTargetTransformer.Instance, peerGone);
         if (error == ForwarderError.None || http.Response.HasStarted)
         {
             return Outcome.Answered;

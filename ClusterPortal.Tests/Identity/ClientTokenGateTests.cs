@@ -165,6 +165,10 @@ public sealed class ClientTokenGateTests : IDisposable
         var twice = new HttpRequestMessage(HttpMethod.Get, ItemPath("gate-1", "hello.txt"));
         twice.Headers.TryAddWithoutValidation("Authorization", [own.DefaultRequestHeaders.Authorization!.ToString(), own.DefaultRequestHeaders.Authorization!.ToString()]);
         Assert.Equal(HttpStatusCode.Unauthorized, (await factory.Client().SendAsync(twice)).StatusCode);
+        // The own token and an empty second field, as sent on the wire: was 200 here and 401 through a peer.
+        var ownAndEmpty = await RawHttp.SendAsync(own.BaseAddress!, "GET", ItemPath("gate-1", "hello.txt"),
+            "Authorization: " + own.DefaultRequestHeaders.Authorization!, "Authorization: ");
+        Assert.Equal(401, ownAndEmpty.Status);
         Assert.Equal(HttpStatusCode.OK, (await factory.AdminClient().GetAsync("/api/clients/gate-1")).StatusCode);
         using var adminHead = new HttpRequestMessage(HttpMethod.Head, ItemPath("gate-1", "hello.txt"));
         Assert.Equal(HttpStatusCode.OK, (await factory.AdminClient().SendAsync(adminHead)).StatusCode); // HEAD reads as GET does

@@ -18,7 +18,17 @@ internal sealed class ClientTokenAuthenticationHandler(
     /// </summary>
     internal static AuthenticateResult Authenticate(HttpRequest request, ClientTokenService tokens)
     {
-        if (!TryBearerToken(request.Headers.Authorization, out var token))
+        // One credential per request (RFC 9110 §11.6.2: Authorization is not a list). Several field lines — even one of
+        // them empty — fail: read as a string they would be joined without the empty ones and could validate here, while
+        // the same request forwarded to the primary arrives as one field "Bearer t, " that does not (a 200 here, a 401
+        // through a peer, found by attacking the gate). ClientTokenGate refuses them too (it admits exactly one field).
+        var authorization = request.Headers.Authorization;
+        if (authorization.Count > 1)
+        {
+            return AuthenticateResult.Fail("The request has several Authorization fields.");
+        }
+
+        if (!TryBearerToken(authorization.Count == 1 ? authorization[0] : null, out var token))
         {
             return AuthenticateResult.NoResult();
         }
@@ -29,7 +39,7 @@ internal sealed class ClientTokenAuthenticationHandler(
     }
 
     /// <summary>The token of an <c>Authorization: Bearer {token}</c> value (scheme name in any case, spaces trimmed).</summary>
-    /// <param name="authorization">The header's value (several fields arrive joined by commas, and do not validate).</param>
+    /// <param name="authorization">One <c>Authorization</c> field's value.</param>
     /// <param name="token">The token; empty when the value is not a bearer credential.</param>
     /// <returns>Whether the value is a bearer credential.</returns>
     internal static bool TryBearerToken(string? authorization, out ReadOnlySpan<char> token)

@@ -59,7 +59,10 @@ internal sealed class Cluster : IDisposable
         Timeout = TimeSpan.FromSeconds(10),
     };
 
-    public static async Task<Cluster> StartAsync(int count)
+    /// <summary>Starts <paramref name="count"/> node processes one after the other and waits until all are Up everywhere.</summary>
+    /// <param name="count">How many nodes.</param>
+    /// <param name="extraArgs">More command-line settings for every node (e.g. <c>--Cluster:Capacity=…</c>).</param>
+    public static async Task<Cluster> StartAsync(int count, params string[] extraArgs)
     {
         var root = Path.Combine(Path.GetTempPath(), "cluster-bench-" + Guid.NewGuid().ToString("N")[..8]);
         var content = Path.Combine(root, "content");
@@ -69,7 +72,7 @@ internal sealed class Cluster : IDisposable
         var nodes = new List<ChildProcess>();
         try
         {
-            await StartNodesAsync(root, content, dll, ports, nodes);
+            await StartNodesAsync(root, content, dll, ports, nodes, extraArgs);
         }
         catch
         {
@@ -87,7 +90,7 @@ internal sealed class Cluster : IDisposable
         return cluster;
     }
 
-    private static async Task StartNodesAsync(string root, string content, string dll, int[] ports, List<ChildProcess> nodes)
+    private static async Task StartNodesAsync(string root, string content, string dll, int[] ports, List<ChildProcess> nodes, string[] extraArgs)
     {
         for (var i = 0; i < ports.Length; i++)
         {
@@ -107,6 +110,7 @@ internal sealed class Cluster : IDisposable
                 "--Portal:SessionRateLimit=1000000",
                 "--Logging:LogLevel:Default=Warning",
                 "--webroot", Path.Combine(RepositoryRoot(), "ClusterPortal", "wwwroot"),
+                .. extraArgs,
             ];
             if (i > 0)
             {

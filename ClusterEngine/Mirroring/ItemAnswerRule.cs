@@ -20,7 +20,7 @@ namespace ClusterEngine.Mirroring;
 /// apart two versions written in the same second, a file restored with an older time, or one item's copies on nodes
 /// whose origins stamped it differently: a device that fetched a version and sent its <c>Last-Modified</c> back
 /// after a second write in the same second was told to keep the old bytes. Every item answer carries an
-/// <c>ETag</c>; clients validate with it (docs/architecture.md §8).</para>
+/// <c>ETag</c>; clients validate with it (docs/architecture.md §5).</para>
 /// <para>Deltas (RFC 9842; <c>docs/deltas.md</c>): a 200 (not a HEAD) whose request accepts <c>dcz</c> may be sent as
 /// a delta against a version the client holds — the one its <c>Available-Dictionary</c> names, else, for a
 /// <c>Prefer: cache-mirror</c> request whose echoed sequence the mirror trusts, the version the mirror records

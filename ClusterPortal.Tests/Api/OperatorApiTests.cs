@@ -60,7 +60,10 @@ public sealed class OperatorApiTests : IDisposable
         var admin = _factory.AdminClient();
 
         await SessionsApiTests.AssertFieldProblem(await admin.GetAsync("/api/clients?page=abc"), "page");
-        await SessionsApiTests.AssertFieldProblem(await admin.PatchAsync("/api/nodes/node-1", JsonContent.Create(new { mode = "Sleeping" })), "mode");
+        var sleeping = await admin.PatchAsync("/api/nodes/node-1", JsonContent.Create(new { mode = "Sleeping" }));
+        var said = await sleeping.Content.ReadAsStringAsync();
+        Assert.True(said.Contains("expected one of Active, Maintenance", StringComparison.Ordinal), said);
+        await SessionsApiTests.AssertFieldProblem(sleeping, "mode");
         await SessionsApiTests.AssertFieldProblem(await admin.PostAsJsonAsync("/api/nodes", new { url = "http://127.0.0.1:1", capacity = "lots" }), "capacity");
         await SessionsApiTests.AssertFieldProblem(await admin.PostAsync("/api/nodes", new StringContent("{", System.Text.Encoding.UTF8, "application/json")), "body");
         Assert.Equal("Active", (await admin.GetFromJsonAsync<JsonElement>("/api/cluster")).GetProperty("nodes")[0].GetProperty("mode").GetString());

@@ -74,6 +74,17 @@ public sealed class MembershipApiTests
         await cluster.WaitConvergedAsync();
         Assert.NotEqual("node-2", cluster.StateOf(0).GetAssignment("after-maintenance")!.Primary);
         Assert.Equal(NodeMode.Maintenance, cluster.StateOf(2).GetNode("node-2")!.Mode);
+
+        // Asked at a node that is not the membership authority, the answer shows the change it made (it showed the
+        // mode and capacity from before the change: the authority's broadcast reaches that node's view a moment later).
+        for (var round = 0; round < 3; round++)
+        {
+            var (mode, capacity) = round % 2 == 0 ? ("Active", 42 + round) : ("Maintenance", 42 + round);
+            var answer = await cluster[2].AdminClient().PatchAsJsonAsync("/api/nodes/node-2", new { mode, capacity });
+            var shown = await answer.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+            Assert.Equal((HttpStatusCode.OK, mode, capacity), (answer.StatusCode, shown.GetProperty("mode").GetString(), shown.GetProperty("capacity").GetInt32()));
+        }
+
         Assert.Equal(HttpStatusCode.BadRequest, (await admin.PatchAsJsonAsync("/api/nodes/node-2", new { capacity = -1 })).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await admin.PatchAsJsonAsync("/api/nodes/nope", new { capacity = 5 })).StatusCode);
     }

@@ -28,6 +28,29 @@ public sealed class OperatorInputUnitTests
         Assert.Equal(2L * int.MaxValue, totals.Capacity);
     }
 
+    /// <summary>
+    /// The answer to an applied node change shows the applied record even when this node's view has not caught up (the
+    /// authority may be another node): a PATCH answered with the mode from before it, and a node added again as Left.
+    /// </summary>
+    [Fact]
+    public void An_applied_node_change_is_answered_with_the_applied_record_over_a_view_that_lags()
+    {
+        var state = new ClusterState("n1", new ClusterOptions());
+        state.AddOrUpdateNode(new NodeInfo("n1", "http://127.0.0.1:1", 100));
+        state.AddOrUpdateNode(new NodeInfo("n2", "http://127.0.0.1:2", 100, "n2", 1, NodeState.Up, NodeMode.Active));
+        state.AddOrUpdateNode(new NodeInfo("n3", "http://127.0.0.1:3", 100, "n3", 2, NodeState.Left));
+
+        var patched = NodesApi.AsApplied(new MemberRecord("n2", "http://127.0.0.1:2", "n2", 50, 1, NodeMode.Maintenance, false, 7, "n1"), state);
+        var readded = NodesApi.AsApplied(new MemberRecord("n3", "http://127.0.0.1:3", "n3", 100, 2, NodeMode.Active, false, 8, "n1"), state);
+        var fresh = NodesApi.AsApplied(new MemberRecord("n4", "http://127.0.0.1:4", "n4", 10, 3, NodeMode.Active, false, 9, "n1"), state);
+        var removed = NodesApi.AsApplied(new MemberRecord("n2", "http://127.0.0.1:2", "n2", 50, 1, NodeMode.Active, true, 10, "n1"), state);
+
+        Assert.Equal((NodeState.Up, NodeMode.Maintenance, 50), (patched.State, patched.Mode, patched.Capacity));
+        Assert.Equal(NodeState.Joining, readded.State);
+        Assert.Equal((NodeState.Joining, 10), (fresh.State, fresh.Capacity));
+        Assert.Equal(NodeState.Left, removed.State);
+    }
+
     [Fact]
     public void Traffic_totals_saturate_instead_of_overflowing_and_ignore_negative_counters()
     {

@@ -72,9 +72,29 @@ internal static class NodesApi
             return Refused(added, http);
         }
 
-        var view = ClusterApi.GetNodes(state).Value!.FirstOrDefault(n => n.NodeId == record.NodeId)
-            ?? new NodeView(record.NodeId, record.Url, record.Name, NodeState.Joining, record.Mode, record.Capacity, 0, 0, 0, 0, 0, record.Zone);
-        return TypedResults.Created($"/api/nodes/{record.NodeId}", view);
+        return TypedResults.Created($"/api/nodes/{record.NodeId}", AsApplied(record, state));
+    }
+
+    /// <summary>
+    /// The answer to an applied change: this node's view of the member with the applied record over it. The membership
+    /// authority may be another node, whose change reaches this node's view a moment later: answering from the view
+    /// alone showed the mode before a PATCH (an operator who put a node in maintenance read "Active" back) and a node
+    /// added again as Left.
+    /// </summary>
+    internal static NodeView AsApplied(MemberRecord record, ClusterState state)
+    {
+        var seen = ClusterApi.GetNodes(state).Value!.FirstOrDefault(n => n.NodeId == record.NodeId);
+        if (seen is null)
+        {
+            return new NodeView(record.NodeId, record.Url, record.Name, NodeState.Joining, record.Mode, record.Capacity, 0, 0, 0, 0, 0, record.Zone);
+        }
+
+        var now = record.Removed ? NodeState.Left : seen.State == NodeState.Left ? NodeState.Joining : seen.State;
+        return seen with
+        {
+            Url = record.Url, Name = record.Name, State = now, Mode = record.Mode, Capacity = record.Capacity, Zone = record.Zone,
+            LoadRatio = record.Capacity > 0 ? Math.Round((double)seen.PrimaryCount / record.Capacity, 4) : seen.LoadRatio,
+        };
     }
 
     internal static async Task<Results<Ok<NodeView>, ValidationProblem, ProblemHttpResult>> Update(
@@ -97,7 +117,7 @@ internal static class NodesApi
 
         var changed = await admin.UpdateNodeAsync(nodeId, body.Capacity, body.Mode, cancellationToken);
         return changed.Status == MemberChangeStatus.Applied
-            ? TypedResults.Ok(ClusterApi.GetNodes(state).Value!.First(n => n.NodeId == nodeId))
+            ? TypedResults.Ok(changed.Record is { } record ? AsApplied(record, state) : ClusterApi.GetNodes(state).Value!.First(n => n.NodeId == nodeId))
             : Refused(changed, http);
     }
 

@@ -39,7 +39,7 @@ internal sealed partial class BadHttpRequestExceptionHandler(IProblemDetailsServ
         };
         if (bad.StatusCode == StatusCodes.Status400BadRequest && Field(bad) is { } field)
         {
-            var message = bad.InnerException is JsonException json ? $"Not a valid value here ({json.Message.Split(" Path:")[0].TrimEnd('.')})." : bad.Message;
+            var message = bad.InnerException is JsonException ? NotValid(httpContext, field) : bad.Message;
             context.ProblemDetails.Extensions["errors"] = new Dictionary<string, string[]> { [field] = [message] };
         }
 
@@ -62,6 +62,32 @@ internal sealed partial class BadHttpRequestExceptionHandler(IProblemDetailsServ
 
         var match = ParameterName().Match(bad.Message);
         return match.Success ? (match.Groups["name"].Value.EndsWith("body", StringComparison.Ordinal) ? "body" : match.Groups["name"].Value) : null;
+    }
+
+    /// <summary>
+    /// The message for a body value that is not the field's type: what the field takes, from the endpoint's declared body
+    /// type (<c>mode</c> of a node change → "expected one of Active, Maintenance"); the serializer's own message named
+    /// the request's CLR type, which tells an operator nothing.
+    /// </summary>
+    internal static string NotValid(HttpContext http, string field)
+    {
+        // The exception handler clears the endpoint before handlers run; the feature keeps the one that failed.
+        var endpoint = http.Features.Get<IExceptionHandlerFeature>()?.Endpoint ?? http.GetEndpoint();
+        var body = endpoint?.Metadata.GetMetadata<Microsoft.AspNetCore.Http.Metadata.IAcceptsMetadata>()?.RequestType;
+        var property = field.Contains('.', StringComparison.Ordinal) || field.Contains('[', StringComparison.Ordinal) ? null
+            : body?.GetProperty(field, System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.IgnoreCase);
+        var type = property is null ? null : Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+        var expected = type switch
+        {
+            null => null,
+            { IsEnum: true } => "one of " + string.Join(", ", Enum.GetNames(type)),
+            _ when type == typeof(string) => "a string",
+            _ when type == typeof(bool) => "true or false",
+            _ when type == typeof(int) || type == typeof(long) => "a whole number",
+            _ when type == typeof(double) || type == typeof(decimal) => "a number",
+            _ => null,
+        };
+        return expected is null ? "Not a valid value here." : $"Not a valid value here: expected {expected}.";
     }
 
     [GeneratedRegex("parameter \"(?:[^\" ]+ )?(?<name>[A-Za-z0-9_]+)\"")]

@@ -108,6 +108,6 @@ public sealed partial class LocalNodeStatus
     [LoggerMessage(EventId = LogEvents.SelfState, Level = LogLevel.Information, Message = "Node {NodeId} is {State}")]
     private partial void LogSelfState(string nodeId, NodeState state);
 
-    [LoggerMessage(EventId = LogEvents.Quorum, Level = LogLevel.Warning, Message = "{NodeId} quorum: {HasQuorum} (a minority side serves nobody as primary)")]
+    [LoggerMessage(EventId = LogEvents.Quorum, Level = LogLevel.Warning, Message = "{NodeId} quorum: {HasQuorum} (a node without quorum sees a minority of the members and serves nobody as primary)")]
     private partial void LogQuorum(string nodeId, bool hasQuorum);
 }

@@ -93,6 +93,9 @@ public sealed class ItemKeyTraversalTests : IDisposable
     [InlineData("/api/clients/trav-2/items/.")]
     [InlineData("/api/clients/trav-2/items/../../../etc/passwd")]
     [InlineData("/api/items/a/../../evil.txt")]
+    [InlineData("/api/clients/trav-2/items/a/b/c.txt#x")]  // routed as the key "c.txt#x" here, forwarded as "c.txt"
+    [InlineData("/api/clients/trav-2/items/a/b/c.txt#")]
+    [InlineData("/api/items/a/b/c.txt#frag")]
     public async Task A_dot_segment_that_would_land_on_another_route_is_a_400_naming_the_path(string target)
     {
         // The server removes dot segments before routing: "items/.." would otherwise be answered by GET /api/clients/{id}.

@@ -8,13 +8,22 @@ namespace ClusterPortal.Hosting;
 /// <c>..</c> segment, plain or percent-encoded (<c>%2e</c>). The server removes dot segments before
 /// routing, so <c>/api/clients/a/items/..</c> would otherwise land on <c>/api/clients/a/</c> and be
 /// answered there: docs/architecture.md §5 — nothing is ever served for a path the client did not mean.
-/// Runs before routing; costs one scan of the request target.
+/// A raw <c>#</c> in the target is refused too (a request target has no fragment, RFC 9112 §3.2): the server routed
+/// <c>items/a.txt#x</c> as the key <c>a.txt#x</c>, while the same request forwarded to the client's primary lost
+/// <c>#x</c> as a fragment and was answered for <c>a.txt</c> — a 304 for another item's tag, found by attack. A name
+/// with <c>#</c> is sent as <c>%23</c>. Runs before routing; costs one scan of the request target.
 /// </summary>
 internal static class DotSegmentGuard
 {
     public static IApplicationBuilder UseDotSegmentGuard(this IApplicationBuilder app) => app.Use(async (http, next) =>
     {
         var raw = http.Features.Get<IHttpRequestFeature>()?.RawTarget;
+        if (raw is not null && raw.Contains('#'))
+        {
+            await Problems.Field("path", "The request target has a '#': a request carries no fragment; send a '#' that is part of a name as %23.").ExecuteAsync(http);
+            return;
+        }
+
         if (raw is not null && HasDotSegment(raw))
         {
             await Problems.Field("path", "The request path has a '.' or '..' segment (plain or percent-encoded); send the path without them.").ExecuteAsync(http);

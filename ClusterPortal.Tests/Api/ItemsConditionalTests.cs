@@ -83,6 +83,26 @@ public sealed class ItemsConditionalTests : IDisposable
         Assert.Equal(HttpStatusCode.NotModified, tagged.StatusCode); // the tag names the version; the date is not read
     }
 
+    /// <summary>
+    /// One <c>Last-Modified</c> per version, never later than the answer's <c>Date</c>: a fresh version's answer carries
+    /// its own <c>Date</c> (Kestrel's may lag the clock by a second); a time from a clock ahead is replaced by the
+    /// answer's date (RFC 9110 §8.8.2.1); an older version leaves <c>Date</c> to Kestrel. Before, a fresh version was
+    /// shown one second early and later with its real time (found by attack).
+    /// </summary>
+    [Fact]
+    public void Last_modified_is_one_value_per_version_and_a_fresh_version_brings_its_own_date()
+    {
+        var now = new DateTimeOffset(2026, 12, 4, 12, 0, 10, 300, TimeSpan.Zero);
+
+        var fresh = ClusterPortal.Api.ItemRepresentation.Dates(now.AddMilliseconds(-200), now);
+        var later = ClusterPortal.Api.ItemRepresentation.Dates(now.AddMilliseconds(-200), now.AddSeconds(5));
+        var ahead = ClusterPortal.Api.ItemRepresentation.Dates(now.AddMinutes(3), now);
+
+        Assert.Equal(("Fri, 04 Dec 2026 12:00:10 GMT", "Fri, 04 Dec 2026 12:00:10 GMT"), fresh);
+        Assert.Equal(("Fri, 04 Dec 2026 12:00:10 GMT", (string?)null), later);
+        Assert.Equal(("Fri, 04 Dec 2026 12:00:10 GMT", "Fri, 04 Dec 2026 12:00:10 GMT"), ahead);
+    }
+
     /// <summary>RFC 9110 §8.8.2.1: <c>Last-Modified</c> is never later than the answer's <c>Date</c>, even when the origin's clock is ahead.</summary>
     [Fact]
     public async Task Last_modified_is_never_later_than_the_date_of_the_answer()

@@ -16,7 +16,7 @@ namespace ClusterPortal.Api;
 /// <param name="encoder">Encodes deltas.</param>
 /// <param name="versions">The versions kept per item.</param>
 /// <param name="options">Delta options (<see cref="DeltaOptions.DictionaryLifetime"/>).</param>
-/// <param name="time">The clock that bounds <c>Last-Modified</c>.</param>
+/// <param name="time">The clock of <c>Date</c> and the bound of <c>Last-Modified</c>.</param>
 internal sealed class ItemRepresentation(DeltaEncoder encoder, ItemVersionStore versions, IOptions<DeltaOptions> options, TimeProvider time)
 {
     /// <summary>
@@ -44,20 +44,29 @@ internal sealed class ItemRepresentation(DeltaEncoder encoder, ItemVersionStore 
     }
 
     /// <summary>
-    /// The <c>Last-Modified</c> of a 200: the version's modification time in whole seconds, but never later than one
-    /// second before <paramref name="now"/>. RFC 9110 §8.8.2.1: a <c>Last-Modified</c> must not be later than the
-    /// answer's <c>Date</c>, and Kestrel writes a <c>Date</c> it refreshes once a second, so it may be up to a second
-    /// behind the clock; an item written a moment ago (its file's time, or another clock's) would otherwise be dated
-    /// after the answer. The field is informational: no date ever gives a 304 (<see cref="ItemAnswerRule"/>).
+    /// The <c>Last-Modified</c> of a 200 and, for a version written within the last two seconds, the answer's own
+    /// <c>Date</c>. RFC 9110 §8.8.2.1: <c>Last-Modified</c> is never later than <c>Date</c>, and a modification time
+    /// later than the answer (another clock ahead of this node's) is replaced by the answer's date. Kestrel writes a
+    /// <c>Date</c> it refreshes about once a second, so it may lag the clock: for a fresh version the node writes the
+    /// <c>Date</c> itself (Kestrel keeps a <c>Date</c> the application set), and every answer shows the version's one
+    /// <c>Last-Modified</c>. The field is informational: no date ever gives a 304 (<see cref="ItemAnswerRule"/>).
     /// </summary>
     /// <param name="modified">When the origin says the version was written.</param>
     /// <param name="now">The node's clock.</param>
-    /// <returns>The HTTP date (IMF-fixdate).</returns>
-    internal static string LastModified(DateTimeOffset modified, DateTimeOffset now)
+    /// <returns>The <c>Last-Modified</c> value, and the <c>Date</c> value to write (null: Kestrel's own).</returns>
+    internal static (string LastModified, string? Date) Dates(DateTimeOffset modified, DateTimeOffset now)
     {
-        var latest = now.UtcDateTime.AddSeconds(-1);
-        var shown = modified.UtcDateTime < latest ? modified.UtcDateTime : latest;
-        return shown.AddTicks(-(shown.Ticks % TimeSpan.TicksPerSecond)).ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+        var second = Truncate(modified.UtcDateTime);
+        var date = Truncate(now.UtcDateTime);
+        if (second <= date.AddSeconds(-2))
+        {
+            return (Http(second), null);
+        }
+
+        return (Http(second < date ? second : date), Http(date));
+
+        static DateTime Truncate(DateTime time) => time.AddTicks(-(time.Ticks % TimeSpan.TicksPerSecond));
+        static string Http(DateTime time) => time.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
     }
 
     /// <summary>Writes the header fields and body of a 200 for <paramref name="item"/> and counts it.</summary>
@@ -69,7 +78,13 @@ internal sealed class ItemRepresentation(DeltaEncoder encoder, ItemVersionStore 
     public IResult Send(HttpContext http, OriginItem item, ItemAnswer answer, PortalInstruments metrics)
     {
         var headers = http.Response.Headers;
-        headers.LastModified = LastModified(item.LastModified, time.GetUtcNow());
+        var (lastModified, date) = Dates(item.LastModified, time.GetUtcNow());
+        headers.LastModified = lastModified;
+        if (date is not null)
+        {
+            headers.Date = date;
+        }
+
         headers[ClusterHeaders.UseAsDictionary] = DictionaryMatch(item.Key);
 
         if (HttpMethods.IsHead(http.Request.Method))

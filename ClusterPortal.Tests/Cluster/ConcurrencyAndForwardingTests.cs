@@ -62,6 +62,12 @@ public sealed class ConcurrencyAndForwardingTests
         Assert.Equal(HttpStatusCode.NotModified, second.StatusCode);
         Assert.Equal(session.Primary.NodeId, second.Headers.GetValues("X-Served-By").Single());
         Assert.Equal(HttpStatusCode.BadRequest, traversal.StatusCode);
+
+        // A Host the first hop accepts is not sent on to the primary (it answered an empty 400 to YARP's copy of it).
+        var strangeHost = await RawHttp.SendAsync(http.BaseAddress!, "GET", "/api/clients/forwarded-1/items/hello.txt",
+            "Host: evil.example:99999", "Authorization: Bearer " + session.Token);
+        Assert.Equal(200, strangeHost.Status);
+        Assert.Contains("X-Served-By: " + session.Primary.NodeId, strangeHost.Head, StringComparison.Ordinal);
     }
 
     [Fact]

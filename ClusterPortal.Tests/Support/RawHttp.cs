@@ -22,8 +22,12 @@ public static class RawHttp
         await using var stream = tcp.GetStream();
         var request = new StringBuilder()
             .Append(method).Append(' ').Append(target).Append(" HTTP/1.1\r\n")
-            .Append("Host: ").Append(baseAddress.Authority).Append("\r\n")
             .Append("Connection: close\r\n");
+        if (!headers.Any(h => h.StartsWith("Host:", StringComparison.OrdinalIgnoreCase)))
+        {
+            request.Append("Host: ").Append(baseAddress.Authority).Append("\r\n"); // unless the caller sends its own
+        }
+
         foreach (var header in headers)
         {
             request.Append(header).Append("\r\n");

@@ -149,6 +149,11 @@ internal sealed partial class ItemForwarder : IDisposable
         public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
         {
             await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
+
+            // The hop goes to the peer's own address: the client's Host names this node (or anything the client wrote,
+            // which this node accepted), and YARP's copy of it made the primary refuse some the first hop had accepted
+            // (Host: evil.example:99999 — 200 at the primary, an empty 400 through a peer; found by attack).
+            proxyRequest.Headers.Host = null;
             var raw = httpContext.Features.Get<IHttpRequestFeature>()?.RawTarget;
             if (!string.IsNullOrEmpty(raw) && raw.StartsWith('/'))
             {

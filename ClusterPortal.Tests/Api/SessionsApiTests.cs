@@ -69,6 +69,7 @@ public sealed class SessionsApiTests : IDisposable
 
         Assert.Equal(HttpStatusCode.Unauthorized, none.StatusCode);
         Assert.Equal("application/problem+json", none.Content.Headers.ContentType!.MediaType);
+        Assert.Equal("Bearer realm=\"ClusterPortal\"", none.Headers.WwwAuthenticate.ToString()); // RFC 9110 §11.6.1: every 401 has one
         Assert.Equal(HttpStatusCode.Forbidden, wrong.StatusCode);
         Assert.Equal(HttpStatusCode.OK, renewed.StatusCode);
         var body = (await renewed.Content.ReadFromJsonAsync<SessionBody>())!;
@@ -83,8 +84,43 @@ public sealed class SessionsApiTests : IDisposable
         owner.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", forged);
 
         var response = await owner.PostAsJsonAsync("/api/sessions", new { clientId = "device-c" });
+        var item = await owner.GetAsync(new Uri("/api/clients/device-c/items/hello.txt", UriKind.Relative));
 
-        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        foreach (var refused in new[] { response, item })
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+            Assert.Equal("Bearer realm=\"ClusterPortal\", error=\"invalid_token\", error_description=\"The token is not valid\"",
+                refused.Headers.WwwAuthenticate.ToString());
+            var problem = await refused.Content.ReadFromJsonAsync<ApiProblem>(ContractJson.Options);
+            Assert.Contains("not one this cluster issued", problem!.Detail, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Refusals_of_client_and_operator_calls_say_what_was_wrong()
+    {
+        var (owner, _) = await _factory.LoggedOnClient("device-r");
+        var (other, _) = await _factory.LoggedOnClient("device-s");
+        var item = new Uri("/api/clients/device-r/items/hello.txt", UriKind.Relative);
+
+        var anonymous = await _factory.Client().GetAsync(item);
+        var foreign = await other.GetAsync(item);
+        var operatorCall = await owner.PatchAsJsonAsync("/api/nodes/node-1", new { mode = "Maintenance" });
+        var wrongKey = _factory.Client();
+        wrongKey.DefaultRequestHeaders.Add("X-Admin-Key", "not-the-key");
+        var wrong = await wrongKey.PatchAsJsonAsync("/api/nodes/node-1", new { mode = "Maintenance" });
+
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        Assert.Equal("Bearer realm=\"ClusterPortal\"", anonymous.Headers.WwwAuthenticate.ToString());
+        Assert.Contains("Authorization: Bearer", (await anonymous.Content.ReadFromJsonAsync<ApiProblem>(ContractJson.Options))!.Detail, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Forbidden, foreign.StatusCode);
+        Assert.Contains("another client", (await foreign.Content.ReadFromJsonAsync<ApiProblem>(ContractJson.Options))!.Detail, StringComparison.Ordinal);
+        foreach (var (refused, says) in new[] { (operatorCall, "operator endpoint"), (wrong, "is wrong") })
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+            Assert.Equal("AdminKey realm=\"ClusterPortal\", header=\"X-Admin-Key\"", refused.Headers.WwwAuthenticate.ToString());
+            Assert.Contains(says, (await refused.Content.ReadFromJsonAsync<ApiProblem>(ContractJson.Options))!.Detail, StringComparison.Ordinal);
+        }
     }
 
     [Theory]

@@ -1,7 +1,9 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Text;
 using ClusterPortal.Client;
+using ClusterPortal.Client.Contract;
 using ClusterPortal.Simulation;
 using ClusterPortal.Tests.Support;
 using Xunit.Abstractions;
@@ -133,6 +135,35 @@ public sealed class SdkClusterTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
         Assert.True((await client.GetItemAsync("hello.txt"))!.FromCache);
         Assert.Equal(0, client.Statistics.Errors);
+    }
+
+    [Fact]
+    public async Task A_device_offline_past_its_tokens_expiry_logs_on_again_with_that_token_and_keeps_its_assignment()
+    {
+        // Before, the expired token was refused at the log-on too (401 "needs its current token"), so the device was locked
+        // out until its id had been unseen for Cluster:ClientIdleTimeout (7 days by default) and was freed.
+        var clock = new ShiftedClock();
+        await using var cluster = await StartAsync(new() { ["Portal:TokenLifetime"] = "00:01:00" }, clock);
+        await using var client = NewClient(cluster, "sdk-offline");
+        var first = await client.LogOnAsync();
+        Assert.NotNull(await client.GetItemAsync("hello.txt"));
+
+        clock.Advance(first.ExpiresAt - clock.GetUtcNow() + TimeSpan.FromHours(1)); // an hour offline, token long expired
+
+        using var raw = cluster[0].Client();
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/api/clients/sdk-offline/items/hello.txt", UriKind.Relative));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", first.Token);
+        using var refused = await raw.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.Contains("error_description=\"The token expired\"", refused.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
+        var problem = await refused.Content.ReadFromJsonAsync<ApiProblem>(ContractJson.Options);
+        Assert.Contains("log on again with it", problem!.Detail, StringComparison.Ordinal);
+
+        Assert.True((await client.GetItemAsync("hello.txt"))!.FromCache);
+        Assert.Equal(1, client.Statistics.TokenRenewals);
+        Assert.Equal(0, client.Statistics.Errors);
+        Assert.True(client.Session!.ExpiresAt > clock.GetUtcNow());
+        Assert.Equal(first.Primary, client.Session.Primary); // renewed, not placed anew
     }
 
     [Fact]

@@ -15,7 +15,8 @@ public sealed class ClientTokenServiceTests
     private readonly FakeTimeProvider _time = new(DateTimeOffset.UnixEpoch.AddYears(56));
 
     private ClientTokenService Service(string key = "test-cluster-key-0123456789") =>
-        new(Options.Create(new ClusterOptions { NodeId = "node-1", Key = key }), Options.Create(new PortalOptions { TokenLifetime = TimeSpan.FromHours(1) }), _time);
+        new(Options.Create(new ClusterOptions { NodeId = "node-1", Key = key, ClientIdleTimeout = TimeSpan.FromDays(7) }),
+            Options.Create(new PortalOptions { TokenLifetime = TimeSpan.FromHours(1) }), _time);
 
     [Fact]
     public void A_token_validates_the_first_and_every_later_time_and_stops_at_its_expiry()
@@ -80,5 +81,43 @@ public sealed class ClientTokenServiceTests
         memo.Remember("one-too-many", "device-x", 10);
         Assert.False(memo.TryGet("first", out _, out _));
         Assert.True(memo.TryGet("one-too-many", out _, out _));
+    }
+
+    [Fact]
+    public void An_expired_token_is_told_apart_from_a_forged_one_and_renews_its_client_for_the_idle_timeout_after_its_expiry()
+    {
+        using var tokens = Service();
+        var (token, expires) = tokens.Issue("device-1");
+        Assert.Equal(TokenCheck.Valid, tokens.Check(token, out var id, out var at));
+        Assert.Equal(("device-1", expires), (id, at));
+
+        _time.SetUtcNow(expires);
+        Assert.Equal(TokenCheck.Expired, tokens.Check(token, out id, out at)); // from the memo of verified tokens
+        Assert.Equal(("device-1", expires), (id, at));
+        using var fresh = Service(); // the same key, nothing remembered: the MAC path tells the same
+        Assert.Equal(TokenCheck.Expired, fresh.Check(token, out id, out _));
+        Assert.Equal("device-1", id);
+        Assert.Null(tokens.Validate(token));
+
+        var forged = token[..^1] + (token[^1] == 'A' ? 'B' : 'A');
+        Assert.Equal(TokenCheck.Invalid, tokens.Check(forged, out id, out _));
+        Assert.Null(id);
+        using var otherCluster = Service("another-cluster-key-0123456789");
+        Assert.Equal(TokenCheck.Invalid, otherCluster.Check(token, out _, out _));
+
+        Assert.Equal(expires + TimeSpan.FromDays(7), tokens.RenewableUntil(expires));
+        _time.SetUtcNow(expires + TimeSpan.FromDays(7) - TimeSpan.FromSeconds(1));
+        Assert.Equal("device-1", tokens.ValidateForRenewal(token));
+        Assert.Null(tokens.ValidateForRenewal(forged));
+        _time.SetUtcNow(expires + TimeSpan.FromDays(7));
+        Assert.Null(tokens.ValidateForRenewal(token)); // the id is no longer held for it: a new announce places it anew
+        Assert.Equal(TokenCheck.Expired, tokens.Check(token, out _, out _));
+    }
+
+    [Fact]
+    public void The_renewal_window_saturates_at_the_last_date_instead_of_overflowing()
+    {
+        using var tokens = Service();
+        Assert.Equal(DateTimeOffset.MaxValue, tokens.RenewableUntil(DateTimeOffset.MaxValue - TimeSpan.FromDays(1)));
     }
 }

@@ -11,8 +11,12 @@ internal static class Problems
     public static ProblemHttpResult NotFound(string detail) =>
         TypedResults.Problem(detail, statusCode: StatusCodes.Status404NotFound, title: "Not found");
 
-    public static ProblemHttpResult Unauthorized(string detail) =>
-        TypedResults.Problem(detail, statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized");
+    /// <summary>401 with the <c>WWW-Authenticate</c> challenge every 401 carries (RFC 9110 §11.6.1; <see cref="Security.AuthAnswers"/>).</summary>
+    public static ProblemHttpResult Unauthorized(HttpContext http, string challenge, string detail)
+    {
+        http.Response.Headers.Append(Microsoft.Net.Http.Headers.HeaderNames.WWWAuthenticate, challenge);
+        return TypedResults.Problem(detail, statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized");
+    }
 
     public static ProblemHttpResult Forbidden(string detail) =>
         TypedResults.Problem(detail, statusCode: StatusCodes.Status403Forbidden, title: "Forbidden");

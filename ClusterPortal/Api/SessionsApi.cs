@@ -4,7 +4,6 @@ using ClusterEngine.Placement;
 using ClusterPortal.Client.Contract;
 using ClusterPortal.Hosting;
 using ClusterPortal.Security;
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace ClusterPortal.Api;
@@ -51,7 +50,7 @@ internal static class SessionsApi
             return refused; // a new client's claim must persist
         }
 
-        if (knownHere && await TokenProblemAsync(http, clientId) is { } tokenProblem)
+        if (knownHere && TokenProblem(http, tokens, clientId) is { } tokenProblem)
         {
             return tokenProblem;
         }
@@ -69,7 +68,7 @@ internal static class SessionsApi
                 return TypedResults.Problem($"Client '{clientId}' is being announced at another node right now: a client id is claimed once.",
                     statusCode: StatusCodes.Status409Conflict, title: "Client id being claimed");
             case PlacementOutcome.Existing when !knownHere:
-                if (await TokenProblemAsync(http, clientId) is { } existingProblem)
+                if (TokenProblem(http, tokens, clientId) is { } existingProblem)
                 {
                     return existingProblem;
                 }
@@ -90,14 +89,30 @@ internal static class SessionsApi
             : TypedResults.Ok(response);
     }
 
-    /// <summary>The 401 (no token) or 403 (another client's) for an existing client's new session; null when the token is its own.</summary>
-    private static async Task<ProblemHttpResult?> TokenProblemAsync(HttpContext http, string clientId)
+    /// <summary>
+    /// The 401 (no token, a foreign one, or one expired too long ago) or 403 (another client's) for an existing client's new
+    /// session; null when the token is its own — valid, or expired but still renewable
+    /// (<see cref="ClientTokenService.IsRenewable"/>: a device offline past its token's expiry logs on again with it).
+    /// </summary>
+    private static ProblemHttpResult? TokenProblem(HttpContext http, ClientTokenService tokens, string clientId)
     {
-        var auth = await http.AuthenticateAsync(AuthSchemes.ClientToken);
-        var tokenClient = auth.Principal?.FindFirst(AuthSchemes.ClientIdClaim)?.Value;
-        if (tokenClient is null)
+        var authorization = http.Request.Headers.Authorization;
+        if (authorization.Count != 1 || !ClientTokenAuthenticationHandler.TryBearerToken(authorization[0], out var token))
         {
-            return Problems.Unauthorized($"Client '{clientId}' exists: a new session needs its current token (Authorization: Bearer).");
+            return Problems.Unauthorized(http, AuthAnswers.Bearer,
+                $"Client '{clientId}' exists: a new session needs its current token (one Authorization: Bearer field).");
+        }
+
+        var check = tokens.Check(token, out var tokenClient, out var expiresAt);
+        if (check == TokenCheck.Invalid)
+        {
+            return Problems.Unauthorized(http, AuthAnswers.InvalidBearer("The token is not valid"),
+                $"Client '{clientId}' exists and the bearer token is not one this cluster issued (malformed, altered, or signed with another Cluster:Key).");
+        }
+
+        if (check == TokenCheck.Expired && !tokens.IsRenewable(expiresAt))
+        {
+            return Problems.Unauthorized(http, AuthAnswers.InvalidBearer("The token expired"), ClientTokenAuthenticationHandler.Expired(tokens, expiresAt));
         }
 
         return string.Equals(tokenClient, clientId, StringComparison.Ordinal) ? null : Problems.Forbidden("The bearer token belongs to another client.");

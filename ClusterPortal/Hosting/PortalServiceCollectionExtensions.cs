@@ -46,7 +46,7 @@ internal static class PortalServiceCollectionExtensions
         services.AddHostedService<StartupSummary>();
         builder.Logging.AddOperatorConsole(builder.Configuration);
         services.ConfigureHttpJsonOptions(json => ContractJson.Configure(json.SerializerOptions));
-        services.AddProblemDetails();
+        services.AddProblemDetails(problems => problems.CustomizeProblemDetails = AuthAnswers.AddDetail);
         services.AddExceptionHandler<BadHttpRequestExceptionHandler>();
         // Binding failures (a body that is not the expected JSON, a query value of the wrong type) reach that handler
         // in every environment, so the 400 names the field (by default only Development throws them).

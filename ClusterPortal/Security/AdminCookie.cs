@@ -21,9 +21,12 @@ internal static class AdminCookie
         options.Events.OnRedirectToAccessDenied = context => Answer(context, StatusCodes.Status403Forbidden);
     }
 
+    /// <summary>Whether <paramref name="path"/> is for programs (APIs, hubs, metrics …), which get 401/403 rather than the login page.</summary>
+    public static bool IsMachinePath(PathString path) => s_machinePaths.Any(p => path.StartsWithSegments(p, StringComparison.OrdinalIgnoreCase));
+
     private static Task Answer(Microsoft.AspNetCore.Authentication.RedirectContext<CookieAuthenticationOptions> context, int status)
     {
-        if (s_machinePaths.Any(p => context.Request.Path.StartsWithSegments(p, StringComparison.OrdinalIgnoreCase)))
+        if (IsMachinePath(context.Request.Path))
         {
             context.Response.StatusCode = status;
         }

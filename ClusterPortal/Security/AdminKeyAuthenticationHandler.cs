@@ -33,6 +33,21 @@ internal sealed class AdminKeyAuthenticationHandler(
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), AuthSchemes.AdminKey)));
     }
 
+    /// <summary>401 with the admin-key challenge and what was wrong, for programs; a page's challenge is the login redirect.</summary>
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        if (!AdminCookie.IsMachinePath(Request.Path))
+        {
+            await base.HandleChallengeAsync(properties);
+            return;
+        }
+
+        var wrong = (await HandleAuthenticateOnceSafeAsync()).Failure is not null;
+        AuthAnswers.Unauthorized(Context, AuthAnswers.AdminKey, wrong
+            ? $"The admin key ({AuthSchemes.AdminKeyHeader}) is wrong."
+            : $"This is an operator endpoint: send the admin key (Portal:AdminKey) in {AuthSchemes.AdminKeyHeader}, or log in at /login.");
+    }
+
     /// <summary>Constant-time check of a presented admin key.</summary>
     internal static bool IsAdminKey(PortalOptions options, string given) =>
         options.AdminKey is { } key && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(key), Encoding.UTF8.GetBytes(given));

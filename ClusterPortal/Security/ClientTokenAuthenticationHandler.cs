@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
@@ -12,6 +13,28 @@ internal sealed class ClientTokenAuthenticationHandler(
 {
     protected override Task<AuthenticateResult> HandleAuthenticateAsync() => Task.FromResult(Authenticate(Request, tokens));
 
+    /// <summary>401 with the bearer challenge and what was wrong: no token, several fields, an expired or a foreign token.</summary>
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        var failure = (await HandleAuthenticateOnceSafeAsync()).Failure;
+        if (failure is TokenRefused refused)
+        {
+            AuthAnswers.Unauthorized(Context, AuthAnswers.InvalidBearer(refused.Description), refused.Message);
+        }
+        else
+        {
+            AuthAnswers.Unauthorized(Context, AuthAnswers.Bearer,
+                "This endpoint needs the client's token: Authorization: Bearer {token}, as POST /api/sessions gave it.");
+        }
+    }
+
+    /// <summary>403: the token is valid but bound to another client than the route's.</summary>
+    protected override Task HandleForbiddenAsync(AuthenticationProperties properties)
+    {
+        AuthAnswers.Forbidden(Context, "The bearer token is bound to another client: a token opens only its own client's /api/clients/{clientId}/ paths.");
+        return Task.CompletedTask;
+    }
+
     /// <summary>
     /// The request's bearer token as a principal with the <see cref="AuthSchemes.ClientIdClaim"/> it is bound to; no result
     /// without a bearer token, a failure for one that is invalid or expired. Shared with <see cref="PortalAuthenticationHandler"/>.
@@ -25,7 +48,8 @@ internal sealed class ClientTokenAuthenticationHandler(
         var authorization = request.Headers.Authorization;
         if (authorization.Count > 1)
         {
-            return AuthenticateResult.Fail("The request has several Authorization fields.");
+            return AuthenticateResult.Fail(new TokenRefused("Several Authorization fields",
+                "The request has several Authorization fields: send exactly one, Authorization: Bearer {token}."));
         }
 
         if (!TryBearerToken(authorization.Count == 1 ? authorization[0] : null, out var token))
@@ -33,9 +57,27 @@ internal sealed class ClientTokenAuthenticationHandler(
             return AuthenticateResult.NoResult();
         }
 
-        return tokens.Validate(token) is { } clientId
-            ? AuthenticateResult.Success(new AuthenticationTicket(Principal(clientId), AuthSchemes.ClientToken))
-            : AuthenticateResult.Fail("The bearer token is invalid or expired.");
+        return tokens.Check(token, out var clientId, out var expiresAt) switch
+        {
+            TokenCheck.Valid => AuthenticateResult.Success(new AuthenticationTicket(Principal(clientId!), AuthSchemes.ClientToken)),
+            TokenCheck.Expired => AuthenticateResult.Fail(new TokenRefused("The token expired", Expired(tokens, expiresAt))),
+            _ => AuthenticateResult.Fail(new TokenRefused("The token is not valid",
+                "The bearer token is not one this cluster issued (malformed, altered, or signed with another Cluster:Key).")),
+        };
+    }
+
+    /// <summary>What a device with an expired token does next (docs/architecture.md §5).</summary>
+    internal static string Expired(ClientTokenService tokens, DateTimeOffset expiresAt) => tokens.IsRenewable(expiresAt)
+        ? string.Create(CultureInfo.InvariantCulture,
+            $"The bearer token expired at {expiresAt:yyyy-MM-dd'T'HH:mm:ss'Z'}: log on again with it (POST /api/sessions with this token) before {tokens.RenewableUntil(expiresAt):yyyy-MM-dd'T'HH:mm:ss'Z'} for a new one.")
+        : string.Create(CultureInfo.InvariantCulture,
+            $"The bearer token expired at {expiresAt:yyyy-MM-dd'T'HH:mm:ss'Z'}, too long ago to renew: once the client has been unseen for Cluster:ClientIdleTimeout its id is free again and POST /api/sessions places it anew.");
+
+    /// <summary>Why a presented token was refused: <see cref="Description"/> for the challenge, the message for the problem body.</summary>
+    private sealed class TokenRefused(string description, string message) : Exception(message)
+    {
+        /// <summary>RFC 6750 <c>error_description</c>: a few ASCII words without quotes.</summary>
+        public string Description { get; } = description;
     }
 
     /// <summary>The token of an <c>Authorization: Bearer {token}</c> value (scheme name in any case, spaces trimmed).</summary>

@@ -23,6 +23,7 @@ public sealed class ClientTokenService : IDisposable
     private readonly HmacSha256Key _key;
     private readonly TimeProvider _time;
     private readonly TimeSpan _lifetime;
+    private readonly TimeSpan _renewalGrace;
     private readonly ValidatedTokens _validated = new();
 
     public ClientTokenService(IOptions<ClusterOptions> cluster, IOptions<PortalOptions> portal, TimeProvider time)
@@ -31,7 +32,36 @@ public sealed class ClientTokenService : IDisposable
         _key = new HmacSha256Key(HKDF.DeriveKey(HashAlgorithmName.SHA256, Encoding.UTF8.GetBytes(secret), 32, info: "ClusterPortal client token v1"u8.ToArray()));
         _time = time;
         _lifetime = portal.Value.TokenLifetime;
+        _renewalGrace = cluster.Value.ClientIdleTimeout;
     }
+
+    /// <summary>
+    /// How long after its expiry a token still renews its own client's session (<c>POST /api/sessions</c>):
+    /// <c>Cluster:ClientIdleTimeout</c>, the time the cluster keeps an unseen client's id reserved for it
+    /// (docs/architecture.md §5). Without it a device offline past its token's expiry could not log on again until its id
+    /// was freed — for up to that long.
+    /// </summary>
+    public TimeSpan RenewalGrace => _renewalGrace;
+
+    /// <summary>Until when a token that expires at <paramref name="expiresAt"/> renews its client's session (<see cref="RenewalGrace"/> later).</summary>
+    public DateTimeOffset RenewableUntil(DateTimeOffset expiresAt) =>
+        DateTimeOffset.MaxValue - expiresAt > _renewalGrace ? expiresAt + _renewalGrace : DateTimeOffset.MaxValue;
+
+    /// <summary>Whether a token that expired at <paramref name="expiresAt"/> still renews its client's session now.</summary>
+    public bool IsRenewable(DateTimeOffset expiresAt) => _time.GetUtcNow() < RenewableUntil(expiresAt);
+
+    /// <summary>
+    /// The client a renewal may be issued to: the token's client when the token is valid, or expired but still
+    /// <see cref="IsRenewable"/>; else null.
+    /// </summary>
+    /// <param name="token">The token as sent after <c>Bearer </c>.</param>
+    /// <returns>The client id, or null.</returns>
+    public string? ValidateForRenewal(ReadOnlySpan<char> token) => Check(token, out var clientId, out var expiresAt) switch
+    {
+        TokenCheck.Valid => clientId,
+        TokenCheck.Expired when IsRenewable(expiresAt) => clientId,
+        _ => null,
+    };
 
     /// <summary>A new token for <paramref name="clientId"/>, valid for <c>Portal:TokenLifetime</c>.</summary>
     public (string Token, DateTimeOffset ExpiresAt) Issue(string clientId)
@@ -44,29 +74,39 @@ public sealed class ClientTokenService : IDisposable
     /// <summary>The client id the token is bound to, or null when it is malformed, forged or expired.</summary>
     public string? Validate(string? token) => Validate(token.AsSpan());
 
+    /// <summary>The client id the token is bound to, or null when it is malformed, forged or expired (see <see cref="Check"/>).</summary>
+    public string? Validate(ReadOnlySpan<char> token) => Check(token, out var clientId, out _) == TokenCheck.Valid ? clientId : null;
+
     /// <summary>
-    /// The client id the token is bound to, or null when it is malformed, forged or expired. A token verified before is
-    /// found in <see cref="ValidatedTokens"/> (its expiry checked again); otherwise the MAC is computed into and compared on
-    /// the stack (constant time), and only the returned id is allocated.
+    /// What a presented token is: <see cref="TokenCheck.Valid"/>, <see cref="TokenCheck.Expired"/> (issued by this cluster,
+    /// its MAC verified, but past its expiry) or <see cref="TokenCheck.Invalid"/> (malformed, forged, another cluster's). A
+    /// token verified before is found in <see cref="ValidatedTokens"/> (its expiry checked again); otherwise the MAC is
+    /// computed into and compared on the stack (constant time), and only the returned id is allocated.
     /// </summary>
-    public string? Validate(ReadOnlySpan<char> token)
+    /// <param name="token">The token as sent after <c>Bearer </c>.</param>
+    /// <param name="clientId">For a valid or expired token: the client it is bound to; else null.</param>
+    /// <param name="expiresAt">For a valid or expired token: its expiry (whole seconds, UTC); else <see cref="DateTimeOffset.MinValue"/>.</param>
+    /// <returns>The verdict.</returns>
+    public TokenCheck Check(ReadOnlySpan<char> token, out string? clientId, out DateTimeOffset expiresAt)
     {
+        (clientId, expiresAt) = (null, DateTimeOffset.MinValue);
         if (token.IsEmpty || token.Length > 256)
         {
-            return null;
+            return TokenCheck.Invalid;
         }
 
         var now = _time.GetUtcNow().ToUnixTimeSeconds();
         if (_validated.TryGet(token, out var known, out var knownExpires))
         {
-            return knownExpires > now ? known : null;
+            (clientId, expiresAt) = (known, DateTimeOffset.FromUnixTimeSeconds(knownExpires));
+            return knownExpires > now ? TokenCheck.Valid : TokenCheck.Expired;
         }
 
         var macDot = token.LastIndexOf('.');
         var expDot = macDot > 0 ? token[..macDot].LastIndexOf('.') : -1;
         if (expDot <= 0)
         {
-            return null;
+            return TokenCheck.Invalid;
         }
 
         Span<char> expected = stackalloc char[MacChars];
@@ -74,15 +114,22 @@ public sealed class ClientTokenService : IDisposable
         var given = token[(macDot + 1)..];
         if (!CryptographicOperations.FixedTimeEquals(MemoryMarshal.AsBytes(expected), MemoryMarshal.AsBytes(given))
             || !long.TryParse(token[(expDot + 1)..macDot], NumberStyles.None, CultureInfo.InvariantCulture, out var expires)
-            || expires <= now)
+            || expires is < 0 or > MaxUnixSeconds)
         {
-            return null;
+            return TokenCheck.Invalid;
         }
 
-        var clientId = token[..expDot].ToString();
+        (clientId, expiresAt) = (token[..expDot].ToString(), DateTimeOffset.FromUnixTimeSeconds(expires));
+        if (expires <= now)
+        {
+            return TokenCheck.Expired;
+        }
+
         _validated.Remember(token, clientId, expires);
-        return clientId;
+        return TokenCheck.Valid;
     }
+
+    private const long MaxUnixSeconds = 253_402_300_799; // 9999-12-31T23:59:59Z, the last second DateTimeOffset holds
 
     private const int MacChars = 22; // 16 bytes in base64url without padding
 
@@ -104,4 +151,18 @@ public sealed class ClientTokenService : IDisposable
 
     /// <summary>Releases the MAC key's per-thread contexts.</summary>
     public void Dispose() => _key.Dispose();
+}
+
+/// <summary>What <see cref="ClientTokenService.Check"/> found a presented token to be.</summary>
+public enum TokenCheck
+{
+    /// <summary>Malformed, forged, or issued under another <c>Cluster:Key</c>.</summary>
+    Invalid,
+
+    /// <summary>Issued by this cluster (its MAC verified) and not yet expired.</summary>
+    Valid,
+
+    /// <summary>Issued by this cluster (its MAC verified) but past its expiry: it still renews its own client's session
+    /// for a while (docs/architecture.md §5).</summary>
+    Expired,
 }

@@ -96,6 +96,9 @@ internal static class LogEvents
     /// <summary><c>ClusterHealthMonitor.LogQuorumRegained</c>.</summary>
     public const int QuorumRegained = 2123;
 
+    /// <summary><c>MembershipAgent.LogSeedRefused</c>.</summary>
+    public const int SeedRefused = 2124;
+
     /// <summary><c>out.LogRefused</c>.</summary>
     public const int Refused = 2201;
 

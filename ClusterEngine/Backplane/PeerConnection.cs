@@ -21,7 +21,7 @@ internal sealed partial class PeerConnection : IAsyncDisposable
     private int _disposed;
 
     // credential: makes a fresh credential for each connection attempt (a credential is good once).
-    public PeerConnection(string nodeId, string url, string selfId, Func<string> credential, ClusterOptions options, ILogger logger,
+    public PeerConnection(string nodeId, string url, string selfId, Func<string> credential, TimeProvider time, ClusterOptions options, ILogger logger,
         Func<PeerConnection, Task> onOpened, Action<string> onDropped, Action<string> onRefused)
     {
         NodeId = nodeId;
@@ -36,6 +36,7 @@ internal sealed partial class PeerConnection : IAsyncDisposable
             {
                 o.SkipNegotiation = true;
                 o.Headers[PeerCredentials.NodeHeader] = selfId;
+                o.WebSocketFactory = (context, ct) => PeerRefusal.ConnectAsync(context, time, options.PeerClockSkew, ct); // a 401 says why
 
                 // Called for every WebSocket the connection opens (the first start, each automatic reconnect).
                 o.WebSocketConfiguration = socket => socket.SetRequestHeader(PeerCredentials.AuthHeader, credential());

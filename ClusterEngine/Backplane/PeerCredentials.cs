@@ -44,6 +44,9 @@ public sealed class PeerCredentials
         _seen = new PeerNonceCache(_time);
     }
 
+    /// <summary>The clock credentials are stamped and checked with (this node's).</summary>
+    public TimeProvider Time => _time;
+
     /// <summary>
     /// A new credential of <paramref name="nodeId"/> (incarnation <paramref name="incarnation"/>) for one connection to
     /// <paramref name="targetNodeId"/>; with a null target, a join credential good for <c>Hello</c> only.

@@ -67,7 +67,7 @@ public sealed partial class PeerMesh : IAsyncDisposable
     /// </summary>
     public void Connect(string nodeId, string url, Func<string, Task> opened)
     {
-        var peer = new PeerConnection(nodeId, url, Self, () => _credentials.Create(Self, Incarnation, nodeId), _options, _logger,
+        var peer = new PeerConnection(nodeId, url, Self, () => _credentials.Create(Self, Incarnation, nodeId), _credentials.Time, _options, _logger,
             p => OnOpenedAsync(p, opened), OnDropped, _detector.Unreachable);
         if (_peers.TryGetValue(nodeId, out var old))
         {
@@ -212,6 +212,7 @@ public sealed partial class PeerMesh : IAsyncDisposable
             {
                 o.SkipNegotiation = true;
                 o.Headers[PeerCredentials.NodeHeader] = Self;
+                o.WebSocketFactory = (context, ct) => PeerRefusal.ConnectAsync(context, _credentials.Time, _options.PeerClockSkew, ct);
 
                 // A join credential: the node behind the URL is not known yet, so it is good for Hello only (docs/identity.md).
                 o.Headers[PeerCredentials.AuthHeader] = _credentials.Create(Self, Incarnation, targetNodeId: null);

@@ -153,6 +153,11 @@ public sealed partial class MembershipAgent
 
                     LogSeedUnreachable(seed, "it did not add this node");
                 }
+                catch (PeerRefusedException refused)
+                {
+                    _seeds.Failed(seed);
+                    LogSeedRefused(seed, refused.Message); // there, but not letting this node in: never a cluster of its own
+                }
                 catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
                 {
                     _seeds.Failed(seed);
@@ -277,6 +282,9 @@ public sealed partial class MembershipAgent
 
     [LoggerMessage(EventId = LogEvents.SeedUnreachable, Level = LogLevel.Warning, Message = "Seed {Seed} unreachable: {Reason}")]
     private partial void LogSeedUnreachable(string seed, string reason);
+
+    [LoggerMessage(EventId = LogEvents.SeedRefused, Level = LogLevel.Error, Message = "Seed {Seed} is up but does not let this node join: {Reason}")]
+    private partial void LogSeedRefused(string seed, string reason);
 
     [LoggerMessage(EventId = LogEvents.MembershipAgentSendFailed, Level = LogLevel.Debug, Message = "Backplane call to {PeerId} failed: {Reason}")]
     private partial void LogSendFailed(string peerId, string reason);

@@ -24,7 +24,7 @@ public sealed class PeerConnectionWaitTests
         var port = FreePorts.One();
         var url = $"http://127.0.0.1:{port}";
         var options = new ClusterOptions { PeerRetryBaseDelay = TimeSpan.FromMilliseconds(20), PeerRetryMaxDelay = TimeSpan.FromMilliseconds(200) };
-        await using var peer = new PeerConnection("peer", url, "self", () => "credential", options, NullLogger.Instance,
+        await using var peer = new PeerConnection("peer", url, "self", () => "credential", TimeProvider.System, options, NullLogger.Instance,
             _ => Task.CompletedTask, _ => { }, _ => { });
         _ = peer.Open(); // refused: nothing listens yet
 

@@ -33,6 +33,23 @@ public sealed class PeerGuardTests
     }
 
     [Fact]
+    public void A_newer_incarnation_calls_nothing_but_Hello_until_a_Hello_at_the_members_URL_admitted_it()
+    {
+        // A duplicate process of n2 (same id and key, another URL) is refused at Hello, but its Status used to pass and raise
+        // n2's incarnation everywhere, so the real n2's calls were "older" and refused from then on.
+        Assert.NotNull(_guard.Refusal("n2", 501, false, BackplaneMethods.Status));
+        Assert.NotNull(_guard.Refusal("n2", 501, false, BackplaneMethods.Snapshot));
+        Assert.Null(_guard.Refusal("n2", 501, false, BackplaneMethods.Hello));
+        Assert.Null(_guard.Refusal("n2", 500, false, BackplaneMethods.Status)); // the real process goes on
+
+        _guard.AdmitIncarnation("n2", 501); // a restart: its Hello came from the member's URL
+        Assert.Null(_guard.Refusal("n2", 501, false, BackplaneMethods.Status));
+        Assert.NotNull(_guard.Refusal("n2", 502, false, BackplaneMethods.Status));
+        _guard.AdmitIncarnation("n2", 400); // never lowers what was admitted
+        Assert.Null(_guard.Refusal("n2", 501, false, BackplaneMethods.Status));
+    }
+
+    [Fact]
     public void Assignments_naming_a_non_member_or_out_of_range_are_dropped_the_rest_applies()
     {
         AssignmentDelta[] deltas =

@@ -33,6 +33,7 @@ public sealed partial class PeerGuard(MemberList members, ClusterState state, Ti
     public const int MaxOffered = 64;
 
     private readonly ConcurrentDictionary<(string Sender, string Method), long> _lastWarned = new();
+    private readonly ConcurrentDictionary<string, long> _admitted = new(StringComparer.Ordinal);
 
     /// <summary>True when <paramref name="nodeId"/> is a member (not removed).</summary>
     public bool IsMember(string? nodeId) => nodeId is not null && members.Get(nodeId) is { Removed: false };
@@ -67,10 +68,26 @@ public sealed partial class PeerGuard(MemberList members, ClusterState state, Ti
             return Refuse(caller, method, "it is not a member of this cluster");
         }
 
-        return state.GetNode(caller)?.Incarnation is { } known && incarnation < known
-            ? Refuse(caller, method, $"its credential is of incarnation {incarnation}, older than the member's {known}")
+        var known = state.GetNode(caller)?.Incarnation ?? 0;
+        if (incarnation < known)
+        {
+            return Refuse(caller, method, $"its credential is of incarnation {incarnation}, older than the member's {known}");
+        }
+
+        // A newer incarnation is a restart of the member — or another process claiming its id from elsewhere. Only a
+        // Hello admitted at the member's URL (NodeAdmission) vouches for it; before, the first Status of a refused
+        // duplicate raised the member's incarnation cluster-wide and locked the real process out (found by attack).
+        return incarnation > known && _admitted.GetValueOrDefault(caller) < incarnation
+            ? Refuse(caller, method, $"its incarnation {incarnation} has not said Hello at the member's URL yet")
             : null;
     }
+
+    /// <summary>
+    /// <paramref name="nodeId"/>'s process of <paramref name="incarnation"/> said <c>Hello</c> at the member's own URL (or was
+    /// added or moved by the authority): its calls of that incarnation pass <see cref="Refusal"/>.
+    /// </summary>
+    public void AdmitIncarnation(string nodeId, long incarnation) =>
+        _admitted.AddOrUpdate(nodeId, incarnation, (_, old) => Math.Max(old, incarnation));
 
     /// <summary><c>Hello</c>: the sender speaks for itself; its record is brought within bounds. Null: refused.</summary>
     public HelloRequest? AdmitHello(string caller, HelloRequest? hello)

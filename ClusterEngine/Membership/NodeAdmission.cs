@@ -27,11 +27,12 @@ public sealed partial class NodeAdmission
     private readonly PeerMesh _mesh;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, long> _reconnectedFor = new(StringComparer.Ordinal);
+    private readonly PeerGuard _guard;
 
     /// <summary>Creates the admission of <paramref name="node"/>.</summary>
     public NodeAdmission(MembershipAgent agent, MembershipAuthority authority, MemberList members, ClusterNode node, FailureDetector detector,
-        PeerMesh mesh, ILogger<NodeAdmission> logger) =>
-        (_agent, _authority, _members, _node, _detector, _mesh, _logger) = (agent, authority, members, node, detector, mesh, logger);
+        PeerMesh mesh, PeerGuard guard, ILogger<NodeAdmission> logger) =>
+        (_agent, _authority, _members, _node, _detector, _mesh, _guard, _logger) = (agent, authority, members, node, detector, mesh, guard, logger);
 
     private string Self => _node.NodeId;
 
@@ -53,7 +54,7 @@ public sealed partial class NodeAdmission
             }
 
             var moved = await _authority.ProposeAsync(new MemberChangeRequest(MemberChangeKind.Move, known with { Url = claimed.Url, Incarnation = hello.Incarnation }), CancellationToken.None);
-            return moved.Status == MemberChangeStatus.Conflict ? Refuse(known, claimed.Url) : Accepted(moved);
+            return moved.Status == MemberChangeStatus.Conflict ? Refuse(known, claimed.Url) : Accepted(moved, fromNodeId, hello.Incarnation);
         }
 
         if (known is null && hello.Join)
@@ -65,7 +66,12 @@ public sealed partial class NodeAdmission
                 return new HelloReply(Self, [], OwnIncarnation, added.Error);
             }
 
-            return Accepted(added);
+            return Accepted(added, fromNodeId, hello.Incarnation);
+        }
+
+        if (known is not null && MembershipAuthority.SameUrl(known.Url, claimed.Url))
+        {
+            _guard.AdmitIncarnation(fromNodeId, hello.Incarnation); // the member's own URL: this process is the member
         }
 
         var restarted = _node.State.GetNode(fromNodeId)?.Incarnation != hello.Incarnation && _reconnectedFor.GetValueOrDefault(fromNodeId) != hello.Incarnation;
@@ -78,12 +84,14 @@ public sealed partial class NodeAdmission
         return Reply();
     }
 
-    private HelloReply Accepted(MemberChangeReply change)
+    private HelloReply Accepted(MemberChangeReply change, string nodeId, long incarnation)
     {
         if (change.Status != MemberChangeStatus.Applied || change.Record is null)
         {
             throw new HubException(change.Error ?? "The membership change could not be made now; try again.");
         }
+
+        _guard.AdmitIncarnation(nodeId, incarnation);
 
         _agent.Merge([change.Record]);
         return Reply();

@@ -241,6 +241,60 @@ public sealed class RecoveryTests(ITestOutputHelper output)
         await cluster.WaitViewsAgreeAsync(30);
     }
 
+    /// <summary>
+    /// The same with a copy of the member's data directory (a cloned host, a node moved while the old host still runs):
+    /// the copy knows the members, so it does not ask a seed — it connects and sends its Status at once. Its Hello is
+    /// refused (exit 2), but its first Status used to raise the member's incarnation in every view, after which the real
+    /// process's calls were refused as "older": it was Down everywhere and its clients failed over, for good (found by
+    /// attack, 2 of 2).
+    /// </summary>
+    [Fact]
+    public async Task A_copy_of_a_members_data_started_elsewhere_exits_2_and_the_real_member_stays_Up_with_its_clients()
+    {
+        await using var cluster = await ProcessCluster.StartAsync(3);
+        await AnnounceAsync(cluster, "copy", 30);
+        var member = cluster[1];
+        var before = (await cluster.WaitViewsAgreeAsync(30)).View;
+        var impostor = cluster.CreateExtra(member.NodeId);
+        CopyDirectory(member.DataDirectory, impostor.DataDirectory);
+        impostor.Start();
+        var code = await impostor.WaitExitAsync(60_000);
+        output.WriteLine($"the impostor exited with {code}:\n{impostor.Tail()}");
+        Assert.Equal(2, code);
+
+        // Five seconds (five failure timeouts) in which the real member must stay Up in every view and keep its clients.
+        var until = DateTime.UtcNow.AddSeconds(5);
+        while (DateTime.UtcNow < until)
+        {
+            foreach (var observer in cluster.Nodes)
+            {
+                var state = await cluster.StateAsync(observer, member);
+                Assert.True(state == "Up", $"{member.NodeId} is {state} at {observer.NodeId} after the copy exited\n{cluster.Describe()}");
+            }
+        }
+
+        Assert.Equal(HttpStatusCode.OK, await member.ProbeAsync("/health/ready"));
+        var after = (await cluster.WaitViewsAgreeAsync(30)).View;
+        Assert.Equal(before, after);
+    }
+
+    private static void CopyDirectory(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.GetFiles(from, "*", SearchOption.AllDirectories))
+        {
+            var name = Path.GetFileName(file);
+            if (name.StartsWith("node.lock", StringComparison.Ordinal))
+            {
+                continue; // the copy of a running node's directory: its lock is the running process's
+            }
+
+            var target = Path.Combine(to, Path.GetRelativePath(from, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+    }
+
     private static async Task<List<(string ClientId, string Token)>> AnnounceAsync(ProcessCluster cluster, string prefix, int count)
     {
         var result = new List<(string, string)>();

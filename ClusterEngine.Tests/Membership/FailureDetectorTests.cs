@@ -156,4 +156,29 @@ public sealed class FailureDetectorTests
         detector.Unreachable("n2");
         Assert.Contains(("n2", NodeState.Down), detector.Evaluate()); // a refusal is no silence: the process is gone
     }
+
+    [Fact]
+    public void A_peer_whose_port_refused_counts_as_stopped_for_the_quorum_until_it_is_heard_not_when_its_port_opens_again()
+    {
+        var time = new FakeTimeProvider();
+        var detector = new FailureDetector(time, Timeout);
+        detector.Watch("n1");
+        detector.Watch("n3");
+        detector.Heard("n1", 1, 1, NodeState.Up);
+        detector.Heard("n3", 1, 1, NodeState.Up);
+        detector.Unreachable("n1"); // every other node stopped: this node (n2) is the lone survivor
+        detector.Unreachable("n3");
+        bool Survivor(string id) => id == "n2";
+        Assert.True(Quorum.HasQuorum(["n1", "n2", "n3"], Survivor, detector.StoppedUntilHeard));
+
+        detector.ConnectionRestored("n1"); // n1's process is back and its port open, nothing heard from it yet
+        Assert.False(detector.IsKnownStopped("n1"));
+        Assert.True(detector.StoppedUntilHeard("n1"));
+        Assert.True(Quorum.HasQuorum(["n1", "n2", "n3"], Survivor, detector.StoppedUntilHeard)); // before: the even split went to n1
+        Assert.False(Quorum.HasQuorum(["n1", "n2", "n3"], Survivor, detector.IsKnownStopped)); // what the rule was
+
+        detector.Heard("n1", 2, 1, NodeState.Joining);
+        Assert.False(detector.StoppedUntilHeard("n1"));
+        Assert.True(Quorum.HasQuorum(["n1", "n2", "n3"], id => id is "n1" or "n2", detector.StoppedUntilHeard));
+    }
 }

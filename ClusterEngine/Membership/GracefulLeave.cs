@@ -89,6 +89,8 @@ public sealed partial class GracefulLeave
         if (rest > TimeSpan.Zero)
         {
             await Task.Delay(rest, _time); // the other nodes' Leaving statuses arrive meanwhile
+            await PrepareHandOverAsync(); // and what this node served meanwhile: without it, a device answered in the grace
+                                          // carried a sequence its new primary never got and lost its mirror (rolling-restart trial)
         }
 
         var (handed, kept) = _node.State.HandOver(_node.NodeId);

@@ -68,6 +68,14 @@ internal static class NodeHost
             await Console.Error.WriteLineAsync($"Configuration error: Cluster:DataDirectory {ex.Message}");
             return 2;
         }
+        catch (OperationCanceledException ex)
+        {
+            // The stop outlived the host's shutdown timeout (Cluster:LeaveBudget + 5 s) and a hosted service's StopAsync
+            // threw at its cancellation (Hangfire's server did, under an attack that kept the leave from finishing): one
+            // line and exit code 1, not an unhandled exception with a stack trace.
+            await Console.Error.WriteLineAsync($"Stopped without finishing: the stop took longer than the shutdown timeout ({ex.Message}).");
+            return 1;
+        }
         catch (IOException ex) when (ex.InnerException is AddressInUseException)
         {
             await Console.Error.WriteLineAsync($"Cannot start: {ex.Message} Another process listens there (another node?): choose another --urls.");

@@ -158,7 +158,7 @@ public sealed class FailureDetectorTests
     }
 
     [Fact]
-    public void A_peer_whose_port_refused_counts_as_stopped_for_the_quorum_until_it_is_heard_not_when_its_port_opens_again()
+    public void A_peer_whose_port_refused_counts_as_stopped_for_the_quorum_until_the_quorum_hears_it_not_when_its_port_opens_again()
     {
         var time = new FakeTimeProvider();
         var detector = new FailureDetector(time, Timeout);
@@ -177,7 +177,10 @@ public sealed class FailureDetectorTests
         Assert.True(Quorum.HasQuorum(["n1", "n2", "n3"], Survivor, detector.StoppedUntilHeard)); // before: the even split went to n1
         Assert.False(Quorum.HasQuorum(["n1", "n2", "n3"], Survivor, detector.IsKnownStopped)); // what the rule was
 
-        detector.Heard("n1", 2, 1, NodeState.Joining);
+        detector.Heard("n1", 2, 1, NodeState.Joining); // heard, but not holding this node's serving lease yet: still not counted
+        Assert.True(detector.StoppedUntilHeard("n1"));
+        Assert.True(Quorum.HasQuorum(["n1", "n2", "n3"], Survivor, detector.StoppedUntilHeard));
+        detector.CountsAgain("n1"); // the quorum hears it (ClusterHealthMonitor)
         Assert.False(detector.StoppedUntilHeard("n1"));
         Assert.True(Quorum.HasQuorum(["n1", "n2", "n3"], id => id is "n1" or "n2", detector.StoppedUntilHeard));
     }

@@ -241,6 +241,14 @@ public sealed partial class ClusterHealthMonitor
         var members = _members.All.Where(m => !m.Removed).Select(m => m.NodeId).ToList();
         var had = _self.HasQuorum;
         bool Hears(string id) => id == Self || (_detector.StateOf(id) is NodeState.Up or NodeState.Suspect or NodeState.Joining or NodeState.Leaving && _lease.Holds(id));
+        foreach (var id in members)
+        {
+            if (id != Self && Hears(id))
+            {
+                _detector.CountsAgain(id); // a peer back from a refusal counts once it is heard, not when its port opens
+            }
+        }
+
         bool Stopped(string id) => id != Self && (_detector.StoppedUntilHeard(id) || _detector.StateOf(id) == NodeState.Left);
         var has = Quorum.HasQuorum(members, Hears, Stopped);
         if (!had && has && _self.State == NodeState.Up)

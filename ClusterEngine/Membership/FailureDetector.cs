@@ -90,7 +90,6 @@ public sealed class FailureDetector(TimeProvider time, SilenceTimeout timeouts)
             p.LastHeard = p.LastEvidence = time.GetTimestamp();
             p.Reported = reported;
             p.Dead = false;
-            p.RefusedSinceHeard = false;
             p.Dropped = false; // a fresh heartbeat is the quick re-check: the peer is alive
             heard = true;
         });
@@ -177,11 +176,12 @@ public sealed class FailureDetector(TimeProvider time, SilenceTimeout timeouts)
     }
 
     /// <summary>
-    /// True when the peer's process stopped (its port refused) and no status of it has been heard since — though its port
-    /// may accept again: a process that is back but has not spoken yet. The quorum counts such a peer as stopped, not as
-    /// the other side of an even split: a lone survivor lost its quorum for as long as a returning peer's port was open and
-    /// its first status not yet heard (the tie goes to the first member in order), and the returning node, which knew
-    /// nothing yet, took the survivor's clients (found by attack, 4 of 5 runs; docs/recovery.md).
+    /// True when the peer's process stopped (its port refused) and the quorum has not counted it as heard since
+    /// (<see cref="CountsAgain"/>) — though its port may accept again and its first statuses may have arrived: a process
+    /// that is back but does not hold this node's serving lease yet. The quorum counts such a peer as stopped, not as the
+    /// other side of an even split: a lone survivor lost its quorum for as long as a returning peer's port was open and the
+    /// peer not yet heard (the tie goes to the first member in order), and the returning node, which knew nothing yet,
+    /// took the survivor's clients (found by attack, 4 of 5 runs; docs/recovery.md).
     /// </summary>
     public bool StoppedUntilHeard(string nodeId)
     {
@@ -190,6 +190,9 @@ public sealed class FailureDetector(TimeProvider time, SilenceTimeout timeouts)
             return _peers.TryGetValue(nodeId, out var p) && (p.Dead || p.RefusedSinceHeard);
         }
     }
+
+    /// <summary>The quorum hears the peer again (it holds this node's serving lease): it counts as a live member from now on.</summary>
+    public void CountsAgain(string nodeId) => With(nodeId, p => p.RefusedSinceHeard = false);
 
     /// <summary>
     /// True when the peer is alive as far as this node can tell: it answered or was heard within <c>FailureTimeout</c>

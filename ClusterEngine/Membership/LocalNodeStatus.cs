@@ -98,7 +98,8 @@ public sealed partial class LocalNodeStatus
         if (hasQuorum != _hasQuorum)
         {
             _hasQuorum = hasQuorum;
-            LogQuorum(_node.NodeId, hasQuorum);
+            LogQuorum(hasQuorum ? LogLevel.Information : LogLevel.Warning, _node.NodeId, hasQuorum,
+                hasQuorum ? "it hears a majority of the members" : "it hears a minority of the members and serves nobody as primary");
         }
     }
 
@@ -108,6 +109,8 @@ public sealed partial class LocalNodeStatus
     [LoggerMessage(EventId = LogEvents.SelfState, Level = LogLevel.Information, Message = "Node {NodeId} is {State}")]
     private partial void LogSelfState(string nodeId, NodeState state);
 
-    [LoggerMessage(EventId = LogEvents.Quorum, Level = LogLevel.Warning, Message = "{NodeId} quorum: {HasQuorum} (a node without quorum sees a minority of the members and serves nobody as primary)")]
-    private partial void LogQuorum(string nodeId, bool hasQuorum);
+    // One event id, two levels: holding the quorum is the normal state (it was logged as a warning carrying the explanation
+    // of losing it, which operators read as an alarm at every start).
+    [LoggerMessage(EventId = LogEvents.Quorum, Message = "{NodeId} quorum: {HasQuorum} ({Meaning})")]
+    private partial void LogQuorum(LogLevel level, string nodeId, bool hasQuorum, string meaning);
 }

@@ -14,7 +14,7 @@ namespace ClusterPortal.Hosting;
 /// </summary>
 internal sealed partial class StartupSummary(
     IServer server, IHostApplicationLifetime lifetime, IHostEnvironment environment, IOptions<ClusterOptions> cluster, IOptions<OriginOptions> origin,
-    IOptions<MirrorOptions> mirror, IOptions<PortalOptions> portal, ILogger<StartupSummary> logger) : IHostedService
+    IOptions<MirrorOptions> mirror, IOptions<PortalOptions> portal, ClusterEngine.Membership.MemberList members, ILogger<StartupSummary> logger) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -41,15 +41,21 @@ internal sealed partial class StartupSummary(
             _ => "",
         };
         LogIdentity(c.NodeId ?? "?", c.NodeName ?? c.NodeId ?? "?", addresses, c.AdvertisedUrl ?? "the first address", seeds, environment.EnvironmentName);
-        LogPlacement(c.Capacity, c.AdmissionThreshold, c.MaxBounces, c.MaxConcurrentRequests, c.BusyThreshold, heartbeat, failure, portal.Value.AnonymousView);
+        // A member's capacity is stored cluster-wide (PATCH /api/nodes): a restarted member keeps it whatever the command
+        // line says, so the line shows the one in force and names the configured one when they differ.
+        var inForce = members.Get(c.NodeId ?? "")?.Capacity ?? c.Capacity;
+        var capacity = inForce == c.Capacity
+            ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{inForce} clients")
+            : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{inForce} clients (stored cluster-wide; Cluster:Capacity {c.Capacity} applies only to a new member)");
+        LogPlacement(capacity, c.AdmissionThreshold, c.MaxBounces, c.MaxConcurrentRequests, c.BusyThreshold, heartbeat, failure, portal.Value.AnonymousView);
         LogData(data, o.Kind, source, m.SyncPolicy, detail);
     }
 
     [LoggerMessage(EventId = LogEvents.Identity, Level = LogLevel.Information, Message = "Node {NodeId} ({Name}) listening on {Addresses}, advertised as {Advertised}; seeds {Seeds}; environment {Environment}")]
     private partial void LogIdentity(string nodeId, string name, string addresses, string advertised, string seeds, string environment);
 
-    [LoggerMessage(EventId = LogEvents.Placement, Level = LogLevel.Information, Message = "Capacity {Capacity} clients (admission threshold {Admission}, max bounces {MaxBounces}); {MaxConcurrent} concurrent requests (busy at {Busy}); heartbeat {HeartbeatMs} ms, failure timeout {FailureMs} ms; anonymous view {AnonymousView}")]
-    private partial void LogPlacement(int capacity, double admission, int maxBounces, int maxConcurrent, double busy, double heartbeatMs, double failureMs, AnonymousView anonymousView);
+    [LoggerMessage(EventId = LogEvents.Placement, Level = LogLevel.Information, Message = "Capacity {Capacity}; admission threshold {Admission}, max bounces {MaxBounces}; {MaxConcurrent} concurrent requests (busy at {Busy}); heartbeat {HeartbeatMs} ms, failure timeout {FailureMs} ms; anonymous view {AnonymousView}")]
+    private partial void LogPlacement(string capacity, double admission, int maxBounces, int maxConcurrent, double busy, double heartbeatMs, double failureMs, AnonymousView anonymousView);
 
     [LoggerMessage(EventId = LogEvents.Data, Level = LogLevel.Information, Message = "Data in {DataDirectory}; origin {OriginKind} {OriginSource}; mirror sync {Policy} {PolicyDetail}")]
     private partial void LogData(string dataDirectory, OriginKind originKind, string originSource, MirrorSyncPolicy policy, string policyDetail);

@@ -99,6 +99,9 @@ internal static class LogEvents
     /// <summary><c>MembershipAgent.LogSeedRefused</c>.</summary>
     public const int SeedRefused = 2124;
 
+    /// <summary><c>PeerConnection.LogRefusedByPeer</c>.</summary>
+    public const int PeerRefusedThisNode = 2125;
+
     /// <summary><c>out.LogRefused</c>.</summary>
     public const int Refused = 2201;
 

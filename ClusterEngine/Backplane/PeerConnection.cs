@@ -145,7 +145,15 @@ internal sealed partial class PeerConnection : IAsyncDisposable
                     _onRefused(NodeId);
                 }
 
-                LogConnectFailed(NodeId, ex.Message);
+                if (ex is PeerRefusedException)
+                {
+                    LogRefusedByPeer(NodeId, ex.Message); // the peer is there and refuses this node: the operator's to fix
+                }
+                else
+                {
+                    LogConnectFailed(NodeId, ex.Message);
+                }
+
                 try
                 {
                     await Task.Delay(PeerRetryPolicy.Delay(attempt + 1, _options.PeerRetryBaseDelay, _options.PeerRetryMaxDelay), _stop.Token);
@@ -202,6 +210,9 @@ internal sealed partial class PeerConnection : IAsyncDisposable
 
     [LoggerMessage(EventId = LogEvents.ConnectFailed, Level = LogLevel.Debug, Message = "Connecting to peer {NodeId} failed: {Reason}")]
     private partial void LogConnectFailed(string nodeId, string reason);
+
+    [LoggerMessage(EventId = LogEvents.PeerRefusedThisNode, Level = LogLevel.Warning, Message = "Peer {NodeId} is up but refuses this node's connection: {Reason}")]
+    private partial void LogRefusedByPeer(string nodeId, string reason);
 
     [LoggerMessage(EventId = LogEvents.PeerConnectionSendFailed, Level = LogLevel.Debug, Message = "Send {Method} to peer {NodeId} failed: {Reason}")]
     private partial void LogSendFailed(string nodeId, string method, string reason);

@@ -33,20 +33,24 @@ public sealed class PeerGuardTests
     }
 
     [Fact]
-    public void A_newer_incarnation_calls_nothing_but_Hello_until_a_Hello_at_the_members_URL_admitted_it()
+    public void A_newer_incarnation_calls_nothing_but_Hello_and_an_unapplied_Status_until_its_answer_at_the_members_URL_admitted_it()
     {
-        // A duplicate process of n2 (same id and key, another URL) is refused at Hello, but its Status used to pass and raise
-        // n2's incarnation everywhere, so the real n2's calls were "older" and refused from then on.
-        Assert.NotNull(_guard.Refusal("n2", 501, false, BackplaneMethods.Status));
+        // A duplicate process of n2 (same id and key, another URL — or advertising n2's URL) used to raise n2's incarnation
+        // everywhere with its first Status (or its Hello), so the real n2's calls were "older" and refused from then on.
         Assert.NotNull(_guard.Refusal("n2", 501, false, BackplaneMethods.Snapshot));
+        Assert.NotNull(_guard.Refusal("n2", 501, false, BackplaneMethods.AssignmentChanged));
         Assert.Null(_guard.Refusal("n2", 501, false, BackplaneMethods.Hello));
-        Assert.Null(_guard.Refusal("n2", 500, false, BackplaneMethods.Status)); // the real process goes on
+        Assert.Null(_guard.Refusal("n2", 501, false, BackplaneMethods.Status)); // answered, so it can admit this node in turn
+        Assert.False(_guard.Vouched("n2", 501)); // but not applied
+        Assert.True(_guard.Vouched("n2", 500)); // the real process goes on
+        Assert.Null(_guard.Refusal("n2", 500, false, BackplaneMethods.Snapshot));
 
-        _guard.AdmitIncarnation("n2", 501); // a restart: its Hello came from the member's URL
-        Assert.Null(_guard.Refusal("n2", 501, false, BackplaneMethods.Status));
-        Assert.NotNull(_guard.Refusal("n2", 502, false, BackplaneMethods.Status));
+        _guard.AdmitIncarnation("n2", 501); // a restart: the process at n2's URL answered this node's heartbeat as 501
+        Assert.True(_guard.Vouched("n2", 501));
+        Assert.Null(_guard.Refusal("n2", 501, false, BackplaneMethods.Snapshot));
+        Assert.NotNull(_guard.Refusal("n2", 502, false, BackplaneMethods.Snapshot));
         _guard.AdmitIncarnation("n2", 400); // never lowers what was admitted
-        Assert.Null(_guard.Refusal("n2", 501, false, BackplaneMethods.Status));
+        Assert.True(_guard.Vouched("n2", 501));
     }
 
     [Fact]

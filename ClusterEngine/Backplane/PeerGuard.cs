@@ -74,17 +74,29 @@ public sealed partial class PeerGuard(MemberList members, ClusterState state, Ti
             return Refuse(caller, method, $"its credential is of incarnation {incarnation}, older than the member's {known}");
         }
 
-        // A newer incarnation is a restart of the member — or another process claiming its id from elsewhere. Only a
-        // Hello admitted at the member's URL (NodeAdmission) vouches for it; before, the first Status of a refused
-        // duplicate raised the member's incarnation cluster-wide and locked the real process out (found by attack).
-        return incarnation > known && _admitted.GetValueOrDefault(caller) < incarnation
-            ? Refuse(caller, method, $"its incarnation {incarnation} has not said Hello at the member's URL yet")
+        // A newer incarnation is a restart of the member — or another process claiming its id from elsewhere. Only the
+        // process answering when this node dials the member's URL (ClusterHealthMonitor), or the authority's add or move,
+        // vouches for it: a Hello merely claims a URL. Before, the first Status of a refused duplicate raised the
+        // member's incarnation cluster-wide and locked the real process out; then a copy advertising the member's own
+        // URL did the same through its Hello (both found by attack).
+        // Status is the exception: it is answered (its answer carries this node's own status, which is how the caller
+        // admits this node's incarnation in turn) but not applied until vouched for (ClusterHealthMonitor.OnStatus) —
+        // refusing it deadlocked two nodes that each waited for the other's answer.
+        return method != BackplaneMethods.Status && !Vouched(caller, incarnation)
+            ? Refuse(caller, method, $"its incarnation {incarnation} has not answered at the member's URL yet")
             : null;
     }
 
     /// <summary>
-    /// <paramref name="nodeId"/>'s process of <paramref name="incarnation"/> said <c>Hello</c> at the member's own URL (or was
-    /// added or moved by the authority): its calls of that incarnation pass <see cref="Refusal"/>.
+    /// Whether <paramref name="caller"/>'s <paramref name="incarnation"/> is the member's: not newer than the one this node's
+    /// view holds, or admitted (<see cref="AdmitIncarnation"/>).
+    /// </summary>
+    public bool Vouched(string caller, long incarnation) =>
+        incarnation <= (state.GetNode(caller)?.Incarnation ?? 0) || _admitted.GetValueOrDefault(caller) >= incarnation;
+
+    /// <summary>
+    /// <paramref name="nodeId"/>'s process of <paramref name="incarnation"/> answered this node's heartbeat at the member's own
+    /// URL (or was added or moved by the authority): its calls of that incarnation pass <see cref="Refusal"/>.
     /// </summary>
     public void AdmitIncarnation(string nodeId, long incarnation) =>
         _admitted.AddOrUpdate(nodeId, incarnation, (_, old) => Math.Max(old, incarnation));

@@ -29,6 +29,7 @@ public sealed partial class ClusterHealthMonitor
     private readonly AntiEntropy _antiEntropy;
     private readonly NodeTrafficRelay _traffic;
     private readonly ServingLease _lease;
+    private readonly PeerGuard _guard;
     private readonly ClusterOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -37,8 +38,9 @@ public sealed partial class ClusterHealthMonitor
     /// <summary>Creates the monitor of <paramref name="node"/>.</summary>
     public ClusterHealthMonitor(ClusterNode node, MemberList members, FailureDetector detector, PeerMesh mesh, LocalNodeStatus self,
         AssignmentReconciler reconciler, MembershipAgent agent, MembershipAuthority authority, RoleRepair repair, AntiEntropy antiEntropy,
-        NodeTrafficRelay traffic, ServingLease lease, IOptions<ClusterOptions> options, TimeProvider time, ILogger<ClusterHealthMonitor> logger)
+        NodeTrafficRelay traffic, ServingLease lease, PeerGuard guard, IOptions<ClusterOptions> options, TimeProvider time, ILogger<ClusterHealthMonitor> logger)
     {
+        _guard = guard;
         ArgumentNullException.ThrowIfNull(options);
         (_node, _members, _detector, _mesh, _self, _reconciler, _agent, _authority) = (node, members, detector, mesh, self, reconciler, agent, authority);
         (_repair, _antiEntropy, _traffic, _lease, _options, _time, _logger) = (repair, antiEntropy, traffic, lease, options.Value, time, logger);
@@ -106,6 +108,12 @@ public sealed partial class ClusterHealthMonitor
     public StatusReply OnStatus(StatusMessage status)
     {
         ArgumentNullException.ThrowIfNull(status);
+        if (!_guard.Vouched(status.NodeId, status.Incarnation))
+        {
+            // A new incarnation not yet heard at the member's URL: answered (so it can admit this node), not applied.
+            return new StatusReply(OwnStatus(), null);
+        }
+
         Apply(status);
         return new StatusReply(OwnStatus(), status.MembershipDigest == _members.Digest ? null : _members.All);
     }
@@ -168,6 +176,9 @@ public sealed partial class ClusterHealthMonitor
         {
             return; // the answer must come from the peer we asked
         }
+
+        // This node dialled the member's own URL and the process listening there answered: its incarnation is the member's.
+        _guard.AdmitIncarnation(peerNodeId, reply.Status.Incarnation);
 
         if (reply.Members is { Count: > 0 } members)
         {

@@ -69,11 +69,6 @@ public sealed partial class NodeAdmission
             return Accepted(added, fromNodeId, hello.Incarnation);
         }
 
-        if (known is not null && MembershipAuthority.SameUrl(known.Url, claimed.Url))
-        {
-            _guard.AdmitIncarnation(fromNodeId, hello.Incarnation); // the member's own URL: this process is the member
-        }
-
         var restarted = _node.State.GetNode(fromNodeId)?.Incarnation != hello.Incarnation && _reconnectedFor.GetValueOrDefault(fromNodeId) != hello.Incarnation;
         if (known is { Removed: false } && fromNodeId != Self && (restarted || !_mesh.IsConnected(fromNodeId)))
         {

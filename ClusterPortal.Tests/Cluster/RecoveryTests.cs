@@ -248,8 +248,10 @@ public sealed class RecoveryTests(ITestOutputHelper output)
     /// process's calls were refused as "older": it was Down everywhere and its clients failed over, for good (found by
     /// attack, 2 of 2).
     /// </summary>
-    [Fact]
-    public async Task A_copy_of_a_members_data_started_elsewhere_exits_2_and_the_real_member_stays_Up_with_its_clients()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // a cloned host keeps its configuration: the copy advertises the member's own URL (found by a re-attack)
+    public async Task A_copy_of_a_members_data_started_elsewhere_leaves_the_real_member_Up_with_its_clients(bool advertisesTheMembersUrl)
     {
         await using var cluster = await ProcessCluster.StartAsync(3);
         await AnnounceAsync(cluster, "copy", 30);
@@ -257,10 +259,19 @@ public sealed class RecoveryTests(ITestOutputHelper output)
         var before = (await cluster.WaitViewsAgreeAsync(30)).View;
         var impostor = cluster.CreateExtra(member.NodeId);
         CopyDirectory(member.DataDirectory, impostor.DataDirectory);
-        impostor.Start();
-        var code = await impostor.WaitExitAsync(60_000);
-        output.WriteLine($"the impostor exited with {code}:\n{impostor.Tail()}");
-        Assert.Equal(2, code);
+        if (advertisesTheMembersUrl)
+        {
+            impostor.Start($"--Cluster:AdvertisedUrl={member.Url}", "--Logging:LogLevel:ClusterEngine.Backplane.PeerMesh=Information");
+            await Eventually.True(() => impostor.Tail().Contains("connected to peer", StringComparison.Ordinal),
+                "the copy connecting to its peers", 60_000, impostor.Tail);
+        }
+        else
+        {
+            impostor.Start();
+            var code = await impostor.WaitExitAsync(60_000);
+            output.WriteLine($"the impostor exited with {code}:\n{impostor.Tail()}");
+            Assert.Equal(2, code); // refused at its Hello: another URL while the member is alive
+        }
 
         // Five seconds (five failure timeouts) in which the real member must stay Up in every view and keep its clients.
         var until = DateTime.UtcNow.AddSeconds(5);
@@ -276,6 +287,10 @@ public sealed class RecoveryTests(ITestOutputHelper output)
         Assert.Equal(HttpStatusCode.OK, await member.ProbeAsync("/health/ready"));
         var after = (await cluster.WaitViewsAgreeAsync(30)).View;
         Assert.Equal(before, after);
+        if (impostor.IsRunning)
+        {
+            impostor.Kill();
+        }
     }
 
     private static void CopyDirectory(string from, string to)

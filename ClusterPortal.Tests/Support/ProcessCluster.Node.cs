@@ -44,8 +44,8 @@ public sealed partial class ProcessCluster
 
         public int Pid => _process?.Id ?? 0;
 
-        /// <summary>Starts (or restarts) the process on the same port and data directory.</summary>
-        public void Start()
+        /// <summary>Starts (or restarts) the process on the same port and data directory, with <paramref name="extra"/> arguments last.</summary>
+        public void Start(params string[] extra)
         {
             Assert.False(IsRunning, $"{NodeId} is already running");
             var previous = _process;
@@ -86,7 +86,7 @@ public sealed partial class ProcessCluster
                 start.ArgumentList.Add(string.Create(CultureInfo.InvariantCulture, $"--Cluster:Seeds:{s}={seeds[s]}"));
             }
 
-            foreach (var a in cluster.ExtraArgs.Concat(cluster.Hosting?.NodeArgs(Index) ?? []))
+            foreach (var a in cluster.ExtraArgs.Concat(cluster.Hosting?.NodeArgs(Index) ?? []).Concat(extra))
             {
                 start.ArgumentList.Add(a);
             }

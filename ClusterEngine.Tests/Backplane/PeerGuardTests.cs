@@ -23,7 +23,7 @@ public sealed class PeerGuardTests
     [Fact]
     public void Only_members_of_their_current_incarnation_call_anything_but_Hello()
     {
-        Assert.Null(_guard.Refusal("n2", 500, false, BackplaneMethods.Snapshot));
+        Assert.Null(_guard.Refusal("n2", 500, false, BackplaneMethods.AssignmentChanged));
         Assert.NotNull(_guard.Refusal("intruder-99", 1, false, BackplaneMethods.Snapshot));
         Assert.NotNull(_guard.Refusal("gone", 1, false, BackplaneMethods.AssignmentChanged));
         Assert.NotNull(_guard.Refusal("n2", 499, false, BackplaneMethods.Status));
@@ -37,18 +37,19 @@ public sealed class PeerGuardTests
     {
         // A duplicate process of n2 (same id and key, another URL — or advertising n2's URL) used to raise n2's incarnation
         // everywhere with its first Status (or its Hello), so the real n2's calls were "older" and refused from then on.
-        Assert.NotNull(_guard.Refusal("n2", 501, false, BackplaneMethods.Snapshot));
         Assert.NotNull(_guard.Refusal("n2", 501, false, BackplaneMethods.AssignmentChanged));
+        Assert.NotNull(_guard.Refusal("n2", 501, false, BackplaneMethods.Offer));
+        Assert.Null(_guard.Refusal("n2", 501, false, BackplaneMethods.Snapshot)); // a read of this node's table changes nothing here
         Assert.Null(_guard.Refusal("n2", 501, false, BackplaneMethods.Hello));
         Assert.Null(_guard.Refusal("n2", 501, false, BackplaneMethods.Status)); // answered, so it can admit this node in turn
         Assert.False(_guard.Vouched("n2", 501)); // but not applied
         Assert.True(_guard.Vouched("n2", 500)); // the real process goes on
-        Assert.Null(_guard.Refusal("n2", 500, false, BackplaneMethods.Snapshot));
+        Assert.Null(_guard.Refusal("n2", 500, false, BackplaneMethods.AssignmentChanged));
 
         _guard.AdmitIncarnation("n2", 501); // a restart: the process at n2's URL answered this node's heartbeat as 501
         Assert.True(_guard.Vouched("n2", 501));
-        Assert.Null(_guard.Refusal("n2", 501, false, BackplaneMethods.Snapshot));
-        Assert.NotNull(_guard.Refusal("n2", 502, false, BackplaneMethods.Snapshot));
+        Assert.Null(_guard.Refusal("n2", 501, false, BackplaneMethods.AssignmentChanged));
+        Assert.NotNull(_guard.Refusal("n2", 502, false, BackplaneMethods.AssignmentChanged));
         _guard.AdmitIncarnation("n2", 400); // never lowers what was admitted
         Assert.True(_guard.Vouched("n2", 501));
     }

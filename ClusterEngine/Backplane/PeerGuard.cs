@@ -82,7 +82,10 @@ public sealed partial class PeerGuard(MemberList members, ClusterState state, Ti
         // Status is the exception: it is answered (its answer carries this node's own status, which is how the caller
         // admits this node's incarnation in turn) but not applied until vouched for (ClusterHealthMonitor.OnStatus) —
         // refusing it deadlocked two nodes that each waited for the other's answer.
-        return method != BackplaneMethods.Status && !Vouched(caller, incarnation)
+        // Reads of this node's table (a joining or restarted node's catch-up) change nothing here and are served too:
+        // refusing them only logged SignalR errors at every start while the incarnations were being admitted.
+        return method is not (BackplaneMethods.Status or BackplaneMethods.Snapshot or BackplaneMethods.SnapshotBuckets or BackplaneMethods.DigestBuckets)
+            && !Vouched(caller, incarnation)
             ? Refuse(caller, method, $"its incarnation {incarnation} has not answered at the member's URL yet")
             : null;
     }

@@ -55,7 +55,7 @@ public sealed partial class ClusterState
     /// <summary>Clients with a live assignment (from <see cref="Snapshot"/>, no lock).</summary>
     public int ClientCount => Snapshot.ClientCount;
 
-    /// <summary>Lamport clock of the table: the highest assignment version counter seen or issued (from <see cref="Snapshot"/>).</summary>
+    /// <summary>Hybrid clock of the table (<see cref="HybridClock"/>): the highest assignment version counter seen or issued (from <see cref="Snapshot"/>).</summary>
     public long Clock => Snapshot.Clock;
 
     /// <summary>One page of clients, filtered, sorted and counted in one pass over the table, without the lock (see <see cref="ClientPage"/>).</summary>

@@ -7,7 +7,7 @@ namespace ClusterEngine;
 /// (<c>Members</c>, <c>Hello</c>) — so that a bad value can neither stop a start nor crash the receiver (docs/identity.md, "Operator input"):
 /// a capacity outside 1 … <see cref="NodeCapacity.Max"/> is clamped and an undefined mode becomes
 /// <see cref="NodeMode.Active"/> (each with a warning for the caller to log); a record without a valid node id or an
-/// http(s) URL is refused. Pure: no logging, no state.
+/// http(s) URL, or with a version outside 0 … <see cref="HybridClock.Max"/>, is refused. Pure: no logging, no state.
 /// </summary>
 public static class MemberRecordBounds
 {
@@ -32,6 +32,12 @@ public static class MemberRecordBounds
         if (!ClusterOptionsValidator.IsHttpUrl(record.Url) || record.VersionNodeId is null)
         {
             problem = $"the member record of {record.NodeId} has no http(s) URL or no version";
+            return null;
+        }
+
+        if (record.Version is < 0 or > HybridClock.Max)
+        {
+            problem = $"the member record of {record.NodeId} has version {record.Version}, outside 0-{HybridClock.Max}";
             return null;
         }
 

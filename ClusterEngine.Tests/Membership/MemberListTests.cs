@@ -1,6 +1,7 @@
 using System.IO.Hashing;
 using System.Text;
 using ClusterEngine.Membership;
+using Microsoft.Extensions.Time.Testing;
 
 namespace ClusterEngine.Tests.Membership;
 
@@ -29,11 +30,33 @@ public sealed class MemberListTests
     [Fact]
     public void A_stamp_is_one_past_the_highest_version_seen_or_carried()
     {
-        var list = new MemberList();
+        var list = new MemberList(new FakeTimeProvider(DateTimeOffset.UnixEpoch)); // wall part 0: the logical count alone
         list.Merge([Record("n1", 5, "n1"), Record("n2", 2, "n1")]);
 
         Assert.Equal(6, list.Update(Record("n2", 0, ""), "n1").Version);
         Assert.Equal(10, list.Update(Record("n3", 9, ""), "n1").Version); // a node added from a cluster of its own
         Assert.Equal(10, list.Version);
+    }
+
+    [Fact]
+    public void A_change_stamped_later_outranks_one_stamped_earlier_by_a_list_that_had_counted_further()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 4, 12, 0, 0, TimeSpan.Zero));
+        var busy = new MemberList(time);
+        busy.Merge([Record("n1", 1, "n1"), Record("n2", 1, "n1")]);
+        MemberRecord early = null!;
+        for (var i = 0; i < 1000; i++)
+        {
+            early = busy.Update(Record("n2", 0, "") with { Capacity = 10 + (i % 5) }, "n1"); // many changes in one millisecond
+        }
+
+        var stale = new MemberList(time); // was away: never saw those 1,000 changes
+        stale.Merge([Record("n1", 1, "n1"), Record("n2", 1, "n1")]);
+        time.Advance(TimeSpan.FromSeconds(1));
+        var later = stale.Update(Record("n2", 0, "") with { Mode = NodeMode.Maintenance }, "n3");
+
+        Assert.True(later.Version > early.Version, $"{later.Version} should outrank {early.Version}");
+        busy.Merge([later]);
+        Assert.Equal(NodeMode.Maintenance, busy.Get("n2")!.Mode);
     }
 }

@@ -18,7 +18,7 @@ public sealed class MembershipAuthorityTests : IAsyncDisposable
     private readonly FakeTimeProvider _time = new();
     private readonly ClusterOptions _options = new() { Key = "membership-authority-tests-key" };
     private readonly ClusterState _state;
-    private readonly MemberList _members = new();
+    private readonly MemberList _members = new(new FakeTimeProvider(DateTimeOffset.UnixEpoch)); // versions count on from the highest seen
     private readonly FailureDetector _detector;
     private readonly PeerMesh _mesh;
     private readonly LocalNodeStatus _self;

@@ -85,11 +85,12 @@ public sealed class VersionedAssignmentTests
     public void Local_decisions_get_versions_above_everything_seen()
     {
         var state = TestCluster.Create(10, 10);
-        state.Apply([Delta("other", "n2", "n1", 41, "n2")]);
+        var seen = HybridClock.Floor(DateTimeOffset.UtcNow.AddHours(1)) + 41; // a peer's counter ahead of this node's wall time
+        state.Apply([Delta("other", "n2", "n1", seen, "n2")]);
 
         var change = state.Announce("c1").Change!;
 
-        Assert.Equal(new AssignmentVersion(42, "n1"), change.Version);
+        Assert.Equal(new AssignmentVersion(seen + 1, "n1"), change.Version);
     }
 
     internal static AssignmentDelta Delta(string client, string primary, string? alternate, long counter, string by) =>

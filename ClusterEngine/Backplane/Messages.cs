@@ -15,7 +15,7 @@ namespace ClusterEngine.Backplane;
 /// <param name="MaxConcurrentRequests">The sender's concurrent-request limit.</param>
 /// <param name="PrimaryCount">Clients the sender counts as its primaries (diagnostic; views count from deltas).</param>
 /// <param name="AlternateCount">Clients the sender counts as its alternates.</param>
-/// <param name="Clock">The sender's assignment Lamport clock: a peer that is behind pulls catch-up.</param>
+/// <param name="Clock">The sender's assignment clock (hybrid, <see cref="HybridClock"/>): a peer that is behind pulls catch-up.</param>
 /// <param name="MembershipDigest">Hash of the sender's member list; the receiver answers a mismatch with its own list (<see cref="StatusReply"/>).</param>
 /// <param name="Traffic">The sender's item-traffic totals (for dashboards); null from a sender without metrics.</param>
 /// <param name="AssignmentDigest">The sender's assignment-table digest (<see cref="Membership.ClusterSnapshot.Digest"/>); a peer whose own differs for longer than <c>Cluster:AntiEntropyDelay</c> pulls the differing part.</param>

@@ -26,8 +26,8 @@ public sealed partial class PeerGuard(MemberList members, ClusterState state, Ti
     /// <summary>How often one sender's refusals of one method are logged as a warning (the rest at debug).</summary>
     public static readonly TimeSpan LogEvery = TimeSpan.FromSeconds(10);
 
-    /// <summary>The largest assignment counter accepted from a peer: a Lamport clock grows by one per decision and never gets near it.</summary>
-    public const long MaxCounter = 1L << 62;
+    /// <summary>The largest assignment counter accepted from a peer (<see cref="HybridClock.Max"/>).</summary>
+    public const long MaxCounter = HybridClock.Max;
 
     /// <summary>The most node ids an <c>Offer</c> may list as offered before.</summary>
     public const int MaxOffered = 64;

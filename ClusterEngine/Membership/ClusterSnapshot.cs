@@ -45,7 +45,7 @@ public sealed class ClusterSnapshot
     /// <summary>Clients with a live assignment.</summary>
     public int ClientCount { get; }
 
-    /// <summary>Lamport clock of the assignment table.</summary>
+    /// <summary>Hybrid clock of the assignment table (<see cref="HybridClock"/>).</summary>
     public long Clock { get; }
 
     /// <summary>

@@ -8,10 +8,13 @@ namespace ClusterEngine.Membership;
 /// The gossiped member list (<c>Members</c>): per node the record with the highest (version, deciding node id) wins, so
 /// every node ends with the same ordered list whatever the order of delivery. Versions are stamped by the membership
 /// authority alone (docs/recovery.md); the list version is the highest seen, so a new authority continues from it.
-/// Thread-safe. Changes are applied and published by the <see cref="MembershipAgent"/>.
+/// Versions are hybrid clock counters (<see cref="HybridClock"/>), so a change stamped later in real time outranks one a
+/// node that was away stamped earlier. Thread-safe. Changes are applied and published by the <see cref="MembershipAgent"/>.
 /// </summary>
-public sealed class MemberList
+/// <param name="time">The wall clock of the versions; the system clock when null.</param>
+public sealed class MemberList(TimeProvider? time = null)
 {
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly Lock _gate = new();
     private readonly Dictionary<string, MemberRecord> _members = new(StringComparer.Ordinal);
     private long _clock;
@@ -81,8 +84,8 @@ public sealed class MemberList
     }
 
     /// <summary>
-    /// Stamps a change with the next list version, decided by <paramref name="byNodeId"/>, and merges it: one past the
-    /// highest version seen, the record's current one and <paramref name="record"/>'s own (a node added from a cluster of
+    /// Stamps a change with the next list version, decided by <paramref name="byNodeId"/>, and merges it: at least the
+    /// wall time and one past the highest version seen, the record's current one and <paramref name="record"/>'s own (a node added from a cluster of
     /// its own may carry a higher version of its record than this list has seen).
     /// </summary>
     public MemberRecord Update(MemberRecord record, string byNodeId)
@@ -92,7 +95,7 @@ public sealed class MemberList
         lock (_gate)
         {
             var current = _members.GetValueOrDefault(record.NodeId)?.Version ?? 0;
-            _clock = Math.Max(_clock, Math.Max(current, record.Version)) + 1;
+            _clock = HybridClock.Next(Math.Max(_clock, Math.Max(current, record.Version)), _time.GetUtcNow());
             stamped = record with { Version = _clock, VersionNodeId = byNodeId };
         }
 

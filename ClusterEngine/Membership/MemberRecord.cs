@@ -8,7 +8,7 @@ namespace ClusterEngine.Membership;
 /// <param name="Order">Membership order key (join order).</param>
 /// <param name="Mode">Active or Maintenance.</param>
 /// <param name="Removed">True when an operator removed the node (it may not rejoin until added again).</param>
-/// <param name="Version">Version of this record: Lamport counter of the deciding node.</param>
+/// <param name="Version">Version of this record: hybrid clock counter (<see cref="HybridClock"/>) of the deciding node.</param>
 /// <param name="VersionNodeId">The deciding node (ties on <paramref name="Version"/> break by this id).</param>
 /// <param name="Incarnation">
 /// The member's process incarnation as last stamped by the membership authority (a restart is a new incarnation; 0 =

@@ -42,7 +42,7 @@ internal sealed class AssignmentTable : IPlacementLoad
 
     private long _version;
 
-    /// <summary>Lamport clock: the highest counter seen or issued.</summary>
+    /// <summary>Hybrid logical clock (<see cref="HybridClock"/>): the highest counter seen or issued.</summary>
     public long Clock { get; private set; }
 
     /// <summary>Clients with a live (not removed) assignment.</summary>
@@ -81,8 +81,11 @@ internal sealed class AssignmentTable : IPlacementLoad
     /// <summary>The stored slot including tombstones.</summary>
     public bool TryGetRaw(string clientId, out AssignmentSlot slot) => _slots.TryGetValue(clientId, out slot);
 
-    /// <summary>A counter newer than both the clock and <paramref name="current"/>, for a local decision.</summary>
-    public long NextCounter(long current) => Clock = Math.Max(Clock, current) + 1;
+    /// <summary>
+    /// A counter newer than both the clock and <paramref name="current"/>, and at least the wall time, for a local
+    /// decision (<see cref="HybridClock.Next"/>).
+    /// </summary>
+    public long NextCounter(long current) => Clock = HybridClock.Next(Math.Max(Clock, current), _time.GetUtcNow());
 
     /// <summary>Compares slot versions: counter first, then the deciding node's id (ordinal).</summary>
     public int CompareVersions(in AssignmentSlot a, in AssignmentSlot b)

@@ -1,11 +1,11 @@
 namespace ClusterEngine.Placement;
 
 /// <summary>
-/// Version of one client's assignment: a Lamport counter plus the id of the node that made the
-/// change. Higher counter wins; equal counters are ordered by node id (ordinal), so every node
+/// Version of one client's assignment: a hybrid logical clock counter (<see cref="HybridClock"/>: wall-time milliseconds
+/// above a logical count) plus the id of the node that made the change. Higher counter wins; equal counters are ordered by node id (ordinal), so every node
 /// breaks ties the same way and merging deltas is commutative and idempotent (docs/architecture.md §4).
 /// </summary>
-/// <param name="Counter">Lamport counter (&gt;= 1 for real changes).</param>
+/// <param name="Counter">Hybrid clock counter (&gt;= 1 for real changes; tables from older builds hold small plain Lamport counts).</param>
 /// <param name="NodeId">Id of the node that decided the change.</param>
 public readonly record struct AssignmentVersion(long Counter, string NodeId) : IComparable<AssignmentVersion>
 {

@@ -293,6 +293,68 @@ public sealed class RecoveryTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>
+    /// A re-attack's recipe (docs/recovery.md, "Versions"): node-2 is killed and its clients fail over; node-1 and node-3
+    /// restart one after the other and keep deciding without it; then node-2 starts alone from its old table and, after
+    /// the restart grace, fails every client over to itself. When node-1 returns, node-2's decisions are the latest and
+    /// must stay — with plain Lamport counters node-1's higher counts won and its stale table moved every client to it.
+    /// </summary>
+    [Fact]
+    public async Task A_node_back_alone_from_an_old_table_keeps_its_later_decisions_when_a_member_that_counted_further_returns()
+    {
+        const int clients = 30, whileAway = 200;
+        await using var cluster = await ProcessCluster.StartAsync(3, ["--Cluster:RestartGrace=00:00:05"]);
+        var (n1, n2, n3) = (cluster[0], cluster[1], cluster[2]);
+        var ours = (await AnnounceAsync(cluster, "stale", clients)).Select(c => c.ClientId).ToHashSet();
+        await WaitStoredAsync(cluster, [n1, n2, n3], (await cluster.WaitViewsAgreeAsync(clients)).View);
+
+        n2.Kill();
+        await cluster.WaitViewsAgreeAsync(clients, observers: [n1, n3], without: n2.NodeId);
+        for (var i = 0; i < whileAway; i++) // devices that arrive while node-2 is away: the others count far past it
+        {
+            await cluster.AnnounceAsync(i % 2 == 0 ? n1 : n3, $"away-{i:D3}");
+        }
+
+        const int all = clients + whileAway;
+        await WaitStoredAsync(cluster, [n1, n3], (await cluster.WaitViewsAgreeAsync(all, observers: [n1, n3], without: n2.NodeId)).View);
+
+        n1.Kill(); // node-1 and node-3 stop; node-3 comes back alone and decides, then node-1 joins it
+        n3.Kill();
+        n3.Start();
+        await n3.WaitReadyAsync();
+        await Eventually.True(async () => (await cluster.ClientsAsync(n3)).Values.All(a => a.Primary == n3.NodeId),
+            $"{n3.NodeId} alone failing {n1.NodeId}'s clients over to itself", 60_000, cluster.Describe);
+        n1.Start();
+        await n1.WaitReadyAsync();
+        await WaitStoredAsync(cluster, [n1, n3], (await cluster.WaitViewsAgreeAsync(all, observers: [n1, n3])).View);
+
+        n1.Kill(); // node-2 starts alone from the table it had before all that
+        n3.Kill();
+        n2.Start();
+        await n2.WaitReadyAsync();
+        await Eventually.True(async () => (await cluster.ClientsAsync(n2)).Values.All(a => a.Primary == n2.NodeId),
+            $"{n2.NodeId} alone serving its {clients} clients as primary after the grace", 60_000, cluster.Describe);
+        var decided = await cluster.ClientsAsync(n2);
+
+        n1.Start();
+        await n1.WaitReadyAsync();
+        var (_, after) = await cluster.WaitViewsAgreeAsync(all, observers: [n1, n2]);
+        output.WriteLine($"node-2 alone: {Spread(decided)}; after node-1 returned: {Spread(after)}");
+        var moved = after.Where(kv => ours.Contains(kv.Key) && kv.Value.Primary != n2.NodeId).Select(kv => $"{kv.Key} → {kv.Value.Primary}").ToList();
+        Assert.True(moved.Count == 0, $"{moved.Count} of {clients} client(s) left the node that decided last: {string.Join(", ", moved.Take(10))}\n{cluster.Describe()}");
+    }
+
+    /// <summary>Waits until every one of <paramref name="nodes"/>' databases holds <paramref name="view"/> (kill -9 loses what the writer has not committed).</summary>
+    private static async Task WaitStoredAsync(ProcessCluster cluster, IEnumerable<ProcessCluster.Node> nodes, SortedDictionary<string, (string Primary, string? Alternate)> view)
+    {
+        foreach (var node in nodes)
+        {
+            await Eventually.True(() => StoredRoles(node) is var stored && stored.Count == view.Count
+                && view.All(kv => stored.TryGetValue(kv.Key, out var roles) && roles == kv.Value), $"{node.NodeId}'s database holding the {view.Count} agreed assignments",
+                30_000, cluster.Describe);
+        }
+    }
+
     private static void CopyDirectory(string from, string to)
     {
         Directory.CreateDirectory(to);

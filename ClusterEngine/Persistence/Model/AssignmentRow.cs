@@ -14,7 +14,7 @@ public sealed class AssignmentRow
     /// <summary>Alternate node id, or null.</summary>
     public string? Alternate { get; set; }
 
-    /// <summary>Lamport counter of the version.</summary>
+    /// <summary>Hybrid clock counter of the version (<see cref="HybridClock"/>).</summary>
     public long VersionCounter { get; set; }
 
     /// <summary>Node id of the version (tie-breaker).</summary>

@@ -26,7 +26,7 @@ public sealed class MemberRow
     /// <summary>True when an operator removed the node.</summary>
     public bool Removed { get; set; }
 
-    /// <summary>Version of the record (Lamport counter).</summary>
+    /// <summary>Version of the record (hybrid clock counter, <see cref="HybridClock"/>).</summary>
     public long Version { get; set; }
 
     /// <summary>Node that decided the version.</summary>

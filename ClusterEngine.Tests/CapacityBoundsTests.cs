@@ -36,6 +36,10 @@ public sealed class CapacityBoundsTests
         Assert.Null(MemberRecordBounds.Check(good with { NodeId = "../x" }, out _));
         Assert.Null(MemberRecordBounds.Check(good with { Url = "file:///etc" }, out _));
         Assert.Null(MemberRecordBounds.Check(null, out _));
+        Assert.Null(MemberRecordBounds.Check(good with { Version = long.MaxValue }, out var tooHigh)); // counting on would overflow
+        Assert.Contains("version 9223372036854775807", tooHigh, StringComparison.Ordinal);
+        Assert.Null(MemberRecordBounds.Check(good with { Version = -1 }, out _));
+        Assert.NotNull(MemberRecordBounds.Check(good with { Version = HybridClock.Max }, out _));
     }
 
     [Fact]

@@ -94,6 +94,22 @@ public sealed class MembershipAuthorityTests : IAsyncDisposable
         Assert.Equal("http://127.0.0.1:1/moved", _members.Get("n3")!.Url);
     }
 
+    [Theory]
+    [InlineData(long.MaxValue)] // counting on from it would overflow
+    [InlineData(-1L)]
+    public void A_forwarded_change_carrying_an_absurd_version_is_a_conflict_and_changes_nothing(long version)
+    {
+        _self.Set(NodeState.Up);
+        var before = _members.Version;
+
+        var reply = _authority.OnMemberChange(new MemberChangeRequest(MemberChangeKind.Update, _members.Get("n3")! with { Capacity = 7, Version = version }));
+
+        Assert.Equal(MemberChangeStatus.Conflict, reply.Status);
+        Assert.Contains("version", reply.Error, StringComparison.Ordinal);
+        Assert.Equal(before, _members.Version);
+        Assert.NotEqual(7, _members.Get("n3")!.Capacity);
+    }
+
     [Fact]
     public void A_node_that_is_not_the_authority_refuses_a_forwarded_change_as_unavailable()
     {

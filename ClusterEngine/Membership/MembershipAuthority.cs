@@ -93,9 +93,11 @@ public sealed partial class MembershipAuthority
     public MemberChangeReply OnMemberChange(MemberChangeRequest request)
     {
         if (request?.Record is not { } record || !ClusterOptionsValidator.NodeIdPattern().IsMatch(record.NodeId ?? "")
-            || !ClusterOptionsValidator.IsHttpUrl(record.Url) || record.Capacity <= 0 || !Enum.IsDefined(request.Kind) || !Enum.IsDefined(record.Mode))
+            || !ClusterOptionsValidator.IsHttpUrl(record.Url) || record.Capacity <= 0 || !Enum.IsDefined(request.Kind) || !Enum.IsDefined(record.Mode)
+            || record.Version is < 0 or > HybridClock.Max)
         {
-            return new MemberChangeReply(MemberChangeStatus.Conflict, null, "The change must name a valid node id, an http(s) URL, a positive capacity and a known kind and mode.");
+            return new MemberChangeReply(MemberChangeStatus.Conflict, null,
+                "The change must name a valid node id, an http(s) URL, a positive capacity, a known kind and mode, and a version from 0 to 2^62.");
         }
 
         return IsSelf ? Decide(request) : Unavailable($"{Self} is not the membership authority ({Current ?? "none now"}); try again shortly.");

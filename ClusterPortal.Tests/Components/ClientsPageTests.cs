@@ -35,6 +35,8 @@ public sealed class ClientsPageTests
         {
             Assert.Contains("news/world/headlines.json", cut.Find("#mirror-entries").TextContent);
             Assert.Contains("81b69dda2f09a3e5", cut.Find("#mirror-entries").TextContent);
+            // The hybrid clock's wall time, readable (docs/recovery.md, "Versions").
+            Assert.Matches(@"Decided by node-\d+ at 20\d\d-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} UTC \(version \d+@node-\d+\)", cut.Find("#client-decided").TextContent);
         });
     }
 }

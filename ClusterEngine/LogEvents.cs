@@ -102,6 +102,9 @@ internal static class LogEvents
     /// <summary><c>PeerConnection.LogRefusedByPeer</c>.</summary>
     public const int PeerRefusedThisNode = 2125;
 
+    /// <summary><c>NodeAdmission.LogUnreachable</c>.</summary>
+    public const int JoinUnreachable = 2126;
+
     /// <summary><c>out.LogRefused</c>.</summary>
     public const int Refused = 2201;
 

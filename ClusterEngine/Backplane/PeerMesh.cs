@@ -267,6 +267,18 @@ public sealed partial class PeerMesh : IAsyncDisposable
         ex is HubException or IOException or System.Net.WebSockets.WebSocketException or HttpRequestException
             or InvalidOperationException or OperationCanceledException or TimeoutException;
 
+    /// <summary>
+    /// The reason a peer's hub gave in a <see cref="HubException"/>, without SignalR's "An unexpected error occurred
+    /// invoking '…' on the server. HubException: " in front of it.
+    /// </summary>
+    public static string ServerReason(HubException ex)
+    {
+        ArgumentNullException.ThrowIfNull(ex);
+        const string marker = "HubException: ";
+        var at = ex.Message.IndexOf(marker, StringComparison.Ordinal);
+        return at < 0 ? ex.Message : ex.Message[(at + marker.Length)..];
+    }
+
     /// <summary>Closes every connection (again when the container disposes the mesh after the node stopped: a no-op then).</summary>
     public async ValueTask DisposeAsync()
     {

@@ -60,6 +60,7 @@ public static class BackplaneClusterEngineBuilderExtensions
         services.TryAddSingleton<SeedResolver>();
         services.TryAddSingleton<MembershipAgent>();
         services.TryAddSingleton<MembershipAuthority>();
+        services.TryAddSingleton<AdvertisedUrlProbe>();
         services.TryAddSingleton<NodeAdmission>();
         services.TryAddSingleton<RoleRepair>();
         services.TryAddSingleton<AntiEntropy>();

@@ -1,5 +1,6 @@
 using ClusterEngine.Backplane;
 using ClusterEngine.Changes;
+using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -157,6 +158,11 @@ public sealed partial class MembershipAgent
                 {
                     _seeds.Failed(seed);
                     LogSeedRefused(seed, refused.Message); // there, but not letting this node in: never a cluster of its own
+                }
+                catch (HubException declined) when (!cancellationToken.IsCancellationRequested)
+                {
+                    _seeds.Failed(seed);
+                    LogSeedRefused(seed, PeerMesh.ServerReason(declined)); // it answered why (it cannot reach this node's URL; no authority now): retry
                 }
                 catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
                 {

@@ -2,18 +2,21 @@ using System.Collections.Concurrent;
 using ClusterEngine.Backplane;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace ClusterEngine.Membership;
 
 /// <summary>
 /// Answers other nodes' <c>Hello</c> (a seed join, or a connection opening): a node id belongs to one live process.
 /// <list type="bullet">
-/// <item>An unknown node asking to join is added through the <see cref="MembershipAuthority"/>.</item>
+/// <item>An unknown node asking to join is added through the <see cref="MembershipAuthority"/> — once this node reached
+/// it at the URL it advertises (<see cref="AdvertisedUrlProbe"/>); otherwise the Hello fails with why, and the joining
+/// node logs it and retries (event 2124).</item>
 /// <item>A member at its own URL with a new incarnation restarted (the old process cannot hold the port): this node
 /// re-opens its connection to it at once instead of waiting for the old connection's backoff.</item>
 /// <item>A member's id from another URL while the member is alive (heard within <c>FailureTimeout</c>) is a second
 /// process claiming it: refused (<see cref="HelloReply.Refused"/>, the claimant stops with exit code 2), nothing
-/// changes. While the member is Down or unreachable it moved: the authority records the new URL.</item>
+/// changes. While the member is Down or unreachable it moved: the authority records the new URL, once this node reached it there.</item>
 /// <item>A removed member is answered with the list that says so; it waits, Left, until an operator adds it again.</item>
 /// </list>
 /// </summary>
@@ -28,11 +31,18 @@ public sealed partial class NodeAdmission
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, long> _reconnectedFor = new(StringComparer.Ordinal);
     private readonly PeerGuard _guard;
+    private readonly AdvertisedUrlProbe _probe;
+    private readonly TimeSpan _probeTimeout;
 
     /// <summary>Creates the admission of <paramref name="node"/>.</summary>
     public NodeAdmission(MembershipAgent agent, MembershipAuthority authority, MemberList members, ClusterNode node, FailureDetector detector,
-        PeerMesh mesh, PeerGuard guard, ILogger<NodeAdmission> logger) =>
+        PeerMesh mesh, PeerGuard guard, AdvertisedUrlProbe probe, IOptions<ClusterOptions> options, ILogger<NodeAdmission> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
         (_agent, _authority, _members, _node, _detector, _mesh, _guard, _logger) = (agent, authority, members, node, detector, mesh, guard, logger);
+        _probe = probe;
+        _probeTimeout = options.Value.HelloTimeout / 2; // the joining node waits HelloTimeout for this answer
+    }
 
     private string Self => _node.NodeId;
 
@@ -53,12 +63,14 @@ public sealed partial class NodeAdmission
                 return Refuse(known, claimed.Url);
             }
 
+            await ReachableOrThrowAsync(fromNodeId, claimed.Url);
             var moved = await _authority.ProposeAsync(new MemberChangeRequest(MemberChangeKind.Move, known with { Url = claimed.Url, Incarnation = hello.Incarnation }), CancellationToken.None);
             return moved.Status == MemberChangeStatus.Conflict ? Refuse(known, claimed.Url) : Accepted(moved, fromNodeId, hello.Incarnation);
         }
 
         if (known is null && hello.Join)
         {
+            await ReachableOrThrowAsync(fromNodeId, claimed.Url);
             var added = await _authority.ProposeAsync(new MemberChangeRequest(MemberChangeKind.Add, claimed with { Removed = false }), CancellationToken.None);
             if (added.Status == MemberChangeStatus.Conflict)
             {
@@ -77,6 +89,17 @@ public sealed partial class NodeAdmission
         }
 
         return Reply();
+    }
+
+    /// <summary>Refuses (for now: the joining node retries) a node this node cannot reach at the URL it advertises.</summary>
+    private async Task ReachableOrThrowAsync(string nodeId, string url)
+    {
+        if (await _probe.ProblemAsync(url, _probeTimeout, CancellationToken.None) is { } problem)
+        {
+            LogUnreachable(nodeId, url, problem);
+            throw new HubException($"{Self} cannot reach {nodeId} at the URL it advertises, {url} ({problem}): set Cluster:AdvertisedUrl "
+                + "(or --urls) to an address every node can reach, and check firewalls between the hosts.");
+        }
     }
 
     private HelloReply Accepted(MemberChangeReply change, string nodeId, long incarnation)
@@ -102,6 +125,9 @@ public sealed partial class NodeAdmission
     private HelloReply Reply() => new(Self, _members.All, OwnIncarnation);
 
     private long OwnIncarnation => _node.State.GetNode(Self)?.Incarnation ?? 0;
+
+    [LoggerMessage(EventId = LogEvents.JoinUnreachable, Level = LogLevel.Warning, Message = "Did not add {NodeId}: it cannot be reached at the URL it advertises, {Url} ({Problem})")]
+    private partial void LogUnreachable(string nodeId, string url, string problem);
 
     [LoggerMessage(EventId = LogEvents.ClaimRefused, Level = LogLevel.Warning, Message = "Refused a second process claiming node id {NodeId} from {ClaimedUrl}: {Reason}")]
     private partial void LogClaimRefused(string nodeId, string claimedUrl, string reason);

@@ -344,6 +344,41 @@ public sealed class RecoveryTests(ITestOutputHelper output)
         Assert.True(moved.Count == 0, $"{moved.Count} of {clients} client(s) left the node that decided last: {string.Join(", ", moved.Take(10))}\n{cluster.Describe()}");
     }
 
+    /// <summary>
+    /// A node that advertises a URL the cluster cannot reach (a wrong <c>Cluster:AdvertisedUrl</c>, a firewall) is not made
+    /// a member: it would count against the quorum and be offered clients and forwards it never gets. The seed dials the
+    /// URL first and says why it did not add it; the new node logs that (event 2124) and stays not ready, retrying.
+    /// </summary>
+    [Fact]
+    public async Task A_new_node_the_seed_cannot_reach_at_its_advertised_url_is_not_added_and_says_why()
+    {
+        await using var cluster = await ProcessCluster.StartAsync(2);
+        var lost = cluster.CreateExtra("node-lost");
+        lost.Start("--Cluster:AdvertisedUrl=http://127.0.0.1:1");
+        try
+        {
+            await Eventually.True(() => lost.Tail().Contains("cannot reach node-lost at the URL it advertises, http://127.0.0.1:1", StringComparison.Ordinal),
+                "the new node logging the seed's reason for not adding it", 60_000, lost.Tail);
+            output.WriteLine(lost.Tail().Split('\n').First(l => l.Contains("cannot reach", StringComparison.Ordinal)));
+
+            foreach (var node in cluster.Nodes)
+            {
+                Assert.DoesNotContain("node-lost", (await cluster.MembersAsync(node)).Keys);
+                Assert.Equal(HttpStatusCode.OK, await node.ProbeAsync("/health/ready"));
+            }
+
+            Assert.True(lost.IsRunning, $"the new node exited:\n{lost.Tail()}"); // it retries: a firewall may be opened
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, await lost.ProbeAsync("/health/ready"));
+        }
+        finally
+        {
+            if (lost.IsRunning)
+            {
+                lost.Kill();
+            }
+        }
+    }
+
     /// <summary>Waits until every one of <paramref name="nodes"/>' databases holds <paramref name="view"/> (kill -9 loses what the writer has not committed).</summary>
     private static async Task WaitStoredAsync(ProcessCluster cluster, IEnumerable<ProcessCluster.Node> nodes, SortedDictionary<string, (string Primary, string? Alternate)> view)
     {

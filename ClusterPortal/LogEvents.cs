@@ -27,6 +27,9 @@ internal static class LogEvents
     /// <summary><c>PeerAuthenticationHandler.LogRefused</c>.</summary>
     public const int PeerAuthenticationHandlerRefused = 3310;
 
+    /// <summary><c>BackplaneAdmission.LogFailed</c>: a backplane hub method threw something unexpected.</summary>
+    public const int BackplaneCallFailed = 3311;
+
     /// <summary><c>FeedBroadcaster.LogSendFailed</c>.</summary>
     public const int SendFailed = 3401;
 

@@ -58,6 +58,14 @@ public sealed class RecoveryTests(ITestOutputHelper output)
             Assert.True(taken == 0, $"cycle {cycle}: the restarted {victim.NodeId} took {taken} client(s) back\n{cluster.Describe()}");
             Assert.True(downSeen.Count == 0, $"cycle {cycle}: the restarted node declared live peers Down: {string.Join("; ", downSeen)}\n{cluster.Describe()}");
         }
+
+        // A restart is routine: the survivors refuse the new incarnation's calls until it is admitted, and say so as a
+        // rate-limited warning — not as a burst of SignalR Error lines per refused call (docs/identity.md, "Who may call what").
+        foreach (var survivor in survivors)
+        {
+            var errors = survivor.Tail().Split('\n').Where(l => l.Contains(" fail: ", StringComparison.Ordinal)).ToList();
+            Assert.True(errors.Count == 0, $"{survivor.NodeId} logged {errors.Count} error(s) across routine restarts:\n{string.Join("\n", errors.Take(5))}");
+        }
     }
 
     /// <summary>Issue 12, case 2: SIGTERM to all nodes at once, then all start: views diverged and primaries piled on one node.</summary>

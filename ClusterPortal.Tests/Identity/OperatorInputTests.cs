@@ -99,10 +99,11 @@ public sealed class OperatorInputTests
         var hub = await PeerLink.ConnectAsync(cluster[0].Url, "node-2", PeerLink.Credential(ProcessCluster.ClusterKey, "node-2", "node-1", incarnation));
         await using (hub)
         {
+            var newer = ClusterEngine.HybridClock.Floor(DateTimeOffset.UtcNow.AddMinutes(1)); // above the authority's stamps (docs/recovery.md, "Versions")
             var records = new[]
             {
-                new MemberRecord("node-1", cluster[0].Url, "node-1", int.MaxValue, 0, NodeMode.Active, false, 1_000, "node-2"),
-                new MemberRecord("node-2", cluster[1].Url, "node-2", int.MaxValue, 1, NodeMode.Active, false, 1_000, "node-2"),
+                new MemberRecord("node-1", cluster[0].Url, "node-1", int.MaxValue, 0, NodeMode.Active, false, newer, "node-2"),
+                new MemberRecord("node-2", cluster[1].Url, "node-2", int.MaxValue, 1, NodeMode.Active, false, newer, "node-2"),
             };
             await hub.InvokeAsync(BackplaneMethods.Members, records);
         }

@@ -60,9 +60,21 @@ public sealed class PeerAuthenticationTests
                 Assert.Fail($"a join credential streamed {batch.Length} assignments");
             }
         });
+        for (var i = 0; i < 5; i++)
+        {
+            await Assert.ThrowsAnyAsync<HubException>(() => hub.InvokeAsync(BackplaneMethods.AssignmentChanged, Array.Empty<AssignmentDelta>()));
+        }
+
         var self = new ClusterEngine.Membership.MemberRecord("node-2", cluster[1].Url, "node-2", 10_000, 1, ClusterEngine.Membership.NodeMode.Active, false, 0, "node-2");
         var reply = await hub.InvokeAsync<HelloReply>(BackplaneMethods.Hello, new HelloRequest(self, incarnation, Join: false));
         Assert.Equal("node-1", reply.NodeId);
+
+        // Refusals are the guard's rate-limited warning, not one SignalR Error line per refused call (docs/identity.md,
+        // "Who may call what"): a restarted member's calls are refused like this until it is admitted.
+        var log = cluster[0].Tail();
+        Assert.Contains("a join credential is good for Hello only", log, StringComparison.Ordinal);
+        var errors = log.Split('\n').Where(l => l.Contains(" fail: ", StringComparison.Ordinal)).ToList();
+        Assert.True(errors.Count == 0, $"node-1 logged {errors.Count} error(s) for refused calls:\n{string.Join("\n", errors.Take(5))}");
     }
 
     [Fact]

@@ -45,6 +45,9 @@ internal static class PortalServiceCollectionExtensions
         services.AddHostedService<AdvertisedUrlRegistration>();
         services.AddHostedService<StartupSummary>();
         builder.Logging.AddOperatorConsole(builder.Configuration);
+        // SignalR logs every exception out of a hub method at Error, refusals of a not-yet-admitted restarted member
+        // included (a burst at every restart); the backplane's own filter logs what matters (Hubs.BackplaneAdmission).
+        builder.Logging.AddFilter("Microsoft.AspNetCore.SignalR.Internal.DefaultHubDispatcher", LogLevel.Critical);
         services.ConfigureHttpJsonOptions(json => ContractJson.Configure(json.SerializerOptions));
         services.AddProblemDetails(problems => problems.CustomizeProblemDetails = AuthAnswers.AddDetail);
         services.AddExceptionHandler<BadHttpRequestExceptionHandler>();

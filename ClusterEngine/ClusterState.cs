@@ -62,12 +62,26 @@ public sealed partial class ClusterState
     /// <exception cref="ArgumentOutOfRangeException">Skip is negative or Take is not positive.</exception>
     public ClientQueryResult QueryClients(ClientQuery query) => _read.Query(query);
 
-    /// <summary>Stores a locally decided slot under a fresh version and returns its delta.</summary>
+    /// <summary>
+    /// Stores a locally decided slot under a fresh version and returns its delta. A change of a live assignment keeps its
+    /// <see cref="AssignmentSlot.Registration"/>; a client id placed anew (unknown here, or removed) registers under the
+    /// fresh counter, which is above every counter this node has seen, the removal's included — so each new registration
+    /// of an id has a higher stamp than the ones before it (docs/architecture.md §5).
+    /// </summary>
     private AssignmentDelta Commit(string clientId, AssignmentSlot proposed, AssignmentChangeReason reason)
     {
-        var current = _table.TryGetRaw(clientId, out var old) ? old.Counter : 0;
-        var next = proposed with { Counter = _table.NextCounter(current), Origin = (short)_self };
+        var known = _table.TryGetRaw(clientId, out var old);
+        var counter = _table.NextCounter(known ? old.Counter : 0);
+        var registration = known && !old.IsRemoved ? old.Registration : proposed.IsRemoved ? proposed.Registration : counter;
+        var next = proposed with { Counter = counter, Origin = (short)_self, Registration = registration };
         _table.Set(clientId, next);
         return _read.ToDelta(clientId, next, reason);
     }
+
+    /// <summary>
+    /// The registration stamp of <paramref name="clientId"/>'s live assignment (<see cref="Assignment.Registration"/>), or 0
+    /// when it has none or its stamp is unknown. Lock-free and allocation-free: read on every client request to refuse a
+    /// token issued for an earlier registration of the id (docs/architecture.md §5).
+    /// </summary>
+    public long RegistrationOf(string clientId) => _table.TryGet(clientId, out var slot) ? slot.Registration : 0;
 }

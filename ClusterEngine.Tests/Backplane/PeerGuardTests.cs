@@ -76,6 +76,35 @@ public sealed class PeerGuardTests
     }
 
     [Fact]
+    public void Assignments_with_a_negative_or_absurd_registration_stamp_are_dropped_the_rest_applies()
+    {
+        // The registration stamp binds client tokens to one registration of an id (docs/architecture.md §5): a peer cannot
+        // lock a client's tokens out with a stamp from the future, and a stamp that cannot be one never reaches the table.
+        AssignmentDelta[] deltas =
+        [
+            Delta("unknown", "n1", "n2"),
+            Delta("stamped", "n1", "n2") with { Registration = 2 },
+            Delta("stamped-now", "n1", "n2") with { Registration = 3 },
+            Delta("negative", "n1", "n2") with { Registration = -1 },
+            Delta("minimum", "n1", "n2") with { Registration = long.MinValue },
+            Delta("after-its-version", "n1", "n2") with { Registration = 4 },
+            Delta("absurd", "n1", "n2") with { Registration = long.MaxValue },
+            Delta("removal", null, null) with { Registration = 2 },
+        ];
+
+        var admitted = _guard.AdmitDeltas("n2", deltas);
+        Assert.Equal(["unknown", "stamped", "stamped-now", "removal"], admitted.Select(d => d.ClientId));
+        Assert.False(_guard.IsAdmissible(Delta("x", "n1", "n2") with { Registration = -5 }));
+
+        // Other ways in (catch-up, storage) are not guarded: a stamp that cannot be one is kept as unknown (0), never thrown on.
+        _state.AddOrUpdateNode(new NodeInfo("n1", "http://127.0.0.1:1", 10));
+        _state.Reconcile([Delta("pulled", "n1", "n2") with { Registration = -1 }, Delta("pulled-late", "n1", "n2") with { Registration = long.MaxValue }]);
+        Assert.Equal((0L, 0L), (_state.RegistrationOf("pulled"), _state.RegistrationOf("pulled-late")));
+        _state.Apply(admitted);
+        Assert.Equal((0L, 2L, 3L), (_state.RegistrationOf("unknown"), _state.RegistrationOf("stamped"), _state.RegistrationOf("stamped-now")));
+    }
+
+    [Fact]
     public void A_non_member_may_send_Members_only_as_the_list_that_adds_it_with_this_node()
     {
         Assert.Null(_guard.AdmitMembers("new", [Record("new")]));

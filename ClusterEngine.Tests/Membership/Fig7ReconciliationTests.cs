@@ -65,5 +65,5 @@ public sealed class Fig7ReconciliationTests
     }
 
     internal static AssignmentDelta ToDelta(Assignment a) =>
-        new(a.ClientId, a.Primary, a.Alternate, a.Version, a.Bounces, AssignmentChangeReason.Assigned);
+        new(a.ClientId, a.Primary, a.Alternate, a.Version, a.Bounces, AssignmentChangeReason.Assigned, a.Registration);
 }

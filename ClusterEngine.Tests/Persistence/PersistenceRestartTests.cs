@@ -32,6 +32,15 @@ public abstract class PersistenceRestartTests : StoreTestBase
                 store.Writer.Enqueue(original.Remove($"c{i:D4}")!);
                 store.Writer.Enqueue(new ClientRemoved($"c{i:D4}"));
             }
+
+            // Some removed ids are announced again (another device): a new registration, which tokens are bound to.
+            for (var i = 0; i < 600; i += 70)
+            {
+                var again = original.Announce($"c{i:D4}").Change!;
+                Assert.True(again.Registration > 0);
+                store.Writer.Enqueue(again);
+                store.Writer.Enqueue(PersistenceRoundTripTests.Whole($"c{i:D4}", 1));
+            }
         }
 
         // A new process: new writer and loader on the same directory.
@@ -42,6 +51,7 @@ public abstract class PersistenceRestartTests : StoreTestBase
         var snapshot = await restarted.Loader.LoadAsync();
 
         Assert.Equal(600, read);
+        Assert.All(original.Assignments(), a => Assert.Equal(a.Registration, rebuilt.RegistrationOf(a.ClientId)));
         Assert.Equal(Sorted(original), Sorted(rebuilt));
         Assert.Equal(original.ClientCount, rebuilt.ClientCount);
         Assert.Equal(original.Clock, rebuilt.Clock);
@@ -52,7 +62,7 @@ public abstract class PersistenceRestartTests : StoreTestBase
     }
 
     private static List<string> Sorted(ClusterState state) =>
-        [.. state.Assignments().Select(a => $"{a.ClientId}:{a.Primary}:{a.Alternate}:{a.Version}:{a.Bounces}").Order(StringComparer.Ordinal)];
+        [.. state.Assignments().Select(a => $"{a.ClientId}:{a.Primary}:{a.Alternate}:{a.Version}:{a.Bounces}:{a.Registration}").Order(StringComparer.Ordinal)];
 }
 
 /// <summary><see cref="PersistenceRestartTests"/> on SQLite.</summary>

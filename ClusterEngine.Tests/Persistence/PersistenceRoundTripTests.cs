@@ -14,8 +14,8 @@ public abstract class PersistenceRoundTripTests : StoreTestBase
     {
         var member = new MemberRecord("n2", "http://127.0.0.1:5102", "Node two", 500, 2, NodeMode.Maintenance, false, 1234, "n1", Zone: "rack-b");
         var plain = new MemberRecord("n1", "http://127.0.0.1:5101", "n1", 1000, 1, NodeMode.Active, true, 99, "n2");
-        var assigned = Delta("c1", "n1", "n2", 3, "n1");
-        var removed = new AssignmentDelta("c2", null, null, new AssignmentVersion(4, "n2"), 1, AssignmentChangeReason.Removed);
+        var assigned = Delta("c1", "n1", "n2", 3, "n1") with { Registration = 2 };
+        var removed = new AssignmentDelta("c2", null, null, new AssignmentVersion(4, "n2"), 1, AssignmentChangeReason.Removed, Registration: 4);
         var mirror = Whole("c1", ulong.MaxValue - 1,
             new MirrorEntry("items/a.json", ulong.MaxValue - 5, 4096, ulong.MaxValue),
             new MirrorEntry("items/b.json", 0x81b69dda2f09a3e5, 5, 7),

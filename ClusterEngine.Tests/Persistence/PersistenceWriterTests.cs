@@ -268,6 +268,29 @@ public abstract class PersistenceWriterTests : StoreTestBase
         Assert.Equal("c1 @5: a=1/10@5", Describe(Assert.Single(await upgraded.Loader.ReadMirrorsAsync())));
     }
 
+    [Fact]
+    public async Task A_database_from_before_AssignmentRegistration_upgrades_its_assignments_with_an_unknown_registration()
+    {
+        // The previous release stored no registration: its rows come back as 0 (unknown: tokens are not checked against it,
+        // docs/architecture.md §5), and the next change of the row stores the one it carries.
+        await using (var store = await StartStoreAsync())
+        {
+            store.Writer.Enqueue(Delta("c1", "n1", "n2", 3, "n1") with { Registration = 3 });
+            await store.Writer.FlushAsync();
+            await using var db = await store.Factory.CreateDbContextAsync();
+            var before = db.Database.GetMigrations().Last(m => m.EndsWith("_CompactMirrors", StringComparison.Ordinal));
+            await db.GetService<Microsoft.EntityFrameworkCore.Migrations.IMigrator>().MigrateAsync(before);
+        }
+
+        await using var upgraded = await StartStoreAsync();
+        var stored = Assert.Single((await upgraded.Loader.LoadAsync()).Assignments);
+        Assert.Equal(("n1", 3L, 0L), (stored.Primary, stored.Version.Counter, stored.Registration));
+
+        upgraded.Writer.Enqueue(Delta("c1", "n2", "n1", 4, "n2") with { Registration = 4 });
+        await upgraded.Writer.FlushAsync();
+        Assert.Equal(4L, Assert.Single((await upgraded.Loader.LoadAsync()).Assignments).Registration);
+    }
+
     private static async Task<Dictionary<string, (string? Primary, long Counter, string NodeId)>> Rows(NodeStore store)
     {
         await using var db = await store.Factory.CreateDbContextAsync();

@@ -184,15 +184,20 @@ public sealed partial class PeerGuard(MemberList members, ClusterState state, Ti
             return deltas;
         }
 
-        Refuse(caller, BackplaneMethods.AssignmentChanged, $"{deltas.Count - admitted.Count} of {deltas.Count} assignments name a node that is not a member or are out of range; they were dropped");
+        Refuse(caller, BackplaneMethods.AssignmentChanged, $"{deltas.Count - admitted.Count} of {deltas.Count} assignments name a node that is not a member or are out of range (counter, registration, bounces); they were dropped");
         return admitted;
     }
 
-    /// <summary>True when a delta names only members (its deciding node a known record, removed or not), with a valid client id and counter.</summary>
+    /// <summary>
+    /// True when a delta names only members (its deciding node a known record, removed or not), with a valid client id and
+    /// counter, and a registration stamp that is 0 (unknown) or a counter no later than the delta's own (the registration
+    /// is the decision that placed the id, never after the change it belongs to).
+    /// </summary>
     public bool IsAdmissible(AssignmentDelta? delta) =>
         delta is not null
         && ClientIds.Problem(delta.ClientId) is null
         && delta.Version.Counter is > 0 and <= MaxCounter
+        && delta.Registration >= 0 && delta.Registration <= delta.Version.Counter
         && delta.Version.NodeId is { } decider && members.Get(decider) is not null
         && (delta.Primary is null || IsMember(delta.Primary))
         && (delta.Alternate is null || (delta.Primary is not null && IsMember(delta.Alternate)))

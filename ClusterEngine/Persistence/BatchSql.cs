@@ -29,11 +29,11 @@ internal static class BatchSql
         """;
 
     private const string UpsertAssignment = """
-        INSERT INTO "Assignments" ("ClientId", "Primary", "Alternate", "VersionCounter", "VersionNodeId", "Bounces", "Reason", "LastSeenUtc")
-        VALUES (@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7)
+        INSERT INTO "Assignments" ("ClientId", "Primary", "Alternate", "VersionCounter", "VersionNodeId", "Bounces", "Reason", "LastSeenUtc", "Registration")
+        VALUES (@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8)
         ON CONFLICT ("ClientId") DO UPDATE SET "Primary" = excluded."Primary", "Alternate" = excluded."Alternate",
           "VersionCounter" = excluded."VersionCounter", "VersionNodeId" = excluded."VersionNodeId", "Bounces" = excluded."Bounces",
-          "Reason" = excluded."Reason", "LastSeenUtc" = excluded."LastSeenUtc"
+          "Reason" = excluded."Reason", "LastSeenUtc" = excluded."LastSeenUtc", "Registration" = excluded."Registration"
         WHERE excluded."VersionCounter" > "Assignments"."VersionCounter"
            OR (excluded."VersionCounter" = "Assignments"."VersionCounter" AND excluded."VersionNodeId" > "Assignments"."VersionNodeId")
         """;
@@ -63,7 +63,7 @@ internal static class BatchSql
         foreach (var d in batch.Assignments.Values)
         {
             statements.Run(UpsertAssignment, d.ClientId, d.Primary, d.Primary is null ? null : d.Alternate,
-                d.Version.Counter, d.Version.NodeId, d.Bounces, (int)d.Reason, seen);
+                d.Version.Counter, d.Version.NodeId, d.Bounces, (int)d.Reason, seen, d.Registration);
         }
 
         foreach (var (clientId, mirror) in batch.Mirrors)

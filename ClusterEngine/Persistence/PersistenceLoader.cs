@@ -161,7 +161,7 @@ public sealed class PersistenceLoader
     }
 
     private static AssignmentDelta ToDelta(AssignmentRow a) => new(
-        a.ClientId, a.Primary, a.Alternate, new AssignmentVersion(a.VersionCounter, a.VersionNodeId), a.Bounces, a.Reason);
+        a.ClientId, a.Primary, a.Alternate, new AssignmentVersion(a.VersionCounter, a.VersionNodeId), a.Bounces, a.Reason, a.Registration);
 
     private async Task<NodeDbContext> OpenAsync(CancellationToken cancellationToken)
     {

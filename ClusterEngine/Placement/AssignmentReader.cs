@@ -116,7 +116,7 @@ internal sealed class AssignmentReader(MemberTable view, AssignmentTable table, 
     /// <summary>The public form of <paramref name="slot"/> with the node ids of <paramref name="members"/>.</summary>
     public static Assignment ToAssignment(string clientId, in AssignmentSlot slot, MemberSnapshot members) =>
         new(clientId, members.NodeId(slot.Primary), slot.HasAlternate ? members.NodeId(slot.Alternate) : null,
-            new AssignmentVersion(slot.Counter, members.NodeId(slot.Origin)), slot.Bounces);
+            new AssignmentVersion(slot.Counter, members.NodeId(slot.Origin)), slot.Bounces, slot.Registration);
 
     /// <summary>The delta that ships <paramref name="slot"/> to peers and to the database.</summary>
     public AssignmentDelta ToDelta(string clientId, in AssignmentSlot slot, AssignmentChangeReason reason) => new(
@@ -125,13 +125,20 @@ internal sealed class AssignmentReader(MemberTable view, AssignmentTable table, 
         slot.HasAlternate && !slot.IsRemoved ? view[slot.Alternate].NodeId : null,
         new AssignmentVersion(slot.Counter, view[slot.Origin].NodeId),
         slot.Bounces,
-        reason);
+        reason,
+        slot.Registration);
 
-    /// <summary>The slot of a delta from a peer or from storage; unknown node ids are registered (not eligible until they become members).</summary>
+    /// <summary>
+    /// The slot of a delta from a peer or from storage; unknown node ids are registered (not eligible until they become
+    /// members). A registration stamp that cannot be one (negative, or later than the delta's own version) is kept as 0,
+    /// unknown: peers' <c>AssignmentChanged</c> is refused such deltas (<c>PeerGuard</c>), and this holds for every other
+    /// way in (catch-up, storage).
+    /// </summary>
     public AssignmentSlot ToSlot(AssignmentDelta d) => new(
         d.Version.Counter,
         (short)view.IndexOf(d.Version.NodeId),
         d.Primary is null ? AssignmentSlot.None : (short)view.IndexOf(d.Primary),
         d.Primary is null || d.Alternate is null ? AssignmentSlot.None : (short)view.IndexOf(d.Alternate),
-        (byte)Math.Clamp(d.Bounces, 0, 255));
+        (byte)Math.Clamp(d.Bounces, 0, 255),
+        Registration: d.Registration >= 0 && d.Registration <= d.Version.Counter ? d.Registration : 0);
 }

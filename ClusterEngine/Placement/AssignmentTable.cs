@@ -14,7 +14,7 @@ namespace ClusterEngine.Placement;
 /// Writers are serialised by <see cref="ClusterState"/>'s decision lock; <see cref="TryGet"/>, <see cref="TryGetRaw"/>
 /// and <see cref="All"/> may be called without it (a concurrent dictionary: a reader sees a whole slot, old or new).
 /// The counts and digests are read under the lock.
-/// Memory: one 20-byte slot in a dictionary node plus the id string per client (about 130 bytes with a 16-character id).
+/// Memory: one 28-byte slot in a dictionary node plus the id string per client (about 140 bytes with a 16-character id).
 /// </summary>
 internal sealed class AssignmentTable : IPlacementLoad
 {

@@ -130,7 +130,7 @@ public sealed class PlacementCoordinator(ClusterNode node, LocalNodeStatus self,
     }
 
     /// <summary>An assignment as the delta a peer merges.</summary>
-    internal static AssignmentDelta ToDelta(Assignment a) => new(a.ClientId, a.Primary, a.Alternate, a.Version, a.Bounces, AssignmentChangeReason.Assigned);
+    internal static AssignmentDelta ToDelta(Assignment a) => new(a.ClientId, a.Primary, a.Alternate, a.Version, a.Bounces, AssignmentChangeReason.Assigned, a.Registration);
 
     /// <summary>Offers of one client: to this node itself on its own view, to the others through the transport.</summary>
     private readonly struct OfferChannel(PlacementCoordinator coordinator, string clientId) : IOfferChannel<string>

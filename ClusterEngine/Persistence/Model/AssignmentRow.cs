@@ -20,6 +20,13 @@ public sealed class AssignmentRow
     /// <summary>Node id of the version (tie-breaker).</summary>
     public string VersionNodeId { get; set; } = "";
 
+    /// <summary>
+    /// The registration the assignment belongs to: the version counter of the decision that placed the client id anew
+    /// (<see cref="Assignment.Registration"/>; client tokens are bound to it, docs/architecture.md §5). 0 for rows written
+    /// before it was stored.
+    /// </summary>
+    public long Registration { get; set; }
+
     /// <summary>Bounces made when the client was placed.</summary>
     public int Bounces { get; set; }
 

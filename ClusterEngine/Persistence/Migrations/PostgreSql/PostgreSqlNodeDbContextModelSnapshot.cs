@@ -44,6 +44,9 @@ namespace ClusterEngine.Persistence.Migrations.PostgreSql
                     b.Property<int>("Reason")
                         .HasColumnType("integer");
 
+                    b.Property<long>("Registration")
+                        .HasColumnType("bigint");
+
                     b.Property<long>("VersionCounter")
                         .HasColumnType("bigint");
 

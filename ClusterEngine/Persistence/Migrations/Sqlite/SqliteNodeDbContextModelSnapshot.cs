@@ -36,6 +36,9 @@ namespace ClusterEngine.Persistence.Migrations.Sqlite
                     b.Property<int>("Reason")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long>("Registration")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("VersionCounter")
                         .HasColumnType("INTEGER");
 

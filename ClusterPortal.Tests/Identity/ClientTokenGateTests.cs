@@ -37,7 +37,7 @@ public sealed class ClientTokenGateTests : IDisposable
     [Fact]
     public void A_token_bound_to_the_routes_client_is_admitted_with_its_principal_and_authorization_recorded()
     {
-        var http = Request("device-1", "Bearer " + _tokens.Issue("device-1").Token);
+        var http = Request("device-1", "Bearer " + _tokens.Issue("device-1", 1).Token);
 
         Assert.True(_gate.Admits(http));
         Assert.Equal("device-1", http.User.FindFirst(AuthSchemes.ClientIdClaim)?.Value);
@@ -48,7 +48,7 @@ public sealed class ClientTokenGateTests : IDisposable
     [Fact]
     public void The_scheme_name_is_matched_in_any_case_and_spaces_around_the_token_are_trimmed_as_the_framework_does()
     {
-        Assert.True(_gate.Admits(Request("device-1", "bearer  " + _tokens.Issue("device-1").Token + " ")));
+        Assert.True(_gate.Admits(Request("device-1", "bearer  " + _tokens.Issue("device-1", 1).Token + " ")));
     }
 
     public static TheoryData<string> NotTheClientsOwnToken => new()
@@ -66,10 +66,10 @@ public sealed class ClientTokenGateTests : IDisposable
     [MemberData(nameof(NotTheClientsOwnToken))]
     public void Anything_but_the_clients_own_valid_token_takes_the_frameworks_path_untouched(string kind)
     {
-        var own = _tokens.Issue("device-1").Token;
+        var own = _tokens.Issue("device-1", 1).Token;
         StringValues authorization = kind switch
         {
-            "another" => "Bearer " + _tokens.Issue("device-2").Token,
+            "another" => "Bearer " + _tokens.Issue("device-2", 1).Token,
             "forged" => "Bearer " + own[..^2] + (own[^2] == 'A' ? "BB" : "AA"),
             "expired" => "Bearer " + own,
             "none" => StringValues.Empty,
@@ -93,7 +93,7 @@ public sealed class ClientTokenGateTests : IDisposable
     [Fact]
     public void An_endpoint_without_the_mark_or_with_any_other_rule_besides_the_client_policy_is_never_short_cut()
     {
-        var token = "Bearer " + _tokens.Issue("device-1").Token;
+        var token = "Bearer " + _tokens.Issue("device-1", 1).Token;
 
         Assert.False(_gate.Admits(Request("device-1", token, new AuthorizeAttribute(AuthSchemes.ClientPolicy))));
         Assert.False(_gate.Admits(Request("device-1", token, ClientTokenEndpoint.Instance)));

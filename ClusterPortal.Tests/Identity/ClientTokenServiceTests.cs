@@ -1,4 +1,8 @@
+using System.Buffers.Text;
+using System.Security.Cryptography;
+using System.Text;
 using ClusterEngine;
+using ClusterEngine.Membership;
 using ClusterPortal.Hosting;
 using ClusterPortal.Security;
 using Microsoft.Extensions.Options;
@@ -14,15 +18,166 @@ public sealed class ClientTokenServiceTests
 {
     private readonly FakeTimeProvider _time = new(DateTimeOffset.UnixEpoch.AddYears(56));
 
-    private ClientTokenService Service(string key = "test-cluster-key-0123456789") =>
+    private ClientTokenService Service(string key = "test-cluster-key-0123456789", ClusterState? registrations = null) =>
         new(Options.Create(new ClusterOptions { NodeId = "node-1", Key = key, ClientIdleTimeout = TimeSpan.FromDays(7) }),
-            Options.Create(new PortalOptions { TokenLifetime = TimeSpan.FromHours(1) }), _time);
+            Options.Create(new PortalOptions { TokenLifetime = TimeSpan.FromHours(1) }), _time, registrations);
+
+    /// <summary>A token as the build before the registration stamp issued it: <c>{clientId}.{expires}.{mac}</c>, its own key.</summary>
+    private static string LegacyToken(string clientId, long expiresUnixSeconds, string key = "test-cluster-key-0123456789")
+    {
+        var derived = HKDF.DeriveKey(HashAlgorithmName.SHA256, Encoding.UTF8.GetBytes(key), 32, info: "ClusterPortal client token v1"u8.ToArray());
+        var body = $"{clientId}.{expiresUnixSeconds}";
+        return $"{body}.{Base64Url.EncodeToString(HMACSHA256.HashData(derived, Encoding.UTF8.GetBytes(body)).AsSpan(0, 16))}";
+    }
+
+    /// <summary>A view with one node and the client announced on it; the clock is the test's.</summary>
+    private ClusterState View(string clientId)
+    {
+        var state = new ClusterState("node-1", new ClusterOptions(), time: _time);
+        state.AddOrUpdateNode(new NodeInfo("node-1", "http://127.0.0.1:6401", 10));
+        state.Announce(clientId);
+        return state;
+    }
+
+    [Fact]
+    public void A_token_carries_its_registration_in_base64url_digits_under_the_MAC_and_stays_compact()
+    {
+        using var tokens = Service();
+        const long hybridCounter = 1_796_000_000_000L << 16; // a hybrid-clock counter of 2026 (ms << 16)
+        var (token, expires) = tokens.Issue("device-012345678", hybridCounter); // a 16-character id
+        var parts = token.Split('.');
+
+        Assert.Equal(4, parts.Length);
+        Assert.Equal(("device-012345678", expires.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture)), (parts[0], parts[1]));
+        Assert.True(ClientTokenService.TryDecodeStamp(parts[2], out var stamp));
+        Assert.Equal(hybridCounter, stamp);
+        Assert.Equal(10, parts[2].Length); // decimal would take 18
+        Assert.Equal(22, parts[3].Length);
+        Assert.Equal(61, token.Length); // 16 + 1 + 10 + 1 + 10 + 1 + 22; before the stamp 50
+        Assert.Equal(52, tokens.Issue("device-012345678", 1).Token.Length); // a plain Lamport count of 1: one digit
+        Assert.Equal("device-012345678", tokens.Validate(token));
+    }
+
+    [Theory]
+    [InlineData(0L, "A")]
+    [InlineData(1L, "B")]
+    [InlineData(63L, "_")]
+    [InlineData(64L, "BA")]
+    [InlineData(long.MaxValue, "H__________")]
+    public void Registration_stamps_round_trip_and_only_their_one_spelling_reads(long value, string text)
+    {
+        Span<char> buffer = stackalloc char[11];
+        Assert.Equal(text, new string(buffer[..ClientTokenService.EncodeStamp(value, buffer)]));
+        Assert.True(ClientTokenService.TryDecodeStamp(text, out var decoded));
+        Assert.Equal(value, decoded);
+        Assert.False(ClientTokenService.TryDecodeStamp("A" + text, out _)); // a leading zero digit
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("I__________")] // 2^63: past long
+    [InlineData("___________")]
+    [InlineData("BAAAAAAAAAAA")] // 12 digits
+    [InlineData("B.C")]
+    [InlineData("B+")]
+    [InlineData("B=")]
+    public void Stamps_that_are_not_one_are_refused(string text) => Assert.False(ClientTokenService.TryDecodeStamp(text, out _));
+
+    [Fact]
+    public void A_tampered_registration_is_refused_by_the_MAC()
+    {
+        using var tokens = Service();
+        var token = tokens.Issue("device-1", 1000).Token;
+        var parts = token.Split('.');
+        Span<char> buffer = stackalloc char[11];
+        foreach (var other in new[] { 0L, 999L, 1001L, long.MaxValue })
+        {
+            var forged = $"{parts[0]}.{parts[1]}.{new string(buffer[..ClientTokenService.EncodeStamp(other, buffer)])}.{parts[3]}";
+            Assert.Equal(TokenCheck.Invalid, tokens.Check(forged, out var id, out _));
+            Assert.Null(id);
+        }
+
+        Assert.Equal(TokenCheck.Invalid, tokens.Check($"{parts[0]}.{parts[1]}.{parts[3]}", out _, out _)); // stamp dropped
+        Assert.Equal(TokenCheck.Invalid, tokens.Check($"{parts[0]}.{parts[1]}.AB.{parts[3]}", out _, out _)); // a second spelling of 1
+        Assert.Equal("device-1", tokens.Validate(token));
+    }
+
+    [Fact]
+    public void A_token_of_the_format_before_the_stamp_is_accepted_until_it_expires_bound_to_its_id_alone()
+    {
+        var view = View("device-1");
+        using var tokens = Service(registrations: view);
+        var expires = _time.GetUtcNow().AddHours(1).ToUnixTimeSeconds();
+        var legacy = LegacyToken("device-1", expires);
+
+        Assert.Equal(TokenCheck.Valid, tokens.Check(legacy, out var id, out var at));
+        Assert.Equal(("device-1", DateTimeOffset.FromUnixTimeSeconds(expires)), (id, at));
+        Assert.Null(Service("another-cluster-key-0123456789").Validate(legacy));
+        Assert.Null(tokens.Validate(legacy[..^1] + (legacy[^1] == 'A' ? 'B' : 'A')));
+
+        // An old token of an id that ends in a dot and digits is read as the old format, never as a new token of a shorter
+        // id: its MAC is under the old key only.
+        var dotted = LegacyToken("device-1.1999999999", expires);
+        Assert.Equal("device-1.1999999999", tokens.Validate(dotted));
+        Assert.Equal(TokenCheck.Valid, Service().Check(dotted, out id, out _));
+        Assert.Equal("device-1.1999999999", id);
+
+        _time.SetUtcNow(DateTimeOffset.FromUnixTimeSeconds(expires));
+        Assert.Equal(TokenCheck.Expired, tokens.Check(legacy, out _, out _));
+        Assert.Equal("device-1", tokens.ValidateForRenewal(legacy)); // the old rule: within the grace it still renews
+    }
+
+    [Fact]
+    public void A_token_of_an_earlier_registration_is_superseded_once_the_id_is_registered_again_and_renews_nothing()
+    {
+        var view = View("reused");
+        using var tokens = Service(registrations: view);
+        var first = view.RegistrationOf("reused");
+        Assert.True(first > 0);
+        var (old, oldExpires) = tokens.Issue("reused", first);
+        Assert.Equal(TokenCheck.Valid, tokens.Check(old, out _, out _)); // remembered now
+        var legacy = LegacyToken("reused", oldExpires.ToUnixTimeSeconds());
+        var unstamped = tokens.Issue("reused", 0).Token;
+
+        // Unseen past the idle timeout: removed. Its old token opens nothing (no assignment) but would place it anew.
+        _time.Advance(TimeSpan.FromDays(8));
+        Assert.Single(view.ExpireIdle(TimeSpan.FromDays(7)));
+        Assert.Equal(TokenCheck.Expired, tokens.Check(old, out _, out _));
+
+        // Another device announces the id: a new registration.
+        view.Announce("reused");
+        var second = view.RegistrationOf("reused");
+        Assert.True(second > first);
+        var (current, _) = tokens.Issue("reused", second);
+
+        Assert.Equal(TokenCheck.Superseded, tokens.Check(old, out var id, out var at)); // from the memo
+        Assert.Equal(("reused", oldExpires), (id, at));
+        using (var fresh = Service(registrations: view))
+        {
+            Assert.Equal(TokenCheck.Superseded, fresh.Check(old, out _, out _)); // the MAC path says the same
+        }
+
+        Assert.Null(tokens.ValidateForRenewal(old));
+        Assert.Null(tokens.Validate(old));
+        var stillValid = tokens.Issue("reused", first).Token; // even unexpired, an earlier registration's token is refused
+        Assert.Equal(TokenCheck.Superseded, tokens.Check(stillValid, out _, out _));
+        Assert.Equal("reused", tokens.Validate(current));
+        Assert.Equal("reused", tokens.ValidateForRenewal(current));
+
+        // Without a stamp on either side nothing is compared (tokens and assignments from before the stamp).
+        Assert.Equal(TokenCheck.Expired, tokens.Check(legacy, out _, out _));
+        Assert.Equal(TokenCheck.Expired, tokens.Check(unstamped, out _, out _));
+        Assert.Equal("reused", tokens.Validate(tokens.Issue("reused", 0).Token));
+
+        // A token of a registration later than this view holds (the view has not learned it yet) is not refused.
+        Assert.Equal("reused", tokens.Validate(tokens.Issue("reused", second + 1).Token));
+    }
 
     [Fact]
     public void A_token_validates_the_first_and_every_later_time_and_stops_at_its_expiry()
     {
         using var tokens = Service();
-        var (token, expires) = tokens.Issue("device-1");
+        var (token, expires) = tokens.Issue("device-1", 1);
 
         Assert.Equal("device-1", tokens.Validate(token));
         Assert.Equal("device-1", tokens.Validate(token));
@@ -37,7 +192,7 @@ public sealed class ClientTokenServiceTests
     public void A_remembered_token_does_not_vouch_for_a_changed_mac_body_or_another_key()
     {
         using var tokens = Service();
-        var (token, _) = tokens.Issue("device-1");
+        var (token, _) = tokens.Issue("device-1", 1);
         Assert.Equal("device-1", tokens.Validate(token));
 
         var flipped = token[..^1] + (token[^1] == 'A' ? 'B' : 'A');
@@ -55,7 +210,7 @@ public sealed class ClientTokenServiceTests
     public void More_devices_than_the_memo_holds_all_still_validate_and_the_memo_stays_bounded()
     {
         using var tokens = Service();
-        var issued = Enumerable.Range(0, ValidatedTokens.Capacity + 100).Select(i => tokens.Issue($"device-{i}").Token).ToArray();
+        var issued = Enumerable.Range(0, ValidatedTokens.Capacity + 100).Select(i => tokens.Issue($"device-{i}", 1).Token).ToArray();
 
         for (var round = 0; round < 2; round++)
         {
@@ -70,24 +225,24 @@ public sealed class ClientTokenServiceTests
     public void The_memo_forgets_everything_when_full()
     {
         var memo = new ValidatedTokens();
-        memo.Remember("first", "device-0", 10);
+        memo.Remember("first", "device-0", 10, 7);
         for (var i = 1; i < ValidatedTokens.Capacity; i++)
         {
-            memo.Remember($"token-{i}", $"device-{i}", 10);
+            memo.Remember($"token-{i}", $"device-{i}", 10, 0);
         }
 
-        Assert.True(memo.TryGet("first", out var id, out var expires));
-        Assert.Equal(("device-0", 10L), (id, expires));
-        memo.Remember("one-too-many", "device-x", 10);
-        Assert.False(memo.TryGet("first", out _, out _));
-        Assert.True(memo.TryGet("one-too-many", out _, out _));
+        Assert.True(memo.TryGet("first", out var id, out var expires, out var registration));
+        Assert.Equal(("device-0", 10L, 7L), (id, expires, registration));
+        memo.Remember("one-too-many", "device-x", 10, 0);
+        Assert.False(memo.TryGet("first", out _, out _, out _));
+        Assert.True(memo.TryGet("one-too-many", out _, out _, out _));
     }
 
     [Fact]
     public void An_expired_token_is_told_apart_from_a_forged_one_and_renews_its_client_for_the_idle_timeout_after_its_expiry()
     {
         using var tokens = Service();
-        var (token, expires) = tokens.Issue("device-1");
+        var (token, expires) = tokens.Issue("device-1", 1);
         Assert.Equal(TokenCheck.Valid, tokens.Check(token, out var id, out var at));
         Assert.Equal(("device-1", expires), (id, at));
 

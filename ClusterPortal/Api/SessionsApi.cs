@@ -81,8 +81,8 @@ internal static class SessionsApi
                 break;
         }
 
-        var (token, expires) = tokens.Issue(clientId);
         var a = result.Assignment!;
+        var (token, expires) = tokens.Issue(clientId, a.Registration);
         var response = new SessionResponse(clientId, node.State.Ref(a.Primary), a.Alternate is null ? null : node.State.Ref(a.Alternate), a.Bounces, token, expires);
         return result.Outcome == PlacementOutcome.Placed
             ? TypedResults.Created("/" + ClusterPaths.Client(clientId), response)
@@ -90,7 +90,8 @@ internal static class SessionsApi
     }
 
     /// <summary>
-    /// The 401 (no token, a foreign one, or one expired too long ago) or 403 (another client's) for an existing client's new
+    /// The 401 (no token, a foreign one, one expired too long ago, or one of an earlier registration of the id) or 403
+    /// (another client's) for an existing client's new
     /// session; null when the token is its own — valid, or expired but still renewable
     /// (<see cref="ClientTokenService.IsRenewable"/>: a device offline past its token's expiry logs on again with it).
     /// </summary>
@@ -108,6 +109,12 @@ internal static class SessionsApi
         {
             return Problems.Unauthorized(http, AuthAnswers.InvalidBearer("The token is not valid"),
                 $"Client '{clientId}' exists and the bearer token is not one this cluster issued (malformed, altered, or signed with another Cluster:Key).");
+        }
+
+        if (check == TokenCheck.Superseded)
+        {
+            return Problems.Unauthorized(http, AuthAnswers.InvalidBearer(ClientTokenAuthenticationHandler.SupersededDescription),
+                ClientTokenAuthenticationHandler.Superseded(tokenClient!));
         }
 
         if (check == TokenCheck.Expired && !tokens.IsRenewable(expiresAt))

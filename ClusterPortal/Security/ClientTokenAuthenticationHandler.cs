@@ -13,7 +13,7 @@ internal sealed class ClientTokenAuthenticationHandler(
 {
     protected override Task<AuthenticateResult> HandleAuthenticateAsync() => Task.FromResult(Authenticate(Request, tokens));
 
-    /// <summary>401 with the bearer challenge and what was wrong: no token, several fields, an expired or a foreign token.</summary>
+    /// <summary>401 with the bearer challenge and what was wrong: no token, several fields, an expired, superseded or foreign token.</summary>
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
         var failure = (await HandleAuthenticateOnceSafeAsync()).Failure;
@@ -37,7 +37,8 @@ internal sealed class ClientTokenAuthenticationHandler(
 
     /// <summary>
     /// The request's bearer token as a principal with the <see cref="AuthSchemes.ClientIdClaim"/> it is bound to; no result
-    /// without a bearer token, a failure for one that is invalid or expired. Shared with <see cref="PortalAuthenticationHandler"/>.
+    /// without a bearer token, a failure for one that is invalid, expired or superseded (issued for an earlier registration of
+    /// its client id). Shared with <see cref="PortalAuthenticationHandler"/>.
     /// </summary>
     internal static AuthenticateResult Authenticate(HttpRequest request, ClientTokenService tokens)
     {
@@ -61,10 +62,18 @@ internal sealed class ClientTokenAuthenticationHandler(
         {
             TokenCheck.Valid => AuthenticateResult.Success(new AuthenticationTicket(Principal(clientId!), AuthSchemes.ClientToken)),
             TokenCheck.Expired => AuthenticateResult.Fail(new TokenRefused("The token expired", Expired(tokens, expiresAt))),
+            TokenCheck.Superseded => AuthenticateResult.Fail(new TokenRefused(SupersededDescription, Superseded(clientId!))),
             _ => AuthenticateResult.Fail(new TokenRefused("The token is not valid",
                 "The bearer token is not one this cluster issued (malformed, altered, or signed with another Cluster:Key).")),
         };
     }
+
+    /// <summary>RFC 6750 <c>error_description</c> of a <see cref="TokenCheck.Superseded"/> token.</summary>
+    internal const string SupersededDescription = "The client id was registered again";
+
+    /// <summary>Why a <see cref="TokenCheck.Superseded"/> token opens nothing (docs/architecture.md §5).</summary>
+    internal static string Superseded(string clientId) =>
+        $"The bearer token was issued for an earlier registration of client '{clientId}': the id was removed after Cluster:ClientIdleTimeout unseen and has been registered again since the token was issued, so the token opens and renews nothing. A device that wants a session needs a client id of its own.";
 
     /// <summary>What a device with an expired token does next (docs/architecture.md §5).</summary>
     internal static string Expired(ClientTokenService tokens, DateTimeOffset expiresAt) => tokens.IsRenewable(expiresAt)

@@ -46,7 +46,8 @@ internal static class ClientAccessEndpoints
 /// </list>
 /// Authentication and authorization cost most of the work and of the bytes a 304 allocated (a request service scope, the
 /// authentication service and handler, ticket, properties, a claims-transformation set, the authorization context,
-/// handler list and their tasks). Every other request — a forged, expired or another client's token, the admin key or
+/// handler list and their tasks). Every other request — a forged, expired or another client's token, one issued for an
+/// earlier registration of the client id (<see cref="TokenCheck.Superseded"/>), the admin key or
 /// cookie, several <c>Authorization</c> fields, a credential sent to an anonymous endpoint — takes the framework's path
 /// unchanged, with its 401/403 answers.
 /// </summary>

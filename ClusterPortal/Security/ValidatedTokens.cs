@@ -3,10 +3,11 @@ using System.Collections.Concurrent;
 namespace ClusterPortal.Security;
 
 /// <summary>
-/// The tokens <see cref="ClientTokenService"/> has verified lately, with the client id and expiry each is bound to, so a
-/// device's next request costs a look-up instead of an HMAC (README "Data path figures": the token check ran on every
-/// request of every hop). Only tokens whose MAC verified are remembered, so a forged token is never found here; the
-/// expiry is checked on every use, exactly as the MAC path checks it. Tokens cannot be revoked before they expire
+/// The tokens <see cref="ClientTokenService"/> has verified lately, with the client id, expiry and registration each is
+/// bound to, so a device's next request costs a look-up instead of an HMAC (README "Data path figures": the token check ran
+/// on every request of every hop). Only tokens whose MAC verified are remembered, so a forged token is never found here;
+/// the expiry and the registration (against the client's current one) are checked on every use, exactly as the MAC path
+/// checks them. Tokens cannot be revoked before they expire
 /// (docs/architecture.md §5), so a remembered one stays as good as a recomputed one. Bounded: at <see cref="Capacity"/>
 /// entries the memo starts again empty (a node with more active devices than that pays the HMAC more often, never
 /// more memory). The look-up hashes the whole token with the process's randomised string hash before it compares
@@ -23,21 +24,21 @@ internal sealed class ValidatedTokens
 
     public ValidatedTokens() => _bySpan = _entries.GetAlternateLookup<ReadOnlySpan<char>>();
 
-    /// <summary>The client id and expiry (unix seconds) of a remembered token.</summary>
-    public bool TryGet(ReadOnlySpan<char> token, out string clientId, out long expiresUnixSeconds)
+    /// <summary>The client id, expiry (unix seconds) and registration stamp (0: none) of a remembered token.</summary>
+    public bool TryGet(ReadOnlySpan<char> token, out string clientId, out long expiresUnixSeconds, out long registration)
     {
         if (_bySpan.TryGetValue(token, out var entry))
         {
-            (clientId, expiresUnixSeconds) = (entry.ClientId, entry.ExpiresUnixSeconds);
+            (clientId, expiresUnixSeconds, registration) = (entry.ClientId, entry.ExpiresUnixSeconds, entry.Registration);
             return true;
         }
 
-        (clientId, expiresUnixSeconds) = ("", 0);
+        (clientId, expiresUnixSeconds, registration) = ("", 0, 0);
         return false;
     }
 
     /// <summary>Remembers a token whose MAC verified.</summary>
-    public void Remember(ReadOnlySpan<char> token, string clientId, long expiresUnixSeconds)
+    public void Remember(ReadOnlySpan<char> token, string clientId, long expiresUnixSeconds, long registration)
     {
         if (Interlocked.Increment(ref _count) > Capacity)
         {
@@ -45,8 +46,8 @@ internal sealed class ValidatedTokens
             Interlocked.Exchange(ref _count, 1);
         }
 
-        _bySpan.TryAdd(token, new Entry(clientId, expiresUnixSeconds));
+        _bySpan.TryAdd(token, new Entry(clientId, expiresUnixSeconds, registration));
     }
 
-    private readonly record struct Entry(string ClientId, long ExpiresUnixSeconds);
+    private readonly record struct Entry(string ClientId, long ExpiresUnixSeconds, long Registration);
 }

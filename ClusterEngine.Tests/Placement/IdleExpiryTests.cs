@@ -28,6 +28,27 @@ public sealed class IdleExpiryTests
     }
 
     [Fact]
+    public void An_id_announced_again_after_its_idle_removal_is_seen_now_and_not_removed_by_the_next_pass()
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 29, 0, 0, 0, TimeSpan.Zero));
+        var state = new ClusterState("n1", new ClusterOptions(), time: clock);
+        state.AddOrUpdateNode(new NodeInfo("n1", "http://n1", 10));
+        state.Announce("reused");
+        clock.Advance(TimeSpan.FromDays(8));
+        Assert.Equal(["reused"], state.ExpireIdle(TimeSpan.FromDays(7)).Select(r => r.ClientId));
+
+        state.Announce("reused"); // another device takes the freed id
+        clock.Advance(TimeSpan.FromMinutes(1));
+
+        Assert.Empty(state.ExpireIdle(TimeSpan.FromDays(7)));
+        Assert.NotNull(state.GetAssignment("reused"));
+        clock.Advance(TimeSpan.FromDays(6)); // the new registration's own idle timeout counts from its announce
+        Assert.Empty(state.ExpireIdle(TimeSpan.FromDays(7)));
+        clock.Advance(TimeSpan.FromDays(2));
+        Assert.Equal(["reused"], state.ExpireIdle(TimeSpan.FromDays(7)).Select(r => r.ClientId));
+    }
+
+    [Fact]
     public void A_node_failure_does_not_count_as_its_clients_being_seen()
     {
         // Issue 10 item 11: failing a node's clients over went through the request path, which recorded every one of

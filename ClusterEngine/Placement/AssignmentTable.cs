@@ -123,7 +123,10 @@ internal sealed class AssignmentTable : IPlacementLoad
             Count(clientId, slot, -1, idHash);
             if (next.LastSeen == 0)
             {
-                next = next with { LastSeen = slot.LastSeen };
+                // A change of a live assignment keeps when its client was last seen; an id placed anew over its tombstone
+                // is seen now — the tombstone's time (an idle removal's) removed the new registration again at the next
+                // idle pass (found by an attack: 6 of 6 re-announced ids gone within a second).
+                next = next with { LastSeen = slot.IsRemoved && !next.IsRemoved ? AssignmentSlot.ToLastSeen(_time.GetUtcNow()) : slot.LastSeen };
             }
         }
         else if (next.LastSeen == 0)

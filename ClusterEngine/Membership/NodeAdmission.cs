@@ -94,7 +94,7 @@ public sealed partial class NodeAdmission
     /// <summary>Refuses (for now: the joining node retries) a node this node cannot reach at the URL it advertises.</summary>
     private async Task ReachableOrThrowAsync(string nodeId, string url)
     {
-        if (await _probe.ProblemAsync(url, _probeTimeout, CancellationToken.None) is { } problem)
+        if (await _probe.ProblemAsync(url, nodeId, _probeTimeout, CancellationToken.None) is { } problem)
         {
             LogUnreachable(nodeId, url, problem);
             throw new HubException($"{Self} cannot reach {nodeId} at the URL it advertises, {url} ({problem}): set Cluster:AdvertisedUrl "

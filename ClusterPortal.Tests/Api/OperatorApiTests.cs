@@ -74,7 +74,10 @@ public sealed class OperatorApiTests : IDisposable
     {
         var http = _factory.Client();
 
-        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health/live")).StatusCode);
+        using var live = await http.GetAsync("/health/live");
+        Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+        Assert.Equal("Healthy", await live.Content.ReadAsStringAsync());
+        Assert.Equal("node-1", Assert.Single(live.Headers.GetValues("X-Served-By"))); // what a seed checks before adding a node
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/health/ready")).StatusCode);
         var openApi = await http.GetStringAsync("/openapi/v1.json");
         Assert.Contains("/api/sessions", openApi, StringComparison.Ordinal);

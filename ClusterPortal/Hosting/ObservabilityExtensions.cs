@@ -29,7 +29,19 @@ internal static class ObservabilityExtensions
 
     public static WebApplication MapObservability(this WebApplication app)
     {
-        app.MapHealthChecks("/health/live", new() { Predicate = _ => false }).AllowAnonymous();
+        // X-Served-By on the live check: a seed dials a joining node here and adds it only when the node itself answers
+        // (ClusterEngine.Membership.AdvertisedUrlProbe; docs/identity.md, "Joining").
+        var nodeId = app.Services.GetRequiredService<ClusterEngine.ClusterState>().LocalNodeId;
+        app.MapHealthChecks("/health/live", new()
+        {
+            Predicate = _ => false,
+            ResponseWriter = (http, report) =>
+            {
+                http.Response.Headers[ClusterPortal.Client.Contract.ClusterHeaders.ServedBy] = nodeId;
+                http.Response.ContentType = "text/plain";
+                return http.Response.WriteAsync(report.Status.ToString());
+            },
+        }).AllowAnonymous();
         app.MapHealthChecks("/health/ready", new() { Predicate = c => c.Tags.Contains(NodeReadyHealthCheck.Tag) }).AllowAnonymous();
         app.MapPrometheusScrapingEndpoint("/metrics").RequireAuthorization(Security.AuthSchemes.ViewerPolicy);
         app.MapOpenApi().AllowAnonymous();

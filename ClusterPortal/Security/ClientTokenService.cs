@@ -19,7 +19,7 @@ namespace ClusterPortal.Security;
 /// id — one issued before the id was removed as idle and announced again, by whichever device — is
 /// <see cref="TokenCheck.Superseded"/>: it opens and renews nothing. Tokens of the format before the stamp,
 /// <c>{clientId}.{expiresUnixSeconds}.{mac}</c> (MAC under a key of its own, so neither format can be read as the other),
-/// are still accepted until they expire, bound to the id alone. Compact on purpose (about 56 bytes for a 16-character id):
+/// are still accepted until they expire, bound to the id alone. Compact on purpose (61 bytes for a 16-character id):
 /// a JWT would triple the bytes of a validated hit (README, "Engine figures": at most 350 B per hit).
 /// </summary>
 public sealed class ClientTokenService : IDisposable

@@ -52,6 +52,8 @@ public sealed class ClusterOptionsValidatorTests
     [InlineData("OfferTimeout", "00:00:00", "Cluster:OfferTimeout must be positive")]
     [InlineData("HelloTimeout", "-00:00:01", "Cluster:HelloTimeout must be positive")]
     [InlineData("HandOverTimeout", "00:00:00", "Cluster:HandOverTimeout must be positive")]
+    [InlineData("RemovalAckTimeout", "00:00:00", "Cluster:RemovalAckTimeout must be positive and at most 00:01:00")]
+    [InlineData("RemovalAckTimeout", "00:02:00", "Cluster:RemovalAckTimeout must be positive and at most 00:01:00")]
     [InlineData("DrainTimeout", "00:00:00", "Cluster:DrainTimeout must be positive")]
     [InlineData("ForwardConnectTimeout", "00:00:00", "Cluster:ForwardConnectTimeout must be positive")]
     [InlineData("ForwardActivityTimeout", "00:00:00.400", "Cluster:ForwardActivityTimeout must be longer than Cluster:ForwardConnectTimeout")]
@@ -92,6 +94,7 @@ public sealed class ClusterOptionsValidatorTests
         Assert.Equal(TimeSpan.FromMilliseconds(750), o.OfferTimeout);
         Assert.Equal(TimeSpan.FromSeconds(3), o.HelloTimeout);
         Assert.Equal(TimeSpan.FromSeconds(3), o.HandOverTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(1), o.RemovalAckTimeout);
         Assert.Equal(TimeSpan.FromSeconds(5), o.DrainTimeout);
         Assert.Equal(TimeSpan.FromMilliseconds(500), o.ForwardConnectTimeout);
         Assert.Equal(TimeSpan.FromSeconds(30), o.ForwardActivityTimeout);

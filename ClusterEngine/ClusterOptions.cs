@@ -103,6 +103,13 @@ public sealed class ClusterOptions
     /// <summary>How long a <c>Hello</c> to a seed or to a node being added waits for its answer (connect included). Default 3 s; positive.</summary>
     public TimeSpan HelloTimeout { get; set; } = TimeSpan.FromSeconds(3);
 
+    /// <summary>
+    /// How long the membership authority waits for a node being removed to confirm that it stopped serving before the
+    /// removal applies and the node's clients are failed over (docs/recovery.md, "Removal and re-add"). A node that does not
+    /// answer in time (stopped, frozen, cut off) is removed anyway. Default 1 s; positive, at most 1 minute.
+    /// </summary>
+    public TimeSpan RemovalAckTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>How long a graceful leave waits for the mirrors of its clients to reach their alternates before it hands the clients over anyway. Default 3 s; positive.</summary>
     public TimeSpan HandOverTimeout { get; set; } = TimeSpan.FromSeconds(3);
 

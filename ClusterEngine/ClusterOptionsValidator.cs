@@ -41,6 +41,8 @@ public sealed partial class ClusterOptionsValidator : IValidateOptions<ClusterOp
             "must be positive and less than Cluster:FailureTimeout", options.ProbeTimeout);
         Check(options.OfferTimeout > TimeSpan.Zero, "OfferTimeout", "must be positive", options.OfferTimeout);
         Check(options.HelloTimeout > TimeSpan.Zero, "HelloTimeout", "must be positive", options.HelloTimeout);
+        Check(options.RemovalAckTimeout > TimeSpan.Zero && options.RemovalAckTimeout <= TimeSpan.FromMinutes(1), "RemovalAckTimeout",
+            "must be positive and at most 00:01:00", options.RemovalAckTimeout);
         Check(options.HandOverTimeout > TimeSpan.Zero, "HandOverTimeout", "must be positive", options.HandOverTimeout);
         Check(options.DrainTimeout > TimeSpan.Zero, "DrainTimeout", "must be positive", options.DrainTimeout);
         Check(options.LeaveGrace >= TimeSpan.Zero && options.LeaveGrace <= TimeSpan.FromMinutes(1), "LeaveGrace", "must be between 0 and 00:01:00", options.LeaveGrace);

@@ -105,6 +105,9 @@ internal static class LogEvents
     /// <summary><c>NodeAdmission.LogUnreachable</c>.</summary>
     public const int JoinUnreachable = 2126;
 
+    /// <summary><c>MembershipAuthority.LogRemovalUnconfirmed</c>.</summary>
+    public const int RemovalUnconfirmed = 2127;
+
     /// <summary><c>out.LogRefused</c>.</summary>
     public const int Refused = 2201;
 

@@ -39,6 +39,25 @@ public sealed class MemberListTests
     }
 
     [Fact]
+    public void A_stamp_alone_leaves_the_list_unchanged_and_later_stamps_newer()
+    {
+        // A removal is stamped when decided and enters the list only once the removed node confirmed it (MembershipAuthority).
+        var list = new MemberList(new FakeTimeProvider(DateTimeOffset.UnixEpoch));
+        list.Merge([Record("n1", 5, "n1"), Record("n2", 2, "n1")]);
+        var digest = list.Digest;
+
+        var removal = list.Stamp(Record("n2", 0, "") with { Removed = true }, "n1");
+        var next = list.Stamp(Record("n1", 0, ""), "n1");
+
+        Assert.Equal((6, "n1"), (removal.Version, removal.VersionNodeId));
+        Assert.Equal(7, next.Version);
+        Assert.False(list.Get("n2")!.Removed);
+        Assert.Equal(digest, list.Digest);
+        list.Merge([removal]);
+        Assert.True(list.Get("n2")!.Removed);
+    }
+
+    [Fact]
     public void A_change_stamped_later_outranks_one_stamped_earlier_by_a_list_that_had_counted_further()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 4, 12, 0, 0, TimeSpan.Zero));

@@ -90,17 +90,24 @@ public sealed class MemberList(TimeProvider? time = null)
     /// </summary>
     public MemberRecord Update(MemberRecord record, string byNodeId)
     {
+        var stamped = Stamp(record, byNodeId);
+        Merge([stamped]);
+        return stamped;
+    }
+
+    /// <summary>
+    /// As <see cref="Update"/>, without merging: the stamped record, which a later <see cref="Merge"/> puts in the list (a
+    /// removal waits for the removed node's confirmation). The list's clock moves past it, so later stamps are newer.
+    /// </summary>
+    public MemberRecord Stamp(MemberRecord record, string byNodeId)
+    {
         ArgumentNullException.ThrowIfNull(record);
-        MemberRecord stamped;
         lock (_gate)
         {
             var current = _members.GetValueOrDefault(record.NodeId)?.Version ?? 0;
             _clock = HybridClock.Next(Math.Max(_clock, Math.Max(current, record.Version)), _time.GetUtcNow());
-            stamped = record with { Version = _clock, VersionNodeId = byNodeId };
+            return record with { Version = _clock, VersionNodeId = byNodeId };
         }
-
-        Merge([stamped]);
-        return stamped;
     }
 
     /// <summary>Merges gossiped records; returns those that changed this list.</summary>

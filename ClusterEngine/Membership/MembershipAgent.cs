@@ -99,14 +99,18 @@ public sealed partial class MembershipAgent
 
     /// <summary>Stamps a change with the next list version, applies and publishes it (the authority's part: see <see cref="MembershipAuthority"/>).</summary>
     /// <param name="record">The changed record.</param>
-    /// <param name="beforeApply">Called with the stamped record before it is applied (a removal tells the removed node while its connection is open).</param>
-    public MemberRecord Update(MemberRecord record, Action<MemberRecord>? beforeApply = null)
+    public MemberRecord Update(MemberRecord record)
     {
         var stamped = _members.Update(record, Self);
-        beforeApply?.Invoke(stamped);
         Apply([stamped]);
         return stamped;
     }
+
+    /// <summary>
+    /// Stamps a change with the next list version without putting it in the member list yet (<see cref="Merge"/> does):
+    /// a removal enters the list, and this node's view, only once the removed node confirmed it (see <see cref="MembershipAuthority"/>).
+    /// </summary>
+    public MemberRecord Stamp(MemberRecord record) => _members.Stamp(record, Self);
 
     /// <summary>Sends the whole member list to every peer.</summary>
     public void BroadcastMembers() => _ = _mesh.BroadcastAsync(BackplaneMethods.Members, _members.All.ToArray());

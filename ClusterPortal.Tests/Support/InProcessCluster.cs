@@ -35,7 +35,9 @@ public sealed class InProcessCluster : IAsyncDisposable
     /// <param name="seeded">Whether node-1 is its seed.</param>
     /// <param name="clock">A clock to replace the node's <see cref="TimeProvider"/> (null: the system's).</param>
     /// <param name="waitUntilReady">Wait for the node's /health/ready (false: only start it).</param>
-    public PortalFactory Add(int capacity, Dictionary<string, string?>? extra = null, bool seeded = true, TimeProvider? clock = null, bool waitUntilReady = true)
+    /// <param name="configure">More host configuration (services), after the clock's.</param>
+    public PortalFactory Add(int capacity, Dictionary<string, string?>? extra = null, bool seeded = true, TimeProvider? clock = null, bool waitUntilReady = true,
+        Action<Microsoft.AspNetCore.Hosting.IWebHostBuilder>? configure = null)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -55,7 +57,15 @@ public sealed class InProcessCluster : IAsyncDisposable
 
         var node = new PortalFactory(settings)
         {
-            Configure = clock is null ? null : web => web.ConfigureServices(services => services.AddSingleton(clock)),
+            Configure = clock is null && configure is null ? null : web =>
+            {
+                if (clock is not null)
+                {
+                    web.ConfigureServices(services => services.AddSingleton(clock));
+                }
+
+                configure?.Invoke(web);
+            },
         };
         if (waitUntilReady)
         {

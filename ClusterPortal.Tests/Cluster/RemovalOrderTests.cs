@@ -1,0 +1,123 @@
+using System.Net;
+using ClusterEngine.Backplane;
+using ClusterEngine.Membership;
+using ClusterPortal.Tests.Support;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ClusterPortal.Tests.Cluster;
+
+/// <summary>
+/// The order of a removal (docs/recovery.md, "Removal and re-add"): the removed node is told first and stops serving; only
+/// then do the others fail its clients over — or after <c>Cluster:RemovalAckTimeout</c> when it does not answer.
+/// </summary>
+[Trait("Category", "Process")]
+[Trait("Category", "Cluster")]
+public sealed class RemovalOrderTests
+{
+    [Fact]
+    public async Task A_removed_node_stops_serving_before_any_other_node_takes_its_clients()
+    {
+        // node-3 is slow to take in its removal (a loaded host): its hub holds the authority's message for 500 ms, well
+        // inside the 1 s the authority waits. Before the fix the authority applied the removal at once, so node-1 and node-2
+        // promoted node-3's clients while node-3 still served them.
+        await using var cluster = new InProcessCluster();
+        var hold = new RemovalHold("node-3", TimeSpan.FromMilliseconds(500));
+        await StartAsync(cluster, hold, ackTimeout: "00:00:01");
+        var ofNode3 = await ClientsOfNode3Async(cluster);
+        hold.Check = () => ViewsKeepNode3(cluster, ofNode3);
+
+        var removed = await cluster[0].AdminClient().DeleteAsync("/api/nodes/node-3");
+
+        Assert.Equal(HttpStatusCode.NoContent, removed.StatusCode);
+        Assert.True(await hold.Released.Task.WaitAsync(TimeSpan.FromSeconds(30)),
+            "node-1 or node-2 failed node-3's clients over while node-3 had not yet taken in its removal: " + hold.Seen);
+        Assert.True(cluster[2].Services.GetRequiredService<LocalNodeStatus>().Removed, "node-3 knows it is removed when the DELETE answers");
+        await Eventually.True(() => new[] { 0, 1 }.All(v => cluster.StateOf(v).GetNode("node-3")!.State == NodeState.Left
+            && cluster.StateOf(v).Assignments(a => a.Primary == "node-3" || a.Alternate == "node-3").Count == 0), "node-3 Left with no roles at node-1 and node-2");
+    }
+
+    [Fact]
+    public async Task A_removed_node_that_does_not_answer_is_removed_after_the_ack_timeout()
+    {
+        // node-3 holds the message for 3 s (frozen, cut off); the authority waits 300 ms and removes it anyway.
+        await using var cluster = new InProcessCluster();
+        var hold = new RemovalHold("node-3", TimeSpan.FromSeconds(3));
+        await StartAsync(cluster, hold, ackTimeout: "00:00:00.300");
+        var ofNode3 = await ClientsOfNode3Async(cluster);
+        hold.Check = () => ViewsKeepNode3(cluster, ofNode3);
+
+        var removed = await cluster[0].AdminClient().DeleteAsync("/api/nodes/node-3");
+
+        Assert.Equal(HttpStatusCode.NoContent, removed.StatusCode);
+        Assert.False(hold.Released.Task.IsCompleted, "the DELETE answered before node-3 released the message");
+        await Eventually.True(() => new[] { 0, 1 }.All(v => cluster.StateOf(v).GetNode("node-3")!.State == NodeState.Left
+            && cluster.StateOf(v).Assignments(a => a.Primary == "node-3" || a.Alternate == "node-3").Count == 0), "node-3 Left with no roles while it still holds the message");
+        Assert.False(hold.Released.Task.IsCompleted, "node-3 was still holding the message when the others had failed its clients over");
+        Assert.False(await hold.Released.Task.WaitAsync(TimeSpan.FromSeconds(30)), "the views kept node-3's clients although the removal applied");
+        await Eventually.True(() => cluster[2].Services.GetRequiredService<LocalNodeStatus>().Removed, "node-3 learns its removal once it answers");
+    }
+
+    private static async Task StartAsync(InProcessCluster cluster, RemovalHold hold, string ackTimeout)
+    {
+        var settings = new Dictionary<string, string?> { ["Cluster:RemovalAckTimeout"] = ackTimeout };
+        cluster.Add(100, settings);
+        cluster.Add(100, settings);
+        cluster.Add(100, settings, configure: web => web.ConfigureServices(s => s.Configure<HubOptions<Hubs.BackplaneHub>>(o => o.AddFilter(hold))));
+        await cluster.WaitAllUpAsync();
+    }
+
+    /// <summary>Announces clients until node-3 is the primary of some and the alternate of others; returns node-3's roles as node-1 sees them.</summary>
+    private static async Task<int> ClientsOfNode3Async(InProcessCluster cluster)
+    {
+        for (var i = 0; i < 15; i++)
+        {
+            await cluster.Announce(i % 3, $"removal-order-{i}");
+        }
+
+        await cluster.WaitConvergedAsync();
+        var roles = cluster.StateOf(0).Assignments(a => a.Primary == "node-3" || a.Alternate == "node-3").Count;
+        Assert.True(roles > 0, "round robin gave node-3 no roles among 15 clients");
+        return roles;
+    }
+
+    private static (bool Kept, string Seen) ViewsKeepNode3(InProcessCluster cluster, int roles)
+    {
+        var views = new[] { 0, 1 }.Select(v => (cluster[v].NodeId, State: cluster.StateOf(v).GetNode("node-3")?.State,
+            Roles: cluster.StateOf(v).Assignments(a => a.Primary == "node-3" || a.Alternate == "node-3").Count)).ToList();
+        return (views.All(v => v.State == NodeState.Up && v.Roles == roles),
+            string.Join("; ", views.Select(v => $"{v.NodeId} sees node-3 {v.State} with {v.Roles} of {roles} roles")));
+    }
+
+    /// <summary>
+    /// Holds the one <c>Members</c> call that tells <paramref name="nodeId"/> it is removed for <paramref name="hold"/> (a slow
+    /// or frozen node), then records whether the other views still gave that node its clients (<see cref="Check"/>).
+    /// </summary>
+    private sealed class RemovalHold(string nodeId, TimeSpan hold) : IHubFilter
+    {
+        private int _held;
+
+        public Func<(bool Kept, string Seen)> Check { get; set; } = () => (true, "");
+
+        /// <summary>Completes after the hold: true when the other views still kept the node's clients at that moment.</summary>
+        public TaskCompletionSource<bool> Released { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public string Seen { get; private set; } = "";
+
+        public async ValueTask<object?> InvokeMethodAsync(HubInvocationContext invocationContext, Func<HubInvocationContext, ValueTask<object?>> next)
+        {
+            if (invocationContext.HubMethodName == BackplaneMethods.Members
+                && invocationContext.HubMethodArguments is [MemberRecord[] records]
+                && records.Any(r => r.NodeId == nodeId && r.Removed)
+                && Interlocked.Exchange(ref _held, 1) == 0)
+            {
+                await Task.Delay(hold);
+                var (kept, seen) = Check();
+                Seen = seen;
+                Released.TrySetResult(kept);
+            }
+
+            return await next(invocationContext);
+        }
+    }
+}

@@ -26,6 +26,11 @@ internal static class WireBench
         var connections = Option(args, "connections", 32);
         var allocSeconds = Option(args, "alloc-seconds", 10);
         await EnsureToolsAsync();
+        if (allocSeconds > 0)
+        {
+            await RestoreDotnetToolsAsync(); // dotnet-counters, for the allocations per 304 after the rounds
+        }
+
         var load = ProcessCpu.LoadAverage();
 
         var scratch = Path.Combine(Path.GetTempPath(), "wire-bench-" + Guid.NewGuid().ToString("N")[..8]);
@@ -231,6 +236,24 @@ internal static class WireBench
         if (tools.FirstOrDefault(t => !OnPath(t)) is { } missing)
         {
             throw new InvalidOperationException($"{missing} is not installed and apt-get could not install it (run as root, or install it yourself).");
+        }
+    }
+
+    /// <summary>
+    /// <c>dotnet tool restore</c> in the repository (the local tools of <c>.config/dotnet-tools.json</c>): a fresh clone has
+    /// not restored <c>dotnet-counters</c>, and finding out after the rounds lost the run's last figure.
+    /// </summary>
+    private static async Task RestoreDotnetToolsAsync()
+    {
+        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, WorkingDirectory = Cluster.RepositoryRoot() };
+        start.ArgumentList.Add("tool");
+        start.ArgumentList.Add("restore");
+        using var restore = Process.Start(start)!;
+        var output = await restore.StandardOutput.ReadToEndAsync();
+        await restore.WaitForExitAsync();
+        if (restore.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"`dotnet tool restore` failed (exit code {restore.ExitCode}) in {Cluster.RepositoryRoot()}: {output.Trim()}");
         }
     }
 

@@ -215,6 +215,14 @@ public sealed partial class ClusterHealthMonitor
         {
             _mesh.Disconnect(status.NodeId); // it left gracefully: stop re-opening; its Hello reconnects us when it is back
         }
+        else if (_mesh.UrlOf(status.NodeId) is null)
+        {
+            // A member heard over its own connection while this node has none to it. A removed node added again sends Left
+            // statuses until it learns of the add; one that arrived after the add closed the new connection above, and
+            // nothing opened it again — this node's claims and offers to it then failed for minutes (found by attack:
+            // 1 re-add in 4–10).
+            _agent.Reconnect(status.NodeId);
+        }
 
         State.ApplyStatus(status.NodeId, status.Incarnation, status.Sequence, status.InFlight, status.MaxConcurrentRequests);
         if (status.Traffic is { } traffic)

@@ -58,6 +58,26 @@ public sealed class RemovalOrderTests
         await Eventually.True(() => cluster[2].Services.GetRequiredService<LocalNodeStatus>().Removed, "node-3 learns its removal once it answers");
     }
 
+    [Fact]
+    public async Task A_member_heard_without_a_connection_to_it_is_connected_again()
+    {
+        // After a re-add, a Left status the node sent before it learned of the add could arrive after it and close the
+        // authority's new connection to it (a Left status closes the connection: the node left gracefully); nothing opened
+        // it again while the node's own connection stayed up, so claims and offers to it failed (found by attack). Here the
+        // connection is closed the same way; the node's next status must bring it back.
+        await using var cluster = await InProcessCluster.StartAsync(100, 100, 100);
+        var mesh = cluster[0].Services.GetRequiredService<PeerMesh>();
+        Assert.True(mesh.IsConnected("node-3"), "node-1 is connected to node-3 after the start");
+
+        mesh.Disconnect("node-3");
+
+        Assert.False(mesh.IsConnected("node-3"));
+        await Eventually.True(() => mesh.IsConnected("node-3"), "node-1 connected to node-3 again after hearing its status");
+        await cluster.Announce(0, "after-reconnect-0");
+        await cluster.Announce(0, "after-reconnect-1");
+        await cluster.Announce(0, "after-reconnect-2");
+    }
+
     private static async Task StartAsync(InProcessCluster cluster, RemovalHold hold, string ackTimeout)
     {
         var settings = new Dictionary<string, string?> { ["Cluster:RemovalAckTimeout"] = ackTimeout };

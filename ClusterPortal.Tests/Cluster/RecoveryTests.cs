@@ -6,10 +6,10 @@ using Xunit.Abstractions;
 namespace ClusterPortal.Tests.Cluster;
 
 /// <summary>
-/// Recovery by the patent (issue 12, one test per numbered case; docs/recovery.md) and one node id per live process
-/// (issue 11, case 3), with real node processes: a returning node keeps only the roles nobody else took (Fig. 7,
-/// steps 700–740), a full restart ends where it began, a lone node serves, a node that stays away is failed over, a
-/// re-added node pulls what it missed, and a second process claiming a live member's id is refused.
+/// Recovery by the patent (issue 12, one test per numbered case; docs/recovery.md), with real node processes: a
+/// returning node keeps only the roles nobody else took (Fig. 7, steps 700–740), a full restart ends where it began, a
+/// lone node serves, a node that stays away is failed over, a re-added node pulls what it missed, and a node back alone
+/// from an old table keeps its later decisions. One node id per live process: <see cref="NodeIdentityTests"/>.
 /// </summary>
 [Collection(ProcessFailureGroup.Name)]
 [Trait("Category", "Process")]
@@ -24,7 +24,7 @@ public sealed class RecoveryTests(ITestOutputHelper output)
     {
         const int clients = 60;
         await using var cluster = await ProcessCluster.StartAsync(3);
-        await AnnounceAsync(cluster, "back", clients);
+        await cluster.AnnounceManyAsync("back", clients);
         await cluster.WaitViewsAgreeAsync(clients);
         var victim = cluster[1];
         var survivors = new[] { cluster[0], cluster[2] };
@@ -76,7 +76,7 @@ public sealed class RecoveryTests(ITestOutputHelper output)
         // As in the fault suite's full restart: all three come back, so the grace must outlast a slow start of three
         // processes at once on a loaded machine (docs/recovery.md, "Known limits").
         await using var cluster = await ProcessCluster.StartAsync(3, ["--Cluster:RestartGrace=00:00:30"]);
-        await AnnounceAsync(cluster, "full", clients);
+        await cluster.AnnounceManyAsync("full", clients);
         var (_, before) = await cluster.WaitViewsAgreeAsync(clients);
         output.WriteLine("before: " + Spread(before));
 
@@ -101,7 +101,7 @@ public sealed class RecoveryTests(ITestOutputHelper output)
     {
         const int clients = 30;
         await using var cluster = await ProcessCluster.StartAsync(3);
-        var tokens = await AnnounceAsync(cluster, "lone", clients);
+        var tokens = await cluster.AnnounceManyAsync("lone", clients);
         await cluster.WaitViewsAgreeAsync(clients);
         await Task.WhenAll(cluster.Nodes.Select(n => n.TerminateAsync()));
 
@@ -133,7 +133,7 @@ public sealed class RecoveryTests(ITestOutputHelper output)
     {
         const int clients = 30;
         await using var cluster = await ProcessCluster.StartAsync(3);
-        await AnnounceAsync(cluster, "gone", clients);
+        await cluster.AnnounceManyAsync("gone", clients);
         var (_, before) = await cluster.WaitViewsAgreeAsync(clients);
         Assert.Contains(before, kv => kv.Value.Primary == cluster[2].NodeId);
 
@@ -173,7 +173,7 @@ public sealed class RecoveryTests(ITestOutputHelper output)
     public async Task A_removed_node_serves_nobody_and_once_added_again_pulls_everything_before_it_is_ready()
     {
         await using var cluster = await ProcessCluster.StartAsync(3);
-        var tokens = await AnnounceAsync(cluster, "readd", 50);
+        var tokens = await cluster.AnnounceManyAsync("readd", 50);
         await cluster.WaitViewsAgreeAsync(50);
         var removed = cluster[2];
         var stayers = new[] { cluster[0], cluster[1] };
@@ -215,86 +215,6 @@ public sealed class RecoveryTests(ITestOutputHelper output)
         }
     }
 
-    /// <summary>Issue 11, case 3: a second process started as node-2 on another port took over node-2's URL in every view.</summary>
-    [Fact]
-    public async Task A_second_process_claiming_a_live_members_id_exits_2_and_the_member_is_unaffected()
-    {
-        await using var cluster = await ProcessCluster.StartAsync(3);
-        await AnnounceAsync(cluster, "dup", 30);
-        var member = cluster[1];
-        var impostor = cluster.CreateExtra(member.NodeId);
-        impostor.Start();
-        var code = await impostor.WaitExitAsync(60_000);
-        output.WriteLine($"the impostor exited with {code}:\n{impostor.Tail()}");
-        Assert.Equal(2, code);
-        Assert.Contains(member.NodeId, impostor.Tail(), StringComparison.Ordinal);
-        Assert.Contains(member.Url, impostor.Tail(), StringComparison.Ordinal);
-
-        var impostorPort = new Uri(impostor.Url).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        foreach (var observer in cluster.Nodes)
-        {
-            var members = await cluster.MembersAsync(observer);
-            Assert.Equal(member.Url, members[member.NodeId].Url);
-            Assert.DoesNotContain(members.Values, m => m.Url.EndsWith(":" + impostorPort, StringComparison.Ordinal));
-        }
-
-        await cluster.WaitAllUpAsync();
-        Assert.Equal(HttpStatusCode.OK, await member.ProbeAsync("/health/ready"));
-        await cluster.WaitViewsAgreeAsync(30);
-    }
-
-    /// <summary>
-    /// The same with a copy of the member's data directory (a cloned host, a node moved while the old host still runs):
-    /// the copy knows the members, so it does not ask a seed — it connects and sends its Status at once. Its Hello is
-    /// refused (exit 2), but its first Status used to raise the member's incarnation in every view, after which the real
-    /// process's calls were refused as "older": it was Down everywhere and its clients failed over, for good (found by
-    /// attack, 2 of 2).
-    /// </summary>
-    [Theory]
-    [InlineData(false)]
-    [InlineData(true)] // a cloned host keeps its configuration: the copy advertises the member's own URL (found by a re-attack)
-    public async Task A_copy_of_a_members_data_started_elsewhere_leaves_the_real_member_Up_with_its_clients(bool advertisesTheMembersUrl)
-    {
-        await using var cluster = await ProcessCluster.StartAsync(3);
-        await AnnounceAsync(cluster, "copy", 30);
-        var member = cluster[1];
-        var before = (await cluster.WaitViewsAgreeAsync(30)).View;
-        var impostor = cluster.CreateExtra(member.NodeId);
-        CopyDirectory(member.DataDirectory, impostor.DataDirectory);
-        if (advertisesTheMembersUrl)
-        {
-            impostor.Start($"--Cluster:AdvertisedUrl={member.Url}", "--Logging:LogLevel:ClusterEngine.Backplane.PeerMesh=Information");
-            await Eventually.True(() => impostor.Tail().Contains("connected to peer", StringComparison.Ordinal),
-                "the copy connecting to its peers", 60_000, impostor.Tail);
-        }
-        else
-        {
-            impostor.Start();
-            var code = await impostor.WaitExitAsync(60_000);
-            output.WriteLine($"the impostor exited with {code}:\n{impostor.Tail()}");
-            Assert.Equal(2, code); // refused at its Hello: another URL while the member is alive
-        }
-
-        // Five seconds (five failure timeouts) in which the real member must stay Up in every view and keep its clients.
-        var until = DateTime.UtcNow.AddSeconds(5);
-        while (DateTime.UtcNow < until)
-        {
-            foreach (var observer in cluster.Nodes)
-            {
-                var state = await cluster.StateAsync(observer, member);
-                Assert.True(state == "Up", $"{member.NodeId} is {state} at {observer.NodeId} after the copy exited\n{cluster.Describe()}");
-            }
-        }
-
-        Assert.Equal(HttpStatusCode.OK, await member.ProbeAsync("/health/ready"));
-        var after = (await cluster.WaitViewsAgreeAsync(30)).View;
-        Assert.Equal(before, after);
-        if (impostor.IsRunning)
-        {
-            impostor.Kill();
-        }
-    }
-
     /// <summary>
     /// A re-attack's recipe (docs/recovery.md, "Versions"): node-2 is killed and its clients fail over; node-1 and node-3
     /// restart one after the other and keep deciding without it; then node-2 starts alone from its old table and, after
@@ -307,7 +227,7 @@ public sealed class RecoveryTests(ITestOutputHelper output)
         const int clients = 30, whileAway = 200;
         await using var cluster = await ProcessCluster.StartAsync(3, ["--Cluster:RestartGrace=00:00:05"]);
         var (n1, n2, n3) = (cluster[0], cluster[1], cluster[2]);
-        var ours = (await AnnounceAsync(cluster, "stale", clients)).Select(c => c.ClientId).ToHashSet();
+        var ours = (await cluster.AnnounceManyAsync("stale", clients)).Select(c => c.ClientId).ToHashSet();
         await WaitStoredAsync(cluster, [n1, n2, n3], (await cluster.WaitViewsAgreeAsync(clients)).View);
 
         n2.Kill();
@@ -346,43 +266,6 @@ public sealed class RecoveryTests(ITestOutputHelper output)
         Assert.True(moved.Count == 0, $"{moved.Count} of {clients} client(s) left the node that decided last: {string.Join(", ", moved.Take(10))}\n{cluster.Describe()}");
     }
 
-    /// <summary>
-    /// A node that advertises a URL the cluster cannot reach (a wrong <c>Cluster:AdvertisedUrl</c>, a firewall) is not made
-    /// a member: it would count against the quorum and be offered clients and forwards it never gets. The seed dials the
-    /// URL first and says why it did not add it; the new node logs that (event 2124) and stays not ready, retrying.
-    /// </summary>
-    [Fact]
-    public async Task A_new_node_the_seed_cannot_reach_at_its_advertised_url_is_not_added_and_says_why()
-    {
-        await using var cluster = await ProcessCluster.StartAsync(2);
-        var lost = cluster.CreateExtra("node-lost");
-        lost.Start("--Cluster:AdvertisedUrl=http://127.0.0.1:1");
-        try
-        {
-            await Eventually.True(() => lost.Tail().Contains("cannot reach node-lost at the URL it advertises, http://127.0.0.1:1", StringComparison.Ordinal),
-                "the new node logging the seed's reason for not adding it", 60_000, lost.Tail);
-            output.WriteLine(lost.Tail().Split('\n').First(l => l.Contains("cannot reach", StringComparison.Ordinal)));
-
-            foreach (var node in cluster.Nodes)
-            {
-                Assert.DoesNotContain("node-lost", (await cluster.MembersAsync(node)).Keys);
-                Assert.Equal(HttpStatusCode.OK, await node.ProbeAsync("/health/ready"));
-            }
-
-            Assert.True(lost.IsRunning, $"the new node exited:\n{lost.Tail()}"); // it retries: a firewall may be opened
-            HttpStatusCode? ready = null; // a loaded CI host once failed the first probe (no answer): ask until it answers
-            await Eventually.True(async () => (ready = await lost.ProbeAsync("/health/ready")) is not null, "the new node answering /health/ready", 30_000, lost.Tail);
-            Assert.Equal(HttpStatusCode.ServiceUnavailable, ready);
-        }
-        finally
-        {
-            if (lost.IsRunning)
-            {
-                lost.Kill();
-            }
-        }
-    }
-
     /// <summary>Waits until every one of <paramref name="nodes"/>' databases holds <paramref name="view"/> (kill -9 loses what the writer has not committed).</summary>
     private static async Task WaitStoredAsync(ProcessCluster cluster, IEnumerable<ProcessCluster.Node> nodes, SortedDictionary<string, (string Primary, string? Alternate)> view)
     {
@@ -392,36 +275,6 @@ public sealed class RecoveryTests(ITestOutputHelper output)
                 && view.All(kv => stored.TryGetValue(kv.Key, out var roles) && roles == kv.Value), $"{node.NodeId}'s database holding the {view.Count} agreed assignments",
                 30_000, cluster.Describe);
         }
-    }
-
-    private static void CopyDirectory(string from, string to)
-    {
-        Directory.CreateDirectory(to);
-        foreach (var file in Directory.GetFiles(from, "*", SearchOption.AllDirectories))
-        {
-            var name = Path.GetFileName(file);
-            if (name.StartsWith("node.lock", StringComparison.Ordinal))
-            {
-                continue; // the copy of a running node's directory: its lock is the running process's
-            }
-
-            var target = Path.Combine(to, Path.GetRelativePath(from, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
-        }
-    }
-
-    private static async Task<List<(string ClientId, string Token)>> AnnounceAsync(ProcessCluster cluster, string prefix, int count)
-    {
-        var result = new List<(string, string)>();
-        for (var i = 0; i < count; i++)
-        {
-            var id = $"{prefix}-{i:D3}";
-            var (_, token) = await cluster.AnnounceAsync(cluster[i % cluster.Nodes.Count], id);
-            result.Add((id, token));
-        }
-
-        return result;
     }
 
     private static string Spread(SortedDictionary<string, (string Primary, string? Alternate)> view) =>

@@ -242,6 +242,20 @@ public sealed partial class ProcessCluster : IAsyncDisposable
         return (doc.RootElement.GetProperty("primary").GetProperty("nodeId").GetString()!, doc.RootElement.GetProperty("token").GetString()!);
     }
 
+    /// <summary>Announces <paramref name="count"/> new clients <c>{prefix}-000</c>… at the nodes in turn; returns their ids and tokens.</summary>
+    public async Task<List<(string ClientId, string Token)>> AnnounceManyAsync(string prefix, int count)
+    {
+        var result = new List<(string, string)>();
+        for (var i = 0; i < count; i++)
+        {
+            var id = $"{prefix}-{i:D3}";
+            var (_, token) = await AnnounceAsync(this[i % Nodes.Count], id);
+            result.Add((id, token));
+        }
+
+        return result;
+    }
+
     /// <summary>Waits until every running node sees every running node Up.</summary>
     public Task WaitAllUpAsync(int timeoutMs = 30_000)
     {

@@ -106,7 +106,9 @@ public sealed class ClusterOptions
     /// <summary>
     /// How long the membership authority waits for a node being removed to confirm that it stopped serving before the
     /// removal applies and the node's clients are failed over (docs/recovery.md, "Removal and re-add"). A node that does not
-    /// answer in time (stopped, frozen, cut off) is removed anyway. Default 1 s; positive, at most 1 minute.
+    /// answer in time (stopped, frozen, cut off) is removed anyway. Also how long a request forwarded to a node that answers
+    /// "removed" waits for the removal to reach the forwarding node's view before that node fails the client over in the
+    /// same request (else it answers 503). Default 1 s; positive, at most 1 minute.
     /// </summary>
     public TimeSpan RemovalAckTimeout { get; set; } = TimeSpan.FromSeconds(1);
 

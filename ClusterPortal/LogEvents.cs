@@ -48,6 +48,9 @@ internal static class LogEvents
     /// <summary><c>ItemForwarder.LogPeerUnreachable</c>.</summary>
     public const int PeerUnreachable = 4011;
 
+    /// <summary><c>ItemForwarder.LogPeerRemoved</c>.</summary>
+    public const int PeerRemovedAnswer = 4012;
+
     /// <summary><c>LocalClusterLauncher.InvalidOption</c>.</summary>
     public const int InvalidOption = 5001;
 

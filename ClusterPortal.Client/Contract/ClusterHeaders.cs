@@ -21,6 +21,14 @@ public static class ClusterHeaders
     /// </summary>
     public const string MirrorSequence = "X-Mirror-Sequence";
 
+    /// <summary>
+    /// Answer header on the 503 of a node an operator removed from the cluster (value: its node id). The removed node is
+    /// told first and stops serving; the other nodes learn of the removal a moment later (docs/recovery.md, "Removal and
+    /// re-add"). A node that forwarded a request and gets this answer does not pass it on: it waits for the removal to
+    /// reach its own view and fails the client over in the same request. A client that gets it may try another node at once.
+    /// </summary>
+    public const string NodeRemoved = "X-Node-Removed";
+
     /// <summary>Request header set by a node that forwards a client request to the serving node (value: its node id); never forwarded again.</summary>
     public const string Forwarded = "X-Cluster-Forwarded";
 

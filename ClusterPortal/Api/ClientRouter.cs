@@ -8,10 +8,11 @@ namespace ClusterPortal.Api;
 
 /// <summary>
 /// Where a client call is answered (patent Fig. 6; docs/architecture.md §5, §7): here, or forwarded once to the
-/// serving node, failing over in the same request when that node cannot be reached. Shared by every
+/// serving node, failing over in the same request when that node cannot be reached or answers that it was removed. Shared by every
 /// endpoint that must run on the client's serving node (items, mirror, logoff).
 /// </summary>
-internal sealed class ClientRouter(ClusterNode node, ItemForwarder forwarder, ClusterHealthMonitor health, LocalNodeStatus self, IOptions<ClusterOptions> options)
+internal sealed class ClientRouter(ClusterNode node, ItemForwarder forwarder, ClusterHealthMonitor health, LocalNodeStatus self,
+    PeerGoneSignal peerGone, IOptions<ClusterOptions> options)
 {
     /// <summary>The outcome: <see cref="Answer"/> null means "serve here"; otherwise it is the answer (forwarded, or a problem).</summary>
     public readonly record struct Outcome(IResult? Answer, bool Forwarded);
@@ -34,7 +35,13 @@ internal sealed class ClientRouter(ClusterNode node, ItemForwarder forwarder, Cl
         if (!self.CanServe && !handingOver)
         {
             http.Response.Headers[ClusterHeaders.ServedBy] = node.NodeId;
-            return new(Problems.Unavailable(http, self.Removed ? "This node was removed from the cluster." : "This node is catching up with the cluster.", 1), false);
+            if (self.Removed)
+            {
+                http.Response.Headers[ClusterHeaders.NodeRemoved] = node.NodeId;
+                return new(Problems.Unavailable(http, "This node was removed from the cluster.", 1), false);
+            }
+
+            return new(Problems.Unavailable(http, "This node is catching up with the cluster.", 1), false);
         }
 
         for (var attempt = 0; ; attempt++)
@@ -76,12 +83,19 @@ internal sealed class ClientRouter(ClusterNode node, ItemForwarder forwarder, Cl
             }
 
             var forwarded = await forwarder.TryForwardAsync(http, serving, clientId);
-            if (forwarded != ItemForwarder.Outcome.PeerUnreachable)
+            switch (forwarded)
             {
-                return new(Results.Empty, true); // answered, or the client is gone (no evidence against the peer)
+                case ItemForwarder.Outcome.PeerUnreachable:
+                    await health.ReportUnreachableAsync(serving);
+                    continue;
+                case ItemForwarder.Outcome.PeerRemoved when await RemovalArrivesAsync(serving, http.RequestAborted):
+                    continue; // this view has it now: Fig. 6, steps 660-680 name the alternate
+                case ItemForwarder.Outcome.PeerRemoved:
+                    http.Response.Headers[ClusterHeaders.ServedBy] = node.NodeId;
+                    return new(Problems.Unavailable(http, $"The serving node ({serving}) of client '{clientId}' is being removed from the cluster; try again in a moment.", 1), false);
+                default:
+                    return new(Results.Empty, true); // answered, or the client is gone (no evidence against the peer)
             }
-
-            await health.ReportUnreachableAsync(serving);
         }
 
         http.Response.Headers[ClusterHeaders.ServedBy] = node.NodeId;
@@ -91,6 +105,32 @@ internal sealed class ClientRouter(ClusterNode node, ItemForwarder forwarder, Cl
         }
 
         return new(null, false);
+    }
+
+    /// <summary>
+    /// The serving node answered that an operator removed it: it was told first and serves nobody, and the removal reaches
+    /// this node's view a moment later (the authority applies and spreads it once the removed node has answered; the removed
+    /// node's own <c>Left</c> status follows within a heartbeat). Waits for this view to have the node gone — the change
+    /// stream's verdict, not a poll — for at most <c>Cluster:RemovalAckTimeout</c>, the time the authority itself waits for
+    /// the removed node. False when the removal did not arrive in time or the client went away.
+    /// </summary>
+    private async Task<bool> RemovalArrivesAsync(string nodeId, CancellationToken requestAborted)
+    {
+        var gone = peerGone.WhenGone(nodeId);
+        if (!gone.IsCancellationRequested)
+        {
+            using var either = CancellationTokenSource.CreateLinkedTokenSource(gone, requestAborted);
+            try
+            {
+                await Task.Delay(options.Value.RemovalAckTimeout, either.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                // the removal arrived, or the client went away
+            }
+        }
+
+        return gone.IsCancellationRequested && !requestAborted.IsCancellationRequested;
     }
 
     /// <summary>

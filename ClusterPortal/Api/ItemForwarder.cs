@@ -63,6 +63,13 @@ internal sealed partial class ItemForwarder : IDisposable
 
         /// <summary>The client went away first: nothing to answer, and no evidence against the peer.</summary>
         ClientGone,
+
+        /// <summary>
+        /// The peer answered that an operator removed it (503 with <see cref="ClusterHeaders.NodeRemoved"/>); nothing was sent
+        /// to the client. The removed node is told before the others (docs/recovery.md, "Removal and re-add"): the caller
+        /// waits for the removal to reach this node's view and fails the client over in the same request.
+        /// </summary>
+        PeerRemoved,
     }
 
     /// <summary>
@@ -105,6 +112,13 @@ internal sealed partial class ItemForwarder : IDisposable
         // the request's RequestAborted in its own pooled source, so no linked source of ours is made per forward.
         var peerGone = _peerGone.WhenGone(nodeId);
         var error = await _forwarder.SendAsync(http, url, _client, _config, RawTargetTransformer.Instance, peerGone);
+        if (error == ForwarderError.None && RawTargetTransformer.DeclinedRemoved(http))
+        {
+            http.Response.Clear(); // YARP had set the peer's status; nothing else was copied
+            LogPeerRemoved(nodeId);
+            return Outcome.PeerRemoved;
+        }
+
         if (error == ForwarderError.None || http.Response.HasStarted)
         {
             return Outcome.Answered;
@@ -135,16 +149,39 @@ internal sealed partial class ItemForwarder : IDisposable
     [LoggerMessage(EventId = LogEvents.PeerUnreachable, Level = LogLevel.Debug, Message = "A forward to {PeerId} could not reach it ({Error}): failing over in the same request")]
     private partial void LogPeerUnreachable(string peerId, ForwarderError error);
 
+    [LoggerMessage(EventId = LogEvents.PeerRemovedAnswer, Level = LogLevel.Debug, Message = "A forward to {PeerId} was answered 'removed from the cluster': failing over in the same request once this view has the removal")]
+    private partial void LogPeerRemoved(string peerId);
+
     public void Dispose() => _client.Dispose();
 
     /// <summary>The request target the marker is bound to: as the client sent it, which is what the forward sends on.</summary>
     private static string TargetOf(HttpContext http) =>
         http.Features.Get<IHttpRequestFeature>()?.RawTarget is { Length: > 0 } raw && raw.StartsWith('/') ? raw : http.Request.Path + http.Request.QueryString;
 
-    /// <summary>Keeps the client's request target byte for byte (no decoding of %2F, no double encoding).</summary>
+    /// <summary>
+    /// Keeps the client's request target byte for byte (no decoding of %2F, no double encoding), and keeps a removed peer's
+    /// 503 from the client (<see cref="Outcome.PeerRemoved"/>).
+    /// </summary>
     private sealed class RawTargetTransformer : HttpTransformer
     {
         public static readonly RawTargetTransformer Instance = new();
+
+        private static readonly object RemovedKey = new();
+
+        /// <summary>True when the peer's answer was a removed node's 503, declined (not copied to the client).</summary>
+        public static bool DeclinedRemoved(HttpContext http) =>
+            http.Response.StatusCode == StatusCodes.Status503ServiceUnavailable && !http.Response.HasStarted && http.Items.ContainsKey(RemovedKey);
+
+        public override ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
+        {
+            if (proxyResponse is { StatusCode: HttpStatusCode.ServiceUnavailable } && proxyResponse.Headers.Contains(ClusterHeaders.NodeRemoved))
+            {
+                httpContext.Items[RemovedKey] = RemovedKey;
+                return ValueTask.FromResult(false); // YARP discards the body; the caller answers
+            }
+
+            return base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
+        }
 
         public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
         {

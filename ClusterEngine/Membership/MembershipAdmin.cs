@@ -19,22 +19,24 @@ public sealed class MembershipAdmin(MembershipAgent agent, MembershipAuthority a
     /// operator's capacity. It stays Joining, and gets no client, until it has caught up with the cluster. A removed node
     /// is added again the same way.
     /// </summary>
-    /// <returns>Applied with the new record; Conflict when a live member already has that URL or id; Unavailable when no authority can decide now.</returns>
+    /// <returns>Applied with the new record; Conflict when a live member already has that URL or id; Unavailable when no authority can decide now or that member's removal is still waiting for it.</returns>
     /// <exception cref="HttpRequestException">The URL cannot be reached.</exception>
     /// <exception cref="TimeoutException">The node did not answer in time.</exception>
     public async Task<MemberChangeReply> AddNodeAsync(string url, int capacity, string? name, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(url);
         url = url.TrimEnd('/');
+        // A member whose removal is still waiting for it (at the authority) looks live in the list: re-adding it is "not yet",
+        // not a conflict (docs/recovery.md, "Removal and re-add").
         if (members.All.FirstOrDefault(m => !m.Removed && MembershipAuthority.SameUrl(m.Url, url)) is { } sameUrl)
         {
-            return new MemberChangeReply(MemberChangeStatus.Conflict, null, $"A member with URL {url} ({sameUrl.NodeId}) is already in the cluster.");
+            return authority.IsBeingRemoved(sameUrl.NodeId) ? MembershipAuthority.BeingRemoved(sameUrl.NodeId) : new MemberChangeReply(MemberChangeStatus.Conflict, null, $"A member with URL {url} ({sameUrl.NodeId}) is already in the cluster.");
         }
 
         var hello = await mesh.HelloOnceAsync(url, agent.Hello(join: false), cancellationToken);
         if (members.Get(hello.NodeId) is { Removed: false })
         {
-            return new MemberChangeReply(MemberChangeStatus.Conflict, null, $"A member with node id {hello.NodeId} is already in the cluster.");
+            return authority.IsBeingRemoved(hello.NodeId) ? MembershipAuthority.BeingRemoved(hello.NodeId) : new MemberChangeReply(MemberChangeStatus.Conflict, null, $"A member with node id {hello.NodeId} is already in the cluster.");
         }
 
         // The version of the node's own record (a node of a cluster of its own) is a floor for the stamp: ours must win there.

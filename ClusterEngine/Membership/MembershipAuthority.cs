@@ -109,6 +109,22 @@ public sealed partial class MembershipAuthority
     }
 
     /// <summary>
+    /// True while this node, as the authority, waits for <paramref name="nodeId"/> to confirm its removal
+    /// (<see cref="ApplyRemovalAsync"/>): the removal is decided but not yet in the member list, so the member still looks live.
+    /// </summary>
+    /// <param name="nodeId">The member.</param>
+    public bool IsBeingRemoved(string nodeId)
+    {
+        lock (_decide)
+        {
+            return _removing.Contains(nodeId);
+        }
+    }
+
+    /// <summary>The answer to any change of a member whose removal is still waiting for it (503 at the API).</summary>
+    internal static MemberChangeReply BeingRemoved(string nodeId) => Unavailable($"Node {nodeId} is being removed; try again in a moment.");
+
+    /// <summary>
     /// The authority's periodic duties (every heartbeat, while it is the authority): a member heard with a newer
     /// incarnation than its record names (a restart) gets it stamped, and so does this node's own record, and its URL
     /// when it moved.
@@ -206,7 +222,7 @@ public sealed partial class MembershipAuthority
         removal = null;
         if (_removing.Contains(proposed.NodeId))
         {
-            return Unavailable($"Node {proposed.NodeId} is being removed; try again in a moment.");
+            return BeingRemoved(proposed.NodeId);
         }
 
         var current = _members.Get(proposed.NodeId);

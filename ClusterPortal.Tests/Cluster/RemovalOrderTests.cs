@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using ClusterEngine.Backplane;
 using ClusterEngine.Membership;
 using ClusterPortal.Tests.Support;
@@ -56,6 +57,30 @@ public sealed class RemovalOrderTests
         Assert.False(hold.Released.Task.IsCompleted, "node-3 was still holding the message when the others had failed its clients over");
         Assert.False(await hold.Released.Task.WaitAsync(TimeSpan.FromSeconds(30)), "the views kept node-3's clients although the removal applied");
         await Eventually.True(() => cluster[2].Services.GetRequiredService<LocalNodeStatus>().Removed, "node-3 learns its removal once it answers");
+    }
+
+    [Fact]
+    public async Task Re_adding_a_node_whose_removal_waits_for_it_answers_503_not_409()
+    {
+        // While the authority waits for node-3's answer the removal is decided but not in the member list: node-3 looks like a
+        // live member, and a re-add got 409 "already in the cluster" (found by attack). It is "not yet": 503 and Retry-After.
+        await using var cluster = new InProcessCluster();
+        var hold = new RemovalHold("node-3", TimeSpan.FromSeconds(2));
+        await StartAsync(cluster, hold, ackTimeout: "00:00:05");
+        var authority = cluster[0].Services.GetRequiredService<MembershipAuthority>();
+        var admin = cluster[0].AdminClient();
+
+        var removal = admin.DeleteAsync("/api/nodes/node-3");
+        await Eventually.True(() => authority.IsBeingRemoved("node-3"), "node-1 (the authority) waiting for node-3's answer");
+        var readd = await admin.PostAsJsonAsync("/api/nodes", new { url = cluster[2].BaseUrl, capacity = 100 });
+        var readdBody = await readd.Content.ReadAsStringAsync();
+        var stillWaiting = authority.IsBeingRemoved("node-3");
+
+        Assert.True(stillWaiting, "the removal stopped waiting before the re-add answered; the hold is too short for this machine");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, readd.StatusCode);
+        Assert.Contains("being removed", readdBody, StringComparison.Ordinal);
+        Assert.NotNull(readd.Headers.RetryAfter);
+        Assert.Equal(HttpStatusCode.NoContent, (await removal).StatusCode);
     }
 
     [Fact]

@@ -102,11 +102,15 @@ public sealed partial class PeerMesh : IAsyncDisposable
     /// </summary>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public Task<(T? Reply, Exception? Error)> InvokeAsync<T>(string nodeId, string method, object arg, TimeSpan timeout, CancellationToken cancellationToken)
-        where T : class => InvokeAsync<T>(nodeId, method, [arg], timeout, cancellationToken);
+        where T : class => InvokeCoreAsync<T>(nodeId, method, [arg], timeout, cancellationToken);
 
-    /// <summary>As <see cref="InvokeAsync{T}(string, string, object, TimeSpan, CancellationToken)"/>, with any number of arguments (none included).</summary>
+    /// <summary>
+    /// As <see cref="InvokeAsync{T}(string, string, object, TimeSpan, CancellationToken)"/>, with the hub method's argument
+    /// list (none included). Named apart from it on purpose, as SignalR does: an overload taking <c>object?[]</c> caught one
+    /// argument that was itself an array (a batch of records) and sent its items as the argument list.
+    /// </summary>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    public async Task<(T? Reply, Exception? Error)> InvokeAsync<T>(string nodeId, string method, object?[] args, TimeSpan timeout, CancellationToken cancellationToken)
+    public async Task<(T? Reply, Exception? Error)> InvokeCoreAsync<T>(string nodeId, string method, object?[] args, TimeSpan timeout, CancellationToken cancellationToken)
         where T : class
     {
         if (!_peers.TryGetValue(nodeId, out var peer) || !peer.IsConnected)

@@ -115,7 +115,7 @@ public sealed partial class AntiEntropy
         var (merged, dropped) = (0, 0);
         try
         {
-            var (theirs, error) = await _mesh.InvokeAsync<long[]>(peerNodeId, BackplaneMethods.DigestBuckets, Array.Empty<object?>(), _options.HelloTimeout, CancellationToken.None);
+            var (theirs, error) = await _mesh.InvokeCoreAsync<long[]>(peerNodeId, BackplaneMethods.DigestBuckets, [], _options.HelloTimeout, CancellationToken.None);
             var ours = State.DigestBuckets();
             if (theirs is null || theirs.Length != ours.Length)
             {

@@ -193,8 +193,7 @@ public sealed partial class MembershipAuthority
         string? unconfirmed = null;
         try
         {
-            // One argument, the list (as an object: an array of records would be taken for the argument list itself).
-            object records = new[] { removed };
+            MemberRecord[] records = [removed]; // one argument: the batch
             var (_, error) = await _mesh.InvokeAsync<object>(removed.NodeId, BackplaneMethods.Members, records, _options.RemovalAckTimeout, CancellationToken.None);
             unconfirmed = error?.Message;
         }

@@ -2,7 +2,6 @@ using ClusterEngine.Backplane;
 using ClusterEngine.Placement;
 using ClusterPortal.Tests.Support;
 using Microsoft.AspNetCore.SignalR;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace ClusterPortal.Tests.Cluster;
 
@@ -22,7 +21,7 @@ public sealed class AntiEntropyTests
         await using var cluster = new InProcessCluster();
         var drop = new DropDeltas("lost-");
         cluster.Add(100);
-        cluster.Add(100, configure: web => web.ConfigureServices(s => s.Configure<HubOptions<Hubs.BackplaneHub>>(o => o.AddFilter(drop))));
+        cluster.Add(100, configure: InProcessCluster.WithHubFilter(drop));
         cluster.Add(100);
         await cluster.WaitAllUpAsync();
 

@@ -97,7 +97,7 @@ public sealed class RemovalOrderTests
         };
         var hold = new RemovalHold("node-3", TimeSpan.FromSeconds(2));
         cluster.Add(100, settings);
-        cluster.Add(100, settings, configure: web => web.ConfigureServices(s => s.Configure<HubOptions<Hubs.BackplaneHub>>(o => o.AddFilter(hold))));
+        cluster.Add(100, settings, configure: InProcessCluster.WithHubFilter(hold));
         cluster.Add(100, settings);
         await cluster.WaitAllUpAsync();
         SessionBody? ofNode3 = null;
@@ -155,7 +155,7 @@ public sealed class RemovalOrderTests
         var settings = new Dictionary<string, string?> { ["Cluster:RemovalAckTimeout"] = ackTimeout };
         cluster.Add(100, settings);
         cluster.Add(100, settings);
-        cluster.Add(100, settings, configure: web => web.ConfigureServices(s => s.Configure<HubOptions<Hubs.BackplaneHub>>(o => o.AddFilter(hold))));
+        cluster.Add(100, settings, configure: InProcessCluster.WithHubFilter(hold));
         await cluster.WaitAllUpAsync();
     }
 

@@ -1,6 +1,8 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using ClusterEngine;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace ClusterPortal.Tests.Support;
@@ -79,6 +81,13 @@ public sealed class InProcessCluster : IAsyncDisposable
         _nodes.Add(node);
         return node;
     }
+
+    /// <summary>
+    /// A <c>configure</c> for <see cref="Add"/> that puts <paramref name="filter"/> on the node's backplane hub: it sees every
+    /// call a peer makes to this node (to hold, drop or count one).
+    /// </summary>
+    public static Action<IWebHostBuilder> WithHubFilter(IHubFilter filter) =>
+        web => web.ConfigureServices(s => s.Configure<HubOptions<Hubs.BackplaneHub>>(o => o.AddFilter(filter)));
 
     /// <summary>Announces <paramref name="clientId"/> at node <paramref name="at"/>; returns an HTTP client of that node carrying its token.</summary>
     public async Task<(HttpClient Http, SessionBody Session)> Announce(int at, string clientId)

@@ -23,9 +23,11 @@ public sealed class ClusterNode(ClusterState state, ClusterChanges changes)
     public string NodeId => State.LocalNodeId;
 
     /// <summary>Routes one request (patent Fig. 6); a failover or reassignment is published.</summary>
-    public AffinityDecision Route(string clientId)
+    /// <param name="clientId">The client.</param>
+    /// <param name="primaryMayReturn">See <see cref="ClusterState.Route"/>.</param>
+    public AffinityDecision Route(string clientId, Func<string, bool>? primaryMayReturn = null)
     {
-        var decision = State.Route(clientId);
+        var decision = State.Route(clientId, primaryMayReturn);
         if (decision.Change is { } change)
         {
             Publish([change], local: true);

@@ -136,8 +136,9 @@ public sealed class ClusterOptions
 
     /// <summary>
     /// Once this node is first Up after its start, how long a member it has not heard from since it started (it may be
-    /// restarting too, e.g. after a full restart) keeps its clients before they are failed over to their alternates. A
-    /// member this node saw alive and then lost is failed over at once. Default 10 s; 0 to 10 minutes.
+    /// restarting too, e.g. after a full restart) keeps its clients before they are failed over to their alternates;
+    /// meanwhile a request for one of them answers 503 with Retry-After instead of moving it (<see cref="Membership.RestartGrace"/>).
+    /// A member this node saw alive and then lost is failed over at once. Default 10 s; 0 to 10 minutes.
     /// </summary>
     public TimeSpan RestartGrace { get; set; } = TimeSpan.FromSeconds(10);
 

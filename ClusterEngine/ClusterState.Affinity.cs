@@ -13,7 +13,13 @@ public sealed partial class ClusterState
     /// and the member snapshot); the lock is taken only for a change, or to record the client as seen once per
     /// hundredth of <c>Cluster:ClientIdleTimeout</c>.
     /// </summary>
-    public AffinityDecision Route(string clientId)
+    /// <param name="clientId">The client.</param>
+    /// <param name="primaryMayReturn">
+    /// Asked only when the primary does not serve, with its node id: true keeps the client where it is and answers
+    /// <see cref="AffinityKind.PrimaryRestarting"/> instead of failing it over (the restart grace, <see cref="Membership.RestartGrace.Holds"/>).
+    /// Null: never.
+    /// </param>
+    public AffinityDecision Route(string clientId, Func<string, bool>? primaryMayReturn = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(clientId);
         if (!_table.TryGet(clientId, out var slot))
@@ -34,6 +40,11 @@ public sealed partial class ClusterState
             }
 
             return new AffinityDecision(AffinityKind.Primary, members.NodeId(slot.Primary), AssignmentReader.ToAssignment(clientId, slot, members), null, false);
+        }
+
+        if (primaryMayReturn is not null && !members.IsJoining(slot.Primary) && primaryMayReturn(members.NodeId(slot.Primary)))
+        {
+            return new AffinityDecision(AffinityKind.PrimaryRestarting, null, AssignmentReader.ToAssignment(clientId, slot, members), null, false);
         }
 
         lock (_gate)

@@ -77,6 +77,7 @@ public sealed class RoleRepairTests
         var detector = new FailureDetector(_time, _options.FailureTimeout);
         detector.Watch("n2");
         detector.Watch("n3");
-        return (state, self, detector, new RoleRepair(node, self, detector, Options.Create(_options), _time, NullLogger<RoleRepair>.Instance));
+        var grace = new RestartGrace(state, detector, Options.Create(_options), _time);
+        return (state, self, detector, new RoleRepair(node, self, detector, grace, Options.Create(_options), _time, NullLogger<RoleRepair>.Instance));
     }
 }

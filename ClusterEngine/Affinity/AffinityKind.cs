@@ -24,4 +24,12 @@ public enum AffinityKind
     /// the node turning Up, and both served the client until the change reached it (docs/recovery.md "Joining → Up").
     /// </summary>
     PrimaryJoining = 5,
+
+    /// <summary>
+    /// The primary is <c>Down</c> but may be restarting with this node (not heard from since this node started, within
+    /// <c>Cluster:RestartGrace</c>; <see cref="Membership.RestartGrace"/>). The request is answered 503 with
+    /// <c>Retry-After</c> and the client is not taken over: after a full restart, requests to the first node up moved every
+    /// client there (docs/recovery.md, "Down for good").
+    /// </summary>
+    PrimaryRestarting = 6,
 }

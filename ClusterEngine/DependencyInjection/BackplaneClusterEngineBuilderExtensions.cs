@@ -62,6 +62,7 @@ public static class BackplaneClusterEngineBuilderExtensions
         services.TryAddSingleton<MembershipAuthority>();
         services.TryAddSingleton<AdvertisedUrlProbe>();
         services.TryAddSingleton<NodeAdmission>();
+        services.TryAddSingleton<RestartGrace>();
         services.TryAddSingleton<RoleRepair>();
         services.TryAddSingleton<AntiEntropy>();
         services.TryAddSingleton<ClusterHealthMonitor>();

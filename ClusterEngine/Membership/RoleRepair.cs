@@ -20,19 +20,20 @@ public sealed partial class RoleRepair
     private readonly ClusterNode _node;
     private readonly LocalNodeStatus _self;
     private readonly FailureDetector _detector;
+    private readonly RestartGrace _grace;
     private readonly ClusterOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Dictionary<string, long> _lastRepair = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
-    private long _upSince;
     private long _lastAlternates;
 
     /// <summary>Creates the repair of <paramref name="node"/>.</summary>
-    public RoleRepair(ClusterNode node, LocalNodeStatus self, FailureDetector detector, IOptions<ClusterOptions> options, TimeProvider time, ILogger<RoleRepair> logger)
+    public RoleRepair(ClusterNode node, LocalNodeStatus self, FailureDetector detector, RestartGrace grace, IOptions<ClusterOptions> options, TimeProvider time,
+        ILogger<RoleRepair> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
-        (_node, _self, _detector, _options, _time, _logger) = (node, self, detector, options.Value, time, logger);
+        (_node, _self, _detector, _grace, _options, _time, _logger) = (node, self, detector, grace, options.Value, time, logger);
     }
 
     private ClusterState State => _node.State;
@@ -57,10 +58,7 @@ public sealed partial class RoleRepair
     private void RunLocked()
     {
         var now = _time.GetTimestamp();
-        if (_upSince == 0)
-        {
-            _upSince = now; // the restart grace counts from the first moment this node may decide (a start can take long)
-        }
+        _grace.Begin(now); // the restart grace counts from the first moment this node may decide (a start can take long)
 
         var snapshot = State.Snapshot;
         var eligible = 0;
@@ -77,7 +75,7 @@ public sealed partial class RoleRepair
                 continue;
             }
 
-            if (node.PrimaryCount + node.AlternateCount == 0 || !Due(node.NodeId, now) || InRestartGrace(node, now) || AliveAgain(node))
+            if (node.PrimaryCount + node.AlternateCount == 0 || !Due(node.NodeId, now) || _grace.Holds(node.NodeId) || AliveAgain(node))
             {
                 continue;
             }
@@ -110,13 +108,6 @@ public sealed partial class RoleRepair
         _lastRepair[nodeId] = now;
         return true;
     }
-
-    /// <summary>
-    /// A Down member not heard from since this node started may be restarting with it: its clients wait for the grace,
-    /// counted from when this node first turned Up (process starts under load take seconds, and differ by seconds).
-    /// </summary>
-    private bool InRestartGrace(NodeStatus node, long now) =>
-        node.State == NodeState.Down && !_detector.WasSeen(node.NodeId) && _time.GetElapsedTime(_upSince, now) < _options.RestartGrace;
 
     /// <summary>
     /// A Down member with fresh evidence of life (its connection opened or it was heard since the verdict): the view still

@@ -12,8 +12,10 @@ namespace ClusterPortal.Api;
 /// endpoint that must run on the client's serving node (items, mirror, logoff).
 /// </summary>
 internal sealed class ClientRouter(ClusterNode node, ItemForwarder forwarder, ClusterHealthMonitor health, LocalNodeStatus self,
-    PeerGoneSignal peerGone, IOptions<ClusterOptions> options)
+    PeerGoneSignal peerGone, RestartGrace restartGrace, IOptions<ClusterOptions> options)
 {
+    private readonly Func<string, bool> _primaryMayReturn = restartGrace.Holds;
+
     /// <summary>The outcome: <see cref="Answer"/> null means "serve here"; otherwise it is the answer (forwarded, or a problem).</summary>
     public readonly record struct Outcome(IResult? Answer, bool Forwarded);
 
@@ -46,15 +48,20 @@ internal sealed class ClientRouter(ClusterNode node, ItemForwarder forwarder, Cl
 
         for (var attempt = 0; ; attempt++)
         {
-            var decision = node.Route(clientId);
+            var decision = node.Route(clientId, _primaryMayReturn);
             if (decision.Kind == AffinityKind.NotAssigned && attempt == 0 && await AssignmentArrivesAsync(clientId, http.RequestAborted))
             {
-                decision = node.Route(clientId);
+                decision = node.Route(clientId, _primaryMayReturn);
             }
 
             if (decision.Kind == AffinityKind.NotAssigned)
             {
                 return new(Problems.NotFound($"Client '{clientId}' is not known; announce it with POST /api/sessions."), false);
+            }
+
+            if (decision.Kind == AffinityKind.PrimaryRestarting)
+            {
+                return new(Problems.Unavailable(http, $"The primary of client '{clientId}' ({decision.Assignment?.Primary}) may be restarting with the cluster; try again in a moment.", 1), false);
             }
 
             if (decision.Kind == AffinityKind.PrimaryJoining)

@@ -59,6 +59,9 @@ internal sealed class OfferNet
     /// <summary>Nodes whose offers fail as if unreachable (no answer in time).</summary>
     public HashSet<string> Unreachable { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Nodes that decide an offer (and publish what they accepted) but whose answer is lost on the way back.</summary>
+    public HashSet<string> AnswersLost { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Nodes whose offers never answer: the offer waits until it is cancelled (by the announce's budget).</summary>
     public HashSet<string> Hanging { get; } = new(StringComparer.Ordinal);
 
@@ -118,7 +121,13 @@ internal sealed class OfferNet
                 await Task.Delay(Timeout.Infinite, cancellationToken);
             }
 
-            return net.Unreachable.Contains(nodeId) ? null : net._nodes[nodeId].Placement.OnOffer(offer);
+            if (net.Unreachable.Contains(nodeId))
+            {
+                return null;
+            }
+
+            var reply = net._nodes[nodeId].Placement.OnOffer(offer);
+            return net.AnswersLost.Contains(nodeId) ? null : reply;
         }
     }
 

@@ -48,16 +48,23 @@ public sealed class PlacementCoordinator(ClusterNode node, LocalNodeStatus self,
         }
 
         var offered = new List<string>(2);
+        var unanswered = new List<string>(1);
         OfferLoopResult<string> result;
         using (var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
         {
             budget.CancelAfter(claims.PlacementBudget);
             try
             {
-                result = await OfferLoop.RunAsync<string, OfferChannel>(new OfferChannel(this, clientId), offered, budget.Token);
+                result = await OfferLoop.RunAsync<string, OfferChannel>(new OfferChannel(this, clientId, unanswered), offered, budget.Token);
             }
             catch (OperationCanceledException) when (budget.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
+                // The offer still waiting may have been accepted: its node made the assignment and the answer is late.
+                if (offered.Count > 0 && State.GetAssignment(clientId) is { } late && PlacedByThisAnnounce(late.Primary, late.Version, [offered[^1], .. unanswered]))
+                {
+                    return new AnnounceResult(PlacementOutcome.Placed, late, null, offered);
+                }
+
                 claims.Release(claim);
                 return new AnnounceResult(PlacementOutcome.Unavailable, null, null, offered); // out of the claim's time
             }
@@ -65,23 +72,47 @@ public sealed class PlacementCoordinator(ClusterNode node, LocalNodeStatus self,
 
         if (result is { Placed: true, Existing: true })
         {
-            return Known(clientId, result.Accepted, offered); // the offered node knew it: it exists after all
+            return PlacedByThisAnnounce(result.Accepted?.Primary, result.Accepted?.Version, unanswered)
+                ? Placed(result.Accepted!, offered)
+                : Known(clientId, result.Accepted, offered); // the offered node knew it: it exists after all
         }
 
         if (result is { Placed: true, Accepted: { } delta })
         {
-            if (result.Primary != _node.NodeId)
-            {
-                _node.Publish(State.Apply([delta]), local: false);
-            }
+            return Placed(delta, offered);
+        }
 
-            return new AnnounceResult(PlacementOutcome.Placed, State.GetAssignment(clientId)!, delta, offered);
+        var raced = State.GetAssignment(clientId);
+        if (raced is not null && PlacedByThisAnnounce(raced.Primary, raced.Version, unanswered))
+        {
+            return new AnnounceResult(PlacementOutcome.Placed, raced, null, offered);
         }
 
         claims.Release(claim);
-        return State.GetAssignment(clientId) is { } raced
+        return raced is not null
             ? new AnnounceResult(PlacementOutcome.Existing, raced, null, offered)
             : new AnnounceResult(PlacementOutcome.ClusterFull, null, null, offered);
+    }
+
+    /// <summary>
+    /// True when an assignment found for the client was made by this announce's own offer whose answer was lost: this
+    /// announce holds the id's claim, so no other announce placed it meanwhile, and the assignment was made by a node
+    /// this announce offered the client to and did not hear back from (timeout, a dropped connection). Answering
+    /// "exists, show your token" then locked the device out of the id it had just registered (found by attack, once in
+    /// about a million requests under removal churn: 376 × 401 over 210 s).
+    /// </summary>
+    private static bool PlacedByThisAnnounce(string? primary, AssignmentVersion? version, List<string> unanswered) =>
+        primary is not null && version?.NodeId == primary && unanswered.Contains(primary);
+
+    /// <summary>Placed by this announce: the assignment merged here when another node made it.</summary>
+    private AnnounceResult Placed(AssignmentDelta delta, IReadOnlyList<string> offered)
+    {
+        if (delta.Primary != _node.NodeId)
+        {
+            _node.Publish(State.Apply([delta]), local: false);
+        }
+
+        return new AnnounceResult(PlacementOutcome.Placed, State.GetAssignment(delta.ClientId)!, delta, offered);
     }
 
     /// <summary>A client another node knows: its assignment merged here (when given), answered as existing.</summary>
@@ -133,7 +164,8 @@ public sealed class PlacementCoordinator(ClusterNode node, LocalNodeStatus self,
     internal static AssignmentDelta ToDelta(Assignment a) => new(a.ClientId, a.Primary, a.Alternate, a.Version, a.Bounces, AssignmentChangeReason.Assigned, a.Registration);
 
     /// <summary>Offers of one client: to this node itself on its own view, to the others through the transport.</summary>
-    private readonly struct OfferChannel(PlacementCoordinator coordinator, string clientId) : IOfferChannel<string>
+    /// <remarks><paramref name="unanswered"/> collects the peers whose answer never came: they may have accepted.</remarks>
+    private readonly struct OfferChannel(PlacementCoordinator coordinator, string clientId, List<string> unanswered) : IOfferChannel<string>
     {
         public bool TryFirstCandidate(out string candidate) => (candidate = coordinator.State.NextPotentialPrimary()!) is not null;
 
@@ -143,6 +175,11 @@ public sealed class PlacementCoordinator(ClusterNode node, LocalNodeStatus self,
             var reply = candidate == coordinator._node.NodeId
                 ? coordinator.OnOffer(offer)
                 : await coordinator._transport.OfferAsync(candidate, offer, cancellationToken);
+            if (reply is null)
+            {
+                unanswered.Add(candidate);
+            }
+
             return reply switch
             {
                 { Outcome: AdmissionOutcome.Accept, Assignment: { } delta } => new(AdmissionOutcome.Accept, "", delta, reply.Existing),

@@ -128,6 +128,10 @@ public sealed class RemovalOrderTests
         var atRemoved = await direct.GetAsync($"/api/clients/{ofNode3.ClientId}/items/hello.txt");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, atRemoved.StatusCode);
         Assert.Equal("node-3", atRemoved.Headers.GetValues("X-Node-Removed").Single());
+        var announce = await cluster[2].Client().PostAsJsonAsync("/api/sessions", new { clientId = "announced-at-removed" });
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, announce.StatusCode);
+        Assert.Equal("node-3", announce.Headers.GetValues("X-Node-Removed").Single());
+        Assert.True(cluster.StateOf(0).GetAssignment("announced-at-removed") is null, "an announce at the removed node placed the client");
     }
 
     [Fact]

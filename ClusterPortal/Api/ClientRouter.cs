@@ -54,24 +54,25 @@ internal sealed class ClientRouter(ClusterNode node, ItemForwarder forwarder, Cl
                 decision = node.Route(clientId, _primaryMayReturn);
             }
 
+            // Every answer this node decides names it (X-Served-By, docs/architecture.md §5), problems included.
             if (decision.Kind == AffinityKind.NotAssigned)
             {
-                return new(Problems.NotFound($"Client '{clientId}' is not known; announce it with POST /api/sessions."), false);
+                return Decided(http, Problems.NotFound($"Client '{clientId}' is not known; announce it with POST /api/sessions."));
             }
 
             if (decision.Kind == AffinityKind.PrimaryRestarting)
             {
-                return new(Problems.Unavailable(http, $"The primary of client '{clientId}' ({decision.Assignment?.Primary}) may be restarting with the cluster; try again in a moment.", 1), false);
+                return Decided(http, Problems.Unavailable(http, $"The primary of client '{clientId}' ({decision.Assignment?.Primary}) may be restarting with the cluster; try again in a moment.", 1));
             }
 
             if (decision.Kind == AffinityKind.PrimaryJoining)
             {
-                return new(Problems.Unavailable(http, $"The primary of client '{clientId}' ({decision.Assignment?.Primary}) is catching up with the cluster; try again in a moment.", 1), false);
+                return Decided(http, Problems.Unavailable(http, $"The primary of client '{clientId}' ({decision.Assignment?.Primary}) is catching up with the cluster; try again in a moment.", 1));
             }
 
             if (decision.ServingNodeId is not { } serving)
             {
-                return new(Problems.Unavailable(http, "No node can serve this client now."), false);
+                return Decided(http, Problems.Unavailable(http, "No node can serve this client now."));
             }
 
             // A peer forwarded this request because its view names this node; while a failover or a leave
@@ -112,6 +113,12 @@ internal sealed class ClientRouter(ClusterNode node, ItemForwarder forwarder, Cl
         }
 
         return new(null, false);
+    }
+
+    private Outcome Decided(HttpContext http, IResult problem)
+    {
+        http.Response.Headers[ClusterHeaders.ServedBy] = node.NodeId;
+        return new(problem, false);
     }
 
     /// <summary>

@@ -26,7 +26,7 @@ internal static class SessionsApi
     }
 
     internal static async Task<Results<Created<SessionResponse>, Ok<SessionResponse>, ValidationProblem, ProblemHttpResult>> Announce(
-        HttpContext http, ClusterNode node, PlacementCoordinator placement, ClientTokenService tokens)
+        HttpContext http, ClusterNode node, PlacementCoordinator placement, ClientTokenService tokens, ClusterEngine.Membership.LocalNodeStatus self)
     {
         SessionRequest? body;
         try
@@ -41,6 +41,15 @@ internal static class SessionsApi
         if (ClientIds.Problem(body?.ClientId) is { } problem)
         {
             return Problems.Field("clientId", problem);
+        }
+
+        // A removed node places nobody and sends no claims (its peers refuse them as from a non-member): it says so, and the
+        // device tries another node, as for its item requests.
+        if (self.Removed)
+        {
+            http.Response.Headers[ClusterHeaders.ServedBy] = node.NodeId;
+            http.Response.Headers[ClusterHeaders.NodeRemoved] = node.NodeId;
+            return Problems.Unavailable(http, "This node was removed from the cluster; announce at another node.", 1);
         }
 
         var clientId = body!.ClientId!;

@@ -89,6 +89,15 @@ public sealed partial class MembershipAuthority
         }
 
         var (reply, error) = await _mesh.InvokeWhenConnectedAsync<MemberChangeReply>(authority, BackplaneMethods.MemberChange, request, _options.HelloTimeout, cancellationToken);
+
+        // An authority that removes itself applies and spreads the removal before it answers, and this node drops its
+        // connection to a removed member on that message — the connection the answer was to come on. The removal it asked
+        // for is in this node's list then: that is the answer.
+        if (reply is null && request.Kind == MemberChangeKind.Remove && _members.Get(request.Record.NodeId) is { Removed: true } removed)
+        {
+            return new MemberChangeReply(MemberChangeStatus.Applied, removed, null);
+        }
+
         return reply ?? Unavailable($"The membership authority {authority} did not answer ({error?.Message ?? "not connected"}); try again shortly.");
     }
 

@@ -135,6 +135,23 @@ public sealed class RemovalOrderTests
     }
 
     [Fact]
+    public async Task Removing_the_authority_through_another_node_answers_204()
+    {
+        // The authority removes itself at once (no connection to itself to wait on) and spreads the removal; the node that
+        // asked drops its connection to a removed member on that message — the connection its answer was on — and
+        // answered 503 "did not answer" for a removal that had applied (attack, 1 of 7; here in the first round without the fix).
+        for (var round = 0; round < 2; round++)
+        {
+            await using var cluster = await InProcessCluster.StartAsync(100, 100, 100);
+
+            var removed = await cluster[1].AdminClient().DeleteAsync("/api/nodes/node-1");
+
+            Assert.True(removed.StatusCode == HttpStatusCode.NoContent, $"round {round}: {(int)removed.StatusCode} {await removed.Content.ReadAsStringAsync()}");
+            await Eventually.True(() => new[] { 1, 2 }.All(v => cluster.StateOf(v).GetNode("node-1")?.State == NodeState.Left), "node-1 Left at node-2 and node-3");
+        }
+    }
+
+    [Fact]
     public async Task A_member_heard_without_a_connection_to_it_is_connected_again()
     {
         // After a re-add, a Left status the node sent before it learned of the add could arrive after it and close the

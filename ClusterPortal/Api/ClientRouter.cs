@@ -99,8 +99,7 @@ internal sealed class ClientRouter(ClusterNode node, ItemForwarder forwarder, Cl
                 case ItemForwarder.Outcome.PeerRemoved when await RemovalArrivesAsync(serving, http.RequestAborted):
                     continue; // this view has it now: Fig. 6, steps 660-680 name the alternate
                 case ItemForwarder.Outcome.PeerRemoved:
-                    http.Response.Headers[ClusterHeaders.ServedBy] = node.NodeId;
-                    return new(Problems.Unavailable(http, $"The serving node ({serving}) of client '{clientId}' is being removed from the cluster; try again in a moment.", 1), false);
+                    return Decided(http, Problems.Unavailable(http, $"The serving node ({serving}) of client '{clientId}' is being removed from the cluster; try again in a moment.", 1));
                 default:
                     return new(Results.Empty, true); // answered, or the client is gone (no evidence against the peer)
             }

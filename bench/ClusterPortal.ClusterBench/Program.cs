@@ -21,6 +21,19 @@ if (args is ["bare", var bareUrl, var bareETag])
     return 0;
 }
 
+// Child mode: bare Kestrel answering an announce with a body of the node's shape (the anchor of `wire-announce`).
+if (args is ["bare-announce", var announceUrl, var announceToken])
+{
+    await BareKestrel.RunAnnounceAsync(announceUrl, announceToken);
+    return 0;
+}
+
+// `wire-announce`: new sessions on one node against bare Kestrel (AnnounceWire.cs).
+if (args is ["wire-announce", ..])
+{
+    return await AnnounceWire.RunAsync(args[1..]);
+}
+
 // `wire`: the data path against bare Kestrel, nginx, plain YARP and HAProxy (WireBench.cs).
 if (args is ["wire", ..])
 {

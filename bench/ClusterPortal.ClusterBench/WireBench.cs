@@ -171,7 +171,7 @@ internal static class WireBench
         return response.Headers.ETag?.ToString() ?? throw new InvalidOperationException($"No ETag from {url}.");
     }
 
-    private static async Task<ChildProcess> StartAsync(Cluster cluster, string name, string program, Func<string, string[]> arguments, string readyPath = "/health/ready")
+    internal static async Task<ChildProcess> StartAsync(Cluster cluster, string name, string program, Func<string, string[]> arguments, string readyPath = "/health/ready")
     {
         var url = $"http://127.0.0.1:{ChildProcess.FreePort()}";
         var child = new ChildProcess(name, url, program, arguments(url), AppContext.BaseDirectory);
@@ -211,7 +211,7 @@ internal static class WireBench
     }
 
     /// <summary>wrk, nginx and HAProxy from Debian, installed with apt-get when one is missing.</summary>
-    private static async Task EnsureToolsAsync()
+    internal static async Task EnsureToolsAsync()
     {
         string[] tools = ["wrk", "nginx", "haproxy"];
         if (tools.All(OnPath))
@@ -261,7 +261,7 @@ internal static class WireBench
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(dir => File.Exists(Path.Combine(dir, tool)))
         || File.Exists(Path.Combine("/usr/sbin", tool));
 
-    private static int Option(string[] args, string name, int fallback) =>
+    internal static int Option(string[] args, string name, int fallback) =>
         args.FirstOrDefault(a => a.StartsWith($"--{name}=", StringComparison.Ordinal)) is { } given
             ? int.Parse(given[(name.Length + 3)..], CultureInfo.InvariantCulture)
             : fallback;

@@ -16,30 +16,36 @@ internal static partial class Wrk
         await File.WriteAllLinesAsync(script, headers.Select(h => $"wrk.headers[\"{h.Key}\"] = [[{h.Value}]]"));
         try
         {
-            var start = new ProcessStartInfo("wrk") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            foreach (var a in new[] { "-t1", $"-c{connections}", string.Create(CultureInfo.InvariantCulture, $"-d{duration.TotalSeconds:0}s"), "-s", script, url })
-            {
-                start.ArgumentList.Add(a);
-            }
-
-            using var wrk = Process.Start(start)!;
-            var output = await wrk.StandardOutput.ReadToEndAsync();
-            await wrk.WaitForExitAsync();
-            var requests = RequestsLine().Match(output);
-            var rate = RateLine().Match(output);
-            if (!requests.Success || !rate.Success)
-            {
-                throw new InvalidOperationException($"wrk printed no result for {url}:\n{output}{await wrk.StandardError.ReadToEndAsync()}");
-            }
-
-            var errors = ErrorsLine().Match(output);
-            return new Result(long.Parse(requests.Groups[1].Value, CultureInfo.InvariantCulture), double.Parse(rate.Groups[1].Value, CultureInfo.InvariantCulture),
-                errors.Success ? long.Parse(errors.Groups[1].Value, CultureInfo.InvariantCulture) : 0);
+            return await RunScriptAsync(url, script, connections, duration);
         }
         finally
         {
             File.Delete(script);
         }
+    }
+
+    /// <summary>wrk with a Lua script of its own (e.g. <c>wire/announce.lua</c>, a new client id per request).</summary>
+    public static async Task<Result> RunScriptAsync(string url, string script, int connections, TimeSpan duration)
+    {
+        var start = new ProcessStartInfo("wrk") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { "-t1", $"-c{connections}", string.Create(CultureInfo.InvariantCulture, $"-d{duration.TotalSeconds:0}s"), "-s", script, url })
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        using var wrk = Process.Start(start)!;
+        var output = await wrk.StandardOutput.ReadToEndAsync();
+        await wrk.WaitForExitAsync();
+        var requests = RequestsLine().Match(output);
+        var rate = RateLine().Match(output);
+        if (!requests.Success || !rate.Success)
+        {
+            throw new InvalidOperationException($"wrk printed no result for {url}:\n{output}{await wrk.StandardError.ReadToEndAsync()}");
+        }
+
+        var errors = ErrorsLine().Match(output);
+        return new Result(long.Parse(requests.Groups[1].Value, CultureInfo.InvariantCulture), double.Parse(rate.Groups[1].Value, CultureInfo.InvariantCulture),
+            errors.Success ? long.Parse(errors.Groups[1].Value, CultureInfo.InvariantCulture) : 0);
     }
 
     [GeneratedRegex(@"(\d+) requests in")]

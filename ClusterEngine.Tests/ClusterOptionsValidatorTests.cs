@@ -29,6 +29,29 @@ public sealed class ClusterOptionsValidatorTests
         Assert.Contains(key, result.FailureMessage, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("http://10.0.0.4:5000", true)]
+    [InlineData("https://node-2.example:443/", true)]
+    [InlineData("HTTP://127.0.0.1:5001", true)]
+    [InlineData("http://127.0.0.1:5001/..", true)] // normalised to the root
+    [InlineData("http://user:pass@127.0.0.1:5001", false)] // a credential in a URL every viewer sees (attack 2026-12-05)
+    [InlineData("http://user@127.0.0.1:5001", false)]
+    [InlineData("http://127.0.0.1:5001/some/path", false)]
+    [InlineData("http://127.0.0.1:5001/?q=1", false)]
+    [InlineData("http://127.0.0.1:5001/#frag", false)]
+    [InlineData("ftp://127.0.0.1:5001", false)]
+    [InlineData("file:///tmp/x", false)]
+    [InlineData("not a url", false)]
+    [InlineData("", false)]
+    public void A_node_url_is_the_root_of_an_http_server_without_credentials(string url, bool valid)
+    {
+        Assert.Equal(valid, ClusterOptionsValidator.IsNodeUrl(url));
+
+        var options = new ClusterOptions();
+        options.Seeds.Add(url);
+        Assert.Equal(valid, new ClusterOptionsValidator().Validate(null, options).Succeeded);
+    }
+
     [Fact]
     public void Bad_node_id_seed_url_and_timeouts_name_their_keys()
     {

@@ -20,7 +20,7 @@ public sealed partial class ClusterOptionsValidator : IValidateOptions<ClusterOp
         }
 
         Check(options.NodeId is null || NodeIdPattern().IsMatch(options.NodeId), "NodeId", "must be 1-64 characters of A-Za-z0-9._-", options.NodeId);
-        Check(options.AdvertisedUrl is null || IsHttpUrl(options.AdvertisedUrl), "AdvertisedUrl", "must be an absolute http or https URL", options.AdvertisedUrl);
+        Check(options.AdvertisedUrl is null || IsNodeUrl(options.AdvertisedUrl), "AdvertisedUrl", NodeUrlRule, options.AdvertisedUrl);
         Check(string.IsNullOrEmpty(options.Zone) || ZonePattern().IsMatch(options.Zone), "Zone", "must be empty or 1-63 characters of A-Za-z0-9._-", options.Zone);
         Check(NodeCapacity.IsValid(options.Capacity), "Capacity", $"must be between 1 and {NodeCapacity.Max}", options.Capacity);
         Check(options.AdmissionThreshold is > 0 and <= 1, "AdmissionThreshold", "must be a fraction greater than 0 and at most 1", options.AdmissionThreshold);
@@ -69,15 +69,25 @@ public sealed partial class ClusterOptionsValidator : IValidateOptions<ClusterOp
         Check(options.Key is null || options.Key.Length >= 16, "Key", "must be at least 16 characters", "***");
         for (var i = 0; i < options.Seeds.Count; i++)
         {
-            Check(IsHttpUrl(options.Seeds[i]), $"Seeds:{i}", "must be an absolute http or https URL", options.Seeds[i]);
+            Check(IsNodeUrl(options.Seeds[i]), $"Seeds:{i}", NodeUrlRule, options.Seeds[i]);
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 
-    /// <summary>True when <paramref name="value"/> is an absolute http or https URL.</summary>
-    public static bool IsHttpUrl([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] string? value) =>
-        value is not null && Uri.TryCreate(value, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps);
+    /// <summary>
+    /// True when <paramref name="value"/> is a node's root URL: absolute http or https, with a host, and no user name or
+    /// password, path (other than <c>/</c>), query or fragment. A node is reached at its root (its hub, API and health
+    /// paths are appended), and its URL is shown to every viewer and compared between members: a credential in it would
+    /// leak, and a URL the node does not advertise itself makes the real node refuse to run (its id "belongs" to the
+    /// other URL).
+    /// </summary>
+    public static bool IsNodeUrl([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] string? value) =>
+        value is not null && Uri.TryCreate(value, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
+        && uri.Host.Length > 0 && uri.UserInfo.Length == 0 && uri.AbsolutePath == "/" && uri.Query.Length == 0 && uri.Fragment.Length == 0;
+
+    /// <summary>What <see cref="IsNodeUrl"/> asks, in the words of a configuration or API error.</summary>
+    public const string NodeUrlRule = "must be an absolute http or https URL of a node's root, without user name, password, path, query or fragment";
 
     [GeneratedRegex("^[A-Za-z0-9._-]{1,64}$")]
     internal static partial Regex NodeIdPattern();

@@ -29,7 +29,7 @@ public static class MemberRecordBounds
             return null;
         }
 
-        if (!ClusterOptionsValidator.IsHttpUrl(record.Url) || record.VersionNodeId is null)
+        if (!ClusterOptionsValidator.IsNodeUrl(record.Url) || record.VersionNodeId is null)
         {
             problem = $"the member record of {record.NodeId} has no http(s) URL or no version";
             return null;

@@ -137,7 +137,7 @@ public sealed class PeerGuardTests
     }
 
     private static MemberRecord Record(string nodeId, bool removed = false) =>
-        new(nodeId, $"http://127.0.0.1/{nodeId}", nodeId, 10, 0, NodeMode.Active, removed, 1, "n1");
+        new(nodeId, $"http://127.0.0.1:{5000 + nodeId.Sum(c => c)}", nodeId, 10, 0, NodeMode.Active, removed, 1, "n1"); // a node URL is a root: no path
 
     private static AssignmentDelta Delta(string clientId, string? primary, string? alternate) =>
         new(clientId, primary, alternate, new AssignmentVersion(3, "n2"), 0, AssignmentChangeReason.Assigned);

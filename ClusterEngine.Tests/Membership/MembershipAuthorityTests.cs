@@ -39,9 +39,9 @@ public sealed class MembershipAuthorityTests : IAsyncDisposable
         // Straight into the list and the view (not through the agent, which would open connections to n1 and n3).
         _members.Merge(
         [
-            new MemberRecord("n1", "http://127.0.0.1:1/n1", "n1", 100, 0, NodeMode.Active, false, 1, "n1"),
+            new MemberRecord("n1", "http://127.0.0.1:11", "n1", 100, 0, NodeMode.Active, false, 1, "n1"),
             new MemberRecord("n2", "http://127.0.0.1:1", "n2", 100, 1, NodeMode.Active, false, 2, "n1"),
-            new MemberRecord("n3", "http://127.0.0.1:1/n3", "n3", 100, 2, NodeMode.Active, false, 3, "n1"),
+            new MemberRecord("n3", "http://127.0.0.1:13", "n3", 100, 2, NodeMode.Active, false, 3, "n1"),
         ]);
         foreach (var m in _members.All)
         {
@@ -73,12 +73,12 @@ public sealed class MembershipAuthorityTests : IAsyncDisposable
         _detector.Heard("n3", 1, 1, NodeState.Up);
         var version = _members.Version;
 
-        var reply = _authority.OnMemberChange(new MemberChangeRequest(MemberChangeKind.Add, _members.Get("n3")! with { Url = "http://127.0.0.1:1/impostor" }));
+        var reply = _authority.OnMemberChange(new MemberChangeRequest(MemberChangeKind.Add, _members.Get("n3")! with { Url = "http://127.0.0.1:99" }));
 
         Assert.Equal(MemberChangeStatus.Conflict, reply.Status);
-        Assert.Contains("http://127.0.0.1:1/n3", reply.Error, StringComparison.Ordinal);
+        Assert.Contains("http://127.0.0.1:13", reply.Error, StringComparison.Ordinal);
         Assert.Equal(version, _members.Version);
-        Assert.Equal("http://127.0.0.1:1/n3", _members.Get("n3")!.Url);
+        Assert.Equal("http://127.0.0.1:13", _members.Get("n3")!.Url);
     }
 
     [Fact]
@@ -86,12 +86,12 @@ public sealed class MembershipAuthorityTests : IAsyncDisposable
     {
         _self.Set(NodeState.Up);
 
-        var reply = _authority.OnMemberChange(new MemberChangeRequest(MemberChangeKind.Move, _members.Get("n3")! with { Url = "http://127.0.0.1:1/moved" }));
+        var reply = _authority.OnMemberChange(new MemberChangeRequest(MemberChangeKind.Move, _members.Get("n3")! with { Url = "http://127.0.0.1:98" }));
 
         Assert.Equal(MemberChangeStatus.Applied, reply.Status);
         Assert.Equal(4, reply.Record!.Version);
         Assert.Equal("n2", reply.Record.VersionNodeId);
-        Assert.Equal("http://127.0.0.1:1/moved", _members.Get("n3")!.Url);
+        Assert.Equal("http://127.0.0.1:98", _members.Get("n3")!.Url);
     }
 
     [Theory]

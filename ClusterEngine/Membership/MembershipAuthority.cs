@@ -105,7 +105,7 @@ public sealed partial class MembershipAuthority
     public MemberChangeReply OnMemberChange(MemberChangeRequest request)
     {
         if (request?.Record is not { } record || !ClusterOptionsValidator.NodeIdPattern().IsMatch(record.NodeId ?? "")
-            || !ClusterOptionsValidator.IsHttpUrl(record.Url) || record.Capacity <= 0 || !Enum.IsDefined(request.Kind) || !Enum.IsDefined(record.Mode)
+            || !ClusterOptionsValidator.IsNodeUrl(record.Url) || record.Capacity <= 0 || !Enum.IsDefined(request.Kind) || !Enum.IsDefined(record.Mode)
             || record.Version is < 0 or > HybridClock.Max)
         {
             return new MemberChangeReply(MemberChangeStatus.Conflict, null,
@@ -261,6 +261,10 @@ public sealed partial class MembershipAuthority
                 return live.Capacity == proposed.Capacity && live.Mode == proposed.Mode
                     ? new MemberChangeReply(MemberChangeStatus.Applied, live, null)
                     : Applied(live with { Capacity = proposed.Capacity, Mode = proposed.Mode });
+            case MemberChangeKind.Remove when live is not null && !_members.All.Any(m => !m.Removed && m.NodeId != live.NodeId && !_removing.Contains(m.NodeId)):
+                // The last member: removed, it would serve nobody and no member would be left to add it (or any node) back —
+                // a cluster no API call can repair, not even after a restart (attack 2026-12-05).
+                return Conflict($"{live.NodeId} is the last member of the cluster; a cluster keeps at least one member (add another node before removing this one).");
             case MemberChangeKind.Remove when live is not null:
                 // Stamped now; in the list and applied (roles, connections) once the node itself confirmed it (ApplyRemovalAsync).
                 removal = _agent.Stamp(live with { Removed = true });

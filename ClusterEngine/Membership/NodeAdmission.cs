@@ -50,7 +50,7 @@ public sealed partial class NodeAdmission
     /// <exception cref="HubException">The Hello is malformed, or the change it needs cannot be decided now (the sender retries).</exception>
     public async Task<HelloReply> OnHelloAsync(string fromNodeId, HelloRequest hello)
     {
-        if (hello?.Self is not { } claimed || claimed.NodeId != fromNodeId || !ClusterOptionsValidator.IsHttpUrl(claimed.Url))
+        if (hello?.Self is not { } claimed || claimed.NodeId != fromNodeId || !ClusterOptionsValidator.IsNodeUrl(claimed.Url))
         {
             throw new HubException("A Hello must name the connection's own node id and its absolute http(s) URL.");
         }

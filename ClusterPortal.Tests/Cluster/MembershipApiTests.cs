@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using ClusterEngine.Membership;
+using ClusterPortal.Client.Contract;
 using ClusterPortal.Tests.Support;
 
 namespace ClusterPortal.Tests.Cluster;
@@ -47,6 +48,17 @@ public sealed class MembershipApiTests
         var admin = cluster[0].AdminClient();
 
         Assert.Equal(HttpStatusCode.BadRequest, (await admin.PostAsJsonAsync("/api/nodes", new { url = "ftp://x", capacity = 5 })).StatusCode);
+
+        // A live node's URL with a credential in it: it was added as a second identity of that node, which then refused to
+        // run (exit 2), and the credential was shown to every viewer (attack 2026-12-05). The URL of a node is its root.
+        foreach (var url in new[] { cluster[1].BaseUrl.Replace("http://", "http://user:pass@", StringComparison.Ordinal), cluster[1].BaseUrl + "/x", cluster[1].BaseUrl + "/?q=1" })
+        {
+            var refused = await admin.PostAsJsonAsync("/api/nodes", new { url, capacity = 5 });
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            Assert.Contains("url", (await refused.Content.ReadFromJsonAsync<ApiProblem>(ContractJson.Options))!.Errors!.Keys);
+        }
+
+        Assert.All(cluster.StateOf(0).Nodes, n => Assert.DoesNotContain("@", n.Url, StringComparison.Ordinal));
         Assert.Equal(HttpStatusCode.BadRequest, (await admin.PostAsJsonAsync("/api/nodes", new { url = "http://127.0.0.1:1", capacity = 0 })).StatusCode);
         Assert.Equal(HttpStatusCode.Conflict, (await admin.PostAsJsonAsync("/api/nodes", new { url = cluster[1].BaseUrl, capacity = 5 })).StatusCode);
         Assert.Equal(HttpStatusCode.BadGateway, (await admin.PostAsJsonAsync("/api/nodes", new { url = "http://127.0.0.1:9", capacity = 5 })).StatusCode);
@@ -108,5 +120,23 @@ public sealed class MembershipApiTests
         await cluster.WaitConvergedAsync([0, 1]);
         Assert.Equal(15, cluster.StateOf(1).ClientCount);
         Assert.Equal(HttpStatusCode.NotFound, (await cluster[0].AdminClient().DeleteAsync("/api/nodes/node-3")).StatusCode);
+    }
+
+    [Fact]
+    public async Task The_last_member_of_the_cluster_is_not_removed()
+    {
+        // Removed, the only node would serve nobody and no member would be left to add it back, not even after a restart
+        // (attack 2026-12-05: 204, then 503 for every announce and every re-add). Two nodes: the second removal is the last.
+        await using var cluster = await InProcessCluster.StartAsync(100, 100);
+        await cluster.Announce(0, "last-1");
+        var admin = cluster[0].AdminClient();
+
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync("/api/nodes/node-2")).StatusCode);
+        var refused = await admin.DeleteAsync("/api/nodes/node-1");
+
+        Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+        Assert.Contains("last member", (await refused.Content.ReadFromJsonAsync<ApiProblem>(ContractJson.Options))!.Detail, StringComparison.Ordinal);
+        Assert.False(cluster.StateOf(0).GetNode("node-1")!.State == NodeState.Left);
+        Assert.Equal(HttpStatusCode.Created, (await cluster[0].Client().PostAsJsonAsync("/api/sessions", new { clientId = "after-refusal" })).StatusCode);
     }
 }

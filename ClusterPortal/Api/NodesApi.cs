@@ -31,16 +31,17 @@ internal static class NodesApi
         group.MapPatch("/{nodeId}", Update).WithName("UpdateNode")
             .ProducesProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status413PayloadTooLarge).WithSummary("Change capacity and/or mode (Active/Maintenance).");
         // 503 + Retry-After also while no member can decide membership changes (no node Up with quorum: see docs/recovery.md).
-        group.MapDelete("/{nodeId}", Remove).WithName("RemoveNode").ProducesProblems(StatusCodes.Status404NotFound).WithSummary("Remove a node: its clients fail over to their alternates first.");
+        group.MapDelete("/{nodeId}", Remove).WithName("RemoveNode").ProducesProblems(StatusCodes.Status404NotFound, StatusCodes.Status409Conflict)
+            .WithSummary("Remove a node: its clients fail over to their alternates first; 409 for the last member of the cluster.");
         return group;
     }
 
     internal static async Task<Results<Created<NodeView>, ValidationProblem, ProblemHttpResult>> Add(
         AddNodeRequest? body, MembershipAdmin admin, ClusterState state, HttpContext? http, CancellationToken cancellationToken)
     {
-        if (body is null || !ClusterOptionsValidator.IsHttpUrl(body.Url))
+        if (body is null || !ClusterOptionsValidator.IsNodeUrl(body.Url))
         {
-            return Problems.Field("url", "url must be an absolute http or https URL of a running node.");
+            return Problems.Field("url", $"url {ClusterOptionsValidator.NodeUrlRule} (a running node, e.g. http://10.0.0.4:5000).");
         }
 
         if (CapacityProblem(body.Capacity) is { } capacityProblem)
@@ -64,7 +65,7 @@ internal static class NodesApi
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            return TypedResults.Problem($"{body.Url} could not be reached on its admin: {ex.Message}", statusCode: StatusCodes.Status502BadGateway, title: "Node unreachable");
+            return TypedResults.Problem($"{body.Url} could not be reached at its backplane: {ex.Message}", statusCode: StatusCodes.Status502BadGateway, title: "Node unreachable");
         }
 
         if (added is not { Status: MemberChangeStatus.Applied, Record: { } record })
@@ -136,7 +137,7 @@ internal static class NodesApi
     private static ProblemHttpResult Refused(MemberChangeReply reply, HttpContext? http) => reply.Status switch
     {
         MemberChangeStatus.NotFound => Problems.NotFound(reply.Error ?? "No such node in the cluster."),
-        MemberChangeStatus.Conflict => TypedResults.Problem(reply.Error, statusCode: StatusCodes.Status409Conflict, title: "Duplicate node"),
+        MemberChangeStatus.Conflict => TypedResults.Problem(reply.Error, statusCode: StatusCodes.Status409Conflict, title: "Membership conflict"),
         _ when http is not null => Problems.Unavailable(http, reply.Error ?? "The membership cannot be changed now.", 1),
         _ => TypedResults.Problem(reply.Error, statusCode: StatusCodes.Status503ServiceUnavailable, title: "Service unavailable"),
     };

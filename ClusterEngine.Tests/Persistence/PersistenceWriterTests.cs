@@ -149,7 +149,7 @@ public abstract class PersistenceWriterTests : StoreTestBase
     [Fact]
     public async Task Parallel_enqueues_from_many_tasks_are_all_persisted()
     {
-        // A small queue forces the back-pressure path; small batches force many transactions.
+        // Small batches force many transactions while 50 callers keep merging into the next one.
         await using var store = await StartStoreAsync(o => (o.QueueCapacity, o.MaxBatchSize) = (256, 100));
         using var writing = new CancellationTokenSource();
         var writers = Enumerable.Range(0, 50).Select(t => Task.Run(() =>
@@ -175,9 +175,9 @@ public abstract class PersistenceWriterTests : StoreTestBase
             return reads;
         })).ToList();
 
-        // 50 callers blocked on a full queue hold 50 thread-pool threads. The writer must still drain it: on PostgreSQL
-        // its socket reads complete through the thread pool, and a writer that blocked callers could starve took 36 s
-        // here (thread injection adds about one thread a second) where the collector/committer split takes about 1 s.
+        // No caller may block behind a commit: 50 blocked callers hold 50 thread-pool threads, and on PostgreSQL the
+        // writer's socket reads complete through the thread pool — a writer that blocked its callers took 36 s here
+        // (thread injection adds about one thread a second) where merging into the pending batch takes about 1 s.
         await Task.WhenAll(writers).WaitAsync(TimeSpan.FromSeconds(20)); // TimeoutException: the writer starved behind its blocked callers
         await writing.CancelAsync();
         await Task.WhenAll(readers);

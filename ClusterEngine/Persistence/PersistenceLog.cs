@@ -22,7 +22,7 @@ internal static partial class PersistenceLog
     public static partial void BatchAbandoned(ILogger logger, Exception exception, int changes);
 
     [LoggerMessage(EventId = LogEvents.QueueFull, Level = LogLevel.Warning,
-        Message = "Persistence queue is full ({Capacity} changes); callers wait for the writer")]
+        Message = "More than {Capacity} changes (Persistence:QueueCapacity) wait behind the database writer; they are kept (the last write per key) and written when it catches up")]
     public static partial void QueueFull(ILogger logger, int capacity);
 
     [LoggerMessage(EventId = LogEvents.Drained, Level = LogLevel.Information, Message = "Persistence writer stopped; queue drained")]

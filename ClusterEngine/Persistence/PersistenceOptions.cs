@@ -41,8 +41,9 @@ public sealed class PersistenceOptions
     public int MaxBatchSize { get; set; } = 2000;
 
     /// <summary>
-    /// Changes the queue holds before <see cref="PersistenceWriter.Enqueue(ClusterEngine.Placement.AssignmentDelta)"/>
-    /// has to wait for room (back-pressure; nothing is dropped). Default 100 000; 1 – 100,000,000.
+    /// Changes that may wait behind a running (or retried) commit before the writer warns (event 3104, once until a
+    /// commit succeeds). Nothing waits and nothing is dropped: the pending batch keeps the last write per key. Default
+    /// 100 000; 1 – 100,000,000. (It bounded a queue that made callers wait before 2026-12-05; the key keeps its range.)
     /// </summary>
     public int QueueCapacity { get; set; } = 100_000;
 

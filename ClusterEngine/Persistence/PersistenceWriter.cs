@@ -1,6 +1,5 @@
 using ClusterEngine.Membership;
 using ClusterEngine.Mirroring;
-using System.Collections.Concurrent;
 using ClusterEngine.Placement;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Hosting;
@@ -9,37 +8,38 @@ using Microsoft.Extensions.Logging;
 namespace ClusterEngine.Persistence;
 
 /// <summary>
-/// The node's single database writer (docs/architecture.md §8–9). The hot path hands changes to
-/// <c>Enqueue</c>, which returns at once. Two dedicated threads do the rest: the <em>collector</em> takes
-/// changes from a bounded queue and coalesces them into the pending batch by key (newest version per client
-/// for assignments, last write per node, client and (client, key) for the rest); the <em>committer</em> takes
-/// the pending batch and writes it in one transaction, at most <see cref="PersistenceOptions.MaxDelay"/>
-/// (default 100 ms) after its first change arrived, or sooner when
+/// The node's single database writer (docs/architecture.md §8–9). The hot path hands changes to <c>Enqueue</c>,
+/// which merges them into the pending batch by key (newest version per client for assignments, last write per node,
+/// client and (client, key) for the rest) under a short lock and returns. One dedicated thread, the
+/// <em>committer</em>, takes the pending batch and writes it in one transaction, at most
+/// <see cref="PersistenceOptions.MaxDelay"/> (default 100 ms) after its first change arrived, or sooner when
 /// <see cref="PersistenceOptions.MaxBatchSize"/> changes are waiting or <see cref="FlushAsync"/> is called.
 /// </summary>
 /// <remarks>
-/// <para>Queue policy: nothing is ever dropped. <c>Enqueue</c> is a non-blocking add to a queue of
-/// <see cref="PersistenceOptions.QueueCapacity"/> changes; only when that many are waiting does the caller block,
-/// and then only until the collector, which never waits on the database, has moved them into the pending batch.
-/// The split matters on PostgreSQL: Npgsql's synchronous socket reads on Linux are completed through the thread
-/// pool, so callers blocked on a full queue (thread-pool threads) starved the very reads that would have made room
-/// (measured: 20,000 changes from 50 tasks took 36 s instead of under 1 s).</para>
+/// <para>Queue policy: nothing is ever dropped, and a caller never waits for the database. <c>Enqueue</c> holds the
+/// batch lock only to merge one change; the committer holds it only to swap the pending batch for an empty one, never
+/// while it writes. Callers must never block on the database: on PostgreSQL, Npgsql's synchronous socket reads on Linux
+/// are completed through the thread pool, so callers blocked behind a commit (thread-pool threads) starved the very
+/// reads that would have let it finish (measured with an earlier bounded queue: 20,000 changes from 50 tasks took
+/// 36 s instead of under 1 s). An earlier design had a second thread move changes from a queue into the batch; its
+/// wake-up and spinning per change cost about 4 µs of CPU per announce (README, "Data path figures").</para>
 /// <para>While a commit runs, and while a failed one waits to be retried, the pending batch keeps growing; since
 /// it holds only the last write per key it is bounded by the node's own state, and the next transaction simply
-/// carries more than <see cref="PersistenceOptions.MaxBatchSize"/> changes.</para>
+/// carries more than <see cref="PersistenceOptions.MaxBatchSize"/> changes. When more than
+/// <see cref="PersistenceOptions.QueueCapacity"/> changes wait behind a commit, warning 3104 says so once (until a
+/// commit succeeds).</para>
 /// <para>A failed commit marks the database unavailable (<see cref="IsAvailable"/>) and is retried with back-off
 /// (0.1 s doubling to 5 s) until it succeeds or the host's stop timeout ends it; then the batch (and whatever is
-/// pending behind it) is logged as lost and pending flushes fault. Callers never block on a database that is away
-/// and nothing is lost while the process lives; the first successful commit marks the database available again
-/// and the pending batch follows at once. On host stop the queue is closed, drained and written before
-/// <see cref="StopAsync"/> returns; <c>Enqueue</c> after stop throws <see cref="InvalidOperationException"/>.</para>
+/// pending behind it) is logged as lost and pending flushes fault. Nothing is lost while the process lives; the first
+/// successful commit marks the database available again and the pending batch follows at once. On host stop the
+/// writer closes, and what is pending is written before <see cref="StopAsync"/> returns; <c>Enqueue</c> after stop
+/// throws <see cref="InvalidOperationException"/>.</para>
 /// </remarks>
 public sealed class PersistenceWriter : IHostedService, IAsyncDisposable
 {
     private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(5);
 
-    private readonly BlockingCollection<object> _queue;
     private readonly IDbContextFactory<NodeDbContext> _factory;
     private readonly NodeDatabase _database;
     private readonly PersistenceOptions _options;
@@ -47,13 +47,13 @@ public sealed class PersistenceWriter : IHostedService, IAsyncDisposable
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _abort = new();
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly object _pendingGate = new(); // a Monitor (Wait/Pulse); guards _pending, _spare, _firstPendingAt and _collected
+    private readonly object _pendingGate = new(); // a Monitor (Wait/Pulse); guards _pending, _spare, _firstPendingAt, _closed and _backlogReported
     private WriteBatch _pending = new();
     private WriteBatch _spare = new();
     private long _firstPendingAt;
-    private bool _collected;
+    private bool _closed;
+    private bool _backlogReported;
     private int _started;
-    private int _fullReported;
     private int _disposed;
     private long _unavailableSince;
     private long _retryDelayTicks;
@@ -68,7 +68,6 @@ public sealed class PersistenceWriter : IHostedService, IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.MaxBatchSize);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.QueueCapacity);
         (_factory, _database, _options, _time, _logger) = (factory, database, options, time, logger);
-        _queue = new BlockingCollection<object>(new ConcurrentQueue<object>(), options.QueueCapacity);
     }
 
     /// <summary>Queues an assignment change; the stored row is replaced only by a newer version, and a removal keeps a tombstone row.</summary>
@@ -116,10 +115,7 @@ public sealed class PersistenceWriter : IHostedService, IAsyncDisposable
         var request = new FlushRequest();
         try
         {
-            if (!_queue.TryAdd(request))
-            {
-                await Task.Run(() => _queue.Add(request, cancellationToken), cancellationToken);
-            }
+            Collect(request);
         }
         catch (InvalidOperationException)
         {
@@ -141,7 +137,7 @@ public sealed class PersistenceWriter : IHostedService, IAsyncDisposable
     public TimeSpan RetryAfter => TimeSpan.FromSeconds(Math.Max(1, Math.Ceiling(TimeSpan.FromTicks(Volatile.Read(ref _retryDelayTicks)).TotalSeconds)));
 
     /// <summary>True once <see cref="StopAsync"/> closed the queue: further changes are refused.</summary>
-    public bool IsStopped => Volatile.Read(ref _disposed) != 0 || _queue.IsAddingCompleted;
+    public bool IsStopped => Volatile.Read(ref _disposed) != 0 || IsClosed;
 
     /// <summary>Opens the database (migrations, WAL) and starts the writer thread.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -149,7 +145,6 @@ public sealed class PersistenceWriter : IHostedService, IAsyncDisposable
         await _database.EnsureReadyAsync(cancellationToken);
         if (Interlocked.Exchange(ref _started, 1) == 0)
         {
-            new Thread(CollectAll) { IsBackground = true, Name = "node-db-collector" }.Start();
             new Thread(CommitAll) { IsBackground = true, Name = "node-db-writer" }.Start();
         }
     }
@@ -160,7 +155,7 @@ public sealed class PersistenceWriter : IHostedService, IAsyncDisposable
 
     private async Task StopCoreAsync(CancellationToken cancellationToken)
     {
-        _queue.CompleteAdding();
+        CloseCollecting();
 
         if (Volatile.Read(ref _started) == 0)
         {
@@ -181,67 +176,69 @@ public sealed class PersistenceWriter : IHostedService, IAsyncDisposable
 
         await StopCoreAsync(CancellationToken.None);
         _abort.Dispose();
-        _queue.Dispose();
     }
 
     private void Write(object change)
     {
         ArgumentNullException.ThrowIfNull(change);
-        try
+        Collect(change);
+    }
+
+    /// <summary>
+    /// Merges one change (or a flush marker) into the pending batch under the batch lock, on the caller's thread: no queue,
+    /// no thread hand-off per change. The committer is woken only when its wait changes: work appeared, a flush came, the
+    /// batch became full. Throws <see cref="InvalidOperationException"/> once the writer stops.
+    /// </summary>
+    private void Collect(object item)
+    {
+        lock (_pendingGate)
         {
-            if (_queue.TryAdd(change))
+            if (_closed)
             {
-                return;
+                throw new InvalidOperationException("The persistence writer has stopped; the change was not accepted.");
             }
 
-            if (Interlocked.Exchange(ref _fullReported, 1) == 0)
+            var wasIdle = !HasWork(_pending);
+            if (wasIdle)
             {
+                _firstPendingAt = _time.GetTimestamp();
+            }
+
+            if (_pending.Add(item) | wasIdle || _pending.Received == _options.MaxBatchSize)
+            {
+                Monitor.PulseAll(_pendingGate);
+            }
+
+            if (_pending.Received > _options.QueueCapacity && !_backlogReported)
+            {
+                _backlogReported = true;
                 PersistenceLog.QueueFull(_logger, _options.QueueCapacity);
             }
-
-            // Back-pressure: the writer takes a whole batch per commit, so room comes within about one commit.
-            _queue.Add(change);
-        }
-        catch (InvalidOperationException e) // also ObjectDisposedException
-        {
-            throw new InvalidOperationException("The persistence writer has stopped; the change was not accepted.", e);
         }
     }
 
-    /// <summary>The collector thread: moves every queued change into the pending batch until the queue is closed and empty.</summary>
-    private void CollectAll()
+    /// <summary>Closes the writer: later changes are refused, and the committer writes what is pending and ends.</summary>
+    private void CloseCollecting()
     {
-        try
+        lock (_pendingGate)
         {
-            foreach (var item in _queue.GetConsumingEnumerable())
-            {
-                lock (_pendingGate)
-                {
-                    var wasIdle = !HasWork(_pending);
-                    if (wasIdle)
-                    {
-                        _firstPendingAt = _time.GetTimestamp();
-                    }
-
-                    // Wake the committer only when its wait changes: work appeared, a flush came, the batch became full.
-                    if (_pending.Add(item) | wasIdle || _pending.Received == _options.MaxBatchSize)
-                    {
-                        Monitor.PulseAll(_pendingGate);
-                    }
-                }
-            }
+            _closed = true;
+            Monitor.PulseAll(_pendingGate);
         }
-        finally
+    }
+
+    private bool IsClosed
+    {
+        get
         {
             lock (_pendingGate)
             {
-                _collected = true;
-                Monitor.PulseAll(_pendingGate);
+                return _closed;
             }
         }
     }
 
-    /// <summary>The committer thread: writes pending batches one after the other until the collector is done and nothing is pending.</summary>
+    /// <summary>The committer thread: writes pending batches one after the other until the writer is closed and nothing is pending.</summary>
     private void CommitAll()
     {
         try
@@ -264,7 +261,7 @@ public sealed class PersistenceWriter : IHostedService, IAsyncDisposable
         }
     }
 
-    /// <summary>Waits until the pending batch is due and swaps it for the empty spare; null when the collector is done and nothing is pending.</summary>
+    /// <summary>Waits until the pending batch is due and swaps it for the empty spare; null when the writer is closed and nothing is pending.</summary>
     private WriteBatch? TakePending()
     {
         lock (_pendingGate)
@@ -274,7 +271,7 @@ public sealed class PersistenceWriter : IHostedService, IAsyncDisposable
                 if (HasWork(_pending))
                 {
                     var remaining = _options.MaxDelay - _time.GetElapsedTime(_firstPendingAt);
-                    if (_collected || remaining <= TimeSpan.Zero || _pending.Flushes.Count > 0 || _pending.Received >= _options.MaxBatchSize)
+                    if (_closed || remaining <= TimeSpan.Zero || _pending.Flushes.Count > 0 || _pending.Received >= _options.MaxBatchSize)
                     {
                         var batch = _pending;
                         (_pending, _spare) = (_spare, null!);
@@ -283,7 +280,7 @@ public sealed class PersistenceWriter : IHostedService, IAsyncDisposable
 
                     Monitor.Wait(_pendingGate, remaining);
                 }
-                else if (_collected)
+                else if (_closed)
                 {
                     return null;
                 }
@@ -316,7 +313,11 @@ public sealed class PersistenceWriter : IHostedService, IAsyncDisposable
                 }
 
                 MarkAvailable(batch.Received);
-                Volatile.Write(ref _fullReported, 0);
+                lock (_pendingGate)
+                {
+                    _backlogReported = false;
+                }
+
                 batch.CompleteFlushes();
                 return;
             }
@@ -332,7 +333,7 @@ public sealed class PersistenceWriter : IHostedService, IAsyncDisposable
             }
 
             MarkUnavailable(error, batch.Received, retryDelay);
-            _abort.Token.WaitHandle.WaitOne(retryDelay); // meanwhile the collector keeps taking changes into the next batch
+            _abort.Token.WaitHandle.WaitOne(retryDelay); // meanwhile callers keep merging changes into the next batch
             retryDelay = TimeSpan.FromTicks(Math.Min(retryDelay.Ticks * 2, MaxRetryDelay.Ticks));
         }
     }

@@ -42,7 +42,15 @@ public sealed class MembershipAdmin(MembershipAgent agent, MembershipAuthority a
         // The version of the node's own record (a node of a cluster of its own) is a floor for the stamp: ours must win there.
         var own = hello.Members.FirstOrDefault(m => m.NodeId == hello.NodeId);
         var record = new MemberRecord(hello.NodeId, url, name ?? hello.NodeId, capacity, 0, NodeMode.Active, false, own?.Version ?? 0, "", hello.Incarnation, own?.Zone ?? "");
-        return await authority.ProposeAsync(new MemberChangeRequest(MemberChangeKind.Add, record), cancellationToken);
+        var reply = await authority.ProposeAsync(new MemberChangeRequest(MemberChangeKind.Add, record), cancellationToken);
+
+        // The authority answers an Add of a member already there as applied (a joining node's Hello may come twice). For an
+        // operator, a concurrent add of the same node that won with another capacity or name is a duplicate, not a 201 with
+        // someone else's values (attack 2026-12-05: 2–3 of 10 concurrent adds answered 201).
+        return reply is { Status: MemberChangeStatus.Applied, Record: { } added } && (added.Capacity != record.Capacity || added.Name != record.Name)
+            ? new MemberChangeReply(MemberChangeStatus.Conflict, null,
+                $"A member with node id {added.NodeId} is already in the cluster (added at the same time with capacity {added.Capacity}, name {added.Name}).")
+            : reply;
     }
 
     /// <summary>Changes a member's capacity (clients) and/or mode cluster-wide. Moves nobody by itself; maintenance fails its clients over.</summary>
@@ -68,5 +76,7 @@ public sealed class MembershipAdmin(MembershipAgent agent, MembershipAuthority a
             ? authority.ProposeAsync(new MemberChangeRequest(MemberChangeKind.Remove, current), cancellationToken)
             : Task.FromResult(NotFound(nodeId));
 
-    private static MemberChangeReply NotFound(string nodeId) => new(MemberChangeStatus.NotFound, null, $"No node '{nodeId}' in the cluster.");
+    /// <summary>The 404's words; an id longer than any node id can be (64 characters) is cut there, not echoed whole.</summary>
+    private static MemberChangeReply NotFound(string nodeId) =>
+        new(MemberChangeStatus.NotFound, null, $"No node '{(nodeId.Length > 64 ? nodeId[..64] + "…" : nodeId)}' in the cluster.");
 }

@@ -99,6 +99,9 @@ public sealed class MembershipApiTests
 
         Assert.Equal(HttpStatusCode.BadRequest, (await admin.PatchAsJsonAsync("/api/nodes/node-2", new { capacity = -1 })).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await admin.PatchAsJsonAsync("/api/nodes/nope", new { capacity = 5 })).StatusCode);
+        using var longId = await admin.DeleteAsync("/api/nodes/" + new string('x', 5000));
+        Assert.Equal(HttpStatusCode.NotFound, longId.StatusCode);
+        Assert.True((await longId.Content.ReadAsStringAsync()).Length < 1000, "a 5,000-character unknown id is not echoed whole");
     }
 
     [Fact]
@@ -138,5 +141,25 @@ public sealed class MembershipApiTests
         Assert.Contains("last member", (await refused.Content.ReadFromJsonAsync<ApiProblem>(ContractJson.Options))!.Detail, StringComparison.Ordinal);
         Assert.False(cluster.StateOf(0).GetNode("node-1")!.State == NodeState.Left);
         Assert.Equal(HttpStatusCode.Created, (await cluster[0].Client().PostAsJsonAsync("/api/sessions", new { clientId = "after-refusal" })).StatusCode);
+    }
+
+    [Fact]
+    public async Task Concurrent_adds_of_one_node_with_different_capacities_give_one_201_with_its_own_capacity()
+    {
+        // Attack 2026-12-05: of 10 concurrent adds sent to different nodes, 2–3 answered 201, the later ones with the
+        // winner's capacity. A 201 must carry what that request asked for; the others are duplicates (409).
+        await using var cluster = await InProcessCluster.StartAsync(100, 100, 100);
+        await cluster.WaitAllUpAsync();
+        var newcomer = cluster.Add(50, seeded: false);
+        var answers = await Task.WhenAll(Enumerable.Range(0, 9).Select(async i =>
+        {
+            using var response = await cluster[i % 3].AdminClient().PostAsJsonAsync("/api/nodes", new { url = newcomer.BaseUrl, capacity = 200 + i });
+            return (Asked: 200 + i, response.StatusCode, Body: await response.Content.ReadAsStringAsync());
+        }));
+
+        var created = answers.Where(a => a.StatusCode == HttpStatusCode.Created).ToList();
+        Assert.Single(created);
+        Assert.Contains($"\"capacity\":{created[0].Asked}", created[0].Body, StringComparison.Ordinal);
+        Assert.All(answers.Except(created), a => Assert.Contains(a.StatusCode, new[] { HttpStatusCode.Conflict, HttpStatusCode.ServiceUnavailable }));
     }
 }

@@ -7,37 +7,10 @@ using ClusterPortal.ClusterBench;
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 
-// Child mode: the plain YARP forwarder (a separate process, like the node it is compared with).
-if (args is ["yarp", var yarpUrl, var upstream])
+// Child modes (`yarp`, `bare`, `bare-announce`) and the `wire`/`wire-announce` benches (Modes.cs).
+if (await Modes.TryRunAsync(args) is { } exitCode)
 {
-    await PlainYarp.RunAsync(yarpUrl, upstream);
-    return 0;
-}
-
-// Child mode: bare Kestrel answering the item's 304 (the anchor of `wire`).
-if (args is ["bare", var bareUrl, var bareETag])
-{
-    await BareKestrel.RunAsync(bareUrl, bareETag);
-    return 0;
-}
-
-// Child mode: bare Kestrel answering an announce with a body of the node's shape (the anchor of `wire-announce`).
-if (args is ["bare-announce", var announceUrl, var announceToken])
-{
-    await BareKestrel.RunAnnounceAsync(announceUrl, announceToken);
-    return 0;
-}
-
-// `wire-announce`: new sessions on one node against bare Kestrel (AnnounceWire.cs).
-if (args is ["wire-announce", ..])
-{
-    return await AnnounceWire.RunAsync(args[1..]);
-}
-
-// `wire`: the data path against bare Kestrel, nginx, plain YARP and HAProxy (WireBench.cs).
-if (args is ["wire", ..])
-{
-    return await WireBench.RunAsync(args[1..]);
+    return exitCode;
 }
 
 // `scale`: one node with a million clients against one with a thousand (ScaleScenario.cs).

@@ -112,6 +112,9 @@ public sealed class PersistenceWriter : IHostedService, IAsyncDisposable
             throw new InvalidOperationException("The persistence writer has not been started.");
         }
 
+        // A token cancelled before the call is a cancelled flush, whatever the committer does next: it may complete the
+        // marker before the wait below looks at the token (changes are merged on the caller's thread, no queue hop).
+        cancellationToken.ThrowIfCancellationRequested();
         var request = new FlushRequest();
         try
         {

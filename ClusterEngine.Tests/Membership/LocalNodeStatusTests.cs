@@ -43,6 +43,22 @@ public sealed class LocalNodeStatusTests
     }
 
     [Fact]
+    public void The_only_member_serves_whatever_its_ticks_and_stops_at_the_budget_once_it_has_a_peer()
+    {
+        // Nobody could have replaced a lone member's view while it was late (docs/recovery.md "Freezes"); a single node on a
+        // loaded test host answered 503 "catching up" once when its timer loop ran 0.7 s late.
+        var self = Create();
+        self.Set(NodeState.Up);
+        self.Ticked(_time.GetTimestamp());
+        self.SetAlone(true);
+        _time.Advance(TimeSpan.FromSeconds(5));
+
+        Assert.True(self.CanServe);
+        self.SetAlone(false);
+        Assert.False(self.CanServe);
+    }
+
+    [Fact]
     public void A_node_that_hands_over_still_serves_what_peers_forward_whatever_its_ticks()
     {
         var self = Create();

@@ -94,6 +94,20 @@ public sealed class MembershipAuthorityTests : IAsyncDisposable
         Assert.Equal("http://127.0.0.1:98", _members.Get("n3")!.Url);
     }
 
+    [Fact]
+    public void Applying_another_members_record_ends_the_lone_members_exemption_at_once()
+    {
+        // The health monitor sets Alone at its ticks; a member added between two of them must not leave this node serving
+        // through a late tick (LocalNodeStatus.Alone, docs/recovery.md "Freezes").
+        _self.Set(NodeState.Up);
+        _self.SetAlone(true);
+
+        var reply = _authority.OnMemberChange(new MemberChangeRequest(MemberChangeKind.Move, _members.Get("n3")! with { Url = "http://127.0.0.1:97" }));
+
+        Assert.Equal(MemberChangeStatus.Applied, reply.Status);
+        Assert.False(_self.Alone);
+    }
+
     [Theory]
     [InlineData(long.MaxValue)] // counting on from it would overflow
     [InlineData(-1L)]

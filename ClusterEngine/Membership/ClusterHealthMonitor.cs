@@ -61,6 +61,10 @@ public sealed partial class ClusterHealthMonitor
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
                 var now = _time.GetTimestamp();
+
+                // A lone member has nobody that could have taken its clients over while it was frozen: catching up would only
+                // turn its clients away (a single node on a loaded host answered 503 in a test run; Thawed).
+                _self.SetAlone(IsAlone());
                 if (_time.GetElapsedTime(lastTick, now) > _options.SelfSilenceBudget && _self.State == NodeState.Up)
                 {
                     Thawed(_time.GetElapsedTime(lastTick, now));
@@ -233,10 +237,33 @@ public sealed partial class ClusterHealthMonitor
         _antiEntropy.OnPeerDigest(status.NodeId, status.AssignmentDigest, status.ClientCount);
     }
 
-    /// <summary>This node's own clock skipped (it was frozen): serve nobody as primary until caught up again.</summary>
+    /// <summary>True when no member other than this node is in the member list (removed members do not count).</summary>
+    private bool IsAlone()
+    {
+        foreach (var member in _members.All)
+        {
+            if (!member.Removed && member.NodeId != Self)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// This node's own clock skipped (it was frozen): serve nobody as primary until caught up again — unless it is the only
+    /// member, which nobody could have replaced meanwhile (<see cref="LocalNodeStatus.Alone"/>).
+    /// </summary>
     private void Thawed(TimeSpan frozen)
     {
-        LogFrozen(Self, frozen.TotalMilliseconds);
+        if (_self.Alone)
+        {
+            LogFrozen(Self, frozen.TotalMilliseconds, "the only member, it serves on");
+            return;
+        }
+
+        LogFrozen(Self, frozen.TotalMilliseconds, "catching up before serving");
         CatchUpBeforeServing();
     }
 
@@ -309,6 +336,6 @@ public sealed partial class ClusterHealthMonitor
     [LoggerMessage(EventId = LogEvents.QuorumRegained, Level = LogLevel.Warning, Message = "Node {NodeId} has the quorum again: catching up before serving")]
     private partial void LogQuorumRegained(string nodeId);
 
-    [LoggerMessage(EventId = LogEvents.Frozen, Level = LogLevel.Warning, Message = "Node {NodeId} was frozen for {Milliseconds} ms: catching up before serving")]
-    private partial void LogFrozen(string nodeId, double milliseconds);
+    [LoggerMessage(EventId = LogEvents.Frozen, Level = LogLevel.Warning, Message = "Node {NodeId} was frozen for {Milliseconds} ms: {Consequence}")]
+    private partial void LogFrozen(string nodeId, double milliseconds, string consequence);
 }

@@ -52,9 +52,23 @@ public sealed partial class LocalNodeStatus
     /// <see cref="ClusterOptions.SelfSilenceBudget"/>. The last condition closes the window right after a freeze
     /// (SIGSTOP/SIGCONT, a long pause): request threads can run before the monitor notices the skipped time and turns the
     /// node to Joining, and must not serve from the view they held before the freeze, which peers may have replaced
-    /// already (a peer's one-second silence counts from this node's last heartbeat, not from its last tick).
+    /// already (a peer's one-second silence counts from this node's last heartbeat, not from its last tick). A node that is
+    /// the only member (<see cref="Alone"/>) has no peer that could have replaced its view, so a late tick does not stop it.
     /// </summary>
-    public bool CanServe => _hasQuorum && !_removed && (IsHandingOver || (_state == NodeState.Up && !TickOverdue));
+    public bool CanServe => _hasQuorum && !_removed && (IsHandingOver || (_state == NodeState.Up && (_alone || !TickOverdue)));
+
+    /// <summary>
+    /// True while this node is the only member that is not removed: no other node can take over its clients, so a late
+    /// tick or a freeze of this node leaves nothing to catch up with. The health monitor sets it every tick; the
+    /// membership agent clears it the moment another member's record is applied, so it is never true with a peer in the
+    /// list (false, the conservative side, until the first tick).
+    /// </summary>
+    public bool Alone => _alone;
+
+    private volatile bool _alone;
+
+    /// <summary>Records whether this node is the only member that is not removed (see <see cref="Alone"/>).</summary>
+    public void SetAlone(bool alone) => _alone = alone;
 
     /// <summary>True while this node leaves gracefully (SIGTERM): it still serves what peers forward to it (never when removed).</summary>
     public bool IsHandingOver => !_removed && _state is NodeState.Leaving or NodeState.Left;

@@ -223,6 +223,7 @@ public sealed partial class MembershipAgent
                 continue;
             }
 
+            _self.SetAlone(false); // at once, not at the monitor's next tick: a late tick stops serving again (LocalNodeStatus.Alone)
             _detector.Watch(m.NodeId);
             if (_mesh.UrlOf(m.NodeId) != m.Url)
             {

@@ -128,6 +128,9 @@ internal sealed class Cluster : IDisposable
 
     public Task WaitReadyAsync(ChildProcess node, TimeSpan timeout) => WaitReadyAsync(Http, node, timeout);
 
+    /// <summary>The data directory of <paramref name="node"/> (<c>Cluster:DataDirectory</c>, under the run's scratch root).</summary>
+    public string DataDirectoryOf(ChildProcess node) => Path.Combine(_root, node.Name);
+
     /// <summary>Polls <c>/health/ready</c> until 200; throws when the process exits or <paramref name="timeout"/> passes.</summary>
     internal static async Task WaitReadyAsync(HttpClient http, ChildProcess node, TimeSpan timeout)
     {

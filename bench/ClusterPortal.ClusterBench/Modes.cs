@@ -22,6 +22,8 @@ internal static class Modes
                 return 0;
             case ["wire-announce", ..]: // new sessions on one node against bare Kestrel (AnnounceWire.cs)
                 return await AnnounceWire.RunAsync(args[1..]);
+            case ["soak", ..]: // one node under a steady mix for minutes: memory, threads, descriptors, store (SoakWire.cs)
+                return await SoakWire.RunAsync(args[1..]);
             case ["wire", ..]: // the data path against bare Kestrel, nginx, plain YARP and HAProxy (WireBench.cs)
                 return await WireBench.RunAsync(args[1..]);
             default:

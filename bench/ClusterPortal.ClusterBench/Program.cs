@@ -7,16 +7,24 @@ using ClusterPortal.ClusterBench;
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 
-// Child modes (`yarp`, `bare`, `bare-announce`) and the `wire`/`wire-announce` benches (Modes.cs).
-if (await Modes.TryRunAsync(args) is { } exitCode)
-{
-    return exitCode;
-}
-
+// Child modes (`yarp`, `bare`, `bare-announce`) and the `wire`/`wire-announce`/`soak` benches (Modes.cs).
 // `scale`: one node with a million clients against one with a thousand (ScaleScenario.cs).
-if (args is ["scale", ..])
+try
 {
-    return await ScaleScenario.RunAsync(args[1..]);
+    if (await Modes.TryRunAsync(args) is { } exitCode)
+    {
+        return exitCode;
+    }
+
+    if (args is ["scale", ..])
+    {
+        return await ScaleScenario.RunAsync(args[1..]);
+    }
+}
+catch (FormatException e) // an option or argument that is not a whole number, or out of its range
+{
+    Console.Error.WriteLine(e.Message);
+    return 2;
 }
 
 Console.CancelKeyPress += (_, _) => ChildProcess.KillAll();

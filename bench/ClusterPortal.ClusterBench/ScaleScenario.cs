@@ -20,10 +20,20 @@ internal static class ScaleScenario
     private const int Rounds = 3;
     private static readonly TimeSpan s_round = TimeSpan.FromSeconds(4);
 
+    private static int Positional(string given, string name) =>
+        int.TryParse(given, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value)
+            ? value
+            : throw new FormatException($"scale [clients] [entries per client]: {name} takes a whole number, not '{given}'.");
+
     public static async Task<int> RunAsync(string[] args)
     {
-        var clients = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1_000_000;
-        var entries = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 16;
+        var clients = args.Length > 0 ? Positional(args[0], "clients") : 1_000_000;
+        var entries = args.Length > 1 ? Positional(args[1], "entries per client") : 16;
+        if (clients < SmallClients || entries < 1)
+        {
+            throw new FormatException($"scale [clients ≥ {SmallClients}] [entries per client ≥ 1]: got {clients} and {entries}.");
+        }
+
         var postgres = Environment.GetEnvironmentVariable("CLUSTERPORTAL_BENCH_POSTGRES");
         var root = Path.Combine(Path.GetTempPath(), "scale-bench-" + Guid.NewGuid().ToString("N")[..8]);
         var report = new List<string[]>();

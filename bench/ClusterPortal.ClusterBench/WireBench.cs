@@ -163,7 +163,7 @@ internal static class WireBench
         throw new InvalidOperationException($"No client was placed on {primary.Name}.");
     }
 
-    private static async Task<string> ETagAsync(HttpClient http, string url, string? token)
+    internal static async Task<string> ETagAsync(HttpClient http, string url, string? token)
     {
         using var request = token is null ? new HttpRequestMessage(HttpMethod.Get, url) : Cluster.Authorized(HttpMethod.Get, url, token);
         using var response = await http.SendAsync(request);
@@ -262,7 +262,9 @@ internal static class WireBench
         || File.Exists(Path.Combine("/usr/sbin", tool));
 
     internal static int Option(string[] args, string name, int fallback) =>
-        args.FirstOrDefault(a => a.StartsWith($"--{name}=", StringComparison.Ordinal)) is { } given
-            ? int.Parse(given[(name.Length + 3)..], CultureInfo.InvariantCulture)
-            : fallback;
+        args.FirstOrDefault(a => a.StartsWith($"--{name}=", StringComparison.Ordinal)) is not { } given
+            ? fallback
+            : int.TryParse(given[(name.Length + 3)..], NumberStyles.Integer, CultureInfo.InvariantCulture, out var value)
+                ? value
+                : throw new FormatException($"--{name} takes a whole number, not '{given[(name.Length + 3)..]}'.");
 }

@@ -18,7 +18,7 @@ namespace ClusterPortal.Jobs;
 /// data directory (<c>{Cluster:DataDirectory}/hangfire.db</c>), or with <c>Persistence:Provider=PostgreSql</c> the
 /// node's own schema of the PostgreSQL database (Hangfire.PostgreSql with <c>SchemaName</c> = <c>Persistence:Schema</c>,
 /// so nodes sharing one database each see only their own job tables and never run another node's jobs) —, queue and
-/// schedule polling every second, the mirror sync jobs, and the dashboard at <c>/hangfire</c> for admins only.
+/// schedule polling every second (every 15 s unless the mirror syncs periodically: <see cref="SchedulePolling"/>), the mirror sync jobs, and the dashboard at <c>/hangfire</c> for admins only.
 /// </summary>
 /// <remarks>
 /// Hangfire keeps process-wide statics (<c>JobStorage.Current</c>, the default activator). Nothing here uses them: the
@@ -31,8 +31,24 @@ internal static class JobsServiceCollectionExtensions
     /// <summary>Name of the Hangfire database file in the node's data directory.</summary>
     public const string DatabaseFile = "hangfire.db";
 
-    /// <summary>Queue and schedule polling interval (the SQLite storage polls every 15 s by default).</summary>
+    /// <summary>Queue polling interval, and schedule polling under periodic sync (the SQLite storage polls every 15 s by default).</summary>
     public static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Schedule polling when no sync runs on a schedule: Hangfire's own default. Each poll of the delayed-job and the
+    /// recurring-job schedulers takes and releases a distributed lock, a row inserted and deleted in the job database: at
+    /// one poll a second an idle node wrote about 50 KB/s to its <c>hangfire.db</c> write-ahead log (4 GB a day; measured
+    /// with an idle node's write-ahead log, README "Soak figures"). Outside <see cref="MirrorSyncPolicy.Periodic"/> nothing waits on the
+    /// schedule but a failed sync's automatic retry, which Hangfire delays by 15 s or more anyway.
+    /// </summary>
+    public static readonly TimeSpan QuietSchedulePollInterval = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// How often the server looks for due scheduled and recurring jobs: every <see cref="PollInterval"/> when the
+    /// alternate's mirror is synced periodically (its periods are scheduled jobs), else <see cref="QuietSchedulePollInterval"/>.
+    /// </summary>
+    internal static TimeSpan SchedulePolling(MirrorOptions mirror) =>
+        mirror.SyncPolicy == MirrorSyncPolicy.Periodic ? PollInterval : QuietSchedulePollInterval;
 
     public static IServiceCollection AddMirrorSyncJobs(this IServiceCollection services)
     {
@@ -47,7 +63,7 @@ internal static class JobsServiceCollectionExtensions
         {
             server.ServerName = $"{sp.GetRequiredService<ClusterState>().LocalNodeId}:{Environment.ProcessId}:{Guid.NewGuid():N}";
             server.WorkerCount = Math.Clamp(Environment.ProcessorCount * 2, 2, 8);
-            server.SchedulePollingInterval = PollInterval;
+            server.SchedulePollingInterval = SchedulePolling(sp.GetRequiredService<IOptions<MirrorOptions>>().Value);
 
             // Hangfire starts stopping at the host's stopping signal, beside the graceful leave; the host's shutdown timeout
             // is the leave's budget plus 5 s (PortalServiceCollectionExtensions). Jobs get their cancellation after

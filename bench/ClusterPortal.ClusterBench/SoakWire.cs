@@ -10,8 +10,8 @@ namespace ClusterPortal.ClusterBench;
 /// <c>--announce-every=N</c> one request in N announces a new client (then the assignment table and the store grow by
 /// design, by about one client's record each). Every <c>--interval</c> seconds it prints the node's resident memory
 /// (<c>/proc/&lt;pid&gt;/status</c> VmRSS), its managed heap after the last collection (the runtime's
-/// <c>dotnet.gc.last_collection.heap.size</c> from <c>/metrics</c>), threads, open file descriptors, and the bytes of
-/// its data directory; at the end the growth from the first sample after a quarter of the run (JIT tiering and the
+/// <c>dotnet.gc.last_collection.heap.size</c> from <c>/metrics</c>) and the memory the GC holds committed, threads, open file descriptors, the bytes of its
+/// data directory and the bytes it has written to storage; at the end the growth from the first sample after a quarter of the run (JIT tiering and the
 /// pools warmed up) to the last, also per million requests. Reports only: what counts as a leak is read from the table.
 /// </summary>
 internal static class SoakWire
@@ -74,11 +74,15 @@ internal static class SoakWire
         }
     }
 
-    /// <summary>One reading of the node: seconds into the run, MB resident and on the managed heap, threads, descriptors, store bytes.</summary>
-    private sealed record Sample(double Seconds, double RssMb, double HeapMb, int Threads, int Descriptors, long StoreBytes)
+    /// <summary>
+    /// One reading of the node: seconds into the run, MB resident and on the managed heap, threads, descriptors, the
+    /// data directory's bytes, and the bytes the process has caused to be written to storage (<c>/proc/&lt;pid&gt;/io</c>
+    /// <c>write_bytes</c>: its files, not its sockets).
+    /// </summary>
+    private sealed record Sample(double Seconds, double RssMb, double HeapMb, double CommittedMb, int Threads, int Descriptors, long StoreBytes, long WrittenBytes)
     {
         public string Row() => string.Create(CultureInfo.InvariantCulture,
-            $"| {Seconds:N0} | {RssMb:N1} | {HeapMb:N1} | {Threads} | {Descriptors} | {StoreBytes / 1024.0:N0} |");
+            $"| {Seconds:N0} | {RssMb:N1} | {HeapMb:N1} | {CommittedMb:N1} | {Threads} | {Descriptors} | {StoreBytes / 1024.0:N0} | {WrittenBytes / 1024.0:N0} |");
     }
 
     private static async Task<Sample> SampleAsync(Cluster cluster, ChildProcess node, double seconds)
@@ -88,27 +92,25 @@ internal static class SoakWire
         var threads = Directory.GetDirectories($"/proc/{node.Pid}/task").Length;
         var descriptors = Directory.GetFiles($"/proc/{node.Pid}/fd").Length;
         var store = new DirectoryInfo(cluster.DataDirectoryOf(node)).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
-        return new Sample(seconds, rssKb / 1024.0, await HeapBytesAsync(cluster, node) / (1024.0 * 1024.0), threads, descriptors, store);
+        var written = long.Parse((await File.ReadAllLinesAsync($"/proc/{node.Pid}/io")).Single(l => l.StartsWith("write_bytes:", StringComparison.Ordinal))[12..].Trim(), CultureInfo.InvariantCulture);
+        var metrics = await MetricsAsync(cluster, node);
+        return new Sample(seconds, rssKb / 1024.0, Sum(metrics, "dotnet_gc_last_collection_heap_size_bytes{") / (1024.0 * 1024.0),
+            Sum(metrics, "dotnet_gc_last_collection_memory_committed_size_bytes") / (1024.0 * 1024.0), threads, descriptors, store, written);
     }
 
-    /// <summary>The managed heap after the last collection, all generations: the runtime's own metric from <c>/metrics</c>.</summary>
-    private static async Task<double> HeapBytesAsync(Cluster cluster, ChildProcess node)
+    /// <summary>The node's <c>/metrics</c> (Prometheus text; the runtime's own meters among them).</summary>
+    private static async Task<string[]> MetricsAsync(Cluster cluster, ChildProcess node)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, node.Url + "/metrics");
         request.Headers.Add("X-Admin-Key", Cluster.AdminKey);
         using var response = await cluster.Http.SendAsync(request);
         response.EnsureSuccessStatusCode();
-        var total = 0.0;
-        foreach (var line in (await response.Content.ReadAsStringAsync()).Split('\n'))
-        {
-            if (line.StartsWith("dotnet_gc_last_collection_heap_size_bytes{", StringComparison.Ordinal))
-            {
-                total += double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
-            }
-        }
-
-        return total;
+        return (await response.Content.ReadAsStringAsync()).Split('\n');
     }
+
+    /// <summary>The sum of every series of the metric whose lines start with <paramref name="prefix"/> (e.g. all GC generations).</summary>
+    private static double Sum(string[] metrics, string prefix) =>
+        metrics.Where(l => l.StartsWith(prefix, StringComparison.Ordinal)).Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
 
     private static void Print(List<Sample> samples, Wrk.Result result, int seconds, int clients, int connections, int announceEvery, string loadBefore)
     {
@@ -118,8 +120,8 @@ internal static class SoakWire
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{result.Requests:N0} requests, {result.PerSecond:N0}/s, {result.Errors:N0} not 2xx/3xx"));
         Console.WriteLine();
-        Console.WriteLine("| s | resident MB | managed heap MB | threads | descriptors | data directory KB |");
-        Console.WriteLine("|---:|---:|---:|---:|---:|---:|");
+        Console.WriteLine("| s | resident MB | managed heap MB | GC committed MB | threads | descriptors | data directory KB | written to storage KB |");
+        Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var sample in samples)
         {
             Console.WriteLine(sample.Row());
@@ -130,6 +132,6 @@ internal static class SoakWire
         var millions = result.Requests * (to.Seconds - from.Seconds) / Math.Max(1, to.Seconds) / 1e6;
         Console.WriteLine();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"From {from.Seconds:N0} s to {to.Seconds:N0} s (about {millions:N1} million requests): resident {to.RssMb - from.RssMb:+0.0;-0.0} MB, managed heap {to.HeapMb - from.HeapMb:+0.0;-0.0} MB, threads {to.Threads - from.Threads:+0;-0;0}, descriptors {to.Descriptors - from.Descriptors:+0;-0;0}, data directory {(to.StoreBytes - from.StoreBytes) / 1024.0:+0;-0;0} KB; per million requests: resident {(to.RssMb - from.RssMb) / Math.Max(0.001, millions):+0.0;-0.0} MB, heap {(to.HeapMb - from.HeapMb) / Math.Max(0.001, millions):+0.0;-0.0} MB."));
+            $"From {from.Seconds:N0} s to {to.Seconds:N0} s (about {millions:N1} million requests): resident {to.RssMb - from.RssMb:+0.0;-0.0} MB, managed heap {to.HeapMb - from.HeapMb:+0.0;-0.0} MB, GC committed {to.CommittedMb - from.CommittedMb:+0.0;-0.0} MB, threads {to.Threads - from.Threads:+0;-0;0}, descriptors {to.Descriptors - from.Descriptors:+0;-0;0}, data directory {(to.StoreBytes - from.StoreBytes) / 1024.0:+0;-0;0} KB, written to storage {(to.WrittenBytes - from.WrittenBytes) / 1024.0 / Math.Max(1, to.Seconds - from.Seconds):N1} KB/s; per million requests: resident {(to.RssMb - from.RssMb) / Math.Max(0.001, millions):+0.0;-0.0} MB, heap {(to.HeapMb - from.HeapMb) / Math.Max(0.001, millions):+0.0;-0.0} MB."));
     }
 }

@@ -64,7 +64,13 @@ public sealed partial class ClusterHealthMonitor
 
                 // A lone member has nobody that could have taken its clients over while it was frozen: catching up would only
                 // turn its clients away (a single node on a loaded host answered 503 in a test run; Thawed).
-                _self.SetAlone(IsAlone());
+                var alone = IsAlone();
+                _self.SetAlone(alone);
+                if (alone && !IsAlone())
+                {
+                    // A member was applied between the read and the write: its agent cleared the flag before this write set it.
+                    _self.SetAlone(false);
+                }
                 if (_time.GetElapsedTime(lastTick, now) > _options.SelfSilenceBudget && _self.State == NodeState.Up)
                 {
                     Thawed(_time.GetElapsedTime(lastTick, now));

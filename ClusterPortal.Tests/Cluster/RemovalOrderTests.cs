@@ -132,6 +132,16 @@ public sealed class RemovalOrderTests
         Assert.Equal(HttpStatusCode.ServiceUnavailable, announce.StatusCode);
         Assert.Equal("node-3", announce.Headers.GetValues("X-Node-Removed").Single());
         Assert.True(cluster.StateOf(0).GetAssignment("announced-at-removed") is null, "an announce at the removed node placed the client");
+
+        // Nor does it tell the client's assignment from its last view, which the others have moved on from (it named node-3
+        // as the primary of clients node-1 had failed over; found by attack): to the device and to an operator alike.
+        foreach (var asker in new[] { direct, cluster[2].AdminClient() })
+        {
+            var assignment = await asker.GetAsync($"/api/clients/{ofNode3.ClientId}");
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, assignment.StatusCode);
+            Assert.Equal("node-3", assignment.Headers.GetValues("X-Node-Removed").Single());
+            Assert.Equal("node-3", assignment.Headers.GetValues("X-Served-By").Single());
+        }
     }
 
     [Fact]

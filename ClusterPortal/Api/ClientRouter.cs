@@ -36,13 +36,12 @@ internal sealed class ClientRouter(ClusterNode node, ItemForwarder forwarder, Cl
         // is not current (docs/recovery.md: never take a client back on stored state). The device tries another node.
         if (!self.CanServe && !handingOver)
         {
-            http.Response.Headers[ClusterHeaders.ServedBy] = node.NodeId;
             if (self.Removed)
             {
-                http.Response.Headers[ClusterHeaders.NodeRemoved] = node.NodeId;
-                return new(Problems.Unavailable(http, "This node was removed from the cluster.", 1), false);
+                return new(Problems.Removed(http, node.NodeId, "This node was removed from the cluster."), false);
             }
 
+            http.Response.Headers[ClusterHeaders.ServedBy] = node.NodeId;
             return new(Problems.Unavailable(http, "This node is catching up with the cluster.", 1), false);
         }
 

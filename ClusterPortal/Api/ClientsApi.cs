@@ -11,12 +11,20 @@ internal static class ClientsApi
     public static RouteGroupBuilder MapClientsApi(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/clients/{clientId}").WithTags("Clients").RequireClientAccess();
-        group.MapGet("/", Get).ProducesProblems(ErrorResponses.Client, StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound).WithName("GetClient").WithSummary("The client's assignment (bearer of that client, or admin).");
+        group.MapGet("/", Get).ProducesProblems(ErrorResponses.Client, StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status503ServiceUnavailable)
+            .WithName("GetClient").WithSummary("The client's assignment (bearer of that client, or admin); 503 at a node that was removed from the cluster.");
         return group;
     }
 
-    internal static Results<Ok<ClientResponse>, ProblemHttpResult> Get(string clientId, ClusterState state) =>
-        state.GetAssignment(clientId) is { } a
-            ? TypedResults.Ok(state.ToResponse(a))
-            : Problems.NotFound($"Client '{clientId}' is not known; announce it with POST /api/sessions.");
+    /// <summary>
+    /// The client's assignment as this node holds it. A removed node answers 503 (<see cref="Problems.Removed"/>): its view
+    /// stopped at the removal while the others failed its clients over, so it named primaries that no longer were (found
+    /// by attack), and a device asking it whether the cluster still knows it got a stale yes.
+    /// </summary>
+    internal static Results<Ok<ClientResponse>, ProblemHttpResult> Get(HttpContext http, string clientId, ClusterState state, ClusterEngine.Membership.LocalNodeStatus self) =>
+        self.Removed
+            ? Problems.Removed(http, state.LocalNodeId, "This node was removed from the cluster; ask another node.")
+            : state.GetAssignment(clientId) is { } a
+                ? TypedResults.Ok(state.ToResponse(a))
+                : Problems.NotFound($"Client '{clientId}' is not known; announce it with POST /api/sessions.");
 }

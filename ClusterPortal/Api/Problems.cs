@@ -27,4 +27,16 @@ internal static class Problems
         http.Response.Headers.RetryAfter = retryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return TypedResults.Problem(detail, statusCode: StatusCodes.Status503ServiceUnavailable, title: "Service unavailable");
     }
+
+    /// <summary>
+    /// 503 of a node an operator removed from the cluster (docs/recovery.md "Removal and re-add"): it serves, places and
+    /// tells nobody anything from its last view, which the others have moved on from; <c>X-Served-By</c> and
+    /// <c>X-Node-Removed</c> name it, so a device asks another node (the SDK does).
+    /// </summary>
+    public static ProblemHttpResult Removed(HttpContext http, string nodeId, string detail)
+    {
+        http.Response.Headers[Client.Contract.ClusterHeaders.ServedBy] = nodeId;
+        http.Response.Headers[Client.Contract.ClusterHeaders.NodeRemoved] = nodeId;
+        return Unavailable(http, detail, 1);
+    }
 }

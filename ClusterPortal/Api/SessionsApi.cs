@@ -47,9 +47,7 @@ internal static class SessionsApi
         // device tries another node, as for its item requests.
         if (self.Removed)
         {
-            http.Response.Headers[ClusterHeaders.ServedBy] = node.NodeId;
-            http.Response.Headers[ClusterHeaders.NodeRemoved] = node.NodeId;
-            return Problems.Unavailable(http, "This node was removed from the cluster; announce at another node.", 1);
+            return Problems.Removed(http, node.NodeId, "This node was removed from the cluster; announce at another node.");
         }
 
         var clientId = body!.ClientId!;

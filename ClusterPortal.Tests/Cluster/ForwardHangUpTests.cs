@@ -43,7 +43,7 @@ public sealed class ForwardHangUpTests
         Assert.DoesNotContain($"{primary.NodeId} could not reach", forwarding.Tail(), StringComparison.Ordinal);
         await Eventually.True(async () =>
         {
-            using var answer = await Get(cluster, forwarding, clientId, token);
+            using var answer = await cluster.GetItemAsync(forwarding, clientId, token);
             return answer.StatusCode == HttpStatusCode.OK && answer.Headers.GetValues("X-Served-By").Single() == primary.NodeId;
         }, $"{primary.NodeId} serving {clientId} again through {forwarding.NodeId}", 30_000, cluster.Describe);
         foreach (var observer in cluster.Nodes)
@@ -67,12 +67,5 @@ public sealed class ForwardHangUpTests
         }
 
         throw new InvalidOperationException($"No client was placed on {primary.NodeId} in 20 announces.");
-    }
-
-    private static Task<HttpResponseMessage> Get(ProcessCluster cluster, ProcessCluster.Node at, string clientId, string token)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"{at.Url}/api/clients/{clientId}/items/hello.txt"));
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return cluster.Http.SendAsync(request);
     }
 }

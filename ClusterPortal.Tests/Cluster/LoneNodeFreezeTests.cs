@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using ClusterPortal.Tests.Support;
 
 namespace ClusterPortal.Tests.Cluster;
@@ -21,7 +20,7 @@ public sealed class LoneNodeFreezeTests
         var node = cluster[0];
         var (primary, token) = await cluster.AnnounceAsync(node, "lone-1");
         Assert.Equal(node.NodeId, primary);
-        using (var before = await GetAsync(cluster, node, token))
+        using (var before = await cluster.GetItemAsync(node, "lone-1", token))
         {
             Assert.Equal(HttpStatusCode.OK, before.StatusCode);
         }
@@ -44,17 +43,10 @@ public sealed class LoneNodeFreezeTests
         Assert.DoesNotContain("catching up", afterThaw, StringComparison.Ordinal);
         Assert.DoesNotContain($"Node {node.NodeId} is Joining", afterThaw, StringComparison.Ordinal);
 
-        using var after = await GetAsync(cluster, node, token);
+        using var after = await cluster.GetItemAsync(node, "lone-1", token);
         Assert.Equal(HttpStatusCode.OK, after.StatusCode);
         Assert.Equal(HttpStatusCode.OK, await node.ProbeAsync("/health/ready"));
         Assert.DoesNotContain($"Node {node.NodeId} is Joining", node.Tail()[node.Tail().LastIndexOf("[harness] SIGCONT", StringComparison.Ordinal)..],
             StringComparison.Ordinal);
-    }
-
-    private static Task<HttpResponseMessage> GetAsync(ProcessCluster cluster, ProcessCluster.Node at, string token)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"{at.Url}/api/clients/lone-1/items/hello.txt"));
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return cluster.Http.SendAsync(request);
     }
 }

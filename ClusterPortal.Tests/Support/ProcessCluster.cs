@@ -242,6 +242,14 @@ public sealed partial class ProcessCluster : IAsyncDisposable
         return (doc.RootElement.GetProperty("primary").GetProperty("nodeId").GetString()!, doc.RootElement.GetProperty("token").GetString()!);
     }
 
+    /// <summary>GET of <paramref name="clientId"/>'s item <c>hello.txt</c> at <paramref name="at"/> with its bearer <paramref name="token"/>.</summary>
+    public async Task<HttpResponseMessage> GetItemAsync(Node at, string clientId, string token)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"{at.Url}/api/clients/{clientId}/items/hello.txt"));
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        return await Http.SendAsync(request);
+    }
+
     /// <summary>Announces <paramref name="count"/> new clients <c>{prefix}-000</c>… at the nodes in turn; returns their ids and tokens.</summary>
     public async Task<List<(string ClientId, string Token)>> AnnounceManyAsync(string prefix, int count)
     {

@@ -31,7 +31,9 @@ Console.CancelKeyPress += (_, _) => ChildProcess.KillAll();
 AppDomain.CurrentDomain.ProcessExit += (_, _) => ChildProcess.KillAll();
 
 // "announces": only the cost of a first announce on a 3-node cluster (docs/identity.md).
+// "propagation": only the time from an announce to its assignment on all five nodes (a quicker look than the whole run).
 var announcesOnly = args is ["announces"];
+var propagationOnly = args is ["propagation"];
 var nodeCount = announcesOnly ? 3 : 5;
 var report = new List<string[]>();
 Cluster? cluster = null;
@@ -45,6 +47,10 @@ try
     if (announcesOnly)
     {
         await AnnounceScenario.RunAsync(cluster, report);
+    }
+    else if (propagationOnly)
+    {
+        await Scenarios.PropagationAsync(cluster, report);
     }
     else
     {
@@ -222,45 +228,51 @@ internal static class Scenarios
         return (ok / elapsed, failed);
     }
 
-    // 2. Announce at node-1; time until GET /api/clients/{id} answers 200 on all 5 nodes (each polled every 2 ms).
+    // 2. Announce at node-1; time until GET /api/clients/{id} answers 200 on all 5 nodes (each polled every 2 ms). The first
+    // announces after the start are reported apart: each node runs its claim, offer and merge code for the first time then
+    // (JIT), which is the cost of a freshly started cluster, not of the placement path; the goal is for the warm path.
     public static async Task PropagationAsync(Cluster cluster, List<string[]> report)
     {
-        const int samples = 200;
-        var times = new List<double>();
-        var perNodeMax = new Dictionary<string, double>();
-        var announce = new List<double>();
-        var timeouts = 0;
+        const int cold = 20;
+        const int samples = 300;
         var run = Guid.NewGuid().ToString("N")[..6];
-        for (var i = 0; i < samples; i++)
+        var first = await PropagationSamplesAsync(cluster, $"cold-{run}", cold);
+        var warm = await PropagationSamplesAsync(cluster, $"prop-{run}", samples);
+        var p50 = Report.Percentile(warm.Visible, 50);
+        var p99 = Report.Percentile(warm.Visible, 99);
+        Console.Error.WriteLine($"  propagation: first {cold} after start: first {first.Visible.FirstOrDefault(double.NaN):0.0} ms, max {first.Visible.DefaultIfEmpty(double.NaN).Max():0.0} ms; " +
+            $"then p50 {p50:0.0} ms, p99 {p99:0.0} ms, max {warm.Visible.DefaultIfEmpty(double.NaN).Max():0.0} ms; timeouts {first.Timeouts + warm.Timeouts}");
+        report.Add([$"2. announce at node-1 → visible on all 5 ({warm.Visible.Count} samples after {cold} first ones, 2 ms polls) p50",
+            $"{p50:0.0} ms", "", ""]);
+        report.Add(["   (of which POST /api/sessions answered) p50 / p99",
+            $"{Report.Percentile(warm.Announce, 50):0.0} ms / {Report.Percentile(warm.Announce, 99):0.0} ms", "", ""]);
+        report.Add(["   p99 / max", $"{p99:0.0} ms / {warm.Visible.DefaultIfEmpty(double.NaN).Max():0.0} ms ({warm.Timeouts} timeouts)", "p99 ≤ 25 ms",
+            Report.Yes(p99 <= 25 && warm.Timeouts == 0)]);
+        report.Add([$"   the first {cold} after the start (cold code on every node): first / max",
+            $"{first.Visible.FirstOrDefault(double.NaN):0.0} ms / {first.Visible.DefaultIfEmpty(double.NaN).Max():0.0} ms ({first.Timeouts} timeouts)", "", ""]);
+    }
+
+    private static async Task<(List<double> Visible, List<double> Announce, int Timeouts)> PropagationSamplesAsync(Cluster cluster, string prefix, int count)
+    {
+        var visible = new List<double>(count);
+        var announce = new List<double>(count);
+        var timeouts = 0;
+        for (var i = 0; i < count; i++)
         {
-            var clientId = $"prop-{run}-{i}";
             var start = Stopwatch.GetTimestamp();
-            var session = await cluster.AnnounceAsync(cluster.Nodes[0], clientId);
+            var session = await cluster.AnnounceAsync(cluster.Nodes[0], $"{prefix}-{i}");
             announce.Add(Ms(start, Stopwatch.GetTimestamp()));
-            var polls = cluster.Nodes.Select(n => PollVisibleAsync(cluster, n, session, start)).ToArray();
-            var seen = await Task.WhenAll(polls);
+            var seen = await Task.WhenAll(cluster.Nodes.Select(n => PollVisibleAsync(cluster, n, session, start)));
             if (seen.Any(double.IsNaN))
             {
                 timeouts++;
                 continue;
             }
 
-            times.Add(seen.Max());
-            for (var k = 0; k < seen.Length; k++)
-            {
-                perNodeMax[cluster.Nodes[k].Name] = Math.Max(perNodeMax.GetValueOrDefault(cluster.Nodes[k].Name), seen[k]);
-            }
+            visible.Add(seen.Max());
         }
 
-        var p50 = Report.Percentile(times, 50);
-        var p99 = Report.Percentile(times, 99);
-        Console.Error.WriteLine($"  propagation: p50 {p50:0.0} ms, p99 {p99:0.0} ms, max {times.DefaultIfEmpty(double.NaN).Max():0.0} ms; timeouts {timeouts}");
-        report.Add([$"2. announce at node-1 → visible on all 5 ({times.Count} samples, 2 ms polls) p50",
-            $"{p50:0.0} ms", "", ""]);
-        report.Add(["   (of which POST /api/sessions answered) p50 / p99",
-            $"{Report.Percentile(announce, 50):0.0} ms / {Report.Percentile(announce, 99):0.0} ms", "", ""]);
-        report.Add(["   p99 / max", $"{p99:0.0} ms / {times.DefaultIfEmpty(double.NaN).Max():0.0} ms ({timeouts} timeouts)", "p99 ≤ 50 ms",
-            Report.Yes(p99 <= 50 && timeouts == 0)]);
+        return (visible, announce, timeouts);
     }
 
     private static async Task<double> PollVisibleAsync(Cluster cluster, ChildProcess node, Cluster.Session session, long start)

@@ -3,6 +3,7 @@ using ClusterEngine.Changes;
 using ClusterEngine.DependencyInjection;
 using ClusterEngine.Events;
 using ClusterEngine.Membership;
+using ClusterEngine.Placement;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -17,7 +18,8 @@ public static class ClusterEngineServiceCollectionExtensions
     /// messages naming the key), this node's <see cref="ClusterState"/> with the local node as its
     /// first member, the <see cref="ClusterNode"/> that publishes its changes on the <see cref="ClusterChanges"/>
     /// (to every registered <see cref="IClusterChangeObserver"/>), the <see cref="ClusterEventFeed"/> fed by those changes,
-    /// the <see cref="PeerGoneSignal"/> (a cancellation per peer, fired by its Down verdict), the idle-client expiry, and the <see cref="NodeLifecycle"/>, the one hosted service that starts and stops the
+    /// the <see cref="PeerGoneSignal"/> (a cancellation per peer, fired by its Down verdict), the <see cref="AssignmentChangeSignal"/>
+    /// (a task per assignment change, for requests that wait for a client's assignment to arrive), the idle-client expiry, and the <see cref="NodeLifecycle"/>, the one hosted service that starts and stops the
     /// engine's parts in order (restore, join, serve, leave).
     /// </summary>
     /// <param name="services">The service collection.</param>
@@ -45,6 +47,8 @@ public static class ClusterEngineServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IClusterChangeObserver, EventFeedObserver>());
         services.TryAddSingleton<PeerGoneSignal>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IClusterChangeObserver, PeerGoneSignal>(sp => sp.GetRequiredService<PeerGoneSignal>()));
+        services.TryAddSingleton<AssignmentChangeSignal>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IClusterChangeObserver, AssignmentChangeSignal>(sp => sp.GetRequiredService<AssignmentChangeSignal>()));
         services.TryAddSingleton(sp =>
         {
             var address = new LocalNodeAddress();

@@ -1,5 +1,6 @@
 using ClusterEngine;
 using ClusterEngine.Membership;
+using ClusterEngine.Placement;
 using ClusterEngine.Affinity;
 using ClusterPortal.Client.Contract;
 using Microsoft.Extensions.Options;
@@ -12,7 +13,7 @@ namespace ClusterPortal.Api;
 /// endpoint that must run on the client's serving node (items, mirror, logoff).
 /// </summary>
 internal sealed class ClientRouter(ClusterNode node, ItemForwarder forwarder, ClusterHealthMonitor health, LocalNodeStatus self,
-    PeerGoneSignal peerGone, RestartGrace restartGrace, IOptions<ClusterOptions> options)
+    PeerGoneSignal peerGone, AssignmentChangeSignal assignmentChanged, RestartGrace restartGrace, IOptions<ClusterOptions> options)
 {
     private readonly Func<string, bool> _primaryMayReturn = restartGrace.Holds;
 
@@ -149,8 +150,10 @@ internal sealed class ClientRouter(ClusterNode node, ItemForwarder forwarder, Cl
     /// A client announced at another node a moment ago may reach this node before the <c>AssignmentChanged</c>
     /// delta does (p50 ≈ 14 ms, p99 ≈ 50 ms on loopback; a fresh cluster's first one was seen slower): wait up
     /// to <c>Cluster:UnknownClientWait</c> for it before answering 404. Only unknown clients pay this, never a known one.
+    /// Also the wait of <c>GET /api/clients/{id}</c> (<see cref="ClientsApi"/>). Woken by the change stream (<see cref="AssignmentChangeSignal"/>) when the table changes, not by a timer: a poll
+    /// every 10 ms added up to 10 ms (a Linux timer tick more) after the delta had arrived.
     /// </summary>
-    private async Task<bool> AssignmentArrivesAsync(string clientId, CancellationToken cancellationToken)
+    public async Task<bool> AssignmentArrivesAsync(string clientId, CancellationToken cancellationToken)
     {
         var wait = options.Value.UnknownClientWait;
         if (wait <= TimeSpan.Zero || !node.State.Nodes.Any(n => n.NodeId != node.NodeId && n.State == NodeState.Up))
@@ -158,24 +161,22 @@ internal sealed class ClientRouter(ClusterNode node, ItemForwarder forwarder, Cl
             return false; // alone: nobody else can have announced it
         }
 
-        var waited = System.Diagnostics.Stopwatch.StartNew();
-        while (waited.Elapsed < wait && !cancellationToken.IsCancellationRequested)
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        while (true)
         {
-            try
-            {
-                await Task.Delay(10, cancellationToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return false;
-            }
-
+            var changed = assignmentChanged.NextChange(); // before the look: a change after it completes the task
             if (node.State.GetAssignment(clientId) is not null)
             {
                 return true;
             }
-        }
 
-        return false;
+            var rest = wait - System.Diagnostics.Stopwatch.GetElapsedTime(started);
+            if (rest <= TimeSpan.Zero || cancellationToken.IsCancellationRequested)
+            {
+                return false;
+            }
+
+            await changed.WaitAsync(rest, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
     }
 }

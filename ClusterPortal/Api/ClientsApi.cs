@@ -19,12 +19,27 @@ internal static class ClientsApi
     /// <summary>
     /// The client's assignment as this node holds it. A removed node answers 503 (<see cref="Problems.Removed"/>): its view
     /// stopped at the removal while the others failed its clients over, so it named primaries that no longer were (found
-    /// by attack), and a device asking it whether the cluster still knows it got a stale yes.
+    /// by attack), and a device asking it whether the cluster still knows it got a stale yes. A client this view does not
+    /// know yet is waited for (<see cref="ClientRouter.AssignmentArrivesAsync"/>) before the 404.
     /// </summary>
-    internal static Results<Ok<ClientResponse>, ProblemHttpResult> Get(HttpContext http, string clientId, ClusterState state, ClusterEngine.Membership.LocalNodeStatus self) =>
-        self.Removed
-            ? Problems.Removed(http, state.LocalNodeId, "This node was removed from the cluster; ask another node.")
-            : state.GetAssignment(clientId) is { } a
-                ? TypedResults.Ok(state.ToResponse(a))
-                : Problems.NotFound($"Client '{clientId}' is not known; announce it with POST /api/sessions.");
+    internal static async Task<Results<Ok<ClientResponse>, ProblemHttpResult>> Get(HttpContext http, string clientId, ClusterState state,
+        ClusterEngine.Membership.LocalNodeStatus self, ClientRouter router)
+    {
+        if (self.Removed)
+        {
+            return Problems.Removed(http, state.LocalNodeId, "This node was removed from the cluster; ask another node.");
+        }
+
+        // A client announced at another node a moment ago may not have reached this view yet: as for its items, wait for
+        // its assignment (Cluster:UnknownClientWait) before the 404.
+        var a = state.GetAssignment(clientId);
+        if (a is null && await router.AssignmentArrivesAsync(clientId, http.RequestAborted))
+        {
+            a = state.GetAssignment(clientId);
+        }
+
+        return a is not null
+            ? TypedResults.Ok(state.ToResponse(a))
+            : Problems.NotFound($"Client '{clientId}' is not known; announce it with POST /api/sessions.");
+    }
 }

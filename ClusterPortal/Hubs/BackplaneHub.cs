@@ -20,7 +20,7 @@ namespace ClusterPortal.Hubs;
 internal sealed class BackplaneHub(MembershipAgent membership, NodeAdmission admission, MembershipAuthority authority, ClusterHealthMonitor health,
     AssignmentReconciler reconciler, AntiEntropy antiEntropy, PlacementCoordinator placement, ClientClaims claims, BackplaneConnections connections,
     ClusterEngine.Origin.OriginCache origins, ClusterEngine.Mirroring.Sync.MirrorSyncReceiver mirrorSync, ClusterEngine.Deltas.ItemVersionStore versions,
-    PeerGuard guard, InboundPeers inbound) : Hub
+    PeerGuard guard, InboundPeers inbound, Metrics.PortalInstruments instruments, TimeProvider time) : Hub
 {
     private string Peer => Context.User?.Identity?.Name ?? "";
 
@@ -45,7 +45,12 @@ internal sealed class BackplaneHub(MembershipAgent membership, NodeAdmission adm
         antiEntropy.SnapshotBuckets(buckets, cancellationToken);
 
     [HubMethodName(BackplaneMethods.AssignmentChanged)]
-    public void AssignmentChanged(AssignmentDelta[] deltas) => reconciler.OnAssignmentChanged(guard.AdmitDeltas(Peer, deltas));
+    public void AssignmentChanged(AssignmentDelta[] deltas)
+    {
+        var admitted = guard.AdmitDeltas(Peer, deltas);
+        reconciler.OnAssignmentChanged(admitted);
+        instruments.BroadcastMerged(admitted, time.GetUtcNow());
+    }
 
     [HubMethodName(BackplaneMethods.Offer)]
     public OfferReply Offer(OfferRequest offer) =>

@@ -57,7 +57,21 @@ public sealed class PortalInstruments : ClusterEngine.Membership.INodeTrafficSou
 
         /// <summary>Runs of the periodic sync job (<c>Mirror:SyncPolicy=Periodic</c>).</summary>
         public const string PeriodicRuns = "clusterportal.mirror.periodic_runs";
+
+        /// <summary>
+        /// Backplane propagation: from a peer's decision of an assignment change (the wall-clock part of its version, a
+        /// hybrid-clock time in milliseconds) to this node having merged the peer's <c>AssignmentChanged</c> broadcast,
+        /// seconds. Includes the clock difference between the two hosts (none on one host); negative differences count as 0.
+        /// </summary>
+        public const string AssignmentPropagation = "clusterportal.assignment.propagation";
     }
+
+    /// <summary>
+    /// Bucket bounds of <see cref="Names.AssignmentPropagation"/>, seconds: fine below 50 ms, where a healthy backplane is
+    /// (the default bounds, made for milliseconds, would put every merge in the first bucket).
+    /// </summary>
+    internal static readonly double[] PropagationBuckets =
+        [0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.025, 0.03, 0.04, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
     private readonly Counter<long> _syncs;
     private readonly Counter<long> _syncFailures;
@@ -65,6 +79,7 @@ public sealed class PortalInstruments : ClusterEngine.Membership.INodeTrafficSou
     private readonly Counter<long> _syncBytes;
     private readonly Histogram<double> _syncLag;
     private readonly Counter<long> _periodicRuns;
+    private readonly Histogram<double> _propagation;
     private long _totalSyncs, _totalSyncFailures, _totalEntriesSent, _totalSyncBytes, _totalPeriodicRuns;
 
     private long _totalDeltas;
@@ -93,6 +108,8 @@ public sealed class PortalInstruments : ClusterEngine.Membership.INodeTrafficSou
         _syncBytes = meter.CreateCounter<long>(Names.SyncBytesSent, "By", "Estimated MirrorSync bytes sent to alternates");
         _syncLag = meter.CreateHistogram<double>(Names.SyncLag, "s", "From the oldest unsynced change to the alternate's acknowledgement");
         _periodicRuns = meter.CreateCounter<long>(Names.PeriodicRuns, "{run}", "Runs of the periodic mirror sync job");
+        _propagation = meter.CreateHistogram(Names.AssignmentPropagation, "s", "From a peer's decision of an assignment change to its merge here",
+            tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = PropagationBuckets });
         if (mirrors is not null)
         {
             meter.CreateObservableGauge(Names.ClientsBehind, () => new Measurement<int>(mirrors.UnsyncedClientCount, _node), "{client}",
@@ -132,6 +149,25 @@ public sealed class PortalInstruments : ClusterEngine.Membership.INodeTrafficSou
             if (result.Lag is { } lag)
             {
                 _syncLag.Record(lag.TotalSeconds, tags);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A peer's live <c>AssignmentChanged</c> broadcast was merged at <paramref name="mergedAt"/>: records each change's
+    /// propagation time (<see cref="Names.AssignmentPropagation"/>). Not for catch-up or anti-entropy merges, which carry
+    /// changes decided long before.
+    /// </summary>
+    /// <param name="deltas">The changes the broadcast carried (as admitted).</param>
+    /// <param name="mergedAt">When the merge finished.</param>
+    public void BroadcastMerged(IReadOnlyList<ClusterEngine.Placement.AssignmentDelta> deltas, DateTimeOffset mergedAt)
+    {
+        ArgumentNullException.ThrowIfNull(deltas);
+        foreach (var delta in deltas)
+        {
+            if (ClusterEngine.HybridClock.WallTime(delta.Version.Counter) is { } decided)
+            {
+                _propagation.Record(Math.Max(0, (mergedAt - decided).TotalSeconds), _node);
             }
         }
     }

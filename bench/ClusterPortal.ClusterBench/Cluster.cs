@@ -128,6 +128,16 @@ internal sealed class Cluster : IDisposable
 
     public Task WaitReadyAsync(ChildProcess node, TimeSpan timeout) => WaitReadyAsync(Http, node, timeout);
 
+    /// <summary>The node's <c>/metrics</c> (Prometheus text; the runtime's own meters among them), read with the admin key.</summary>
+    public async Task<string[]> MetricsAsync(ChildProcess node)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, node.Url + "/metrics");
+        request.Headers.Add("X-Admin-Key", AdminKey);
+        using var response = await Http.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadAsStringAsync()).Split('\n');
+    }
+
     /// <summary>The data directory of <paramref name="node"/> (<c>Cluster:DataDirectory</c>, under the run's scratch root).</summary>
     public string DataDirectoryOf(ChildProcess node) => Path.Combine(_root, node.Name);
 

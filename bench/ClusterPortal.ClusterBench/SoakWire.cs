@@ -93,19 +93,9 @@ internal static class SoakWire
         var descriptors = Directory.GetFiles($"/proc/{node.Pid}/fd").Length;
         var store = new DirectoryInfo(cluster.DataDirectoryOf(node)).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
         var written = long.Parse((await File.ReadAllLinesAsync($"/proc/{node.Pid}/io")).Single(l => l.StartsWith("write_bytes:", StringComparison.Ordinal))[12..].Trim(), CultureInfo.InvariantCulture);
-        var metrics = await MetricsAsync(cluster, node);
+        var metrics = await cluster.MetricsAsync(node);
         return new Sample(seconds, rssKb / 1024.0, Sum(metrics, "dotnet_gc_last_collection_heap_size_bytes{") / (1024.0 * 1024.0),
             Sum(metrics, "dotnet_gc_last_collection_memory_committed_size_bytes") / (1024.0 * 1024.0), threads, descriptors, store, written);
-    }
-
-    /// <summary>The node's <c>/metrics</c> (Prometheus text; the runtime's own meters among them).</summary>
-    private static async Task<string[]> MetricsAsync(Cluster cluster, ChildProcess node)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, node.Url + "/metrics");
-        request.Headers.Add("X-Admin-Key", Cluster.AdminKey);
-        using var response = await cluster.Http.SendAsync(request);
-        response.EnsureSuccessStatusCode();
-        return (await response.Content.ReadAsStringAsync()).Split('\n');
     }
 
     /// <summary>The sum of every series of the metric whose lines start with <paramref name="prefix"/> (e.g. all GC generations).</summary>

@@ -82,6 +82,26 @@ public sealed class MembershipAuthorityTests : IAsyncDisposable
     }
 
     [Fact]
+    public void A_check_changes_nothing_whatever_the_record_it_carries()
+    {
+        // A node that is not the authority asks with the member as its own list has it, which may be behind: the check
+        // must not move, resize or re-stamp the member (an Add or an Update carrying that record could).
+        _self.Set(NodeState.Up);
+        var version = _members.Version;
+        var stale = _members.Get("n3")! with { Url = "http://127.0.0.1:96", Capacity = 7, Mode = NodeMode.Maintenance };
+
+        var live = _authority.OnMemberChange(new MemberChangeRequest(MemberChangeKind.Check, stale));
+        var unknown = _authority.OnMemberChange(new MemberChangeRequest(MemberChangeKind.Check, stale with { NodeId = "n9" }));
+
+        Assert.Equal(MemberChangeStatus.Applied, live.Status);
+        Assert.Equal(_members.Get("n3"), live.Record);
+        Assert.Equal(MemberChangeStatus.NotFound, unknown.Status);
+        Assert.Equal(version, _members.Version);
+        Assert.Equal("http://127.0.0.1:13", _members.Get("n3")!.Url);
+        Assert.NotEqual(7, _members.Get("n3")!.Capacity);
+    }
+
+    [Fact]
     public void A_member_that_is_not_alive_moves_and_the_version_continues_from_the_highest_seen()
     {
         _self.Set(NodeState.Up);

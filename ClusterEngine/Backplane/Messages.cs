@@ -121,6 +121,13 @@ public enum MemberChangeKind
 
     /// <summary>A member that is not alive at its URL came back at another one (it moved): record the new URL.</summary>
     Move = 3,
+
+    /// <summary>
+    /// Changes nothing: whether the member is live in the authority's list. Answered Unavailable while its removal waits
+    /// for it (the removal is not in anybody's list yet), else Applied with the member as it is, or NotFound. A node that is
+    /// not the authority asks it before answering an operator's re-add of a member it sees live (409, or 503 "being removed").
+    /// </summary>
+    Check = 4,
 }
 
 /// <summary>

@@ -26,17 +26,15 @@ public sealed class MembershipAdmin(MembershipAgent agent, MembershipAuthority a
     {
         ArgumentNullException.ThrowIfNull(url);
         url = url.TrimEnd('/');
-        // A member whose removal is still waiting for it (at the authority) looks live in the list: re-adding it is "not yet",
-        // not a conflict (docs/recovery.md, "Removal and re-add").
         if (members.All.FirstOrDefault(m => !m.Removed && MembershipAuthority.SameUrl(m.Url, url)) is { } sameUrl)
         {
-            return authority.IsBeingRemoved(sameUrl.NodeId) ? MembershipAuthority.BeingRemoved(sameUrl.NodeId) : new MemberChangeReply(MemberChangeStatus.Conflict, null, $"A member with URL {url} ({sameUrl.NodeId}) is already in the cluster.");
+            return await AlreadyMemberAsync(sameUrl, $"A member with URL {url} ({sameUrl.NodeId}) is already in the cluster.", cancellationToken);
         }
 
         var hello = await mesh.HelloOnceAsync(url, agent.Hello(join: false), cancellationToken);
-        if (members.Get(hello.NodeId) is { Removed: false })
+        if (members.Get(hello.NodeId) is { Removed: false } sameId)
         {
-            return authority.IsBeingRemoved(hello.NodeId) ? MembershipAuthority.BeingRemoved(hello.NodeId) : new MemberChangeReply(MemberChangeStatus.Conflict, null, $"A member with node id {hello.NodeId} is already in the cluster.");
+            return await AlreadyMemberAsync(sameId, $"A member with node id {hello.NodeId} is already in the cluster.", cancellationToken);
         }
 
         // The version of the node's own record (a node of a cluster of its own) is a floor for the stamp: ours must win there.
@@ -51,6 +49,28 @@ public sealed class MembershipAdmin(MembershipAgent agent, MembershipAuthority a
             ? new MemberChangeReply(MemberChangeStatus.Conflict, null,
                 $"A member with node id {added.NodeId} is already in the cluster (added at the same time with capacity {added.Capacity}, name {added.Name}).")
             : reply;
+    }
+
+    /// <summary>
+    /// The answer to re-adding a member this node's list has live: 409 — unless its removal is still waiting for it at the
+    /// authority, where it is "not yet" (503 "being removed", docs/recovery.md "Removal and re-add"). Only the authority
+    /// knows that (the removal enters every list, the authority's too, once the removed node confirmed it or the wait is
+    /// over): a node that is not the authority asks it (<see cref="MemberChangeKind.Check"/>, which changes nothing). It
+    /// answered 409 through any node but the authority (found by a test of that path).
+    /// </summary>
+    private async Task<MemberChangeReply> AlreadyMemberAsync(MemberRecord live, string conflict, CancellationToken cancellationToken)
+    {
+        if (authority.IsBeingRemoved(live.NodeId))
+        {
+            return MembershipAuthority.BeingRemoved(live.NodeId);
+        }
+
+        if (!authority.IsSelf && await authority.ProposeAsync(new MemberChangeRequest(MemberChangeKind.Check, live), cancellationToken) is { Status: MemberChangeStatus.Unavailable } notNow)
+        {
+            return notNow; // being removed, or no authority to ask right now: retry
+        }
+
+        return new MemberChangeReply(MemberChangeStatus.Conflict, null, conflict);
     }
 
     /// <summary>Changes a member's capacity (clients) and/or mode cluster-wide. Moves nobody by itself; maintenance fails its clients over.</summary>

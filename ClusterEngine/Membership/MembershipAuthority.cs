@@ -182,7 +182,7 @@ public sealed partial class MembershipAuthority
         {
             applied = ApplyRemovalAsync(removal);
         }
-        else if (reply is { Status: MemberChangeStatus.Applied, Record: not null })
+        else if (reply is { Status: MemberChangeStatus.Applied, Record: not null } && request.Kind != MemberChangeKind.Check)
         {
             _agent.BroadcastMembers();
         }
@@ -270,6 +270,8 @@ public sealed partial class MembershipAuthority
                 removal = _agent.Stamp(live with { Removed = true });
                 _removing.Add(live.NodeId);
                 return new MemberChangeReply(MemberChangeStatus.Applied, removal, null);
+            case MemberChangeKind.Check when live is not null:
+                return new MemberChangeReply(MemberChangeStatus.Applied, live, null); // changes nothing
             default:
                 return new MemberChangeReply(MemberChangeStatus.NotFound, null, $"No node '{proposed.NodeId}' in the cluster.");
         }

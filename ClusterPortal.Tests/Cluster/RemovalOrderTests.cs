@@ -84,6 +84,29 @@ public sealed class RemovalOrderTests
     }
 
     [Fact]
+    public async Task Re_adding_through_another_node_while_the_removal_waits_answers_503_not_409()
+    {
+        // As above, but the operator's POST reaches node-2, which is not the authority: its own view still has node-3 as a
+        // live member while the authority waits for node-3's answer.
+        await using var cluster = new InProcessCluster();
+        var hold = new RemovalHold("node-3", TimeSpan.FromSeconds(2));
+        await StartAsync(cluster, hold, ackTimeout: "00:00:05");
+        var authority = cluster[0].Services.GetRequiredService<MembershipAuthority>();
+
+        var removal = cluster[0].AdminClient().DeleteAsync("/api/nodes/node-3");
+        await Eventually.True(() => authority.IsBeingRemoved("node-3"), "node-1 (the authority) waiting for node-3's answer");
+        var readd = await cluster[1].AdminClient().PostAsJsonAsync("/api/nodes", new { url = cluster[2].BaseUrl, capacity = 100 });
+        var readdBody = await readd.Content.ReadAsStringAsync();
+        var stillWaiting = authority.IsBeingRemoved("node-3");
+
+        Assert.True(stillWaiting, "the removal stopped waiting before the re-add answered; the hold is too short for this machine");
+        Assert.True(readd.StatusCode == HttpStatusCode.ServiceUnavailable, $"{(int)readd.StatusCode} {readdBody}");
+        Assert.Contains("being removed", readdBody, StringComparison.Ordinal);
+        Assert.NotNull(readd.Headers.RetryAfter);
+        Assert.Equal(HttpStatusCode.NoContent, (await removal).StatusCode);
+    }
+
+    [Fact]
     public async Task A_request_forwarded_to_a_node_just_removed_is_failed_over_in_the_same_request()
     {
         // The removed node is told first and answers 503 "removed" at once, while the other views learn of the removal a

@@ -67,6 +67,25 @@ public sealed class ClusterOptionsValidatorTests
         Assert.DoesNotContain("short", message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Accepted_keys_shorter_than_16_characters_or_more_than_four_name_their_key_and_show_no_key()
+    {
+        var shortKey = new ClusterOptions { Key = "the-cluster-key-0123456789", AcceptedKeys = { "the-next-key-0123456789", "tiny" } };
+        var tooMany = new ClusterOptions { Key = "the-cluster-key-0123456789" };
+        for (var i = 0; i < 5; i++)
+        {
+            tooMany.AcceptedKeys.Add($"accepted-key-number-{i}-0123456789");
+        }
+
+        var shortMessage = new ClusterOptionsValidator().Validate(null, shortKey).FailureMessage;
+        var manyMessage = new ClusterOptionsValidator().Validate(null, tooMany).FailureMessage;
+
+        Assert.Contains("Cluster:AcceptedKeys:1 must be at least 16 characters", shortMessage, StringComparison.Ordinal);
+        Assert.DoesNotContain("tiny", shortMessage, StringComparison.Ordinal);
+        Assert.Contains("Cluster:AcceptedKeys must list at most 4 keys", manyMessage, StringComparison.Ordinal);
+        Assert.DoesNotContain("accepted-key-number", manyMessage, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("TickInterval", "00:00:00.300", "Cluster:TickInterval must be positive and at most Cluster:HeartbeatInterval")]
     [InlineData("TickInterval", "00:00:00", "Cluster:TickInterval must be positive")]

@@ -37,6 +37,21 @@ public sealed class ClusterOptions
     /// <summary>Shared secret for the backplane and client tokens (at least 16 characters).</summary>
     public string? Key { get; set; }
 
+    /// <summary>
+    /// Other cluster keys this node accepts while the cluster changes its key (docs/identity.md, "Changing the cluster
+    /// key"): client tokens, peer credentials and forward markers made with one of them are valid here; this node makes its
+    /// own with <see cref="Key"/> only. At most <see cref="MaxAcceptedKeys"/>, each at least 16 characters. Empty by default.
+    /// </summary>
+    public IList<string> AcceptedKeys { get; } = [];
+
+    /// <summary>How many <see cref="AcceptedKeys"/> a node takes (each costs a MAC on a credential that matches no key).</summary>
+    public const int MaxAcceptedKeys = 4;
+
+    /// <summary><see cref="Key"/> first, then <see cref="AcceptedKeys"/>: every key a credential may be made with.</summary>
+    /// <exception cref="InvalidOperationException"><see cref="Key"/> is not set.</exception>
+    public IReadOnlyList<string> VerificationKeys() =>
+        [Key ?? throw new InvalidOperationException("Cluster:Key is required."), .. AcceptedKeys.Where(k => k != Key)];
+
     /// <summary>Fraction of capacity (0 &lt; x ≤ 1) from which new clients are bounced. Default 0.8 (patent Fig. 4, step 460).</summary>
     public double AdmissionThreshold { get; set; } = 0.8;
 

@@ -67,6 +67,12 @@ public sealed partial class ClusterOptionsValidator : IValidateOptions<ClusterOp
         Check(options.ClientClaimTimeout >= options.OfferTimeout * 2 && options.ClientClaimTimeout <= TimeSpan.FromMinutes(5), "ClientClaimTimeout",
             "must be at least twice Cluster:OfferTimeout and at most 00:05:00", options.ClientClaimTimeout);
         Check(options.Key is null || options.Key.Length >= 16, "Key", "must be at least 16 characters", "***");
+        Check(options.AcceptedKeys.Count <= ClusterOptions.MaxAcceptedKeys, "AcceptedKeys",
+            $"must list at most {ClusterOptions.MaxAcceptedKeys} keys", options.AcceptedKeys.Count);
+        for (var i = 0; i < options.AcceptedKeys.Count; i++)
+        {
+            Check(options.AcceptedKeys[i] is { Length: >= 16 }, $"AcceptedKeys:{i}", "must be at least 16 characters", "***");
+        }
         for (var i = 0; i < options.Seeds.Count; i++)
         {
             Check(IsNodeUrl(options.Seeds[i]), $"Seeds:{i}", NodeUrlRule, options.Seeds[i]);

@@ -58,4 +58,21 @@ public sealed class ForwardMarkerTests
 
         Assert.True(Marker().Verify(Marker().Create("n1", "n2", "GET", target, "c"), "n2", "GET", target, "c", out _));
     }
+
+    [Fact]
+    public void While_the_cluster_key_changes_a_marker_of_either_key_verifies_and_each_node_makes_its_own()
+    {
+        const string Old = "test-cluster-key-0123456789", Next = "the-next-cluster-key-0123456789";
+        var step1 = new ForwardMarker([Old, Next], _time, TimeSpan.FromSeconds(30));
+        var step2 = new ForwardMarker([Next, Old], _time, TimeSpan.FromSeconds(30));
+        string MarkerOf(ForwardMarker m) => m.Create("node-1", "node-2", "GET", "/api/clients/c/items/a", "c");
+        bool Verifies(ForwardMarker m, string marker) => m.Verify(marker, "node-2", "GET", "/api/clients/c/items/a", "c", out _);
+
+        Assert.True(Verifies(step2, MarkerOf(step1)));
+        Assert.True(Verifies(step1, MarkerOf(step2)));
+        Assert.True(Verifies(Marker(Old), MarkerOf(step1)));
+        Assert.True(Verifies(Marker(Next), MarkerOf(step2)));
+        Assert.False(Verifies(Marker(Old), MarkerOf(step2)));
+        Assert.False(Verifies(Marker(Next), MarkerOf(step1)));
+    }
 }

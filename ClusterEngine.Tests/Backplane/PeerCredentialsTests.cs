@@ -77,4 +77,24 @@ public sealed class PeerCredentialsTests
 
         Assert.False(credentials.Verify("n2", string.Join('.', parts), "n1").Valid);
     }
+
+    [Fact]
+    public void While_the_cluster_key_changes_credentials_of_either_key_are_accepted_and_each_node_makes_its_own()
+    {
+        // docs/identity.md, "Changing the cluster key": step 1 nodes accept the next key and still make the old one's; step 2
+        // nodes make the next key's and accept the old; a node on either key alone accepts only its own key's.
+        const string Next = "the-next-cluster-key-0123456789";
+        var step1 = new PeerCredentials([Key, Next], _time);
+        var step2 = new PeerCredentials([Next, Key], _time);
+        var oldOnly = new PeerCredentials(Key, _time);
+        var nextOnly = new PeerCredentials(Next, _time);
+
+        Assert.True(step2.Verify("n2", step1.Create("n2", 1, "n1"), "n1").Valid);
+        Assert.True(step1.Verify("n2", step2.Create("n2", 1, "n1"), "n1").Valid);
+        Assert.True(step2.Verify("n2", oldOnly.Create("n2", 1, "n1"), "n1").Valid);
+        Assert.True(oldOnly.Verify("n2", step1.Create("n2", 1, "n1"), "n1").Valid);
+        Assert.True(nextOnly.Verify("n2", step2.Create("n2", 1, "n1"), "n1").Valid);
+        Assert.False(oldOnly.Verify("n2", step2.Create("n2", 1, "n1"), "n1").Valid);
+        Assert.False(nextOnly.Verify("n2", step1.Create("n2", 1, "n1"), "n1").Valid);
+    }
 }

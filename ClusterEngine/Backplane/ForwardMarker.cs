@@ -18,7 +18,7 @@ public sealed class ForwardMarker : IDisposable
     private const int MacBytes = 16;
     private const int MacChars = 22; // base64url of 16 bytes, unpadded
     private const int StackLimit = 1024;
-    private readonly HmacSha256Key _key;
+    private readonly HmacSha256Key[] _keys;
     private readonly TimeProvider _time;
     private readonly long _skewMs;
 
@@ -28,10 +28,29 @@ public sealed class ForwardMarker : IDisposable
     /// <param name="clockSkew"><c>Cluster:PeerClockSkew</c>: how old (or how far ahead) a marker may be.</param>
     /// <exception cref="ArgumentException">The cluster key is empty.</exception>
     public ForwardMarker(string clusterKey, TimeProvider time, TimeSpan clockSkew)
+        : this([clusterKey], time, clockSkew)
     {
-        ArgumentException.ThrowIfNullOrEmpty(clusterKey);
+    }
+
+    /// <summary>
+    /// Derives the marker keys: markers are made with the first (<c>Cluster:Key</c>) and accepted from any
+    /// (<c>Cluster:AcceptedKeys</c> during a change of the cluster key; docs/identity.md). A marker of the first key costs
+    /// one MAC, as with one key.
+    /// </summary>
+    /// <param name="clusterKeys"><c>Cluster:Key</c>, then the accepted keys.</param>
+    /// <param name="time">The clock markers are stamped and checked with.</param>
+    /// <param name="clockSkew"><c>Cluster:PeerClockSkew</c>: how old (or how far ahead) a marker may be.</param>
+    /// <exception cref="ArgumentException">No key, or an empty one.</exception>
+    public ForwardMarker(IReadOnlyList<string> clusterKeys, TimeProvider time, TimeSpan clockSkew)
+    {
+        ArgumentNullException.ThrowIfNull(clusterKeys);
+        ArgumentOutOfRangeException.ThrowIfZero(clusterKeys.Count);
         ArgumentNullException.ThrowIfNull(time);
-        _key = new HmacSha256Key(HKDF.DeriveKey(HashAlgorithmName.SHA256, Encoding.UTF8.GetBytes(clusterKey), 32, info: "ClusterPortal forward v1"u8.ToArray()));
+        _keys = [.. clusterKeys.Select(k =>
+        {
+            ArgumentException.ThrowIfNullOrEmpty(k, nameof(clusterKeys));
+            return new HmacSha256Key(HKDF.DeriveKey(HashAlgorithmName.SHA256, Encoding.UTF8.GetBytes(k), 32, info: "ClusterPortal forward v1"u8.ToArray()));
+        })];
         _time = time;
         _skewMs = (long)clockSkew.TotalMilliseconds;
     }
@@ -41,7 +60,7 @@ public sealed class ForwardMarker : IDisposable
     {
         var unixMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
         Span<byte> mac = stackalloc byte[MacBytes];
-        Compute(fromNodeId, toNodeId, unixMs, method, target, clientId, mac);
+        Compute(_keys[0], fromNodeId, toNodeId, unixMs, method, target, clientId, mac);
         Span<char> macChars = stackalloc char[MacChars];
         Base64Url.EncodeToChars(mac, macChars);
         return $"{fromNodeId}.{unixMs}.{(ReadOnlySpan<char>)macChars}";
@@ -79,8 +98,18 @@ public sealed class ForwardMarker : IDisposable
 
         var from = marker[..timeDot];
         Span<byte> expected = stackalloc byte[MacBytes];
-        Compute(from, selfNodeId, unixMs, method, target, clientId, expected);
-        if (!CryptographicOperations.FixedTimeEquals(expected, given[..MacBytes]))
+        var matched = false;
+        foreach (var key in _keys)
+        {
+            Compute(key, from, selfNodeId, unixMs, method, target, clientId, expected);
+            if (CryptographicOperations.FixedTimeEquals(expected, given[..MacBytes]))
+            {
+                matched = true;
+                break;
+            }
+        }
+
+        if (!matched)
         {
             return false;
         }
@@ -89,7 +118,7 @@ public sealed class ForwardMarker : IDisposable
         return true;
     }
 
-    private void Compute(string from, string to, long unixMs, string method, string target, string clientId, Span<byte> mac)
+    private static void Compute(HmacSha256Key key, string from, string to, long unixMs, string method, string target, string clientId, Span<byte> mac)
     {
         var chars = 16 + from.Length + to.Length + 20 + method.Length + target.Length + clientId.Length;
         var max = Encoding.UTF8.GetMaxByteCount(chars);
@@ -112,7 +141,7 @@ public sealed class ForwardMarker : IDisposable
             buffer[n++] = (byte)'\n';
             n += Encoding.UTF8.GetBytes(clientId, buffer[n..]);
             Span<byte> full = stackalloc byte[HmacSha256Key.MacBytes];
-            _key.Compute(buffer[..n], full);
+            key.Compute(buffer[..n], full);
             full[..MacBytes].CopyTo(mac);
         }
         finally
@@ -125,5 +154,11 @@ public sealed class ForwardMarker : IDisposable
     }
 
     /// <summary>Releases the MAC key's per-thread contexts.</summary>
-    public void Dispose() => _key.Dispose();
+    public void Dispose()
+    {
+        foreach (var key in _keys)
+        {
+            key.Dispose();
+        }
+    }
 }

@@ -25,7 +25,7 @@ public sealed class PeerCredentials
 
     private const int NonceBytes = 16;
     private const int MacBytes = 32;
-    private readonly byte[] _key;
+    private readonly byte[][] _keys;
     private readonly TimeProvider _time;
     private readonly TimeSpan _skew;
     private readonly PeerNonceCache _seen;
@@ -36,9 +36,27 @@ public sealed class PeerCredentials
     /// <param name="clockSkew"><c>Cluster:PeerClockSkew</c>; 30 s when null.</param>
     /// <exception cref="ArgumentException">The cluster key is empty.</exception>
     public PeerCredentials(string clusterKey, TimeProvider? time = null, TimeSpan? clockSkew = null)
+        : this([clusterKey], time, clockSkew)
     {
-        ArgumentException.ThrowIfNullOrEmpty(clusterKey);
-        _key = HKDF.DeriveKey(HashAlgorithmName.SHA256, Encoding.UTF8.GetBytes(clusterKey), 32, info: "ClusterPortal backplane v2"u8.ToArray());
+    }
+
+    /// <summary>
+    /// Derives the backplane keys: credentials are made with the first (<c>Cluster:Key</c>) and accepted from any
+    /// (<c>Cluster:AcceptedKeys</c> during a change of the cluster key; docs/identity.md).
+    /// </summary>
+    /// <param name="clusterKeys"><c>Cluster:Key</c>, then the accepted keys.</param>
+    /// <param name="time">The clock credentials are stamped and checked with; the system clock when null.</param>
+    /// <param name="clockSkew"><c>Cluster:PeerClockSkew</c>; 30 s when null.</param>
+    /// <exception cref="ArgumentException">No key, or an empty one.</exception>
+    public PeerCredentials(IReadOnlyList<string> clusterKeys, TimeProvider? time = null, TimeSpan? clockSkew = null)
+    {
+        ArgumentNullException.ThrowIfNull(clusterKeys);
+        ArgumentOutOfRangeException.ThrowIfZero(clusterKeys.Count);
+        _keys = [.. clusterKeys.Select(k =>
+        {
+            ArgumentException.ThrowIfNullOrEmpty(k, nameof(clusterKeys));
+            return HKDF.DeriveKey(HashAlgorithmName.SHA256, Encoding.UTF8.GetBytes(k), 32, info: "ClusterPortal backplane v2"u8.ToArray());
+        })];
         _time = time ?? TimeProvider.System;
         _skew = clockSkew ?? TimeSpan.FromSeconds(30);
         _seen = new PeerNonceCache(_time);
@@ -60,7 +78,7 @@ public sealed class PeerCredentials
         var time = _time.GetUtcNow().ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
         var nonceText = Base64Url.EncodeToString(nonce);
         var body = $"2.{kind}.{incarnation.ToString(CultureInfo.InvariantCulture)}.{time}.{nonceText}";
-        return $"{body}.{Mac(kind, nodeId, incarnation, time, nonceText, targetNodeId ?? "")}";
+        return $"{body}.{Mac(_keys[0], kind, nodeId, incarnation, time, nonceText, targetNodeId ?? "")}";
     }
 
     /// <summary>
@@ -83,8 +101,8 @@ public sealed class PeerCredentials
         }
 
         var join = parts[1] == "j";
-        var expected = Encoding.ASCII.GetBytes(Mac(parts[1], nodeId, incarnation, parts[3], parts[4], join ? "" : selfNodeId));
-        if (!CryptographicOperations.FixedTimeEquals(expected, Encoding.ASCII.GetBytes(parts[5])))
+        var given = Encoding.ASCII.GetBytes(parts[5]);
+        if (!_keys.Any(key => CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(Mac(key, parts[1], nodeId, incarnation, parts[3], parts[4], join ? "" : selfNodeId)), given)))
         {
             return PeerCredentialCheck.Refused("a credential that is not for this node from this cluster's key");
         }
@@ -103,11 +121,11 @@ public sealed class PeerCredentials
         return new PeerCredentialCheck(true, null, incarnation, join);
     }
 
-    private string Mac(string kind, string nodeId, long incarnation, string unixMs, string nonce, string target)
+    private static string Mac(byte[] key, string kind, string nodeId, long incarnation, string unixMs, string nonce, string target)
     {
         var input = Encoding.UTF8.GetBytes($"ClusterPortal peer v2\n{kind}\n{nodeId}\n{incarnation.ToString(CultureInfo.InvariantCulture)}\n{unixMs}\n{nonce}\n{target}");
         Span<byte> mac = stackalloc byte[MacBytes];
-        HMACSHA256.HashData(_key, input, mac);
+        HMACSHA256.HashData(key, input, mac);
         return Base64Url.EncodeToString(mac);
     }
 }

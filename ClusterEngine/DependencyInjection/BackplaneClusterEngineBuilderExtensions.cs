@@ -39,14 +39,12 @@ public static class BackplaneClusterEngineBuilderExtensions
         services.TryAddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<ClusterOptions>>().Value;
-            return new PeerCredentials(options.Key ?? throw new InvalidOperationException("Cluster:Key is required."),
-                sp.GetRequiredService<TimeProvider>(), options.PeerClockSkew);
+            return new PeerCredentials(options.VerificationKeys(), sp.GetRequiredService<TimeProvider>(), options.PeerClockSkew);
         });
         services.TryAddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<ClusterOptions>>().Value;
-            return new ForwardMarker(options.Key ?? throw new InvalidOperationException("Cluster:Key is required."),
-                sp.GetRequiredService<TimeProvider>(), options.PeerClockSkew);
+            return new ForwardMarker(options.VerificationKeys(), sp.GetRequiredService<TimeProvider>(), options.PeerClockSkew);
         });
         services.TryAddSingleton<PeerGuard>();
         services.TryAddSingleton<PeerMesh>();

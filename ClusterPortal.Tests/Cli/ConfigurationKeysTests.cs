@@ -13,7 +13,7 @@ public sealed class ConfigurationKeysTests
     {
         var cluster = Keys.Sections.Single(s => s.Section == ClusterOptions.SectionName).Keys;
         // Settable properties and collections (the binder fills a get-only list) are keys; a derived value (SelfSilenceBudget) is not.
-        Assert.Equal(typeof(ClusterOptions).GetProperties().Where(p => p.CanWrite || (p.PropertyType != typeof(string) && typeof(System.Collections.IEnumerable).IsAssignableFrom(p.PropertyType))).Select(p => p.Name == nameof(ClusterOptions.Seeds) ? "Seeds:N" : p.Name).Order(), cluster.Order());
+        Assert.Equal(typeof(ClusterOptions).GetProperties().Where(p => p.CanWrite || (p.PropertyType != typeof(string) && typeof(System.Collections.IEnumerable).IsAssignableFrom(p.PropertyType))).Select(p => p.Name is nameof(ClusterOptions.Seeds) or nameof(ClusterOptions.AcceptedKeys) ? p.Name + ":N" : p.Name).Order(), cluster.Order());
         Assert.Equal(["Cluster", "Delta", "LocalCluster", "Mirror", "Origin", "Persistence", "Portal"], Keys.Sections.Select(s => s.Section).Order());
     }
 
@@ -22,6 +22,7 @@ public sealed class ConfigurationKeysTests
     [InlineData("--cluster:capacity=5000")]
     [InlineData("--Cluster:Capacity", "5000")]
     [InlineData("--Cluster:Seeds:0=http://127.0.0.1:5101", "--Cluster:Seeds:1=http://127.0.0.1:5102")]
+    [InlineData("--Cluster:AcceptedKeys:0=the-next-cluster-key-0123456789")]
     [InlineData("--Mirror:SyncPolicy=Periodic", "--Mirror:SyncInterval=00:00:01")]
     [InlineData("--Portal:AnonymousView=Always", "--Portal:MaxRequestBodyBytes=10")]
     [InlineData("--Portal:Http2Port=5201", "--Delta:MaxVersionsPerItem=8", "--Delta:DictionaryLifetime=01:00:00")]

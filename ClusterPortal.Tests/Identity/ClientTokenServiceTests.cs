@@ -275,4 +275,20 @@ public sealed class ClientTokenServiceTests
         using var tokens = Service();
         Assert.Equal(DateTimeOffset.MaxValue, tokens.RenewableUntil(DateTimeOffset.MaxValue - TimeSpan.FromDays(1)));
     }
+
+    [Fact]
+    public void While_the_cluster_key_changes_tokens_of_an_accepted_key_are_valid_and_new_ones_are_made_with_the_new_key()
+    {
+        const string Old = "test-cluster-key-0123456789", Next = "the-next-cluster-key-0123456789";
+        var (oldToken, _) = Service(Old).Issue("device-1", 0);
+        var changed = new ClientTokenService(
+            Options.Create(new ClusterOptions { NodeId = "node-1", Key = Next, AcceptedKeys = { Old }, ClientIdleTimeout = TimeSpan.FromDays(7) }),
+            Options.Create(new PortalOptions { TokenLifetime = TimeSpan.FromHours(1) }), _time);
+
+        Assert.Equal("device-1", changed.Validate(oldToken)); // a device's token of the old key still opens its id
+        Assert.Null(Service(Next).Validate(oldToken)); // not once the old key is no longer accepted
+        var (newToken, _) = changed.Issue("device-1", 0);
+        Assert.Equal("device-1", Service(Next).Validate(newToken)); // made with Cluster:Key
+        Assert.Null(Service(Old).Validate(newToken));
+    }
 }

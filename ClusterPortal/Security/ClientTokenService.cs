@@ -15,7 +15,8 @@ namespace ClusterPortal.Security;
 /// where <c>registration</c> is the registration stamp of the client's assignment the token was issued for
 /// (<see cref="ClusterEngine.Placement.Assignment.Registration"/>, in base64url digits) and <c>mac</c> is HMAC-SHA256 over
 /// the first three parts, truncated to 128 bits, base64url. The key is derived with HKDF-SHA256 from <c>Cluster:Key</c>,
-/// so every node accepts every node's tokens and they survive restarts. A token of an earlier registration of its client
+/// so every node accepts every node's tokens and they survive restarts; while the cluster changes its key, tokens made with
+/// one of <c>Cluster:AcceptedKeys</c> are accepted too (new ones are made with <c>Cluster:Key</c>). A token of an earlier registration of its client
 /// id — one issued before the id was removed as idle and announced again, by whichever device — is
 /// <see cref="TokenCheck.Superseded"/>: it opens and renews nothing. Tokens of the format before the stamp,
 /// <c>{clientId}.{expiresUnixSeconds}.{mac}</c> (MAC under a key of its own, so neither format can be read as the other),
@@ -25,7 +26,7 @@ namespace ClusterPortal.Security;
 public sealed class ClientTokenService : IDisposable
 {
     private const int MacBytes = 16;
-    private readonly HmacSha256Key _key;
+    private readonly HmacSha256Key[] _keys; // Cluster:Key (issues and checks), then Cluster:AcceptedKeys (check only)
     private readonly HmacSha256Key _legacyKey;
     private readonly TimeProvider _time;
     private readonly TimeSpan _lifetime;
@@ -41,9 +42,11 @@ public sealed class ClientTokenService : IDisposable
     /// registration (every token stands for its id alone, as before the stamp).</param>
     public ClientTokenService(IOptions<ClusterOptions> cluster, IOptions<PortalOptions> portal, TimeProvider time, ClusterState? registrations = null)
     {
-        var secret = Encoding.UTF8.GetBytes(cluster.Value.Key ?? throw new InvalidOperationException("Cluster:Key is required."));
-        _key = new HmacSha256Key(HKDF.DeriveKey(HashAlgorithmName.SHA256, secret, 32, info: "ClusterPortal client token v2"u8.ToArray()));
-        _legacyKey = new HmacSha256Key(HKDF.DeriveKey(HashAlgorithmName.SHA256, secret, 32, info: "ClusterPortal client token v1"u8.ToArray()));
+        ArgumentNullException.ThrowIfNull(cluster);
+        _keys = [.. cluster.Value.VerificationKeys().Select(k =>
+            new HmacSha256Key(HKDF.DeriveKey(HashAlgorithmName.SHA256, Encoding.UTF8.GetBytes(k), 32, info: "ClusterPortal client token v2"u8.ToArray())))];
+        _legacyKey = new HmacSha256Key(HKDF.DeriveKey(HashAlgorithmName.SHA256, Encoding.UTF8.GetBytes(cluster.Value.Key!), 32,
+            info: "ClusterPortal client token v1"u8.ToArray()));
         _time = time;
         _lifetime = portal.Value.TokenLifetime;
         _renewalGrace = cluster.Value.ClientIdleTimeout;
@@ -94,7 +97,7 @@ public sealed class ClientTokenService : IDisposable
         Span<char> stamp = stackalloc char[MaxStampChars];
         var body = string.Create(CultureInfo.InvariantCulture, $"{clientId}.{expires}.{stamp[..EncodeStamp(registration, stamp)]}");
         Span<char> mac = stackalloc char[MacChars];
-        Mac(_key, body, mac);
+        Mac(_keys[0], body, mac);
         return (string.Create(CultureInfo.InvariantCulture, $"{body}.{mac}"), DateTimeOffset.FromUnixTimeSeconds(expires));
     }
 
@@ -182,7 +185,7 @@ public sealed class ClientTokenService : IDisposable
 
         var expDot = body[..lastDot].LastIndexOf('.');
         if (expDot > 0 && TryDecodeStamp(body[(lastDot + 1)..], out registration) && TryExpires(body[(expDot + 1)..lastDot], out expires)
-            && MacMatches(_key, body, given))
+            && MacMatchesAny(body, given))
         {
             idLength = expDot;
             return true;
@@ -200,6 +203,20 @@ public sealed class ClientTokenService : IDisposable
 
     private static bool TryExpires(ReadOnlySpan<char> text, out long expires) =>
         long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out expires) && expires is >= 0 and <= MaxUnixSeconds;
+
+    /// <summary>The MAC under <c>Cluster:Key</c>, or else under one of <c>Cluster:AcceptedKeys</c> (a change of the cluster key).</summary>
+    private bool MacMatchesAny(ReadOnlySpan<char> body, ReadOnlySpan<char> given)
+    {
+        foreach (var key in _keys)
+        {
+            if (MacMatches(key, body, given))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     private static bool MacMatches(HmacSha256Key key, ReadOnlySpan<char> body, ReadOnlySpan<char> given)
     {
@@ -283,7 +300,11 @@ public sealed class ClientTokenService : IDisposable
     /// <summary>Releases the MAC keys' per-thread contexts.</summary>
     public void Dispose()
     {
-        _key.Dispose();
+        foreach (var key in _keys)
+        {
+            key.Dispose();
+        }
+
         _legacyKey.Dispose();
     }
 }

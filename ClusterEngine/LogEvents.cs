@@ -108,6 +108,9 @@ internal static class LogEvents
     /// <summary><c>MembershipAuthority.LogRemovalUnconfirmed</c>.</summary>
     public const int RemovalUnconfirmed = 2127;
 
+    /// <summary><c>GracefulLeave.LogDrainTimedOut</c>.</summary>
+    public const int DrainTimedOut = 2128;
+
     /// <summary><c>out.LogRefused</c>.</summary>
     public const int Refused = 2201;
 

@@ -10,16 +10,24 @@ namespace ClusterEngine.Backplane;
 /// loop that sends them. A peer that misses a batch (not connected) gets it through catch-up (patent Fig. 7).
 /// </summary>
 /// <param name="mesh">The peer connections.</param>
-/// <param name="time">Clock for the drain deadline.</param>
+/// <param name="time">Clock of the drain's deadline.</param>
 public sealed class BackplaneOutbox(PeerMesh mesh, TimeProvider time) : IClusterChangeObserver
 {
     private readonly Channel<AssignmentDelta> _queue = Channel.CreateUnbounded<AssignmentDelta>();
+    private readonly Lock _gate = new();
+    private long _unsent; // queued, or taken by the send loop and not yet handed to every peer's connection
+    private TaskCompletionSource? _drained;
 
     /// <inheritdoc />
     public void OnChange(ClusterChange change)
     {
-        if (change is AssignmentsChanged { Local: true, Deltas: var deltas })
+        if (change is AssignmentsChanged { Local: true, Deltas: var deltas } && deltas.Count > 0)
         {
+            lock (_gate)
+            {
+                _unsent += deltas.Count;
+            }
+
             foreach (var delta in deltas)
             {
                 _queue.Writer.TryWrite(delta);
@@ -43,23 +51,56 @@ public sealed class BackplaneOutbox(PeerMesh mesh, TimeProvider time) : ICluster
 
             var message = batch.ToArray();
             batch.Clear();
-            await mesh.BroadcastAsync(BackplaneMethods.AssignmentChanged, message, CancellationToken.None);
+            try
+            {
+                await mesh.BroadcastAsync(BackplaneMethods.AssignmentChanged, message, CancellationToken.None);
+            }
+            finally
+            {
+                Sent(message.Length);
+            }
         }
     }
 
     /// <summary>No more changes go out (the node stops): ends <see cref="RunAsync"/> once the queue is empty, whatever its token.</summary>
     public void Complete() => _queue.Writer.TryComplete();
 
-    /// <summary>Waits (at most <paramref name="timeout"/>) until every queued change has been taken by the send loop.</summary>
-    public async Task DrainAsync(TimeSpan timeout)
+    /// <summary>
+    /// Waits (at most <paramref name="timeout"/>, on this outbox's clock) until every change queued so far has been handed to
+    /// every peer's connection by the send loop — the hand-over of a graceful leave goes out before the node says it left.
+    /// Woken by the send loop, not by polling.
+    /// </summary>
+    /// <returns>True when everything was sent; false when the time ran out first (a peer slow to take a batch).</returns>
+    public async Task<bool> DrainAsync(TimeSpan timeout)
     {
-        var started = time.GetTimestamp();
-        while (_queue.Reader.Count > 0 && time.GetElapsedTime(started) < timeout)
+        Task drained;
+        lock (_gate)
         {
-            await Task.Delay(10);
+            if (_unsent == 0)
+            {
+                return true;
+            }
+
+            drained = (_drained ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
         }
 
-        await Task.Delay(50); // the send loop's last batch is in flight
+        await drained.WaitAsync(timeout, time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        return drained.IsCompleted;
+    }
+
+    private void Sent(int count)
+    {
+        TaskCompletionSource? drained = null;
+        lock (_gate)
+        {
+            _unsent -= count;
+            if (_unsent == 0)
+            {
+                (drained, _drained) = (_drained, null);
+            }
+        }
+
+        drained?.TrySetResult();
     }
 
     private async Task<bool> WaitAsync(CancellationToken stoppingToken)

@@ -96,7 +96,10 @@ public sealed partial class GracefulLeave
         var (handed, kept) = _node.State.HandOver(_node.NodeId);
         _node.Publish(handed, local: true);
         LogHandedOver(_node.NodeId, handed.Count, kept);
-        await _outbox.DrainAsync(_options.DrainTimeout);
+        if (!await _outbox.DrainAsync(_options.DrainTimeout))
+        {
+            LogDrainTimedOut(_node.NodeId, _options.DrainTimeout.TotalMilliseconds);
+        }
         _self.Set(NodeState.Left);
         await BroadcastAsync();
     }
@@ -131,6 +134,9 @@ public sealed partial class GracefulLeave
 
     [LoggerMessage(EventId = LogEvents.HandedOver, Level = LogLevel.Information, Message = "{NodeId} is leaving: handed {Changes} assignments over, kept {Kept} role(s) no staying node could take")]
     private partial void LogHandedOver(string nodeId, int changes, int kept);
+
+    [LoggerMessage(EventId = LogEvents.DrainTimedOut, Level = LogLevel.Warning, Message = "{NodeId} is leaving: its hand-over was not all sent to the peers within Cluster:DrainTimeout ({TimeoutMs} ms); they learn the rest by catch-up")]
+    private partial void LogDrainTimedOut(string nodeId, double timeoutMs);
 
     [LoggerMessage(EventId = LogEvents.PreparationFailed, Level = LogLevel.Debug, Message = "{NodeId}: preparing the hand-over failed: {Reason}")]
     private partial void LogPreparationFailed(string nodeId, string reason);

@@ -36,8 +36,8 @@ public sealed class PartitionTests(ITestOutputHelper output)
             var before = history.Operations.Count;
             phases.Add(("2|1 both ways", ClusterHistory.Now));
             await network.CutAsync(h3, [h1, h2, devicesHost]);
-            await Eventually.True(async () => await ServingAsync(cluster, cluster[2]) == false, "node-3 (minority) no longer serving", 20_000, cluster.Describe);
-            await WhileRunningAsync(devices, history, cluster);
+            await Eventually.True(async () => await ViewSampler.ServingAsync(cluster, cluster[2]) == false, "node-3 (minority) no longer serving", 20_000, cluster.Describe);
+            await devices.RunOnAsync(5, cluster.Describe);
             var during = history.Operations.Skip(before).ToList();
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"2|1 partition: {during.Count} operations of majority-side devices, {during.Count(o => !o.Succeeded)} failed"));
@@ -47,14 +47,14 @@ public sealed class PartitionTests(ITestOutputHelper output)
             // One way: node-3's packets to its peers are lost; theirs still reach it.
             phases.Add(("one-way", ClusterHistory.Now));
             await network.CutAsync(h3, [h1, h2], bothWays: false);
-            await Eventually.True(async () => await ServingAsync(cluster, cluster[2]) == false, "node-3 (one-way cut) no longer serving", 20_000, cluster.Describe);
-            await WhileRunningAsync(devices, history, cluster);
+            await Eventually.True(async () => await ViewSampler.ServingAsync(cluster, cluster[2]) == false, "node-3 (one-way cut) no longer serving", 20_000, cluster.Describe);
+            await devices.RunOnAsync(5, cluster.Describe);
             await HealAndSettleAsync(network, cluster);
 
             // Node-1 cut from node-3 only; node-2 still reaches both.
             phases.Add(("partial", ClusterHistory.Now));
             await network.CutAsync(h1, [h3]);
-            await WhileRunningAsync(devices, history, cluster);
+            await devices.RunOnAsync(5, cluster.Describe);
             await HealAndSettleAsync(network, cluster);
             output.WriteLine($"{sampler.Rounds} sampling rounds");
         }
@@ -81,17 +81,6 @@ public sealed class PartitionTests(ITestOutputHelper output)
         Assert.True(verdict.FailedOperations == 0, verdict + "\n" + string.Join("\n", history.Operations.Where(o => !o.Succeeded).Take(10)));
     }
 
-    /// <summary>Whether <paramref name="node"/> says it serves as primary (null: no answer).</summary>
-    private static async Task<bool?> ServingAsync(ProcessCluster cluster, ProcessCluster.Node node) =>
-        (await ViewSampler.SampleAsync(cluster, node))?.Serving;
-
-    /// <summary>Lets the devices run on for a while under the cut: at least 5 more operations per device.</summary>
-    private static Task WhileRunningAsync(SdkDevices devices, ClusterHistory history, ProcessCluster cluster)
-    {
-        var target = history.Operations.Count + (5 * Devices);
-        return Eventually.True(() => history.Operations.Count >= target, $"{5 * Devices} more device operations", 90_000, cluster.Describe);
-    }
-
     /// <summary>Heals every cut and waits until every node is Up and serving on every node.</summary>
     private static async Task HealAndSettleAsync(TestNetwork network, ProcessCluster cluster)
     {
@@ -101,7 +90,7 @@ public sealed class PartitionTests(ITestOutputHelper output)
         {
             foreach (var node in cluster.Nodes)
             {
-                if (await ServingAsync(cluster, node) != true)
+                if (await ViewSampler.ServingAsync(cluster, node) != true)
                 {
                     return false;
                 }

@@ -36,11 +36,11 @@ public sealed class RemovalUnderPartitionTests(ITestOutputHelper output)
         await using var devices = await SdkDevices.StartAsync(network, devicesHost, Devices, history);
         await using (var sampler = new ViewSampler(cluster, history))
         {
-            await WhileRunningAsync(devices, history, cluster);
+            await devices.RunOnAsync(5, cluster.Describe);
 
             // node-3 cut off from its peers and from the devices; the observer (the test) still reaches every node.
             await network.CutAsync(h3, [h1, h2, devicesHost]);
-            await Eventually.True(async () => await ServingAsync(cluster, node3) == false, "node-3 (cut off) no longer serving", 20_000, cluster.Describe);
+            await Eventually.True(async () => await ViewSampler.ServingAsync(cluster, node3) == false, "node-3 (cut off) no longer serving", 20_000, cluster.Describe);
             await cluster.WaitStateAsync(node3, stayers, ["Down", "Suspect"], 20_000);
 
             var watch = System.Diagnostics.Stopwatch.StartNew();
@@ -53,8 +53,8 @@ public sealed class RemovalUnderPartitionTests(ITestOutputHelper output)
             output.WriteLine($"DELETE of the cut-off node answered in {watch.ElapsedMilliseconds} ms (it cannot confirm: Cluster:RemovalAckTimeout)");
             await cluster.WaitStateAsync(node3, stayers, Left, 15_000);
             Assert.NotEqual("Left", await cluster.StateAsync(node3, node3)); // the cut kept the removal from it
-            Assert.False(await ServingAsync(cluster, node3), "node-3 serves as primary while cut off");
-            await WhileRunningAsync(devices, history, cluster);
+            Assert.False(await ViewSampler.ServingAsync(cluster, node3), "node-3 serves as primary while cut off");
+            await devices.RunOnAsync(5, cluster.Describe);
 
             // The cut heals: node-3 connects again and must learn that it was removed, not rejoin.
             watch.Restart();
@@ -63,7 +63,7 @@ public sealed class RemovalUnderPartitionTests(ITestOutputHelper output)
             output.WriteLine($"node-3 knew it was removed {watch.ElapsedMilliseconds} ms after the heal");
             await Eventually.True(async () => await node3.ProbeAsync("/health/ready") == HttpStatusCode.ServiceUnavailable, "node-3 not ready once it knows", 10_000, cluster.Describe);
             await AssertRemovedAnswersAsync(cluster, node3, "after the heal");
-            await WhileRunningAsync(devices, history, cluster);
+            await devices.RunOnAsync(5, cluster.Describe);
             foreach (var stayer in stayers)
             {
                 Assert.Equal("Left", await cluster.StateAsync(stayer, node3)); // it did not rejoin by connecting again
@@ -75,7 +75,7 @@ public sealed class RemovalUnderPartitionTests(ITestOutputHelper output)
             await Eventually.True(async () => await node3.ProbeAsync("/health/live") == HttpStatusCode.OK, "node-3 live after its restart", 60_000, cluster.Describe);
             await Eventually.True(async () => await cluster.StateAsync(node3, node3) == "Left", "node-3 still removed after its restart", 30_000, cluster.Describe);
             await AssertRemovedAnswersAsync(cluster, node3, "after its restart");
-            await WhileRunningAsync(devices, history, cluster);
+            await devices.RunOnAsync(5, cluster.Describe);
             foreach (var stayer in stayers)
             {
                 Assert.Equal("Left", await cluster.StateAsync(stayer, node3));
@@ -89,8 +89,8 @@ public sealed class RemovalUnderPartitionTests(ITestOutputHelper output)
 
             await node3.WaitReadyAsync(60_000);
             await cluster.WaitAllUpAsync(60_000);
-            await Eventually.True(async () => await ServingAsync(cluster, node3) == true, "node-3 serving again once added", 30_000, cluster.Describe);
-            await WhileRunningAsync(devices, history, cluster);
+            await Eventually.True(async () => await ViewSampler.ServingAsync(cluster, node3) == true, "node-3 serving again once added", 30_000, cluster.Describe);
+            await devices.RunOnAsync(5, cluster.Describe);
             output.WriteLine($"{sampler.Rounds} sampling rounds");
         }
 
@@ -115,16 +115,5 @@ public sealed class RemovalUnderPartitionTests(ITestOutputHelper output)
         using var item = await cluster.GetItemAsync(removed, clientId, token);
         Assert.True(item.StatusCode == HttpStatusCode.ServiceUnavailable, $"item at node-3 {when}: {(int)item.StatusCode}\n{cluster.Describe()}");
         Assert.Equal(removed.NodeId, item.Headers.GetValues("X-Node-Removed").Single());
-    }
-
-    /// <summary>Whether <paramref name="node"/> says it serves as primary (null: no answer).</summary>
-    private static async Task<bool?> ServingAsync(ProcessCluster cluster, ProcessCluster.Node node) =>
-        (await ViewSampler.SampleAsync(cluster, node))?.Serving;
-
-    /// <summary>Lets the devices run on for a while: at least 5 more operations per device.</summary>
-    private static Task WhileRunningAsync(SdkDevices devices, ClusterHistory history, ProcessCluster cluster)
-    {
-        var target = history.Operations.Count + (5 * Devices);
-        return Eventually.True(() => history.Operations.Count >= target, $"{5 * Devices} more device operations", 90_000, cluster.Describe);
     }
 }

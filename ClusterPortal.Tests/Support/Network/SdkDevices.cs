@@ -64,6 +64,15 @@ public sealed class SdkDevices : IAsyncDisposable
     /// <summary>The client ids of the devices.</summary>
     public IReadOnlyList<string> ClientIds => [.. _clients.Select(c => c.ClientId)];
 
+    /// <summary>Lets the devices run on until they have done <paramref name="perDevice"/> more operations each on average (90 s at most).</summary>
+    /// <param name="perDevice">Operations per device.</param>
+    /// <param name="describe">What a timeout shows (the nodes' logs).</param>
+    public Task RunOnAsync(int perDevice, Func<string> describe)
+    {
+        var target = Completed + (perDevice * _clients.Count);
+        return Eventually.True(() => Completed >= target, $"{perDevice * _clients.Count} more device operations", 90_000, describe);
+    }
+
     /// <summary>Stops the loops (operations in flight finish).</summary>
     public async Task StopAsync()
     {

@@ -24,6 +24,9 @@ public sealed class ViewSampler : IAsyncDisposable
     /// <summary>Rounds completed so far.</summary>
     public int Rounds { get; private set; }
 
+    /// <summary>Whether <paramref name="node"/> says it serves as primary (null: no answer).</summary>
+    public static async Task<bool?> ServingAsync(ProcessCluster cluster, ProcessCluster.Node node) => (await SampleAsync(cluster, node))?.Serving;
+
     /// <summary>One view of <paramref name="node"/> now, or null when it does not answer.</summary>
     public static async Task<ViewSample?> SampleAsync(ProcessCluster cluster, ProcessCluster.Node node)
     {

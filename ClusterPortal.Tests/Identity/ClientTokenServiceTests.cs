@@ -286,6 +286,9 @@ public sealed class ClientTokenServiceTests
             Options.Create(new PortalOptions { TokenLifetime = TimeSpan.FromHours(1) }), _time);
 
         Assert.Equal("device-1", changed.Validate(oldToken)); // a device's token of the old key still opens its id
+        var legacy = LegacyToken("device-2", _time.GetUtcNow().AddHours(1).ToUnixTimeSeconds(), Old);
+        Assert.Equal("device-2", changed.Validate(legacy)); // so does one of the format before the stamp (found by attack: 401)
+        Assert.Null(Service(Next).Validate(legacy));
         Assert.Null(Service(Next).Validate(oldToken)); // not once the old key is no longer accepted
         var (newToken, _) = changed.Issue("device-1", 0);
         Assert.Equal("device-1", Service(Next).Validate(newToken)); // made with Cluster:Key

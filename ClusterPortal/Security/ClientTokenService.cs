@@ -27,7 +27,7 @@ public sealed class ClientTokenService : IDisposable
 {
     private const int MacBytes = 16;
     private readonly HmacSha256Key[] _keys; // Cluster:Key (issues and checks), then Cluster:AcceptedKeys (check only)
-    private readonly HmacSha256Key _legacyKey;
+    private readonly HmacSha256Key[] _legacyKeys; // the format before the registration stamp, under the same keys
     private readonly TimeProvider _time;
     private readonly TimeSpan _lifetime;
     private readonly TimeSpan _renewalGrace;
@@ -45,8 +45,8 @@ public sealed class ClientTokenService : IDisposable
         ArgumentNullException.ThrowIfNull(cluster);
         _keys = [.. cluster.Value.VerificationKeys().Select(k =>
             new HmacSha256Key(HKDF.DeriveKey(HashAlgorithmName.SHA256, Encoding.UTF8.GetBytes(k), 32, info: "ClusterPortal client token v2"u8.ToArray())))];
-        _legacyKey = new HmacSha256Key(HKDF.DeriveKey(HashAlgorithmName.SHA256, Encoding.UTF8.GetBytes(cluster.Value.Key!), 32,
-            info: "ClusterPortal client token v1"u8.ToArray()));
+        _legacyKeys = [.. cluster.Value.VerificationKeys().Select(k =>
+            new HmacSha256Key(HKDF.DeriveKey(HashAlgorithmName.SHA256, Encoding.UTF8.GetBytes(k), 32, info: "ClusterPortal client token v1"u8.ToArray())))];
         _time = time;
         _lifetime = portal.Value.TokenLifetime;
         _renewalGrace = cluster.Value.ClientIdleTimeout;
@@ -185,14 +185,14 @@ public sealed class ClientTokenService : IDisposable
 
         var expDot = body[..lastDot].LastIndexOf('.');
         if (expDot > 0 && TryDecodeStamp(body[(lastDot + 1)..], out registration) && TryExpires(body[(expDot + 1)..lastDot], out expires)
-            && MacMatchesAny(body, given))
+            && MacMatchesAny(_keys, body, given))
         {
             idLength = expDot;
             return true;
         }
 
         registration = 0;
-        if (TryExpires(body[(lastDot + 1)..], out expires) && MacMatches(_legacyKey, body, given))
+        if (TryExpires(body[(lastDot + 1)..], out expires) && MacMatchesAny(_legacyKeys, body, given))
         {
             idLength = lastDot;
             return true;
@@ -205,9 +205,9 @@ public sealed class ClientTokenService : IDisposable
         long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out expires) && expires is >= 0 and <= MaxUnixSeconds;
 
     /// <summary>The MAC under <c>Cluster:Key</c>, or else under one of <c>Cluster:AcceptedKeys</c> (a change of the cluster key).</summary>
-    private bool MacMatchesAny(ReadOnlySpan<char> body, ReadOnlySpan<char> given)
+    private static bool MacMatchesAny(HmacSha256Key[] keys, ReadOnlySpan<char> body, ReadOnlySpan<char> given)
     {
-        foreach (var key in _keys)
+        foreach (var key in keys)
         {
             if (MacMatches(key, body, given))
             {
@@ -300,12 +300,10 @@ public sealed class ClientTokenService : IDisposable
     /// <summary>Releases the MAC keys' per-thread contexts.</summary>
     public void Dispose()
     {
-        foreach (var key in _keys)
+        foreach (var key in _keys.Concat(_legacyKeys))
         {
             key.Dispose();
         }
-
-        _legacyKey.Dispose();
     }
 }
 

@@ -26,15 +26,17 @@ public sealed class MembershipAdmin(MembershipAgent agent, MembershipAuthority a
     {
         ArgumentNullException.ThrowIfNull(url);
         url = url.TrimEnd('/');
-        if (members.All.FirstOrDefault(m => !m.Removed && MembershipAuthority.SameUrl(m.Url, url)) is { } sameUrl)
+        if (members.All.FirstOrDefault(m => !m.Removed && MembershipAuthority.SameUrl(m.Url, url)) is { } sameUrl
+            && await AlreadyMemberAsync(sameUrl, $"A member with URL {url} ({sameUrl.NodeId}) is already in the cluster.", cancellationToken) is { } urlRefused)
         {
-            return await AlreadyMemberAsync(sameUrl, $"A member with URL {url} ({sameUrl.NodeId}) is already in the cluster.", cancellationToken);
+            return urlRefused;
         }
 
         var hello = await mesh.HelloOnceAsync(url, agent.Hello(join: false), cancellationToken);
-        if (members.Get(hello.NodeId) is { Removed: false } sameId)
+        if (members.Get(hello.NodeId) is { Removed: false } sameId
+            && await AlreadyMemberAsync(sameId, $"A member with node id {hello.NodeId} is already in the cluster.", cancellationToken) is { } idRefused)
         {
-            return await AlreadyMemberAsync(sameId, $"A member with node id {hello.NodeId} is already in the cluster.", cancellationToken);
+            return idRefused;
         }
 
         // The version of the node's own record (a node of a cluster of its own) is a floor for the stamp: ours must win there.
@@ -58,16 +60,25 @@ public sealed class MembershipAdmin(MembershipAgent agent, MembershipAuthority a
     /// over): a node that is not the authority asks it (<see cref="MemberChangeKind.Check"/>, which changes nothing). It
     /// answered 409 through any node but the authority (found by a test of that path).
     /// </summary>
-    private async Task<MemberChangeReply> AlreadyMemberAsync(MemberRecord live, string conflict, CancellationToken cancellationToken)
+    /// <returns>The refusal; null when the authority has the member removed already (the removal applied a moment ago and
+    /// has not reached this node's list): the add goes on.</returns>
+    private async Task<MemberChangeReply?> AlreadyMemberAsync(MemberRecord live, string conflict, CancellationToken cancellationToken)
     {
         if (authority.IsBeingRemoved(live.NodeId))
         {
             return MembershipAuthority.BeingRemoved(live.NodeId);
         }
 
-        if (!authority.IsSelf && await authority.ProposeAsync(new MemberChangeRequest(MemberChangeKind.Check, live), cancellationToken) is { Status: MemberChangeStatus.Unavailable } notNow)
+        if (!authority.IsSelf)
         {
-            return notNow; // being removed, or no authority to ask right now: retry
+            var asked = await authority.ProposeAsync(new MemberChangeRequest(MemberChangeKind.Check, live), cancellationToken);
+            switch (asked.Status)
+            {
+                case MemberChangeStatus.Unavailable:
+                    return asked; // being removed, or no authority to ask right now: retry
+                case MemberChangeStatus.NotFound:
+                    return null; // removed at the authority a moment ago (found by attack: 409 in the second the removal applied)
+            }
         }
 
         return new MemberChangeReply(MemberChangeStatus.Conflict, null, conflict);

@@ -176,7 +176,10 @@ public sealed partial class MembershipAuthority
             reply = DecideLocked(request.Kind, request.Record, out removal);
         }
 
-        LogDecided(Self, request.Kind, request.Record.NodeId, reply.Status, reply.Record?.Version ?? 0);
+        if (request.Kind != MemberChangeKind.Check) // asked in a loop by an operator's retries, it would flood the log (attack: 24,000 lines in 20 s)
+        {
+            LogDecided(Self, request.Kind, request.Record.NodeId, reply.Status, reply.Record?.Version ?? 0);
+        }
         applied = Task.CompletedTask;
         if (removal is not null)
         {

@@ -57,4 +57,18 @@ public sealed class ConfigurationKeysTests
             Assert.Contains($"--{section}:{{", text, StringComparison.Ordinal);
         }
     }
+
+    [Theory]
+    [InlineData("--Cluster:AcceptedKeys=SECRETVALUE-0123456")]
+    [InlineData("--Cluster:AcceptedKeys", "SECRETVALUE-0123456")]
+    [InlineData("Cluster:AcceptedKeys:0=SECRETVALUE-0123456")]
+    [InlineData("--cluster:key=x", "Cluster:Key=SECRETVALUE-0123456")]
+    [InlineData("Portal:AdminKey=SECRETVALUE-0123456")]
+    public void A_refused_secret_is_named_but_never_shown(params string[] args)
+    {
+        var problems = Keys.Problems(args);
+
+        Assert.NotEmpty(problems);
+        Assert.DoesNotContain(problems, p => p.Contains("SECRETVALUE", StringComparison.Ordinal));
+    }
 }

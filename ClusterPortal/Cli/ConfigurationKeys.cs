@@ -90,7 +90,7 @@ internal sealed class ConfigurationKeys
 
         if (_lists.ContainsKey(key))
         {
-            return value.Length == 0 ? null : $"{key} is a list: give its items as {key}:0, {key}:1, … (was '--{key}={value}').";
+            return value.Length == 0 ? null : $"{key} is a list: give its items as {key}:0, {key}:1, … (was '--{key}={Shown(key, value)}').";
         }
 
         var split = key.LastIndexOf(':');
@@ -117,7 +117,8 @@ internal sealed class ConfigurationKeys
             var token = tokens[i];
             if (!token.StartsWith("--", StringComparison.Ordinal) || token.Length == 2)
             {
-                problems.Add($"unexpected argument '{token}'.");
+                var equals0 = token.IndexOf('=', StringComparison.Ordinal);
+                problems.Add($"unexpected argument '{(equals0 > 0 ? token[..(equals0 + 1)] + Shown(token[..equals0].TrimStart('-'), token[(equals0 + 1)..]) : token)}'.");
                 continue;
             }
 
@@ -194,6 +195,18 @@ internal sealed class ConfigurationKeys
 
     private bool IsKnownSection(string key) =>
         Sections.Any(s => key.StartsWith(s.Section + ":", StringComparison.OrdinalIgnoreCase));
+
+    private static readonly string[] s_secretKeys = ["Cluster:Key", "Cluster:AcceptedKeys", "Portal:AdminKey", "Persistence:ConnectionString"];
+
+    /// <summary>
+    /// Whether <paramref name="key"/> holds a secret (the cluster key and the accepted ones, the admin key, a connection
+    /// string): its value is never echoed in a message — stderr ends up in logs and terminals others read (found by attack:
+    /// a mistyped <c>--Cluster:AcceptedKeys=…</c> printed the key).
+    /// </summary>
+    internal static bool IsSecret(string key) =>
+        s_secretKeys.Any(s => key.Equals(s, StringComparison.OrdinalIgnoreCase) || key.StartsWith(s + ":", StringComparison.OrdinalIgnoreCase));
+
+    private static string Shown(string key, string value) => IsSecret(key) ? "***" : value;
 
     private static string? CheckValue(string key, Type type, string value)
     {

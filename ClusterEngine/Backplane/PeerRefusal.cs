@@ -82,8 +82,8 @@ public static class PeerRefusal
         }
 
         return peerDate is null
-            ? $"it refused this node's credential ({code}): is Cluster:Key the same on both nodes, and their clocks within Cluster:PeerClockSkew?"
-            : $"it refused this node's credential ({code}) although the clocks agree: is Cluster:Key the same on both nodes?";
+            ? $"it refused this node's credential ({code}): does it accept this node's Cluster:Key (its own, or one of its Cluster:AcceptedKeys during a key change), and are their clocks within Cluster:PeerClockSkew?"
+            : $"it refused this node's credential ({code}) although the clocks agree: does it accept this node's Cluster:Key (its own, or one of its Cluster:AcceptedKeys during a key change)?";
     }
 
     private static DateTimeOffset? ParseDate(string? value) =>

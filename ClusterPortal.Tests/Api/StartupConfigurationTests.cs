@@ -40,14 +40,33 @@ public sealed class StartupConfigurationTests
         Assert.DoesNotContain("   at ", error + output, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("Cluster__AcceptedKeys", "Cluster:AcceptedKeys")]
+    [InlineData("Cluster__Seeds", "Cluster:Seeds")]
+    public async Task A_list_given_one_value_in_the_environment_stops_the_node_without_showing_it(string variable, string key)
+    {
+        // The binder drops a plain value for a list: the node used to start without the keys (or seeds) it was given (attack).
+        var (exitCode, error, output) = await RunNodeAsync([], new Dictionary<string, string> { [variable] = "SECRETVALUE-0123456789" });
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains($"Configuration error: {key} is a list", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("SECRETVALUE", error + output, StringComparison.Ordinal);
+    }
+
     /// <summary>Runs a node process with valid defaults and <paramref name="settings"/> after them; returns its exit code, stderr and stdout.</summary>
-    internal static async Task<(int ExitCode, string Error, string Output)> RunNodeAsync(IEnumerable<string> settings)
+    internal static async Task<(int ExitCode, string Error, string Output)> RunNodeAsync(IEnumerable<string> settings,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var data = Directory.CreateTempSubdirectory("portal-badconfig-").FullName;
         try
         {
             var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
             start.Environment.Remove("ASPNETCORE_URLS");
+            foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+            {
+                start.Environment[name] = value;
+            }
+
             foreach (var a in new[]
             {
                 ProcessCluster.PortalDll, "--Cluster:NodeId=bad-1", "--urls=http://127.0.0.1:0", "--Cluster:Key=0123456789abcdef0123456789abcdef",

@@ -51,7 +51,9 @@ public sealed partial class LocalClusterLauncherTests : IDisposable
         var urls = Enumerable.Range(0, 3).Select(i => $"http://127.0.0.1:{BasePort + i}").ToArray();
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
 
-        var (launcher, output) = StartLauncher();
+        // A secret given to the launcher goes to the nodes the same way (found by attack: it was on their command lines).
+        const string Accepted = "launcher-accepted-key-0123456789";
+        var (launcher, output) = StartLauncher($"--Cluster:AcceptedKeys:0={Accepted}");
         var adminKey = await WaitForAdminKey(launcher, output);
         foreach (var url in urls)
         {
@@ -81,6 +83,8 @@ public sealed partial class LocalClusterLauncherTests : IDisposable
                 .Where(c => c.Contains("ClusterPortal", StringComparison.Ordinal)).ToList();
             Assert.Contains(commandLines, c => c.Contains("--Cluster:NodeId=node-2", StringComparison.Ordinal));
             Assert.DoesNotContain(commandLines, c => c.Contains(adminKey, StringComparison.Ordinal));
+            Assert.Contains(commandLines, c => c.Contains("AcceptedKeys", StringComparison.Ordinal)); // the launcher's own
+            Assert.Single(commandLines, c => c.Contains(Accepted, StringComparison.Ordinal)); // and no node's
         }
 
         // Announce at node-3, fetch at node-1: served (or forwarded to) the primary.

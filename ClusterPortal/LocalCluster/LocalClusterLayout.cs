@@ -48,10 +48,29 @@ internal sealed record LocalClusterLayout(
             arguments.Add($"--Cluster:Seeds:0={Options.NodeUrl(1)}");
         }
 
-        arguments.AddRange(PassThrough);
-
-        // Secrets go by environment, not on the command line: `ps` shows every user a process's arguments.
+        // Secrets go by environment, not on the command line: `ps` shows every user a process's arguments. So does a secret
+        // given to the launcher itself (--Cluster:AcceptedKeys:0=…, --Cluster:Key=…): it reaches the nodes the same way, over
+        // the keys file's (found by attack: it was on every node's command line and in the "restart it by hand" line).
         var secrets = new Dictionary<string, string> { ["Cluster__Key"] = Keys.ClusterKey, ["Portal__AdminKey"] = Keys.AdminKey };
+        for (var i = 0; i < PassThrough.Count; i++)
+        {
+            var token = PassThrough[i];
+            var equals = token.IndexOf('=', StringComparison.Ordinal);
+            var name = (equals > 0 ? token[..equals] : token).TrimStart('-', '/');
+            if (!Cli.ConfigurationKeys.IsSecret(name.Replace("__", ":", StringComparison.Ordinal)))
+            {
+                arguments.Add(token);
+            }
+            else if (equals > 0)
+            {
+                secrets[name.Replace(":", "__", StringComparison.Ordinal)] = token[(equals + 1)..];
+            }
+            else if (i + 1 < PassThrough.Count && !PassThrough[i + 1].StartsWith('-'))
+            {
+                secrets[name.Replace(":", "__", StringComparison.Ordinal)] = PassThrough[++i];
+            }
+        }
+
         return NodeProcess.Start(nodeId, url, arguments, secrets, KeysPath, logger);
     }
 }

@@ -50,12 +50,12 @@ try
     }
     else if (propagationOnly)
     {
-        await Scenarios.PropagationAsync(cluster, report);
+        await PropagationScenario.RunAsync(cluster, report);
     }
     else
     {
         await Scenarios.ForwardedGetAsync(cluster, report);
-        await Scenarios.PropagationAsync(cluster, report);
+        await PropagationScenario.RunAsync(cluster, report);
         await Scenarios.KillToDownAsync(cluster, report);
         await Scenarios.FreezeToDownAsync(cluster, report);
     }
@@ -226,106 +226,6 @@ internal static class Scenarios
         await Task.WhenAll(workers);
         var elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
         return (ok / elapsed, failed);
-    }
-
-    // 2. Announce at node-1; time until GET /api/clients/{id} answers 200 on all 5 nodes (each polled every 2 ms). The first
-    // announces after the start are reported apart: each node runs its claim, offer and merge code for the first time then
-    // (JIT), which is the cost of a freshly started cluster, not of the placement path; the goal is for the warm path.
-    public static async Task PropagationAsync(Cluster cluster, List<string[]> report)
-    {
-        const int cold = 20;
-        const int samples = 300;
-        var run = Guid.NewGuid().ToString("N")[..6];
-        var first = await PropagationSamplesAsync(cluster, $"cold-{run}", cold);
-        var mergedBefore = await PropagationBucketsAsync(cluster);
-        var warm = await PropagationSamplesAsync(cluster, $"prop-{run}", samples);
-        var merged = (await PropagationBucketsAsync(cluster)).Select(b => (b.Le, Count: b.Count - mergedBefore.Where(a => a.Le == b.Le).Sum(a => a.Count))).ToList();
-        var p50 = Report.Percentile(warm.Visible, 50);
-        var p99 = Report.Percentile(warm.Visible, 99);
-        Console.Error.WriteLine($"  propagation: first {cold} after start: first {first.Visible.FirstOrDefault(double.NaN):0.0} ms, max {first.Visible.DefaultIfEmpty(double.NaN).Max():0.0} ms; " +
-            $"then p50 {p50:0.0} ms, p99 {p99:0.0} ms, max {warm.Visible.DefaultIfEmpty(double.NaN).Max():0.0} ms; timeouts {first.Timeouts + warm.Timeouts}");
-        report.Add([$"2. announce at node-1 → visible on all 5 ({warm.Visible.Count} samples after {cold} first ones, 2 ms polls) p50",
-            $"{p50:0.0} ms", "", ""]);
-        report.Add(["   (of which POST /api/sessions answered) p50 / p99",
-            $"{Report.Percentile(warm.Announce, 50):0.0} ms / {Report.Percentile(warm.Announce, 99):0.0} ms", "", ""]);
-        report.Add(["   p99 / max", $"{p99:0.0} ms / {warm.Visible.DefaultIfEmpty(double.NaN).Max():0.0} ms ({warm.Timeouts} timeouts)", "p99 ≤ 25 ms",
-            Report.Yes(p99 <= 25 && warm.Timeouts == 0)]);
-        if (merged.Count > 0 && merged[^1].Count > 0)
-        {
-            var total = merged[^1].Count;
-            double Bound(double p) => merged.First(b => b.Count >= p / 100 * total).Le;
-            var within = merged.Where(b => b.Le <= 0.025).Select(b => b.Count).DefaultIfEmpty(0).Max();
-            Console.Error.WriteLine($"  merged broadcasts: {total}, p50 ≤ {Bound(50) * 1000:0.#} ms, p99 ≤ {Bound(99) * 1000:0.#} ms, within 25 ms {100.0 * within / total:0.0} %");
-            report.Add([$"   decision → merged at each peer ({total} broadcast merges on the 5 nodes, clusterportal.assignment.propagation) p50 / p99",
-                $"≤ {Bound(50) * 1000:0.#} ms / ≤ {Bound(99) * 1000:0.#} ms ({100.0 * within / total:0.0} % within 25 ms)", "p99 ≤ 25 ms", Report.Yes(Bound(99) <= 0.025)]);
-        }
-
-        report.Add([$"   the first {cold} after the start (cold code on every node): first / max",
-            $"{first.Visible.FirstOrDefault(double.NaN):0.0} ms / {first.Visible.DefaultIfEmpty(double.NaN).Max():0.0} ms ({first.Timeouts} timeouts)", "", ""]);
-    }
-
-    /// <summary>
-    /// The cumulative bucket counts of <c>clusterportal.assignment.propagation</c> summed over every node, by upper bound in
-    /// seconds (the last one +Inf): each peer's merge of a live assignment broadcast, timed from the decision's clock.
-    /// </summary>
-    private static async Task<List<(double Le, long Count)>> PropagationBucketsAsync(Cluster cluster)
-    {
-        const string prefix = "clusterportal_assignment_propagation_seconds_bucket{";
-        var sums = new SortedDictionary<double, long>();
-        foreach (var node in cluster.Nodes)
-        {
-            foreach (var line in (await cluster.MetricsAsync(node)).Where(l => l.StartsWith(prefix, StringComparison.Ordinal)))
-            {
-                var le = line[(line.IndexOf("le=\"", StringComparison.Ordinal) + 4)..];
-                le = le[..le.IndexOf('"', StringComparison.Ordinal)];
-                var bound = le == "+Inf" ? double.PositiveInfinity : double.Parse(le, CultureInfo.InvariantCulture);
-                sums[bound] = sums.GetValueOrDefault(bound) + long.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
-            }
-        }
-
-        return [.. sums.Select(kv => (kv.Key, kv.Value))];
-    }
-
-    private static async Task<(List<double> Visible, List<double> Announce, int Timeouts)> PropagationSamplesAsync(Cluster cluster, string prefix, int count)
-    {
-        var visible = new List<double>(count);
-        var announce = new List<double>(count);
-        var timeouts = 0;
-        for (var i = 0; i < count; i++)
-        {
-            var start = Stopwatch.GetTimestamp();
-            var session = await cluster.AnnounceAsync(cluster.Nodes[0], $"{prefix}-{i}");
-            announce.Add(Ms(start, Stopwatch.GetTimestamp()));
-            var seen = await Task.WhenAll(cluster.Nodes.Select(n => PollVisibleAsync(cluster, n, session, start)));
-            if (seen.Any(double.IsNaN))
-            {
-                timeouts++;
-                continue;
-            }
-
-            visible.Add(seen.Max());
-        }
-
-        return (visible, announce, timeouts);
-    }
-
-    private static async Task<double> PollVisibleAsync(Cluster cluster, ChildProcess node, Cluster.Session session, long start)
-    {
-        var url = $"{node.Url}/api/clients/{session.ClientId}";
-        var deadline = start + (5 * Stopwatch.Frequency);
-        while (Stopwatch.GetTimestamp() < deadline)
-        {
-            using var request = Cluster.Authorized(HttpMethod.Get, url, session.Token);
-            using var response = await cluster.Http.SendAsync(request);
-            if (response.StatusCode == HttpStatusCode.OK)
-            {
-                return Ms(start, Stopwatch.GetTimestamp());
-            }
-
-            await Task.Delay(2);
-        }
-
-        return double.NaN;
     }
 
     // 3. kill -9 → Down on all survivors (GET /api/cluster every 5 ms), 3×.

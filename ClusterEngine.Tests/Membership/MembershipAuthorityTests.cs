@@ -23,18 +23,21 @@ public sealed class MembershipAuthorityTests : IAsyncDisposable
     private readonly PeerMesh _mesh;
     private readonly LocalNodeStatus _self;
     private readonly MembershipAuthority _authority;
+    private readonly ClusterNode _node;
+    private readonly AssignmentReconciler _reconciler;
+    private readonly MembershipAgent _agent;
 
     public MembershipAuthorityTests()
     {
         _state = new ClusterState("n2", _options);
         _state.AddOrUpdateNode(new NodeInfo("n2", "http://127.0.0.1:1", 100, State: NodeState.Joining));
-        var node = new ClusterNode(_state, new ClusterChanges());
+        var node = _node = new ClusterNode(_state, new ClusterChanges());
         var options = Options.Create(_options);
         _detector = new FailureDetector(_time, _options.FailureTimeout);
         _mesh = new PeerMesh(_state, new PeerCredentials(_options.Key!), _detector, options, NullLogger<PeerMesh>.Instance);
         _self = new LocalNodeStatus(node, options, _time, NullLogger<LocalNodeStatus>.Instance);
-        var reconciler = new AssignmentReconciler(node, _mesh, new InboundPeers(), _members, _detector, options, _time, NullLogger<AssignmentReconciler>.Instance);
-        var agent = new MembershipAgent(node, _members, _detector, _mesh, _self, reconciler, new SeedResolver(options, new ClusterPortal.Client.SharedAddressResolver()), options, NullLogger<MembershipAgent>.Instance);
+        var reconciler = _reconciler = new AssignmentReconciler(node, _mesh, new InboundPeers(), _members, _detector, options, _time, NullLogger<AssignmentReconciler>.Instance);
+        var agent = _agent = new MembershipAgent(node, _members, _detector, _mesh, _self, reconciler, new SeedResolver(options, new ClusterPortal.Client.SharedAddressResolver()), options, NullLogger<MembershipAgent>.Instance);
         _authority = new MembershipAuthority(agent, _members, node, _self, _detector, _mesh, options, NullLogger<MembershipAuthority>.Instance);
         // Straight into the list and the view (not through the agent, which would open connections to n1 and n3).
         _members.Merge(
@@ -126,6 +129,33 @@ public sealed class MembershipAuthorityTests : IAsyncDisposable
 
         Assert.Equal(MemberChangeStatus.Applied, reply.Status);
         Assert.False(_self.Alone);
+    }
+
+    [Fact]
+    public void A_node_added_again_starts_its_new_round_of_catching_up_before_it_is_Joining()
+    {
+        // The health monitor, on its own thread, turns a Joining node that has caught up Up. Set Joining before the new round
+        // began, a tick in between saw the ledger of the round before the removal and turned the re-added node Up on the
+        // table it held when removed (found by attack, 1 in ~120 re-adds under churn).
+        _self.Set(NodeState.Up);
+        var n2 = _members.Get("n2")!;
+        _agent.OnMembers([n2 with { Removed = true, Version = 10 }]);
+        Assert.True(_self.Removed);
+        var before = _reconciler.Round;
+        long? roundWhenJoining = null;
+        using var watch = _node.Changes.Subscribe(c =>
+        {
+            if (c is NodeStateChanged { NodeId: "n2", State: NodeState.Joining })
+            {
+                roundWhenJoining = _reconciler.Round;
+            }
+        });
+
+        _agent.OnMembers([n2 with { Removed = false, Order = 5, Version = 11 }]);
+
+        Assert.False(_self.Removed);
+        Assert.Equal(NodeState.Joining, _self.State);
+        Assert.True(roundWhenJoining > before, $"Joining in round {roundWhenJoining}, the round before the re-add was {before}");
     }
 
     [Theory]

@@ -44,6 +44,9 @@ public sealed partial class AssignmentReconciler
 
     private string Self => _node.NodeId;
 
+    /// <summary>The current round of catching up (for tests: which round a state change happened in).</summary>
+    internal long Round => Interlocked.Read(ref _round);
+
     /// <summary>Starts a new round of catching up (joining, thawed after a freeze, added again): no peer counts as caught up.</summary>
     public void Restart()
     {

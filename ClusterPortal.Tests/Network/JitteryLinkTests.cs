@@ -107,11 +107,7 @@ public sealed class JitteryLinkTests(ITestOutputHelper output)
         Phase("healed, all Up");
         await devices.StopAsync();
         Phase("devices stopped");
-        var final = new List<ViewSample>();
-        foreach (var node in cluster.Nodes)
-        {
-            final.Add(await ViewSampler.SampleAsync(cluster, node) ?? throw new InvalidOperationException($"{node.NodeId} did not answer"));
-        }
+        var final = await ViewSampler.FinalViewsAsync(cluster, cluster.Nodes);
 
         Phase("final views sampled");
         var views = history.Views.Concat(final).ToList();

@@ -60,11 +60,7 @@ public sealed class PartitionTests(ITestOutputHelper output)
         }
 
         await devices.StopAsync();
-        var final = new List<ViewSample>();
-        foreach (var node in cluster.Nodes)
-        {
-            final.Add(await ViewSampler.SampleAsync(cluster, node) ?? throw new InvalidOperationException($"{node.NodeId} did not answer"));
-        }
+        var final = await ViewSampler.FinalViewsAsync(cluster, cluster.Nodes);
 
         var verdict = HistoryChecker.Check(history, final, TimeSpan.FromMilliseconds(50));
         phases.Add(("end", ClusterHistory.Now));

@@ -95,11 +95,7 @@ public sealed class RemovalUnderPartitionTests(ITestOutputHelper output)
         }
 
         await devices.StopAsync();
-        var final = new List<ViewSample>();
-        foreach (var node in cluster.Nodes)
-        {
-            final.Add(await ViewSampler.SampleAsync(cluster, node) ?? throw new InvalidOperationException($"{node.NodeId} did not answer"));
-        }
+        var final = await ViewSampler.FinalViewsAsync(cluster, cluster.Nodes);
 
         var verdict = HistoryChecker.Check(history, final, TimeSpan.FromMilliseconds(50));
         output.WriteLine(verdict.ToString());

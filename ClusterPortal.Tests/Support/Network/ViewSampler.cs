@@ -24,6 +24,19 @@ public sealed class ViewSampler : IAsyncDisposable
     /// <summary>Rounds completed so far.</summary>
     public int Rounds { get; private set; }
 
+    /// <summary>The last views of <paramref name="nodes"/> for the history checker, one each.</summary>
+    /// <exception cref="InvalidOperationException">A node did not answer.</exception>
+    public static async Task<List<ViewSample>> FinalViewsAsync(ProcessCluster cluster, IEnumerable<ProcessCluster.Node> nodes)
+    {
+        var final = new List<ViewSample>();
+        foreach (var node in nodes)
+        {
+            final.Add(await SampleAsync(cluster, node) ?? throw new InvalidOperationException($"{node.NodeId} did not answer"));
+        }
+
+        return final;
+    }
+
     /// <summary>Whether <paramref name="node"/> says it serves as primary (null: no answer).</summary>
     public static async Task<bool?> ServingAsync(ProcessCluster cluster, ProcessCluster.Node node) => (await SampleAsync(cluster, node))?.Serving;
 

@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using Npgsql;
 
 namespace ClusterPortal.Testing;
@@ -44,7 +42,7 @@ public sealed class PostgresServer : IAsyncDisposable
         var bin = FindBinDirectory();
         var asPostgres = Environment.UserName == "root";
         var root = Directory.CreateTempSubdirectory("cp-pg-").FullName;
-        var port = FreePort();
+        var port = FreePorts.One();
         var server = new PostgresServer(
             string.Create(CultureInfo.InvariantCulture, $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Pooling=false;Timeout=10"),
             root, bin, asPostgres);
@@ -220,13 +218,6 @@ public sealed class PostgresServer : IAsyncDisposable
         Assert.True(versions.Count > 0, "PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin: install the 'postgresql' package (.ci/run does) "
             + $"or set {EnvironmentVariable} to the admin connection string of a running server.");
         return Path.Combine(versions[0], "bin");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
 

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
 using ClusterEngine.Persistence;
-using ClusterPortal.Testing;
 using ClusterPortal.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;

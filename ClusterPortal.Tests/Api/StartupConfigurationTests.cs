@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using ClusterPortal.Testing;
 using ClusterPortal.Tests.Support;
 using Npgsql;
 

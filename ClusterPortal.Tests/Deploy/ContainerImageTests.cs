@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using ClusterPortal.Tests.Support;
 
@@ -54,7 +53,7 @@ public sealed partial class ContainerImageTests : IDisposable
             Run("chown", "nobody:nogroup", data);
         }
 
-        var port = FreePort();
+        var port = FreePorts.One();
         var url = string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}");
         var environment = new Dictionary<string, string>(image.Environment)
         {
@@ -150,12 +149,6 @@ public sealed partial class ContainerImageTests : IDisposable
         Assert.True(process.ExitCode == 0, $"{file} {string.Join(' ', args)}: exit {process.ExitCode}\n{output.Result}\n{error}");
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     /// <summary>The repository root (where ClusterPortal.sln is), found above the test output.</summary>
     internal static string RepositoryRoot

@@ -1,5 +1,4 @@
 using ClusterEngine.Persistence;
-using ClusterPortal.Testing;
 
 namespace ClusterPortal.Tests.Support;
 

@@ -24,6 +24,8 @@ internal static class Modes
                 return await AnnounceWire.RunAsync(args[1..]);
             case ["soak", ..]: // one node under a steady mix for minutes: memory, threads, descriptors, store (SoakWire.cs)
                 return await SoakWire.RunAsync(args[1..]);
+            case ["idle", ..]: // the CPU of an idle five-node cluster, as shipped and with the runtime's default spinning (IdleScenario.cs)
+                return await IdleScenario.RunAsync(args[1..]);
             case ["wire", ..]: // the data path against bare Kestrel, nginx, plain YARP and HAProxy (WireBench.cs)
                 return await WireBench.RunAsync(args[1..]);
             default:

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace ClusterPortal.ClusterBench;
 
@@ -82,13 +80,6 @@ internal sealed class ChildProcess : IDisposable
                 // Exited meanwhile.
             }
         }
-    }
-
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public void Dispose() => _process.Dispose();

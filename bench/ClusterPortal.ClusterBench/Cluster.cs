@@ -68,7 +68,7 @@ internal sealed class Cluster : IDisposable
         var content = Path.Combine(root, "content");
         CopyDirectory(Path.Combine(RepositoryRoot(), "ClusterPortal", "SampleContent"), content);
         var dll = PortalDll();
-        var ports = Enumerable.Range(0, count).Select(_ => ChildProcess.FreePort()).ToArray();
+        var ports = Enumerable.Range(0, count).Select(_ => FreePorts.One()).ToArray();
         var nodes = new List<ChildProcess>();
         try
         {

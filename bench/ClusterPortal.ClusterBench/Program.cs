@@ -147,7 +147,7 @@ internal static class Scenarios
             etag = response.Headers.ETag?.ToString() ?? throw new InvalidOperationException("No ETag on the item.");
         }
 
-        var yarpUrl = $"http://127.0.0.1:{ChildProcess.FreePort()}";
+        var yarpUrl = $"http://127.0.0.1:{FreePorts.One()}";
         var self = Assembly.GetEntryAssembly()!.Location;
         using var yarp = new ChildProcess("yarp", yarpUrl, "dotnet", [self, "yarp", yarpUrl, primary.Url], AppContext.BaseDirectory);
         await cluster.WaitReadyAsync(yarp, TimeSpan.FromSeconds(30));

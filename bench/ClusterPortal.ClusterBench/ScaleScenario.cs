@@ -115,7 +115,7 @@ internal static class ScaleScenario
 
     private static async Task<ChildProcess> StartAsync(string provider, Prepared prepared, int clients, List<string[]> report)
     {
-        var url = $"http://127.0.0.1:{ChildProcess.FreePort()}";
+        var url = $"http://127.0.0.1:{FreePorts.One()}";
         var content = Path.Combine(Cluster.RepositoryRoot(), "ClusterPortal", "SampleContent");
         List<string> args = [Cluster.PortalDll(), "--urls", url, $"--Portal:AdminKey={Cluster.AdminKey}", $"--Origin:Root={content}",
             "--Portal:SessionRateLimit=1000000", "--Logging:LogLevel:Default=Warning",

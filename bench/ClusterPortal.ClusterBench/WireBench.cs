@@ -173,7 +173,7 @@ internal static class WireBench
 
     internal static async Task<ChildProcess> StartAsync(Cluster cluster, string name, string program, Func<string, string[]> arguments, string readyPath = "/health/ready")
     {
-        var url = $"http://127.0.0.1:{ChildProcess.FreePort()}";
+        var url = $"http://127.0.0.1:{FreePorts.One()}";
         var child = new ChildProcess(name, url, program, arguments(url), AppContext.BaseDirectory);
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (DateTime.UtcNow < deadline && !child.HasExited)

@@ -26,7 +26,7 @@ internal sealed class PortalNode : IAsyncDisposable
 
     public static async Task<PortalNode> StartAsync(string dataDirectory, string originRoot)
     {
-        var http2Port = FreePort();
+        var http2Port = ClusterPortal.Testing.FreePorts.One();
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
             ApplicationName = "ClusterPortal",
@@ -56,13 +56,6 @@ internal sealed class PortalNode : IAsyncDisposable
         var node = new PortalNode(app, new Uri(address), new Uri(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"http://127.0.0.1:{http2Port}")));
         await node.WaitReadyAsync();
         return node;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>The node is Joining for a moment after start: wait for <c>/health/ready</c> = 200.</summary>

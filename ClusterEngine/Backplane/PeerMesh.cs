@@ -24,6 +24,7 @@ public sealed partial class PeerMesh : IAsyncDisposable
     private readonly FailureDetector _detector;
     private readonly ClusterOptions _options;
     private readonly ILogger _logger;
+    private readonly BackplaneCallMetrics? _calls;
 
     /// <summary>Creates the mesh of this node.</summary>
     /// <param name="state">This node's view (its id).</param>
@@ -31,10 +32,12 @@ public sealed partial class PeerMesh : IAsyncDisposable
     /// <param name="detector">Receives the connection evidence.</param>
     /// <param name="options">Timeouts and backoff of the connections.</param>
     /// <param name="logger">Logger.</param>
-    public PeerMesh(ClusterState state, PeerCredentials credentials, FailureDetector detector, IOptions<ClusterOptions> options, ILogger<PeerMesh> logger)
+    /// <param name="calls">Times the calls this node waits for (none when the host has no meters).</param>
+    public PeerMesh(ClusterState state, PeerCredentials credentials, FailureDetector detector, IOptions<ClusterOptions> options, ILogger<PeerMesh> logger,
+        BackplaneCallMetrics? calls = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        (_state, _credentials, _detector, _options, _logger) = (state, credentials, detector, options.Value, logger);
+        (_state, _credentials, _detector, _options, _logger, _calls) = (state, credentials, detector, options.Value, logger, calls);
     }
 
     private string Self => _state.LocalNodeId;
@@ -120,12 +123,16 @@ public sealed partial class PeerMesh : IAsyncDisposable
 
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
+        var started = Stopwatch.GetTimestamp();
         try
         {
-            return (await peer.Hub.InvokeCoreAsync<T>(method, args, deadline.Token), null);
+            var reply = await peer.Hub.InvokeCoreAsync<T>(method, args, deadline.Token);
+            _calls?.Record(method, replied: true, Stopwatch.GetElapsedTime(started));
+            return (reply, null);
         }
         catch (Exception ex) when (IsConnectionFailure(ex) && !cancellationToken.IsCancellationRequested)
         {
+            _calls?.Record(method, replied: false, Stopwatch.GetElapsedTime(started));
             return (null, ex);
         }
     }

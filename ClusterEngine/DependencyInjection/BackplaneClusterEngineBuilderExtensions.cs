@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using ClusterEngine;
 using ClusterEngine.Backplane;
 using ClusterEngine.DependencyInjection;
@@ -47,6 +48,8 @@ public static class BackplaneClusterEngineBuilderExtensions
             return new ForwardMarker(options.VerificationKeys(), sp.GetRequiredService<TimeProvider>(), options.PeerClockSkew);
         });
         services.TryAddSingleton<PeerGuard>();
+        // Null when the host registered no meters (IMeterFactory): the mesh then times nothing.
+        services.TryAddSingleton(sp => sp.GetService<IMeterFactory>() is { } meters ? new BackplaneCallMetrics(meters, sp.GetRequiredService<ClusterState>()) : null!);
         services.TryAddSingleton<PeerMesh>();
         services.TryAddSingleton<InboundPeers>();
         services.TryAddSingleton<BackplaneOutbox>();

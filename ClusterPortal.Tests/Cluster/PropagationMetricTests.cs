@@ -9,6 +9,7 @@ namespace ClusterPortal.Tests.Cluster;
 /// decisions — they would read as minutes or hours of propagation.
 /// </summary>
 [Trait("Category", "Cluster")]
+[Collection(InProcessMetricsGroup.Name)]
 public sealed class PropagationMetricTests
 {
     private const string Count = "clusterportal_assignment_propagation_seconds_count{";

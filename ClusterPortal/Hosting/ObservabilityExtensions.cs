@@ -14,7 +14,7 @@ internal static class ObservabilityExtensions
         {
             // "System.Runtime": the runtime's own instruments (GC heap sizes, working set, thread pool), so an operator sees a
             // node's memory next to its traffic (README, "Scale figures").
-            metrics.AddMeter(PortalInstruments.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "System.Runtime");
+            metrics.AddMeter(PortalInstruments.MeterName, ClusterEngine.Backplane.BackplaneCallMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "System.Runtime");
             metrics.AddPrometheusExporter();
             if (!string.IsNullOrEmpty(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
             {

@@ -66,13 +66,6 @@ public sealed class PortalInstruments : ClusterEngine.Membership.INodeTrafficSou
         public const string AssignmentPropagation = "clusterportal.assignment.propagation";
     }
 
-    /// <summary>
-    /// Bucket bounds of <see cref="Names.AssignmentPropagation"/>, seconds: fine below 50 ms, where a healthy backplane is
-    /// (the default bounds, made for milliseconds, would put every merge in the first bucket).
-    /// </summary>
-    internal static readonly double[] PropagationBuckets =
-        [0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.025, 0.03, 0.04, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
-
     private readonly Counter<long> _syncs;
     private readonly Counter<long> _syncFailures;
     private readonly Counter<long> _entriesSent;
@@ -109,7 +102,7 @@ public sealed class PortalInstruments : ClusterEngine.Membership.INodeTrafficSou
         _syncLag = meter.CreateHistogram<double>(Names.SyncLag, "s", "From the oldest unsynced change to the alternate's acknowledgement");
         _periodicRuns = meter.CreateCounter<long>(Names.PeriodicRuns, "{run}", "Runs of the periodic mirror sync job");
         _propagation = meter.CreateHistogram(Names.AssignmentPropagation, "s", "From a peer's decision of an assignment change to its merge here",
-            tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = PropagationBuckets });
+            tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = ClusterEngine.Backplane.BackplaneCallMetrics.Buckets }); // the backplane's bounds: ms-scale
         if (mirrors is not null)
         {
             meter.CreateObservableGauge(Names.ClientsBehind, () => new Measurement<int>(mirrors.UnsyncedClientCount, _node), "{client}",

@@ -1,0 +1,86 @@
+using System.Globalization;
+using System.Net.Http.Json;
+using ClusterEngine.Backplane;
+using ClusterPortal.Tests.Support;
+using Microsoft.AspNetCore.SignalR;
+
+namespace ClusterPortal.Tests.Cluster;
+
+/// <summary>
+/// <c>clusterportal.backplane.call.duration</c> (README "Metrics"): the calls a node makes to its peers and waits for are
+/// timed by method and outcome — the heartbeats always, a claim or an offer when a new client announced at the node has
+/// a claim holder or a round-robin primary elsewhere; a call the peer refuses shows as <c>failed</c>.
+/// </summary>
+[Trait("Category", "Cluster")]
+[Collection(InProcessMetricsGroup.Name)]
+public sealed class BackplaneCallMetricTests
+{
+    private const string Count = "clusterportal_backplane_call_duration_seconds_count{";
+    private const string Sum = "clusterportal_backplane_call_duration_seconds_sum{";
+
+    [Fact]
+    public async Task Calls_to_peers_are_timed_by_method_and_outcome()
+    {
+        var refuse = new RefuseClaims();
+        await using var cluster = new InProcessCluster();
+        cluster.Add(100);
+        cluster.Add(100);
+        cluster.Add(100, configure: InProcessCluster.WithHubFilter(refuse));
+        await cluster.WaitAllUpAsync();
+        for (var i = 0; i < 12; i++)
+        {
+            await cluster.Announce(0, $"timed-{i}");
+        }
+
+        // Of 12 new ids announced at node-1 among three nodes, some have a claim holder other than node-1 and some a
+        // round-robin primary other than node-1: both calls are made and timed at node-1, each with a reply.
+        var metrics = "";
+        await Eventually.True(async () =>
+            {
+                metrics = await MetricsAsync(cluster, 0);
+                return Value(metrics, Count, 0, "Claim", "ok") > 0 && Value(metrics, Count, 0, "Offer", "ok") > 0 && Value(metrics, Count, 0, "Status", "ok") > 0;
+            },
+            "node-1 timing its Claim, Offer and Status calls answered by its peers", describe: () => metrics);
+        Assert.Equal(0, Value(metrics, Count, 0, "Claim", "failed"));
+        Assert.InRange(Value(metrics, Sum, 0, "Claim", "ok") / Value(metrics, Count, 0, "Claim", "ok"), 0, 1); // seconds per claim: replies, not timeouts
+
+        // node-3 refuses claims from now on: the claims node-1 sends it fail (those announces answer 503) and are counted so.
+        refuse.Armed = true;
+        using var http = cluster[0].CreateClient();
+        var answers = new List<int>();
+        for (var i = 0; i < 12; i++)
+        {
+            using var answer = await http.PostAsJsonAsync("/api/sessions", new { clientId = $"refused-{i}" });
+            answers.Add((int)answer.StatusCode);
+        }
+
+        Assert.Contains(503, answers); // some of the 12 ids have node-3 as a claim holder
+        await Eventually.True(async () =>
+            {
+                metrics = await MetricsAsync(cluster, 0);
+                return Value(metrics, Count, 0, "Claim", "failed") > 0;
+            },
+            $"node-1 counting the Claim calls node-3 refused as failed (announces answered {string.Join(", ", answers)})", describe: () => metrics);
+    }
+
+    private static Task<string> MetricsAsync(InProcessCluster cluster, int node) => cluster[node].AdminClient().GetStringAsync("/metrics");
+
+    /// <summary>The sum of the series of <paramref name="prefix"/> for one node, method and outcome.</summary>
+    private static double Value(string metrics, string prefix, int node, string method, string outcome) =>
+        metrics.Split('\n')
+            .Where(l => l.StartsWith(prefix, StringComparison.Ordinal) && l.Contains($"method=\"{method}\"", StringComparison.Ordinal)
+                && l.Contains($"outcome=\"{outcome}\"", StringComparison.Ordinal)
+                && l.Contains(string.Create(CultureInfo.InvariantCulture, $"node=\"node-{node + 1}\""), StringComparison.Ordinal))
+            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
+
+    /// <summary>Once armed, refuses every <c>Claim</c> made to this node, as a hub refuses a call it will not take.</summary>
+    private sealed class RefuseClaims : IHubFilter
+    {
+        public volatile bool Armed;
+
+        public ValueTask<object?> InvokeMethodAsync(HubInvocationContext invocationContext, Func<HubInvocationContext, ValueTask<object?>> next) =>
+            Armed && invocationContext.HubMethodName == BackplaneMethods.Claim
+                ? throw new HubException("Claim refused by the test.")
+                : next(invocationContext);
+    }
+}

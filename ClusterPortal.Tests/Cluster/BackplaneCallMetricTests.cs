@@ -67,11 +67,7 @@ public sealed class BackplaneCallMetricTests
 
     /// <summary>The sum of the series of <paramref name="prefix"/> for one node, method and outcome.</summary>
     private static double Value(string metrics, string prefix, int node, string method, string outcome) =>
-        metrics.Split('\n')
-            .Where(l => l.StartsWith(prefix, StringComparison.Ordinal) && l.Contains($"method=\"{method}\"", StringComparison.Ordinal)
-                && l.Contains($"outcome=\"{outcome}\"", StringComparison.Ordinal)
-                && l.Contains(string.Create(CultureInfo.InvariantCulture, $"node=\"node-{node + 1}\""), StringComparison.Ordinal))
-            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
+        PrometheusText.Sum(metrics, prefix, $"method=\"{method}\"", $"outcome=\"{outcome}\"", string.Create(CultureInfo.InvariantCulture, $"node=\"node-{node + 1}\""));
 
     /// <summary>Once armed, refuses every <c>Claim</c> made to this node, as a hub refuses a call it will not take.</summary>
     private sealed class RefuseClaims : IHubFilter

@@ -1,4 +1,3 @@
-using System.Globalization;
 using ClusterPortal.Tests.Support;
 
 namespace ClusterPortal.Tests.Cluster;
@@ -48,10 +47,6 @@ public sealed class PropagationMetricTests
     private static Task<double> SumAsync(InProcessCluster cluster, int node) =>
         ValueAsync(cluster, node, "clusterportal_assignment_propagation_seconds_sum{");
 
-    private static async Task<double> ValueAsync(InProcessCluster cluster, int node, string prefix)
-    {
-        var text = await cluster[node].AdminClient().GetStringAsync("/metrics");
-        return text.Split('\n').Where(l => l.StartsWith(prefix, StringComparison.Ordinal))
-            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
-    }
+    private static async Task<double> ValueAsync(InProcessCluster cluster, int node, string prefix) =>
+        PrometheusText.Sum(await cluster[node].AdminClient().GetStringAsync("/metrics"), prefix);
 }

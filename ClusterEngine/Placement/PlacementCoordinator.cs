@@ -50,14 +50,13 @@ public sealed class PlacementCoordinator(ClusterNode node, LocalNodeStatus self,
         var offered = new List<string>(2);
         var unanswered = new List<string>(1);
         OfferLoopResult<string> result;
-        using (var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        using (var budget = new RemoteOfferBudget(claims.PlacementBudget, cancellationToken))
         {
-            budget.CancelAfter(claims.PlacementBudget);
             try
             {
-                result = await OfferLoop.RunAsync<string, OfferChannel>(new OfferChannel(this, clientId, unanswered), offered, budget.Token);
+                result = await OfferLoop.RunAsync<string, OfferChannel>(new OfferChannel(this, clientId, unanswered, budget), offered, cancellationToken);
             }
-            catch (OperationCanceledException) when (budget.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            catch (OperationCanceledException) when (budget.Expired && !cancellationToken.IsCancellationRequested)
             {
                 // The offer still waiting may have been accepted: its node made the assignment and the answer is late.
                 if (offered.Count > 0 && State.GetAssignment(clientId) is { } late && PlacedByThisAnnounce(late.Primary, late.Version, [offered[^1], .. unanswered]))
@@ -165,7 +164,8 @@ public sealed class PlacementCoordinator(ClusterNode node, LocalNodeStatus self,
 
     /// <summary>Offers of one client: to this node itself on its own view, to the others through the transport.</summary>
     /// <remarks><paramref name="unanswered"/> collects the peers whose answer never came: they may have accepted.</remarks>
-    private readonly struct OfferChannel(PlacementCoordinator coordinator, string clientId, List<string> unanswered) : IOfferChannel<string>
+    private readonly struct OfferChannel(PlacementCoordinator coordinator, string clientId, List<string> unanswered, RemoteOfferBudget budget)
+        : IOfferChannel<string>
     {
         public bool TryFirstCandidate(out string candidate) => (candidate = coordinator.State.NextPotentialPrimary()!) is not null;
 
@@ -174,7 +174,7 @@ public sealed class PlacementCoordinator(ClusterNode node, LocalNodeStatus self,
             var offer = new OfferRequest(clientId, bounces, [.. offered]);
             var reply = candidate == coordinator._node.NodeId
                 ? coordinator.OnOffer(offer)
-                : await coordinator._transport.OfferAsync(candidate, offer, cancellationToken);
+                : await coordinator._transport.OfferAsync(candidate, offer, budget.Token);
             if (reply is null)
             {
                 unanswered.Add(candidate);
@@ -189,5 +189,36 @@ public sealed class PlacementCoordinator(ClusterNode node, LocalNodeStatus self,
         }
 
         public bool TryLowestRatio(List<string> offered, out string candidate) => (candidate = coordinator.State.LowestRatioNode(offered)!) is not null;
+    }
+
+    /// <summary>
+    /// The placement budget of one announce (<see cref="ClientClaims.PlacementBudget"/>), armed only when an offer goes to
+    /// another node: an offer this node answers itself is a method call and needs no timer (a linked token source and a
+    /// timer per announce were a tenth of a lone node's allocations per announce, README "Data path figures").
+    /// </summary>
+    private sealed class RemoteOfferBudget(TimeSpan budget, CancellationToken request) : IDisposable
+    {
+        private readonly long _started = Environment.TickCount64;
+        private CancellationTokenSource? _source;
+
+        /// <summary>The token of a remote offer: the request's, cancelled too when the budget (counted from the claim) is spent.</summary>
+        public CancellationToken Token
+        {
+            get
+            {
+                if (_source is null)
+                {
+                    _source = CancellationTokenSource.CreateLinkedTokenSource(request);
+                    _source.CancelAfter(TimeSpan.FromMilliseconds(Math.Max(0, budget.TotalMilliseconds - (Environment.TickCount64 - _started))));
+                }
+
+                return _source.Token;
+            }
+        }
+
+        /// <summary>True when the budget ran out while a remote offer waited.</summary>
+        public bool Expired => _source?.IsCancellationRequested == true && !request.IsCancellationRequested;
+
+        public void Dispose() => _source?.Dispose();
     }
 }

@@ -43,6 +43,20 @@ public sealed class OpenApiDocumentTests : IDisposable
     }
 
     [Fact]
+    public async Task The_announce_documents_its_201_and_200_with_the_session_body()
+    {
+        // The announce answers through its own result type (SessionAnswer), which must describe itself as Created<T>/Ok<T> did.
+        using var document = JsonDocument.Parse(await _node.Client().GetStringAsync("/openapi/v1.json"));
+        var responses = document.RootElement.GetProperty("paths").GetProperty("/api/sessions").GetProperty("post").GetProperty("responses");
+        foreach (var status in new[] { "201", "200" })
+        {
+            Assert.True(responses.TryGetProperty(status, out var response), $"post /api/sessions does not list {status}");
+            var schema = response.GetProperty("content").GetProperty("application/json").GetProperty("schema");
+            Assert.Contains("SessionResponse", schema.GetRawText(), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task Every_api_operation_lists_at_least_one_error()
     {
         using var document = JsonDocument.Parse(await _node.Client().GetStringAsync("/openapi/v1.json"));

@@ -1,10 +1,13 @@
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using ClusterEngine;
 using ClusterEngine.Placement;
 using ClusterPortal.Client.Contract;
 using ClusterPortal.Hosting;
 using ClusterPortal.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
 
 namespace ClusterPortal.Api;
 
@@ -14,7 +17,9 @@ internal static class SessionsApi
     public static RouteGroupBuilder MapSessionsApi(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/sessions").WithTags("Sessions");
-        group.MapPost("/", Announce).AllowAnonymous().RequireRateLimiting(PortalServiceCollectionExtensions.SessionRatePolicy)
+        // The announce's services are singletons: resolved once, not per request from a request scope (as ItemsApi does).
+        var services = new Lazy<Services>(() => Services.From(routes.ServiceProvider));
+        group.MapPost("/", (Delegate)((HttpContext http) => services.Value.AnnounceAsync(http))).AllowAnonymous().RequireRateLimiting(PortalServiceCollectionExtensions.SessionRatePolicy)
             .WithName("Announce").WithSummary("Announce a client: 201 with its assignment and token (new), 200 with a renewed token (existing; needs its token); 409 while another announce of the same new id is under way.")
             .Accepts<SessionRequest>("application/json")
             .ProducesProblems(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden,
@@ -25,8 +30,22 @@ internal static class SessionsApi
         return group;
     }
 
-    internal static async Task<Results<Created<SessionResponse>, Ok<SessionResponse>, ValidationProblem, ProblemHttpResult>> Announce(
-        HttpContext http, ClusterNode node, PlacementCoordinator placement, ClientTokenService tokens, ClusterEngine.Membership.LocalNodeStatus self)
+    /// <summary>The announce endpoint's singletons, resolved once.</summary>
+    private sealed record Services(ClusterNode Node, PlacementCoordinator Placement, ClientTokenService Tokens,
+        ClusterEngine.Membership.LocalNodeStatus Self, ClusterEngine.Persistence.PersistenceWriter? Writer, JsonTypeInfo<SessionResponse> Json)
+    {
+        public static Services From(IServiceProvider s) => new(s.GetRequiredService<ClusterNode>(), s.GetRequiredService<PlacementCoordinator>(),
+            s.GetRequiredService<ClientTokenService>(), s.GetRequiredService<ClusterEngine.Membership.LocalNodeStatus>(),
+            s.GetService<ClusterEngine.Persistence.PersistenceWriter>(),
+            (JsonTypeInfo<SessionResponse>)s.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions.GetTypeInfo(typeof(SessionResponse)));
+
+        public Task<Results<SessionAnswer, ValidationProblem, ProblemHttpResult>> AnnounceAsync(HttpContext http) =>
+            Announce(http, Node, Placement, Tokens, Self, Writer, Json);
+    }
+
+    internal static async Task<Results<SessionAnswer, ValidationProblem, ProblemHttpResult>> Announce(
+        HttpContext http, ClusterNode node, PlacementCoordinator placement, ClientTokenService tokens, ClusterEngine.Membership.LocalNodeStatus self,
+        ClusterEngine.Persistence.PersistenceWriter? writer, JsonTypeInfo<SessionResponse> json)
     {
         SessionRequest? body;
         try
@@ -52,7 +71,7 @@ internal static class SessionsApi
 
         var clientId = body!.ClientId!;
         var knownHere = node.State.GetAssignment(clientId) is not null;
-        if (!knownHere && DurableWrites.Refusal(http) is { } refused)
+        if (!knownHere && DurableWrites.Refusal(http, writer) is { } refused)
         {
             return refused; // a new client's claim must persist
         }
@@ -92,8 +111,8 @@ internal static class SessionsApi
         var (token, expires) = tokens.Issue(clientId, a.Registration);
         var response = new SessionResponse(clientId, node.State.Ref(a.Primary), a.Alternate is null ? null : node.State.Ref(a.Alternate), a.Bounces, token, expires);
         return result.Outcome == PlacementOutcome.Placed
-            ? TypedResults.Created("/" + ClusterPaths.Client(clientId), response)
-            : TypedResults.Ok(response);
+            ? new SessionAnswer(StatusCodes.Status201Created, "/" + ClusterPaths.Client(clientId), response, json)
+            : new SessionAnswer(StatusCodes.Status200OK, null, response, json);
     }
 
     /// <summary>

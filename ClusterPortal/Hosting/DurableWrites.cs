@@ -23,7 +23,14 @@ internal static class DurableWrites
     public static ProblemHttpResult? Refusal(HttpContext http)
     {
         ArgumentNullException.ThrowIfNull(http);
-        return http.RequestServices.GetService<PersistenceWriter>() is { IsAvailable: false } writer
+        return Refusal(http, http.RequestServices.GetService<PersistenceWriter>());
+    }
+
+    /// <summary>The 503 to answer now, or null while <paramref name="writer"/> (the node's, resolved by the caller) is available.</summary>
+    public static ProblemHttpResult? Refusal(HttpContext http, PersistenceWriter? writer)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        return writer is { IsAvailable: false }
             ? Problems.Unavailable(http, "The node database is unavailable; this change must persist. Retry later or at another node.",
                 (int)writer.RetryAfter.TotalSeconds)
             : null;

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Threading.RateLimiting;
 using ClusterPortal.Api;
 using ClusterPortal.Client.Contract;
@@ -147,16 +148,17 @@ internal static class PortalServiceCollectionExtensions
                     ProblemDetails = { Status = 429, Title = "Too many session requests", Detail = "Portal:SessionRateLimit was exceeded for this address; retry later." },
                 });
             };
-            limiter.AddPolicy(SessionRatePolicy, http =>
-            {
-                var limit = http.RequestServices.GetRequiredService<IOptions<PortalOptions>>().Value.SessionRateLimit;
-                return RateLimitPartition.GetFixedWindowLimiter(http.Connection.RemoteIpAddress?.ToString() ?? "local", _ => new FixedWindowRateLimiterOptions
-                {
-                    PermitLimit = limit,
-                    Window = TimeSpan.FromSeconds(1),
-                    QueueLimit = 0,
-                });
-            });
+        });
+
+        // Portal:SessionRateLimit announces a second per remote address. The window's options and the partition factory are
+        // built once: the partitioner runs on every announce, and reading the options from the request's services, the address
+        // as a string and a new factory per call cost a request service scope and four objects each time.
+        services.AddOptions<Microsoft.AspNetCore.RateLimiting.RateLimiterOptions>().Configure<IOptions<PortalOptions>>((limiter, portal) =>
+        {
+            var window = new FixedWindowRateLimiterOptions { PermitLimit = portal.Value.SessionRateLimit, Window = TimeSpan.FromSeconds(1), QueueLimit = 0,
+                AutoReplenishment = false }; // the partitioned limiter's one timer replenishes every partition, as GetFixedWindowLimiter arranges
+            Func<IPAddress, RateLimiter> limiterOf = _ => new FixedWindowRateLimiter(window);
+            limiter.AddPolicy(SessionRatePolicy, http => new RateLimitPartition<IPAddress>(http.Connection.RemoteIpAddress ?? IPAddress.None, limiterOf));
         });
     }
 

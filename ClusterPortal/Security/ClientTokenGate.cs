@@ -107,7 +107,7 @@ internal sealed class ClientTokenGate(ClientTokenService tokens)
 
     private static bool CarriesNoCredential(HttpRequest request) =>
         request.Headers.Authorization.Count == 0 && !request.Headers.ContainsKey(AuthSchemes.AdminKeyHeader)
-        && !request.Cookies.ContainsKey(AuthSchemes.AdminCookieName);
+        && (request.Headers.Cookie.Count == 0 || !request.Cookies.ContainsKey(AuthSchemes.AdminCookieName)); // no cookie parsing without a Cookie field
 
     private static bool OnlyClientPolicy(IReadOnlyList<IAuthorizeData> rules)
     {

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 
 namespace ClusterEngine.Persistence;
@@ -83,71 +84,64 @@ internal static class BatchSql
     }
 
     /// <summary>
-    /// Runs parameterised statements in order, committing every <see cref="MaxTransaction"/> statements. Where the provider batches (Npgsql:
-    /// <see cref="DbConnection.CanCreateBatch"/>), up to <see cref="BatchSize"/> statements go to the server in one round
-    /// trip; otherwise (SQLite, in-process) each SQL text gets one reused command.
+    /// Runs parameterised statements in order, committing every <see cref="MaxTransaction"/> statements. On PostgreSQL
+    /// (Npgsql batches: <see cref="DbConnection.CreateBatch"/>) up to <see cref="BatchSize"/> statements go to the server in
+    /// one round trip. On SQLite (in-process) each SQL text is prepared once per batch on the connection's own handle and
+    /// its values bound by position (<see cref="SqliteStatements"/>).
     /// </summary>
-    private sealed class Statements(DbConnection connection) : IDisposable
+    private sealed class Statements : IDisposable
     {
         private const int BatchSize = 1000;
         /// <summary>Statements per transaction (10,000; on PostgreSQL a boundary falls between two round trips).</summary>
         public const int MaxTransaction = 10_000;
-        private readonly Dictionary<string, DbCommand> _commands = new(StringComparer.Ordinal);
-        private DbTransaction _transaction = connection.BeginTransaction();
+        private readonly DbConnection _connection;
+        private readonly SqliteStatements? _sqlite;
+        private DbTransaction _transaction;
         private int _inTransaction;
         private DbBatch? _batch;
+
+        public Statements(DbConnection connection)
+        {
+            _connection = connection;
+            _transaction = connection.BeginTransaction();
+            _sqlite = connection is SqliteConnection sqlite ? new SqliteStatements(sqlite) : null;
+        }
 
         /// <summary>Statements run (or queued) so far.</summary>
         public int Count { get; private set; }
 
-        public void Run(string sql, params object?[] values)
+        public void Run(string sql, params ReadOnlySpan<SqlValue> values)
         {
             Count++;
             if (++_inTransaction > MaxTransaction && _batch is null)
             {
                 Commit();
-                _transaction = connection.BeginTransaction();
-                foreach (var command in _commands.Values)
-                {
-                    command.Transaction = _transaction;
-                }
+                _transaction = _connection.BeginTransaction();
             }
 
-            if (connection.CanCreateBatch)
+            if (_sqlite is not null)
             {
-                _batch ??= NewBatch();
-                var command = _batch.CreateBatchCommand();
-#pragma warning disable CA2100 // Constant SQL; values go through parameters.
-                command.CommandText = sql;
-#pragma warning restore CA2100
-                for (var i = 0; i < values.Length; i++)
-                {
-                    var p = command.CreateParameter();
-                    (p.ParameterName, p.Value) = (Name(i), values[i] ?? DBNull.Value);
-                    command.Parameters.Add(p);
-                }
-
-                _batch.BatchCommands.Add(command);
-                if (_batch.BatchCommands.Count >= BatchSize)
-                {
-                    Flush();
-                }
-
+                _sqlite.Run(sql, values); // on the connection, inside the transaction begun on it
                 return;
             }
 
-            if (!_commands.TryGetValue(sql, out var reused))
-            {
-                reused = Command(sql, values.Length);
-                _commands[sql] = reused;
-            }
-
+            _batch ??= NewBatch();
+            var command = _batch.CreateBatchCommand();
+#pragma warning disable CA2100 // Constant SQL; values go through parameters.
+            command.CommandText = sql;
+#pragma warning restore CA2100
             for (var i = 0; i < values.Length; i++)
             {
-                reused.Parameters[i].Value = values[i] ?? DBNull.Value;
+                var p = command.CreateParameter();
+                (p.ParameterName, p.Value) = (Name(i), values[i].ToParameterValue());
+                command.Parameters.Add(p);
             }
 
-            reused.ExecuteNonQuery();
+            _batch.BatchCommands.Add(command);
+            if (_batch.BatchCommands.Count >= BatchSize)
+            {
+                Flush();
+            }
         }
 
         /// <summary>Sends the statements still queued.</summary>
@@ -171,36 +165,16 @@ internal static class BatchSql
 
         public void Dispose()
         {
+            _sqlite?.Dispose(); // finalized before the transaction's end and the connection's return to the pool
             _transaction.Dispose();
             _batch?.Dispose();
-            foreach (var command in _commands.Values)
-            {
-                command.Dispose();
-            }
         }
 
         private DbBatch NewBatch()
         {
-            var batch = connection.CreateBatch();
+            var batch = _connection.CreateBatch();
             batch.Transaction = _transaction;
             return batch;
-        }
-
-        private DbCommand Command(string sql, int parameters)
-        {
-            var command = connection.CreateCommand();
-            command.Transaction = _transaction;
-#pragma warning disable CA2100 // Constant SQL; values go through parameters.
-            command.CommandText = sql;
-#pragma warning restore CA2100
-            for (var i = 0; i < parameters; i++)
-            {
-                var p = command.CreateParameter();
-                p.ParameterName = Name(i);
-                command.Parameters.Add(p);
-            }
-
-            return command;
         }
 
         private static string Name(int i) => "@p" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -32,25 +32,34 @@ internal static class SessionsApi
 
     /// <summary>The announce endpoint's singletons, resolved once.</summary>
     private sealed record Services(ClusterNode Node, PlacementCoordinator Placement, ClientTokenService Tokens,
-        ClusterEngine.Membership.LocalNodeStatus Self, ClusterEngine.Persistence.PersistenceWriter? Writer, JsonTypeInfo<SessionResponse> Json)
+        ClusterEngine.Membership.LocalNodeStatus Self, ClusterEngine.Persistence.PersistenceWriter? Writer, SessionJson Json)
     {
         public static Services From(IServiceProvider s) => new(s.GetRequiredService<ClusterNode>(), s.GetRequiredService<PlacementCoordinator>(),
             s.GetRequiredService<ClientTokenService>(), s.GetRequiredService<ClusterEngine.Membership.LocalNodeStatus>(),
-            s.GetService<ClusterEngine.Persistence.PersistenceWriter>(),
-            (JsonTypeInfo<SessionResponse>)s.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions.GetTypeInfo(typeof(SessionResponse)));
+            s.GetService<ClusterEngine.Persistence.PersistenceWriter>(), SessionJson.From(s.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions));
 
         public Task<Results<SessionAnswer, ValidationProblem, ProblemHttpResult>> AnnounceAsync(HttpContext http) =>
             Announce(http, Node, Placement, Tokens, Self, Writer, Json);
     }
 
+    /// <summary>
+    /// How the node reads a <see cref="SessionRequest"/> and writes a <see cref="SessionResponse"/> (the options of
+    /// <c>ConfigureHttpJsonOptions</c>), looked up once: <c>ReadFromJsonAsync</c> without them asks the request's services.
+    /// </summary>
+    internal sealed record SessionJson(JsonTypeInfo<SessionRequest> Request, JsonTypeInfo<SessionResponse> Response)
+    {
+        public static SessionJson From(JsonSerializerOptions options) => new(
+            (JsonTypeInfo<SessionRequest>)options.GetTypeInfo(typeof(SessionRequest)), (JsonTypeInfo<SessionResponse>)options.GetTypeInfo(typeof(SessionResponse)));
+    }
+
     internal static async Task<Results<SessionAnswer, ValidationProblem, ProblemHttpResult>> Announce(
         HttpContext http, ClusterNode node, PlacementCoordinator placement, ClientTokenService tokens, ClusterEngine.Membership.LocalNodeStatus self,
-        ClusterEngine.Persistence.PersistenceWriter? writer, JsonTypeInfo<SessionResponse> json)
+        ClusterEngine.Persistence.PersistenceWriter? writer, SessionJson json)
     {
         SessionRequest? body;
         try
         {
-            body = await http.Request.ReadFromJsonAsync<SessionRequest>(http.RequestAborted);
+            body = await http.Request.ReadFromJsonAsync(json.Request, http.RequestAborted);
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
@@ -111,8 +120,8 @@ internal static class SessionsApi
         var (token, expires) = tokens.Issue(clientId, a.Registration);
         var response = new SessionResponse(clientId, node.State.Ref(a.Primary), a.Alternate is null ? null : node.State.Ref(a.Alternate), a.Bounces, token, expires);
         return result.Outcome == PlacementOutcome.Placed
-            ? new SessionAnswer(StatusCodes.Status201Created, "/" + ClusterPaths.Client(clientId), response, json)
-            : new SessionAnswer(StatusCodes.Status200OK, null, response, json);
+            ? new SessionAnswer(StatusCodes.Status201Created, "/" + ClusterPaths.Client(clientId), response, json.Response)
+            : new SessionAnswer(StatusCodes.Status200OK, null, response, json.Response);
     }
 
     /// <summary>

@@ -41,6 +41,9 @@ public sealed class SessionsApiTests : IDisposable
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         Assert.Equal(text, JsonSerializer.Serialize(session, ContractJson.Options));
         Assert.Equal("device-wire", session.ClientId);
+        // Sent whole, with its length (SessionAnswer): no chunked framing on a device's link.
+        Assert.Equal(System.Text.Encoding.UTF8.GetByteCount(text), response.Content.Headers.ContentLength);
+        Assert.Equal("application/json; charset=utf-8", response.Content.Headers.ContentType!.ToString());
     }
 
     [Fact]

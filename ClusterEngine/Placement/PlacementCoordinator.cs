@@ -56,7 +56,7 @@ public sealed class PlacementCoordinator(ClusterNode node, LocalNodeStatus self,
             {
                 result = await OfferLoop.RunAsync<string, OfferChannel>(new OfferChannel(this, clientId, unanswered, budget), offered, cancellationToken);
             }
-            catch (OperationCanceledException) when (budget.Expired && !cancellationToken.IsCancellationRequested)
+            catch (OperationCanceledException) when (budget.Expired)
             {
                 // The offer still waiting may have been accepted: its node made the assignment and the answer is late.
                 if (offered.Count > 0 && State.GetAssignment(clientId) is { } late && PlacedByThisAnnounce(late.Primary, late.Version, [offered[^1], .. unanswered]))
@@ -216,7 +216,7 @@ public sealed class PlacementCoordinator(ClusterNode node, LocalNodeStatus self,
             }
         }
 
-        /// <summary>True when the budget ran out while a remote offer waited.</summary>
+        /// <summary>True when the budget ran out while a remote offer waited (not when the request itself was cancelled).</summary>
         public bool Expired => _source?.IsCancellationRequested == true && !request.IsCancellationRequested;
 
         public void Dispose() => _source?.Dispose();

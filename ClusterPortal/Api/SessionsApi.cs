@@ -19,7 +19,8 @@ internal static class SessionsApi
         var group = routes.MapGroup("/api/sessions").WithTags("Sessions");
         // The announce's services are singletons: resolved once, not per request from a request scope (as ItemsApi does).
         var services = new Lazy<Services>(() => Services.From(routes.ServiceProvider));
-        group.MapPost("/", (Delegate)((HttpContext http) => services.Value.AnnounceAsync(http))).AllowAnonymous().RequireRateLimiting(PortalServiceCollectionExtensions.SessionRatePolicy)
+        group.MapPost("/", (Delegate)((HttpContext http) => services.Value.AnnounceAsync(http)))
+            .AllowAnonymous().RequireRateLimiting(PortalServiceCollectionExtensions.SessionRatePolicy)
             .WithName("Announce").WithSummary("Announce a client: 201 with its assignment and token (new), 200 with a renewed token (existing; needs its token); 409 while another announce of the same new id is under way.")
             .Accepts<SessionRequest>("application/json")
             .ProducesProblems(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden,

@@ -181,6 +181,26 @@ public sealed class ClientClaimTests
     }
 
     [Fact]
+    public async Task Offers_refused_below_capacity_are_not_a_full_cluster_and_release_the_claim()
+    {
+        // Two nodes far from capacity; node-2 is frozen for a moment (its offers go unanswered) and node-1, hearing nobody,
+        // has no quorum (it refuses its own offer). Found by attack: the announce answered "The cluster is full" (Retry-After 30).
+        var net = new OfferNet(10, 10);
+        net.Unreachable.Add("n2");
+        net.SetQuorum("n1", false);
+
+        var refused = await net.AnnounceAsync("n1", "blip");
+
+        Assert.Equal(PlacementOutcome.Refused, refused.Outcome);
+        Assert.Contains("n2", net.Offers);
+        Assert.Equal(0, net.ClaimsOf("n1").PendingCount + net.ClaimsOf("n2").PendingCount);
+
+        net.Unreachable.Remove("n2");
+        net.SetQuorum("n1", true);
+        Assert.Equal(PlacementOutcome.Placed, (await net.AnnounceAsync("n1", "blip")).Outcome);
+    }
+
+    [Fact]
     public async Task A_full_cluster_releases_the_claim()
     {
         var net = new OfferNet(1, 1);

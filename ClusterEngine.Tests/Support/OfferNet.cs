@@ -56,6 +56,9 @@ internal sealed class OfferNet
     /// <summary>Sets <paramref name="nodeId"/>'s own state (its claims answer only while Up).</summary>
     public void SetSelf(string nodeId, NodeState state) => _nodes[nodeId].Self.Set(state);
 
+    /// <summary>Whether <paramref name="nodeId"/> hears a majority (a node without quorum refuses offers).</summary>
+    public void SetQuorum(string nodeId, bool hasQuorum) => _nodes[nodeId].Self.SetQuorum(hasQuorum);
+
     /// <summary>Nodes whose offers fail as if unreachable (no answer in time).</summary>
     public HashSet<string> Unreachable { get; } = new(StringComparer.Ordinal);
 

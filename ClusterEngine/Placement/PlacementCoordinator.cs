@@ -88,9 +88,14 @@ public sealed class PlacementCoordinator(ClusterNode node, LocalNodeStatus self,
         }
 
         claims.Release(claim);
-        return raced is not null
-            ? new AnnounceResult(PlacementOutcome.Existing, raced, null, offered)
-            : new AnnounceResult(PlacementOutcome.ClusterFull, null, null, offered);
+        if (raced is not null)
+        {
+            return new AnnounceResult(PlacementOutcome.Existing, raced, null, offered);
+        }
+
+        // Full only when no eligible node is below capacity; otherwise the nodes that could take the client refused for
+        // another reason (a peer frozen for a moment, this node without quorum): "full, retry in 30 s" would mislead.
+        return new AnnounceResult(State.LowestRatioNode([]) is null ? PlacementOutcome.ClusterFull : PlacementOutcome.Refused, null, null, offered);
     }
 
     /// <summary>

@@ -17,4 +17,10 @@ public enum PlacementOutcome
 
     /// <summary>A claim holder could not decide (unreachable or not Up), or the placement ran out of its claim's time: answer 503 with Retry-After.</summary>
     Unavailable = 4,
+
+    /// <summary>
+    /// Eligible nodes below capacity exist in this node's view, but each one offered refused or did not answer (not Up with
+    /// quorum, in maintenance, frozen or unreachable): the cluster is not full, so answer 503 with a short Retry-After.
+    /// </summary>
+    Refused = 5,
 }

@@ -98,6 +98,9 @@ internal static class SessionsApi
         {
             case PlacementOutcome.ClusterFull:
                 return Problems.Unavailable(http, "The cluster is full: no eligible node is below capacity.", 30);
+            case PlacementOutcome.Refused:
+                return Problems.Unavailable(http,
+                    "No node can take a new client right now: the nodes below capacity are unreachable, without quorum or in maintenance; retry.", 1);
             case PlacementOutcome.Unavailable:
                 return Problems.Unavailable(http, "No node can decide this client id's claim right now; retry.", 1);
             case PlacementOutcome.Contended:

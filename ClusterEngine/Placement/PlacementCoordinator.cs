@@ -199,7 +199,7 @@ public sealed class PlacementCoordinator(ClusterNode node, LocalNodeStatus self,
     /// <summary>
     /// The placement budget of one announce (<see cref="ClientClaims.PlacementBudget"/>), armed only when an offer goes to
     /// another node: an offer this node answers itself is a method call and needs no timer (a linked token source and a
-    /// timer per announce were a tenth of a lone node's allocations per announce, README "Data path figures").
+    /// timer per announce were about 3 % of the bytes a lone node allocated per announce, README "Data path figures").
     /// </summary>
     private sealed class RemoteOfferBudget(TimeSpan budget, CancellationToken request) : IDisposable
     {

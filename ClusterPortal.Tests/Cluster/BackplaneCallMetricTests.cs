@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Net.Http.Json;
 using ClusterEngine.Backplane;
 using ClusterPortal.Tests.Support;
-using Microsoft.AspNetCore.SignalR;
 
 namespace ClusterPortal.Tests.Cluster;
 
@@ -21,7 +20,7 @@ public sealed class BackplaneCallMetricTests
     [Fact]
     public async Task Calls_to_peers_are_timed_by_method_and_outcome()
     {
-        var refuse = new RefuseClaims();
+        var refuse = new RefuseHubMethod(BackplaneMethods.Claim);
         await using var cluster = new InProcessCluster();
         cluster.Add(100);
         cluster.Add(100);
@@ -68,15 +67,4 @@ public sealed class BackplaneCallMetricTests
     /// <summary>The sum of the series of <paramref name="prefix"/> for one node, method and outcome.</summary>
     private static double Value(string metrics, string prefix, int node, string method, string outcome) =>
         PrometheusText.Sum(metrics, prefix, $"method=\"{method}\"", $"outcome=\"{outcome}\"", string.Create(CultureInfo.InvariantCulture, $"node=\"node-{node + 1}\""));
-
-    /// <summary>Once armed, refuses every <c>Claim</c> made to this node, as a hub refuses a call it will not take.</summary>
-    private sealed class RefuseClaims : IHubFilter
-    {
-        public volatile bool Armed;
-
-        public ValueTask<object?> InvokeMethodAsync(HubInvocationContext invocationContext, Func<HubInvocationContext, ValueTask<object?>> next) =>
-            Armed && invocationContext.HubMethodName == BackplaneMethods.Claim
-                ? throw new HubException("Claim refused by the test.")
-                : next(invocationContext);
-    }
 }

@@ -4,7 +4,6 @@ using ClusterEngine.Backplane;
 using ClusterEngine.Membership;
 using ClusterPortal.Client.Contract;
 using ClusterPortal.Tests.Support;
-using Microsoft.AspNetCore.SignalR;
 
 namespace ClusterPortal.Tests.Identity;
 
@@ -19,7 +18,7 @@ public sealed class AnnounceRefusedTests
     [Fact]
     public async Task Offers_refused_below_capacity_answer_503_retry_in_a_second_not_cluster_full()
     {
-        var refuse = new RefuseOffers();
+        var refuse = new RefuseHubMethod(BackplaneMethods.Offer);
         await using var cluster = new InProcessCluster();
         cluster.Add(100);
         cluster.Add(100, configure: InProcessCluster.WithHubFilter(refuse));
@@ -48,16 +47,5 @@ public sealed class AnnounceRefusedTests
         using var placed = await http.PostAsJsonAsync("/api/sessions", new { clientId = "refused-now" });
         Assert.Equal(HttpStatusCode.Created, placed.StatusCode);
         Assert.Equal("node-2", (await placed.Content.ReadFromJsonAsync<SessionResponse>(ContractJson.Options))!.Primary.NodeId);
-    }
-
-    /// <summary>Once armed, refuses every <c>Offer</c> made to this node (its status and heartbeats still answer).</summary>
-    private sealed class RefuseOffers : IHubFilter
-    {
-        public volatile bool Armed;
-
-        public ValueTask<object?> InvokeMethodAsync(HubInvocationContext invocationContext, Func<HubInvocationContext, ValueTask<object?>> next) =>
-            Armed && invocationContext.HubMethodName == BackplaneMethods.Offer
-                ? throw new HubException("Offer refused by the test.")
-                : next(invocationContext);
     }
 }

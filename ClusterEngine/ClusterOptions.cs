@@ -145,7 +145,7 @@ public sealed class ClusterOptions
     /// Derived, not configured: the longest a graceful leave can take — a status to every peer (at most
     /// <see cref="FailureTimeout"/>) before and after, the hand-over preparation (<see cref="HandOverTimeout"/>), the
     /// <see cref="LeaveGrace"/> and the outbox drain (<see cref="DrainTimeout"/>). With the defaults 11 s. The host's
-    /// shutdown timeout is this plus 5 s (docs/recovery.md, "Graceful leave and the full restart").
+    /// shutdown timeout is this plus 8 s (docs/recovery.md, "Graceful leave and the full restart").
     /// </summary>
     public TimeSpan LeaveBudget => (2 * FailureTimeout) + HandOverTimeout + LeaveGrace + DrainTimeout;
 

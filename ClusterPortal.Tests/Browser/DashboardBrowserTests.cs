@@ -157,7 +157,9 @@ public sealed class DashboardBrowserTests
         await page.GotoAsync(baseUrl + "/login?returnUrl=%2Fnodes");
         await page.FillAsync("#admin-key", key);
         await page.ClickAsync("#login-submit");
-        await page.WaitForURLAsync(s_nodes);
+        // Until the redirect to /nodes is committed, not until its "load" event: once (1 of 14 runs) the load event never
+        // came though the network went idle, and the wait ran out. Interactive is what the test needs, and waits for.
+        await page.WaitForURLAsync(s_nodes, new() { WaitUntil = WaitUntilState.Commit });
         await BrowserSession.WaitInteractiveAsync(page);
         await Assertions.Expect(page.Locator("[data-admin='true']")).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("#add-node-form")).ToBeVisibleAsync();

@@ -70,7 +70,7 @@ internal static class NodeHost
         }
         catch (OperationCanceledException ex)
         {
-            // The stop outlived the host's shutdown timeout (Cluster:LeaveBudget + 5 s) and a hosted service's StopAsync
+            // The stop outlived the host's shutdown timeout (Cluster:LeaveBudget + 8 s) and a hosted service's StopAsync
             // threw at its cancellation (Hangfire's server did, under an attack that kept the leave from finishing): one
             // line and exit code 1, not an unhandled exception with a stack trace.
             await Console.Error.WriteLineAsync($"Stopped without finishing: the stop took longer than the shutdown timeout ({ex.Message}).");

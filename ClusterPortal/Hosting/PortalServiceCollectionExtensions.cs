@@ -20,6 +20,13 @@ internal static class PortalServiceCollectionExtensions
     /// <summary>Name of the rate-limiter policy on <c>POST /api/sessions</c>.</summary>
     public const string SessionRatePolicy = "sessions";
 
+    /// <summary>
+    /// What the host's shutdown timeout allows after the graceful leave and Hangfire's stop: the persistence writer's drain
+    /// (a batch or two; milliseconds when the database is there) and the other services' stops. The timeout is
+    /// <c>LeaveBudget + StopBudget + ShutdownTail</c>, 19 s with the defaults (docs/recovery.md).
+    /// </summary>
+    public static readonly TimeSpan ShutdownTail = TimeSpan.FromSeconds(3);
+
     public static WebApplicationBuilder AddClusterPortal(this WebApplicationBuilder builder)
     {
         // Run from a build folder (dotnet run, bin/…), MapStaticAssets watches wwwroot for files added after the build and
@@ -50,7 +57,11 @@ internal static class PortalServiceCollectionExtensions
         // included (a burst at every restart); the backplane's own filter logs what matters (Hubs.BackplaneAdmission).
         builder.Logging.AddFilter("Microsoft.AspNetCore.SignalR.Internal.DefaultHubDispatcher", LogLevel.Critical);
         services.ConfigureHttpJsonOptions(json => ContractJson.Configure(json.SerializerOptions));
-        services.AddProblemDetails(problems => problems.CustomizeProblemDetails = AuthAnswers.AddDetail);
+        services.AddProblemDetails(problems => problems.CustomizeProblemDetails = context =>
+        {
+            AuthAnswers.AddDetail(context);
+            ProblemTypes.AddType(context);
+        });
         services.AddExceptionHandler<BadHttpRequestExceptionHandler>();
         // Binding failures (a body that is not the expected JSON, a query value of the wrong type) reach that handler
         // in every environment, so the 400 names the field (by default only Development throws them).
@@ -79,9 +90,10 @@ internal static class PortalServiceCollectionExtensions
         services.AddOptions<HostOptions>().Configure<IOptions<ClusterEngine.ClusterOptions>>((host, cluster) =>
         {
             // The graceful leave runs first, in the stopping phase, and may take its whole budget; the hosted services'
-            // stops (Hangfire's wait for its workers, the persistence writer's drain) come after it within the same
-            // timeout. With a fixed 10 s a slow leave left them nothing, and Hangfire's stop threw (once in CI).
-            host.ShutdownTimeout = cluster.Value.LeaveBudget + TimeSpan.FromSeconds(5);
+            // stops come after it within the same timeout: Hangfire's server (waited for at most its StopBudget), then
+            // the persistence writer's drain and the rest (ShutdownTail). With a fixed 10 s a slow leave left them
+            // nothing, and with the leave's budget + 5 s an unbounded Hangfire stop overran it (CI, four nodes at once).
+            host.ShutdownTimeout = cluster.Value.LeaveBudget + Jobs.JobsServiceCollectionExtensions.StopBudget + ShutdownTail;
 
             // No background loop may stop the node (docs/identity.md, "Operator input"): each logs a failed iteration and retries; should one
             // still end with an error, the host logs it and keeps serving instead of stopping every node of the cluster.

@@ -50,6 +50,33 @@ internal static class JobsServiceCollectionExtensions
     internal static TimeSpan SchedulePolling(MirrorOptions mirror) =>
         mirror.SyncPolicy == MirrorSyncPolicy.Periodic ? PollInterval : QuietSchedulePollInterval;
 
+    /// <summary>Hangfire's shutdown timeout: how long after the stopping signal its workers are waited for (Hangfire's default is 15 s).</summary>
+    public static readonly TimeSpan ServerShutdownTimeout = TimeSpan.FromSeconds(3);
+
+    /// <summary>
+    /// The longest the node waits for Hangfire's server to stop (<see cref="BoundedJobServerStop"/>): its shutdown timeout
+    /// and 2 s for its last storage calls. Part of the host's shutdown timeout (PortalServiceCollectionExtensions).
+    /// </summary>
+    public static readonly TimeSpan StopBudget = ServerShutdownTimeout + TimeSpan.FromSeconds(2);
+
+    /// <summary>Replaces the hosted service <c>AddHangfireServer</c> registered (after <paramref name="before"/>) by the same one behind <see cref="BoundedJobServerStop"/>.</summary>
+    private static void BoundStop(IServiceCollection services, int before)
+    {
+        var index = -1;
+        for (var i = before; i < services.Count; i++)
+        {
+            index = services[i].ServiceType == typeof(IHostedService) ? i : index;
+        }
+
+        if (index < 0 || services[index].ImplementationFactory is not { } create)
+        {
+            throw new InvalidOperationException("AddHangfireServer registered no hosted service made by a factory: the Hangfire version changed how its server is registered.");
+        }
+
+        services[index] = ServiceDescriptor.Describe(typeof(IHostedService), sp => new BoundedJobServerStop((IHostedService)create(sp), StopBudget,
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<BoundedJobServerStop>>()), services[index].Lifetime);
+    }
+
     public static IServiceCollection AddMirrorSyncJobs(this IServiceCollection services)
     {
         services.AddSingleton<JobStorage>(sp => CreateStorage(sp.GetRequiredService<NodeDatabaseTarget>(), sp.GetRequiredService<IOptions<ClusterOptions>>().Value));
@@ -59,20 +86,21 @@ internal static class JobsServiceCollectionExtensions
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
             .UseRecommendedSerializerSettings());
+        var before = services.Count;
         services.AddHangfireServer((sp, server) =>
         {
             server.ServerName = $"{sp.GetRequiredService<ClusterState>().LocalNodeId}:{Environment.ProcessId}:{Guid.NewGuid():N}";
             server.WorkerCount = Math.Clamp(Environment.ProcessorCount * 2, 2, 8);
             server.SchedulePollingInterval = SchedulePolling(sp.GetRequiredService<IOptions<MirrorOptions>>().Value);
 
-            // Hangfire starts stopping at the host's stopping signal, beside the graceful leave; the host's shutdown timeout
-            // is the leave's budget plus 5 s (PortalServiceCollectionExtensions). Jobs get their cancellation after
-            // StopTimeout and Hangfire's own shutdown timeout (15 s by default) is kept well inside the host's; a job cut
+            // Hangfire starts stopping at the host's stopping signal, after the graceful leave; jobs get their cancellation
+            // after StopTimeout, and the node waits for the whole stop at most StopBudget (BoundedJobServerStop); a job cut
             // short runs again from its queue after the restart.
             server.StopTimeout = TimeSpan.FromSeconds(1);
-            server.ShutdownTimeout = TimeSpan.FromSeconds(5);
+            server.ShutdownTimeout = ServerShutdownTimeout;
             server.Activator = sp.GetRequiredService<JobActivator>();
         });
+        BoundStop(services, before);
         services.AddSingleton<MirrorSyncQueue>();
         services.AddHostedService(sp => sp.GetRequiredService<MirrorSyncQueue>());
         services.AddSingleton<PeriodicSyncScheduler>();

@@ -81,6 +81,7 @@ public sealed class OriginItemsApiTests : IDisposable
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
+        Assert.Equal("https://tools.ietf.org/html/rfc9110#section-15.5.14", (await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("type").GetString());
         Assert.False(File.Exists(Path.Combine(_origin.Root, "big.bin")));
     }
 

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using ClusterPortal.Tests.Cluster;
 using ClusterPortal.Tests.Support;
@@ -96,6 +97,8 @@ public sealed partial class SmallInputTests
         {
             Assert.True(throttled.Headers.RetryAfter is not null, "429 without Retry-After");
             Assert.Equal("application/problem+json", throttled.Content.Headers.ContentType?.MediaType);
+            var problem = await throttled.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+            Assert.Equal("https://tools.ietf.org/html/rfc6585#section-4", problem.GetProperty("type").GetString());
         }
 
         using var loginWhileThrottled = await PostFormAsync(Http(admin: false, new CookieContainer()), node.Url, "/account/login", new() { ["key"] = "wrong-key-0123456789abc", ["returnUrl"] = "/" });

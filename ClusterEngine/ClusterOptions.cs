@@ -210,4 +210,12 @@ public sealed class ClusterOptions
     /// at least twice <see cref="OfferTimeout"/>, at most 5 minutes.
     /// </summary>
     public TimeSpan ClientClaimTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How long after registering a new client id the device may repeat its announce with the same retry key instead of
+    /// a token (docs/identity.md, "A lost announce answer"): the id's claim holders remember the key's tag this long (in
+    /// memory; at most <see cref="Placement.AnnounceRetry.MaxRemembered"/> ids per holder). Default 10 minutes; 0 (off)
+    /// to 1 hour.
+    /// </summary>
+    public TimeSpan AnnounceRetryWindow { get; set; } = TimeSpan.FromMinutes(10);
 }

@@ -64,6 +64,8 @@ public sealed partial class ClusterOptionsValidator : IValidateOptions<ClusterOp
             "must be at least Cluster:PeerRetryBaseDelay", options.PeerRetryMaxDelay);
         Check(options.PeerClockSkew >= TimeSpan.FromSeconds(1) && options.PeerClockSkew <= TimeSpan.FromHours(1), "PeerClockSkew",
             "must be between 00:00:01 and 01:00:00", options.PeerClockSkew);
+        Check(options.AnnounceRetryWindow >= TimeSpan.Zero && options.AnnounceRetryWindow <= TimeSpan.FromHours(1), "AnnounceRetryWindow",
+            "must be between 0 and 01:00:00", options.AnnounceRetryWindow);
         Check(options.ClientClaimTimeout >= options.OfferTimeout * 2 && options.ClientClaimTimeout <= TimeSpan.FromMinutes(5), "ClientClaimTimeout",
             "must be at least twice Cluster:OfferTimeout and at most 00:05:00", options.ClientClaimTimeout);
         Check(options.Key is null || options.Key.Length >= 16, "Key", "must be at least 16 characters", "***");

@@ -137,15 +137,21 @@ public sealed partial class ClusterClient
         }
     }
 
-    /// <summary>POST /api/sessions (with the current token when there is one); stores and returns the new session. Caller holds the session gate.</summary>
+    /// <summary>
+    /// POST /api/sessions (with the current token when there is one); stores and returns the new session. Caller holds the
+    /// session gate. Without a token the announce carries this client's retry key (<see cref="RetryKeys"/>), the same on
+    /// every try until a session is stored: when a node registered the id but its answer was lost (a dropped connection, a
+    /// timeout), the next try — at that node or another — gets the token instead of a 401.
+    /// </summary>
     private async Task<ClientSession> AnnounceAsync(IReadOnlyList<Uri> targets, CancellationToken cancellationToken)
     {
         var token = _session?.Token ?? _options.Token;
+        var retryKey = token is null ? _retryKey ??= RetryKeys.New() : null;
         using var answer = await SendAsync(targets, node =>
         {
             var request = new HttpRequestMessage(HttpMethod.Post, Endpoint(node, ClusterPaths.Sessions))
             {
-                Content = JsonContent.Create(new SessionRequest(ClientId), options: ContractJson.Options),
+                Content = JsonContent.Create(new SessionRequest(ClientId, retryKey), options: ContractJson.Options),
             };
             if (token is not null)
             {
@@ -157,6 +163,7 @@ public sealed partial class ClusterClient
         await EnsureStatusAsync(answer.Response, "log on", cancellationToken, HttpStatusCode.Created, HttpStatusCode.OK);
         var session = ToSession(await ReadSessionAsync(answer.Response, cancellationToken));
         Volatile.Write(ref _session, session);
+        _retryKey = null; // the token is what proves the client from now on
         return session;
     }
 

@@ -33,6 +33,7 @@ public sealed partial class ClusterClient : IAsyncDisposable, IDisposable
     private readonly ClientCounters _counters = new();
     private readonly SemaphoreSlim _sessionGate = new(1, 1);
     private ClientSession? _session;
+    private string? _retryKey; // the announce retry key while the client has no token (guarded by the session gate)
     private volatile bool _loggedOn;
     private volatile bool _disposed;
     private DateTimeOffset _lastRefresh = DateTimeOffset.MinValue;

@@ -137,8 +137,8 @@ public sealed class ClientClaimTests
             net[stale].SetState("n4", NodeState.Joining);
         }
 
-        var atN1 = await net.ClaimsOf("n1").ClaimAsync(id, CancellationToken.None);
-        var atN3 = await net.ClaimsOf("n3").ClaimAsync(id, CancellationToken.None);
+        var atN1 = await net.ClaimsOf("n1").ClaimAsync(id, null, CancellationToken.None);
+        var atN3 = await net.ClaimsOf("n3").ClaimAsync(id, null, CancellationToken.None);
 
         Assert.Equal("n2", sharedHolder);
         Assert.Equal(ClaimOutcome.Granted, atN1.Outcome);
@@ -156,7 +156,7 @@ public sealed class ClientClaimTests
         net.ClaimsOf(holders[1]).OnClaim("n9", new ClaimRequest("x", "rival"));
         var announcer = holders[0];
 
-        var result = await net.ClaimsOf(announcer).ClaimAsync("x", CancellationToken.None);
+        var result = await net.ClaimsOf(announcer).ClaimAsync("x", null, CancellationToken.None);
 
         Assert.Equal(ClaimOutcome.Contended, result.Outcome);
         Assert.Equal(0, net.ClaimsOf(holders[0]).PendingCount);

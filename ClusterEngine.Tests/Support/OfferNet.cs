@@ -73,7 +73,8 @@ internal sealed class OfferNet
 
     public ClusterState this[string nodeId] => _nodes[nodeId].State;
 
-    public Task<AnnounceResult> AnnounceAsync(string atNode, string clientId) => _nodes[atNode].Placement.AnnounceAsync(clientId, CancellationToken.None);
+    public Task<AnnounceResult> AnnounceAsync(string atNode, string clientId, string? retryTag = null) =>
+        _nodes[atNode].Placement.AnnounceAsync(clientId, retryTag, CancellationToken.None);
 
     /// <summary>Puts <paramref name="count"/> existing clients on <paramref name="primary"/> in every node's view.</summary>
     public void Seed(string primary, int count)

@@ -65,12 +65,18 @@ public sealed record OfferReply(AdmissionOutcome Outcome, string? BounceTo, Assi
 /// <summary><c>Claim</c> and <c>ClaimRelease</c> request (docs/identity.md): the announcing node asks each of the client id's two claim holders.</summary>
 /// <param name="ClientId">The new client's id.</param>
 /// <param name="ClaimId">An id of this one announce that no other announce in the cluster presents (a random per-process prefix and a counter; a retry of the same announce presents the same one).</param>
-public sealed record ClaimRequest(string ClientId, string ClaimId);
+/// <param name="RetryTag">The device's announce retry key as a tag (<see cref="Placement.AnnounceRetry.Tag"/>: 32 lowercase hex
+/// digits, never the key itself), or null. A holder that granted a claim with a tag recognises a later claim of the same id
+/// with the same tag for <c>Cluster:AnnounceRetryWindow</c>: the device that registered the id retrying an announce whose
+/// answer it lost (docs/identity.md, "A lost announce answer").</param>
+public sealed record ClaimRequest(string ClientId, string ClaimId, string? RetryTag = null);
 
 /// <summary><c>Claim</c> answer.</summary>
 /// <param name="Outcome">What the claim holder decided.</param>
 /// <param name="Assignment">For <see cref="ClaimOutcome.Exists"/>: the client's assignment as the holder has it.</param>
-public sealed record ClaimReply(ClaimOutcome Outcome, AssignmentDelta? Assignment = null);
+/// <param name="RetryMatched">For <see cref="ClaimOutcome.Exists"/>: the claim's <see cref="ClaimRequest.RetryTag"/> is the one
+/// this holder granted the id's registering claim with, within the retry window.</param>
+public sealed record ClaimReply(ClaimOutcome Outcome, AssignmentDelta? Assignment = null, bool RetryMatched = false);
 
 /// <summary>A claim holder's answer to a first claim of a client id (the numbers are the wire form; 3 is no longer used).</summary>
 public enum ClaimOutcome

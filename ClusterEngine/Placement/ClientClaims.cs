@@ -27,6 +27,7 @@ public sealed partial class ClientClaims
     private readonly IClaimTransport _transport;
     private readonly TimeProvider _time;
     private readonly TimeSpan _lifetime;
+    private readonly TimeSpan _retryWindow;
     private readonly ILogger _logger;
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Pending> _pending = new(StringComparer.Ordinal);
@@ -47,6 +48,7 @@ public sealed partial class ClientClaims
         ArgumentNullException.ThrowIfNull(options);
         (_node, _self, _transport, _time, _logger) = (node, self, transport, time, logger);
         _lifetime = options.Value.ClientClaimTimeout;
+        _retryWindow = options.Value.AnnounceRetryWindow;
     }
 
     /// <summary>How long an announce holding a claim may take to place the client (half the claim's lifetime).</summary>
@@ -72,9 +74,14 @@ public sealed partial class ClientClaims
     /// <see cref="ClaimOutcome.Contended"/> when any holds another announce's claim, else <see cref="ClaimOutcome.Unavailable"/>.
     /// Claims granted to an announce that does not go ahead are released at once.
     /// </summary>
-    public async Task<ClaimResult> ClaimAsync(string clientId, CancellationToken cancellationToken)
+    /// <param name="clientId">The client id.</param>
+    /// <param name="retryTag">The device's retry key as a tag (<see cref="AnnounceRetry.Tag"/>), or null: kept by the holders
+    /// with a granted claim; for an id they know, <see cref="ClaimResult.RetryMatched"/> says whether it is the tag the id
+    /// was registered with.</param>
+    /// <param name="cancellationToken">Cancels waiting for a holder.</param>
+    public async Task<ClaimResult> ClaimAsync(string clientId, string? retryTag, CancellationToken cancellationToken)
     {
-        var request = new ClaimRequest(clientId, NewClaimId());
+        var request = new ClaimRequest(clientId, NewClaimId(), retryTag);
         var holders = ClaimOwnership.HoldersOf(clientId, State.Members.UpNodeIds);
         var granted = new List<string>(holders.Count);
         ClaimReply? refusal = null;
@@ -101,7 +108,7 @@ public sealed partial class ClientClaims
         switch (refusal?.Outcome)
         {
             case ClaimOutcome.Exists:
-                return new ClaimResult(ClaimOutcome.Exists, [], request, refusal.Assignment);
+                return new ClaimResult(ClaimOutcome.Exists, [], request, refusal.Assignment, refusal.RetryMatched);
             case ClaimOutcome.Contended:
                 return new ClaimResult(ClaimOutcome.Contended, [], request, null);
             default:
@@ -138,7 +145,7 @@ public sealed partial class ClientClaims
         ArgumentNullException.ThrowIfNull(request);
         if (State.GetAssignment(request.ClientId) is { } existing)
         {
-            return new ClaimReply(ClaimOutcome.Exists, PlacementCoordinator.ToDelta(existing));
+            return new ClaimReply(ClaimOutcome.Exists, PlacementCoordinator.ToDelta(existing), RetryMatches(request));
         }
 
         if (_self.State != NodeState.Up)
@@ -154,7 +161,7 @@ public sealed partial class ClientClaims
                 return new ClaimReply(ClaimOutcome.Contended);
             }
 
-            _pending[request.ClientId] = new Pending(request.ClaimId, claimantNodeId, now + _lifetime);
+            _pending[request.ClientId] = new Pending(request.ClaimId, claimantNodeId, now + _lifetime, request.RetryTag, now + _retryWindow);
             if (++_granted % SweepEvery == 0)
             {
                 Sweep(now);
@@ -177,12 +184,36 @@ public sealed partial class ClientClaims
         }
     }
 
-    /// <summary>Drops expired claims and those whose client now has an assignment (the lock is held).</summary>
+    /// <summary>
+    /// Whether <paramref name="request"/>'s retry tag is the one the id's registering claim was granted with here, within
+    /// the retry window: the claim stays after its client's assignment arrived as long as it carries a tag (<see cref="Sweep"/>).
+    /// </summary>
+    private bool RetryMatches(ClaimRequest request)
+    {
+        if (request.RetryTag is null)
+        {
+            return false;
+        }
+
+        var now = _time.GetUtcNow();
+        lock (_gate)
+        {
+            return _pending.TryGetValue(request.ClientId, out var held) && held.RetryUntil > now && AnnounceRetry.Same(held.RetryTag, request.RetryTag);
+        }
+    }
+
+    /// <summary>
+    /// Drops expired claims, and those whose client now has an assignment — unless they carry a retry tag whose window is
+    /// still open and the holder keeps fewer than <see cref="AnnounceRetry.MaxRemembered"/> (the lock is held).
+    /// </summary>
     private void Sweep(DateTimeOffset now)
     {
+        var crowded = _pending.Count > AnnounceRetry.MaxRemembered;
         foreach (var (clientId, held) in _pending) // Dictionary allows Remove while enumerating (since .NET Core 3.0)
         {
-            if (held.ExpiresAt <= now || State.GetAssignment(clientId) is not null)
+            var placed = State.GetAssignment(clientId) is not null;
+            var remembered = held.RetryTag is not null && held.RetryUntil > now && !crowded;
+            if ((!placed && held.ExpiresAt <= now) || (placed && !remembered))
             {
                 _pending.Remove(clientId);
             }
@@ -196,7 +227,7 @@ public sealed partial class ClientClaims
     private static string NewClaimId() =>
         string.Create(CultureInfo.InvariantCulture, $"{s_claimPrefix}-{(ulong)Interlocked.Increment(ref s_claimCounter):x}");
 
-    private readonly record struct Pending(string ClaimId, string Claimant, DateTimeOffset ExpiresAt);
+    private readonly record struct Pending(string ClaimId, string Claimant, DateTimeOffset ExpiresAt, string? RetryTag, DateTimeOffset RetryUntil);
 
     [LoggerMessage(EventId = LogEvents.NoOwner, Level = LogLevel.Warning, Message = "Claim holder {Holder} of client {ClientId} could not decide (unreachable or not Up): the announce answers 503")]
     private partial void LogNoOwner(string clientId, string holder);
@@ -207,4 +238,6 @@ public sealed partial class ClientClaims
 /// <param name="Holders">For <see cref="ClaimOutcome.Granted"/>: the claim holders that granted it (to release it with); else empty.</param>
 /// <param name="Request">The claim as sent.</param>
 /// <param name="Existing">For <see cref="ClaimOutcome.Exists"/>: the client's assignment as a claim holder has it.</param>
-public sealed record ClaimResult(ClaimOutcome Outcome, IReadOnlyList<string> Holders, ClaimRequest Request, AssignmentDelta? Existing);
+/// <param name="RetryMatched">For <see cref="ClaimOutcome.Exists"/>: the holder recognised the request's retry tag as the
+/// one the id was registered with (<see cref="ClaimReply.RetryMatched"/>).</param>
+public sealed record ClaimResult(ClaimOutcome Outcome, IReadOnlyList<string> Holders, ClaimRequest Request, AssignmentDelta? Existing, bool RetryMatched = false);

@@ -29,18 +29,38 @@ public sealed class PlacementCoordinator(ClusterNode node, LocalNodeStatus self,
     /// </summary>
     /// <param name="clientId">The client.</param>
     /// <param name="cancellationToken">Cancels waiting for the claim and the offers.</param>
-    public async Task<AnnounceResult> AnnounceAsync(string clientId, CancellationToken cancellationToken)
+    public Task<AnnounceResult> AnnounceAsync(string clientId, CancellationToken cancellationToken) => AnnounceAsync(clientId, null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="AnnounceAsync(string, CancellationToken)"/>, with the device's announce retry key as a tag
+    /// (<see cref="AnnounceRetry.Tag"/>): a new id's claim carries it to the claim holders, and for an id that exists —
+    /// here or at a holder — the holders are asked whether it is the tag the id was registered with
+    /// (<see cref="AnnounceResult.RetryMatched"/>: the device retrying an announce whose answer it lost; docs/identity.md).
+    /// </summary>
+    /// <param name="clientId">The client.</param>
+    /// <param name="retryTag">The tag, or null (no key: an existing client needs its token).</param>
+    /// <param name="cancellationToken">Cancels waiting for the claim and the offers.</param>
+    public async Task<AnnounceResult> AnnounceAsync(string clientId, string? retryTag, CancellationToken cancellationToken)
     {
         if (State.GetAssignment(clientId) is { } existing)
         {
-            return new AnnounceResult(PlacementOutcome.Existing, existing, null, []);
+            if (retryTag is null)
+            {
+                return new AnnounceResult(PlacementOutcome.Existing, existing, null, []);
+            }
+
+            var asked = await claims.ClaimAsync(clientId, retryTag, cancellationToken); // a holder that knows the id answers Exists
+            claims.Release(asked); // granted only by holders the assignment has not reached yet: not a registration
+            return asked.Outcome is ClaimOutcome.Exists or ClaimOutcome.Granted or ClaimOutcome.Contended
+                ? new AnnounceResult(PlacementOutcome.Existing, State.GetAssignment(clientId) ?? existing, null, [], asked is { Outcome: ClaimOutcome.Exists, RetryMatched: true })
+                : new AnnounceResult(PlacementOutcome.Unavailable, null, null, []); // no holder could say: retry, not "show your token"
         }
 
-        var claim = await claims.ClaimAsync(clientId, cancellationToken);
+        var claim = await claims.ClaimAsync(clientId, retryTag, cancellationToken);
         switch (claim.Outcome)
         {
             case ClaimOutcome.Exists:
-                return Known(clientId, claim.Existing, []);
+                return Known(clientId, claim.Existing, []) with { RetryMatched = claim.RetryMatched };
             case ClaimOutcome.Contended:
                 return new AnnounceResult(PlacementOutcome.Contended, null, null, []);
             case not ClaimOutcome.Granted:

@@ -20,6 +20,24 @@ public sealed class ContractJsonTests
         var request = RoundTrip<SessionRequest>(Body);
 
         Assert.Equal("device-0001", request.ClientId);
+        Assert.Null(request.RetryKey);
+    }
+
+    [Fact]
+    public void Session_request_with_a_retry_key_round_trips_and_new_keys_are_valid_and_distinct()
+    {
+        var key = RetryKeys.New();
+        var body = $$"""{"clientId":"device-0001","retryKey":"{{key}}"}""";
+
+        var request = RoundTrip<SessionRequest>(body);
+
+        Assert.Equal(key, request.RetryKey);
+        Assert.Null(RetryKeys.Problem(key));
+        Assert.NotEqual(key, RetryKeys.New());
+        Assert.NotNull(RetryKeys.Problem("too-short"));
+        Assert.NotNull(RetryKeys.Problem(new string('k', RetryKeys.MaxLength + 1)));
+        Assert.NotNull(RetryKeys.Problem("no spaces allowed in keys 01"));
+        Assert.Null(RetryKeys.Problem(null));
     }
 
     [Theory]

@@ -141,6 +141,57 @@ public sealed class SessionsApiTests : IDisposable
     }
 
     [Fact]
+    public async Task A_lost_201_is_recovered_by_repeating_the_announce_with_its_retry_key_and_only_with_it()
+    {
+        var http = _factory.Client();
+        const string key = "k3y-of-device-0123456789_abcdef";
+        var first = await http.PostAsJsonAsync("/api/sessions", new { clientId = "lost-answer-1", retryKey = key });
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode); // the device never reads this answer
+
+        var noKey = await http.PostAsJsonAsync("/api/sessions", new { clientId = "lost-answer-1" });
+        var otherKey = await http.PostAsJsonAsync("/api/sessions", new { clientId = "lost-answer-1", retryKey = "someone-else-0123456789" });
+        var retry = await http.PostAsJsonAsync("/api/sessions", new { clientId = "lost-answer-1", retryKey = key });
+
+        Assert.Equal(HttpStatusCode.Unauthorized, noKey.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, otherKey.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, retry.StatusCode);
+        Assert.Equal("/api/clients/lost-answer-1", retry.Headers.Location?.OriginalString);
+        var session = (await retry.Content.ReadFromJsonAsync<SessionBody>())!;
+        var original = (await first.Content.ReadFromJsonAsync<SessionBody>())!;
+        Assert.Equal(original.Primary, session.Primary);
+
+        // The token works as the lost one would have.
+        using var item = new HttpRequestMessage(HttpMethod.Get, "/api/clients/lost-answer-1/items/hello.txt");
+        item.Headers.Authorization = new AuthenticationHeaderValue("Bearer", session.Token);
+        Assert.Equal(HttpStatusCode.OK, (await http.SendAsync(item)).StatusCode);
+
+        // With a token the key plays no part: a wrong token is refused whatever key comes with it.
+        using var withToken = new HttpRequestMessage(HttpMethod.Post, "/api/sessions") { Content = JsonContent.Create(new { clientId = "lost-answer-1", retryKey = key }) };
+        withToken.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "not-a-token");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await http.SendAsync(withToken)).StatusCode);
+    }
+
+    [Theory]
+    [InlineData("short-key")]
+    [InlineData("has spaces in it 0123456789")]
+    [InlineData("caf\u00e9-0123456789abcdef")]
+    public async Task A_retry_key_that_is_not_16_to_128_url_safe_characters_is_400_naming_it(string key)
+    {
+        var response = await _factory.Client().PostAsJsonAsync("/api/sessions", new { clientId = "bad-key-1", retryKey = System.Text.RegularExpressions.Regex.Unescape(key) });
+
+        await AssertFieldProblem(response, "retryKey");
+        Assert.Equal(HttpStatusCode.NotFound, (await _factory.AdminClient().GetAsync("/api/clients/bad-key-1")).StatusCode); // nothing registered
+    }
+
+    [Fact]
+    public async Task A_retry_key_of_129_characters_is_400_naming_it()
+    {
+        var response = await _factory.Client().PostAsJsonAsync("/api/sessions", new { clientId = "bad-key-2", retryKey = new string('k', 129) });
+
+        await AssertFieldProblem(response, "retryKey");
+    }
+
+    [Fact]
     public async Task Client_id_longer_than_128_is_400()
     {
         var response = await _factory.Client().PostAsJsonAsync("/api/sessions", new { clientId = new string('a', 129) });

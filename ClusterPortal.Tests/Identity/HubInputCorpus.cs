@@ -76,6 +76,8 @@ internal static class HubInputCorpus
         yield return ("Offer", [new { clientId = "c-offer", bounces = -1, offered = Array.Empty<string>() }]);
         yield return ("Offer", [new { clientId = "c-offer", bounces = int.MaxValue, offered = Enumerable.Repeat("node-9", 10_000).ToArray() }]);
         yield return ("Claim", [new { clientId = "c-claim", claimId = new string('x', 500) }]);
+        yield return ("Claim", [new { clientId = "c-claim", claimId = "claim-2", retryTag = new string('f', 100_000) }]); // only 32 hex digits or none
+        yield return ("Claim", [new { clientId = "c-claim", claimId = "claim-3", retryTag = "NOT-HEX-NOT-HEX-NOT-HEX-NOT-HEX-" }]);
         yield return ("Hello", [new { self = new { nodeId = "node-9", url = "http://127.0.0.1:1", name = "x", capacity = -5, order = 0, mode = 0, removed = false, version = 1, versionNodeId = "node-9" }, incarnation = 1, join = false }]);
         yield return ("Members", [new[] { new { nodeId = (string?)null, url = "::", name = "x", capacity = -5, order = 0, mode = 42, removed = false, version = -1, versionNodeId = "" } }]);
     }

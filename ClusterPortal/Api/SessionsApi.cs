@@ -72,6 +72,11 @@ internal static class SessionsApi
             return Problems.Field("clientId", problem);
         }
 
+        if (RetryKeys.Problem(body!.RetryKey) is { } keyProblem)
+        {
+            return Problems.Field("retryKey", keyProblem);
+        }
+
         // A removed node places nobody and sends no claims (its peers refuse them as from a non-member): it says so, and the
         // device tries another node, as for its item requests.
         if (self.Removed)
@@ -79,21 +84,30 @@ internal static class SessionsApi
             return Problems.Removed(http, node.NodeId, "This node was removed from the cluster; announce at another node.");
         }
 
-        var clientId = body!.ClientId!;
+        var clientId = body.ClientId!;
         var knownHere = node.State.GetAssignment(clientId) is not null;
         if (!knownHere && DurableWrites.Refusal(http, writer) is { } refused)
         {
             return refused; // a new client's claim must persist
         }
 
-        if (knownHere && TokenProblem(http, tokens, clientId) is { } tokenProblem)
+        // A retry key counts only without a token: a device that holds its token shows it (docs/identity.md, "A lost announce answer").
+        var retryTag = body.RetryKey is { } key && http.Request.Headers.Authorization.Count == 0 ? AnnounceRetry.Tag(key) : null;
+        if (knownHere && retryTag is null && TokenProblem(http, tokens, clientId) is { } tokenProblem)
         {
             return tokenProblem;
         }
 
         // A client this node does not know is claimed at its two claim holders first (docs/identity.md): one announce of a new
-        // id wins cluster-wide; an id the cluster knows needs its token here as anywhere.
-        var result = await placement.AnnounceAsync(clientId, http.RequestAborted);
+        // id wins cluster-wide; an id the cluster knows needs its token here as anywhere — or, shortly after its registration,
+        // the retry key it was registered with, which its claim holders recognise.
+        var result = await placement.AnnounceAsync(clientId, retryTag, http.RequestAborted);
+        var retried = result is { Outcome: PlacementOutcome.Existing, RetryMatched: true, Assignment: not null };
+        if (knownHere && !retried && result.Outcome != PlacementOutcome.Unavailable && TokenProblem(http, tokens, clientId) is { } retryProblem)
+        {
+            return retryProblem;
+        }
+
         switch (result.Outcome)
         {
             case PlacementOutcome.ClusterFull:
@@ -106,7 +120,7 @@ internal static class SessionsApi
             case PlacementOutcome.Contended:
                 return TypedResults.Problem($"Client '{clientId}' is being announced at another node right now: a client id is claimed once.",
                     statusCode: StatusCodes.Status409Conflict, title: "Client id being claimed");
-            case PlacementOutcome.Existing when !knownHere:
+            case PlacementOutcome.Existing when !knownHere && !retried:
                 if (TokenProblem(http, tokens, clientId) is { } existingProblem)
                 {
                     return existingProblem;
@@ -123,7 +137,7 @@ internal static class SessionsApi
         var a = result.Assignment!;
         var (token, expires) = tokens.Issue(clientId, a.Registration);
         var response = new SessionResponse(clientId, node.State.Ref(a.Primary), a.Alternate is null ? null : node.State.Ref(a.Alternate), a.Bounces, token, expires);
-        return result.Outcome == PlacementOutcome.Placed
+        return result.Outcome == PlacementOutcome.Placed || retried // the retry gets the answer the device lost
             ? new SessionAnswer(StatusCodes.Status201Created, "/" + ClusterPaths.Client(clientId), response, json.Response)
             : new SessionAnswer(StatusCodes.Status200OK, null, response, json.Response);
     }

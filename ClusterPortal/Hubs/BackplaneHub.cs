@@ -58,6 +58,7 @@ internal sealed class BackplaneHub(MembershipAgent membership, NodeAdmission adm
 
     [HubMethodName(BackplaneMethods.Claim)]
     public ClaimReply Claim(ClaimRequest claim) => guard.AdmitClientId(Peer, BackplaneMethods.Claim, claim?.ClientId) && claim?.ClaimId is { Length: > 0 and <= 64 }
+        && ClusterEngine.Placement.AnnounceRetry.IsTagOrNone(claim.RetryTag)
         ? claims.OnClaim(Peer, claim)
         : throw new HubException($"Claim from {Peer} refused.");
 

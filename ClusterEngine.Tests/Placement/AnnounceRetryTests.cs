@@ -1,0 +1,114 @@
+using ClusterEngine.Backplane;
+using ClusterEngine.Placement;
+using ClusterEngine.Tests.Support;
+
+namespace ClusterEngine.Tests.Placement;
+
+/// <summary>
+/// A lost announce answer (docs/identity.md): the claim holders that granted a new id's claim keep its retry tag for
+/// <c>Cluster:AnnounceRetryWindow</c>, so the device that registered the id, repeating the announce with the same key and
+/// no token, is recognised at any node; another key, no key, or the same key after the window is not.
+/// </summary>
+public sealed class AnnounceRetryTests
+{
+    private static readonly string s_tag = AnnounceRetry.Tag("device-secret-0123456789abcdef");
+
+    [Fact]
+    public async Task The_registering_tag_is_recognised_at_every_node_and_another_tag_or_none_is_not()
+    {
+        var net = new OfferNet(100, 100, 100);
+
+        var first = await net.AnnounceAsync("n1", "dev-r", s_tag);
+        Assert.Equal(PlacementOutcome.Placed, first.Outcome);
+        Assert.False(first.RetryMatched);
+
+        foreach (var node in new[] { "n1", "n2", "n3" })
+        {
+            var retry = await net.AnnounceAsync(node, "dev-r", s_tag);
+            Assert.Equal(PlacementOutcome.Existing, retry.Outcome);
+            Assert.True(retry.RetryMatched, $"the retry at {node} was not recognised");
+            Assert.Equal(first.Assignment!.Registration, retry.Assignment!.Registration);
+        }
+
+        Assert.False((await net.AnnounceAsync("n2", "dev-r", AnnounceRetry.Tag("someone-elses-key-0123456"))).RetryMatched);
+        Assert.False((await net.AnnounceAsync("n2", "dev-r")).RetryMatched);
+        Assert.Equal(1, net["n1"].Assignments().Count(a => a.ClientId == "dev-r"));
+    }
+
+    [Fact]
+    public async Task The_tag_is_forgotten_after_the_window_and_an_announce_without_a_tag_registers_none()
+    {
+        var net = new OfferNet(100, 100, 100);
+        await net.AnnounceAsync("n1", "dev-w", s_tag);
+        await net.AnnounceAsync("n1", "dev-none");
+
+        net.Time.Advance(new ClusterOptions().AnnounceRetryWindow - TimeSpan.FromSeconds(1));
+        Assert.True((await net.AnnounceAsync("n3", "dev-w", s_tag)).RetryMatched);
+        Assert.False((await net.AnnounceAsync("n3", "dev-none", s_tag)).RetryMatched); // registered without a key: only its token
+
+        net.Time.Advance(TimeSpan.FromSeconds(2));
+        Assert.False((await net.AnnounceAsync("n3", "dev-w", s_tag)).RetryMatched);
+    }
+
+    [Fact]
+    public async Task Without_a_reachable_claim_holder_a_retry_is_unavailable_not_existing()
+    {
+        var net = new OfferNet(100, 100, 100);
+        await net.AnnounceAsync("n1", "dev-u", s_tag);
+        var holders = ClaimOwnership.HoldersOf("dev-u", ["n1", "n2", "n3"]);
+        var asker = new[] { "n1", "n2", "n3" }.First(n => n != holders[0]);
+        net.ClaimsUnreachable.Add(holders[0]);
+
+        var retry = await net.AnnounceAsync(asker, "dev-u", s_tag);
+
+        Assert.Equal(PlacementOutcome.Unavailable, retry.Outcome); // 503 "retry", not 401 "show your token"
+    }
+
+    [Fact]
+    public async Task Remembered_tags_do_not_make_a_removed_id_contended_and_a_new_registration_takes_its_own_tag()
+    {
+        var net = new OfferNet(100, 100, 100);
+        await net.AnnounceAsync("n1", "dev-x", s_tag);
+        var removed = net["n1"].Remove("dev-x")!;
+        foreach (var node in new[] { "n2", "n3" })
+        {
+            net[node].Apply([removed]);
+        }
+
+        net.Time.Advance(TimeSpan.FromSeconds(30)); // past the claim's lifetime, inside the retry window
+        var other = AnnounceRetry.Tag("another-device-key-0123456789");
+        var again = await net.AnnounceAsync("n2", "dev-x", other);
+
+        Assert.Equal(PlacementOutcome.Placed, again.Outcome);
+        Assert.False((await net.AnnounceAsync("n3", "dev-x", s_tag)).RetryMatched); // the first device's key no longer opens it
+        Assert.True((await net.AnnounceAsync("n3", "dev-x", other)).RetryMatched);
+    }
+
+    [Fact]
+    public void Tags_are_32_hex_digits_of_the_key_and_a_peer_may_send_only_that_or_none()
+    {
+        Assert.Matches("^[0-9a-f]{32}$", s_tag);
+        Assert.Equal(s_tag, AnnounceRetry.Tag("device-secret-0123456789abcdef"));
+        Assert.NotEqual(s_tag, AnnounceRetry.Tag("device-secret-0123456789abcdeg"));
+        Assert.True(AnnounceRetry.IsTagOrNone(null));
+        Assert.True(AnnounceRetry.IsTagOrNone(s_tag));
+        Assert.False(AnnounceRetry.IsTagOrNone(s_tag.ToUpperInvariant()));
+        Assert.False(AnnounceRetry.IsTagOrNone(s_tag + "0"));
+        Assert.False(AnnounceRetry.IsTagOrNone(new string('a', 10_000)));
+        Assert.False(AnnounceRetry.IsTagOrNone(""));
+    }
+
+    [Fact]
+    public async Task A_holder_answers_a_claim_for_a_known_id_with_whether_the_tag_matches()
+    {
+        var net = new OfferNet(100, 100, 100);
+        await net.AnnounceAsync("n1", "dev-h", s_tag);
+        var holder = ClaimOwnership.HoldersOf("dev-h", ["n1", "n2", "n3"])[0];
+
+        var same = net.ClaimsOf(holder).OnClaim("n2", new ClaimRequest("dev-h", "c-1", s_tag));
+        var other = net.ClaimsOf(holder).OnClaim("n2", new ClaimRequest("dev-h", "c-2", AnnounceRetry.Tag("zzzzzzzzzzzzzzzzzzzz")));
+
+        Assert.Equal((ClaimOutcome.Exists, true), (same.Outcome, same.RetryMatched));
+        Assert.Equal((ClaimOutcome.Exists, false), (other.Outcome, other.RetryMatched));
+    }
+}

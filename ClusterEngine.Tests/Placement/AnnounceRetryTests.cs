@@ -85,6 +85,32 @@ public sealed class AnnounceRetryTests
     }
 
     [Fact]
+    public async Task Swept_claims_keep_their_tags_apart_until_the_window_closes_and_the_pending_claims_stay_few()
+    {
+        var net = new OfferNet(100_000, 100_000, 100_000);
+        var ids = Enumerable.Range(0, 900).Select(i => $"dev-s{i}").ToList();
+        foreach (var id in ids)
+        {
+            Assert.Equal(PlacementOutcome.Placed, (await net.AnnounceAsync("n1", id, AnnounceRetry.Tag($"key-of-{id}-0123456789"))).Outcome);
+        }
+
+        // Each node held the claims of about 600 ids: its sweeps (every 256 grants) moved the placed ones' tags aside.
+        Assert.All(new[] { "n1", "n2", "n3" }, n => Assert.True(net.ClaimsOf(n).RememberedCount > 0, $"{n} remembers no tag"));
+        Assert.All(new[] { "n1", "n2", "n3" }, n => Assert.True(net.ClaimsOf(n).PendingCount < 300, $"{n} keeps {net.ClaimsOf(n).PendingCount} pending claims"));
+        Assert.True((await net.AnnounceAsync("n2", ids[0], AnnounceRetry.Tag($"key-of-{ids[0]}-0123456789"))).RetryMatched);
+        Assert.False((await net.AnnounceAsync("n2", ids[0], AnnounceRetry.Tag($"key-of-{ids[1]}-0123456789"))).RetryMatched);
+
+        net.Time.Advance(new ClusterOptions().AnnounceRetryWindow + TimeSpan.FromSeconds(1));
+        for (var i = 0; i < 900; i++)
+        {
+            await net.AnnounceAsync("n1", $"dev-t{i}"); // more grants: sweeps after the window
+        }
+
+        Assert.All(new[] { "n1", "n2", "n3" }, n => Assert.Equal(0, net.ClaimsOf(n).RememberedCount));
+        Assert.False((await net.AnnounceAsync("n2", ids[0], AnnounceRetry.Tag($"key-of-{ids[0]}-0123456789"))).RetryMatched);
+    }
+
+    [Fact]
     public void Tags_are_32_hex_digits_of_the_key_and_a_peer_may_send_only_that_or_none()
     {
         Assert.Matches("^[0-9a-f]{32}$", s_tag);

@@ -15,8 +15,9 @@ public static class AnnounceRetry
     public const int TagLength = 32;
 
     /// <summary>
-    /// The most ids a claim holder remembers a tag for at once; past it the oldest registrations' tags are forgotten before
-    /// their window ends (their devices then need their token, as without a key). About 100 bytes each.
+    /// The most placed ids a claim holder remembers a tag for at once; past it the oldest registrations' tags are forgotten
+    /// before their window ends (their devices then need their token, as without a key). About 150 bytes each, so at most
+    /// about 15 MB per node.
     /// </summary>
     public const int MaxRemembered = 100_000;
 

@@ -31,6 +31,8 @@ public sealed partial class ClientClaims
     private readonly ILogger _logger;
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Pending> _pending = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Remembered> _remembered = new(StringComparer.Ordinal); // retry tags of placed ids
+    private readonly Queue<(string ClientId, string ClaimId, DateTimeOffset Until)> _rememberedOrder = new(); // oldest first (one window for all)
     private int _granted;
     private static readonly string s_claimPrefix = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
     private static long s_claimCounter;
@@ -162,6 +164,7 @@ public sealed partial class ClientClaims
             }
 
             _pending[request.ClientId] = new Pending(request.ClaimId, claimantNodeId, now + _lifetime, request.RetryTag, now + _retryWindow);
+            _remembered.Remove(request.ClientId); // the id is being registered again: an earlier registration's tag is void
             if (++_granted % SweepEvery == 0)
             {
                 Sweep(now);
@@ -186,7 +189,7 @@ public sealed partial class ClientClaims
 
     /// <summary>
     /// Whether <paramref name="request"/>'s retry tag is the one the id's registering claim was granted with here, within
-    /// the retry window: the claim stays after its client's assignment arrived as long as it carries a tag (<see cref="Sweep"/>).
+    /// the retry window: the tag of a claim still pending, else the one <see cref="Sweep"/> remembered when its client was placed.
     /// </summary>
     private bool RetryMatches(ClaimRequest request)
     {
@@ -198,24 +201,41 @@ public sealed partial class ClientClaims
         var now = _time.GetUtcNow();
         lock (_gate)
         {
-            return _pending.TryGetValue(request.ClientId, out var held) && held.RetryUntil > now && AnnounceRetry.Same(held.RetryTag, request.RetryTag);
+            var (tag, until) = _pending.TryGetValue(request.ClientId, out var held) ? (held.RetryTag, held.RetryUntil)
+                : _remembered.TryGetValue(request.ClientId, out var kept) ? (kept.Tag, kept.Until) : (null, default);
+            return until > now && AnnounceRetry.Same(tag, request.RetryTag);
         }
     }
 
     /// <summary>
-    /// Drops expired claims, and those whose client now has an assignment — unless they carry a retry tag whose window is
-    /// still open and the holder keeps fewer than <see cref="AnnounceRetry.MaxRemembered"/> (the lock is held).
+    /// Drops expired claims and those whose client now has an assignment, remembering the retry tag of the latter while its
+    /// window is open; then forgets remembered tags whose window closed, and the oldest beyond
+    /// <see cref="AnnounceRetry.MaxRemembered"/> (the lock is held). Pending claims are the announces in flight, so the
+    /// loop is short; the remembered tags are trimmed from their oldest end only.
     /// </summary>
     private void Sweep(DateTimeOffset now)
     {
-        var crowded = _pending.Count > AnnounceRetry.MaxRemembered;
         foreach (var (clientId, held) in _pending) // Dictionary allows Remove while enumerating (since .NET Core 3.0)
         {
             var placed = State.GetAssignment(clientId) is not null;
-            var remembered = held.RetryTag is not null && held.RetryUntil > now && !crowded;
-            if ((!placed && held.ExpiresAt <= now) || (placed && !remembered))
+            if (placed && held.RetryTag is { } tag && held.RetryUntil > now)
+            {
+                _remembered[clientId] = new Remembered(tag, held.RetryUntil, held.ClaimId);
+                _rememberedOrder.Enqueue((clientId, held.ClaimId, held.RetryUntil));
+            }
+
+            if (placed || held.ExpiresAt <= now)
             {
                 _pending.Remove(clientId);
+            }
+        }
+
+        while (_rememberedOrder.TryPeek(out var oldest) && (oldest.Until <= now || _rememberedOrder.Count > AnnounceRetry.MaxRemembered))
+        {
+            _rememberedOrder.Dequeue();
+            if (_remembered.TryGetValue(oldest.ClientId, out var kept) && kept.ClaimId == oldest.ClaimId)
+            {
+                _remembered.Remove(oldest.ClientId); // not when the id was registered again since: that is a newer entry
             }
         }
     }
@@ -228,6 +248,20 @@ public sealed partial class ClientClaims
         string.Create(CultureInfo.InvariantCulture, $"{s_claimPrefix}-{(ulong)Interlocked.Increment(ref s_claimCounter):x}");
 
     private readonly record struct Pending(string ClaimId, string Claimant, DateTimeOffset ExpiresAt, string? RetryTag, DateTimeOffset RetryUntil);
+
+    private readonly record struct Remembered(string Tag, DateTimeOffset Until, string ClaimId);
+
+    /// <summary>Retry tags this node remembers as a claim holder for ids already placed (for tests and metrics).</summary>
+    public int RememberedCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _remembered.Count;
+            }
+        }
+    }
 
     [LoggerMessage(EventId = LogEvents.NoOwner, Level = LogLevel.Warning, Message = "Claim holder {Holder} of client {ClientId} could not decide (unreachable or not Up): the announce answers 503")]
     private partial void LogNoOwner(string clientId, string holder);

@@ -42,6 +42,10 @@ public sealed class DashboardBrowserTests
         await Assertions.Expect(watcher.Locator("[data-node='node-4']")).ToBeVisibleAsync(new() { Timeout = BrowserSession.Timeout });
         await Assertions.Expect(watcher.Locator("[data-node='node-4']")).ToHaveAttributeAsync("data-state", "Up", new() { Timeout = BrowserSession.Timeout });
 
+        // The admin page's own table must have the new row before the click: a row that arrives between Playwright's
+        // stability check and its click re-flows the columns and moves the button (once, under two busy cores, the click
+        // landed beside it and node-3 never went into maintenance).
+        await Assertions.Expect(admin.Locator("[data-node-row='node-4']")).ToBeVisibleAsync(new() { Timeout = BrowserSession.Timeout });
         await admin.ClickAsync("#maintenance-node-3");
         await Assertions.Expect(admin.Locator("#node-action-result")).ToHaveTextAsync("node-3 is now in maintenance.", new() { Timeout = BrowserSession.Timeout });
         await Assertions.Expect(watcher.Locator("[data-node='node-3']")).ToHaveAttributeAsync("data-mode", "Maintenance", new() { Timeout = BrowserSession.Timeout });

@@ -51,6 +51,9 @@ internal static class LogEvents
     /// <summary><c>ItemForwarder.LogPeerRemoved</c>.</summary>
     public const int PeerRemovedAnswer = 4012;
 
+    /// <summary><c>SessionsApi.LogRetryRecovered</c>: an announce whose answer was lost, repeated with its retry key.</summary>
+    public const int AnnounceRetryRecovered = 4020;
+
     /// <summary><c>LocalClusterLauncher.InvalidOption</c>.</summary>
     public const int InvalidOption = 5001;
 

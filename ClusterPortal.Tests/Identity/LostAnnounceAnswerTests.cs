@@ -3,6 +3,8 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using ClusterPortal.Client;
 using ClusterPortal.Tests.Support;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace ClusterPortal.Tests.Identity;
 
@@ -36,7 +38,14 @@ public sealed class LostAnnounceAnswerTests
     [Fact]
     public async Task A_retry_with_the_key_is_answered_201_at_every_node_and_its_tokens_work_there()
     {
-        await using var cluster = await InProcessCluster.StartAsync(50, 50, 50);
+        var logs = new CapturingLoggerProvider();
+        await using var cluster = new InProcessCluster();
+        for (var i = 0; i < 3; i++)
+        {
+            cluster.Add(50, new() { ["Logging:LogLevel:ClusterPortal.Api.SessionsApi"] = "Information" }, configure: web => web.ConfigureLogging(l => l.AddProvider(logs)));
+        }
+
+        await cluster.WaitAllUpAsync();
         const string key = "retry-key-of-lost-http-0123456789";
         using var first = await cluster[0].Client().PostAsJsonAsync("/api/sessions", new { clientId = "lost-http-1", retryKey = key });
         Assert.Equal(HttpStatusCode.Created, first.StatusCode);
@@ -57,6 +66,9 @@ public sealed class LostAnnounceAnswerTests
             using var stranger = await http.PostAsJsonAsync("/api/sessions", new { clientId = "lost-http-1", retryKey = "not-the-key-0123456789" });
             Assert.Equal(HttpStatusCode.Unauthorized, stranger.StatusCode);
         }
+
+        // Each recovery is an information line an operator can count (event 4020); the refused strangers are not.
+        Assert.Equal(3, logs.Entries.Count(e => e.Message.StartsWith("Client lost-http-1 repeated its announce with the retry key", StringComparison.Ordinal)));
     }
 
     /// <summary>Sends the first announce to the node and then drops its answer, as a link that fails after the request went out.</summary>

@@ -12,7 +12,7 @@ using Microsoft.Extensions.Options;
 namespace ClusterPortal.Api;
 
 /// <summary><c>/api/sessions</c>: announce / log on (patent Fig. 1, steps 100–120) and log off; bodies are the contract's <see cref="SessionRequest"/> and <see cref="SessionResponse"/>.</summary>
-internal static class SessionsApi
+internal static partial class SessionsApi
 {
     public static RouteGroupBuilder MapSessionsApi(this IEndpointRouteBuilder routes)
     {
@@ -33,14 +33,15 @@ internal static class SessionsApi
 
     /// <summary>The announce endpoint's singletons, resolved once.</summary>
     private sealed record Services(ClusterNode Node, PlacementCoordinator Placement, ClientTokenService Tokens,
-        ClusterEngine.Membership.LocalNodeStatus Self, ClusterEngine.Persistence.PersistenceWriter? Writer, SessionJson Json)
+        ClusterEngine.Membership.LocalNodeStatus Self, ClusterEngine.Persistence.PersistenceWriter? Writer, SessionJson Json, ILogger Logger)
     {
         public static Services From(IServiceProvider s) => new(s.GetRequiredService<ClusterNode>(), s.GetRequiredService<PlacementCoordinator>(),
             s.GetRequiredService<ClientTokenService>(), s.GetRequiredService<ClusterEngine.Membership.LocalNodeStatus>(),
-            s.GetService<ClusterEngine.Persistence.PersistenceWriter>(), SessionJson.From(s.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions));
+            s.GetService<ClusterEngine.Persistence.PersistenceWriter>(), SessionJson.From(s.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions),
+            s.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(SessionsApi)));
 
         public Task<Results<SessionAnswer, ValidationProblem, ProblemHttpResult>> AnnounceAsync(HttpContext http) =>
-            Announce(http, Node, Placement, Tokens, Self, Writer, Json);
+            Announce(http, Node, Placement, Tokens, Self, Writer, Json, Logger);
     }
 
     /// <summary>
@@ -55,7 +56,7 @@ internal static class SessionsApi
 
     internal static async Task<Results<SessionAnswer, ValidationProblem, ProblemHttpResult>> Announce(
         HttpContext http, ClusterNode node, PlacementCoordinator placement, ClientTokenService tokens, ClusterEngine.Membership.LocalNodeStatus self,
-        ClusterEngine.Persistence.PersistenceWriter? writer, SessionJson json)
+        ClusterEngine.Persistence.PersistenceWriter? writer, SessionJson json, ILogger logger)
     {
         SessionRequest? body;
         try
@@ -135,6 +136,11 @@ internal static class SessionsApi
         }
 
         var a = result.Assignment!;
+        if (retried)
+        {
+            LogRetryRecovered(logger, clientId);
+        }
+
         var (token, expires) = tokens.Issue(clientId, a.Registration);
         var response = new SessionResponse(clientId, node.State.Ref(a.Primary), a.Alternate is null ? null : node.State.Ref(a.Alternate), a.Bounces, token, expires);
         return result.Outcome == PlacementOutcome.Placed || retried // the retry gets the answer the device lost
@@ -177,6 +183,10 @@ internal static class SessionsApi
 
         return string.Equals(tokenClient, clientId, StringComparison.Ordinal) ? null : Problems.Forbidden("The bearer token belongs to another client.");
     }
+
+    [LoggerMessage(EventId = LogEvents.AnnounceRetryRecovered, Level = LogLevel.Information,
+        Message = "Client {ClientId} repeated its announce with the retry key it registered with: its token issued again (the first answer was lost)")]
+    private static partial void LogRetryRecovered(ILogger logger, string clientId);
 
     internal static async Task<IResult> LogOff(HttpContext http, string clientId, ClusterNode node, ClientRouter router,
         Jobs.MirrorSyncTrigger sync)

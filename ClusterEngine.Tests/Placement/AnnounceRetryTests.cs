@@ -51,17 +51,24 @@ public sealed class AnnounceRetryTests
     }
 
     [Fact]
-    public async Task Without_a_reachable_claim_holder_a_retry_is_unavailable_not_existing()
+    public async Task One_holder_unreachable_the_other_recognises_the_tag_both_unreachable_is_unavailable_not_existing()
     {
         var net = new OfferNet(100, 100, 100);
         await net.AnnounceAsync("n1", "dev-u", s_tag);
         var holders = ClaimOwnership.HoldersOf("dev-u", ["n1", "n2", "n3"]);
-        var asker = new[] { "n1", "n2", "n3" }.First(n => n != holders[0]);
+        var third = new[] { "n1", "n2", "n3" }.Single(n => !holders.Contains(n));
         net.ClaimsUnreachable.Add(holders[0]);
 
-        var retry = await net.AnnounceAsync(asker, "dev-u", s_tag);
+        Assert.True((await net.AnnounceAsync(third, "dev-u", s_tag)).RetryMatched);
 
-        Assert.Equal(PlacementOutcome.Unavailable, retry.Outcome); // 503 "retry", not 401 "show your token"
+        net.ClaimsUnreachable.Add(holders[1]);
+        var retry = await net.AnnounceAsync(third, "dev-u", s_tag);
+        var stranger = await net.AnnounceAsync(third, "dev-u", AnnounceRetry.Tag("a-key-nobody-registered-0123"));
+
+        Assert.Equal(PlacementOutcome.Unavailable, retry.Outcome); // 503 "retry", not 401 "show your token": the holders may know
+        Assert.Equal(PlacementOutcome.Unavailable, stranger.Outcome);
+        net.ClaimsUnreachable.Clear();
+        Assert.Equal((PlacementOutcome.Existing, false), ((await net.AnnounceAsync(third, "dev-u", AnnounceRetry.Tag("a-key-nobody-registered-0123"))) is var s ? (s.Outcome, s.RetryMatched) : default));
     }
 
     [Fact]
@@ -108,6 +115,68 @@ public sealed class AnnounceRetryTests
 
         Assert.All(new[] { "n1", "n2", "n3" }, n => Assert.Equal(0, net.ClaimsOf(n).RememberedCount));
         Assert.False((await net.AnnounceAsync("n2", ids[0], AnnounceRetry.Tag($"key-of-{ids[0]}-0123456789"))).RetryMatched);
+    }
+
+    [Fact]
+    public async Task A_holder_that_missed_a_removal_and_a_new_registration_does_not_open_the_new_one_with_the_old_tag()
+    {
+        // Found by attack: the holder was frozen while the id was removed and registered again by another device at other
+        // holders; back, it knew the new assignment and still matched the first device's tag, which then got a token of
+        // the second device's registration.
+        var net = new OfferNet(100, 100, 100);
+        await net.AnnounceAsync("n1", "dev-f", s_tag);
+        var holder = ClaimOwnership.HoldersOf("dev-f", ["n1", "n2", "n3"])[0];
+        Assert.True(net.ClaimsOf(holder).OnClaim("n2", new ClaimRequest("dev-f", "c-1", s_tag)).RetryMatched);
+
+        net.Time.Advance(TimeSpan.FromMinutes(2)); // inside the retry window
+        var others = new[] { "n1", "n2", "n3" }.Where(n => n != holder).ToArray();
+        var removed = net[others[0]].Remove("dev-f")!;
+        var again = net[others[0]].AcceptAsPrimary("dev-f", 0)!; // the second device's registration, decided without the holder's claims
+        foreach (var node in new[] { "n1", "n2", "n3" }.Where(n => n != others[0]))
+        {
+            net[node].Apply([removed, again]);
+        }
+
+        Assert.NotEqual(0, net[holder].GetAssignment("dev-f")!.Registration);
+        var reply = net.ClaimsOf(holder).OnClaim("n2", new ClaimRequest("dev-f", "c-2", s_tag));
+
+        Assert.Equal(ClaimOutcome.Exists, reply.Outcome);
+        Assert.False(reply.RetryMatched);
+    }
+
+    [Fact]
+    public async Task A_node_that_became_a_holder_after_the_registration_does_not_hide_the_holders_that_granted_it()
+    {
+        // Found by attack: ids registered while n4 was away; once n4 was Up again and first in their order, only n4 was asked,
+        // it had never seen their claims, and the devices with the right key got 401 (15 of 40).
+        var net = new OfferNet(100, 100, 100, 100);
+        foreach (var n in new[] { "n1", "n2", "n3", "n4" })
+        {
+            net[n].SetState("n4", ClusterEngine.Membership.NodeState.Down);
+        }
+
+        var ids = Enumerable.Range(0, 300).Select(i => $"dev-j{i}").Where(i => ClaimOwnership.Order(i, ["n1", "n2", "n3", "n4"])[0] == "n4").Take(5).ToList();
+        Assert.NotEmpty(ids);
+        foreach (var id in ids)
+        {
+            Assert.Equal(PlacementOutcome.Placed, (await net.AnnounceAsync("n1", id, AnnounceRetry.Tag($"key-{id}-0123456789"))).Outcome);
+        }
+
+        foreach (var n in new[] { "n1", "n2", "n3", "n4" })
+        {
+            net[n].SetState("n4", ClusterEngine.Membership.NodeState.Up);
+        }
+
+        foreach (var id in ids)
+        {
+            foreach (var at in new[] { "n2", "n4" })
+            {
+                var retry = await net.AnnounceAsync(at, id, AnnounceRetry.Tag($"key-{id}-0123456789"));
+                Assert.True(retry.RetryMatched, $"{id} at {at}: {retry.Outcome}");
+            }
+        }
+
+        Assert.Equal(0, net.ClaimsOf("n4").PendingCount); // n4 learned the ids by now; nothing it granted stays held
     }
 
     [Fact]

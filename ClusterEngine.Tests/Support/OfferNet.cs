@@ -27,7 +27,7 @@ internal sealed class OfferNet
         for (var i = 1; i <= capacities.Length; i++)
         {
             var id = $"n{i}";
-            var state = new ClusterState(id, options);
+            var state = new ClusterState(id, options, time: Time); // one clock for the versions and the claims
             for (var j = 1; j <= capacities.Length; j++)
             {
                 state.AddOrUpdateNode(new NodeInfo($"n{j}", $"http://127.0.0.1:{5100 + j}", capacities[j - 1], Order: j));

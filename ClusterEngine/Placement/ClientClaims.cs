@@ -28,6 +28,7 @@ public sealed partial class ClientClaims
     private readonly TimeProvider _time;
     private readonly TimeSpan _lifetime;
     private readonly TimeSpan _retryWindow;
+    private readonly TimeSpan _skew;
     private readonly ILogger _logger;
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Pending> _pending = new(StringComparer.Ordinal);
@@ -51,6 +52,7 @@ public sealed partial class ClientClaims
         (_node, _self, _transport, _time, _logger) = (node, self, transport, time, logger);
         _lifetime = options.Value.ClientClaimTimeout;
         _retryWindow = options.Value.AnnounceRetryWindow;
+        _skew = options.Value.PeerClockSkew;
     }
 
     /// <summary>How long an announce holding a claim may take to place the client (half the claim's lifetime).</summary>
@@ -119,6 +121,40 @@ public sealed partial class ClientClaims
         }
     }
 
+    /// <summary>
+    /// For a client id that exists: asks the first <see cref="ClaimOwnership.HolderCount"/> + 1 nodes of the id's order, one after
+    /// the other, whether <paramref name="retryTag"/> is the tag the id's registration was claimed with (docs/identity.md, "A lost
+    /// announce answer"). One more than the holders, because a node that joined or returned since the registration may now be
+    /// a holder without having held that claim (found by attack: 15 of 40 retries refused after a node restarted). A node
+    /// that does not know the id yet and grants the claim is released at once.
+    /// </summary>
+    /// <returns>True on a match; false when every node asked answered and none recognised the tag; null when one could not
+    /// be asked (unreachable, not Up) and none that could recognised it — the one that could not may be the one that knows.</returns>
+    public async Task<bool?> RecogniseRetryAsync(string clientId, string retryTag, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(retryTag);
+        var order = ClaimOwnership.Order(clientId, State.Members.UpNodeIds);
+        var unanswered = false;
+        for (var i = 0; i < Math.Min(order.Count, ClaimOwnership.HolderCount + 1); i++)
+        {
+            var node = order[i];
+            var request = new ClaimRequest(clientId, NewClaimId(), retryTag);
+            var reply = node == _node.NodeId ? OnClaim(_node.NodeId, request) : await _transport.ClaimAsync(node, request, cancellationToken);
+            if (reply is { Outcome: ClaimOutcome.Granted })
+            {
+                Release(new ClaimResult(ClaimOutcome.Granted, [node], request, null));
+            }
+
+            unanswered |= reply is null or { Outcome: ClaimOutcome.NotReady };
+            if (reply is { Outcome: ClaimOutcome.Exists, RetryMatched: true })
+            {
+                return true;
+            }
+        }
+
+        return unanswered ? null : false;
+    }
+
     /// <summary>The claim was granted but nobody was placed: its holders forget it now instead of at its expiry.</summary>
     public void Release(ClaimResult granted)
     {
@@ -147,7 +183,7 @@ public sealed partial class ClientClaims
         ArgumentNullException.ThrowIfNull(request);
         if (State.GetAssignment(request.ClientId) is { } existing)
         {
-            return new ClaimReply(ClaimOutcome.Exists, PlacementCoordinator.ToDelta(existing), RetryMatches(request));
+            return new ClaimReply(ClaimOutcome.Exists, PlacementCoordinator.ToDelta(existing), RetryMatches(request, existing.Registration));
         }
 
         if (_self.State != NodeState.Up)
@@ -163,7 +199,7 @@ public sealed partial class ClientClaims
                 return new ClaimReply(ClaimOutcome.Contended);
             }
 
-            _pending[request.ClientId] = new Pending(request.ClaimId, claimantNodeId, now + _lifetime, request.RetryTag, now + _retryWindow);
+            _pending[request.ClientId] = new Pending(request.ClaimId, claimantNodeId, now + _lifetime, request.RetryTag, now + _retryWindow, now);
             _remembered.Remove(request.ClientId); // the id is being registered again: an earlier registration's tag is void
             if (++_granted % SweepEvery == 0)
             {
@@ -189,9 +225,10 @@ public sealed partial class ClientClaims
 
     /// <summary>
     /// Whether <paramref name="request"/>'s retry tag is the one the id's registering claim was granted with here, within
-    /// the retry window: the tag of a claim still pending, else the one <see cref="Sweep"/> remembered when its client was placed.
+    /// the retry window — the tag of a claim still pending, else the one <see cref="Sweep"/> remembered when its client was
+    /// placed — and the id's current registration was made by that claim's announce (<see cref="RegisteredAfter"/>).
     /// </summary>
-    private bool RetryMatches(ClaimRequest request)
+    private bool RetryMatches(ClaimRequest request, long registration)
     {
         if (request.RetryTag is null)
         {
@@ -201,11 +238,21 @@ public sealed partial class ClientClaims
         var now = _time.GetUtcNow();
         lock (_gate)
         {
-            var (tag, until) = _pending.TryGetValue(request.ClientId, out var held) ? (held.RetryTag, held.RetryUntil)
-                : _remembered.TryGetValue(request.ClientId, out var kept) ? (kept.Tag, kept.Until) : (null, default);
-            return until > now && AnnounceRetry.Same(tag, request.RetryTag);
+            var (tag, until, granted) = _pending.TryGetValue(request.ClientId, out var held) ? (held.RetryTag, held.RetryUntil, held.GrantedAt)
+                : _remembered.TryGetValue(request.ClientId, out var kept) ? (kept.Tag, kept.Until, kept.GrantedAt) : (null, default, default);
+            return until > now && RegisteredAfter(granted, registration) && AnnounceRetry.Same(tag, request.RetryTag);
         }
     }
+
+    /// <summary>
+    /// True when <paramref name="registration"/> (a hybrid clock counter, <see cref="HybridClock"/>) can be the one the
+    /// announce of a claim granted at <paramref name="grantedAt"/> made: that announce places its client within the claim's
+    /// lifetime, and the clocks of the nodes agree within <c>Cluster:PeerClockSkew</c> (a counter may also run ahead by as
+    /// much). A later registration of the same id — removed and announced again by another device, at holders that did
+    /// not include this one (frozen, unreachable) — is outside, so the first device's tag cannot open it (found by attack).
+    /// </summary>
+    private bool RegisteredAfter(DateTimeOffset grantedAt, long registration) =>
+        registration >= HybridClock.Floor(grantedAt - _skew) && registration < HybridClock.Floor(grantedAt + _lifetime + (2 * _skew));
 
     /// <summary>
     /// Drops expired claims and those whose client now has an assignment, remembering the retry tag of the latter while its
@@ -220,7 +267,7 @@ public sealed partial class ClientClaims
             var placed = State.GetAssignment(clientId) is not null;
             if (placed && held.RetryTag is { } tag && held.RetryUntil > now)
             {
-                _remembered[clientId] = new Remembered(tag, held.RetryUntil, held.ClaimId);
+                _remembered[clientId] = new Remembered(tag, held.RetryUntil, held.ClaimId, held.GrantedAt);
                 _rememberedOrder.Enqueue((clientId, held.ClaimId, held.RetryUntil));
             }
 
@@ -247,9 +294,10 @@ public sealed partial class ClientClaims
     private static string NewClaimId() =>
         string.Create(CultureInfo.InvariantCulture, $"{s_claimPrefix}-{(ulong)Interlocked.Increment(ref s_claimCounter):x}");
 
-    private readonly record struct Pending(string ClaimId, string Claimant, DateTimeOffset ExpiresAt, string? RetryTag, DateTimeOffset RetryUntil);
+    private readonly record struct Pending(string ClaimId, string Claimant, DateTimeOffset ExpiresAt, string? RetryTag, DateTimeOffset RetryUntil,
+        DateTimeOffset GrantedAt);
 
-    private readonly record struct Remembered(string Tag, DateTimeOffset Until, string ClaimId);
+    private readonly record struct Remembered(string Tag, DateTimeOffset Until, string ClaimId, DateTimeOffset GrantedAt);
 
     /// <summary>Retry tags this node remembers as a claim holder for ids already placed (for tests and metrics).</summary>
     public int RememberedCount

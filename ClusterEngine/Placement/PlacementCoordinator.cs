@@ -49,10 +49,8 @@ public sealed class PlacementCoordinator(ClusterNode node, LocalNodeStatus self,
                 return new AnnounceResult(PlacementOutcome.Existing, existing, null, []);
             }
 
-            var asked = await claims.ClaimAsync(clientId, retryTag, cancellationToken); // a holder that knows the id answers Exists
-            claims.Release(asked); // granted only by holders the assignment has not reached yet: not a registration
-            return asked.Outcome is ClaimOutcome.Exists or ClaimOutcome.Granted or ClaimOutcome.Contended
-                ? new AnnounceResult(PlacementOutcome.Existing, State.GetAssignment(clientId) ?? existing, null, [], asked is { Outcome: ClaimOutcome.Exists, RetryMatched: true })
+            return await claims.RecogniseRetryAsync(clientId, retryTag, cancellationToken) is { } matched
+                ? new AnnounceResult(PlacementOutcome.Existing, State.GetAssignment(clientId) ?? existing, null, [], matched)
                 : new AnnounceResult(PlacementOutcome.Unavailable, null, null, []); // no holder could say: retry, not "show your token"
         }
 
@@ -60,7 +58,9 @@ public sealed class PlacementCoordinator(ClusterNode node, LocalNodeStatus self,
         switch (claim.Outcome)
         {
             case ClaimOutcome.Exists:
-                return Known(clientId, claim.Existing, []) with { RetryMatched = claim.RetryMatched };
+                var known = Known(clientId, claim.Existing, []);
+                return retryTag is null || claim.RetryMatched ? known with { RetryMatched = claim.RetryMatched }
+                    : known with { RetryMatched = await claims.RecogniseRetryAsync(clientId, retryTag, cancellationToken) == true }; // beyond the first holder
             case ClaimOutcome.Contended:
                 return new AnnounceResult(PlacementOutcome.Contended, null, null, []);
             case not ClaimOutcome.Granted:

@@ -33,11 +33,12 @@ internal sealed class OfferNet
                 state.AddOrUpdateNode(new NodeInfo($"n{j}", $"http://127.0.0.1:{5100 + j}", capacities[j - 1], Order: j));
             }
 
-            var node = new ClusterNode(state, new ClusterChanges([new Broadcast(this, id)]));
+            var tags = new RetryTags(Options.Create(options), Time);
+            var node = new ClusterNode(state, new ClusterChanges([new Broadcast(this, id), tags]));
             var self = new LocalNodeStatus(node, Options.Create(options), TimeProvider.System, NullLogger<LocalNodeStatus>.Instance);
             self.Set(NodeState.Up);
-            var claims = new ClientClaims(node, self, new ClaimTransport(this, id), Options.Create(options), Time, NullLogger<ClientClaims>.Instance);
-            _nodes[id] = new Instance(state, new PlacementCoordinator(node, self, transport, claims), claims, self);
+            var claims = new ClientClaims(node, self, new ClaimTransport(this, id), Options.Create(options), Time, tags, NullLogger<ClientClaims>.Instance);
+            _nodes[id] = new Instance(state, new PlacementCoordinator(node, self, transport, claims), claims, self, tags);
         }
     }
 
@@ -96,7 +97,17 @@ internal sealed class OfferNet
         }
     }
 
-    private sealed record Instance(ClusterState State, PlacementCoordinator Placement, ClientClaims Claims, LocalNodeStatus Self);
+    private sealed record Instance(ClusterState State, PlacementCoordinator Placement, ClientClaims Claims, LocalNodeStatus Self, RetryTags Tags);
+
+    /// <summary>The retry tags <paramref name="nodeId"/> keeps as a claim holder.</summary>
+    public RetryTags TagsOf(string nodeId) => _nodes[nodeId].Tags;
+
+    /// <summary>
+    /// Applies <paramref name="deltas"/> at <paramref name="nodeId"/> as a merge from a peer does: into its view, then through
+    /// its change stream (the retry tags watch it).
+    /// </summary>
+    public void Deliver(string nodeId, params AssignmentDelta[] deltas) =>
+        _nodes[nodeId].Tags.OnChange(new AssignmentsChanged(_nodes[nodeId].State.Apply(deltas), Local: false));
 
     private sealed class ClaimTransport(OfferNet net, string from) : IClaimTransport
     {
@@ -146,7 +157,7 @@ internal sealed class OfferNet
                 {
                     if (id != from)
                     {
-                        instance.State.Apply(deltas);
+                        net.Deliver(id, [.. deltas]);
                     }
                 }
             }

@@ -70,6 +70,8 @@ public static class BackplaneClusterEngineBuilderExtensions
         services.TryAddSingleton<IOfferTransport, PeerOfferTransport>();
         services.TryAddSingleton<IClaimTransport, PeerClaimTransport>();
         services.TryAddSingleton<ClientClaims>();
+        services.TryAddSingleton<RetryTags>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IClusterChangeObserver, RetryTags>(sp => sp.GetRequiredService<RetryTags>())); // binds tags to registrations
         services.TryAddSingleton<PlacementCoordinator>();
         services.TryAddSingleton<GracefulLeave>();
         services.TryAddSingleton<MembershipAdmin>();

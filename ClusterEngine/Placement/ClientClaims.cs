@@ -27,13 +27,10 @@ public sealed partial class ClientClaims
     private readonly IClaimTransport _transport;
     private readonly TimeProvider _time;
     private readonly TimeSpan _lifetime;
-    private readonly TimeSpan _retryWindow;
-    private readonly TimeSpan _skew;
+    private readonly RetryTags _tags;
     private readonly ILogger _logger;
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Pending> _pending = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, Remembered> _remembered = new(StringComparer.Ordinal); // retry tags of placed ids
-    private readonly Queue<(string ClientId, string ClaimId, DateTimeOffset Until)> _rememberedOrder = new(); // oldest first (one window for all)
     private int _granted;
     private static readonly string s_claimPrefix = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
     private static long s_claimCounter;
@@ -44,15 +41,14 @@ public sealed partial class ClientClaims
     /// <param name="transport">Carries claims to other owners.</param>
     /// <param name="options"><c>Cluster:ClientClaimTimeout</c>.</param>
     /// <param name="time">Clock of the claims' expiry.</param>
+    /// <param name="tags">The retry tags this node keeps as a claim holder.</param>
     /// <param name="logger">Logger.</param>
     public ClientClaims(ClusterNode node, LocalNodeStatus self, IClaimTransport transport, IOptions<ClusterOptions> options, TimeProvider time,
-        ILogger<ClientClaims> logger)
+        RetryTags tags, ILogger<ClientClaims> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
-        (_node, _self, _transport, _time, _logger) = (node, self, transport, time, logger);
+        (_node, _self, _transport, _time, _tags, _logger) = (node, self, transport, time, tags, logger);
         _lifetime = options.Value.ClientClaimTimeout;
-        _retryWindow = options.Value.AnnounceRetryWindow;
-        _skew = options.Value.PeerClockSkew;
     }
 
     /// <summary>How long an announce holding a claim may take to place the client (half the claim's lifetime).</summary>
@@ -183,7 +179,8 @@ public sealed partial class ClientClaims
         ArgumentNullException.ThrowIfNull(request);
         if (State.GetAssignment(request.ClientId) is { } existing)
         {
-            return new ClaimReply(ClaimOutcome.Exists, PlacementCoordinator.ToDelta(existing), RetryMatches(request, existing.Registration));
+            return new ClaimReply(ClaimOutcome.Exists, PlacementCoordinator.ToDelta(existing),
+                request.RetryTag is { } tag && _tags.Matches(request.ClientId, tag, existing.Registration));
         }
 
         if (_self.State != NodeState.Up)
@@ -199,8 +196,8 @@ public sealed partial class ClientClaims
                 return new ClaimReply(ClaimOutcome.Contended);
             }
 
-            _pending[request.ClientId] = new Pending(request.ClaimId, claimantNodeId, now + _lifetime, request.RetryTag, now + _retryWindow, now);
-            _remembered.Remove(request.ClientId); // the id is being registered again: an earlier registration's tag is void
+            _pending[request.ClientId] = new Pending(request.ClaimId, claimantNodeId, now + _lifetime);
+            _tags.Granted(request.ClientId, request.ClaimId, request.RetryTag); // an earlier registration's tag is void
             if (++_granted % SweepEvery == 0)
             {
                 Sweep(now);
@@ -219,70 +216,19 @@ public sealed partial class ClientClaims
             if (_pending.TryGetValue(request.ClientId, out var held) && held.ClaimId == request.ClaimId && held.Claimant == claimantNodeId)
             {
                 _pending.Remove(request.ClientId);
+                _tags.Released(request.ClientId, request.ClaimId);
             }
         }
     }
 
-    /// <summary>
-    /// Whether <paramref name="request"/>'s retry tag is the one the id's registering claim was granted with here, within
-    /// the retry window — the tag of a claim still pending, else the one <see cref="Sweep"/> remembered when its client was
-    /// placed — and the id's current registration was made by that claim's announce (<see cref="RegisteredAfter"/>).
-    /// </summary>
-    private bool RetryMatches(ClaimRequest request, long registration)
-    {
-        if (request.RetryTag is null)
-        {
-            return false;
-        }
-
-        var now = _time.GetUtcNow();
-        lock (_gate)
-        {
-            var (tag, until, granted) = _pending.TryGetValue(request.ClientId, out var held) ? (held.RetryTag, held.RetryUntil, held.GrantedAt)
-                : _remembered.TryGetValue(request.ClientId, out var kept) ? (kept.Tag, kept.Until, kept.GrantedAt) : (null, default, default);
-            return until > now && RegisteredAfter(granted, registration) && AnnounceRetry.Same(tag, request.RetryTag);
-        }
-    }
-
-    /// <summary>
-    /// True when <paramref name="registration"/> (a hybrid clock counter, <see cref="HybridClock"/>) can be the one the
-    /// announce of a claim granted at <paramref name="grantedAt"/> made: that announce places its client within the claim's
-    /// lifetime, and the clocks of the nodes agree within <c>Cluster:PeerClockSkew</c> (a counter may also run ahead by as
-    /// much). A later registration of the same id — removed and announced again by another device, at holders that did
-    /// not include this one (frozen, unreachable) — is outside, so the first device's tag cannot open it (found by attack).
-    /// </summary>
-    private bool RegisteredAfter(DateTimeOffset grantedAt, long registration) =>
-        registration >= HybridClock.Floor(grantedAt - _skew) && registration < HybridClock.Floor(grantedAt + _lifetime + (2 * _skew));
-
-    /// <summary>
-    /// Drops expired claims and those whose client now has an assignment, remembering the retry tag of the latter while its
-    /// window is open; then forgets remembered tags whose window closed, and the oldest beyond
-    /// <see cref="AnnounceRetry.MaxRemembered"/> (the lock is held). Pending claims are the announces in flight, so the
-    /// loop is short; the remembered tags are trimmed from their oldest end only.
-    /// </summary>
+    /// <summary>Drops expired claims and those whose client now has an assignment (the lock is held).</summary>
     private void Sweep(DateTimeOffset now)
     {
         foreach (var (clientId, held) in _pending) // Dictionary allows Remove while enumerating (since .NET Core 3.0)
         {
-            var placed = State.GetAssignment(clientId) is not null;
-            if (placed && held.RetryTag is { } tag && held.RetryUntil > now)
-            {
-                _remembered[clientId] = new Remembered(tag, held.RetryUntil, held.ClaimId, held.GrantedAt);
-                _rememberedOrder.Enqueue((clientId, held.ClaimId, held.RetryUntil));
-            }
-
-            if (placed || held.ExpiresAt <= now)
+            if (held.ExpiresAt <= now || State.GetAssignment(clientId) is not null)
             {
                 _pending.Remove(clientId);
-            }
-        }
-
-        while (_rememberedOrder.TryPeek(out var oldest) && (oldest.Until <= now || _rememberedOrder.Count > AnnounceRetry.MaxRemembered))
-        {
-            _rememberedOrder.Dequeue();
-            if (_remembered.TryGetValue(oldest.ClientId, out var kept) && kept.ClaimId == oldest.ClaimId)
-            {
-                _remembered.Remove(oldest.ClientId); // not when the id was registered again since: that is a newer entry
             }
         }
     }
@@ -294,22 +240,7 @@ public sealed partial class ClientClaims
     private static string NewClaimId() =>
         string.Create(CultureInfo.InvariantCulture, $"{s_claimPrefix}-{(ulong)Interlocked.Increment(ref s_claimCounter):x}");
 
-    private readonly record struct Pending(string ClaimId, string Claimant, DateTimeOffset ExpiresAt, string? RetryTag, DateTimeOffset RetryUntil,
-        DateTimeOffset GrantedAt);
-
-    private readonly record struct Remembered(string Tag, DateTimeOffset Until, string ClaimId, DateTimeOffset GrantedAt);
-
-    /// <summary>Retry tags this node remembers as a claim holder for ids already placed (for tests and metrics).</summary>
-    public int RememberedCount
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _remembered.Count;
-            }
-        }
-    }
+    private readonly record struct Pending(string ClaimId, string Claimant, DateTimeOffset ExpiresAt);
 
     [LoggerMessage(EventId = LogEvents.NoOwner, Level = LogLevel.Warning, Message = "Claim holder {Holder} of client {ClientId} could not decide (unreachable or not Up): the announce answers 503")]
     private partial void LogNoOwner(string clientId, string holder);

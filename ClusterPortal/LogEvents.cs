@@ -90,6 +90,9 @@ internal static class LogEvents
     /// <summary><c>NodeProcess.Killed</c>.</summary>
     public const int Killed = 5103;
 
+    /// <summary><c>BoundedJobServerStop.LogStopOverran</c>: Hangfire's server outlived its stop budget.</summary>
+    public const int JobServerStopOverran = 5104;
+
     /// <summary><c>ParentProcessWatchdog.LogParentGone</c>.</summary>
     public const int ParentGone = 5201;
 

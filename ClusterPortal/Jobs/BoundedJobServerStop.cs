@@ -31,6 +31,6 @@ internal sealed partial class BoundedJobServerStop(IHostedService server, TimeSp
 
     public void Dispose() => (server as IDisposable)?.Dispose();
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The Hangfire server did not stop within {Seconds} s; the node stops without waiting longer (an interrupted job runs again after the restart)")]
+    [LoggerMessage(EventId = LogEvents.JobServerStopOverran, Level = LogLevel.Warning, Message = "The Hangfire server did not stop within {Seconds} s; the node stops without waiting longer (an interrupted job runs again after the restart)")]
     private partial void LogStopOverran(double seconds);
 }

@@ -11,7 +11,8 @@ public sealed partial class ClusterState
     /// alternate chosen; both unavailable → the client is placed anew. The returned decision carries
     /// the delta to broadcast and persist. A known client whose primary serves is routed without the lock (one lookup
     /// and the member snapshot); the lock is taken only for a change, or to record the client as seen once per
-    /// hundredth of <c>Cluster:ClientIdleTimeout</c>.
+    /// hundredth of <c>Cluster:ClientIdleTimeout</c>. At the client's primary, that time is queued for the alternate
+    /// (<see cref="TakeSeen"/>).
     /// </summary>
     /// <param name="clientId">The client.</param>
     /// <param name="primaryMayReturn">
@@ -36,6 +37,10 @@ public sealed partial class ClusterState
                 lock (_gate)
                 {
                     _table.Touch(clientId, now);
+                    if (slot.Primary == _self)
+                    {
+                        _seenToRelay.Add(clientId); // the alternate inherits the idle expiry on a failover (TakeSeen)
+                    }
                 }
             }
 
@@ -50,7 +55,13 @@ public sealed partial class ClusterState
         lock (_gate)
         {
             _table.Touch(clientId, now);
-            return RouteLocked(clientId);
+            var decision = RouteLocked(clientId);
+            if (_table.TryGet(clientId, out var routed) && routed.Primary == _self)
+            {
+                _seenToRelay.Add(clientId);
+            }
+
+            return decision;
         }
     }
 

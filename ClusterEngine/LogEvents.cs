@@ -12,6 +12,9 @@ internal static class LogEvents
     /// <summary><c>IdleClientExpiry.ExpiryFailed</c>.</summary>
     public const int ExpiryFailed = 1013;
 
+    /// <summary><c>ClientSeenRelay.LogRelayFailed</c>.</summary>
+    public const int SeenRelayFailed = 1014;
+
     /// <summary><c>ClusterChanges.LogSubscriberFailed</c>.</summary>
     public const int SubscriberFailed = 1020;
 

@@ -32,7 +32,8 @@ internal sealed class NodeLifecycle(
     ClusterHealthMonitor? health = null,
     BackplaneOutbox? outbox = null,
     GracefulLeave? leave = null,
-    PeerMesh? mesh = null) : IHostedLifecycleService, IDisposable
+    PeerMesh? mesh = null,
+    ClientSeenRelay? seen = null) : IHostedLifecycleService, IDisposable
 {
     private readonly CancellationTokenSource _stopping = new();
     private Task _backplane = Task.CompletedTask;
@@ -60,6 +61,11 @@ internal sealed class NodeLifecycle(
         }
 
         await expiry.StartAsync(cancellationToken);
+        if (seen is not null)
+        {
+            await seen.StartAsync(cancellationToken);
+        }
+
         if (leave is not null)
         {
             _stoppingRegistration = lifetime.ApplicationStopping.Register(leave.Begin); // before StoppingAsync: see GracefulLeave.Begin
@@ -68,13 +74,28 @@ internal sealed class NodeLifecycle(
 
     private CancellationTokenRegistration _stoppingRegistration;
 
+    private async Task RelaySeenAsync(CancellationToken cancellationToken)
+    {
+        if (seen is null)
+        {
+            return;
+        }
+
+        await seen.StopAsync(cancellationToken);
+        await seen.FlushAsync(cancellationToken); // a failure: the alternates count from older times, as after a crash
+    }
+
     /// <inheritdoc />
     public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    /// <summary>SIGTERM: idle expiry stops and the graceful leave runs, before any hosted service stops.</summary>
+    /// <summary>
+    /// SIGTERM: idle expiry stops, the last-seen times not yet sent go to the clients' role holders (the alternates are
+    /// about to inherit the idle expiry), and the graceful leave runs, before any hosted service stops.
+    /// </summary>
     public async Task StoppingAsync(CancellationToken cancellationToken)
     {
         await expiry.StopAsync(cancellationToken);
+        await RelaySeenAsync(cancellationToken);
         if (leave is not null)
         {
             await leave.LeaveAsync();
@@ -90,6 +111,7 @@ internal sealed class NodeLifecycle(
         }
 
         await expiry.StopAsync(cancellationToken);
+        await RelaySeenAsync(cancellationToken);
         if (leave is not null)
         {
             await leave.LeaveAsync();

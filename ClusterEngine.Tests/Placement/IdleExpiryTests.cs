@@ -74,6 +74,97 @@ public sealed class IdleExpiryTests
         Assert.Equal(["placed-anew", "promoted"], removed.Select(r => r.ClientId).Order(StringComparer.Ordinal));
     }
 
+    [Fact]
+    public void An_alternate_promoted_by_a_failover_counts_idleness_from_the_primarys_last_request()
+    {
+        // The primary alone routes a client's requests; its alternate measured idleness from the day the client was placed.
+        // A failover after a week removed every client of the failed node at the alternate's next idle pass, the ones seen
+        // yesterday too. The primary's last-seen notes (ClientsSeen) fix that.
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 29, 0, 0, 0, TimeSpan.Zero));
+        var n1 = TwoNodeView("n1", clock);
+        var n2 = TwoNodeView("n2", clock);
+        foreach (var view in new[] { n1, n2 })
+        {
+            view.Apply([Delta("active", "n1", "n2"), Delta("gone", "n1", "n2")]);
+        }
+
+        clock.Advance(TimeSpan.FromDays(6));
+        Assert.Equal(ClusterEngine.Affinity.AffinityKind.Primary, n1.Route("active").Kind);
+        var notes = n1.TakeSeen();
+        Assert.Empty(n1.TakeSeen()); // taken once
+        var note = Assert.Single(notes);
+        Assert.Equal(("active", null, "n2"), (note.Seen.ClientId, note.Primary, note.Alternate));
+        Assert.Equal(clock.GetUtcNow().ToUnixTimeSeconds(), note.Seen.At);
+        Assert.Equal(1, n2.ApplySeen([note.Seen]));
+
+        clock.Advance(TimeSpan.FromDays(2));
+        n2.SetState("n1", NodeState.Down);
+        Assert.Equal(2, n2.FailOverNode("n1", "n2").Count);
+        Assert.Equal(["gone"], n2.ExpireIdle(TimeSpan.FromDays(7), "n2").Select(r => r.ClientId));
+        Assert.Equal("n2", n2.GetAssignment("active")!.Primary);
+        clock.Advance(TimeSpan.FromDays(5) + TimeSpan.FromSeconds(1)); // a week after the last request, not after the failover
+        Assert.Equal(["active"], n2.ExpireIdle(TimeSpan.FromDays(7), "n2").Select(r => r.ClientId));
+    }
+
+    [Fact]
+    public void A_peers_last_seen_time_only_moves_a_live_clients_time_forward_and_never_past_the_clock()
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 29, 0, 0, 0, TimeSpan.Zero));
+        var state = TwoNodeView("n2", clock);
+        state.Apply([Delta("c1", "n1", "n2"), Delta("c2", "n1", "n2")]);
+        var placed = clock.GetUtcNow().ToUnixTimeSeconds();
+        clock.Advance(TimeSpan.FromDays(3));
+        state.Apply([new ClusterEngine.Placement.AssignmentDelta("c2", null, null, new ClusterEngine.Placement.AssignmentVersion(2, "n1"), 0,
+            ClusterEngine.Placement.AssignmentChangeReason.Removed)]);
+
+        var now = clock.GetUtcNow().ToUnixTimeSeconds();
+        Assert.Equal(0, state.ApplySeen([new("c1", placed - 3600), new("c2", now), new("unknown", now)])); // older; removed; unknown
+        Assert.Equal(1, state.ApplySeen([new("c1", now + (86_400 * 365))])); // a clock far ahead counts as now, not as next year
+        clock.Advance(TimeSpan.FromDays(7) + TimeSpan.FromSeconds(1));
+        Assert.Equal(["c1"], state.ExpireIdle(TimeSpan.FromDays(7), "n1").Select(r => r.ClientId));
+    }
+
+    [Fact]
+    public void A_session_renewed_at_a_third_node_is_queued_for_the_clients_primary_and_alternate()
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 29, 0, 0, 0, TimeSpan.Zero));
+        var state = new ClusterState("n3", new ClusterOptions(), time: clock);
+        for (var i = 1; i <= 3; i++)
+        {
+            state.AddOrUpdateNode(new NodeInfo($"n{i}", $"http://n{i}", 10, Order: i));
+        }
+
+        state.Apply([Delta("renewing", "n1", "n2")]);
+        Assert.True(state.MarkSeen("renewing"));
+        Assert.False(state.MarkSeen("stranger"));
+        state.Route("renewing"); // routed here as a first hop: its primary sees the forwarded request itself
+
+        var note = Assert.Single(state.TakeSeen());
+        Assert.Equal(("renewing", "n1", "n2"), (note.Seen.ClientId, note.Primary, note.Alternate));
+        var batches = ClusterEngine.Backplane.ClientSeenRelay.ByNode([note]).ToList();
+        Assert.Equal(["n1", "n2"], batches.Select(b => b.NodeId).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Seen_notes_go_out_in_batches_the_hub_admits()
+    {
+        var notes = Enumerable.Range(0, 1_200).Select(i => new SeenNote(new($"c{i}", 1_800_000_000), "n1", i % 2 == 0 ? "n2" : null)).ToList();
+
+        var batches = ClusterEngine.Backplane.ClientSeenRelay.ByNode(notes).ToList();
+
+        Assert.All(batches, b => Assert.True(b.Batch.Length <= ClusterEngine.Backplane.BackplaneMethods.BatchSize));
+        Assert.Equal(1_200, batches.Where(b => b.NodeId == "n1").Sum(b => b.Batch.Length));
+        Assert.Equal(600, batches.Where(b => b.NodeId == "n2").Sum(b => b.Batch.Length));
+    }
+
+    private static ClusterState TwoNodeView(string self, TimeProvider clock)
+    {
+        var state = new ClusterState(self, new ClusterOptions(), time: clock);
+        state.AddOrUpdateNode(new NodeInfo("n1", "http://n1", 10, Order: 1));
+        state.AddOrUpdateNode(new NodeInfo("n2", "http://n2", 10, Order: 2));
+        return state;
+    }
+
     private static ClusterEngine.Placement.AssignmentDelta Delta(string clientId, string primary, string alternate) =>
         new(clientId, primary, alternate, new ClusterEngine.Placement.AssignmentVersion(1, primary), 0, ClusterEngine.Placement.AssignmentChangeReason.Assigned);
 }

@@ -48,6 +48,13 @@ public static class BackplaneMethods
     public const string MirrorSync = "MirrorSync";
 
     /// <summary>
+    /// Batch of at most <see cref="BatchSize"/> <see cref="ClientSeen"/>, no answer: when the sender last saw clients this
+    /// node holds a role of, so the idle expiry a failover hands over counts from the client's last request
+    /// (docs/architecture.md §5).
+    /// </summary>
+    public const string ClientsSeen = "ClientsSeen";
+
+    /// <summary>
     /// Byte budget of one <see cref="MirrorSyncBatch"/> as estimated by the sender (JSON, worst-case escaping): 256 KiB,
     /// a quarter of the hub's 1 MiB <c>MaximumReceiveMessageSize</c>.
     /// </summary>

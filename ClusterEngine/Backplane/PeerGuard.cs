@@ -228,6 +228,22 @@ public sealed partial class PeerGuard(MemberList members, ClusterState state, Ti
         return false;
     }
 
+    /// <summary>
+    /// <c>ClientsSeen</c>: at most <see cref="BackplaneMethods.BatchSize"/> entries, each a valid client id with a time after
+    /// the Unix epoch (a time in the future is capped at the receiver's clock by <see cref="ClusterState.ApplySeen"/>).
+    /// False: refused whole and logged — a member never sends a bad entry.
+    /// </summary>
+    public bool AdmitSeen(string caller, IReadOnlyList<ClientSeen>? seen)
+    {
+        if (seen is not null && seen.Count <= BackplaneMethods.BatchSize && seen.All(s => s is { At: > 0 } && ClientIds.Problem(s.ClientId) is null))
+        {
+            return true;
+        }
+
+        Refuse(caller, BackplaneMethods.ClientsSeen, $"its batch is missing, longer than {BackplaneMethods.BatchSize} or has an invalid client id or time");
+        return false;
+    }
+
     /// <summary><c>MirrorSync</c>: from the sender itself, in a version this node understands.</summary>
     public bool AdmitMirrorSync(string caller, MirrorSyncBatch? batch)
     {

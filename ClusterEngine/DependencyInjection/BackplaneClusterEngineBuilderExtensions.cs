@@ -74,6 +74,7 @@ public static class BackplaneClusterEngineBuilderExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IClusterChangeObserver, RetryTags>(sp => sp.GetRequiredService<RetryTags>())); // binds tags to registrations
         services.TryAddSingleton<PlacementCoordinator>();
         services.TryAddSingleton<GracefulLeave>();
+        services.TryAddSingleton<ClientSeenRelay>(); // started and stopped by the NodeLifecycle
         services.TryAddSingleton<MembershipAdmin>();
         services.Replace(ServiceDescriptor.Singleton<ClusterEngine.Origin.IItemChangeNotifier, PeerItemChangeNotifier>());
         return builder;

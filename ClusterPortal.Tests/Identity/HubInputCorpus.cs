@@ -42,7 +42,7 @@ internal static class HubInputCorpus
         object Delta(string clientId, string primary, string? alternate, string versionNode) =>
             new { clientId, primaryNodeId = primary, alternateNodeId = alternate, version = 1, versionNodeId = versionNode };
         object?[] wrongShapes = [null, 5, "text", true, new[] { 1, 2 }, new { }, new { nodeId = new string('n', 10_000) }];
-        foreach (var method in new[] { "Hello", "Status", "AssignmentChanged", "Offer", "Claim", "ClaimRelease", "Members", "ItemChanged", "MirrorSync" })
+        foreach (var method in new[] { "Hello", "Status", "AssignmentChanged", "Offer", "Claim", "ClaimRelease", "Members", "ItemChanged", "MirrorSync", "ClientsSeen" })
         {
             foreach (var arg in wrongShapes)
             {
@@ -71,7 +71,14 @@ internal static class HubInputCorpus
             yield return ("Claim", [new { clientId = id, claimId = "claim-1" }]);
             yield return ("ClaimRelease", [new { clientId = id, claimId = "claim-1" }]);
             yield return ("ItemChanged", [new { key = id }]);
+            yield return ("ClientsSeen", [new[] { new { clientId = id, at = 1_800_000_000L } }]);
         }
+
+        // Last-seen notes: times before the epoch or far ahead (capped at the receiver's clock), a flood beyond one batch.
+        yield return ("ClientsSeen", [new[] { new { clientId = "c-seen", at = -1L } }]);
+        yield return ("ClientsSeen", [new[] { new { clientId = "c-seen", at = long.MaxValue } }]);
+        yield return ("ClientsSeen", [new[] { new { clientId = "c-seen", at = (object)"yesterday" } }]);
+        yield return ("ClientsSeen", [Enumerable.Range(0, 20_000).Select(i => new { clientId = $"c-seen-{i}", at = 1_800_000_000L }).ToArray()]);
 
         yield return ("Offer", [new { clientId = "c-offer", bounces = -1, offered = Array.Empty<string>() }]);
         yield return ("Offer", [new { clientId = "c-offer", bounces = int.MaxValue, offered = Enumerable.Repeat("node-9", 10_000).ToArray() }]);

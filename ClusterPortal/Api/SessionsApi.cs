@@ -141,6 +141,13 @@ internal static partial class SessionsApi
             LogRetryRecovered(logger, clientId);
         }
 
+        if (result.Outcome == PlacementOutcome.Existing)
+        {
+            // A renewed session is the device seen, wherever it announced: its primary and alternate hear of it
+            // (ClientSeenRelay), so a device that only logs on is not removed as idle (docs/architecture.md §5).
+            node.State.MarkSeen(clientId);
+        }
+
         var (token, expires) = tokens.Issue(clientId, a.Registration);
         var response = new SessionResponse(clientId, node.State.Ref(a.Primary), a.Alternate is null ? null : node.State.Ref(a.Alternate), a.Bounces, token, expires);
         return result.Outcome == PlacementOutcome.Placed || retried // the retry gets the answer the device lost

@@ -14,13 +14,13 @@ namespace ClusterPortal.Hubs;
 /// role that owns it sees it (docs/identity.md). A thin shim over those roles: admission (<c>Hello</c>), membership
 /// (<c>Members</c>, <c>MemberChange</c> to the authority), health (<c>Status</c>, disconnects), reconciliation
 /// (<c>AssignmentChanged</c>, <c>Snapshot</c>), anti-entropy (<c>DigestBuckets</c>, <c>SnapshotBuckets</c>), placement
-/// (<c>Offer</c>, <c>Claim</c>, <c>ClaimRelease</c>), the origin cache (<c>ItemChanged</c>) and mirror sync (<c>MirrorSync</c>).
+/// (<c>Offer</c>, <c>Claim</c>, <c>ClaimRelease</c>), the origin cache (<c>ItemChanged</c>), idle expiry (<c>ClientsSeen</c>) and mirror sync (<c>MirrorSync</c>).
 /// </summary>
 [Authorize(Policy = AuthSchemes.PeerPolicy)]
 internal sealed class BackplaneHub(MembershipAgent membership, NodeAdmission admission, MembershipAuthority authority, ClusterHealthMonitor health,
     AssignmentReconciler reconciler, AntiEntropy antiEntropy, PlacementCoordinator placement, ClientClaims claims, BackplaneConnections connections,
     ClusterEngine.Origin.OriginCache origins, ClusterEngine.Mirroring.Sync.MirrorSyncReceiver mirrorSync, ClusterEngine.Deltas.ItemVersionStore versions,
-    PeerGuard guard, InboundPeers inbound, Metrics.PortalInstruments instruments, TimeProvider time) : Hub
+    PeerGuard guard, InboundPeers inbound, ClusterEngine.ClusterState state, Metrics.PortalInstruments instruments, TimeProvider time) : Hub
 {
     private string Peer => Context.User?.Identity?.Name ?? "";
 
@@ -87,6 +87,16 @@ internal sealed class BackplaneHub(MembershipAgent membership, NodeAdmission adm
         if (ClusterPortal.Client.Contract.ItemKey.TryParse(message?.Key, out var key))
         {
             versions.KeepBeforeChange(origins, key, message!.Validator);
+        }
+    }
+
+    /// <summary><c>ClientsSeen</c>: when the peer last saw clients this node holds a role of (docs/architecture.md §5, "Idle clients").</summary>
+    [HubMethodName(BackplaneMethods.ClientsSeen)]
+    public void ClientsSeen(ClientSeen[] seen)
+    {
+        if (guard.AdmitSeen(Peer, seen))
+        {
+            state.ApplySeen(seen);
         }
     }
 

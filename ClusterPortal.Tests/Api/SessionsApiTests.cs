@@ -183,6 +183,20 @@ public sealed class SessionsApiTests : IDisposable
         Assert.Equal(HttpStatusCode.NotFound, (await _factory.AdminClient().GetAsync("/api/clients/bad-key-1")).StatusCode); // nothing registered
     }
 
+    [Theory]
+    [InlineData("{\"clientId\":\"typed-1\",\"retryKey\":123}", "retryKey")]
+    [InlineData("{\"clientId\":\"typed-1\",\"retryKey\":[\"k\"]}", "retryKey")]
+    [InlineData("{\"clientId\":5}", "clientId")]
+    [InlineData("{\"clientId\":{\"id\":\"typed-1\"}}", "clientId")]
+    public async Task A_field_that_is_not_a_string_is_400_naming_the_field(string body, string field)
+    {
+        using var content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
+        var response = await _factory.Client().PostAsync("/api/sessions", content);
+
+        await AssertFieldProblem(response, field);
+        Assert.Equal(HttpStatusCode.NotFound, (await _factory.AdminClient().GetAsync("/api/clients/typed-1")).StatusCode); // nothing registered
+    }
+
     [Fact]
     public async Task A_retry_key_of_129_characters_is_400_naming_it()
     {

@@ -63,6 +63,10 @@ internal static partial class SessionsApi
         {
             body = await http.Request.ReadFromJsonAsync(json.Request, http.RequestAborted);
         }
+        catch (JsonException ex) when (ex.Path is "$.clientId" or "$.retryKey")
+        {
+            return Problems.Field(ex.Path[2..], "Not a valid value here: expected a string."); // {"retryKey":123} names the field
+        }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
             return Problems.Field("body", "The body must be a JSON object like {\"clientId\":\"device-1\"} sent as application/json.");

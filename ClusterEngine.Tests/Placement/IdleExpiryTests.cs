@@ -157,6 +157,40 @@ public sealed class IdleExpiryTests
         Assert.Equal(600, batches.Where(b => b.NodeId == "n2").Sum(b => b.Batch.Length));
     }
 
+    [Fact]
+    public void A_node_that_may_not_decide_removes_nobody_as_idle()
+    {
+        // A node cut off on a minority side for longer than the timeout sees none of its clients' requests (the majority
+        // serves them) and still holds itself as their primary: its removals, newer than the majority's failovers, won
+        // when the partition healed and removed every such client cluster-wide, active or not.
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 29, 0, 0, 0, TimeSpan.Zero));
+        var state = TwoNodeView("n1", clock);
+        state.Apply([Delta("unseen-here", "n1", "n2")]);
+        var node = new ClusterNode(state, new ClusterEngine.Changes.ClusterChanges());
+        var options = Microsoft.Extensions.Options.Options.Create(new ClusterOptions { ClientIdleTimeout = TimeSpan.FromDays(7) });
+        var self = new LocalNodeStatus(node, options, clock, Microsoft.Extensions.Logging.Abstractions.NullLogger<LocalNodeStatus>.Instance);
+        var expiry = new IdleClientExpiry(node, options, clock, Microsoft.Extensions.Logging.Abstractions.NullLogger<IdleClientExpiry>.Instance, self);
+        self.SetAlone(true); // ticks aside: this test is about the standing
+        clock.Advance(TimeSpan.FromDays(8));
+
+        Assert.Empty(expiry.Pass()); // Joining: restarted, not caught up yet
+        self.Set(NodeState.Up);
+        self.SetQuorum(false);
+        Assert.Empty(expiry.Pass()); // a minority side
+        self.SetQuorum(true);
+        self.SetFreshQuorum(false);
+        Assert.Empty(expiry.Pass()); // a quorum on stale leases
+        self.SetFreshQuorum(true);
+        self.SetRemoved(true);
+        Assert.Empty(expiry.Pass()); // removed by an operator
+        self.SetRemoved(false);
+        self.Set(NodeState.Leaving);
+        Assert.Empty(expiry.Pass()); // handing over
+        self.Set(NodeState.Up);
+
+        Assert.Equal(["unseen-here"], expiry.Pass().Select(r => r.ClientId));
+    }
+
     private static ClusterState TwoNodeView(string self, TimeProvider clock)
     {
         var state = new ClusterState(self, new ClusterOptions(), time: clock);

@@ -36,11 +36,7 @@ public sealed partial class ClusterState
             {
                 lock (_gate)
                 {
-                    _table.Touch(clientId, now);
-                    if (slot.Primary == _self)
-                    {
-                        _seenToRelay.Add(clientId); // the alternate inherits the idle expiry on a failover (TakeSeen)
-                    }
+                    Saw(clientId, slot.LastSeen, now, relay: slot.Primary == _self); // the alternate inherits the idle expiry on a failover (TakeSeen)
                 }
             }
 
@@ -54,11 +50,10 @@ public sealed partial class ClusterState
 
         lock (_gate)
         {
-            _table.Touch(clientId, now);
             var decision = RouteLocked(clientId);
-            if (_table.TryGet(clientId, out var routed) && routed.Primary == _self)
+            if (_table.TryGet(clientId, out var routed))
             {
-                _seenToRelay.Add(clientId);
+                Saw(clientId, routed.LastSeen, now, relay: routed.Primary == _self);
             }
 
             return decision;

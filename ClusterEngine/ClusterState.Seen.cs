@@ -1,4 +1,3 @@
-using ClusterEngine.Backplane;
 using ClusterEngine.Placement;
 
 namespace ClusterEngine;
@@ -8,6 +7,32 @@ public sealed partial class ClusterState
     // Clients whose last-seen time this node moved and has not yet told their other role holders
     // (docs/architecture.md §5, "Idle clients"); taken by TakeSeen. Under _gate.
     private HashSet<string> _seenToRelay = new(StringComparer.Ordinal);
+
+    // Clients whose last-seen time entered a new store step (StoreResolution) and is not yet queued for the database;
+    // taken by TakeSeenToStore. Under _gate.
+    private HashSet<string> _seenToStore = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The step in which last-seen times are stored (seconds): a twentieth of <c>Cluster:ClientIdleTimeout</c>, at least
+    /// the in-memory resolution. A client seen all day is written a few times a day at the 7-day default, not once a
+    /// minute; a restart restores each stored time plus one step (<see cref="RestoreSeen"/>), so never too early.
+    /// </summary>
+    internal uint StoreResolution { get; }
+
+    /// <summary>Records a sighting under the lock: moves the time, queues it for relay and, past a store step, for the store.</summary>
+    private void Saw(string clientId, uint before, uint at, bool relay)
+    {
+        _table.Touch(clientId, at);
+        if (relay)
+        {
+            _seenToRelay.Add(clientId);
+        }
+
+        if (at / StoreResolution != before / StoreResolution)
+        {
+            _seenToStore.Add(clientId);
+        }
+    }
 
     /// <summary>
     /// Records that <paramref name="clientId"/> was seen at this node outside a request it routed as the client's primary —
@@ -20,13 +45,12 @@ public sealed partial class ClusterState
         ArgumentException.ThrowIfNullOrEmpty(clientId);
         lock (_gate)
         {
-            if (!_table.TryGet(clientId, out _))
+            if (!_table.TryGet(clientId, out var slot))
             {
                 return false;
             }
 
-            _table.Touch(clientId, AssignmentSlot.ToLastSeen(_time.GetUtcNow()));
-            _seenToRelay.Add(clientId);
+            Saw(clientId, slot.LastSeen, AssignmentSlot.ToLastSeen(_time.GetUtcNow()), relay: true);
             return true;
         }
     }
@@ -40,37 +64,26 @@ public sealed partial class ClusterState
     /// <returns>One entry per client that still has a live assignment and a node other than this one to tell.</returns>
     public IReadOnlyList<SeenNote> TakeSeen()
     {
-        HashSet<string> taken;
-        lock (_gate)
-        {
-            if (_seenToRelay.Count == 0)
-            {
-                return [];
-            }
-
-            taken = _seenToRelay;
-            _seenToRelay = new HashSet<string>(StringComparer.Ordinal);
-        }
-
         var members = _view.Snapshot;
-        var notes = new List<SeenNote>(taken.Count);
-        foreach (var clientId in taken)
+        var notes = new List<SeenNote>();
+        foreach (var (clientId, slot) in Take(ref _seenToRelay))
         {
-            if (!_table.TryGet(clientId, out var slot))
-            {
-                continue;
-            }
-
             var primary = slot.Primary == _self ? null : members.NodeId(slot.Primary);
             var alternate = !slot.HasAlternate || slot.Alternate == _self ? null : members.NodeId(slot.Alternate);
             if (primary is not null || alternate is not null)
             {
-                notes.Add(new SeenNote(new ClientSeen(clientId, AssignmentSlot.Epoch.AddSeconds(slot.LastSeen).ToUnixTimeSeconds()), primary, alternate));
+                notes.Add(new SeenNote(ToSeen(clientId, slot), primary, alternate));
             }
         }
 
         return notes;
     }
+
+    /// <summary>
+    /// The last-seen times that entered a new store step (<see cref="StoreResolution"/>) since the previous call, for the
+    /// database (the stored <c>LastSeenUtc</c> a restart restores, <see cref="RestoreSeen"/>).
+    /// </summary>
+    public IReadOnlyList<ClientSeen> TakeSeenToStore() => [.. Take(ref _seenToStore).Select(e => ToSeen(e.ClientId, e.Slot))];
 
     /// <summary>
     /// A peer's <c>ClientsSeen</c>: moves each known live client's last-seen time forward to the peer's, never past this
@@ -92,10 +105,10 @@ public sealed partial class ClusterState
                     continue;
                 }
 
-                var at = Math.Min(now, AssignmentSlot.ToLastSeen(DateTimeOffset.FromUnixTimeSeconds(Math.Clamp(note.At, 0, 253_402_300_799))));
+                var at = Math.Min(now, FromUnixSeconds(note.At));
                 if (at > slot.LastSeen)
                 {
-                    _table.Touch(note.ClientId, at);
+                    Saw(note.ClientId, slot.LastSeen, at, relay: false);
                     moved++;
                 }
             }
@@ -103,6 +116,61 @@ public sealed partial class ClusterState
 
         return moved;
     }
+
+    /// <summary>
+    /// At start, before the node serves: sets the last-seen times of restored clients from their stored ones, plus one
+    /// store step (the stored time is the start of the step the client was last seen in), never past now. Without it
+    /// every restart counted every client as seen at the restart, and a cluster restarted more often than
+    /// <c>Cluster:ClientIdleTimeout</c> never removed an idle client. Clients not listed keep the restart time.
+    /// </summary>
+    /// <param name="stored">Stored times (seconds since the Unix epoch); unknown and removed clients are skipped.</param>
+    public void RestoreSeen(IReadOnlyList<ClientSeen> stored)
+    {
+        ArgumentNullException.ThrowIfNull(stored);
+        var now = AssignmentSlot.ToLastSeen(_time.GetUtcNow());
+        lock (_gate)
+        {
+            foreach (var entry in stored)
+            {
+                if (_table.TryGet(entry.ClientId, out _))
+                {
+                    _table.Touch(entry.ClientId, (uint)Math.Min(now, (ulong)FromUnixSeconds(entry.At) + StoreResolution));
+                }
+            }
+        }
+    }
+
+    private List<(string ClientId, AssignmentSlot Slot)> Take(ref HashSet<string> queued)
+    {
+        HashSet<string> taken;
+        lock (_gate)
+        {
+            if (queued.Count == 0)
+            {
+                return [];
+            }
+
+            taken = queued;
+            queued = new HashSet<string>(StringComparer.Ordinal);
+        }
+
+        var live = new List<(string, AssignmentSlot)>(taken.Count);
+        foreach (var clientId in taken)
+        {
+            if (_table.TryGet(clientId, out var slot))
+            {
+                live.Add((clientId, slot));
+            }
+        }
+
+        return live;
+    }
+
+    private static ClientSeen ToSeen(string clientId, AssignmentSlot slot) =>
+        new(clientId, AssignmentSlot.Epoch.AddSeconds(slot.LastSeen).ToUnixTimeSeconds());
+
+    private static uint FromUnixSeconds(long seconds) =>
+        AssignmentSlot.ToLastSeen(DateTimeOffset.FromUnixTimeSeconds(Math.Clamp(seconds, 0, 253_402_300_799)));
 }
 
 /// <summary>One client's last-seen time to relay (<see cref="ClusterState.TakeSeen"/>) and the nodes to relay it to.</summary>

@@ -15,6 +15,9 @@ internal static class LogEvents
     /// <summary><c>ClientSeenRelay.LogRelayFailed</c>.</summary>
     public const int SeenRelayFailed = 1014;
 
+    /// <summary><c>ClientSeenStore.LogStoreFailed</c>.</summary>
+    public const int SeenStoreFailed = 1015;
+
     /// <summary><c>ClusterChanges.LogSubscriberFailed</c>.</summary>
     public const int SubscriberFailed = 1020;
 

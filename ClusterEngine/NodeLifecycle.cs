@@ -33,7 +33,8 @@ internal sealed class NodeLifecycle(
     BackplaneOutbox? outbox = null,
     GracefulLeave? leave = null,
     PeerMesh? mesh = null,
-    ClientSeenRelay? seen = null) : IHostedLifecycleService, IDisposable
+    ClientSeenRelay? seen = null,
+    ClientSeenStore? seenStore = null) : IHostedLifecycleService, IDisposable
 {
     private readonly CancellationTokenSource _stopping = new();
     private Task _backplane = Task.CompletedTask;
@@ -53,6 +54,11 @@ internal sealed class NodeLifecycle(
         if (writer is not null)
         {
             await writer.StartAsync(cancellationToken);
+        }
+
+        if (seenStore is not null)
+        {
+            await seenStore.StartAsync(cancellationToken);
         }
 
         if (membership is not null && health is not null && outbox is not null)
@@ -131,6 +137,12 @@ internal sealed class NodeLifecycle(
         if (mesh is not null)
         {
             await mesh.DisposeAsync();
+        }
+
+        if (seenStore is not null)
+        {
+            await seenStore.StopAsync(cancellationToken);
+            seenStore.Flush(); // before the writer's last batch
         }
 
         if (writer is not null)

@@ -191,6 +191,30 @@ public sealed class IdleExpiryTests
         Assert.Equal(["unseen-here"], expiry.Pass().Select(r => r.ClientId));
     }
 
+    [Fact]
+    public void Last_seen_times_are_queued_for_the_store_once_per_twentieth_of_the_timeout()
+    {
+        // A client seen all day is written a few times a day at the 7-day default, not at every sighting.
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 29, 0, 0, 0, TimeSpan.Zero));
+        var state = new ClusterState("n1", new ClusterOptions { ClientIdleTimeout = TimeSpan.FromDays(7) }, time: clock);
+        state.AddOrUpdateNode(new NodeInfo("n1", "http://n1", 10));
+        state.Announce("busy");
+        Assert.Equal(30_240u, state.StoreResolution);
+        var queued = 0;
+        for (var minute = 0; minute < 24 * 60; minute++)
+        {
+            clock.Advance(TimeSpan.FromMinutes(1));
+            state.Route("busy");
+            queued += state.TakeSeenToStore().Count;
+        }
+
+        Assert.InRange(queued, 2, 3); // 86,400 s / 30,240 s
+        var stored = clock.GetUtcNow().ToUnixTimeSeconds() - 10;
+        state.RestoreSeen([new("busy", stored), new("unknown", stored)]);
+        Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(stored + 30_240) > clock.GetUtcNow() ? clock.GetUtcNow() : DateTimeOffset.FromUnixTimeSeconds(stored + 30_240),
+            state.QueryClients(new ClusterEngine.Placement.ClientQuery(0, 1)).Rows.Single().LastSeen); // plus one step, never past now
+    }
+
     private static ClusterState TwoNodeView(string self, TimeProvider clock)
     {
         var state = new ClusterState(self, new ClusterOptions(), time: clock);

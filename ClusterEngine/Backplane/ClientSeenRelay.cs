@@ -1,3 +1,4 @@
+using ClusterEngine.Placement;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

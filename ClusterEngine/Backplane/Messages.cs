@@ -97,14 +97,6 @@ public enum ClaimOutcome
     Unavailable = 5,
 }
 
-/// <summary>
-/// One entry of a <c>ClientsSeen</c> batch (<see cref="BackplaneMethods.ClientsSeen"/>): when the sender last saw a client
-/// it is primary of, or that renewed its session there (docs/architecture.md §5, "Idle clients").
-/// </summary>
-/// <param name="ClientId">The client.</param>
-/// <param name="At">When the sender last saw it: whole seconds since the Unix epoch (UTC).</param>
-public sealed record ClientSeen(string ClientId, long At);
-
 /// <summary>Handshake a node sends when it connects to a peer or joins through a seed.</summary>
 /// <param name="Self">The sender as a member.</param>
 /// <param name="Incarnation">The sender's incarnation.</param>

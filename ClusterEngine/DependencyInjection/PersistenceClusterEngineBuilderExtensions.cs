@@ -50,6 +50,7 @@ public static class PersistenceClusterEngineBuilderExtensions
             sp.GetRequiredService<IOptions<PersistenceOptions>>().Value, sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<PersistenceWriter>>()));
         services.TryAddSingleton<PersistenceRestorer>();
+        services.TryAddSingleton<ClientSeenStore>(); // started and stopped by the NodeLifecycle
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ClusterEngine.Changes.IClusterChangeObserver, PersistenceObserver>());
         return builder;
     }

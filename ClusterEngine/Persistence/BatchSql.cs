@@ -29,14 +29,22 @@ internal static class BatchSql
            OR (excluded."Version" = "Members"."Version" AND excluded."VersionNodeId" >= "Members"."VersionNodeId")
         """;
 
+    // LastSeenUtc: set when the row is created or a removed id is placed anew (a registration is a sighting); a change of
+    // a live assignment (a failover, a new alternate) keeps it, as the in-memory table does, and UpdateSeen moves it.
     private const string UpsertAssignment = """
         INSERT INTO "Assignments" ("ClientId", "Primary", "Alternate", "VersionCounter", "VersionNodeId", "Bounces", "Reason", "LastSeenUtc", "Registration")
         VALUES (@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8)
         ON CONFLICT ("ClientId") DO UPDATE SET "Primary" = excluded."Primary", "Alternate" = excluded."Alternate",
           "VersionCounter" = excluded."VersionCounter", "VersionNodeId" = excluded."VersionNodeId", "Bounces" = excluded."Bounces",
-          "Reason" = excluded."Reason", "LastSeenUtc" = excluded."LastSeenUtc", "Registration" = excluded."Registration"
+          "Reason" = excluded."Reason", "Registration" = excluded."Registration",
+          "LastSeenUtc" = CASE WHEN "Assignments"."Primary" IS NULL THEN excluded."LastSeenUtc" ELSE "Assignments"."LastSeenUtc" END
         WHERE excluded."VersionCounter" > "Assignments"."VersionCounter"
            OR (excluded."VersionCounter" = "Assignments"."VersionCounter" AND excluded."VersionNodeId" > "Assignments"."VersionNodeId")
+        """;
+
+    // Only forward, and only a live row: a removal (its tombstone row) is not undone by a late time.
+    private const string UpdateSeen = """
+        UPDATE "Assignments" SET "LastSeenUtc" = @p1 WHERE "ClientId" = @p0 AND "LastSeenUtc" < @p1 AND "Primary" IS NOT NULL
         """;
 
     private const string DeleteMirror = """DELETE FROM "Mirrors" WHERE "ClientId" = @p0""";
@@ -49,7 +57,8 @@ internal static class BatchSql
     /// <summary>Writes <paramref name="batch"/>; returns the number of row operations issued.</summary>
     /// <param name="db">A fresh context (its connection is used directly).</param>
     /// <param name="batch">The coalesced changes.</param>
-    /// <param name="now">Stored as <c>LastSeenUtc</c> of the assignments written.</param>
+    /// <param name="now">Stored as <c>LastSeenUtc</c> of the assignment rows created (or placed anew over a removal); the
+    /// batch's last-seen times then move it forward (<see cref="WriteBatch.Seen"/>).</param>
     public static int Write(NodeDbContext db, WriteBatch batch, DateTimeOffset now)
     {
         db.Database.OpenConnection();
@@ -65,6 +74,11 @@ internal static class BatchSql
         {
             statements.Run(UpsertAssignment, d.ClientId, d.Primary, d.Primary is null ? null : d.Alternate,
                 d.Version.Counter, d.Version.NodeId, d.Bounces, (int)d.Reason, seen, d.Registration);
+        }
+
+        foreach (var (clientId, at) in batch.Seen)
+        {
+            statements.Run(UpdateSeen, clientId, at * 1000);
         }
 
         foreach (var (clientId, mirror) in batch.Mirrors)

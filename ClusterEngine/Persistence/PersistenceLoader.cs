@@ -49,7 +49,8 @@ public sealed class PersistenceLoader
     /// <summary>
     /// Merges the stored members into <paramref name="members"/> and adds them to <paramref name="state"/>
     /// (as Joining until the failure detector hears from them; the local node describes itself), then
-    /// merges the stored assignments by version. Returns the number of deltas read.
+    /// merges the stored assignments by version, with the last-seen times stored for them (<see cref="ClusterState.RestoreSeen"/>).
+    /// Returns the number of deltas read.
     /// </summary>
     public async Task<int> RestoreAsync(ClusterState state, MemberList? members = null, CancellationToken cancellationToken = default)
     {
@@ -64,19 +65,36 @@ public sealed class PersistenceLoader
 
         var read = 0;
         var chunk = new List<AssignmentDelta>(ApplyChunk);
-        await foreach (var delta in ReadAssignmentsAsync(cancellationToken))
+        var seen = new List<ClientSeen>(ApplyChunk);
+        await using (var db = await OpenAsync(cancellationToken))
         {
-            chunk.Add(delta);
-            if (chunk.Count == ApplyChunk)
+            await foreach (var row in db.Assignments.AsNoTracking().AsAsyncEnumerable().WithCancellation(cancellationToken))
             {
-                state.Apply(chunk);
-                read += chunk.Count;
-                chunk.Clear();
+                chunk.Add(ToDelta(row));
+                if (row.Primary is not null)
+                {
+                    seen.Add(new ClientSeen(row.ClientId, row.LastSeenUtc.ToUnixTimeSeconds()));
+                }
+
+                if (chunk.Count == ApplyChunk)
+                {
+                    read += Apply(state, chunk, seen);
+                }
             }
         }
 
+        return read + Apply(state, chunk, seen);
+    }
+
+    /// <summary>Applies one chunk of stored assignments, then their stored last-seen times (docs/architecture.md §5).</summary>
+    private static int Apply(ClusterState state, List<AssignmentDelta> chunk, List<ClientSeen> seen)
+    {
         state.Apply(chunk);
-        return read + chunk.Count;
+        state.RestoreSeen(seen);
+        var count = chunk.Count;
+        chunk.Clear();
+        seen.Clear();
+        return count;
     }
 
     /// <summary>Streams the stored members.</summary>

@@ -95,6 +95,13 @@ public sealed class PersistenceWriter : IHostedService, IAsyncDisposable
         Write(change);
     }
 
+    /// <summary>
+    /// Queues a client's last-seen time (<see cref="ClusterState.TakeSeenToStore"/>): its stored <c>LastSeenUtc</c> moves
+    /// forward to it, if the client's row is live; a restart restores it (<see cref="ClusterState.RestoreSeen"/>).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The writer has stopped.</exception>
+    public void Enqueue(ClientSeen change) => Write(change);
+
     /// <summary>Queues the deletion of a removed client's mirror row.</summary>
     /// <exception cref="InvalidOperationException">The writer has stopped.</exception>
     public void Enqueue(ClientRemoved change) => Write(change);

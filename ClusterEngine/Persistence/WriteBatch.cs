@@ -6,8 +6,8 @@ namespace ClusterEngine.Persistence;
 
 /// <summary>
 /// Changes taken from the queue for one transaction, coalesced by key in arrival order: the newest
-/// version per client for assignments, the last write per node for members, and per client the last
-/// whole mirror (or its removal) for mirrors.
+/// version per client for assignments, the last write per node for members, per client the last
+/// whole mirror (or its removal) for mirrors, and per client the latest last-seen time.
 /// </summary>
 internal sealed class WriteBatch
 {
@@ -18,12 +18,15 @@ internal sealed class WriteBatch
     /// <summary>Per client, its last whole mirror to store, or null to delete its row.</summary>
     public Dictionary<string, MirrorSnapshot?> Mirrors { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Per client, the latest last-seen time to store (seconds since the Unix epoch).</summary>
+    public Dictionary<string, long> Seen { get; } = new(StringComparer.Ordinal);
+
     public List<FlushRequest> Flushes { get; } = [];
 
     /// <summary>Changes received (before coalescing).</summary>
     public int Received { get; private set; }
 
-    public bool HasData => Assignments.Count + Members.Count + Mirrors.Count > 0;
+    public bool HasData => Assignments.Count + Members.Count + Mirrors.Count + Seen.Count > 0;
 
     /// <summary>Adds one queued item; returns true when it was a flush request (the batch should be written now).</summary>
     public bool Add(object item)
@@ -53,6 +56,9 @@ internal sealed class WriteBatch
             case ClientRemoved r:
                 Mirrors[r.ClientId] = null;
                 break;
+            case ClientSeen seen:
+                Seen[seen.ClientId] = Seen.TryGetValue(seen.ClientId, out var stored) ? Math.Max(stored, seen.At) : seen.At;
+                break;
             default:
                 throw new ArgumentException($"Unsupported change type {item.GetType().Name}.", nameof(item));
         }
@@ -81,6 +87,7 @@ internal sealed class WriteBatch
         Assignments.Clear();
         Members.Clear();
         Mirrors.Clear();
+        Seen.Clear();
         Flushes.Clear();
         Received = 0;
     }

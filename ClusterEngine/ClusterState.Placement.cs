@@ -151,9 +151,14 @@ public sealed partial class ClusterState
         {
             foreach (var delta in deltas)
             {
+                var wasLive = _table.TryGet(delta.ClientId, out _);
                 if (_table.Merge(delta.ClientId, _read.ToSlot(delta)))
                 {
                     applied.Add(delta);
+                    if (delta.Reason == AssignmentChangeReason.Reassigned && wasLive)
+                    {
+                        SawOnReassignment(delta.ClientId);
+                    }
                 }
             }
         }

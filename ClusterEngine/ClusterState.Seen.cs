@@ -35,6 +35,20 @@ public sealed partial class ClusterState
     }
 
     /// <summary>
+    /// Under the lock: a live client placed anew because its primary and alternate were both gone (a reassignment) counts
+    /// as seen now. Its new primary never had a sighting of it — neither holder's notes (<see cref="TakeSeen"/>) reached it
+    /// — and counted from when it first learned the client, so a client placed more than a timeout ago was removed at its
+    /// next idle pass, active or not. A promotion does not count: the alternate has the primary's notes.
+    /// </summary>
+    private void SawOnReassignment(string clientId)
+    {
+        if (_table.TryGet(clientId, out var slot))
+        {
+            Saw(clientId, slot.LastSeen, Math.Max(slot.LastSeen, AssignmentSlot.ToLastSeen(_time.GetUtcNow())), relay: false);
+        }
+    }
+
+    /// <summary>
     /// Records that <paramref name="clientId"/> was seen at this node outside a request it routed as the client's primary —
     /// a device renewing its session (<c>POST /api/sessions</c> with its token) — and queues the time for the client's
     /// primary and alternate (<see cref="TakeSeen"/>), which decide and inherit its idle expiry.

@@ -76,6 +76,11 @@ public sealed partial class ClusterState
         var registration = known && !old.IsRemoved ? old.Registration : proposed.IsRemoved ? proposed.Registration : counter;
         var next = proposed with { Counter = counter, Origin = (short)_self, Registration = registration };
         _table.Set(clientId, next);
+        if (reason == AssignmentChangeReason.Reassigned && known && !old.IsRemoved)
+        {
+            SawOnReassignment(clientId);
+        }
+
         return _read.ToDelta(clientId, next, reason);
     }
 

@@ -49,29 +49,44 @@ public sealed class IdleExpiryTests
     }
 
     [Fact]
-    public void A_node_failure_does_not_count_as_its_clients_being_seen()
+    public void A_promotion_does_not_count_as_a_sighting_and_a_client_placed_anew_counts_from_its_placement()
     {
         // Issue 10 item 11: failing a node's clients over went through the request path, which recorded every one of
-        // them as seen, so each node failure postponed the idle expiry of all its clients by a whole timeout.
+        // them as seen, so each node failure postponed the idle expiry of all its clients by a whole timeout. The promoted
+        // alternate has the primary's last-seen notes (ClientsSeen); a client whose primary and alternate both failed is
+        // placed anew on a node that never had a sighting of it, which counts from the new placement (docs/architecture.md §5).
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 29, 0, 0, 0, TimeSpan.Zero));
-        var state = new ClusterState("n2", new ClusterOptions(), time: clock);
-        for (var i = 1; i <= 3; i++)
-        {
-            state.AddOrUpdateNode(new NodeInfo($"n{i}", $"http://n{i}", 10, Order: i));
-        }
-
+        var state = ThreeNodeView("n2", clock);
+        var peer = ThreeNodeView("n3", clock); // applies the reassignment as a delta
         state.Apply([Delta("promoted", "n1", "n2"), Delta("placed-anew", "n1", "n3")]);
+        peer.Apply([Delta("placed-anew", "n1", "n3")]);
 
         clock.Advance(TimeSpan.FromDays(6));
         state.SetState("n1", NodeState.Down);
         state.SetState("n3", NodeState.Down);
         var failedOver = state.FailOverNode("n1", "n2");
+        peer.Apply(failedOver.Where(d => d.ClientId == "placed-anew"));
         clock.Advance(TimeSpan.FromDays(2));
         var removed = state.ExpireIdle(TimeSpan.FromDays(7), "n2");
 
         Assert.All(failedOver, d => Assert.Equal("n2", d.Primary));
         Assert.Equal(2, failedOver.Count);
-        Assert.Equal(["placed-anew", "promoted"], removed.Select(r => r.ClientId).Order(StringComparer.Ordinal));
+        Assert.Equal(["promoted"], removed.Select(r => r.ClientId));
+        Assert.Empty(peer.ExpireIdle(TimeSpan.FromDays(7)));
+        clock.Advance(TimeSpan.FromDays(5) + TimeSpan.FromSeconds(1)); // a week after the new placement
+        Assert.Equal(["placed-anew"], state.ExpireIdle(TimeSpan.FromDays(7), "n2").Select(r => r.ClientId));
+        Assert.Equal(["placed-anew"], peer.ExpireIdle(TimeSpan.FromDays(7)).Select(r => r.ClientId));
+    }
+
+    private static ClusterState ThreeNodeView(string self, TimeProvider clock)
+    {
+        var state = new ClusterState(self, new ClusterOptions(), time: clock);
+        for (var i = 1; i <= 3; i++)
+        {
+            state.AddOrUpdateNode(new NodeInfo($"n{i}", $"http://n{i}", 10, Order: i));
+        }
+
+        return state;
     }
 
     [Fact]

@@ -151,11 +151,11 @@ public sealed partial class ClusterState
         {
             foreach (var delta in deltas)
             {
-                var wasLive = _table.TryGet(delta.ClientId, out _);
+                var reassignedLive = delta.Reason == AssignmentChangeReason.Reassigned && _table.TryGet(delta.ClientId, out _);
                 if (_table.Merge(delta.ClientId, _read.ToSlot(delta)))
                 {
                     applied.Add(delta);
-                    if (delta.Reason == AssignmentChangeReason.Reassigned && wasLive)
+                    if (reassignedLive)
                     {
                         SawOnReassignment(delta.ClientId);
                     }

@@ -4,33 +4,40 @@ namespace ClusterEngine;
 
 public sealed partial class ClusterState
 {
-    // Clients whose last-seen time this node moved and has not yet told their other role holders
+    // Clients whose last-seen time entered a new step (SeenStep) here and that their other role holders have not heard of
     // (docs/architecture.md §5, "Idle clients"); taken by TakeSeen. Under _gate.
     private HashSet<string> _seenToRelay = new(StringComparer.Ordinal);
 
-    // Clients whose last-seen time entered a new store step (StoreResolution) and is not yet queued for the database;
-    // taken by TakeSeenToStore. Under _gate.
+    // Clients whose last-seen time entered a new step and is not yet queued for the database; taken by TakeSeenToStore.
+    // Under _gate.
     private HashSet<string> _seenToStore = new(StringComparer.Ordinal);
 
     /// <summary>
-    /// The step in which last-seen times are stored (seconds): a twentieth of <c>Cluster:ClientIdleTimeout</c>, at least
-    /// the in-memory resolution. A client seen all day is written a few times a day at the 7-day default, not once a
-    /// minute; a restart restores each stored time plus one step (<see cref="RestoreSeen"/>), so never too early.
+    /// The step in which last-seen times travel and are stored (seconds): a twentieth of <c>Cluster:ClientIdleTimeout</c>,
+    /// at least the in-memory resolution. A client seen all day is relayed and written a few times a day at the 7-day
+    /// default, not once a minute; a time received (<see cref="ApplySeen"/>) or restored (<see cref="RestoreSeen"/>) is
+    /// taken as the start of its step plus one step, never past now — so never too early a removal, and at most one step
+    /// late.
     /// </summary>
-    internal uint StoreResolution { get; }
+    internal uint SeenStep { get; }
 
-    /// <summary>Records a sighting under the lock: moves the time, queues it for relay and, past a store step, for the store.</summary>
-    private void Saw(string clientId, uint before, uint at, bool relay)
+    /// <summary>
+    /// Records a sighting under the lock: moves the time and, when it enters a new step, queues it for the store and —
+    /// with <paramref name="relay"/> (this node is the client's primary) — for the client's other role holders.
+    /// <paramref name="always"/> queues it for them whatever the step (a renewed session, rare).
+    /// </summary>
+    private void Saw(string clientId, uint before, uint at, bool relay, bool always = false)
     {
         _table.Touch(clientId, at);
-        if (relay)
-        {
-            _seenToRelay.Add(clientId);
-        }
-
-        if (at / StoreResolution != before / StoreResolution)
+        var newStep = at / SeenStep != before / SeenStep;
+        if (newStep)
         {
             _seenToStore.Add(clientId);
+        }
+
+        if ((relay && newStep) || always)
+        {
+            _seenToRelay.Add(clientId);
         }
     }
 
@@ -64,13 +71,13 @@ public sealed partial class ClusterState
                 return false;
             }
 
-            Saw(clientId, slot.LastSeen, AssignmentSlot.ToLastSeen(_time.GetUtcNow()), relay: true);
+            Saw(clientId, slot.LastSeen, AssignmentSlot.ToLastSeen(_time.GetUtcNow()), relay: true, always: true);
             return true;
         }
     }
 
     /// <summary>
-    /// The last-seen times moved here since the previous call, each with the nodes to tell: the client's primary and
+    /// The last-seen times that entered a new step here (<see cref="SeenStep"/>) since the previous call, each with the nodes to tell: the client's primary and
     /// alternate, this node left out. Only the primary expires an idle client, and it knows the client's requests only
     /// from what it routed itself; without these notes an alternate promoted by a failover measured the idleness of a
     /// client seen yesterday from the day it was placed, and removed it at its next idle pass (docs/architecture.md §5).
@@ -94,14 +101,15 @@ public sealed partial class ClusterState
     }
 
     /// <summary>
-    /// The last-seen times that entered a new store step (<see cref="StoreResolution"/>) since the previous call, for the
+    /// The last-seen times that entered a new store step (<see cref="SeenStep"/>) since the previous call, for the
     /// database (the stored <c>LastSeenUtc</c> a restart restores, <see cref="RestoreSeen"/>).
     /// </summary>
     public IReadOnlyList<ClientSeen> TakeSeenToStore() => [.. Take(ref _seenToStore).Select(e => ToSeen(e.ClientId, e.Slot))];
 
     /// <summary>
-    /// A peer's <c>ClientsSeen</c>: moves each known live client's last-seen time forward to the peer's, never past this
-    /// node's clock and never back. Unknown and removed clients are skipped (a removal wins over a late note).
+    /// A peer's <c>ClientsSeen</c>: moves each known live client's last-seen time forward to the peer's plus one step (the
+    /// peer sends a time when it enters a new step, so the client may have been seen until the step's end), never past
+    /// this node's clock and never back. Unknown and removed clients are skipped (a removal wins over a late note).
     /// </summary>
     /// <param name="seen">The peer's notes (times in seconds since the Unix epoch).</param>
     /// <returns>How many clients' times moved.</returns>
@@ -119,7 +127,7 @@ public sealed partial class ClusterState
                     continue;
                 }
 
-                var at = Math.Min(now, FromUnixSeconds(note.At));
+                var at = StepEnd(note.At, now);
                 if (at > slot.LastSeen)
                 {
                     Saw(note.ClientId, slot.LastSeen, at, relay: false);
@@ -148,7 +156,7 @@ public sealed partial class ClusterState
             {
                 if (_table.TryGet(entry.ClientId, out _))
                 {
-                    _table.Touch(entry.ClientId, (uint)Math.Min(now, (ulong)FromUnixSeconds(entry.At) + StoreResolution));
+                    _table.Touch(entry.ClientId, StepEnd(entry.At, now));
                 }
             }
         }
@@ -183,8 +191,9 @@ public sealed partial class ClusterState
     private static ClientSeen ToSeen(string clientId, AssignmentSlot slot) =>
         new(clientId, AssignmentSlot.Epoch.AddSeconds(slot.LastSeen).ToUnixTimeSeconds());
 
-    private static uint FromUnixSeconds(long seconds) =>
-        AssignmentSlot.ToLastSeen(DateTimeOffset.FromUnixTimeSeconds(Math.Clamp(seconds, 0, 253_402_300_799)));
+    /// <summary>A step's start (seconds since the Unix epoch, any value) plus one step, as a last-seen time no later than <paramref name="now"/>.</summary>
+    private uint StepEnd(long unixSeconds, uint now) =>
+        (uint)Math.Min(now, (ulong)AssignmentSlot.ToLastSeen(DateTimeOffset.FromUnixTimeSeconds(Math.Clamp(unixSeconds, 0, 253_402_300_799))) + SeenStep);
 }
 
 /// <summary>One client's last-seen time to relay (<see cref="ClusterState.TakeSeen"/>) and the nodes to relay it to.</summary>

@@ -44,7 +44,7 @@ public sealed partial class ClusterState
         // Last-seen is kept to a hundredth of the idle timeout (1 s to 1 min): a client's requests within that time
         // write nothing, so a request of a known client whose primary serves takes no lock.
         _seenResolution = (uint)Math.Clamp(options.ClientIdleTimeout.TotalSeconds / 100, 1, 60);
-        StoreResolution = (uint)Math.Clamp(options.ClientIdleTimeout.TotalSeconds / 20, _seenResolution, uint.MaxValue);
+        SeenStep = (uint)Math.Clamp(options.ClientIdleTimeout.TotalSeconds / 20, _seenResolution, uint.MaxValue);
     }
 
     /// <summary>The current immutable picture of the members (states, availability, capacities), without a lock.</summary>

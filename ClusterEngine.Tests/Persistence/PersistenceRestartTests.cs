@@ -99,7 +99,7 @@ public abstract class PersistenceRestartTests : StoreTestBase
         await using var restarted = await StartStoreAsync();
         var rebuilt = View(options, clock);
         await restarted.Loader.RestoreAsync(rebuilt);
-        Assert.Equal(0.35, rebuilt.StoreResolution / 86_400.0, 3); // a twentieth of the timeout
+        Assert.Equal(0.35, rebuilt.SeenStep / 86_400.0, 3); // a twentieth of the timeout
 
         clock.Advance(TimeSpan.FromDays(2.5)); // day 7.5: a week and one store step after the placement
         Assert.Equal(["failed-over", "idle"], rebuilt.ExpireIdle(options.ClientIdleTimeout).Select(r => r.ClientId).Order(StringComparer.Ordinal));

@@ -133,7 +133,7 @@ public sealed class IdleExpiryTests
             ClusterEngine.Placement.AssignmentChangeReason.Removed)]);
 
         var now = clock.GetUtcNow().ToUnixTimeSeconds();
-        Assert.Equal(0, state.ApplySeen([new("c1", placed - 3600), new("c2", now), new("unknown", now)])); // older; removed; unknown
+        Assert.Equal(0, state.ApplySeen([new("c1", placed - 86_400), new("c2", now), new("unknown", now)])); // older; removed; unknown
         Assert.Equal(1, state.ApplySeen([new("c1", now + (86_400 * 365))])); // a clock far ahead counts as now, not as next year
         clock.Advance(TimeSpan.FromDays(7) + TimeSpan.FromSeconds(1));
         Assert.Equal(["c1"], state.ExpireIdle(TimeSpan.FromDays(7), "n1").Select(r => r.ClientId));
@@ -214,7 +214,7 @@ public sealed class IdleExpiryTests
         var state = new ClusterState("n1", new ClusterOptions { ClientIdleTimeout = TimeSpan.FromDays(7) }, time: clock);
         state.AddOrUpdateNode(new NodeInfo("n1", "http://n1", 10));
         state.Announce("busy");
-        Assert.Equal(30_240u, state.StoreResolution);
+        Assert.Equal(30_240u, state.SeenStep);
         var queued = 0;
         for (var minute = 0; minute < 24 * 60; minute++)
         {
@@ -228,6 +228,33 @@ public sealed class IdleExpiryTests
         state.RestoreSeen([new("busy", stored), new("unknown", stored)]);
         Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(stored + 30_240) > clock.GetUtcNow() ? clock.GetUtcNow() : DateTimeOffset.FromUnixTimeSeconds(stored + 30_240),
             state.QueryClients(new ClusterEngine.Placement.ClientQuery(0, 1)).Rows.Single().LastSeen); // plus one step, never past now
+    }
+
+    [Fact]
+    public void A_busy_clients_time_travels_once_per_step_and_a_renewed_session_at_once()
+    {
+        // Bytes on the wire: a client seen every minute is relayed a few times a day at the 7-day default, not every minute.
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 29, 0, 0, 0, TimeSpan.Zero));
+        var primary = TwoNodeView("n1", clock);
+        var alternate = TwoNodeView("n2", clock);
+        primary.Apply([Delta("busy", "n1", "n2")]);
+        alternate.Apply([Delta("busy", "n1", "n2")]);
+        var relayed = 0;
+        for (var minute = 0; minute < 24 * 60; minute++)
+        {
+            clock.Advance(TimeSpan.FromMinutes(1));
+            primary.Route("busy");
+            relayed += primary.TakeSeen().Count;
+        }
+
+        Assert.InRange(relayed, 2, 3); // 86,400 s / 30,240 s
+        Assert.True(primary.MarkSeen("busy"));
+        Assert.Single(primary.TakeSeen());
+
+        // The receiver takes a note as its step's start plus one step, never past its clock.
+        var sent = clock.GetUtcNow().ToUnixTimeSeconds() - 40_000;
+        Assert.Equal(1, alternate.ApplySeen([new("busy", sent)]));
+        Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(sent + alternate.SeenStep), alternate.QueryClients(new ClusterEngine.Placement.ClientQuery(0, 1)).Rows.Single().LastSeen);
     }
 
     private static ClusterState TwoNodeView(string self, TimeProvider clock)

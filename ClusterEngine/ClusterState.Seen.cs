@@ -4,7 +4,8 @@ namespace ClusterEngine;
 
 public sealed partial class ClusterState
 {
-    // Clients whose last-seen time entered a new step (SeenStep) here and that their other role holders have not heard of
+    // Clients whose last-seen time entered a new step (SeenStep) here and that their other role holders have not heard of,
+    // or that this node gave a new primary or alternate (Commit: the new holder never had a sighting of them)
     // (docs/architecture.md §5, "Idle clients"); taken by TakeSeen. Under _gate.
     private HashSet<string> _seenToRelay = new(StringComparer.Ordinal);
 

@@ -76,9 +76,17 @@ public sealed partial class ClusterState
         var registration = known && !old.IsRemoved ? old.Registration : proposed.IsRemoved ? proposed.Registration : counter;
         var next = proposed with { Counter = counter, Origin = (short)_self, Registration = registration };
         _table.Set(clientId, next);
-        if (reason == AssignmentChangeReason.Reassigned && known && !old.IsRemoved)
+        if (known && !old.IsRemoved && !next.IsRemoved)
         {
-            SawOnReassignment(clientId);
+            if (reason == AssignmentChangeReason.Reassigned)
+            {
+                SawOnReassignment(clientId);
+            }
+
+            if (next.Primary != old.Primary || next.Alternate != old.Alternate)
+            {
+                _seenToRelay.Add(clientId); // a new holder has no sighting of the client: this node tells it what it knows
+            }
         }
 
         return _read.ToDelta(clientId, next, reason);

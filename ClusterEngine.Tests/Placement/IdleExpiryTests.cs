@@ -257,6 +257,41 @@ public sealed class IdleExpiryTests
         Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(sent + alternate.SeenStep), alternate.QueryClients(new ClusterEngine.Placement.ClientQuery(0, 1)).Rows.Single().LastSeen);
     }
 
+    [Fact]
+    public void A_new_alternate_hears_when_the_client_was_last_seen_from_the_node_that_chose_it()
+    {
+        // Found by attack: notes went out only when a time moved, so an alternate chosen by a failover or a role repair
+        // kept the time it first stored the assignment; when the primary failed next, it removed a client seen minutes
+        // before at its first idle pass.
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 29, 0, 0, 0, TimeSpan.Zero));
+        var n1 = ThreeNodeView("n1", clock);
+        var n3 = ThreeNodeView("n3", clock);
+        foreach (var view in new[] { n1, n3 })
+        {
+            view.Apply([Delta("quiet", "n1", "n2")]);
+        }
+
+        clock.Advance(TimeSpan.FromDays(6));
+        n1.Route("quiet"); // its last request
+        n1.TakeSeen(); // to n2, which fails next
+
+        n1.SetState("n2", NodeState.Down);
+        var repaired = n1.FailOverNode("n2", "n1"); // a new alternate for the clients of n1 that n2 held
+        Assert.Equal("n3", Assert.Single(repaired).Alternate);
+        n3.Apply(repaired);
+        var note = Assert.Single(n1.TakeSeen());
+        Assert.Equal((null, "n3"), (note.Primary, note.Alternate));
+        n3.ApplySeen([note.Seen]);
+
+        clock.Advance(TimeSpan.FromDays(2)); // n1 fails too: n3 is promoted
+        n3.SetState("n1", NodeState.Down);
+        n3.SetState("n2", NodeState.Down);
+        Assert.Equal("n3", Assert.Single(n3.FailOverNode("n1", "n3")).Primary);
+        Assert.Empty(n3.ExpireIdle(TimeSpan.FromDays(7), "n3"));
+        clock.Advance(TimeSpan.FromDays(5) + TimeSpan.FromSeconds(n3.SeenStep + 1));
+        Assert.Equal(["quiet"], n3.ExpireIdle(TimeSpan.FromDays(7), "n3").Select(r => r.ClientId));
+    }
+
     private static ClusterState TwoNodeView(string self, TimeProvider clock)
     {
         var state = new ClusterState(self, new ClusterOptions(), time: clock);

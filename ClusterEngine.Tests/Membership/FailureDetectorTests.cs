@@ -184,4 +184,29 @@ public sealed class FailureDetectorTests
         Assert.False(detector.StoppedUntilHeard("n1"));
         Assert.True(Quorum.HasQuorum(["n1", "n2", "n3"], id => id is "n1" or "n2", detector.StoppedUntilHeard));
     }
+    [Fact]
+    public void A_peer_that_said_it_left_counts_as_stopped_for_the_quorum_after_its_silence_until_it_starts_again()
+    {
+        // Found by attack: SIGTERM node-1 (it leaves: Leaving, Left), then kill -9 node-2 — node-3 lost its quorum for good,
+        // because node-1's verdict went Suspect and Down with the silence and no refusal was ever seen for it.
+        var time = new FakeTimeProvider();
+        var detector = new FailureDetector(time, Timeout);
+        detector.Watch("n1");
+        detector.Watch("n2");
+        detector.Heard("n1", 1, 1, NodeState.Up);
+        detector.Heard("n2", 1, 1, NodeState.Up);
+        detector.Heard("n1", 1, 2, NodeState.Leaving);
+        detector.Heard("n1", 1, 3, NodeState.Left);
+        time.Advance(TimeSpan.FromSeconds(30));
+        detector.Evaluate();
+        detector.Unreachable("n2");
+        bool Survivor(string id) => id == "n3";
+
+        Assert.NotEqual(NodeState.Left, detector.StateOf("n1")); // the verdict moved on with the silence
+        Assert.True(detector.StoppedUntilHeard("n1"));
+        Assert.True(Quorum.HasQuorum(["n1", "n2", "n3"], Survivor, detector.StoppedUntilHeard));
+
+        detector.Heard("n1", 2, 1, NodeState.Joining); // started again: counts as a member once more
+        Assert.False(detector.StoppedUntilHeard("n1"));
+    }
 }

@@ -181,13 +181,17 @@ public sealed class FailureDetector(TimeProvider time, SilenceTimeout timeouts)
     /// that is back but does not hold this node's serving lease yet. The quorum counts such a peer as stopped, not as the
     /// other side of an even split: a lone survivor lost its quorum for as long as a returning peer's port was open and the
     /// peer not yet heard (the tie goes to the first member in order), and the returning node, which knew nothing yet,
-    /// took the survivor's clients (found by attack, 4 of 5 runs; docs/recovery.md).
+    /// took the survivor's clients (found by attack, 4 of 5 runs; docs/recovery.md). A peer whose last status said it has
+    /// Left stopped too, by its own word, until a status of its next start says otherwise: the mesh stops calling a peer
+    /// that left, so no refusal ever showed, and once its Left verdict had turned Suspect and Down with the silence it
+    /// counted as a live member again — after a graceful leave and one crash in three nodes, the survivor lost its quorum
+    /// and served nobody (found by attack).
     /// </summary>
     public bool StoppedUntilHeard(string nodeId)
     {
         lock (_gate)
         {
-            return _peers.TryGetValue(nodeId, out var p) && (p.Dead || p.RefusedSinceHeard);
+            return _peers.TryGetValue(nodeId, out var p) && (p.Dead || p.RefusedSinceHeard || p.Reported == NodeState.Left);
         }
     }
 

@@ -188,6 +188,10 @@ public sealed class SessionsApiTests : IDisposable
     [InlineData("{\"clientId\":\"typed-1\",\"retryKey\":[\"k\"]}", "retryKey")]
     [InlineData("{\"clientId\":5}", "clientId")]
     [InlineData("{\"clientId\":{\"id\":\"typed-1\"}}", "clientId")]
+    [InlineData("{\"ClientId\":5}", "clientId")] // names bind case-insensitively
+    [InlineData("{\"clientId\":\"typed-1", "body")] // truncated: the body's fault, not the field's
+    [InlineData("{\"clientId\":tru}", "body")]
+    [InlineData("{\"clientId\":\"typed-1\",\"retryKey\":\"0123456789abcdef", "body")]
     public async Task A_field_that_is_not_a_string_is_400_naming_the_field(string body, string field)
     {
         using var content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");

@@ -183,6 +183,30 @@ public sealed class ProcessFailureTests(ITestOutputHelper output)
         AssertNoFailures([.. driver.Results.Where(r => r.SentAt < thawedAt)], cluster);
     }
 
+    [Fact]
+    public async Task After_one_node_leaves_gracefully_and_another_crashes_the_last_node_serves_every_client()
+    {
+        // Found by attack: the mesh stops calling a peer that left, so no refusal ever marked it stopped; once its Left
+        // verdict had turned Down with the silence it counted as a live member, and after the crash the survivor held an
+        // even split without the first member — no quorum, 503 for every client, for good.
+        await using var cluster = await ProcessCluster.StartAsync(3);
+        var clients = await AnnounceAsync(cluster);
+        var (leaver, crasher, survivor) = (cluster[0], cluster[1], cluster[2]);
+
+        await leaver.TerminateAsync();
+        await cluster.WaitStateAsync(leaver, [crasher, survivor], ["Left", "Down"], 20_000);
+        await Eventually.True(async () => await cluster.StateAsync(survivor, leaver) == "Down", $"{leaver.NodeId}'s Left turned Down with its silence", 20_000, cluster.Describe);
+        crasher.Kill();
+        await cluster.WaitStateAsync(crasher, [survivor], DownStates, 10_000);
+
+        await using var driver = new ClientDriver([survivor], clients);
+        var from = DateTime.UtcNow;
+        await Eventually.True(() => driver.Results.Count(r => r.SentAt > from.AddSeconds(1) && r.Ok) >= Clients,
+            $"{Clients} requests served by {survivor.NodeId} alone", 30_000, cluster.Describe);
+        await driver.StopAsync();
+        AssertNoFailures([.. driver.Results.Where(r => r.SentAt > from.AddSeconds(1))], cluster);
+    }
+
     internal static async Task<List<(string ClientId, string Token)>> AnnounceAsync(ProcessCluster cluster)
     {
         var clients = new List<(string, string)>();

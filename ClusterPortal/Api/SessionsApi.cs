@@ -63,9 +63,10 @@ internal static partial class SessionsApi
         {
             body = await http.Request.ReadFromJsonAsync(json.Request, http.RequestAborted);
         }
-        catch (JsonException ex) when (ex.Path is "$.clientId" or "$.retryKey")
+        catch (JsonException ex) when (ex.InnerException is not JsonException && MistypedField(ex.Path) is { } field)
         {
-            return Problems.Field(ex.Path[2..], "Not a valid value here: expected a string."); // {"retryKey":123} names the field
+            // {"retryKey":123} names the field; a syntax error (the reader's own JsonException inside) is the body's.
+            return Problems.Field(field, "Not a valid value here: expected a string.");
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
@@ -158,6 +159,12 @@ internal static partial class SessionsApi
             ? new SessionAnswer(StatusCodes.Status201Created, "/" + ClusterPaths.Client(clientId), response, json.Response)
             : new SessionAnswer(StatusCodes.Status200OK, null, response, json.Response);
     }
+
+    /// <summary>The request field a value of the wrong JSON type was found at (names bind case-insensitively), or null.</summary>
+    private static string? MistypedField(string? path) =>
+        string.Equals(path, "$.clientId", StringComparison.OrdinalIgnoreCase) ? "clientId"
+        : string.Equals(path, "$.retryKey", StringComparison.OrdinalIgnoreCase) ? "retryKey"
+        : null;
 
     /// <summary>
     /// The 401 (no token, a foreign one, one expired too long ago, or one of an earlier registration of the id) or 403

@@ -56,8 +56,8 @@ public sealed class IdleExpiryTests
         // alternate has the primary's last-seen notes (ClientsSeen); a client whose primary and alternate both failed is
         // placed anew on a node that never had a sighting of it, which counts from the new placement (docs/architecture.md §5).
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 29, 0, 0, 0, TimeSpan.Zero));
-        var state = ThreeNodeView("n2", clock);
-        var peer = ThreeNodeView("n3", clock); // applies the reassignment as a delta
+        var state = View("n2", clock, 3);
+        var peer = View("n3", clock, 3); // applies the reassignment as a delta
         state.Apply([Delta("promoted", "n1", "n2"), Delta("placed-anew", "n1", "n3")]);
         peer.Apply([Delta("placed-anew", "n1", "n3")]);
 
@@ -78,17 +78,6 @@ public sealed class IdleExpiryTests
         Assert.Equal(["placed-anew"], peer.ExpireIdle(TimeSpan.FromDays(7)).Select(r => r.ClientId));
     }
 
-    private static ClusterState ThreeNodeView(string self, TimeProvider clock)
-    {
-        var state = new ClusterState(self, new ClusterOptions(), time: clock);
-        for (var i = 1; i <= 3; i++)
-        {
-            state.AddOrUpdateNode(new NodeInfo($"n{i}", $"http://n{i}", 10, Order: i));
-        }
-
-        return state;
-    }
-
     [Fact]
     public void An_alternate_promoted_by_a_failover_counts_idleness_from_the_primarys_last_request()
     {
@@ -96,8 +85,8 @@ public sealed class IdleExpiryTests
         // A failover after a week removed every client of the failed node at the alternate's next idle pass, the ones seen
         // yesterday too. The primary's last-seen notes (ClientsSeen) fix that.
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 29, 0, 0, 0, TimeSpan.Zero));
-        var n1 = TwoNodeView("n1", clock);
-        var n2 = TwoNodeView("n2", clock);
+        var n1 = View("n1", clock, 2);
+        var n2 = View("n2", clock, 2);
         foreach (var view in new[] { n1, n2 })
         {
             view.Apply([Delta("active", "n1", "n2"), Delta("gone", "n1", "n2")]);
@@ -125,7 +114,7 @@ public sealed class IdleExpiryTests
     public void A_peers_last_seen_time_only_moves_a_live_clients_time_forward_and_never_past_the_clock()
     {
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 29, 0, 0, 0, TimeSpan.Zero));
-        var state = TwoNodeView("n2", clock);
+        var state = View("n2", clock, 2);
         state.Apply([Delta("c1", "n1", "n2"), Delta("c2", "n1", "n2")]);
         var placed = clock.GetUtcNow().ToUnixTimeSeconds();
         clock.Advance(TimeSpan.FromDays(3));
@@ -179,7 +168,7 @@ public sealed class IdleExpiryTests
         // serves them) and still holds itself as their primary: its removals, newer than the majority's failovers, won
         // when the partition healed and removed every such client cluster-wide, active or not.
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 29, 0, 0, 0, TimeSpan.Zero));
-        var state = TwoNodeView("n1", clock);
+        var state = View("n1", clock, 2);
         state.Apply([Delta("unseen-here", "n1", "n2")]);
         var node = new ClusterNode(state, new ClusterEngine.Changes.ClusterChanges());
         var options = Microsoft.Extensions.Options.Options.Create(new ClusterOptions { ClientIdleTimeout = TimeSpan.FromDays(7) });
@@ -235,8 +224,8 @@ public sealed class IdleExpiryTests
     {
         // Bytes on the wire: a client seen every minute is relayed a few times a day at the 7-day default, not every minute.
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 29, 0, 0, 0, TimeSpan.Zero));
-        var primary = TwoNodeView("n1", clock);
-        var alternate = TwoNodeView("n2", clock);
+        var primary = View("n1", clock, 2);
+        var alternate = View("n2", clock, 2);
         primary.Apply([Delta("busy", "n1", "n2")]);
         alternate.Apply([Delta("busy", "n1", "n2")]);
         var relayed = 0;
@@ -264,8 +253,8 @@ public sealed class IdleExpiryTests
         // kept the time it first stored the assignment; when the primary failed next, it removed a client seen minutes
         // before at its first idle pass.
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 29, 0, 0, 0, TimeSpan.Zero));
-        var n1 = ThreeNodeView("n1", clock);
-        var n3 = ThreeNodeView("n3", clock);
+        var n1 = View("n1", clock, 3);
+        var n3 = View("n3", clock, 3);
         foreach (var view in new[] { n1, n3 })
         {
             view.Apply([Delta("quiet", "n1", "n2")]);
@@ -292,11 +281,15 @@ public sealed class IdleExpiryTests
         Assert.Equal(["quiet"], n3.ExpireIdle(TimeSpan.FromDays(7), "n3").Select(r => r.ClientId));
     }
 
-    private static ClusterState TwoNodeView(string self, TimeProvider clock)
+    /// <summary>The view of <paramref name="self"/> in a cluster of n1…n<paramref name="nodes"/> (capacity 10 each).</summary>
+    private static ClusterState View(string self, TimeProvider clock, int nodes)
     {
         var state = new ClusterState(self, new ClusterOptions(), time: clock);
-        state.AddOrUpdateNode(new NodeInfo("n1", "http://n1", 10, Order: 1));
-        state.AddOrUpdateNode(new NodeInfo("n2", "http://n2", 10, Order: 2));
+        for (var i = 1; i <= nodes; i++)
+        {
+            state.AddOrUpdateNode(new NodeInfo($"n{i}", $"http://n{i}", 10, Order: i));
+        }
+
         return state;
     }
 

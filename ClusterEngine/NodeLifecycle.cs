@@ -80,32 +80,40 @@ internal sealed class NodeLifecycle(
 
     private CancellationTokenRegistration _stoppingRegistration;
 
-    private async Task RelaySeenAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// The graceful leave, between stopping the last-seen relay and sending what it still holds: after the hand-over, so
+    /// that the nodes the hand-over made primaries and alternates hear the times too (a failure to send: they count from
+    /// older times, as after a crash).
+    /// </summary>
+    private async Task LeaveAsync(CancellationToken cancellationToken)
     {
-        if (seen is null)
+        if (seen is not null)
         {
-            return;
+            await seen.StopAsync(cancellationToken);
         }
 
-        await seen.StopAsync(cancellationToken);
-        await seen.FlushAsync(cancellationToken); // a failure: the alternates count from older times, as after a crash
+        if (leave is not null)
+        {
+            await leave.LeaveAsync();
+        }
+
+        if (seen is not null)
+        {
+            await seen.FlushAsync(cancellationToken);
+        }
     }
 
     /// <inheritdoc />
     public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>
-    /// SIGTERM: idle expiry stops, the last-seen times not yet sent go to the clients' role holders (the alternates are
-    /// about to inherit the idle expiry), and the graceful leave runs, before any hosted service stops.
+    /// SIGTERM: idle expiry stops, the graceful leave runs, and the last-seen times not yet sent go to the clients' role
+    /// holders (the ones the hand-over chose included), before any hosted service stops.
     /// </summary>
     public async Task StoppingAsync(CancellationToken cancellationToken)
     {
         await expiry.StopAsync(cancellationToken);
-        await RelaySeenAsync(cancellationToken);
-        if (leave is not null)
-        {
-            await leave.LeaveAsync();
-        }
+        await LeaveAsync(cancellationToken);
     }
 
     /// <summary>Leaves (when <see cref="StoppingAsync"/> did not run), stops the backplane, closes the mesh, drains the writer.</summary>
@@ -117,11 +125,7 @@ internal sealed class NodeLifecycle(
         }
 
         await expiry.StopAsync(cancellationToken);
-        await RelaySeenAsync(cancellationToken);
-        if (leave is not null)
-        {
-            await leave.LeaveAsync();
-        }
+        await LeaveAsync(cancellationToken);
 
         try
         {

@@ -281,6 +281,23 @@ public sealed class IdleExpiryTests
         Assert.Equal(["quiet"], n3.ExpireIdle(TimeSpan.FromDays(7), "n3").Select(r => r.ClientId));
     }
 
+    [Fact]
+    public void A_leaving_primary_tells_the_holders_its_hand_over_chose()
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 29, 0, 0, 0, TimeSpan.Zero));
+        var n1 = View("n1", clock, 3);
+        n1.Apply([Delta("handed", "n1", "n2")]);
+        n1.TakeSeen();
+
+        var (changes, kept) = n1.HandOver("n1");
+
+        Assert.Equal(0, kept);
+        var handed = Assert.Single(changes);
+        var note = Assert.Single(n1.TakeSeen());
+        Assert.Equal((handed.Primary, handed.Alternate), (note.Primary, note.Alternate));
+        Assert.Equal(("n2", "n3"), (note.Primary, note.Alternate));
+    }
+
     /// <summary>The view of <paramref name="self"/> in a cluster of n1…n<paramref name="nodes"/> (capacity 10 each).</summary>
     private static ClusterState View(string self, TimeProvider clock, int nodes)
     {

@@ -16,7 +16,7 @@ namespace ClusterEngine.Backplane;
 /// <remarks>
 /// Fire and forget, as assignment broadcasts: a note lost with a connection only makes the receiver's time older than the
 /// truth, by at most one period more. The <see cref="NodeLifecycle"/> starts it with the idle expiry and, on SIGTERM, stops
-/// it and sends what is left before the graceful leave hands the clients to their alternates.
+/// it before the graceful leave and sends what is left after it — the hand-over's new primaries and alternates included.
 /// </remarks>
 /// <param name="state">This node's view (the queued times).</param>
 /// <param name="mesh">The peer connections.</param>

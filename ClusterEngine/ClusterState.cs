@@ -85,7 +85,7 @@ public sealed partial class ClusterState
 
             if (next.Primary != old.Primary || next.Alternate != old.Alternate)
             {
-                _seenToRelay.Add(clientId); // a new holder has no sighting of the client: this node tells it what it knows
+                NewHolder(clientId); // a new holder has no sighting of the client: this node tells it what it knows, at once
             }
         }
 

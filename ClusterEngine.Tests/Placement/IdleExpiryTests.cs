@@ -265,10 +265,13 @@ public sealed class IdleExpiryTests
         n1.TakeSeen(); // to n2, which fails next
 
         n1.SetState("n2", NodeState.Down);
+        Assert.False(n1.SeenUrgent.IsCompleted);
         var repaired = n1.FailOverNode("n2", "n1"); // a new alternate for the clients of n1 that n2 held
         Assert.Equal("n3", Assert.Single(repaired).Alternate);
+        Assert.True(n1.SeenUrgent.IsCompleted); // sent at once: n1 may fail before its next period (attack: two crashes 1.5 s apart)
         n3.Apply(repaired);
         var note = Assert.Single(n1.TakeSeen());
+        Assert.False(n1.SeenUrgent.IsCompleted);
         Assert.Equal((null, "n3"), (note.Primary, note.Alternate));
         n3.ApplySeen([note.Seen]);
 

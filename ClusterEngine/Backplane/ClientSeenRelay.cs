@@ -11,7 +11,8 @@ namespace ClusterEngine.Backplane;
 /// minute) it takes the last-seen times moved here (<see cref="ClusterState.TakeSeen"/>) and sends them as
 /// <c>ClientsSeen</c> batches (<see cref="BackplaneMethods.BatchSize"/> entries at most) to the client's primary and
 /// alternate. The primary's notes let the alternate that a failover promotes count idleness from the client's last
-/// request instead of from its placement; a session renewed at a third node reaches both.
+/// request instead of from its placement; a session renewed at a third node reaches both. A client that got a new holder
+/// here (a failover, a role repair, a hand-over) is sent at once, not at the next period.
 /// </summary>
 /// <remarks>
 /// Fire and forget, as assignment broadcasts: a note lost with a connection only makes the receiver's time older than the
@@ -88,8 +89,22 @@ internal sealed partial class ClientSeenRelay(ClusterState state, PeerMesh mesh,
         using var timer = new PeriodicTimer(IdleClientExpiry.PeriodFor(options.Value.ClientIdleTimeout), time);
         try
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
+            var tick = timer.WaitForNextTickAsync(stoppingToken).AsTask();
+            while (true)
             {
+                // The period, or at once when a client got a new holder here (ClusterState.SeenUrgent).
+                await Task.WhenAny(tick, state.SeenUrgent.WaitAsync(stoppingToken));
+                stoppingToken.ThrowIfCancellationRequested();
+                if (tick.IsCompleted)
+                {
+                    if (!await tick)
+                    {
+                        return;
+                    }
+
+                    tick = timer.WaitForNextTickAsync(stoppingToken).AsTask();
+                }
+
                 await FlushAsync(stoppingToken);
             }
         }

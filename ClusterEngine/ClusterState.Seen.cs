@@ -11,11 +11,11 @@ public sealed partial class ClusterState
 
     // Clients whose last-seen time entered a new step and is not yet queued for the database; taken by TakeSeenToStore.
     // Under _gate.
+    private HashSet<string> _seenToStore = new(StringComparer.Ordinal);
+
     // Completed when a client got a new holder here (Commit): the relay sends at once instead of at its next period.
     // Replaced under _gate when TakeSeen takes the queue.
     private TaskCompletionSource _seenUrgent = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    private HashSet<string> _seenToStore = new(StringComparer.Ordinal);
 
     /// <summary>
     /// Completes when a client got a new primary or alternate here since the last <see cref="TakeSeen"/>: the new holder has
@@ -106,8 +106,9 @@ public sealed partial class ClusterState
     }
 
     /// <summary>
-    /// The last-seen times that entered a new step here (<see cref="SeenStep"/>) since the previous call, each with the nodes to tell: the client's primary and
-    /// alternate, this node left out. Only the primary expires an idle client, and it knows the client's requests only
+    /// The last-seen times queued since the previous call — entered a new step (<see cref="SeenStep"/>) at the client's
+    /// primary, a renewed session, a client given a new holder here — each with the nodes to tell: the client's primary
+    /// and alternate, this node left out. Only the primary expires an idle client, and it knows the client's requests only
     /// from what it routed itself; without these notes an alternate promoted by a failover measured the idleness of a
     /// client seen yesterday from the day it was placed, and removed it at its next idle pass (docs/architecture.md §5).
     /// </summary>

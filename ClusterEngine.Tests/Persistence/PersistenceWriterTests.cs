@@ -147,6 +147,85 @@ public abstract class PersistenceWriterTests : StoreTestBase
     }
 
     [Fact]
+    public async Task WhenStoredAsync_is_true_once_the_changes_before_it_are_committed_without_waiting_for_MaxDelay()
+    {
+        await using var store = await StartStoreAsync(o => o.MaxDelay = TimeSpan.FromMinutes(5));
+        for (var i = 0; i < 100; i++)
+        {
+            store.Writer.Enqueue(Delta($"c{i}", "n1", null, 1, "n1"));
+        }
+
+        // The wait is bounded far below MaxDelay: the commit is due at once, not after five minutes.
+        Assert.True(await store.Writer.WhenStoredAsync().WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(100L, await Location.CountAsync("Assignments"));
+    }
+
+    [Fact]
+    public async Task Concurrent_callers_of_WhenStoredAsync_each_find_their_own_change_committed()
+    {
+        await using var store = await StartStoreAsync(o => o.MaxDelay = TimeSpan.FromMinutes(5));
+        var callers = Enumerable.Range(0, 64).Select(i => Task.Run(async () =>
+        {
+            store.Writer.Enqueue(Delta($"c{i}", "n1", null, 1, "n1"));
+            Assert.True(await store.Writer.WhenStoredAsync());
+            await using var connection = await Location.OpenRawAsync();
+            await using var query = connection.CreateCommand();
+            query.CommandText = "SELECT COUNT(*) FROM \"Assignments\" WHERE \"ClientId\" = @id";
+            var id = query.CreateParameter();
+            (id.ParameterName, id.Value) = ("id", $"c{i}");
+            query.Parameters.Add(id);
+            return Convert.ToInt64(await query.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+        }));
+
+        var found = await Task.WhenAll(callers).WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.All(found, rows => Assert.Equal(1L, rows));
+    }
+
+    [Fact]
+    public async Task WhenStoredAsync_is_false_as_soon_as_the_commit_fails_and_the_change_is_written_once_the_database_is_back()
+    {
+        await using var store = await StartStoreAsync(o => o.MaxDelay = TimeSpan.FromMinutes(5));
+        await ExecuteRawAsync("ALTER TABLE \"Assignments\" RENAME TO \"AssignmentsAway\""); // every write of the table fails
+        store.Writer.Enqueue(Delta("c1", "n1", null, 1, "n1"));
+
+        // False at the first failed attempt: a caller is not held for the outage (the writer retries for as long as it lasts).
+        Assert.False(await store.Writer.WhenStoredAsync().WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.False(store.Writer.IsAvailable);
+
+        await ExecuteRawAsync("ALTER TABLE \"AssignmentsAway\" RENAME TO \"Assignments\"");
+        await store.Writer.FlushAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.True(store.Writer.IsAvailable);
+        Assert.Equal(1L, await Location.CountAsync("Assignments"));
+        store.Writer.Enqueue(Delta("c2", "n1", null, 1, "n1"));
+        Assert.True(await store.Writer.WhenStoredAsync().WaitAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    [Fact]
+    public async Task WhenStoredAsync_is_false_before_start_and_after_stop()
+    {
+        var store = await StartStoreAsync();
+        await store.Writer.StopAsync(CancellationToken.None);
+        Assert.False(await store.Writer.WhenStoredAsync());
+        await store.DisposeAsync();
+
+        var options = Location.Options();
+        var factory = NodeDatabaseProvider.CreateFactory(Location.Target(options), options);
+        await using var notStarted = new PersistenceWriter(factory, new NodeDatabase(factory, Location.Target(options), Microsoft.Extensions.Logging.Abstractions.NullLogger<NodeDatabase>.Instance),
+            options, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<PersistenceWriter>.Instance);
+        Assert.False(await notStarted.WhenStoredAsync());
+    }
+
+    private async Task ExecuteRawAsync(string sql)
+    {
+        await using var connection = await Location.OpenRawAsync();
+        await using var command = connection.CreateCommand();
+#pragma warning disable CA2100 // Test SQL over constant table names.
+        command.CommandText = sql;
+#pragma warning restore CA2100
+        await command.ExecuteNonQueryAsync();
+    }
+
+    [Fact]
     public async Task Parallel_enqueues_from_many_tasks_are_all_persisted()
     {
         // Small batches force many transactions while 50 callers keep merging into the next one.

@@ -54,15 +54,14 @@ internal static class BatchSql
         ON CONFLICT ("ClientId") DO UPDATE SET "Sequence" = excluded."Sequence", "Entries" = excluded."Entries"
         """;
 
-    /// <summary>Writes <paramref name="batch"/>; returns the number of row operations issued.</summary>
-    /// <param name="db">A fresh context (its connection is used directly).</param>
+    /// <summary>Writes <paramref name="batch"/> through <paramref name="session"/>; returns the number of row operations issued.</summary>
+    /// <param name="session">The writer's open connection (and, on SQLite, its prepared statements).</param>
     /// <param name="batch">The coalesced changes.</param>
     /// <param name="now">Stored as <c>LastSeenUtc</c> of the assignment rows created (or placed anew over a removal); the
     /// batch's last-seen times then move it forward (<see cref="WriteBatch.Seen"/>).</param>
-    public static int Write(NodeDbContext db, WriteBatch batch, DateTimeOffset now)
+    public static int Write(WriterSession session, WriteBatch batch, DateTimeOffset now)
     {
-        db.Database.OpenConnection();
-        using var statements = new Statements(db.Database.GetDbConnection());
+        using var statements = new Statements(session.Connection, session.Sqlite);
 
         foreach (var m in batch.Members.Values)
         {
@@ -98,9 +97,49 @@ internal static class BatchSql
     }
 
     /// <summary>
+    /// The writer's connection, opened once and used batch after batch by the committer thread alone, with (on SQLite) its
+    /// statements prepared once for the session (<see cref="SqliteStatements"/>). A context and a pooled connection per
+    /// batch cost about an eighth of the writer's CPU once every new client's 201 waited for its own commit
+    /// (<see cref="PersistenceWriter.WhenStoredAsync"/>: batches of a few rows, thousands a second). Any failure ends the
+    /// session (the writer disposes it and opens a new one for the retry), so a connection the database dropped or a
+    /// statement a schema change invalidated is never used again.
+    /// </summary>
+    internal sealed class WriterSession : IDisposable
+    {
+        private readonly NodeDbContext _db;
+
+        public WriterSession(NodeDbContext db)
+        {
+            _db = db;
+            try
+            {
+                db.Database.OpenConnection();
+                Connection = db.Database.GetDbConnection();
+                Sqlite = Connection is SqliteConnection sqlite ? new SqliteStatements(sqlite) : null;
+            }
+            catch
+            {
+                db.Dispose();
+                throw;
+            }
+        }
+
+        public DbConnection Connection { get; }
+
+        /// <summary>The prepared statements on SQLite; null on PostgreSQL (Npgsql prepares by itself: <c>Max Auto Prepare</c>).</summary>
+        public SqliteStatements? Sqlite { get; }
+
+        public void Dispose()
+        {
+            Sqlite?.Dispose(); // finalized before the connection goes back to the pool
+            _db.Dispose();
+        }
+    }
+
+    /// <summary>
     /// Runs parameterised statements in order, committing every <see cref="MaxTransaction"/> statements. On PostgreSQL
     /// (Npgsql batches: <see cref="DbConnection.CreateBatch"/>) up to <see cref="BatchSize"/> statements go to the server in
-    /// one round trip. On SQLite (in-process) each SQL text is prepared once per batch on the connection's own handle and
+    /// one round trip. On SQLite (in-process) each SQL text is prepared once per session on the connection's own handle and
     /// its values bound by position (<see cref="SqliteStatements"/>).
     /// </summary>
     private sealed class Statements : IDisposable
@@ -114,11 +153,11 @@ internal static class BatchSql
         private int _inTransaction;
         private DbBatch? _batch;
 
-        public Statements(DbConnection connection)
+        public Statements(DbConnection connection, SqliteStatements? sqlite)
         {
             _connection = connection;
             _transaction = connection.BeginTransaction();
-            _sqlite = connection is SqliteConnection sqlite ? new SqliteStatements(sqlite) : null;
+            _sqlite = sqlite;
         }
 
         /// <summary>Statements run (or queued) so far.</summary>
@@ -179,8 +218,7 @@ internal static class BatchSql
 
         public void Dispose()
         {
-            _sqlite?.Dispose(); // finalized before the transaction's end and the connection's return to the pool
-            _transaction.Dispose();
+            _transaction.Dispose(); // rolls back what was not committed; the session's prepared statements stay (each is reset after its step)
             _batch?.Dispose();
         }
 

@@ -23,10 +23,30 @@ internal sealed class WriteBatch
 
     public List<FlushRequest> Flushes { get; } = [];
 
+    /// <summary>
+    /// Shared by every caller of <see cref="PersistenceWriter.WhenStoredAsync"/> while this batch is pending: true once the
+    /// batch is committed, false when its first attempt failed (or the writer gave it up). Null while nobody waits.
+    /// </summary>
+    public TaskCompletionSource<bool>? Stored { get; private set; }
+
     /// <summary>Changes received (before coalescing).</summary>
     public int Received { get; private set; }
 
     public bool HasData => Assignments.Count + Members.Count + Mirrors.Count + Seen.Count > 0;
+
+    /// <summary>Something to write or to answer: data, a flush request, or a caller waiting for the commit.</summary>
+    public bool HasWork => HasData || Flushes.Count > 0 || Stored is not null;
+
+    /// <summary>The batch's commit as a task shared by every caller; the first caller creates it (then returns true in <paramref name="created"/>).</summary>
+    public Task<bool> WaitStored(out bool created)
+    {
+        created = Stored is null;
+        Stored ??= new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        return Stored.Task;
+    }
+
+    /// <summary>Answers the callers waiting for this batch's commit (once; later calls do nothing).</summary>
+    public void CompleteStored(bool committed) => Stored?.TrySetResult(committed);
 
     /// <summary>Adds one queued item; returns true when it was a flush request (the batch should be written now).</summary>
     public bool Add(object item)
@@ -89,6 +109,7 @@ internal sealed class WriteBatch
         Mirrors.Clear();
         Seen.Clear();
         Flushes.Clear();
+        Stored = null;
         Received = 0;
     }
 }

@@ -153,9 +153,19 @@ internal static partial class SessionsApi
             node.State.MarkSeen(clientId);
         }
 
+        var registered = result.Outcome == PlacementOutcome.Placed || retried; // the retry gets the answer the device lost
+        if (registered && writer is not null)
+        {
+            // A 201 promises that the registration survives a crash of this node: until the change reaches the peers (the
+            // broadcast does not wait) — and on a node alone, for good — only this node's memory holds it, so the answer
+            // waits for the node's own commit (docs/persistence.md "What an answer promises"). If that commit fails, the
+            // database just went away: the client is served from memory, as every write is during an outage.
+            await writer.WhenStoredAsync();
+        }
+
         var (token, expires) = tokens.Issue(clientId, a.Registration);
         var response = new SessionResponse(clientId, node.State.Ref(a.Primary), a.Alternate is null ? null : node.State.Ref(a.Alternate), a.Bounces, token, expires);
-        return result.Outcome == PlacementOutcome.Placed || retried // the retry gets the answer the device lost
+        return registered
             ? new SessionAnswer(StatusCodes.Status201Created, "/" + ClusterPaths.Client(clientId), response, json.Response)
             : new SessionAnswer(StatusCodes.Status200OK, null, response, json.Response);
     }

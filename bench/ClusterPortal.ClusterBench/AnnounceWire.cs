@@ -28,7 +28,7 @@ internal static class AnnounceWire
         try
         {
             Console.Error.WriteLine("Starting 1 node…");
-            cluster = await Cluster.StartAsync(1, "--Cluster:Capacity=5000000", "--Portal:SessionRateLimit=1000000");
+            cluster = await Cluster.StartAsync(1, ["--Cluster:Capacity=5000000", "--Portal:SessionRateLimit=1000000", .. WireBench.NodeArguments(args)]);
             var node = cluster.Nodes[0];
             var probe = await cluster.AnnounceAsync(node, "wire-announce-probe");
             var self = Assembly.GetEntryAssembly()!.Location;

@@ -267,4 +267,8 @@ internal static class WireBench
             : int.TryParse(given[(name.Length + 3)..], NumberStyles.Integer, CultureInfo.InvariantCulture, out var value)
                 ? value
                 : throw new FormatException($"--{name} takes a whole number, not '{given[(name.Length + 3)..]}'.");
+
+    /// <summary>Every <c>--node=--Key=value</c> argument, as the node's own argument (<c>--Key=value</c>): a setting to try without editing the bench.</summary>
+    internal static string[] NodeArguments(string[] args) =>
+        [.. args.Where(a => a.StartsWith("--node=", StringComparison.Ordinal)).Select(a => a["--node=".Length..])];
 }

@@ -201,6 +201,122 @@ public abstract class PersistenceWriterTests : StoreTestBase
     }
 
     [Fact]
+    public async Task A_commit_that_hangs_past_CommitWait_releases_the_waiting_answers_and_marks_the_database_unavailable()
+    {
+        await using var store = await StartStoreAsync(o => (o.MaxDelay, o.CommitWait, o.BusyTimeout) = (TimeSpan.FromMinutes(5), TimeSpan.FromMilliseconds(300), TimeSpan.FromMinutes(2)));
+        await using var holder = await HoldWriteLockAsync(); // the writer's commit waits behind it: a database that does not answer
+        store.Writer.Enqueue(Delta("c1", "n1", null, 1, "n1"));
+        var running = store.Writer.WhenStoredAsync();
+        await WaitUntilAsync(() => store.Writer.IsCommitting, "the writer's commit under way");
+        store.Writer.Enqueue(Delta("c2", "n1", null, 1, "n1"));
+        var behind = store.Writer.WhenStoredAsync(); // the batch behind the hung commit
+
+        Assert.False(await running.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.False(await behind.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.False(store.Writer.IsAvailable);
+        var later = store.Writer.WhenStoredAsync();
+        Assert.True(later.IsCompleted, "a caller during the outage is answered at once");
+        Assert.False(await later);
+
+        await holder.ReleaseAsync();
+        await store.Writer.FlushAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.True(store.Writer.IsAvailable);
+        Assert.Equal(2L, await Location.CountAsync("Assignments"));
+    }
+
+    [Fact]
+    public async Task A_failed_commit_releases_the_answers_waiting_for_the_batch_behind_it_too()
+    {
+        // CommitWait far longer than the test: only the failure (SQLite's busy timeout, PostgreSQL's lock timeout) can release them.
+        await using var store = await StartStoreAsync(o => (o.MaxDelay, o.CommitWait, o.BusyTimeout) = (TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(1), TimeSpan.FromMilliseconds(500)));
+        await using var holder = await HoldWriteLockAsync(lockTimeout: TimeSpan.FromMilliseconds(500));
+        store.Writer.Enqueue(Delta("c1", "n1", null, 1, "n1"));
+        var running = store.Writer.WhenStoredAsync();
+        await WaitUntilAsync(() => store.Writer.IsCommitting, "the writer's commit under way");
+        store.Writer.Enqueue(Delta("c2", "n1", null, 1, "n1"));
+        var behind = store.Writer.WhenStoredAsync();
+
+        Assert.False(await running.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.False(await behind.WaitAsync(TimeSpan.FromSeconds(30)), "the batch behind a failed commit waited for the outage");
+
+        await holder.ReleaseAsync();
+        await store.Writer.FlushAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(2L, await Location.CountAsync("Assignments"));
+    }
+
+    /// <summary>
+    /// Another connection holding the write lock of the node's tables: SQLite <c>BEGIN IMMEDIATE</c>, PostgreSQL an
+    /// exclusive lock of <c>Assignments</c> (and, with <paramref name="lockTimeout"/>, the node's role waiting at most that
+    /// long for a lock, so the writer's statement fails as SQLite's busy timeout makes it fail).
+    /// </summary>
+    private async Task<WriteLockHolder> HoldWriteLockAsync(TimeSpan? lockTimeout = null)
+    {
+        var connection = await Location.OpenRawAsync();
+        if (Provider == PersistenceProvider.PostgreSql && lockTimeout is { } timeout)
+        {
+            await RunAsync(connection, $"ALTER ROLE CURRENT_USER SET lock_timeout = '{(int)timeout.TotalMilliseconds}ms'");
+            NpgsqlClearPools(); // the writer's next connection reads the role's setting
+        }
+
+        await RunAsync(connection, Provider == PersistenceProvider.PostgreSql ? "BEGIN" : "BEGIN IMMEDIATE");
+        if (Provider == PersistenceProvider.PostgreSql)
+        {
+            await RunAsync(connection, "LOCK TABLE \"Assignments\" IN ACCESS EXCLUSIVE MODE");
+        }
+
+        return new WriteLockHolder(connection, Provider == PersistenceProvider.PostgreSql && lockTimeout is not null);
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Waited 30 s for {what}.");
+            }
+
+            await Task.Delay(10);
+        }
+    }
+
+    private static void NpgsqlClearPools() => Npgsql.NpgsqlConnection.ClearAllPools();
+
+    private static async Task RunAsync(System.Data.Common.DbConnection connection, string sql)
+    {
+        await using var command = connection.CreateCommand();
+#pragma warning disable CA2100 // Test SQL over constant names.
+        command.CommandText = sql;
+#pragma warning restore CA2100
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private sealed class WriteLockHolder(System.Data.Common.DbConnection connection, bool resetLockTimeout) : IAsyncDisposable
+    {
+        private bool _released;
+
+        public async Task ReleaseAsync()
+        {
+            if (!_released)
+            {
+                _released = true;
+                await RunAsync(connection, "COMMIT");
+                if (resetLockTimeout)
+                {
+                    await RunAsync(connection, "ALTER ROLE CURRENT_USER RESET lock_timeout");
+                }
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await ReleaseAsync();
+            await connection.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task WhenStoredAsync_is_false_before_start_and_after_stop()
     {
         var store = await StartStoreAsync();

@@ -37,6 +37,14 @@ public sealed class PersistenceOptions
     /// <summary>Longest time a change waits in the queue before its batch is written. Default 100 ms; 1 ms – 10 s.</summary>
     public TimeSpan MaxDelay { get; set; } = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>
+    /// Longest an answer waits for its commit (a new client's 201, <see cref="PersistenceWriter.WhenStoredAsync"/>). A
+    /// commit still running after it counts as a failure: the answers waiting for it and for the batch behind it are sent
+    /// (the clients are written when the commit completes) and the database is unavailable until a commit succeeds (new
+    /// clients 503, <c>/health/ready</c> Degraded; docs/persistence.md). Default 2 s; 10 ms – 1 min.
+    /// </summary>
+    public TimeSpan CommitWait { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>Changes (before coalescing) after which a batch is written at once. Default 2000; 1 – 1,000,000.</summary>
     public int MaxBatchSize { get; set; } = 2000;
 

@@ -53,6 +53,9 @@ public sealed class PersistenceWriter : IHostedService, IAsyncDisposable
     private WriteBatch _spare = new();
     private long _firstPendingAt;
     private BatchSql.WriterSession? _session; // the committer thread's open connection, kept from batch to batch
+    private ITimer? _commitWatch; // fires CommitWait after a commit started (OnCommitOverdue)
+    private long _inFlightSince; // when the running commit's batch was taken (0: none); guarded by _pendingGate
+    private TaskCompletionSource<bool>? _inFlightStored; // the answers waiting for the running commit; guarded by _pendingGate
     private bool _closed;
     private bool _backlogReported;
     private int _started;
@@ -139,17 +142,18 @@ public sealed class PersistenceWriter : IHostedService, IAsyncDisposable
     }
 
     /// <summary>
-    /// Completes when the changes queued before this call are committed (true), or as soon as that commit's first attempt
-    /// fails (false: the database is unavailable; the changes stay queued and are written when it is back, see
-    /// <see cref="IsAvailable"/>). Unlike <see cref="FlushAsync"/> it never waits out an outage, and every caller while
-    /// one batch is pending shares one task: what a request that must be durable before it is answered waits for (a new
-    /// client's 201, docs/persistence.md "What an answer promises"). The pending batch is written at once, not after
-    /// <see cref="PersistenceOptions.MaxDelay"/>; under load the callers of one commit gather behind the one in progress.
-    /// False at once when the writer was never started or has stopped.
+    /// Completes when the changes queued before this call are committed (true), or as soon as the database turns out
+    /// unavailable (false: a commit failed, or ran longer than <see cref="PersistenceOptions.CommitWait"/>; the changes
+    /// stay queued and are written when it answers again, see <see cref="IsAvailable"/>). Unlike <see cref="FlushAsync"/>
+    /// it never waits out an outage, and every caller while one batch is pending shares one task: what a request that
+    /// must be durable before it is answered waits for (a new client's 201, docs/persistence.md "What an answer
+    /// promises"). The pending batch is written at once, not after <see cref="PersistenceOptions.MaxDelay"/>; under load
+    /// the callers of one commit gather behind the one in progress. False at once while the database is unavailable, and
+    /// when the writer was never started or has stopped.
     /// </summary>
     public Task<bool> WhenStoredAsync()
     {
-        if (Volatile.Read(ref _started) == 0)
+        if (Volatile.Read(ref _started) == 0 || !IsAvailable)
         {
             return Task.FromResult(false);
         }
@@ -186,6 +190,18 @@ public sealed class PersistenceWriter : IHostedService, IAsyncDisposable
     /// <summary>While <see cref="IsAvailable"/> is false: when the writer tries again, rounded up to whole seconds (at least 1 s).</summary>
     public TimeSpan RetryAfter => TimeSpan.FromSeconds(Math.Max(1, Math.Ceiling(TimeSpan.FromTicks(Volatile.Read(ref _retryDelayTicks)).TotalSeconds)));
 
+    /// <summary>True while the committer writes a batch (or retries one): for tests that need a commit under way.</summary>
+    internal bool IsCommitting
+    {
+        get
+        {
+            lock (_pendingGate)
+            {
+                return _inFlightSince != 0;
+            }
+        }
+    }
+
     /// <summary>True once <see cref="StopAsync"/> closed the queue: further changes are refused.</summary>
     public bool IsStopped => Volatile.Read(ref _disposed) != 0 || IsClosed;
 
@@ -195,6 +211,7 @@ public sealed class PersistenceWriter : IHostedService, IAsyncDisposable
         await _database.EnsureReadyAsync(cancellationToken);
         if (Interlocked.Exchange(ref _started, 1) == 0)
         {
+            _commitWatch = _time.CreateTimer(_ => OnCommitOverdue(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
             new Thread(CommitAll) { IsBackground = true, Name = "node-db-writer" }.Start();
         }
     }
@@ -225,6 +242,7 @@ public sealed class PersistenceWriter : IHostedService, IAsyncDisposable
         }
 
         await StopCoreAsync(CancellationToken.None);
+        _commitWatch?.Dispose();
         _abort.Dispose();
     }
 
@@ -300,6 +318,7 @@ public sealed class PersistenceWriter : IHostedService, IAsyncDisposable
                 lock (_pendingGate)
                 {
                     _spare = batch;
+                    (_inFlightSince, _inFlightStored) = (0, null);
                 }
             }
 
@@ -321,7 +340,8 @@ public sealed class PersistenceWriter : IHostedService, IAsyncDisposable
         }
         catch (Exception e) when (e is DbException or InvalidOperationException)
         {
-            PersistenceLog.WriteFailed(_logger, e, 0, 0);
+            // Closing a connection that already failed may fail too; the failure itself was logged by the caller.
+            _ = e;
         }
 
         _session = null;
@@ -346,6 +366,8 @@ public sealed class PersistenceWriter : IHostedService, IAsyncDisposable
                     {
                         var batch = _pending;
                         (_pending, _spare) = (_spare, null!);
+                        (_inFlightSince, _inFlightStored) = (_time.GetTimestamp(), batch.Stored);
+                        _commitWatch?.Change(_options.CommitWait, Timeout.InfiniteTimeSpan);
                         return batch;
                     }
 
@@ -406,11 +428,63 @@ public sealed class PersistenceWriter : IHostedService, IAsyncDisposable
                 return;
             }
 
-            batch.CompleteStored(committed: false); // its waiters answer from memory, as every write does during an outage
             MarkUnavailable(error, batch.Received, retryDelay);
+            ReleaseWaiters(batch); // they answer from memory, as every write does during an outage
             _abort.Token.WaitHandle.WaitOne(retryDelay); // meanwhile callers keep merging changes into the next batch
             retryDelay = TimeSpan.FromTicks(Math.Min(retryDelay.Ticks * 2, MaxRetryDelay.Ticks));
         }
+    }
+
+    /// <summary>
+    /// The database failed or stopped answering: the answers waiting for <paramref name="running"/>'s commit and for the
+    /// pending batch behind it are sent now (false) instead of after the outage. Callers from now on get false at once
+    /// (<see cref="IsAvailable"/> is already false). Their changes stay queued.
+    /// </summary>
+    private void ReleaseWaiters(WriteBatch? running)
+    {
+        lock (_pendingGate)
+        {
+            running?.CompleteStored(committed: false);
+            _inFlightStored?.TrySetResult(false);
+            _pending.CompleteStored(committed: false);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="PersistenceOptions.CommitWait"/> after a commit started (timer thread): if that commit still runs, the
+    /// database counts as unavailable (error 3108, as for a failed commit; a commit that then succeeds logs 3109) and the
+    /// answers waiting are released. A hung PostgreSQL server or a SQLite file locked by another process otherwise held
+    /// every new client's 201 for as long as the commit's own timeout (a minute in an attack on a stopped server).
+    /// </summary>
+    private void OnCommitOverdue()
+    {
+        double runningMs;
+        lock (_pendingGate)
+        {
+            if (_inFlightSince == 0)
+            {
+                return; // the commit ended in time (the timer is re-armed by the next one)
+            }
+
+            var running = _time.GetElapsedTime(_inFlightSince);
+            if (running < _options.CommitWait)
+            {
+                _commitWatch?.Change(_options.CommitWait - running, Timeout.InfiniteTimeSpan); // a later commit started since
+                return;
+            }
+
+            runningMs = running.TotalMilliseconds;
+        }
+
+        Volatile.Write(ref _retryDelayTicks, _options.CommitWait.Ticks);
+        if (Interlocked.CompareExchange(ref _unavailableSince, _time.GetTimestamp(), 0) == 0)
+        {
+            PersistenceLog.DatabaseUnavailable(_logger,
+                new TimeoutException($"A commit has run for {runningMs:F0} ms, longer than Persistence:CommitWait ({_options.CommitWait.TotalMilliseconds:F0} ms)."),
+                0, _options.CommitWait.TotalMilliseconds);
+        }
+
+        ReleaseWaiters(null);
     }
 
     private void MarkUnavailable(Exception error, int changes, TimeSpan retryDelay)

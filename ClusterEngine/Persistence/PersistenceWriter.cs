@@ -54,6 +54,7 @@ public sealed class PersistenceWriter : IHostedService, IAsyncDisposable
     private long _firstPendingAt;
     private BatchSql.WriterSession? _session; // the committer thread's open connection, kept from batch to batch
     private ITimer? _commitWatch; // fires CommitWait after a commit started (OnCommitOverdue)
+    private bool _watchArmed; // the timer will fire; guarded by _pendingGate
     private long _inFlightSince; // when the running commit's batch was taken (0: none); guarded by _pendingGate
     private TaskCompletionSource<bool>? _inFlightStored; // the answers waiting for the running commit; guarded by _pendingGate
     private bool _closed;
@@ -367,7 +368,13 @@ public sealed class PersistenceWriter : IHostedService, IAsyncDisposable
                         var batch = _pending;
                         (_pending, _spare) = (_spare, null!);
                         (_inFlightSince, _inFlightStored) = (_time.GetTimestamp(), batch.Stored);
-                        _commitWatch?.Change(_options.CommitWait, Timeout.InfiniteTimeSpan);
+                        if (!_watchArmed && _commitWatch is not null)
+                        {
+                            // Armed once, not per batch: when it fires it looks at the commit running then (OnCommitOverdue).
+                            _watchArmed = true;
+                            _commitWatch.Change(_options.CommitWait, Timeout.InfiniteTimeSpan);
+                        }
+
                         return batch;
                     }
 
@@ -463,7 +470,8 @@ public sealed class PersistenceWriter : IHostedService, IAsyncDisposable
         {
             if (_inFlightSince == 0)
             {
-                return; // the commit ended in time (the timer is re-armed by the next one)
+                _watchArmed = false; // no commit runs (the next one arms the timer again)
+                return;
             }
 
             var running = _time.GetElapsedTime(_inFlightSince);
@@ -473,6 +481,7 @@ public sealed class PersistenceWriter : IHostedService, IAsyncDisposable
                 return;
             }
 
+            _watchArmed = false;
             runningMs = running.TotalMilliseconds;
         }
 

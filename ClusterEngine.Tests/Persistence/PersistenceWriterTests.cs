@@ -334,11 +334,7 @@ public abstract class PersistenceWriterTests : StoreTestBase
     private async Task ExecuteRawAsync(string sql)
     {
         await using var connection = await Location.OpenRawAsync();
-        await using var command = connection.CreateCommand();
-#pragma warning disable CA2100 // Test SQL over constant table names.
-        command.CommandText = sql;
-#pragma warning restore CA2100
-        await command.ExecuteNonQueryAsync();
+        await RunAsync(connection, sql);
     }
 
     [Fact]

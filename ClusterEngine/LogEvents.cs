@@ -174,6 +174,9 @@ internal static class LogEvents
     /// <summary><c>PersistenceLog.StoredMirrorDamaged</c>.</summary>
     public const int StoredMirrorDamaged = 3122;
 
+    /// <summary><c>PersistenceLog.SessionCloseFailed</c>.</summary>
+    public const int SessionCloseFailed = 3123;
+
     /// <summary><c>MirrorSynchronizer.LogNotAcknowledged</c>.</summary>
     public const int NotAcknowledged = 5001;
 

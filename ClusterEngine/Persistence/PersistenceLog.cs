@@ -47,6 +47,10 @@ internal static partial class PersistenceLog
         Message = "Node database available again after {OutageMs} ms; {Changes} changes held in memory were written")]
     public static partial void DatabaseRestored(ILogger logger, double outageMs, int changes);
 
+    [LoggerMessage(EventId = LogEvents.SessionCloseFailed, Level = LogLevel.Debug,
+        Message = "Closing the writer's database connection after a failure failed too; the next commit opens a new one")]
+    public static partial void SessionCloseFailed(ILogger logger, Exception exception);
+
     [LoggerMessage(EventId = LogEvents.StoredMemberFixed, Level = LogLevel.Warning, Message = "A stored member record was out of bounds: {Problem}")]
     public static partial void StoredMemberFixed(ILogger logger, string problem);
 

@@ -1,4 +1,3 @@
-using System.Data.Common;
 using ClusterEngine.Membership;
 using ClusterEngine.Mirroring;
 using ClusterEngine.Placement;
@@ -279,10 +278,11 @@ public sealed partial class PersistenceWriter : IHostedService, IAsyncDisposable
         {
             _session?.Dispose();
         }
-        catch (Exception e) when (e is DbException or InvalidOperationException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
-            // Closing a connection that already failed may fail too; the failure itself was logged by the caller.
-            _ = e;
+            // Closing a connection that already failed may fail too, in any way the provider likes; the failure itself is
+            // logged by the caller, and an exception here must not end the committer thread.
+            PersistenceLog.SessionCloseFailed(_logger, e);
         }
 
         _session = null;

@@ -29,7 +29,7 @@ public sealed partial class PersistenceOptionsValidator(IOptions<ClusterOptions>
 
         Check(Enum.IsDefined(options.Provider), "Provider", "must be Sqlite or PostgreSql", options.Provider);
         Check(options.MaxDelay >= TimeSpan.FromMilliseconds(1) && options.MaxDelay <= TimeSpan.FromSeconds(10), "MaxDelay", "must be between 00:00:00.001 and 00:00:10", options.MaxDelay);
-        Check(options.CommitWait >= TimeSpan.FromMilliseconds(10) && options.CommitWait <= TimeSpan.FromMinutes(1), "CommitWait", "must be between 00:00:00.010 and 00:01:00", options.CommitWait);
+        Check(options.CommitWait >= TimeSpan.FromMilliseconds(250) && options.CommitWait <= TimeSpan.FromMinutes(1), "CommitWait", "must be between 00:00:00.250 and 00:01:00", options.CommitWait);
         Check(options.MaxBatchSize is >= 1 and <= 1_000_000, "MaxBatchSize", "must be between 1 and 1000000", options.MaxBatchSize);
         Check(options.QueueCapacity is >= 1 and <= 100_000_000, "QueueCapacity", "must be between 1 and 100000000", options.QueueCapacity);
         Check(options.BusyTimeout >= TimeSpan.FromMilliseconds(1) && options.BusyTimeout <= TimeSpan.FromMinutes(10), "BusyTimeout", "must be between 00:00:00.001 and 00:10:00", options.BusyTimeout);

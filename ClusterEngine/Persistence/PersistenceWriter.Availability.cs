@@ -94,6 +94,7 @@ public sealed partial class PersistenceWriter
     private void OnCommitOverdue()
     {
         double runningMs;
+        int changes;
         lock (_pendingGate)
         {
             if (_inFlightSince == 0)
@@ -110,7 +111,7 @@ public sealed partial class PersistenceWriter
             }
 
             _watchArmed = false;
-            runningMs = running.TotalMilliseconds;
+            (runningMs, changes) = (running.TotalMilliseconds, _inFlightChanges);
         }
 
         Volatile.Write(ref _retryDelayTicks, _options.CommitWait.Ticks);
@@ -118,7 +119,7 @@ public sealed partial class PersistenceWriter
         {
             PersistenceLog.DatabaseUnavailable(_logger,
                 new TimeoutException($"A commit has run for {runningMs:F0} ms, longer than Persistence:CommitWait ({_options.CommitWait.TotalMilliseconds:F0} ms)."),
-                0, _options.CommitWait.TotalMilliseconds);
+                changes, _options.CommitWait.TotalMilliseconds);
         }
 
         ReleaseWaiters(null);

@@ -56,6 +56,7 @@ public sealed partial class PersistenceWriter : IHostedService, IAsyncDisposable
     private ITimer? _commitWatch; // fires CommitWait after a commit started (OnCommitOverdue)
     private bool _watchArmed; // the timer will fire; guarded by _pendingGate
     private long _inFlightSince; // when the running commit's batch was taken (0: none); guarded by _pendingGate
+    private int _inFlightChanges; // the changes of that batch (for the log line of an overdue commit); guarded by _pendingGate
     private TaskCompletionSource<bool>? _inFlightStored; // the answers waiting for the running commit; guarded by _pendingGate
     private bool _closed;
     private bool _backlogReported;
@@ -307,7 +308,7 @@ public sealed partial class PersistenceWriter : IHostedService, IAsyncDisposable
                     {
                         var batch = _pending;
                         (_pending, _spare) = (_spare, null!);
-                        (_inFlightSince, _inFlightStored) = (_time.GetTimestamp(), batch.Stored);
+                        (_inFlightSince, _inFlightStored, _inFlightChanges) = (_time.GetTimestamp(), batch.Stored, batch.Received);
                         if (!_watchArmed && _commitWatch is not null)
                         {
                             // Armed once, not per batch: when it fires it looks at the commit running then (OnCommitOverdue).

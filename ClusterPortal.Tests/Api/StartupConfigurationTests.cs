@@ -17,7 +17,7 @@ public sealed class StartupConfigurationTests
     [InlineData("--Persistence:Provider=PostgreSql|--Persistence:ConnectionString=Host=127.0.0.1;Port=1;Database=x;Username=u;Timeout=5", "Persistence:ConnectionString")]
     [InlineData("--Persistence:Provider=PostgreSql|--Persistence:ConnectionString=Host=127.0.0.1;Port=1|--Persistence:Schema=pg_catalog", "Persistence:Schema")]
     [InlineData("--Persistence:MaxDelay=00:00:00", "Persistence:MaxDelay")]
-    [InlineData("--Persistence:CommitWait=00:00:00", "Persistence:CommitWait")]
+    [InlineData("--Persistence:CommitWait=00:00:00.100", "Persistence:CommitWait")]
     [InlineData("--Persistence:CommitWait=01:00:00", "Persistence:CommitWait")]
     public async Task A_bad_setting_stops_the_node_with_a_message_naming_the_key(string settings, string key)
     {

@@ -127,7 +127,7 @@ public sealed class ProcessFailureTests(ITestOutputHelper output)
         await using var driver = new ClientDriver(peers, clients, requestTimeoutMs: 45_000);
         await driver.WaitForMoreAsync(100);
         frozen.Freeze();
-        var frozenAt = DateTime.UtcNow; // after kill(SIGSTOP) returned: nothing sent from here on can be answered by it before SIGCONT
+        var frozenAt = DateTime.UtcNow; // every thread of it stopped (Freeze waits for it): nothing sent from here on can be answered by it before SIGCONT
         var downMs = await cluster.WaitStateAsync(frozen, peers, DownStates, 5_000);
         output.WriteLine($"SIGSTOP → Down on both peers: {downMs} ms");
         var downAt = DateTime.UtcNow;

@@ -159,12 +159,55 @@ public sealed partial class ProcessCluster
             _process.WaitForExit(10_000);
         }
 
-        /// <summary>SIGSTOP: the process is frozen (sockets stay open, nothing answers).</summary>
+        /// <summary>
+        /// SIGSTOP: the process is frozen (sockets stay open, nothing answers). Returns once the kernel shows every thread
+        /// of it stopped: <c>kill</c> returns as soon as the signal is queued, and one thread of the process then has to
+        /// run to stop the others — on a loaded 2-core machine the others went on for milliseconds (CI saw a request sent
+        /// 2 ms after <c>kill</c> returned answered by the "frozen" node).
+        /// </summary>
         public void Freeze()
         {
             Append("[harness] SIGSTOP");
             Assert.Equal(0, NativeMethods.Kill(Pid, NativeMethods.SigStop));
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (RunningThreads() is { Count: > 0 } running)
+            {
+                if (DateTime.UtcNow > deadline)
+                {
+                    throw new TimeoutException($"{NodeId} (pid {Pid}): threads still not stopped 10 s after SIGSTOP: {string.Join(", ", running)}");
+                }
+
+                Thread.Yield();
+            }
+
+            Append("[harness] every thread stopped");
             IsFrozen = true;
+        }
+
+        /// <summary>The process's threads that the kernel does not show stopped (state other than T or t in /proc/{pid}/task/*/stat).</summary>
+        private List<string> RunningThreads()
+        {
+            var running = new List<string>();
+            foreach (var task in Directory.EnumerateDirectories($"/proc/{Pid}/task"))
+            {
+                string stat;
+                try
+                {
+                    stat = File.ReadAllText(Path.Combine(task, "stat"));
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    continue; // the thread ended meanwhile
+                }
+
+                var state = stat[(stat.LastIndexOf(')') + 2)..][0];
+                if (state is not ('T' or 't' or 'Z' or 'X'))
+                {
+                    running.Add($"{Path.GetFileName(task)}:{state}");
+                }
+            }
+
+            return running;
         }
 
         /// <summary>SIGCONT: the frozen process resumes.</summary>

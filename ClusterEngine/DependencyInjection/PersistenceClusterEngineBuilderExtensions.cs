@@ -18,7 +18,7 @@ public static class PersistenceClusterEngineBuilderExtensions
     /// <see cref="IDbContextFactory{NodeDbContext}"/> over the chosen provider — <c>{Cluster:DataDirectory}/node.db</c>
     /// (default <c>./data/{NodeId}</c>; the directory is created) or the node's schema in the PostgreSQL database —, the
     /// <see cref="PersistenceLoader"/>, the <see cref="PersistenceRestorer"/>, the <see cref="PersistenceWriter"/> and the
-    /// observer that feeds it every change. The node's lifecycle migrates and restores the stored members, assignments
+    /// observer that feeds it every change, and the journal that stores the retry tags the node keeps as a claim holder. The node's lifecycle migrates and restores the stored members, assignments
     /// and mirrors at start, then starts the writer; at stop the writer drains its queue to the database.
     /// </summary>
     /// <param name="builder">The engine builder from <c>AddClusterEngine</c>.</param>
@@ -52,6 +52,7 @@ public static class PersistenceClusterEngineBuilderExtensions
         services.TryAddSingleton<PersistenceRestorer>();
         services.TryAddSingleton<ClientSeenStore>(); // started and stopped by the NodeLifecycle
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ClusterEngine.Changes.IClusterChangeObserver, PersistenceObserver>());
+        services.TryAddSingleton<ClusterEngine.Placement.IRetryTagJournal>(sp => new RetryTagPersistence(sp.GetRequiredService<PersistenceWriter>()));
         return builder;
     }
 

@@ -54,6 +54,14 @@ internal static class BatchSql
         ON CONFLICT ("ClientId") DO UPDATE SET "Sequence" = excluded."Sequence", "Entries" = excluded."Entries"
         """;
 
+    private const string UpsertRetryTag = """
+        INSERT INTO "RetryTags" ("ClientId", "Tag", "ClaimId", "GrantedAtUtc", "UntilUtc", "Registration") VALUES (@p0, @p1, @p2, @p3, @p4, @p5)
+        ON CONFLICT ("ClientId") DO UPDATE SET "Tag" = excluded."Tag", "ClaimId" = excluded."ClaimId", "GrantedAtUtc" = excluded."GrantedAtUtc",
+          "UntilUtc" = excluded."UntilUtc", "Registration" = excluded."Registration"
+        """;
+
+    private const string DeleteRetryTag = """DELETE FROM "RetryTags" WHERE "ClientId" = @p0""";
+
     /// <summary>Writes <paramref name="batch"/> through <paramref name="session"/>; returns the number of row operations issued.</summary>
     /// <param name="session">The writer's open connection (and, on SQLite, its prepared statements).</param>
     /// <param name="batch">The coalesced changes.</param>
@@ -78,6 +86,19 @@ internal static class BatchSql
         foreach (var (clientId, at) in batch.Seen)
         {
             statements.Run(UpdateSeen, clientId, at * 1000);
+        }
+
+        foreach (var (clientId, tag) in batch.RetryTags)
+        {
+            if (tag is null)
+            {
+                statements.Run(DeleteRetryTag, clientId);
+            }
+            else
+            {
+                statements.Run(UpsertRetryTag, clientId, tag.Tag, tag.ClaimId, tag.GrantedAt.ToUnixTimeMilliseconds(),
+                    tag.Until.ToUnixTimeMilliseconds(), tag.Registration);
+            }
         }
 
         foreach (var (clientId, mirror) in batch.Mirrors)

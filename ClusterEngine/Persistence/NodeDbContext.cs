@@ -6,7 +6,7 @@ namespace ClusterEngine.Persistence;
 
 /// <summary>
 /// EF Core model of one node's database (docs/architecture.md §9): members, assignments (with removal
-/// tombstones) and cache mirrors (one row per client, its entries packed). The schema is created and
+/// tombstones), cache mirrors (one row per client, its entries packed) and the retry tags the node keeps as a claim holder. The schema is created and
 /// upgraded by migrations only, one migration set per provider: each provider has its own subclass
 /// (<see cref="SqliteNodeDbContext"/>, <see cref="PostgreSqlNodeDbContext"/>) that owns its migrations
 /// (EF Core's "migrations with multiple providers", one context type per provider). Create contexts
@@ -29,6 +29,9 @@ public abstract class NodeDbContext(DbContextOptions options) : DbContext(option
     /// <summary>Table <c>Mirrors</c>.</summary>
     public DbSet<MirrorRow> Mirrors => Set<MirrorRow>();
 
+    /// <summary>Table <c>RetryTags</c>.</summary>
+    public DbSet<RetryTagRow> RetryTags => Set<RetryTagRow>();
+
     /// <inheritdoc />
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -50,6 +53,13 @@ public abstract class NodeDbContext(DbContextOptions options) : DbContext(option
         {
             e.ToTable("Mirrors");
             e.HasKey(m => m.ClientId);
+        });
+        modelBuilder.Entity<RetryTagRow>(e =>
+        {
+            e.ToTable("RetryTags");
+            e.HasKey(t => t.ClientId);
+            e.Property(t => t.GrantedAtUtc).HasConversion(UnixMilliseconds);
+            e.Property(t => t.UntilUtc).HasConversion(UnixMilliseconds);
         });
     }
 }

@@ -129,6 +129,32 @@ public sealed class PersistenceLoader
     }
 
     /// <summary>
+    /// Reads the retry tags this node stored as a claim holder (<see cref="RetryTags.Restore"/> decides which still hold). A
+    /// row whose times are out of range (a damaged or edited file) is left out: a tag only ever spares a device its token.
+    /// </summary>
+    public async Task<IReadOnlyList<RetryTagRecord>> ReadRetryTagsAsync(CancellationToken cancellationToken = default)
+    {
+        var tags = new List<RetryTagRecord>();
+        await using var db = await OpenAsync(cancellationToken);
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        await using var command = db.Database.GetDbConnection().CreateCommand();
+        command.CommandText = """SELECT "ClientId", "Tag", "ClaimId", "GrantedAtUtc", "UntilUtc", "Registration" FROM "RetryTags" """;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            if (Time(reader.GetInt64(3)) is { } grantedAt && Time(reader.GetInt64(4)) is { } until)
+            {
+                tags.Add(new RetryTagRecord(reader.GetString(0), reader.GetString(1), reader.GetString(2), grantedAt, until, reader.GetInt64(5)));
+            }
+        }
+
+        return tags;
+
+        static DateTimeOffset? Time(long unixMilliseconds) =>
+            unixMilliseconds is >= 0 and <= 253_402_300_799_999 ? DateTimeOffset.FromUnixTimeMilliseconds(unixMilliseconds) : null; // to 9999-12-31
+    }
+
+    /// <summary>
     /// Reads every stored mirror, one whole <see cref="MirrorSnapshot"/> per client (entries least recently used first, key
     /// strings shared across clients), in no particular order. A row whose packed entries are damaged is logged
     /// (<see cref="LogEvents.StoredMirrorDamaged"/>) and left out: its client simply starts with an empty mirror.

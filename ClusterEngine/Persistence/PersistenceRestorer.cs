@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime;
 using ClusterEngine.Membership;
 using ClusterEngine.Mirroring;
+using ClusterEngine.Placement;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -10,8 +11,9 @@ namespace ClusterEngine.Persistence;
 /// <summary>
 /// The restore step of the node's start (see <see cref="NodeLifecycle"/>): loads the stored members and assignments
 /// into this node's <see cref="ClusterState"/> (and <see cref="MemberList"/> when the node has a backplane), then the
-/// stored cache mirrors into the <see cref="MirrorStore"/> when the node has a data path. Reconciliation with the peers
-/// follows when the node joins (patent Fig. 7).
+/// stored cache mirrors into the <see cref="MirrorStore"/> when the node has a data path, and last the retry tags the node
+/// keeps as a claim holder (<see cref="RetryTags"/>, checked against the restored assignments). Reconciliation with the
+/// peers follows when the node joins (patent Fig. 7).
 /// </summary>
 /// <remarks>
 /// The two parts touch different tables and different in-memory structures, so they run side by side (each on its own
@@ -24,8 +26,9 @@ namespace ClusterEngine.Persistence;
 /// <param name="members">The gossiped member list; null when the node has no backplane.</param>
 /// <param name="mirrors">The node's mirrors; null when the node has no data path.</param>
 /// <param name="logger">Reports how long each part took (the start-up time of a node with many clients).</param>
+/// <param name="retryTags">The retry tags of this claim holder; null when the node has no backplane.</param>
 public sealed class PersistenceRestorer(PersistenceLoader loader, ClusterState state, MemberList? members = null, MirrorStore? mirrors = null,
-    ILogger<PersistenceRestorer>? logger = null)
+    ILogger<PersistenceRestorer>? logger = null, RetryTags? retryTags = null)
 {
     /// <summary>Stored assignments plus mirrors from which a restore ends with a compacting collection: 100,000.</summary>
     public const int CompactAfterRestore = 100_000;
@@ -41,6 +44,11 @@ public sealed class PersistenceRestorer(PersistenceLoader loader, ClusterState s
         await Task.WhenAll(assignmentsPart, mirrorsPart); // both end before a failure surfaces
         var (assignments, assignmentsMs) = await assignmentsPart;
         var (clients, mirrorsMs) = await mirrorsPart;
+        if (retryTags is not null)
+        {
+            retryTags.Restore(await loader.ReadRetryTagsAsync(cancellationToken), state); // after the assignments it is checked against
+        }
+
         if (assignments + clients >= CompactAfterRestore)
         {
             GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;

@@ -113,6 +113,14 @@ public sealed partial class PersistenceWriter : IHostedService, IAsyncDisposable
     /// <exception cref="InvalidOperationException">The writer has stopped.</exception>
     public void Enqueue(ClientRemoved change) => Write(change);
 
+    /// <summary>Queues a retry tag this node keeps as a claim holder; it replaces the client's stored one.</summary>
+    /// <exception cref="InvalidOperationException">The writer has stopped.</exception>
+    public void Enqueue(RetryTagRecord change) => Write(change);
+
+    /// <summary>Queues the deletion of a client's stored retry tag.</summary>
+    /// <exception cref="InvalidOperationException">The writer has stopped.</exception>
+    public void Enqueue(RetryTagForgotten change) => Write(change);
+
     /// <summary>
     /// Completes when every change queued before this call is committed to disk. After stop it
     /// waits for the final drain instead.

@@ -7,7 +7,8 @@ namespace ClusterEngine.Persistence;
 /// <summary>
 /// Changes taken from the queue for one transaction, coalesced by key in arrival order: the newest
 /// version per client for assignments, the last write per node for members, per client the last
-/// whole mirror (or its removal) for mirrors, and per client the latest last-seen time.
+/// whole mirror (or its removal) for mirrors, per client the latest last-seen time, and per client its last retry tag
+/// (or its removal).
 /// </summary>
 internal sealed class WriteBatch
 {
@@ -21,6 +22,9 @@ internal sealed class WriteBatch
     /// <summary>Per client, the latest last-seen time to store (seconds since the Unix epoch).</summary>
     public Dictionary<string, long> Seen { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Per client, its retry tag to store, or null to delete its row.</summary>
+    public Dictionary<string, RetryTagRecord?> RetryTags { get; } = new(StringComparer.Ordinal);
+
     public List<FlushRequest> Flushes { get; } = [];
 
     /// <summary>
@@ -32,7 +36,7 @@ internal sealed class WriteBatch
     /// <summary>Changes received (before coalescing).</summary>
     public int Received { get; private set; }
 
-    public bool HasData => Assignments.Count + Members.Count + Mirrors.Count + Seen.Count > 0;
+    public bool HasData => Assignments.Count + Members.Count + Mirrors.Count + Seen.Count + RetryTags.Count > 0;
 
     /// <summary>Something to write or to answer: data, a flush request, or a caller waiting for the commit.</summary>
     public bool HasWork => HasData || Flushes.Count > 0 || Stored is not null;
@@ -76,6 +80,12 @@ internal sealed class WriteBatch
             case ClientRemoved r:
                 Mirrors[r.ClientId] = null;
                 break;
+            case RetryTagRecord tag:
+                RetryTags[tag.ClientId] = tag;
+                break;
+            case RetryTagForgotten forgotten:
+                RetryTags[forgotten.ClientId] = null;
+                break;
             case ClientSeen seen:
                 Seen[seen.ClientId] = Seen.TryGetValue(seen.ClientId, out var stored) ? Math.Max(stored, seen.At) : seen.At;
                 break;
@@ -108,6 +118,7 @@ internal sealed class WriteBatch
         Members.Clear();
         Mirrors.Clear();
         Seen.Clear();
+        RetryTags.Clear();
         Flushes.Clear();
         Stored = null;
         Received = 0;

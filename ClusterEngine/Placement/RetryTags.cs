@@ -11,7 +11,9 @@ namespace ClusterEngine.Placement;
 /// assignment of another registration, drops the tag. So a holder that missed a removal and a new registration by another
 /// device (frozen, unreachable) recognises the old tag against neither (found by attack twice: first with no binding at
 /// all, then with only the time rule, which a second registration within about a minute passed). At most
-/// <see cref="AnnounceRetry.MaxRemembered"/> tags, the oldest forgotten first. Thread-safe.
+/// <see cref="AnnounceRetry.MaxRemembered"/> tags, the oldest forgotten first. Every change is written to the
+/// <see cref="IRetryTagJournal"/> (the node's store) and a restarted holder gets its tags back (<see cref="Restore"/>).
+/// Thread-safe.
 /// </summary>
 public sealed class RetryTags : IClusterChangeObserver
 {
@@ -19,6 +21,7 @@ public sealed class RetryTags : IClusterChangeObserver
     private readonly TimeSpan _window;
     private readonly TimeSpan _lifetime;
     private readonly TimeSpan _skew;
+    private readonly IRetryTagJournal? _journal;
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Entry> _tags = new(StringComparer.Ordinal);
     private readonly Queue<(string ClientId, string ClaimId, DateTimeOffset Until)> _order = new(); // oldest first: one window for all
@@ -26,10 +29,11 @@ public sealed class RetryTags : IClusterChangeObserver
     /// <summary>Creates the store.</summary>
     /// <param name="options"><c>Cluster:AnnounceRetryWindow</c>, <c>Cluster:ClientClaimTimeout</c>, <c>Cluster:PeerClockSkew</c>.</param>
     /// <param name="time">The clock of the grants and the window.</param>
-    public RetryTags(IOptions<ClusterOptions> options, TimeProvider time)
+    /// <param name="journal">Where each change of a tag is stored (the node's persistence); null keeps tags in memory only.</param>
+    public RetryTags(IOptions<ClusterOptions> options, TimeProvider time, IRetryTagJournal? journal = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        (_time, _window, _lifetime, _skew) = (time, options.Value.AnnounceRetryWindow, options.Value.ClientClaimTimeout, options.Value.PeerClockSkew);
+        (_time, _window, _lifetime, _skew, _journal) = (time, options.Value.AnnounceRetryWindow, options.Value.ClientClaimTimeout, options.Value.PeerClockSkew, journal);
     }
 
     /// <summary>Tags kept (for tests and metrics).</summary>
@@ -52,11 +56,11 @@ public sealed class RetryTags : IClusterChangeObserver
         {
             if (tag is null || _window <= TimeSpan.Zero)
             {
-                _tags.Remove(clientId); // a registration without a key: no tag opens it
+                Forget(clientId); // a registration without a key: no tag opens it
             }
             else
             {
-                _tags[clientId] = new Entry(tag, claimId, now, now + _window, 0);
+                Keep(clientId, new Entry(tag, claimId, now, now + _window, 0));
                 _order.Enqueue((clientId, claimId, now + _window));
             }
 
@@ -71,7 +75,7 @@ public sealed class RetryTags : IClusterChangeObserver
         {
             if (_tags.TryGetValue(clientId, out var entry) && entry.ClaimId == claimId)
             {
-                _tags.Remove(clientId);
+                Forget(clientId);
             }
         }
     }
@@ -112,11 +116,11 @@ public sealed class RetryTags : IClusterChangeObserver
 
                 if (delta.IsRemoval || (entry.Registration == 0 ? !Fits(entry.GrantedAt, delta.Registration) : entry.Registration != delta.Registration))
                 {
-                    _tags.Remove(delta.ClientId);
+                    Forget(delta.ClientId);
                 }
                 else if (entry.Registration == 0)
                 {
-                    _tags[delta.ClientId] = entry with { Registration = delta.Registration };
+                    Keep(delta.ClientId, entry with { Registration = delta.Registration });
                 }
             }
         }
@@ -138,8 +142,59 @@ public sealed class RetryTags : IClusterChangeObserver
             _order.Dequeue();
             if (_tags.TryGetValue(oldest.ClientId, out var entry) && entry.ClaimId == oldest.ClaimId)
             {
-                _tags.Remove(oldest.ClientId); // not a newer claim's entry of the same id
+                Forget(oldest.ClientId); // not a newer claim's entry of the same id
             }
+        }
+    }
+
+    /// <summary>
+    /// Takes back the tags a restarted holder stored, once the stored assignments are restored into <paramref name="state"/>
+    /// (docs/identity.md, "A lost announce answer"): a tag is kept while its window is open and its id's current
+    /// registration is still the one it was bound to (or, unbound, one its grant fits); any other is forgotten, in memory
+    /// and in the store. Returns the number kept. Call before the node serves.
+    /// </summary>
+    /// <param name="stored">The stored tags, in any order.</param>
+    /// <param name="state">The restored cluster view, read for each id's current registration.</param>
+    public int Restore(IEnumerable<RetryTagRecord> stored, ClusterState state)
+    {
+        ArgumentNullException.ThrowIfNull(stored);
+        ArgumentNullException.ThrowIfNull(state);
+        var now = _time.GetUtcNow();
+        lock (_gate)
+        {
+            foreach (var tag in stored.OrderBy(t => t.Until))
+            {
+                var registration = state.GetAssignment(tag.ClientId)?.Registration;
+                var valid = tag.Until > now && _window > TimeSpan.Zero && registration is { } current && AnnounceRetry.IsTagOrNone(tag.Tag)
+                    && (tag.Registration == 0 ? Fits(tag.GrantedAt, current) : tag.Registration == current);
+                if (!valid)
+                {
+                    _journal?.Forgotten(tag.ClientId);
+                    continue;
+                }
+
+                _tags[tag.ClientId] = new Entry(tag.Tag, tag.ClaimId, tag.GrantedAt, tag.Until, tag.Registration);
+                _order.Enqueue((tag.ClientId, tag.ClaimId, tag.Until));
+            }
+
+            Trim(now);
+            return _tags.Count;
+        }
+    }
+
+    /// <summary>Sets the tag of <paramref name="clientId"/> and stores it (the lock is held).</summary>
+    private void Keep(string clientId, Entry entry)
+    {
+        _tags[clientId] = entry;
+        _journal?.Kept(new RetryTagRecord(clientId, entry.Tag, entry.ClaimId, entry.GrantedAt, entry.Until, entry.Registration));
+    }
+
+    /// <summary>Drops the tag of <paramref name="clientId"/>, if any, in memory and in the store (the lock is held).</summary>
+    private void Forget(string clientId)
+    {
+        if (_tags.Remove(clientId))
+        {
+            _journal?.Forgotten(clientId);
         }
     }
 

@@ -47,4 +47,40 @@ public sealed class AnnounceDurabilityTests
         using var renewed = await cluster.Http.SendAsync(renew);
         Assert.Equal(HttpStatusCode.OK, renewed.StatusCode);
     }
+
+    [Fact]
+    public async Task A_device_whose_201_was_lost_in_the_crash_of_a_node_alone_recovers_it_with_its_retry_key_after_the_restart()
+    {
+        // docs/identity.md, "A lost announce answer": the retry tags a claim holder keeps are stored with its assignments.
+        // Before, a restarted holder had forgotten them, and a node alone is its ids' only holder: the repeat was a 401.
+        await using var cluster = await ProcessCluster.StartAsync(1, ["--Persistence:MaxDelay=00:00:10"]);
+        var node = cluster[0];
+        var announced = await Task.WhenAll(Enumerable.Range(0, 8).Select(async i =>
+        {
+            var (id, key) = ($"lost-answer-{i:D2}", $"retry-key-{i:D2}-{Guid.NewGuid():N}");
+            using var response = await cluster.Http.PostAsJsonAsync(new Uri(node.Url + "/api/sessions"), new { clientId = id, retryKey = key });
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode); // the answer the device is taken never to have received
+            return (Id: id, Key: key);
+        }));
+
+        node.Kill();
+        node.Start();
+        await node.WaitReadyAsync();
+
+        using (var other = await cluster.Http.PostAsJsonAsync(new Uri(node.Url + "/api/sessions"),
+            new { clientId = announced[1].Id, retryKey = "another-key-of-someone-else-0123" }))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, other.StatusCode); // another key still opens nothing
+        }
+
+        foreach (var (id, key) in announced)
+        {
+            using var repeat = await cluster.Http.PostAsJsonAsync(new Uri(node.Url + "/api/sessions"), new { clientId = id, retryKey = key });
+            Assert.True(repeat.StatusCode == HttpStatusCode.Created,
+                $"{id}'s repeat after the restart: {(int)repeat.StatusCode} {await repeat.Content.ReadAsStringAsync()}\n{cluster.Describe()}");
+            var token = (await repeat.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("token").GetString()!;
+            using var item = await cluster.GetItemAsync(node, id, token);
+            Assert.Equal(HttpStatusCode.OK, item.StatusCode);
+        }
+    }
 }

@@ -123,6 +123,36 @@ namespace ClusterEngine.Persistence.Migrations.PostgreSql
 
                     b.ToTable("Mirrors", (string)null);
                 });
+
+            modelBuilder.Entity("ClusterEngine.Persistence.Model.RetryTagRow", b =>
+                {
+                    b.Property<string>("ClientId")
+                        .HasColumnType("text")
+                        .UseCollation("C");
+
+                    b.Property<string>("ClaimId")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .UseCollation("C");
+
+                    b.Property<long>("GrantedAtUtc")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Registration")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Tag")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .UseCollation("C");
+
+                    b.Property<long>("UntilUtc")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("ClientId");
+
+                    b.ToTable("RetryTags", (string)null);
+                });
 #pragma warning restore 612, 618
         }
     }

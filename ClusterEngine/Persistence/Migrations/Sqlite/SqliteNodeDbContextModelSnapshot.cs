@@ -108,6 +108,33 @@ namespace ClusterEngine.Persistence.Migrations.Sqlite
 
                     b.ToTable("Mirrors", (string)null);
                 });
+
+            modelBuilder.Entity("ClusterEngine.Persistence.Model.RetryTagRow", b =>
+                {
+                    b.Property<string>("ClientId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ClaimId")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("GrantedAtUtc")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Registration")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Tag")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("UntilUtc")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("ClientId");
+
+                    b.ToTable("RetryTags", (string)null);
+                });
 #pragma warning restore 612, 618
         }
     }

@@ -69,6 +69,33 @@ public sealed class OperatorApiTests : IDisposable
         Assert.Equal("Active", (await admin.GetFromJsonAsync<JsonElement>("/api/cluster")).GetProperty("nodes")[0].GetProperty("mode").GetString());
     }
 
+    [Theory]
+    [InlineData("POST", "/api/nodes", "text/plain")]
+    [InlineData("POST", "/api/nodes", null)] // no Content-Type at all
+    [InlineData("PATCH", "/api/nodes/node-1", "application/x-www-form-urlencoded")]
+    [InlineData("POST", "/api/sessions", "text/plain")]
+    public async Task A_body_of_another_media_type_is_a_415_naming_the_header_and_what_to_send(string method, string path, string? contentType)
+    {
+        // Routing's media-type check answered a bare 415, the JSON binding one titled "Bad request": neither said what to send.
+        using var request = new HttpRequestMessage(new HttpMethod(method), path) { Content = new ByteArrayContent("{\"capacity\":5}"u8.ToArray()) };
+        if (contentType is not null)
+        {
+            request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(contentType);
+        }
+
+        using var response = await _factory.AdminClient().SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("Unsupported Media Type", problem.GetProperty("title").GetString());
+        var named = problem.GetProperty("errors").GetProperty("Content-Type")[0].GetString()!;
+        Assert.Contains("application/json", named, StringComparison.Ordinal);
+        Assert.Contains(contentType ?? "Content-Type", named, StringComparison.Ordinal);
+        Assert.Equal(named, problem.GetProperty("detail").GetString());
+        Assert.Equal(1, (await _factory.AdminClient().GetFromJsonAsync<JsonElement>("/api/cluster")).GetProperty("nodes").GetArrayLength()); // nothing changed
+    }
+
     [Fact]
     public async Task Health_openapi_and_reference_ui_answer()
     {

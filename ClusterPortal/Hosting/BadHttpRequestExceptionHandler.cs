@@ -6,7 +6,7 @@ namespace ClusterPortal.Hosting;
 
 /// <summary>
 /// Turns <see cref="BadHttpRequestException"/> (body over <c>Portal:MaxRequestBodyBytes</c> → 413,
-/// malformed request → 400, body not sent in time → 408) into a problem-details answer with its own
+/// malformed request → 400, body not sent in time → 408, a body of another media type → 415) into a problem-details answer with its own
 /// status, never a 500. A body that is not the expected JSON or a query value of the wrong type names
 /// the field in <c>errors</c>, as the validation problems of the API do (<c>{"errors":{"mode":["…"]}}</c>).
 /// </summary>
@@ -30,11 +30,15 @@ internal sealed partial class BadHttpRequestExceptionHandler(IProblemDetailsServ
                 {
                     StatusCodes.Status413PayloadTooLarge => "Request body too large",
                     StatusCodes.Status408RequestTimeout => "Request timeout",
+                    StatusCodes.Status415UnsupportedMediaType => "Unsupported Media Type",
                     _ => "Bad request",
                 },
-                Detail = bad.StatusCode == StatusCodes.Status413PayloadTooLarge
-                    ? "The request body exceeds Portal:MaxRequestBodyBytes."
-                    : bad.Message,
+                Detail = bad.StatusCode switch
+                {
+                    StatusCodes.Status413PayloadTooLarge => "The request body exceeds Portal:MaxRequestBodyBytes.",
+                    StatusCodes.Status415UnsupportedMediaType => null, // UnsupportedMediaType names the header
+                    _ => bad.Message,
+                },
             },
         };
         if (bad.StatusCode == StatusCodes.Status400BadRequest && Field(bad) is { } field)

@@ -60,6 +60,7 @@ internal static class PortalServiceCollectionExtensions
         services.AddProblemDetails(problems => problems.CustomizeProblemDetails = context =>
         {
             AuthAnswers.AddDetail(context);
+            UnsupportedMediaType.AddDetail(context);
             ProblemTypes.AddType(context);
         });
         services.AddExceptionHandler<BadHttpRequestExceptionHandler>();

@@ -54,13 +54,60 @@ public sealed class StartupConfigurationTests
         Assert.DoesNotContain("SECRETVALUE", error + output, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("table", "no such table: Mirrors")]
+    [InlineData("lock", "node.lock")]
+    [InlineData("hangfire", "hangfire.db")]
+    public async Task A_store_the_node_cannot_use_stops_it_with_exit_2_naming_the_data_directory(string damage, string named)
+    {
+        // Found by attack: a damaged store ended in an unhandled exception, a stack trace and exit code 134 (a crash loop).
+        var (exitCode, error, output) = await RunNodeAsync([], prepare: async data =>
+        {
+            switch (damage)
+            {
+                case "table": // a store whose schema is current by its history but lacks a table (a damaged or edited file)
+                    var options = new ClusterEngine.Persistence.PersistenceOptions();
+                    var factory = ClusterEngine.Persistence.NodeDatabaseProvider.CreateFactory(
+                        ClusterEngine.Persistence.NodeDatabaseTarget.For(data, "bad-1", options), options);
+                    await using (var db = await factory.CreateDbContextAsync())
+                    {
+                        await Microsoft.EntityFrameworkCore.RelationalDatabaseFacadeExtensions.MigrateAsync(db.Database);
+                        await Microsoft.EntityFrameworkCore.RelationalDatabaseFacadeExtensions.ExecuteSqlRawAsync(db.Database, "DROP TABLE \"Mirrors\"");
+                    }
+
+                    Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+                    break;
+                case "lock": // the lock file's name taken by a directory: the node may not open it
+                    Directory.CreateDirectory(Path.Combine(data, "node.lock"));
+                    break;
+                default: // the job store is not a database
+                    await File.WriteAllTextAsync(Path.Combine(data, "hangfire.db"), "not a database");
+                    break;
+            }
+        });
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("Cannot start: the node's store could not be read or written (", error, StringComparison.Ordinal);
+        Assert.Contains(named, error, StringComparison.Ordinal);
+        Assert.Contains("Data directory: ", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", error + output, StringComparison.Ordinal);
+    }
+
     /// <summary>Runs a node process with valid defaults and <paramref name="settings"/> after them; returns its exit code, stderr and stdout.</summary>
+    /// <param name="settings">Command-line settings after the defaults.</param>
+    /// <param name="environment">Environment variables to set.</param>
+    /// <param name="prepare">Runs on the (empty) data directory before the node starts.</param>
     internal static async Task<(int ExitCode, string Error, string Output)> RunNodeAsync(IEnumerable<string> settings,
-        IReadOnlyDictionary<string, string>? environment = null)
+        IReadOnlyDictionary<string, string>? environment = null, Func<string, Task>? prepare = null)
     {
         var data = Directory.CreateTempSubdirectory("portal-badconfig-").FullName;
         try
         {
+            if (prepare is not null)
+            {
+                await prepare(data);
+            }
+
             var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
             start.Environment.Remove("ASPNETCORE_URLS");
             foreach (var (name, value) in environment ?? new Dictionary<string, string>())

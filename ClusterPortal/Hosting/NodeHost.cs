@@ -13,7 +13,8 @@ namespace ClusterPortal.Hosting;
 internal static class NodeHost
 {
     /// <summary>Runs the node with <paramref name="args"/> as its command-line configuration.</summary>
-    /// <returns>0 after a normal stop; 1 when the node stopped itself (e.g. no URL to advertise); 2 for a bad setting, a data directory in use or an address in use.</returns>
+    /// <returns>0 after a normal stop; 1 when the node stopped itself (e.g. no URL to advertise); 2 for a bad setting, a data
+    /// directory in use, an address in use, or a store the node cannot read or write (<see cref="StoreStartFailure"/>).</returns>
     public static async Task<int> RunAsync(string[] args)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
@@ -36,11 +37,13 @@ internal static class NodeHost
 
         builder.AddClusterPortal();
         builder.AddLocalClusterWatchdog();
+        var dataDirectory = "";
         try
         {
             var app = builder.Build();
             app.Services.GetService<IStartupValidator>()?.Validate(); // every ValidateOnStart option, before the host logs a failed start
             var cluster = app.Services.GetRequiredService<IOptions<ClusterOptions>>().Value;
+            dataDirectory = NodeDataDirectory.Of(cluster);
             using var dataLock = DataDirectoryLock.Acquire(NodeDataDirectory.Of(cluster), DataDirectoryLock.NodeLockName,
                 $"{cluster.NodeId} on {cluster.AdvertisedUrl ?? app.Configuration["urls"] ?? "the default URL"}");
             app.UseClusterPortal();
@@ -79,6 +82,11 @@ internal static class NodeHost
         catch (IOException ex) when (ex.InnerException is AddressInUseException)
         {
             await Console.Error.WriteLineAsync($"Cannot start: {ex.Message} Another process listens there (another node?): choose another --urls.");
+            return 2;
+        }
+        catch (Exception ex) when (dataDirectory.Length > 0 && StoreStartFailure.Describe(ex, dataDirectory) is { } line)
+        {
+            await Console.Error.WriteLineAsync(line);
             return 2;
         }
     }

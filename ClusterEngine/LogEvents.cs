@@ -177,6 +177,9 @@ internal static class LogEvents
     /// <summary><c>PersistenceLog.SessionCloseFailed</c>.</summary>
     public const int SessionCloseFailed = 3123;
 
+    /// <summary><c>PersistenceLog.StoreKeyChanged</c>.</summary>
+    public const int StoreKeyChanged = 3124;
+
     /// <summary><c>MirrorSynchronizer.LogNotAcknowledged</c>.</summary>
     public const int NotAcknowledged = 5001;
 

@@ -127,6 +127,7 @@ internal sealed class NodeStore : IAsyncDisposable
 {
     private NodeStore(NodeDatabaseTarget target, PersistenceOptions options)
     {
+        Target = target;
         Factory = NodeDatabaseProvider.CreateFactory(target, options);
         Database = new NodeDatabase(Factory, target, NullLogger<NodeDatabase>.Instance);
         Writer = new PersistenceWriter(Factory, Database, options, TimeProvider.System, NullLogger<PersistenceWriter>.Instance);
@@ -134,6 +135,20 @@ internal sealed class NodeStore : IAsyncDisposable
     }
 
     public IDbContextFactory<NodeDbContext> Factory { get; }
+
+    public NodeDatabaseTarget Target { get; }
+
+    /// <summary>The store's owner check for a node with <paramref name="key"/> and <paramref name="accepted"/> keys.</summary>
+    public StoreOwner Owner(string key, params string[] accepted)
+    {
+        var options = new ClusterOptions { Key = key };
+        foreach (var k in accepted)
+        {
+            options.AcceptedKeys.Add(k);
+        }
+
+        return new StoreOwner(Factory, Database, Target, options, NullLogger<StoreOwner>.Instance);
+    }
 
     public NodeDatabase Database { get; }
 

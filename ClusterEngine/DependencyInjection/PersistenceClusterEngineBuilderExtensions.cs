@@ -49,6 +49,8 @@ public static class PersistenceClusterEngineBuilderExtensions
             sp.GetRequiredService<IDbContextFactory<NodeDbContext>>(), sp.GetRequiredService<NodeDatabase>(),
             sp.GetRequiredService<IOptions<PersistenceOptions>>().Value, sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<PersistenceWriter>>()));
+        services.TryAddSingleton(sp => new StoreOwner(sp.GetRequiredService<IDbContextFactory<NodeDbContext>>(), sp.GetRequiredService<NodeDatabase>(),
+            sp.GetRequiredService<NodeDatabaseTarget>(), sp.GetRequiredService<IOptions<ClusterOptions>>().Value, sp.GetRequiredService<ILogger<StoreOwner>>()));
         services.TryAddSingleton<PersistenceRestorer>();
         services.TryAddSingleton<ClientSeenStore>(); // started and stopped by the NodeLifecycle
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ClusterEngine.Changes.IClusterChangeObserver, PersistenceObserver>());

@@ -52,6 +52,16 @@ internal sealed class NodeDatabase(IDbContextFactory<NodeDbContext> factory, Nod
         }
 
         await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        // A store a newer build migrated has a schema this build does not know (columns it would not write, meanings it
+        // would not keep): found by attack, such a store started without a word. Refused before anything is read.
+        var known = db.Database.GetMigrations().ToHashSet(StringComparer.Ordinal);
+        if ((await db.Database.GetAppliedMigrationsAsync(cancellationToken)).Where(m => !known.Contains(m)).Order(StringComparer.Ordinal).ToList() is { Count: > 0 } unknown)
+        {
+            throw new StoreRefusedException(
+                $"the store {target.Description} was migrated by a newer build of ClusterPortal (migration {string.Join(", ", unknown)} is unknown to this "
+                + "build). Start the node with that build or a newer one, or move the store away (the node then starts empty and gets its clients from its peers).");
+        }
+
         var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).Count();
         await db.Database.MigrateAsync(cancellationToken);
         var mode = target.Provider == PersistenceProvider.Sqlite ? await EnableWalAsync(db, cancellationToken) : "n/a";

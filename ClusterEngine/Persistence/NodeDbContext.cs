@@ -6,7 +6,7 @@ namespace ClusterEngine.Persistence;
 
 /// <summary>
 /// EF Core model of one node's database (docs/architecture.md §9): members, assignments (with removal
-/// tombstones), cache mirrors (one row per client, its entries packed) and the retry tags the node keeps as a claim holder. The schema is created and
+/// tombstones), cache mirrors (one row per client, its entries packed) and the retry tags the node keeps as a claim holder, and facts about the store itself (which cluster key wrote it). The schema is created and
 /// upgraded by migrations only, one migration set per provider: each provider has its own subclass
 /// (<see cref="SqliteNodeDbContext"/>, <see cref="PostgreSqlNodeDbContext"/>) that owns its migrations
 /// (EF Core's "migrations with multiple providers", one context type per provider). Create contexts
@@ -32,6 +32,9 @@ public abstract class NodeDbContext(DbContextOptions options) : DbContext(option
     /// <summary>Table <c>RetryTags</c>.</summary>
     public DbSet<RetryTagRow> RetryTags => Set<RetryTagRow>();
 
+    /// <summary>Table <c>StoreFacts</c>.</summary>
+    public DbSet<StoreFactRow> StoreFacts => Set<StoreFactRow>();
+
     /// <inheritdoc />
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -53,6 +56,11 @@ public abstract class NodeDbContext(DbContextOptions options) : DbContext(option
         {
             e.ToTable("Mirrors");
             e.HasKey(m => m.ClientId);
+        });
+        modelBuilder.Entity<StoreFactRow>(e =>
+        {
+            e.ToTable("StoreFacts");
+            e.HasKey(f => f.Name);
         });
         modelBuilder.Entity<RetryTagRow>(e =>
         {

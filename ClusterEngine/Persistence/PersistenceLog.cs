@@ -36,6 +36,10 @@ internal static partial class PersistenceLog
         Message = "The stored mirror of client {ClientId} is damaged ({Problem}); it is not restored (the client's next requests get whole items)")]
     public static partial void StoredMirrorDamaged(ILogger logger, string clientId, string problem);
 
+    [LoggerMessage(EventId = LogEvents.StoreKeyChanged, Level = LogLevel.Information,
+        Message = "The store {Path} was written with a key of Cluster:AcceptedKeys; it now belongs to this node's Cluster:Key (a key change)")]
+    public static partial void StoreKeyChanged(ILogger logger, string path);
+
     [LoggerMessage(EventId = LogEvents.SchemaCreated, Level = LogLevel.Information, Message = "Created the PostgreSQL schema \"{Schema}\" for this node")]
     public static partial void SchemaCreated(ILogger logger, string schema);
 

@@ -27,16 +27,23 @@ namespace ClusterEngine.Persistence;
 /// <param name="mirrors">The node's mirrors; null when the node has no data path.</param>
 /// <param name="logger">Reports how long each part took (the start-up time of a node with many clients).</param>
 /// <param name="retryTags">The retry tags of this claim holder; null when the node has no backplane.</param>
+/// <param name="owner">Checks first that the store is this cluster's (<see cref="StoreOwner"/>); null skips the check.</param>
 public sealed class PersistenceRestorer(PersistenceLoader loader, ClusterState state, MemberList? members = null, MirrorStore? mirrors = null,
-    ILogger<PersistenceRestorer>? logger = null, RetryTags? retryTags = null)
+    ILogger<PersistenceRestorer>? logger = null, RetryTags? retryTags = null, StoreOwner? owner = null)
 {
     /// <summary>Stored assignments plus mirrors from which a restore ends with a compacting collection: 100,000.</summary>
     public const int CompactAfterRestore = 100_000;
 
     /// <summary>Restores members, assignments and mirrors.</summary>
     /// <param name="cancellationToken">Cancels the load.</param>
+    /// <exception cref="StoreRefusedException">The store is another cluster's or a newer build's: nothing was restored.</exception>
     public async Task RestoreAsync(CancellationToken cancellationToken)
     {
+        if (owner is not null)
+        {
+            await owner.EnsureAsync(cancellationToken);
+        }
+
         var assignmentsPart = Task.Run(() => TimedAsync(() => loader.RestoreAsync(state, members, cancellationToken)), cancellationToken);
         var mirrorsPart = mirrors is null
             ? Task.FromResult((Count: 0, Ms: 0.0))

@@ -93,6 +93,44 @@ public sealed class StartupConfigurationTests
         Assert.DoesNotContain("Unhandled exception", error + output, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("foreign", "was written by a member of another cluster")]
+    [InlineData("newer", "was migrated by a newer build of ClusterPortal (migration 29990101000000_FromTheFuture")]
+    public async Task A_store_of_another_cluster_or_of_a_newer_build_stops_the_node_with_exit_2(string store, string said)
+    {
+        // Found by attack: a node started on another cluster's data directory merged that cluster's registrations into its own
+        // (its devices were refused everywhere, or the node served as a second cluster); a newer build's schema went unnoticed.
+        var (exitCode, error, output) = await RunNodeAsync([], prepare: async data =>
+        {
+            var options = new ClusterEngine.Persistence.PersistenceOptions();
+            var target = ClusterEngine.Persistence.NodeDatabaseTarget.For(data, "bad-1", options);
+            var factory = ClusterEngine.Persistence.NodeDatabaseProvider.CreateFactory(target, options);
+            var database = new ClusterEngine.Persistence.NodeDatabase(factory, target, Microsoft.Extensions.Logging.Abstractions.NullLogger<ClusterEngine.Persistence.NodeDatabase>.Instance);
+            if (store == "foreign")
+            {
+                var theirs = new ClusterEngine.ClusterOptions { Key = "their-cluster-key-0123456789abcdef" };
+                await new ClusterEngine.Persistence.StoreOwner(factory, database, target, theirs,
+                    Microsoft.Extensions.Logging.Abstractions.NullLogger<ClusterEngine.Persistence.StoreOwner>.Instance).EnsureAsync();
+            }
+            else
+            {
+                await database.EnsureReadyAsync(CancellationToken.None);
+                await using var db = await factory.CreateDbContextAsync();
+                await Microsoft.EntityFrameworkCore.RelationalDatabaseFacadeExtensions.ExecuteSqlRawAsync(db.Database,
+                    "INSERT INTO \"__EFMigrationsHistory\" VALUES ('29990101000000_FromTheFuture', '99.0.0')");
+            }
+
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        });
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("Cannot start: the store ", error, StringComparison.Ordinal);
+        Assert.Contains("node.db", error, StringComparison.Ordinal);
+        Assert.Contains(said, error, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", error + output, StringComparison.Ordinal);
+        Assert.DoesNotContain("their-cluster-key", error + output, StringComparison.Ordinal);
+    }
+
     /// <summary>Runs a node process with valid defaults and <paramref name="settings"/> after them; returns its exit code, stderr and stdout.</summary>
     /// <param name="settings">Command-line settings after the defaults.</param>
     /// <param name="environment">Environment variables to set.</param>

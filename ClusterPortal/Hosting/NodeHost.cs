@@ -14,7 +14,8 @@ internal static class NodeHost
 {
     /// <summary>Runs the node with <paramref name="args"/> as its command-line configuration.</summary>
     /// <returns>0 after a normal stop; 1 when the node stopped itself (e.g. no URL to advertise); 2 for a bad setting, a data
-    /// directory in use, an address in use, or a store the node cannot read or write (<see cref="StoreStartFailure"/>).</returns>
+    /// directory in use, an address in use, a store the node cannot read or write (<see cref="StoreStartFailure"/>), or one
+    /// it must not start from (another cluster's, a newer build's: <see cref="ClusterEngine.Persistence.StoreRefusedException"/>).</returns>
     public static async Task<int> RunAsync(string[] args)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
@@ -82,6 +83,12 @@ internal static class NodeHost
         catch (IOException ex) when (ex.InnerException is AddressInUseException)
         {
             await Console.Error.WriteLineAsync($"Cannot start: {ex.Message} Another process listens there (another node?): choose another --urls.");
+            return 2;
+        }
+        catch (ClusterEngine.Persistence.StoreRefusedException ex)
+        {
+            // Another cluster's store, or a newer build's (StoreOwner, NodeDatabase): the message says what to do.
+            await Console.Error.WriteLineAsync($"Cannot start: {ex.Message}");
             return 2;
         }
         catch (Exception ex) when (dataDirectory.Length > 0 && StoreStartFailure.Describe(ex, dataDirectory) is { } line)

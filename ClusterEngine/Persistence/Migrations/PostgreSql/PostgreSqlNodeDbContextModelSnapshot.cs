@@ -153,6 +153,22 @@ namespace ClusterEngine.Persistence.Migrations.PostgreSql
 
                     b.ToTable("RetryTags", (string)null);
                 });
+
+            modelBuilder.Entity("ClusterEngine.Persistence.Model.StoreFactRow", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasColumnType("text")
+                        .UseCollation("C");
+
+                    b.Property<string>("Value")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .UseCollation("C");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("StoreFacts", (string)null);
+                });
 #pragma warning restore 612, 618
         }
     }

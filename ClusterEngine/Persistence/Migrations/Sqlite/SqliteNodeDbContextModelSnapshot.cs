@@ -135,6 +135,20 @@ namespace ClusterEngine.Persistence.Migrations.Sqlite
 
                     b.ToTable("RetryTags", (string)null);
                 });
+
+            modelBuilder.Entity("ClusterEngine.Persistence.Model.StoreFactRow", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Value")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("StoreFacts", (string)null);
+                });
 #pragma warning restore 612, 618
         }
     }

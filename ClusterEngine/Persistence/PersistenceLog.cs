@@ -44,8 +44,8 @@ internal static partial class PersistenceLog
     public static partial void SchemaCreated(ILogger logger, string schema);
 
     [LoggerMessage(EventId = LogEvents.DatabaseUnavailable, Level = LogLevel.Error,
-        Message = "Node database unavailable: writes that must persist answer 503; {Changes} changes are held in memory and written when it returns (next try in {RetryDelayMs} ms)")]
-    public static partial void DatabaseUnavailable(ILogger logger, Exception exception, int changes, double retryDelayMs);
+        Message = "Node database {Path} unavailable: writes that must persist answer 503; {Changes} changes are held in memory and written when it returns (next try in {RetryDelayMs} ms)")]
+    public static partial void DatabaseUnavailable(ILogger logger, Exception exception, string path, int changes, double retryDelayMs);
 
     [LoggerMessage(EventId = LogEvents.DatabaseRestored, Level = LogLevel.Information,
         Message = "Node database available again after {OutageMs} ms; {Changes} changes held in memory were written")]

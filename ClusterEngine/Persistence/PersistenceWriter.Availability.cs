@@ -119,7 +119,7 @@ public sealed partial class PersistenceWriter
         {
             PersistenceLog.DatabaseUnavailable(_logger,
                 new TimeoutException($"A commit has run for {runningMs:F0} ms, longer than Persistence:CommitWait ({_options.CommitWait.TotalMilliseconds:F0} ms)."),
-                changes, _options.CommitWait.TotalMilliseconds);
+                _database.Target.Description, changes, _options.CommitWait.TotalMilliseconds);
         }
 
         ReleaseWaiters(null);
@@ -130,7 +130,7 @@ public sealed partial class PersistenceWriter
         Volatile.Write(ref _retryDelayTicks, retryDelay.Ticks);
         if (Interlocked.CompareExchange(ref _unavailableSince, _time.GetTimestamp(), 0) == 0)
         {
-            PersistenceLog.DatabaseUnavailable(_logger, error, changes, retryDelay.TotalMilliseconds);
+            PersistenceLog.DatabaseUnavailable(_logger, error, _database.Target.Description, changes, retryDelay.TotalMilliseconds);
         }
         else
         {

@@ -129,9 +129,38 @@ public abstract class RetryTagStoreTests : StoreTestBase
 
         await using var restarted = await StartStoreAsync();
         var stored = await restarted.Loader.ReadRetryTagsAsync();
-        Assert.Equal("edited", Assert.Single(stored).ClientId); // the row whose times cannot be a time is left out
+        Assert.Equal(DateTimeOffset.MinValue, stored.Single(t => t.ClientId == "far").GrantedAt); // a time that cannot be one: over
         var tags = new RetryTags(Microsoft.Extensions.Options.Options.Create(Options), clock, new RetryTagPersistence(restarted.Writer));
-        Assert.Equal(0, tags.Restore(stored, state)); // and a tag that is not one is forgotten
+        Assert.Equal(0, tags.Restore(stored, state)); // neither is kept: one is not a tag, the other's window is over
+        await restarted.Writer.FlushAsync();
+        Assert.Empty(await restarted.Loader.ReadRetryTagsAsync()); // and both rows are gone
+    }
+
+    [Fact]
+    public async Task A_window_shortened_since_the_grant_applies_to_the_restored_tags()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var state = View(clock);
+        var tag = AnnounceRetry.Tag("key-of-short-0123456789");
+        await using var store = await StartStoreAsync();
+        var tags = new RetryTags(Microsoft.Extensions.Options.Options.Create(Options), clock, new RetryTagPersistence(store.Writer));
+        tags.Granted("short", "claim-1", tag);
+        var placed = state.Announce("short").Change!;
+        tags.OnChange(new AssignmentsChanged([placed], Local: true));
+        await store.Writer.FlushAsync();
+
+        clock.Advance(TimeSpan.FromMinutes(2));
+        var shorter = new ClusterOptions { AnnounceRetryWindow = TimeSpan.FromMinutes(3) };
+        var restored = new RetryTags(Microsoft.Extensions.Options.Options.Create(shorter), clock, new RetryTagPersistence(store.Writer));
+        Assert.Equal(1, restored.Restore(await store.Loader.ReadRetryTagsAsync(), state));
+        Assert.True(restored.Matches("short", tag, placed.Registration));
+        clock.Advance(TimeSpan.FromMinutes(1.5)); // 3.5 minutes after the grant: past the new window, within the old one
+        Assert.False(restored.Matches("short", tag, placed.Registration));
+
+        var none = new RetryTags(Microsoft.Extensions.Options.Options.Create(shorter), clock, new RetryTagPersistence(store.Writer));
+        Assert.Equal(0, none.Restore(await store.Loader.ReadRetryTagsAsync(), state)); // restored after it: over, and deleted
+        await store.Writer.FlushAsync();
+        Assert.Empty(await store.Loader.ReadRetryTagsAsync());
     }
 
     private static ClusterState View(TimeProvider clock)

@@ -72,6 +72,32 @@ public sealed class AnnounceRetryTests
     }
 
     [Fact]
+    public async Task Both_holders_Down_an_unrecognised_retry_is_unavailable_not_existing_and_the_holders_back_recognise_it()
+    {
+        // Found by attack: with both holders Down (not merely unreachable) the node left asked only itself and answered 401;
+        // the holders, restarted with their stored tags, then answered the same retry with 201.
+        var net = new OfferNet(100, 100, 100);
+        var holders = ClaimOwnership.HoldersOf("dev-d", ["n1", "n2", "n3"]);
+        var third = new[] { "n1", "n2", "n3" }.Single(n => !holders.Contains(n));
+        await net.AnnounceAsync(third, "dev-d", s_tag);
+        foreach (var holder in holders)
+        {
+            net[third].SetState(holder, ClusterEngine.Membership.NodeState.Down);
+        }
+
+        Assert.Equal(PlacementOutcome.Unavailable, (await net.AnnounceAsync(third, "dev-d", s_tag)).Outcome); // 503: they may know
+        Assert.Equal(PlacementOutcome.Unavailable, (await net.AnnounceAsync(third, "dev-d", AnnounceRetry.Tag("a-key-nobody-registered-0123"))).Outcome);
+        foreach (var holder in holders)
+        {
+            net[third].SetState(holder, ClusterEngine.Membership.NodeState.Up);
+        }
+
+        Assert.True((await net.AnnounceAsync(third, "dev-d", s_tag)).RetryMatched);
+        Assert.Equal((PlacementOutcome.Existing, false),
+            ((await net.AnnounceAsync(third, "dev-d", AnnounceRetry.Tag("a-key-nobody-registered-0123"))) is var s ? (s.Outcome, s.RetryMatched) : default));
+    }
+
+    [Fact]
     public async Task Remembered_tags_do_not_make_a_removed_id_contended_and_a_new_registration_takes_its_own_tag()
     {
         var net = new OfferNet(100, 100, 100);

@@ -130,7 +130,8 @@ public sealed class PersistenceLoader
 
     /// <summary>
     /// Reads the retry tags this node stored as a claim holder (<see cref="RetryTags.Restore"/> decides which still hold). A
-    /// row whose times are out of range (a damaged or edited file) is left out: a tag only ever spares a device its token.
+    /// time out of range (a damaged or edited row) is read as <see cref="DateTimeOffset.MinValue"/>: the row's window is
+    /// then over, and the restore deletes it.
     /// </summary>
     public async Task<IReadOnlyList<RetryTagRecord>> ReadRetryTagsAsync(CancellationToken cancellationToken = default)
     {
@@ -142,16 +143,15 @@ public sealed class PersistenceLoader
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            if (Time(reader.GetInt64(3)) is { } grantedAt && Time(reader.GetInt64(4)) is { } until)
-            {
-                tags.Add(new RetryTagRecord(reader.GetString(0), reader.GetString(1), reader.GetString(2), grantedAt, until, reader.GetInt64(5)));
-            }
+            tags.Add(new RetryTagRecord(reader.GetString(0), reader.GetString(1), reader.GetString(2), Time(reader.GetInt64(3)), Time(reader.GetInt64(4)),
+                reader.GetInt64(5)));
         }
 
         return tags;
 
-        static DateTimeOffset? Time(long unixMilliseconds) =>
-            unixMilliseconds is >= 0 and <= 253_402_300_799_999 ? DateTimeOffset.FromUnixTimeMilliseconds(unixMilliseconds) : null; // to 9999-12-31
+        static DateTimeOffset Time(long unixMilliseconds) => unixMilliseconds is >= 0 and <= 253_402_300_799_999 // to 9999-12-31
+            ? DateTimeOffset.FromUnixTimeMilliseconds(unixMilliseconds)
+            : DateTimeOffset.MinValue;
     }
 
     /// <summary>

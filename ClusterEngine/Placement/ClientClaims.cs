@@ -125,12 +125,13 @@ public sealed partial class ClientClaims
     /// that does not know the id yet and grants the claim is released at once.
     /// </summary>
     /// <returns>True on a match; false when every node asked answered and none recognised the tag; null when one could not
-    /// be asked (unreachable, not Up) and none that could recognised it — the one that could not may be the one that knows.</returns>
+    /// be asked (unreachable, not Up — also a member not Up that ranks among the first three of the id's order over every
+    /// member) and none that could recognised it — the one that could not may be the one that knows.</returns>
     public async Task<bool?> RecogniseRetryAsync(string clientId, string retryTag, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(retryTag);
         var order = ClaimOwnership.Order(clientId, State.Members.UpNodeIds);
-        var unanswered = false;
+        var unanswered = NotAsked(clientId);
         for (var i = 0; i < Math.Min(order.Count, ClaimOwnership.HolderCount + 1); i++)
         {
             var node = order[i];
@@ -149,6 +150,33 @@ public sealed partial class ClientClaims
         }
 
         return unanswered ? null : false;
+    }
+
+    /// <summary>
+    /// True when a member that is not Up — and so is not asked — is among the first <see cref="ClaimOwnership.HolderCount"/> + 1
+    /// nodes of <paramref name="clientId"/>'s order over every member: it may be a holder that granted the registration's
+    /// claim. Found by attack: with both holders Down the node left asked only itself and answered 401, and the same retry got
+    /// 201 once they were back (their tags survive a restart).
+    /// </summary>
+    private bool NotAsked(string clientId)
+    {
+        var members = State.Members;
+        var everyone = new List<string>(members.Ordered.Length);
+        foreach (var i in members.Ordered)
+        {
+            everyone.Add(members[i].NodeId);
+        }
+
+        var order = ClaimOwnership.Order(clientId, everyone);
+        for (var i = 0; i < Math.Min(order.Count, ClaimOwnership.HolderCount + 1); i++)
+        {
+            if (members.StateOf(order[i]) != NodeState.Up)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>The claim was granted but nobody was placed: its holders forget it now instead of at its expiry.</summary>

@@ -149,7 +149,8 @@ public sealed class RetryTags : IClusterChangeObserver
 
     /// <summary>
     /// Takes back the tags a restarted holder stored, once the stored assignments are restored into <paramref name="state"/>
-    /// (docs/identity.md, "A lost announce answer"): a tag is kept while its window is open and its id's current
+    /// (docs/identity.md, "A lost announce answer"): a tag is kept while its window is open — the one it was granted with,
+    /// or the node's <c>Cluster:AnnounceRetryWindow</c> from its grant if that is shorter now — and its id's current
     /// registration is still the one it was bound to (or, unbound, one its grant fits); any other is forgotten, in memory
     /// and in the store. Returns the number kept. Call before the node serves.
     /// </summary>
@@ -165,7 +166,7 @@ public sealed class RetryTags : IClusterChangeObserver
             foreach (var tag in stored.OrderBy(t => t.Until))
             {
                 var registration = state.GetAssignment(tag.ClientId)?.Registration;
-                var valid = tag.Until > now && _window > TimeSpan.Zero && registration is { } current && AnnounceRetry.IsTagOrNone(tag.Tag)
+                var valid = tag.Until > now && tag.GrantedAt + _window > now && _window > TimeSpan.Zero && registration is { } current && AnnounceRetry.IsTagOrNone(tag.Tag)
                     && (tag.Registration == 0 ? Fits(tag.GrantedAt, current) : tag.Registration == current);
                 if (!valid)
                 {
@@ -173,8 +174,9 @@ public sealed class RetryTags : IClusterChangeObserver
                     continue;
                 }
 
-                _tags[tag.ClientId] = new Entry(tag.Tag, tag.ClaimId, tag.GrantedAt, tag.Until, tag.Registration);
-                _order.Enqueue((tag.ClientId, tag.ClaimId, tag.Until));
+                var until = tag.Until < tag.GrantedAt + _window ? tag.Until : tag.GrantedAt + _window; // a window shortened since
+                _tags[tag.ClientId] = new Entry(tag.Tag, tag.ClaimId, tag.GrantedAt, until, tag.Registration);
+                _order.Enqueue((tag.ClientId, tag.ClaimId, until));
             }
 
             Trim(now);

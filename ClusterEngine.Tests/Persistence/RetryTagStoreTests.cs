@@ -109,6 +109,8 @@ public abstract class RetryTagStoreTests : StoreTestBase
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var state = View(clock);
         var placed = state.Announce("edited").Change!;
+        state.Announce("edge"); // ids that exist: their tags reach the registration check
+        state.Announce("early");
         await using (var store = await StartStoreAsync())
         {
             store.Writer.Enqueue(placed);
@@ -122,7 +124,9 @@ public abstract class RetryTagStoreTests : StoreTestBase
             insert.CommandText = $"""
                 INSERT INTO "RetryTags" ("ClientId", "Tag", "ClaimId", "GrantedAtUtc", "UntilUtc", "Registration")
                 VALUES ('edited', 'not-a-tag', 'c1', {now}, {now + 60_000}, {placed.Registration}),
-                       ('far', '{AnnounceRetry.Tag("key-of-far-0123456789")}', 'c2', -5, 9223372036854775807, 0)
+                       ('far', '{AnnounceRetry.Tag("key-of-far-0123456789")}', 'c2', -5, 9223372036854775807, 0),
+                       ('edge', '{AnnounceRetry.Tag("key-of-edge-0123456789")}', 'c3', 253402300799999, 253402300799999, 0),
+                       ('early', '{AnnounceRetry.Tag("key-of-early-0123456789")}', 'c4', 0, {now + 60_000}, 0)
                 """;
             await insert.ExecuteNonQueryAsync();
         }
@@ -131,9 +135,9 @@ public abstract class RetryTagStoreTests : StoreTestBase
         var stored = await restarted.Loader.ReadRetryTagsAsync();
         Assert.Equal(DateTimeOffset.MinValue, stored.Single(t => t.ClientId == "far").GrantedAt); // a time that cannot be one: over
         var tags = new RetryTags(Microsoft.Extensions.Options.Options.Create(Options), clock, new RetryTagPersistence(restarted.Writer));
-        Assert.Equal(0, tags.Restore(stored, state)); // neither is kept: one is not a tag, the other's window is over
+        Assert.Equal(0, tags.Restore(stored, state)); // none is kept: not a tag, or a time that is no grant of this window
         await restarted.Writer.FlushAsync();
-        Assert.Empty(await restarted.Loader.ReadRetryTagsAsync()); // and both rows are gone
+        Assert.Empty(await restarted.Loader.ReadRetryTagsAsync()); // and the rows are gone
     }
 
     [Fact]

@@ -165,8 +165,11 @@ public sealed class RetryTags : IClusterChangeObserver
         {
             foreach (var tag in stored.OrderBy(t => t.Until))
             {
+                // A grant within one window of now either way (the clock may have been set back): anything else is over, or a
+                // damaged or edited row — and the time arithmetic below stays far from DateTimeOffset's ends.
                 var registration = state.GetAssignment(tag.ClientId)?.Registration;
-                var valid = tag.Until > now && tag.GrantedAt + _window > now && _window > TimeSpan.Zero && registration is { } current && AnnounceRetry.IsTagOrNone(tag.Tag)
+                var valid = _window > TimeSpan.Zero && tag.GrantedAt > now - _window && tag.GrantedAt <= now + _window && tag.Until > now
+                    && registration is { } current && AnnounceRetry.IsTagOrNone(tag.Tag)
                     && (tag.Registration == 0 ? Fits(tag.GrantedAt, current) : tag.Registration == current);
                 if (!valid)
                 {

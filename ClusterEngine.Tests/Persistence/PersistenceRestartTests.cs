@@ -109,6 +109,37 @@ public abstract class PersistenceRestartTests : StoreTestBase
         Assert.Equal(["seen"], rebuilt.ExpireIdle(options.ClientIdleTimeout).Select(r => r.ClientId));
     }
 
+    [Fact]
+    public async Task A_stored_time_out_of_range_does_not_stop_the_restore()
+    {
+        // A damaged or edited LastSeenUtc beyond what a DateTimeOffset holds threw while the rows were read: the node could
+        // not start. Now the time is clamped and the client restored.
+        var state = new ClusterState("n1", new ClusterOptions());
+        state.AddOrUpdateNode(new NodeInfo("n1", "http://127.0.0.1:5101", 100, Order: 0));
+        await using (var store = await StartStoreAsync())
+        {
+            store.Writer.Enqueue(state.Announce("far-future").Change!);
+            store.Writer.Enqueue(state.Announce("far-past").Change!);
+            await store.Writer.FlushAsync();
+        }
+
+        await using (var raw = await Location.OpenRawAsync())
+        {
+            await using var update = raw.CreateCommand();
+            update.CommandText = """
+                UPDATE "Assignments" SET "LastSeenUtc" = CASE "ClientId" WHEN 'far-future' THEN 9223372036854775807 ELSE -9223372036854775807 END
+                """;
+            Assert.Equal(2, await update.ExecuteNonQueryAsync());
+        }
+
+        await using var restarted = await StartStoreAsync();
+        var rebuilt = new ClusterState("n1", new ClusterOptions());
+        rebuilt.AddOrUpdateNode(new NodeInfo("n1", "http://127.0.0.1:5101", 100, Order: 0));
+        Assert.Equal(2, await restarted.Loader.RestoreAsync(rebuilt));
+        Assert.NotNull(rebuilt.GetAssignment("far-future"));
+        Assert.NotNull(rebuilt.GetAssignment("far-past"));
+    }
+
     private static ClusterState View(ClusterOptions options, TimeProvider clock)
     {
         var state = new ClusterState("n1", options, time: clock);

@@ -16,9 +16,12 @@ namespace ClusterEngine.Persistence;
 /// <param name="options">Options built by the single provider choice (<see cref="NodeDatabaseProvider"/>).</param>
 public abstract class NodeDbContext(DbContextOptions options) : DbContext(options)
 {
+    // A stored value no DateTimeOffset holds (a damaged or edited row) reads as the latest time there is, which a restore
+    // takes as "now" (ClusterState.RestoreSeen never goes past now): it threw while the rows were read, and the node could
+    // not start.
     private static readonly ValueConverter<DateTimeOffset, long> UnixMilliseconds = new(
         v => v.ToUnixTimeMilliseconds(),
-        v => DateTimeOffset.FromUnixTimeMilliseconds(v));
+        v => DateTimeOffset.FromUnixTimeMilliseconds(v >= 0 && v <= 253_402_300_799_999 ? v : 253_402_300_799_999));
 
     /// <summary>Table <c>Members</c>.</summary>
     public DbSet<MemberRow> Members => Set<MemberRow>();

@@ -22,7 +22,7 @@ internal static class StoreStartFailure
             var what = e switch
             {
                 Microsoft.Data.Sqlite.SqliteException sqlite => $"SQLite error {sqlite.SqliteErrorCode}: {sqlite.Message}",
-                Npgsql.NpgsqlException postgres => $"PostgreSQL: {postgres.Message}",
+                Npgsql.NpgsqlException postgres => $"the PostgreSQL database of Persistence:ConnectionString: {postgres.Message}",
                 UnauthorizedAccessException denied => denied.Message,
                 IOException io when io.InnerException is not AddressInUseException => io.Message,
                 _ when e.GetType().FullName == "SQLite.SQLiteException" => $"hangfire.db (the job store): {e.Message}", // Hangfire's SQLite storage (sqlite-net)

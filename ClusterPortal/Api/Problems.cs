@@ -8,6 +8,14 @@ internal static class Problems
     public static ValidationProblem Field(string field, string message) =>
         TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] }, title: $"Invalid {field}");
 
+    /// <summary>415 naming the Content-Type sent and the one to send (<see cref="Hosting.UnsupportedMediaType"/>), in <c>errors["Content-Type"]</c> too.</summary>
+    public static ProblemHttpResult UnsupportedMediaType(HttpContext http)
+    {
+        var message = Hosting.UnsupportedMediaType.Message(http);
+        return TypedResults.Problem(message, statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported Media Type",
+            extensions: new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { ["Content-Type"] = [message] } });
+    }
+
     public static ProblemHttpResult NotFound(string detail) =>
         TypedResults.Problem(detail, statusCode: StatusCodes.Status404NotFound, title: "Not found");
 

@@ -24,7 +24,8 @@ internal static partial class SessionsApi
             .WithName("Announce").WithSummary("Announce a client: 201 with its assignment and token (new), 200 with a renewed token (existing; needs its token); 409 while another announce of the same new id is under way.")
             .Accepts<SessionRequest>("application/json")
             .ProducesProblems(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status403Forbidden,
-                StatusCodes.Status409Conflict, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status429TooManyRequests, StatusCodes.Status503ServiceUnavailable);
+                StatusCodes.Status409Conflict, StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status429TooManyRequests,
+                StatusCodes.Status503ServiceUnavailable);
         group.MapDelete("/{clientId}", LogOff).RequireClientAccess()
             .ProducesProblems(ErrorResponses.Client, StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status503ServiceUnavailable)
             .WithName("LogOff").WithSummary("Log off: starts the on-logoff mirror sync; the assignment stays.");
@@ -67,6 +68,12 @@ internal static partial class SessionsApi
         {
             // {"retryKey":123} names the field; a syntax error (the reader's own JsonException inside) is the body's.
             return Problems.Field(field, "Not a valid value here: expected a string.");
+        }
+        catch (InvalidOperationException ex) when (Hosting.UnsupportedMediaType.IsUnreadableBody(ex))
+        {
+            // Not JSON by its Content-Type (none, text/plain, an unknown charset): 415 naming the header, as at every endpoint
+            // with a body; it was a 400 about the body here, so a script could not tell the header from the body.
+            return Problems.UnsupportedMediaType(http);
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {

@@ -14,6 +14,13 @@ internal sealed partial class BadHttpRequestExceptionHandler(IProblemDetailsServ
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
+        if (UnsupportedMediaType.IsUnreadableBody(exception))
+        {
+            // A charset .NET does not know (application/json; charset=foo): the JSON binding throws this, not a
+            // BadHttpRequestException, and it answered 500 (found by attack).
+            exception = new BadHttpRequestException(exception.Message, StatusCodes.Status415UnsupportedMediaType, exception);
+        }
+
         if (exception is not BadHttpRequestException bad)
         {
             return false;
@@ -41,6 +48,12 @@ internal sealed partial class BadHttpRequestExceptionHandler(IProblemDetailsServ
                 },
             },
         };
+        if (bad.StatusCode == StatusCodes.Status415UnsupportedMediaType)
+        {
+            // The form binding says "Expected a supported form media type": name the form's types, not JSON.
+            UnsupportedMediaType.AddDetail(context, bad.Message.Contains("form media type", StringComparison.Ordinal) ? UnsupportedMediaType.FormTypes : null);
+        }
+
         if (bad.StatusCode == StatusCodes.Status400BadRequest && Field(bad) is { } field)
         {
             var message = bad.InnerException is JsonException ? NotValid(httpContext, field) : bad.Message;

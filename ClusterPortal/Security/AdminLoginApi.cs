@@ -15,11 +15,14 @@ namespace ClusterPortal.Security;
 internal static partial class AdminLoginApi
 {
     /// <summary>The login form's target (throttled with wrong admin keys, see <see cref="AuthFailureThrottle"/>).</summary>
-    public const string LoginPath = "/account/login";
+    public const string LoginPath = GroupPath + "/login";
+
+    /// <summary>The account endpoints' path: forms only.</summary>
+    public const string GroupPath = "/account";
 
     public static RouteGroupBuilder MapAdminLogin(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/account").ExcludeFromDescription().AllowAnonymous();
+        var group = routes.MapGroup(GroupPath).ExcludeFromDescription().AllowAnonymous();
         group.MapPost("/login", Login);
 
         // No form field of its own, so the antiforgery token is not checked by binding: required here explicitly.

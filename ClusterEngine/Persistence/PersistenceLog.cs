@@ -37,7 +37,7 @@ internal static partial class PersistenceLog
     public static partial void StoredMirrorDamaged(ILogger logger, string clientId, string problem);
 
     [LoggerMessage(EventId = LogEvents.StoreKeyChanged, Level = LogLevel.Information,
-        Message = "The store {Path} was written with a key of Cluster:AcceptedKeys; it now belongs to this node's Cluster:Key (a key change)")]
+        Message = "The store {Path} now records this node's Cluster:Key beside the recorded keys it still uses or accepts (a key change)")]
     public static partial void StoreKeyChanged(ILogger logger, string path);
 
     [LoggerMessage(EventId = LogEvents.SchemaCreated, Level = LogLevel.Information, Message = "Created the PostgreSQL schema \"{Schema}\" for this node")]

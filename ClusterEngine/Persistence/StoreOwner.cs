@@ -9,30 +9,37 @@ namespace ClusterEngine.Persistence;
 /// <summary>What <see cref="StoreOwner.Decide"/> found.</summary>
 public enum StoreOwnership
 {
-    /// <summary>Written with this node's <c>Cluster:Key</c>: start.</summary>
+    /// <summary>Recorded with exactly this node's <c>Cluster:Key</c>: start, nothing to write.</summary>
     Same,
 
-    /// <summary>New, written before the check existed, or written with one of <c>Cluster:AcceptedKeys</c> (a key change under way): start and record <c>Cluster:Key</c>.</summary>
+    /// <summary>New, older than the check, or recorded with one of this node's keys among others: start and record the new set.</summary>
     Record,
 
-    /// <summary>Written with a key this node neither uses nor accepts: another cluster's store. Refuse to start.</summary>
+    /// <summary>Recorded with no key this node uses or accepts: another cluster's store. Refuse to start.</summary>
     Foreign,
 }
 
 /// <summary>
-/// Which cluster a node's store belongs to. The store records a fingerprint of the cluster key it was written with (table
-/// <c>StoreFacts</c>); a node started on a store written with a key it neither uses nor accepts refuses to start
+/// Which cluster a node's store belongs to. The store records fingerprints of the cluster keys it was written with (table
+/// <c>StoreFacts</c>); a node started on a store recorded with no key it uses or accepts refuses to start
 /// (<see cref="StoreRefusedException"/>, exit code 2) before anything is restored. Found by attack: a node restarted on
 /// another cluster's data directory merged that cluster's assignments — newer registrations of the same ids — into its
 /// cluster, and every device of those ids was refused everywhere (401, its token "of an earlier registration"); with
-/// that cluster's member URLs it even served as a cluster of its own, so a new id got two primaries. A key change
-/// (docs/identity.md, "Changing the cluster key") passes: a store of a key in <c>Cluster:AcceptedKeys</c> is taken and
-/// recorded with the new <c>Cluster:Key</c>. Two clusters that share one key cannot be told apart this way.
+/// that cluster's member URLs it even served as a cluster of its own, so a new id got two primaries.
 /// </summary>
+/// <remarks>
+/// A start keeps the recorded keys that are still among the node's keys and adds its <c>Cluster:Key</c>: in a key change
+/// (docs/identity.md, "Changing the cluster key") round 2 records old and new, round 3 (the new key alone) keeps the new
+/// one; and a node restarted by mistake with a round-2 setting can be restarted with its old setting (an attack found that
+/// recording the new key alone locked it out). Two clusters that share one key cannot be told apart this way.
+/// </remarks>
 public sealed class StoreOwner
 {
-    /// <summary>The <c>StoreFacts</c> row that holds the fingerprint.</summary>
+    /// <summary>The <c>StoreFacts</c> row that holds the fingerprints (comma-separated, sorted).</summary>
     public const string FingerprintFact = "ClusterKeyFingerprint";
+
+    /// <summary>The longest recorded value read as fingerprints (more is a damaged row: no key matches it).</summary>
+    private const int MaxRecorded = 1024;
 
     private readonly IDbContextFactory<NodeDbContext> _factory;
     private readonly NodeDatabase _database;
@@ -58,34 +65,38 @@ public sealed class StoreOwner
     }
 
     /// <summary>
-    /// Decides from what the store holds: <paramref name="stored"/> (its fingerprint, null when none is recorded) and
-    /// <paramref name="keys"/> (<c>Cluster:Key</c> first, then <c>Cluster:AcceptedKeys</c>). A store without a fingerprint
-    /// is new or older than the check: it is taken (nothing tells whose it is).
+    /// Decides from what the store recorded: <paramref name="recorded"/> (comma-separated fingerprints; null when nothing is
+    /// recorded — a new store or one older than the check, taken: nothing tells whose it is) and <paramref name="keys"/>
+    /// (<c>Cluster:Key</c> first, then <c>Cluster:AcceptedKeys</c>). <paramref name="toRecord"/> is what the store records
+    /// from now on: the recorded fingerprints that are still among <paramref name="keys"/>, and <c>Cluster:Key</c>'s.
     /// </summary>
-    public static StoreOwnership Decide(string? stored, IReadOnlyList<string> keys)
+    public static StoreOwnership Decide(string? recorded, IReadOnlyList<string> keys, out string toRecord)
     {
         ArgumentNullException.ThrowIfNull(keys);
-        if (stored is null)
+        ArgumentOutOfRangeException.ThrowIfZero(keys.Count);
+        var ours = keys.Select(Fingerprint).ToList();
+        toRecord = ours[0];
+        if (recorded is null)
         {
             return StoreOwnership.Record;
         }
 
-        for (var i = 0; i < keys.Count; i++)
+        var kept = recorded.Length > MaxRecorded ? [] : recorded.Split(',').Where(f => ours.Any(o => Same(o, f))).ToHashSet(StringComparer.Ordinal);
+        if (kept.Count == 0)
         {
-            if (CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(stored), Encoding.ASCII.GetBytes(Fingerprint(keys[i]))))
-            {
-                return i == 0 ? StoreOwnership.Same : StoreOwnership.Record;
-            }
+            return StoreOwnership.Foreign;
         }
 
-        return StoreOwnership.Foreign;
+        kept.Add(ours[0]);
+        toRecord = string.Join(',', kept.Order(StringComparer.Ordinal));
+        return string.Equals(toRecord, recorded, StringComparison.Ordinal) ? StoreOwnership.Same : StoreOwnership.Record;
     }
 
     /// <summary>
-    /// Checks the store (migrating it first) and records this node's key when <see cref="Decide"/> says so. Does nothing for
+    /// Checks the store (migrating it first) and records this node's keys when <see cref="Decide"/> says so. Does nothing for
     /// a node without <c>Cluster:Key</c> (an engine without a backplane).
     /// </summary>
-    /// <exception cref="StoreRefusedException">The store was written with a key this node neither uses nor accepts.</exception>
+    /// <exception cref="StoreRefusedException">The store was recorded with no key this node uses or accepts.</exception>
     public async Task EnsureAsync(CancellationToken cancellationToken = default)
     {
         if (_keys.Count == 0)
@@ -95,28 +106,53 @@ public sealed class StoreOwner
 
         await _database.EnsureReadyAsync(cancellationToken);
         await using var db = await _factory.CreateDbContextAsync(cancellationToken);
-        var row = await db.StoreFacts.SingleOrDefaultAsync(f => f.Name == FingerprintFact, cancellationToken);
-        switch (Decide(row?.Value, _keys))
+        var recorded = await ReadAsync(db, cancellationToken);
+        var ownership = Decide(recorded, _keys, out var toRecord);
+        if (ownership == StoreOwnership.Foreign)
         {
-            case StoreOwnership.Same:
-                return;
-            case StoreOwnership.Foreign:
-                throw new StoreRefusedException(
-                    $"the store {_target.Description} was written by a member of another cluster: neither Cluster:Key nor Cluster:AcceptedKeys is the key "
-                    + "it was written with, so its clients and members are not this cluster's. Move it away (the node then starts empty and gets its "
-                    + "clients from its peers), or start with the key it was written with (changing a cluster's key: docs/identity.md).");
+            var away = _target.Provider == PersistenceProvider.PostgreSql ? "drop or rename the schema" : "move the data directory away";
+            throw new StoreRefusedException(
+                $"the store {_target.Description} was written with a cluster key this node neither uses nor accepts (Cluster:Key, Cluster:AcceptedKeys): "
+                + "it is another cluster's, or this cluster's under a key that was changed or lost. Start with the key it was written with (during a key "
+                + $"change, with that key in Cluster:AcceptedKeys: docs/identity.md, \"Changing the cluster key\"); if it is another cluster's, {away} "
+                + "(the node then starts empty and gets its clients from its peers).");
         }
 
-        if (row is null)
+        if (ownership == StoreOwnership.Same)
         {
-            db.StoreFacts.Add(new StoreFactRow { Name = FingerprintFact, Value = Fingerprint(_keys[0]) });
+            return;
         }
-        else
+
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await db.StoreFacts.Where(f => f.Name == FingerprintFact).ExecuteDeleteAsync(cancellationToken);
+        db.StoreFacts.Add(new StoreFactRow { Name = FingerprintFact, Value = toRecord });
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        if (recorded is not null)
         {
-            row.Value = Fingerprint(_keys[0]);
             PersistenceLog.StoreKeyChanged(_logger, _target.Description);
         }
-
-        await db.SaveChangesAsync(cancellationToken);
     }
+
+    /// <summary>The recorded value (rows of the fact joined, should an edited table hold several; null values as none); null when none.</summary>
+    private static async Task<string?> ReadAsync(NodeDbContext db, CancellationToken cancellationToken)
+    {
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        await using var command = db.Database.GetDbConnection().CreateCommand();
+        command.CommandText = """SELECT "Value" FROM "StoreFacts" WHERE "Name" = @name""";
+        var name = command.CreateParameter();
+        (name.ParameterName, name.Value) = ("@name", FingerprintFact);
+        command.Parameters.Add(name);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        List<string>? values = null;
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            (values ??= []).Add(reader.IsDBNull(0) ? "" : reader.GetValue(0)?.ToString() ?? "");
+        }
+
+        return values is null ? null : string.Join(',', values);
+    }
+
+    private static bool Same(string a, string b) =>
+        a.Length == b.Length && CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(a), Encoding.ASCII.GetBytes(b));
 }

@@ -1,7 +1,7 @@
 namespace ClusterEngine.Persistence;
 
 /// <summary>
-/// The node's store is not one this node may start from: written by a member of another cluster (<see cref="StoreOwner"/>)
+/// The node's store is not one this node may start from: written with a cluster key it neither uses nor accepts (<see cref="StoreOwner"/>)
 /// or by a newer build (<see cref="NodeDatabase"/>). Thrown at start, before anything is restored; the message is for the
 /// operator (what was found, where, and what to do) and the node exits with code 2.
 /// </summary>

@@ -94,7 +94,7 @@ public sealed class StartupConfigurationTests
     }
 
     [Theory]
-    [InlineData("foreign", "was written by a member of another cluster")]
+    [InlineData("foreign", "was written with a cluster key this node neither uses nor accepts")]
     [InlineData("newer", "was migrated by a newer build of ClusterPortal (migration 29990101000000_FromTheFuture")]
     public async Task A_store_of_another_cluster_or_of_a_newer_build_stops_the_node_with_exit_2(string store, string said)
     {

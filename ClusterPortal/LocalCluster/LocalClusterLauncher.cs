@@ -49,6 +49,12 @@ internal static partial class LocalClusterLauncher
                 return 2;
             }
 
+            if (LostKeys(args, dataRoot) is { } lost)
+            {
+                Log.InvalidOption(logger, lost);
+                return 2;
+            }
+
             var layout = Prepare(args, options, dataRoot, logger);
             options.WriteRunning(dataRoot);
             return await RunNodesAsync(layout, logger).ConfigureAwait(false);
@@ -133,6 +139,27 @@ internal static partial class LocalClusterLauncher
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// Why the launcher must not make new keys, or null: node stores exist but the keys file that wrote them is gone (and no
+    /// <c>--Cluster:Key</c> was given). New keys would only have the nodes refuse their stores (docs/persistence.md,
+    /// "Start-up checks") and lose the old key for good; found by a new user who deleted <c>keys.json</c>, then followed the
+    /// refusal's advice to move a store away and ended with an empty cluster.
+    /// </summary>
+    internal static string? LostKeys(string[] args, string dataRoot)
+    {
+        var keysPath = Path.Combine(dataRoot, LocalClusterKeys.FileName);
+        if (File.Exists(keysPath) || Configuration(args)["Cluster:Key"] is not null || !Directory.Exists(dataRoot))
+        {
+            return null;
+        }
+
+        var stores = Directory.EnumerateDirectories(dataRoot, "node-*").Where(d => File.Exists(Path.Combine(d, "node.db"))).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
+        return stores.Count == 0 ? null
+            : $"{dataRoot} holds the stores of {string.Join(", ", stores)} but not {LocalClusterKeys.FileName}, the keys they were written with. "
+                + $"Put {LocalClusterKeys.FileName} back (or pass its key with --Cluster:Key), or delete {Path.Combine(dataRoot, "node-*")} to start over "
+                + "with new keys (the clients stored there are lost).";
     }
 
     /// <summary>The keys (generated on first start), the shared content (copied on first start) and the nodes' switches.</summary>

@@ -58,6 +58,7 @@ public sealed class StartupConfigurationTests
     [InlineData("table", "no such table: Mirrors")]
     [InlineData("lock", "node.lock")]
     [InlineData("hangfire", "hangfire.db")]
+    [InlineData("keys", "keys' already exists")] // a file where the node keeps its data-protection keys
     public async Task A_store_the_node_cannot_use_stops_it_with_exit_2_naming_the_data_directory(string damage, string named)
     {
         // Found by attack: a damaged store ended in an unhandled exception, a stack trace and exit code 134 (a crash loop).
@@ -79,6 +80,9 @@ public sealed class StartupConfigurationTests
                     break;
                 case "lock": // the lock file's name taken by a directory: the node may not open it
                     Directory.CreateDirectory(Path.Combine(data, "node.lock"));
+                    break;
+                case "keys":
+                    await File.WriteAllTextAsync(Path.Combine(data, "keys"), "x");
                     break;
                 default: // the job store is not a database
                     await File.WriteAllTextAsync(Path.Combine(data, "hangfire.db"), "not a database");

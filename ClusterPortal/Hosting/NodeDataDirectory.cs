@@ -7,4 +7,8 @@ internal static class NodeDataDirectory
 {
     /// <summary>The node's data directory as configured (relative paths are relative to the working directory).</summary>
     public static string Of(ClusterOptions options) => options.DataDirectory ?? Path.Combine("data", options.NodeId ?? "node-1");
+
+    /// <summary>The same from raw configuration, before the options are bound (a failure while the services are added).</summary>
+    public static string Of(IConfiguration configuration) =>
+        configuration["Cluster:DataDirectory"] ?? Path.Combine("data", configuration["Cluster:NodeId"] ?? "node-1");
 }

@@ -36,11 +36,12 @@ internal static class NodeHost
             return 2;
         }
 
-        builder.AddClusterPortal();
-        builder.AddLocalClusterWatchdog();
-        var dataDirectory = "";
+        var dataDirectory = NodeDataDirectory.Of(builder.Configuration);
+        var postgres = string.Equals(builder.Configuration["Persistence:Provider"], "PostgreSql", StringComparison.OrdinalIgnoreCase);
         try
         {
+            builder.AddClusterPortal(); // creates files in the data directory (its data-protection keys): a failure there is the store's
+            builder.AddLocalClusterWatchdog();
             var app = builder.Build();
             app.Services.GetService<IStartupValidator>()?.Validate(); // every ValidateOnStart option, before the host logs a failed start
             var cluster = app.Services.GetRequiredService<IOptions<ClusterOptions>>().Value;
@@ -91,7 +92,7 @@ internal static class NodeHost
             await Console.Error.WriteLineAsync($"Cannot start: {ex.Message}");
             return 2;
         }
-        catch (Exception ex) when (dataDirectory.Length > 0 && StoreStartFailure.Describe(ex, dataDirectory) is { } line)
+        catch (Exception ex) when (StoreStartFailure.Describe(ex, dataDirectory, postgres) is { } line)
         {
             await Console.Error.WriteLineAsync(line);
             return 2;

@@ -41,6 +41,32 @@ public sealed class StartupConfigurationTests
         Assert.DoesNotContain("   at ", error + output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_second_node_on_a_PostgreSQL_schema_in_use_stops_with_exit_2_naming_the_holder()
+    {
+        // Found by attack: two nodes of one cluster on one schema (the same node id twice, or a copied Persistence:Schema)
+        // were both admitted and shared each other's rows and jobs. SQLite had its node.lock; PostgreSQL now has a lock too.
+        var server = await PostgresServer.Shared;
+        await using var database = await server.CreateDatabaseAsync();
+        var options = new ClusterEngine.Persistence.PersistenceOptions
+        {
+            Provider = ClusterEngine.Persistence.PersistenceProvider.PostgreSql,
+            ConnectionString = database.ConnectionString,
+        };
+        var target = ClusterEngine.Persistence.NodeDatabaseTarget.For("", "bad-1", options); // the schema of RunNodeAsync's node id
+        using (ClusterPortal.Hosting.SchemaLock.Acquire(target, "the first node-1 on http://127.0.0.1:1"))
+        {
+            var (exitCode, error, output) = await RunNodeAsync(["--Persistence:Provider=PostgreSql", $"--Persistence:ConnectionString={database.ConnectionString}"]);
+
+            Assert.True(exitCode == 2, $"exit {exitCode}\n{error}\n{output[^Math.Min(output.Length, 3000)..]}");
+            Assert.Contains("Configuration error: Persistence:Schema: schema \"bad-1\" is in use by 'ClusterPortal lock: the first node-1 on http://127.0.0.1:1' from ",
+                error, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", error + output, StringComparison.Ordinal);
+        }
+
+        using var released = ClusterPortal.Hosting.SchemaLock.Acquire(target, "the next one"); // the session's end released it
+    }
+
     [Theory]
     [InlineData("Cluster__AcceptedKeys", "Cluster:AcceptedKeys")]
     [InlineData("Cluster__Seeds", "Cluster:Seeds")]

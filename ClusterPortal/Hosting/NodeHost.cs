@@ -46,8 +46,11 @@ internal static class NodeHost
             app.Services.GetService<IStartupValidator>()?.Validate(); // every ValidateOnStart option, before the host logs a failed start
             var cluster = app.Services.GetRequiredService<IOptions<ClusterOptions>>().Value;
             dataDirectory = NodeDataDirectory.Of(cluster);
-            using var dataLock = DataDirectoryLock.Acquire(NodeDataDirectory.Of(cluster), DataDirectoryLock.NodeLockName,
-                $"{cluster.NodeId} on {cluster.AdvertisedUrl ?? app.Configuration["urls"] ?? "the default URL"}");
+            var holder = $"{cluster.NodeId} on {cluster.AdvertisedUrl ?? app.Configuration["urls"] ?? "the default URL"}";
+            using var dataLock = DataDirectoryLock.Acquire(NodeDataDirectory.Of(cluster), DataDirectoryLock.NodeLockName, holder);
+            using var schemaLock = app.Services.GetService<ClusterEngine.Persistence.NodeDatabaseTarget>() is { Provider: ClusterEngine.Persistence.PersistenceProvider.PostgreSql } target
+                ? SchemaLock.Acquire(target, holder)
+                : null;
             app.UseClusterPortal();
             await app.RunAsync();
             return Environment.ExitCode;
@@ -71,6 +74,11 @@ internal static class NodeHost
         catch (DataDirectoryInUseException ex)
         {
             await Console.Error.WriteLineAsync($"Configuration error: Cluster:DataDirectory {ex.Message}");
+            return 2;
+        }
+        catch (SchemaInUseException ex)
+        {
+            await Console.Error.WriteLineAsync($"Configuration error: Persistence:Schema: {ex.Message}");
             return 2;
         }
         catch (OperationCanceledException ex)

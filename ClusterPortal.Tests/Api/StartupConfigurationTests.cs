@@ -61,6 +61,7 @@ public sealed class StartupConfigurationTests
             Assert.True(exitCode == 2, $"exit {exitCode}\n{error}\n{output[^Math.Min(output.Length, 3000)..]}");
             Assert.Contains("Configuration error: Persistence:Schema: schema \"bad-1\" is in use by 'ClusterPortal lock: the first node-1 on http://127.0.0.1:1' from ",
                 error, StringComparison.Ordinal);
+            Assert.Contains("(server pid ", error, StringComparison.Ordinal); // what pg_terminate_backend needs when the holder is gone
             Assert.DoesNotContain("   at ", error + output, StringComparison.Ordinal);
         }
 

@@ -75,13 +75,18 @@ internal sealed class SchemaLock : IDisposable
     /// <summary>Ends the session, which releases the lock.</summary>
     public void Dispose() => _connection.Dispose();
 
-    /// <summary>The holder's application name, address and start, from <c>pg_locks</c> and <c>pg_stat_activity</c>.</summary>
+    /// <summary>
+    /// The holder's application name, address, start and server pid, from <c>pg_locks</c> and <c>pg_stat_activity</c> of this
+    /// database; details another role may not see are left out (the server shows them as null), and any failure to read
+    /// them leaves "another session": the refusal stands without them.
+    /// </summary>
     private static string Holder(NpgsqlConnection connection, long key)
     {
         const string sql = """
-            SELECT a.application_name, coalesce(host(a.client_addr), 'a local socket'), a.backend_start
+            SELECT a.application_name, host(a.client_addr), a.backend_start, l.pid
             FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
             WHERE l.locktype = 'advisory' AND l.granted AND l.classid::bigint = $1 AND l.objid::bigint = $2 AND l.objsubid = 1
+              AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
             """;
         try
         {
@@ -90,13 +95,19 @@ internal sealed class SchemaLock : IDisposable
                 Parameters = { new() { Value = (long)(uint)(key >> 32) }, new() { Value = (long)(uint)key } },
             };
             using var row = find.ExecuteReader();
-            return row.Read()
-                ? string.Create(CultureInfo.InvariantCulture, $"'{row.GetString(0)}' from {row.GetString(1)} since {row.GetDateTime(2):yyyy-MM-dd HH:mm:ss} UTC")
-                : "another session";
+            if (!row.Read())
+            {
+                return "another session";
+            }
+
+            var name = row.IsDBNull(0) || row.GetString(0).Length == 0 ? "another session" : $"'{row.GetString(0)}'";
+            var from = row.IsDBNull(1) ? "" : $" from {row.GetString(1)}";
+            var since = row.IsDBNull(2) ? "" : string.Create(CultureInfo.InvariantCulture, $" since {row.GetDateTime(2):yyyy-MM-dd HH:mm:ss} UTC");
+            return string.Create(CultureInfo.InvariantCulture, $"{name}{from}{since} (server pid {row.GetInt32(3)})");
         }
-        catch (NpgsqlException)
+        catch (Exception ex) when (ex is NpgsqlException or InvalidCastException or InvalidOperationException)
         {
-            return "another session"; // the role may not read pg_stat_activity's details: the refusal stands without them
+            return "another session";
         }
     }
 
@@ -105,6 +116,8 @@ internal sealed class SchemaLock : IDisposable
 
 /// <summary>The node's PostgreSQL schema is locked by another node (<see cref="SchemaLock"/>).</summary>
 internal sealed class SchemaInUseException(string schema, string holder)
-    : InvalidOperationException($"schema \"{schema}\" is in use by {holder}: one node per schema (another node with this Cluster:NodeId or Persistence:Schema?).")
+    : InvalidOperationException($"schema \"{schema}\" is in use by {holder}: one node per schema (another node with this Cluster:NodeId or "
+        + "Persistence:Schema? If that node is gone — its host crashed, its network cut — the server keeps its session until TCP keepalive "
+        + "notices: end it with pg_terminate_backend(<server pid>).)")
 {
 }

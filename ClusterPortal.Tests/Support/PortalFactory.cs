@@ -43,38 +43,66 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
 
     public string DataDirectory { get; }
 
+    /// <summary>How long a restart waits for the previous host of its data directory to let go of it.</summary>
+    private static readonly TimeSpan PreviousHostTimeout = TimeSpan.FromSeconds(90);
+
     /// <summary>
     /// A restart on the same data directory waits until the previous host of it has released the node lock: the host
     /// stops when its factory is disposed, but the program's entry point (which holds the lock around <c>RunAsync</c>,
     /// ClusterPortal/Hosting/NodeHost.cs) releases it a moment later on its own thread; a node started before that
     /// refuses the directory (exit 2) and never binds (seen in full-suite runs as "Connection refused 127.0.0.1:0").
+    /// <see cref="DisposeAsync"/> already waited for it without blocking a thread when <see cref="KeepData"/> was set;
+    /// this is the blocking last check for a directory reused some other way.
     /// </summary>
     private static void WaitForPreviousHost(string dataDirectory)
     {
-        var path = Path.Combine(dataDirectory, "node.lock");
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
+        var deadline = DateTime.UtcNow + PreviousHostTimeout;
+        while (PreviousHostHolds(dataDirectory))
         {
-            try
+            if (DateTime.UtcNow > deadline)
             {
-                using var probe = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
-                return;
+                throw PreviousHostStuck(dataDirectory);
             }
-            catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
-            {
-                return;
-            }
-            catch (IOException ex)
-            {
-                if (DateTime.UtcNow > deadline)
-                {
-                    throw new TimeoutException($"the previous host of {dataDirectory} still holds node.lock after 30 s", ex);
-                }
 
-                Thread.Sleep(20);
-            }
+            Thread.Sleep(20);
         }
     }
+
+    /// <summary>Waits, yielding its thread, until the entry point of the host just stopped has released the node lock.</summary>
+    private async Task WaitForEntryPointAsync()
+    {
+        var deadline = DateTime.UtcNow + PreviousHostTimeout;
+        while (PreviousHostHolds(DataDirectory))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw PreviousHostStuck(DataDirectory);
+            }
+
+            await Task.Delay(20);
+        }
+    }
+
+    private static bool PreviousHostHolds(string dataDirectory)
+    {
+        try
+        {
+            using var probe = new FileStream(Path.Combine(dataDirectory, "node.lock"), FileMode.Open, FileAccess.ReadWrite, FileShare.None);
+            return false;
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return false;
+        }
+        catch (IOException)
+        {
+            return true;
+        }
+    }
+
+    /// <summary>The failure names the directory and carries the node's threads as they were (a CI run once timed out here at 30 s).</summary>
+    private static TimeoutException PreviousHostStuck(string dataDirectory) =>
+        new($"the previous host of {dataDirectory} still holds node.lock after {PreviousHostTimeout.TotalSeconds} s; its threads:\n{StackReport.OfThisProcess()}");
 
     /// <summary>The node's base URL (starts the server).</summary>
     public string BaseUrl => Client().BaseAddress!.ToString().TrimEnd('/');
@@ -182,6 +210,11 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
         }
         catch (Exception ex) when (_shutdownTimeout is { } timeout && stopping.Elapsed < timeout && IsDuplicateStopFailure(ex))
         {
+        }
+
+        if (KeepData)
+        {
+            await WaitForEntryPointAsync(); // a restart on this directory follows
         }
 
         DeleteData();

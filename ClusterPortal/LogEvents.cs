@@ -21,6 +21,15 @@ internal static class LogEvents
     /// <summary><c>StartupSummary.LogData</c>.</summary>
     public const int Data = 1012;
 
+    /// <summary><c>SchemaLockWatch.LogRetaken</c>.</summary>
+    public const int SchemaLockRetaken = 1020;
+
+    /// <summary><c>SchemaLockWatch.LogUnreachable</c>.</summary>
+    public const int SchemaLockUnreachable = 1021;
+
+    /// <summary><c>SchemaLockWatch.LogTaken</c>.</summary>
+    public const int SchemaLockTaken = 1022;
+
     /// <summary><c>AdminLoginApi.LogRefused</c>.</summary>
     public const int AdminLoginApiRefused = 3301;
 

@@ -60,6 +60,22 @@ public sealed class PersistenceOptions
     /// <summary>How long a command waits for a lock held by another connection (SQLite <c>busy_timeout</c>). Default 5 s; 1 ms – 10 min.</summary>
     public TimeSpan BusyTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// PostgreSQL only: how often the node checks that its session still holds its schema's lock, and takes it again when
+    /// the session is gone (a server restart, a broken connection, a terminated backend). A node that finds the lock taken by
+    /// another session in that time stops with exit code 2 (docs/persistence.md, "Row ownership on PostgreSQL"). Default 5 s;
+    /// 100 ms – 10 min.
+    /// </summary>
+    public TimeSpan LockCheckInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// PostgreSQL only: the server's TCP keepalive idle time on the lock's session (probes then every half of it, three
+    /// unanswered end the session), so a node whose host vanished without closing its connection (power loss, a cut
+    /// network) gives its schema up after about 2.5 × this instead of the server's default of about two hours. Whole
+    /// seconds; default 10 s; 1 s – 1 h.
+    /// </summary>
+    public TimeSpan LockKeepAlive { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>The schema this node uses: <see cref="Schema"/>, or the node id.</summary>
     /// <param name="nodeId">The node's <c>Cluster:NodeId</c>.</param>
     public string SchemaFor(string nodeId) => string.IsNullOrEmpty(Schema) ? nodeId : Schema;

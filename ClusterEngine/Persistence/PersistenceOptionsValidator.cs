@@ -33,6 +33,9 @@ public sealed partial class PersistenceOptionsValidator(IOptions<ClusterOptions>
         Check(options.MaxBatchSize is >= 1 and <= 1_000_000, "MaxBatchSize", "must be between 1 and 1000000", options.MaxBatchSize);
         Check(options.QueueCapacity is >= 1 and <= 100_000_000, "QueueCapacity", "must be between 1 and 100000000", options.QueueCapacity);
         Check(options.BusyTimeout >= TimeSpan.FromMilliseconds(1) && options.BusyTimeout <= TimeSpan.FromMinutes(10), "BusyTimeout", "must be between 00:00:00.001 and 00:10:00", options.BusyTimeout);
+        Check(options.LockCheckInterval >= TimeSpan.FromMilliseconds(100) && options.LockCheckInterval <= TimeSpan.FromMinutes(10), "LockCheckInterval", "must be between 00:00:00.100 and 00:10:00", options.LockCheckInterval);
+        Check(options.LockKeepAlive >= TimeSpan.FromSeconds(1) && options.LockKeepAlive <= TimeSpan.FromHours(1) && options.LockKeepAlive.Ticks % TimeSpan.TicksPerSecond == 0,
+            "LockKeepAlive", "must be whole seconds between 00:00:01 and 01:00:00", options.LockKeepAlive);
 
         ClusterOptions clusterOptions;
         try

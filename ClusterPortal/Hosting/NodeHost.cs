@@ -38,19 +38,26 @@ internal static class NodeHost
 
         var dataDirectory = NodeDataDirectory.Of(builder.Configuration);
         var postgres = string.Equals(builder.Configuration["Persistence:Provider"], "PostgreSql", StringComparison.OrdinalIgnoreCase);
+        IHostApplicationLifetime? lifetime = null; // once built
         try
         {
             builder.AddClusterPortal(); // creates files in the data directory (its data-protection keys): a failure there is the store's
             builder.AddLocalClusterWatchdog();
             var app = builder.Build();
+            lifetime = app.Lifetime;
             app.Services.GetService<IStartupValidator>()?.Validate(); // every ValidateOnStart option, before the host logs a failed start
             var cluster = app.Services.GetRequiredService<IOptions<ClusterOptions>>().Value;
             dataDirectory = NodeDataDirectory.Of(cluster);
             var holder = $"{cluster.NodeId} on {cluster.AdvertisedUrl ?? app.Configuration["urls"] ?? "the default URL"}";
             using var dataLock = DataDirectoryLock.Acquire(NodeDataDirectory.Of(cluster), DataDirectoryLock.NodeLockName, holder);
             using var schemaLock = app.Services.GetService<ClusterEngine.Persistence.NodeDatabaseTarget>() is { Provider: ClusterEngine.Persistence.PersistenceProvider.PostgreSql } target
-                ? SchemaLock.Acquire(target, holder)
+                ? SchemaLock.Acquire(target, holder, app.Services.GetRequiredService<IOptions<ClusterEngine.Persistence.PersistenceOptions>>().Value.LockKeepAlive)
                 : null;
+            if (schemaLock is not null)
+            {
+                app.Services.GetRequiredService<SchemaLockWatch>().Watch(schemaLock);
+            }
+
             app.UseClusterPortal();
             await app.RunAsync();
             return Environment.ExitCode;
@@ -80,6 +87,14 @@ internal static class NodeHost
         {
             await Console.Error.WriteLineAsync($"Configuration error: Persistence:Schema: {ex.Message}");
             return 2;
+        }
+        catch (OperationCanceledException) when (lifetime is { ApplicationStarted.IsCancellationRequested: false, ApplicationStopping.IsCancellationRequested: true })
+        {
+            // A stop asked for before the start finished (SIGTERM while the node was still migrating its store or catching up):
+            // the host cancels its start. Not a failure unless the node itself asked (its exit code then); was "Stopped without
+            // finishing … shutdown timeout" and exit code 1 (found by SchemaLockWatchTests).
+            await Console.Error.WriteLineAsync("Stopped before the start finished.");
+            return Environment.ExitCode;
         }
         catch (OperationCanceledException ex)
         {

@@ -1,0 +1,104 @@
+using System.Globalization;
+using ClusterPortal.Tests.Support;
+using ClusterPortal.Tests.Support.Network;
+using Npgsql;
+
+namespace ClusterPortal.Tests.Network;
+
+/// <summary>
+/// A PostgreSQL node whose host vanishes — power lost, network cut — closes nothing: its schema lock's session stays on the
+/// server until TCP keepalive notices, about two hours with the server's defaults, and every restart of that node on
+/// another host is refused meanwhile. The lock's session asks for keepalive after <c>Persistence:LockKeepAlive</c> of
+/// silence (docs/persistence.md, "Row ownership on PostgreSQL"). Here the node is killed with every packet of its lock's
+/// connection dropped (two iptables rules on the loopback interface, for that connection's ports only, removed at the
+/// end): the server never hears the close, and only its keepalive can end the session.
+/// </summary>
+[Trait("Category", "Network")]
+public sealed class VanishedLockHolderTests
+{
+    private const string NodeId = "vanish-1";
+
+    [NetworkFact]
+    public async Task The_schema_of_a_node_whose_host_vanished_is_free_again_after_the_lock_keepalive()
+    {
+        var server = await PostgresServer.Shared;
+        await using var database = await server.CreateDatabaseAsync();
+        using var data = new TempDir();
+        using var node = PortalProcess.Start(data.Path,
+            $"--Cluster:NodeId={NodeId}", "--urls=http://127.0.0.1:0", "--Cluster:Key=0123456789abcdef0123456789abcdef",
+            "--Portal:AdminKey=0123456789abcdef-admin", $"--Cluster:DataDirectory={data.Path}",
+            "--Persistence:Provider=PostgreSql", $"--Persistence:ConnectionString={database.ConnectionString}",
+            "--Persistence:LockKeepAlive=00:00:03", "--Persistence:LockCheckInterval=00:10:00"); // the node sends nothing on it meanwhile
+        var (pid, clientPort) = await HolderAsync(database.ConnectionString, node);
+        var serverPort = new NpgsqlConnectionStringBuilder(database.ConnectionString).Port;
+        var iptables = Shell.Which("iptables-legacy") ?? "iptables";
+        string[][] rules =
+        [
+            ["INPUT", "-i", "lo", "-p", "tcp", "--sport", $"{clientPort}", "--dport", $"{serverPort}", "-j", "DROP"],
+            ["INPUT", "-i", "lo", "-p", "tcp", "--sport", $"{serverPort}", "--dport", $"{clientPort}", "-j", "DROP"],
+        ];
+        try
+        {
+            foreach (var rule in rules)
+            {
+                await Shell.RunAsync(iptables, ["-w", "-I", .. rule]);
+            }
+
+            node.Process.Kill(entireProcessTree: true);
+            await node.Process.WaitForExitAsync();
+            var killed = System.Diagnostics.Stopwatch.StartNew();
+
+            // A measurement, not a wait: 1 s after the kill the session still holds the lock, so the close was never heard
+            // (without the rules the server ends it within milliseconds and this test would prove nothing).
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            Assert.Equal(pid, await LockHolderPidAsync(database.ConnectionString));
+
+            await Eventually.True(async () => await LockHolderPidAsync(database.ConnectionString) is null,
+                "the vanished holder's lock session to end (LockKeepAlive 3 s: about 3 + 3 × 1 s)", 60_000);
+            Assert.True(killed.Elapsed < TimeSpan.FromSeconds(30), $"the session ended {killed.Elapsed.TotalSeconds:F1} s after the kill");
+        }
+        finally
+        {
+            foreach (var rule in rules)
+            {
+                await Shell.TryRunAsync(iptables, ["-w", "-D", .. rule]);
+            }
+        }
+
+        // The next start of this node (on another host, say) is admitted at once.
+        var target = ClusterEngine.Persistence.NodeDatabaseTarget.For("", NodeId,
+            new ClusterEngine.Persistence.PersistenceOptions { Provider = ClusterEngine.Persistence.PersistenceProvider.PostgreSql, ConnectionString = database.ConnectionString });
+        using var next = ClusterPortal.Hosting.SchemaLock.Acquire(target, "the restarted vanish-1");
+    }
+
+    private static async Task<(int Pid, int ClientPort)> HolderAsync(string connectionString, PortalProcess node)
+    {
+        (int, int) found = default;
+        await Eventually.True(async () =>
+        {
+            Assert.False(node.Process.HasExited, $"the node exited:\n{node.Output}");
+            if (await LockHolderPidAsync(connectionString) is not { } pid)
+            {
+                return false;
+            }
+
+            await using var connection = new NpgsqlConnection(connectionString);
+            await connection.OpenAsync();
+            await using var port = new NpgsqlCommand("SELECT client_port FROM pg_stat_activity WHERE pid = $1", connection) { Parameters = { new() { Value = pid } } };
+            found = (pid, Convert.ToInt32(await port.ExecuteScalarAsync(), CultureInfo.InvariantCulture));
+            return true;
+        }, "the node's schema lock", 120_000, () => node.Output);
+        return found;
+    }
+
+    private static async Task<int?> LockHolderPidAsync(string connectionString)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        var key = ClusterPortal.Hosting.SchemaLock.Key(NodeId);
+        await using var find = new NpgsqlCommand(
+            "SELECT l.pid FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted AND l.classid::bigint = $1 AND l.objid::bigint = $2 AND l.objsubid = 1 AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+            connection) { Parameters = { new() { Value = (long)(uint)(key >> 32) }, new() { Value = (long)(uint)key } } };
+        return await find.ExecuteScalarAsync() as int?;
+    }
+}

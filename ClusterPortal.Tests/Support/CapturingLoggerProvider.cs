@@ -3,10 +3,18 @@ using Microsoft.Extensions.Logging;
 
 namespace ClusterPortal.Tests.Support;
 
-/// <summary>Keeps every log entry at <see cref="LogLevel.Information"/> or above, for assertions on what a host logged.</summary>
-public sealed class CapturingLoggerProvider : ILoggerProvider
+/// <summary>
+/// Keeps every log entry at <see cref="LogLevel.Information"/> or above, for assertions on what a host logged; with a
+/// capacity, only the last that many (a host's recent history for a failure message).
+/// </summary>
+public sealed class CapturingLoggerProvider(int capacity = int.MaxValue) : ILoggerProvider
 {
     public ConcurrentQueue<(string Category, LogLevel Level, string Message)> Entries { get; } = new();
+
+    /// <summary>The entries kept, one line each, oldest first.</summary>
+    public string Lines() => string.Join("\n", Entries.Select(e => $"{e.Level} {e.Category}: {e.Message.TrimEnd()}"));
+
+    private readonly int _capacity = capacity;
 
     public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
 
@@ -25,6 +33,9 @@ public sealed class CapturingLoggerProvider : ILoggerProvider
             if (IsEnabled(logLevel))
             {
                 owner.Entries.Enqueue((category, logLevel, formatter(state, exception) + " " + exception));
+                while (owner.Entries.Count > owner._capacity && owner.Entries.TryDequeue(out _))
+                {
+                }
             }
         }
     }

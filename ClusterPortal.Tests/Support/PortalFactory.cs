@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace ClusterPortal.Tests.Support;
@@ -68,6 +69,9 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
         }
     }
 
+    /// <summary>The host's last log entries (Information and above), for a stop that does not end.</summary>
+    private readonly CapturingLoggerProvider _recent = new(capacity: 150);
+
     /// <summary>Waits, yielding its thread, until the entry point of the host just stopped has released the node lock.</summary>
     private async Task WaitForEntryPointAsync()
     {
@@ -76,7 +80,7 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
         {
             if (DateTime.UtcNow > deadline)
             {
-                throw PreviousHostStuck(DataDirectory);
+                throw PreviousHostStuck(DataDirectory, _recent.Lines());
             }
 
             await Task.Delay(20);
@@ -101,8 +105,9 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
     }
 
     /// <summary>The failure names the directory and carries the node's threads as they were (a CI run once timed out here at 30 s).</summary>
-    private static TimeoutException PreviousHostStuck(string dataDirectory) =>
-        new($"the previous host of {dataDirectory} still holds node.lock after {PreviousHostTimeout.TotalSeconds} s; its threads:\n{StackReport.OfThisProcess()}");
+    private static TimeoutException PreviousHostStuck(string dataDirectory, string? log = null) =>
+        new($"the previous host of {dataDirectory} still holds node.lock after {PreviousHostTimeout.TotalSeconds} s; its threads:\n"
+            + StackReport.OfThisProcess() + (log is null ? "" : $"\nits last log entries:\n{log}"));
 
     /// <summary>The node's base URL (starts the server).</summary>
     public string BaseUrl => Client().BaseAddress!.ToString().TrimEnd('/');
@@ -125,6 +130,7 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
             builder.UseSetting(k, v);
         }
 
+        builder.ConfigureLogging(logging => logging.AddProvider(_recent));
         Configure?.Invoke(builder);
     }
 

@@ -91,14 +91,5 @@ public sealed class VanishedLockHolderTests
         return found;
     }
 
-    private static async Task<int?> LockHolderPidAsync(string connectionString)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        var key = ClusterPortal.Hosting.SchemaLock.Key(NodeId);
-        await using var find = new NpgsqlCommand(
-            "SELECT l.pid FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted AND l.classid::bigint = $1 AND l.objid::bigint = $2 AND l.objsubid = 1 AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())",
-            connection) { Parameters = { new() { Value = (long)(uint)(key >> 32) }, new() { Value = (long)(uint)key } } };
-        return await find.ExecuteScalarAsync() as int?;
-    }
+    private static Task<int?> LockHolderPidAsync(string connectionString) => SchemaLockProbe.HolderPidAsync(connectionString, NodeId);
 }

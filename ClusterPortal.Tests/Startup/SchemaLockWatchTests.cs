@@ -175,12 +175,7 @@ public sealed class SchemaLockWatchTests
         await Eventually.True(async () =>
         {
             Assert.False(node.Process.HasExited, $"the node exited (code {(node.Process.HasExited ? node.Process.ExitCode : 0)}):\n{node.Output}");
-            await using var connection = await OpenAsync(connectionString);
-            var key = SchemaLock.Key(NodeId);
-            await using var find = new NpgsqlCommand(
-                "SELECT l.pid FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted AND l.classid::bigint = $1 AND l.objid::bigint = $2 AND l.objsubid = 1 AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())",
-                connection) { Parameters = { new() { Value = (long)(uint)(key >> 32) }, new() { Value = (long)(uint)key } } };
-            pid = await find.ExecuteScalarAsync() as int?;
+            pid = await SchemaLockProbe.HolderPidAsync(connectionString, NodeId);
             return wanted(pid);
         }, "the schema lock's holder", 60_000, () => node.Output);
         return pid;

@@ -21,14 +21,26 @@ internal static class LogEvents
     /// <summary><c>StartupSummary.LogData</c>.</summary>
     public const int Data = 1012;
 
-    /// <summary><c>SchemaLockWatch.LogRetaken</c>.</summary>
+    /// <summary><c>NodeLockWatch.LogSchemaRetaken</c>.</summary>
     public const int SchemaLockRetaken = 1020;
 
-    /// <summary><c>SchemaLockWatch.LogUnreachable</c>.</summary>
+    /// <summary><c>NodeLockWatch.LogSchemaUnreachable</c>.</summary>
     public const int SchemaLockUnreachable = 1021;
 
-    /// <summary><c>SchemaLockWatch.LogTaken</c>.</summary>
+    /// <summary><c>NodeLockWatch.LogSchemaTaken</c>.</summary>
     public const int SchemaLockTaken = 1022;
+
+    /// <summary><c>NodeLockWatch.LogDirectoryRetaken</c>.</summary>
+    public const int DataDirectoryRetaken = 1023;
+
+    /// <summary><c>NodeLockWatch.LogDirectoryUnwritable</c>.</summary>
+    public const int DataDirectoryUnwritable = 1024;
+
+    /// <summary><c>NodeLockWatch.LogDirectoryTaken</c>.</summary>
+    public const int DataDirectoryTaken = 1025;
+
+    /// <summary><c>NodeLockWatch.LogStoreGone</c>.</summary>
+    public const int StoreFileGone = 1026;
 
     /// <summary><c>AdminLoginApi.LogRefused</c>.</summary>
     public const int AdminLoginApiRefused = 3301;

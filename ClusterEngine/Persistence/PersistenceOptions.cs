@@ -61,10 +61,11 @@ public sealed class PersistenceOptions
     public TimeSpan BusyTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
-    /// PostgreSQL only: how often the node checks that its session still holds its schema's lock, and takes it again when
-    /// the session is gone (a server restart, a broken connection, a terminated backend). A node that finds the lock taken by
-    /// another session in that time stops with exit code 2 (docs/persistence.md, "Row ownership on PostgreSQL"). Default 5 s;
-    /// 100 ms – 10 min.
+    /// How often the node checks its exclusive claims: its data directory's <c>node.lock</c> (taken again when the directory
+    /// was deleted or moved under it), with SQLite its <c>node.db</c> (Degraded when gone), and with PostgreSQL its schema's
+    /// lock (taken again when the session is gone: a server restart, a broken connection, a terminated backend). A node that
+    /// finds a claim taken by another process meanwhile stops with exit code 2 (docs/persistence.md, "Row ownership on
+    /// PostgreSQL" and "Start-up checks"). Default 5 s; 100 ms – 10 min.
     /// </summary>
     public TimeSpan LockCheckInterval { get; set; } = TimeSpan.FromSeconds(5);
 

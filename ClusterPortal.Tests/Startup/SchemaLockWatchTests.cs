@@ -8,7 +8,7 @@ namespace ClusterPortal.Tests.Startup;
 /// A PostgreSQL node keeps its schema's lock for its whole life (docs/persistence.md, "Row ownership on PostgreSQL"): a lock session
 /// that ends under a running node — a server restart, a broken connection, here an administrator's
 /// <c>pg_terminate_backend</c>, which the node sees exactly as it sees a restart — is replaced, and a node that finds its
-/// schema taken by another session meanwhile stops with exit code 2. Before <see cref="SchemaLockWatch"/> the node went on
+/// schema taken by another session meanwhile stops with exit code 2. Before <see cref="NodeLockWatch"/> the node went on
 /// without the lock and a second node with its id started on the same rows.
 /// </summary>
 [Trait("Category", "Process")]

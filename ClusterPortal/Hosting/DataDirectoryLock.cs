@@ -14,12 +14,20 @@ internal sealed class DataDirectoryLock : IDisposable
     /// <summary>The lock file of a node's <c>Cluster:DataDirectory</c>.</summary>
     public const string NodeLockName = "node.lock";
 
-    private readonly FileStream _stream;
+    private readonly Lock _gate = new();
+    private readonly string _name;
+    private readonly string _holder;
+    private FileStream _stream;
+    private string? _opened; // the lock file's path as the OS names the open file (symbolic links resolved), when known
+    private FileStream? _lost;
 
-    private DataDirectoryLock(FileStream stream, string directory)
+    private DataDirectoryLock(FileStream stream, string directory, string name, string holder)
     {
         _stream = stream;
+        _opened = OpenedPath(stream);
         Directory = directory;
+        _name = name;
+        _holder = holder;
     }
 
     /// <summary>The locked directory (absolute).</summary>
@@ -45,16 +53,87 @@ internal sealed class DataDirectoryLock : IDisposable
             throw new DataDirectoryInUseException(full, ReadHolder(path), ex);
         }
 
-        var line = string.Create(CultureInfo.InvariantCulture, $"pid {Environment.ProcessId}, {holder}, since {DateTimeOffset.Now:yyyy-MM-dd HH:mm:ss zzz}");
-        File.WriteAllText(path + ".holder", line);
-        return new DataDirectoryLock(stream, full);
+        WriteHolder(path, holder);
+        return new DataDirectoryLock(stream, full, name, holder);
+    }
+
+    /// <summary>
+    /// Checks that the lock file this process holds is still the one at its path. When it is not — the directory or the
+    /// file was deleted or moved while the node ran, and a second process could now take the directory — takes a new
+    /// lock file at the path (creating the directory), so that no second process can start on it. Linux only (the open
+    /// file's path from <c>/proc/self/fd</c>, compared with what it was when taken); elsewhere it reports
+    /// <see cref="DataDirectoryLockState.Held"/>.
+    /// Called by <see cref="NodeLockWatch"/>.
+    /// </summary>
+    /// <param name="holder">Who holds the new lock file when the state is <see cref="DataDirectoryLockState.Taken"/>.</param>
+    public DataDirectoryLockState Check(out string? holder)
+    {
+        holder = null;
+        var path = Path.Combine(Directory, _name);
+        lock (_gate)
+        {
+            if (_opened is not null && OpenedPath(_stream) is { } now && now != _opened)
+            {
+                try
+                {
+                    System.IO.Directory.CreateDirectory(Directory);
+                    var fresh = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+                    WriteHolder(path, _holder);
+                    _lost ??= _stream; // kept open until Dispose: nothing gains from closing it
+                    _stream = fresh;
+                    _opened = OpenedPath(fresh);
+                    return DataDirectoryLockState.Retaken;
+                }
+                catch (IOException) when (File.Exists(path))
+                {
+                    holder = ReadHolder(path);
+                    return DataDirectoryLockState.Taken;
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    holder = ex.Message;
+                    return DataDirectoryLockState.Unwritable;
+                }
+            }
+        }
+
+        return DataDirectoryLockState.Held;
     }
 
     /// <summary>Releases the lock (also released by the OS when the process ends).</summary>
     public void Dispose()
     {
-        _stream.Dispose();
+        lock (_gate)
+        {
+            _stream.Dispose();
+            _lost?.Dispose();
+        }
     }
+
+    /// <summary>
+    /// The path of <paramref name="stream"/>'s file as the OS names it now (<c>/proc/self/fd</c>: links resolved; another path
+    /// once moved; <c>… (deleted)</c> once deleted), or null where that cannot be read (not Linux).
+    /// </summary>
+    private static string? OpenedPath(FileStream stream)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return null;
+        }
+
+        try
+        {
+            var fd = stream.SafeFileHandle.DangerousGetHandle().ToInt64();
+            return new FileInfo($"/proc/self/fd/{fd.ToString(CultureInfo.InvariantCulture)}").LinkTarget;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private static void WriteHolder(string path, string holder) =>
+        File.WriteAllText(path + ".holder", string.Create(CultureInfo.InvariantCulture, $"pid {Environment.ProcessId}, {holder}, since {DateTimeOffset.Now:yyyy-MM-dd HH:mm:ss zzz}"));
 
     private static string ReadHolder(string path)
     {
@@ -67,6 +146,22 @@ internal sealed class DataDirectoryLock : IDisposable
             return "another process";
         }
     }
+}
+
+/// <summary>What <see cref="DataDirectoryLock.Check"/> found.</summary>
+internal enum DataDirectoryLockState
+{
+    /// <summary>The lock file is in place.</summary>
+    Held,
+
+    /// <summary>The lock file was gone from its path; a new one is held there now.</summary>
+    Retaken,
+
+    /// <summary>The lock file was gone, and another process holds the one at its path now: a second process on this directory.</summary>
+    Taken,
+
+    /// <summary>The lock file was gone and no new one could be made (the directory cannot be created or written).</summary>
+    Unwritable,
 }
 
 /// <summary>The data directory is locked by another process (<see cref="DataDirectoryLock"/>).</summary>

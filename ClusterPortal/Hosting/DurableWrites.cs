@@ -39,12 +39,14 @@ internal static class DurableWrites
 
 /// <summary>
 /// Part of <c>/health/ready</c>: Degraded (still 200, the node keeps serving from memory) while the node database is
-/// unavailable, so operators and probes can see it without the node being taken out of the shared address.
+/// unavailable, or since its SQLite file was deleted or moved under the node (<see cref="NodeLockWatch.Problem"/>), so
+/// operators and probes can see it without the node being taken out of the shared address.
 /// </summary>
-internal sealed class NodeDatabaseHealthCheck(PersistenceWriter writer, NodeDatabaseTarget target) : IHealthCheck
+internal sealed class NodeDatabaseHealthCheck(PersistenceWriter writer, NodeDatabaseTarget target, NodeLockWatch? watch = null) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-        Task.FromResult(writer.IsAvailable
-            ? HealthCheckResult.Healthy($"{target.Provider} {target.Description}")
+        Task.FromResult(
+            watch?.Problem is { } problem ? HealthCheckResult.Degraded($"{target.Provider} {problem}")
+            : writer.IsAvailable ? HealthCheckResult.Healthy($"{target.Provider} {target.Description}")
             : HealthCheckResult.Degraded($"{target.Provider} {target.Description} is unavailable; changes are held in memory"));
 }

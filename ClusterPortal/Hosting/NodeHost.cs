@@ -53,10 +53,7 @@ internal static class NodeHost
             using var schemaLock = app.Services.GetService<ClusterEngine.Persistence.NodeDatabaseTarget>() is { Provider: ClusterEngine.Persistence.PersistenceProvider.PostgreSql } target
                 ? SchemaLock.Acquire(target, holder, app.Services.GetRequiredService<IOptions<ClusterEngine.Persistence.PersistenceOptions>>().Value.LockKeepAlive)
                 : null;
-            if (schemaLock is not null)
-            {
-                app.Services.GetRequiredService<SchemaLockWatch>().Watch(schemaLock);
-            }
+            app.Services.GetRequiredService<NodeLockWatch>().Watch(dataLock, schemaLock);
 
             app.UseClusterPortal();
             await app.RunAsync();

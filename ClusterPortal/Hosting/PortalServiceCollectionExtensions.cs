@@ -52,8 +52,8 @@ internal static class PortalServiceCollectionExtensions
         builder.AddHttp2Endpoint();
         services.AddHostedService<AdvertisedUrlRegistration>();
         services.AddHostedService<StartupSummary>();
-        services.AddSingleton<SchemaLockWatch>();
-        services.AddHostedService(sp => sp.GetRequiredService<SchemaLockWatch>());
+        services.AddSingleton<NodeLockWatch>();
+        services.AddHostedService(sp => sp.GetRequiredService<NodeLockWatch>());
         builder.Logging.AddOperatorConsole(builder.Configuration);
         // SignalR logs every exception out of a hub method at Error, refusals of a not-yet-admitted restarted member
         // included (a burst at every restart); the backplane's own filter logs what matters (Hubs.BackplaneAdmission).

@@ -14,7 +14,7 @@ namespace ClusterPortal.Hosting;
 /// first one's rows and jobs (found by attack: both were admitted and served). The server releases the lock when the
 /// session ends: when the node stops or dies, when its host vanishes (the session's TCP keepalive,
 /// <see cref="PersistenceOptions.LockKeepAlive"/>), and when the connection breaks (a server restart). The last is
-/// <see cref="SchemaLockWatch"/>'s to mend: it takes the lock again, or stops the node when another one took it meanwhile.
+/// <see cref="NodeLockWatch"/>'s to mend: it takes the lock again, or stops the node when another one took it meanwhile.
 /// </summary>
 internal sealed class SchemaLock : IDisposable
 {
@@ -89,7 +89,7 @@ internal sealed class SchemaLock : IDisposable
 
     /// <summary>
     /// Checks that the session still holds the lock; when the session is gone (the server restarted, the connection broke,
-    /// an administrator ended it) opens a new one and takes the lock again. Called by <see cref="SchemaLockWatch"/> only.
+    /// an administrator ended it) opens a new one and takes the lock again. Called by <see cref="NodeLockWatch"/> only.
     /// </summary>
     /// <returns><see cref="SchemaLockState.Held"/>, <see cref="SchemaLockState.Retaken"/>, <see cref="SchemaLockState.Unreachable"/>
     /// (no session now; the detail is the server's error) or <see cref="SchemaLockState.Taken"/> (another session took it while

@@ -19,7 +19,7 @@ internal sealed class DataDirectoryLock : IDisposable
     private readonly string _holder;
     private FileStream _stream;
     private string? _opened; // the lock file's path as the OS names the open file (symbolic links resolved), when known
-    private FileStream? _lost;
+    private readonly List<FileStream> _earlier = []; // lock files since moved away or deleted: a moved directory stays locked too
 
     private DataDirectoryLock(FileStream stream, string directory, string name, string holder)
     {
@@ -79,7 +79,7 @@ internal sealed class DataDirectoryLock : IDisposable
                     System.IO.Directory.CreateDirectory(Directory);
                     var fresh = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
                     WriteHolder(path, _holder);
-                    _lost ??= _stream; // kept open until Dispose: nothing gains from closing it
+                    _earlier.Add(_stream);
                     _stream = fresh;
                     _opened = OpenedPath(fresh);
                     return DataDirectoryLockState.Retaken;
@@ -106,7 +106,7 @@ internal sealed class DataDirectoryLock : IDisposable
         lock (_gate)
         {
             _stream.Dispose();
-            _lost?.Dispose();
+            _earlier.ForEach(earlier => earlier.Dispose());
         }
     }
 

@@ -144,6 +144,11 @@ internal sealed class SchemaLock : IDisposable
             await fresh.DisposeAsync();
             return (SchemaLockState.Unreachable, ex.Message);
         }
+        catch (OperationCanceledException)
+        {
+            await fresh.DisposeAsync(); // the node is stopping
+            throw;
+        }
 
         lock (_gate)
         {

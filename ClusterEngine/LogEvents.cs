@@ -180,6 +180,9 @@ internal static class LogEvents
     /// <summary><c>PersistenceLog.StoreKeyChanged</c>.</summary>
     public const int StoreKeyChanged = 3124;
 
+    /// <summary><c>PersistenceLog.Relinquished</c>: the node gave its store up to another process (NodeLockWatch).</summary>
+    public const int StoreRelinquished = 3125;
+
     /// <summary><c>MirrorSynchronizer.LogNotAcknowledged</c>.</summary>
     public const int NotAcknowledged = 5001;
 

@@ -42,6 +42,12 @@ internal static class LogEvents
     /// <summary><c>NodeLockWatch.LogStoreGone</c>.</summary>
     public const int StoreFileGone = 1026;
 
+    /// <summary><c>NodeLockWatch.LogSchemaLingering</c>.</summary>
+    public const int SchemaLockLingering = 1027;
+
+    /// <summary><c>NodeLockWatch.LogClaimTakenWaiting</c>.</summary>
+    public const int ClaimTakenWaiting = 1028;
+
     /// <summary><c>AdminLoginApi.LogRefused</c>.</summary>
     public const int AdminLoginApiRefused = 3301;
 

@@ -21,6 +21,10 @@ internal static partial class PersistenceLog
         Message = "The writer was stopped before a batch of {Changes} changes could be written; they are lost")]
     public static partial void BatchAbandoned(ILogger logger, Exception exception, int changes);
 
+    [LoggerMessage(EventId = LogEvents.StoreRelinquished, Level = LogLevel.Warning,
+        Message = "The store is given up to the process that owns it now: nothing more is written to it by this node")]
+    public static partial void Relinquished(ILogger logger);
+
     [LoggerMessage(EventId = LogEvents.QueueFull, Level = LogLevel.Warning,
         Message = "More than {Capacity} changes (Persistence:QueueCapacity) wait behind the database writer; they are kept (the last write per key) and written when it catches up")]
     public static partial void QueueFull(ILogger logger, int capacity);

@@ -16,6 +16,38 @@ public sealed partial class PersistenceWriter
     /// </summary>
     public bool IsAvailable => Volatile.Read(ref _unavailableSince) == 0;
 
+    /// <summary>
+    /// Gives the store up at once: nothing pending or changed later is written (a commit in progress completes; answers
+    /// waiting for a commit learn it did not happen, flushes fail), and the writer touches the database no more. For a
+    /// node that found another process owning its store (its schema or data directory taken while its claim was lost,
+    /// ClusterPortal's NodeLockWatch): writing on, its graceful leave among it, would overwrite that process's rows.
+    /// Changes are still accepted (and dropped) until the writer stops, so a stopping node's callers never fail. Idempotent.
+    /// </summary>
+    public void Relinquish()
+    {
+        if (!_relinquished)
+        {
+            _relinquished = true;
+            PersistenceLog.Relinquished(_logger);
+        }
+    }
+
+    private volatile bool _relinquished;
+
+    /// <summary>After <see cref="Relinquish"/>: ends the database session and drops <paramref name="batch"/> unwritten (true).</summary>
+    private bool DroppedAsRelinquished(WriteBatch batch)
+    {
+        if (!_relinquished)
+        {
+            return false;
+        }
+
+        EndSession();
+        batch.FailFlushes(new InvalidOperationException("The store was given up to another process (Relinquish)."));
+        batch.CompleteStored(committed: false);
+        return true;
+    }
+
     /// <summary>While <see cref="IsAvailable"/> is false: when the writer tries again, rounded up to whole seconds (at least 1 s).</summary>
     public TimeSpan RetryAfter => TimeSpan.FromSeconds(Math.Max(1, Math.Ceiling(TimeSpan.FromTicks(Volatile.Read(ref _retryDelayTicks)).TotalSeconds)));
 

@@ -347,6 +347,11 @@ public sealed partial class PersistenceWriter : IHostedService, IAsyncDisposable
         var retryDelay = FirstRetryDelay;
         while (true)
         {
+            if (DroppedAsRelinquished(batch))
+            {
+                return;
+            }
+
             Exception error;
             try
             {

@@ -71,6 +71,55 @@ public sealed class VanishedLockHolderTests
         using var next = ClusterPortal.Hosting.SchemaLock.Acquire(target, "the restarted vanish-1");
     }
 
+    [NetworkFact]
+    public async Task A_node_whose_own_lock_session_stopped_answering_ends_it_and_takes_the_lock_again()
+    {
+        // Found by attack: with the lock connection's packets dropped for 50 s and Persistence:LockKeepAlive at one minute,
+        // the node's check gave up on its session, found the lock held — by that same session, not yet ended by the
+        // server — and stopped (exit 2) calling it a second node. Its own session is now recognised (its server pid),
+        // ended, and the lock taken again.
+        var server = await PostgresServer.Shared;
+        await using var database = await server.CreateDatabaseAsync();
+        using var data = new TempDir();
+        using var node = PortalProcess.Start(data.Path,
+            $"--Cluster:NodeId={NodeId}", "--urls=http://127.0.0.1:0", "--Cluster:Key=0123456789abcdef0123456789abcdef",
+            "--Portal:AdminKey=0123456789abcdef-admin", $"--Cluster:DataDirectory={data.Path}",
+            "--Persistence:Provider=PostgreSql", $"--Persistence:ConnectionString={database.ConnectionString}",
+            "--Persistence:LockKeepAlive=00:01:00", "--Persistence:LockCheckInterval=00:00:00.200");
+        var (pid, clientPort) = await HolderAsync(database.ConnectionString, node);
+        var serverPort = new NpgsqlConnectionStringBuilder(database.ConnectionString).Port;
+        var iptables = Shell.Which("iptables-legacy") ?? "iptables";
+        string[][] rules =
+        [
+            ["INPUT", "-i", "lo", "-p", "tcp", "--sport", $"{clientPort}", "--dport", $"{serverPort}", "-j", "DROP"],
+            ["INPUT", "-i", "lo", "-p", "tcp", "--sport", $"{serverPort}", "--dport", $"{clientPort}", "-j", "DROP"],
+        ];
+        try
+        {
+            foreach (var rule in rules)
+            {
+                await Shell.RunAsync(iptables, ["-w", "-I", .. rule]);
+            }
+
+            await node.WaitForOutputAsync($"still held by this node's own earlier session (server pid {pid}", 60);
+            await Eventually.True(async () => await LockHolderPidAsync(database.ConnectionString) is { } now && now != pid,
+                "a new session of the node holding the lock", 60_000, () => node.Output);
+            await node.WaitForOutputAsync("a new session took the lock again", 30);
+        }
+        finally
+        {
+            foreach (var rule in rules)
+            {
+                await Shell.TryRunAsync(iptables, ["-w", "-D", .. rule]);
+            }
+        }
+
+        Assert.False(node.Process.HasExited, node.Output);
+        Assert.DoesNotContain("Stopping:", node.Output, StringComparison.Ordinal);
+        var exit = await node.TerminateAsync();
+        Assert.True(exit == 0, $"exit {exit}\n{node.Output}");
+    }
+
     private static async Task<(int Pid, int ClientPort)> HolderAsync(string connectionString, PortalProcess node)
     {
         (int, int) found = default;

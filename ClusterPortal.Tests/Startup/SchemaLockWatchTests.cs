@@ -84,8 +84,44 @@ public sealed class SchemaLockWatchTests
 
         node.Process.WaitForExit();
         Assert.True(node.Process.ExitCode == 2, $"exit {node.Process.ExitCode}\n{node.Output}");
+        Assert.Contains($"schema \"{NodeId}\" was taken by 'the second lockwatch-1'", node.Output, StringComparison.Ordinal); // first it waits (1028)
+        Assert.Contains("waiting up to 10 s for it to let go", node.Output, StringComparison.Ordinal);
         Assert.Contains($"Stopping: schema \"{NodeId}\" was taken by 'the second lockwatch-1'", node.Output, StringComparison.Ordinal);
+        Assert.Contains("nothing more is written to it by this node", node.Output, StringComparison.Ordinal); // the leave writes nothing
         Assert.DoesNotContain("   at ", node.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_second_node_that_lets_the_schema_go_within_the_grace_leaves_the_node_running()
+    {
+        // Found by attack: a duplicate node-1 started just as the server came back took the lock before the node's next
+        // check; the node stopped at once (exit 2, its 1,516 clients handed over), and 2 s later the cluster refused the
+        // duplicate too (a live member owns the id): nobody was left on the schema. The node now waits TakenGrace.
+        var server = await PostgresServer.Shared;
+        await using var database = await server.CreateDatabaseAsync();
+        using var data = new TempDir();
+        using var node = StartNode(database.ConnectionString, data.Path);
+        using var http = new HttpClient { BaseAddress = new Uri(await AdvertisedUrlAsync(node)) };
+        await ReadyAsync(http, node);
+        var first = await HolderAsync(database.ConnectionString, node, pid => pid is not null);
+
+        var intruder = new NpgsqlConnectionStringBuilder(database.ConnectionString) { ApplicationName = "the duplicate lockwatch-1", Pooling = false };
+        await using (var second = await OpenAsync(intruder.ConnectionString))
+        {
+            await using var take = new NpgsqlCommand("SELECT pg_terminate_backend($1), pg_advisory_lock($2)", second)
+            {
+                Parameters = { new() { Value = first!.Value }, new() { Value = SchemaLock.Key(NodeId) } },
+            };
+            await take.ExecuteNonQueryAsync();
+            await node.WaitForOutputAsync("was taken by 'the duplicate lockwatch-1'", 30);
+        } // the duplicate refused, its session ends
+
+        await HolderAsync(database.ConnectionString, node, pid => pid is not null && pid != first);
+        await node.WaitForOutputAsync("a new session took the lock again", 30);
+        await ReadyAsync(http, node);
+        Assert.DoesNotContain("Stopping:", node.Output, StringComparison.Ordinal);
+        var exit = await node.TerminateAsync();
+        Assert.True(exit == 0, $"exit {exit}\n{node.Output}");
     }
 
     [Fact]

@@ -9,23 +9,33 @@ namespace ClusterPortal.Hosting;
 /// <list type="bullet">
 /// <item>its data directory's <c>node.lock</c> (<see cref="DataDirectoryLock"/>): when the directory or the file was
 /// deleted or moved under the running node, a second process could start on the directory; the watch takes a new lock
-/// file at the path, or stops the node (exit code 2) when another process already holds it;</item>
+/// file at the path, or stops the node (exit code 2) when another process holds it past the grace;</item>
 /// <item>with SQLite, its store file: a <c>node.db</c> deleted or moved under the node takes every later write with it at
 /// the next start (SQLite goes on writing the open file); <c>/health/ready</c> says Degraded until the restart;</item>
 /// <item>with PostgreSQL, its schema's <see cref="SchemaLock"/>: a session gone (a server restart, a broken connection, a
 /// terminated backend) is replaced; a schema taken meanwhile by another session stops the node (exit code 2; its graceful
-/// leave hands its clients over), the two having shared it for at most one interval.</item>
+/// leave hands its clients over, writing nothing more to the schema: <see cref="PersistenceWriter.Relinquish"/>).</item>
 /// </list>
-/// Before it, a node that lost either claim ran on unguarded and a second node with its id was admitted. Each critical
-/// finding is logged once. docs/persistence.md, "Row ownership on PostgreSQL" and "Start-up checks".
+/// A claim taken by another process is given up only after <see cref="TakenGrace"/>: the cluster refuses a duplicate of a
+/// live member within seconds, which then lets go. Before the watch, a node that lost either claim ran on unguarded and a
+/// second node with its id was admitted. docs/persistence.md, "Row ownership on PostgreSQL" and "Start-up checks".
 /// </summary>
 internal sealed partial class NodeLockWatch(
     IOptions<PersistenceOptions> options,
     IHostApplicationLifetime lifetime,
     TimeProvider time,
     ILogger<NodeLockWatch> logger,
-    NodeDatabaseTarget? target = null) : BackgroundService
+    NodeDatabaseTarget? target = null,
+    PersistenceWriter? writer = null) : BackgroundService
 {
+    /// <summary>
+    /// How long a claim may stay taken by another process before this node gives it up and stops: three check intervals,
+    /// at least 10 s. A second process started with a live member's node id is refused by the cluster within seconds
+    /// (MembershipAgent) and lets go; without the wait, a duplicate that slipped into a lost claim's moment stopped the
+    /// healthy node, and then was refused itself (found by attack: both exited 2, the node's clients handed over).
+    /// </summary>
+    public static TimeSpan TakenGrace(TimeSpan checkInterval) => TimeSpan.FromTicks(Math.Max(3 * checkInterval.Ticks, TimeSpan.FromSeconds(10).Ticks));
+
     private DataDirectoryLock? _directory;
     private SchemaLock? _schema;
     private volatile string? _problem;
@@ -49,25 +59,38 @@ internal sealed partial class NodeLockWatch(
         }
 
         var store = target is { Provider: PersistenceProvider.Sqlite } sqlite ? new SqliteConnectionStringBuilder(sqlite.ConnectionString).DataSource : null;
+        var grace = TakenGrace(options.Value.LockCheckInterval);
+        var checkTimeout = TimeSpan.FromTicks(Math.Max(options.Value.LockCheckInterval.Ticks, TimeSpan.FromSeconds(2).Ticks)); // the lock session's answer
         var (directoryWarned, storeWarned, schemaUnreachable) = (false, false, false);
+        long? directoryTaken = null, schemaTaken = null; // when another process was first seen holding the claim
         using var timer = new PeriodicTimer(options.Value.LockCheckInterval, time);
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
                 string? holder = null;
-                switch (_directory?.Check(out holder))
+                var directoryState = _directory?.Check(out holder);
+                var directoryFirst = directoryTaken is null;
+                directoryTaken = directoryState == DataDirectoryLockState.Taken ? directoryTaken ?? time.GetTimestamp() : null;
+                switch (directoryState)
                 {
                     case DataDirectoryLockState.Retaken:
-                        LogDirectoryRetaken(_directory.Directory);
+                        LogDirectoryRetaken(_directory!.Directory);
                         break;
                     case DataDirectoryLockState.Unwritable when !directoryWarned:
                         directoryWarned = true;
-                        LogDirectoryUnwritable(_directory.Directory, holder ?? "");
+                        LogDirectoryUnwritable(_directory!.Directory, holder ?? "");
+                        break;
+                    case DataDirectoryLockState.Taken when time.GetElapsedTime(directoryTaken!.Value) < grace:
+                        if (directoryFirst)
+                        {
+                            LogClaimTakenWaiting($"the data directory {_directory!.Directory}", holder ?? "another process", grace.TotalSeconds);
+                        }
+
                         break;
                     case DataDirectoryLockState.Taken:
-                        LogDirectoryTaken(_directory.Directory, holder ?? "another process");
-                        Stop();
+                        LogDirectoryTaken(_directory!.Directory, holder ?? "another process");
+                        GiveUp();
                         return;
                 }
 
@@ -78,27 +101,41 @@ internal sealed partial class NodeLockWatch(
                     LogStoreGone(store);
                 }
 
-                if (_schema is not null)
+                if (_schema is null)
                 {
-                    var (state, detail) = await _schema.CheckAsync(stoppingToken);
-                    switch (state)
-                    {
-                        case SchemaLockState.Held:
-                            schemaUnreachable = false;
-                            break;
-                        case SchemaLockState.Retaken:
-                            schemaUnreachable = false;
-                            LogSchemaRetaken(_schema.Schema);
-                            break;
-                        case SchemaLockState.Unreachable when !schemaUnreachable:
-                            schemaUnreachable = true; // once per outage
-                            LogSchemaUnreachable(_schema.Schema, detail ?? "");
-                            break;
-                        case SchemaLockState.Taken:
-                            LogSchemaTaken(_schema.Schema, detail ?? "another session");
-                            Stop();
-                            return;
-                    }
+                    continue;
+                }
+
+                var (state, detail) = await _schema.CheckAsync(checkTimeout, stoppingToken);
+                var schemaFirst = schemaTaken is null;
+                schemaTaken = state == SchemaLockState.Taken ? schemaTaken ?? time.GetTimestamp() : null;
+                switch (state)
+                {
+                    case SchemaLockState.Held:
+                        schemaUnreachable = false;
+                        break;
+                    case SchemaLockState.Retaken:
+                        schemaUnreachable = false;
+                        LogSchemaRetaken(_schema.Schema);
+                        break;
+                    case SchemaLockState.Unreachable when !schemaUnreachable:
+                        schemaUnreachable = true; // once per outage
+                        LogSchemaUnreachable(_schema.Schema, detail ?? "");
+                        break;
+                    case SchemaLockState.Lingering:
+                        LogSchemaLingering(_schema.Schema, detail ?? "");
+                        break;
+                    case SchemaLockState.Taken when time.GetElapsedTime(schemaTaken!.Value) < grace:
+                        if (schemaFirst)
+                        {
+                            LogClaimTakenWaiting($"schema \"{_schema.Schema}\"", detail ?? "another session", grace.TotalSeconds);
+                        }
+
+                        break;
+                    case SchemaLockState.Taken:
+                        LogSchemaTaken(_schema.Schema, detail ?? "another session");
+                        GiveUp();
+                        return;
                 }
             }
         }
@@ -107,8 +144,10 @@ internal sealed partial class NodeLockWatch(
         }
     }
 
-    private void Stop()
+    /// <summary>Another process owns this node's store now: write nothing more to it (the leave included), and stop with exit code 2.</summary>
+    private void GiveUp()
     {
+        writer?.Relinquish();
         Environment.ExitCode = 2;
         lifetime.StopApplication();
     }
@@ -124,6 +163,14 @@ internal sealed partial class NodeLockWatch(
     [LoggerMessage(EventId = LogEvents.SchemaLockTaken, Level = LogLevel.Critical,
         Message = "Stopping: schema \"{Schema}\" was taken by {Holder} while this node's lock session was gone: a second node with this Cluster:NodeId or Persistence:Schema; this node leaves the schema to it (exit code 2)")]
     private partial void LogSchemaTaken(string schema, string holder);
+
+    [LoggerMessage(EventId = LogEvents.SchemaLockLingering, Level = LogLevel.Warning,
+        Message = "The lock of schema \"{Schema}\" is still held by this node's own earlier session ({Session}), which stopped answering; a new session takes it at the next check")]
+    private partial void LogSchemaLingering(string schema, string session);
+
+    [LoggerMessage(EventId = LogEvents.ClaimTakenWaiting, Level = LogLevel.Warning,
+        Message = "{Claim} was taken by {Holder} while this node's claim was lost; waiting up to {Seconds} s for it to let go (the cluster refuses a second process with a live member's id) before this node stops")]
+    private partial void LogClaimTakenWaiting(string claim, string holder, double seconds);
 
     [LoggerMessage(EventId = LogEvents.DataDirectoryRetaken, Level = LogLevel.Critical,
         Message = "The data directory {Directory} was deleted or moved while the node runs; a new node.lock there keeps a second process out. The node serves from memory; restore the directory or restart the node")]

@@ -30,11 +30,13 @@ internal sealed class SchemaLock : IDisposable
     private readonly long _key;
     private readonly Lock _gate = new();
     private NpgsqlConnection? _connection;
+    private int _pid; // the server pid of the session that took the lock
 
     private SchemaLock(string connectionString, TimeSpan keepAlive, string schema, NpgsqlConnection connection)
     {
         _connectionString = connectionString;
         _keepAlive = keepAlive;
+        _pid = connection.ProcessID;
         _schema = schema;
         _key = Key(schema);
         _connection = connection;
@@ -69,7 +71,7 @@ internal sealed class SchemaLock : IDisposable
             {
                 if (DateTime.UtcNow >= until)
                 {
-                    throw new SchemaInUseException(schema, Holder(connection, key));
+                    throw new SchemaInUseException(schema, Holder(connection, key).Description);
                 }
 
                 Thread.Sleep(200);
@@ -92,9 +94,13 @@ internal sealed class SchemaLock : IDisposable
     /// an administrator ended it) opens a new one and takes the lock again. Called by <see cref="NodeLockWatch"/> only.
     /// </summary>
     /// <returns><see cref="SchemaLockState.Held"/>, <see cref="SchemaLockState.Retaken"/>, <see cref="SchemaLockState.Unreachable"/>
-    /// (no session now; the detail is the server's error) or <see cref="SchemaLockState.Taken"/> (another session took it while
-    /// this one was gone; the detail names the holder as a refused start does). Never throws for the server's failures.</returns>
-    public async Task<(SchemaLockState State, string? Detail)> CheckAsync(CancellationToken cancellationToken)
+    /// (no session now; the detail is the server's error), <see cref="SchemaLockState.Lingering"/> (this node's own earlier
+    /// session, unanswering, still holds it: ended; the detail is its server pid) or <see cref="SchemaLockState.Taken"/>
+    /// (another session took it while this one was gone; the detail names the holder as a refused start does). Never throws
+    /// for the server's failures.</returns>
+    /// <param name="timeout">Longest the lock's session may take to answer before it counts as gone (whole seconds, at least 1).</param>
+    /// <param name="cancellationToken">The node's stop.</param>
+    public async Task<(SchemaLockState State, string? Detail)> CheckAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
         NpgsqlConnection? current;
         lock (_gate)
@@ -111,7 +117,11 @@ internal sealed class SchemaLock : IDisposable
         {
             await using var held = new NpgsqlCommand(
                 "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'advisory' AND granted AND classid::bigint = $1 AND objid::bigint = $2 AND objsubid = 1)",
-                current) { Parameters = { new() { Value = (long)(uint)(_key >> 32) }, new() { Value = (long)(uint)_key } } };
+                current)
+            {
+                Parameters = { new() { Value = (long)(uint)(_key >> 32) }, new() { Value = (long)(uint)_key } },
+                CommandTimeout = Math.Max(1, (int)Math.Ceiling(timeout.TotalSeconds)), // not Npgsql's 30 s: a hung session is a gone one
+            };
             if (await held.ExecuteScalarAsync(cancellationToken) is true)
             {
                 return (SchemaLockState.Held, null);
@@ -134,7 +144,17 @@ internal sealed class SchemaLock : IDisposable
             await using var take = new NpgsqlCommand("SELECT pg_try_advisory_lock($1)", fresh) { Parameters = { new() { Value = _key } } };
             if (await take.ExecuteScalarAsync(cancellationToken) is not true)
             {
-                var holder = Holder(fresh, _key);
+                var (holder, pid) = Holder(fresh, _key);
+                if (pid is { } stale && stale == _pid)
+                {
+                    // This node's own session holds it still: it stopped answering (a hung backend, a network fault on that
+                    // one connection) but the server has not ended it yet. Not a second node: end it; taken again next check.
+                    await using var end = new NpgsqlCommand("SELECT pg_terminate_backend($1)", fresh) { Parameters = { new() { Value = stale } } };
+                    var ended = await end.ExecuteScalarAsync(cancellationToken) is true;
+                    await fresh.DisposeAsync();
+                    return (SchemaLockState.Lingering, string.Create(CultureInfo.InvariantCulture, $"server pid {stale}{(ended ? ", ended" : ", which this role may not end")}"));
+                }
+
                 await fresh.DisposeAsync();
                 return (SchemaLockState.Taken, holder);
             }
@@ -160,6 +180,7 @@ internal sealed class SchemaLock : IDisposable
 
             _connection.Dispose();
             _connection = fresh;
+            _pid = fresh.ProcessID;
         }
 
         return (SchemaLockState.Retaken, null);
@@ -208,7 +229,7 @@ internal sealed class SchemaLock : IDisposable
     /// database; details another role may not see are left out (the server shows them as null), and any failure to read
     /// them leaves "another session": the refusal stands without them.
     /// </summary>
-    private static string Holder(NpgsqlConnection connection, long key)
+    private static (string Description, int? Pid) Holder(NpgsqlConnection connection, long key)
     {
         const string sql = """
             SELECT a.application_name, host(a.client_addr), a.backend_start, l.pid
@@ -225,17 +246,18 @@ internal sealed class SchemaLock : IDisposable
             using var row = find.ExecuteReader();
             if (!row.Read())
             {
-                return "another session";
+                return ("another session", null);
             }
 
             var name = row.IsDBNull(0) || row.GetString(0).Length == 0 ? "another session" : $"'{row.GetString(0)}'";
             var from = row.IsDBNull(1) ? "" : $" from {row.GetString(1)}";
             var since = row.IsDBNull(2) ? "" : string.Create(CultureInfo.InvariantCulture, $" since {row.GetDateTime(2):yyyy-MM-dd HH:mm:ss} UTC");
-            return string.Create(CultureInfo.InvariantCulture, $"{name}{from}{since} (server pid {row.GetInt32(3)})");
+            var pid = row.GetInt32(3);
+            return (string.Create(CultureInfo.InvariantCulture, $"{name}{from}{since} (server pid {pid})"), pid);
         }
         catch (Exception ex) when (ex is NpgsqlException or InvalidCastException or InvalidOperationException)
         {
-            return "another session";
+            return ("another session", null);
         }
     }
 
@@ -256,6 +278,9 @@ internal enum SchemaLockState
 
     /// <summary>The session was gone and another session holds the lock now: a second node on this schema.</summary>
     Taken,
+
+    /// <summary>The session stopped answering and still holds the lock on the server: it was ended (when this role may); taken again next check.</summary>
+    Lingering,
 }
 
 /// <summary>The node's PostgreSQL schema is locked by another node (<see cref="SchemaLock"/>).</summary>

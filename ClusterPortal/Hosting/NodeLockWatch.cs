@@ -62,7 +62,7 @@ internal sealed partial class NodeLockWatch(
         var grace = TakenGrace(options.Value.LockCheckInterval);
         var checkTimeout = TimeSpan.FromTicks(Math.Max(options.Value.LockCheckInterval.Ticks, TimeSpan.FromSeconds(2).Ticks)); // the lock session's answer
         var (directoryWarned, storeWarned, schemaUnreachable) = (false, false, false);
-        long? directoryTaken = null, schemaTaken = null; // when another process was first seen holding the claim
+        var (directoryTaken, schemaTaken) = (new TakenClaim(grace, time), new TakenClaim(grace, time));
         using var timer = new PeriodicTimer(options.Value.LockCheckInterval, time);
         try
         {
@@ -70,8 +70,7 @@ internal sealed partial class NodeLockWatch(
             {
                 string? holder = null;
                 var directoryState = _directory?.Check(out holder);
-                var directoryFirst = directoryTaken is null;
-                directoryTaken = directoryState == DataDirectoryLockState.Taken ? directoryTaken ?? time.GetTimestamp() : null;
+                var directoryWait = directoryTaken.Observe(directoryState == DataDirectoryLockState.Taken);
                 switch (directoryState)
                 {
                     case DataDirectoryLockState.Retaken:
@@ -81,12 +80,10 @@ internal sealed partial class NodeLockWatch(
                         directoryWarned = true;
                         LogDirectoryUnwritable(_directory!.Directory, holder ?? "");
                         break;
-                    case DataDirectoryLockState.Taken when time.GetElapsedTime(directoryTaken!.Value) < grace:
-                        if (directoryFirst)
-                        {
-                            LogClaimTakenWaiting($"the data directory {_directory!.Directory}", holder ?? "another process", grace.TotalSeconds);
-                        }
-
+                    case DataDirectoryLockState.Taken when directoryWait is TakenClaim.Wait.First:
+                        LogClaimTakenWaiting($"the data directory {_directory!.Directory}", holder ?? "another process", grace.TotalSeconds);
+                        break;
+                    case DataDirectoryLockState.Taken when directoryWait is TakenClaim.Wait.Waiting:
                         break;
                     case DataDirectoryLockState.Taken:
                         LogDirectoryTaken(_directory!.Directory, holder ?? "another process");
@@ -107,8 +104,7 @@ internal sealed partial class NodeLockWatch(
                 }
 
                 var (state, detail) = await _schema.CheckAsync(checkTimeout, stoppingToken);
-                var schemaFirst = schemaTaken is null;
-                schemaTaken = state == SchemaLockState.Taken ? schemaTaken ?? time.GetTimestamp() : null;
+                var schemaWait = schemaTaken.Observe(state == SchemaLockState.Taken);
                 switch (state)
                 {
                     case SchemaLockState.Held:
@@ -125,12 +121,10 @@ internal sealed partial class NodeLockWatch(
                     case SchemaLockState.Lingering:
                         LogSchemaLingering(_schema.Schema, detail ?? "");
                         break;
-                    case SchemaLockState.Taken when time.GetElapsedTime(schemaTaken!.Value) < grace:
-                        if (schemaFirst)
-                        {
-                            LogClaimTakenWaiting($"schema \"{_schema.Schema}\"", detail ?? "another session", grace.TotalSeconds);
-                        }
-
+                    case SchemaLockState.Taken when schemaWait is TakenClaim.Wait.First:
+                        LogClaimTakenWaiting($"schema \"{_schema.Schema}\"", detail ?? "another session", grace.TotalSeconds);
+                        break;
+                    case SchemaLockState.Taken when schemaWait is TakenClaim.Wait.Waiting:
                         break;
                     case SchemaLockState.Taken:
                         LogSchemaTaken(_schema.Schema, detail ?? "another session");
@@ -141,6 +135,46 @@ internal sealed partial class NodeLockWatch(
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
+        }
+    }
+
+    /// <summary>One claim seen taken by another process over consecutive checks: the first sighting, the grace, then giving up.</summary>
+    internal sealed class TakenClaim(TimeSpan grace, TimeProvider time)
+    {
+        private long? _since;
+
+        /// <summary>What a check that found the claim taken (or not) means.</summary>
+        public enum Wait
+        {
+            /// <summary>Not taken (any earlier sighting is forgotten).</summary>
+            None,
+
+            /// <summary>Taken, first seen now: the grace begins.</summary>
+            First,
+
+            /// <summary>Taken, within the grace.</summary>
+            Waiting,
+
+            /// <summary>Taken for the whole grace: give it up.</summary>
+            Over,
+        }
+
+        /// <summary>Records one check's finding.</summary>
+        public Wait Observe(bool taken)
+        {
+            if (!taken)
+            {
+                _since = null;
+                return Wait.None;
+            }
+
+            if (_since is not { } since)
+            {
+                _since = time.GetTimestamp();
+                return grace <= TimeSpan.Zero ? Wait.Over : Wait.First;
+            }
+
+            return time.GetElapsedTime(since) < grace ? Wait.Waiting : Wait.Over;
         }
     }
 

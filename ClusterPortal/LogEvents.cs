@@ -48,6 +48,9 @@ internal static class LogEvents
     /// <summary><c>NodeLockWatch.LogClaimTakenWaiting</c>.</summary>
     public const int ClaimTakenWaiting = 1028;
 
+    /// <summary><c>NodeLockWatch.LogDirectoryRestored</c>.</summary>
+    public const int DataDirectoryRestored = 1029;
+
     /// <summary><c>AdminLoginApi.LogRefused</c>.</summary>
     public const int AdminLoginApiRefused = 3301;
 

@@ -37,7 +37,7 @@ public sealed class DataDirectoryLossTests
             await Eventually.True(() => File.Exists(Path.Combine(node.DataDirectory, "node.lock")), "a new node.lock at the data directory's path");
             await Eventually.True(async () => await (await http.GetAsync("/health/ready")).Content.ReadAsStringAsync() == "Degraded",
                 "/health/ready to say Degraded");
-            Assert.Contains(logs.Entries, e => e.Level == LogLevel.Critical && e.Message.Contains($"The data directory {node.DataDirectory} was deleted or moved", StringComparison.Ordinal));
+            Assert.Contains(logs.Entries, e => e.Level == LogLevel.Critical && e.Message.Contains($"The lock file of the data directory {node.DataDirectory} was deleted or moved", StringComparison.Ordinal));
             Assert.Contains(logs.Entries, e => e.Level == LogLevel.Critical && e.Message.Contains("node.db was deleted or moved while the node runs", StringComparison.Ordinal));
 
             // The identity stays this process's: a second node on the directory is refused, as at any other time.
@@ -56,6 +56,53 @@ public sealed class DataDirectoryLossTests
         {
             Directory.Delete(moved, recursive: true);
         }
+    }
+
+    [Fact]
+    public async Task A_data_directory_linked_to_where_it_went_or_put_back_is_the_node_s_own_again()
+    {
+        // Found by attack: both made the node take its own lock file for another process's, give its store up and stop
+        // (exit 2) — though the operator did what the log told him (restore the directory) and the store was intact.
+        var logs = new CapturingLoggerProvider();
+        await using var node = new PortalFactory(new() { ["Persistence:LockCheckInterval"] = "00:00:01" })
+        {
+            Configure = web => web.ConfigureServices(services => services.AddSingleton<ILoggerProvider>(logs)),
+        };
+        using var http = node.Client();
+        bool Logged(string text) => logs.Entries.Any(e => e.Message.Contains(text, StringComparison.Ordinal));
+        var elsewhere = node.DataDirectory + ".disk";
+        try
+        {
+            // 1. Moved, and the old path made a link to where it went (within one check, about a millisecond).
+            Directory.Move(node.DataDirectory, elsewhere);
+            Directory.CreateSymbolicLink(node.DataDirectory, elsewhere);
+            await Eventually.True(() => Logged("is back: the lock file this node took is at its path again"), "the directory known as the node's own (1029)");
+            File.Delete(node.DataDirectory); // the link
+            Directory.Move(elsewhere, node.DataDirectory);
+
+            await Eventually.True(() => logs.Entries.Count(e => e.Message.Contains("is back:", StringComparison.Ordinal)) == 2, "the directory back in place (1029 again)");
+
+            // 2. Moved away (a new lock file is taken at the path, the store is gone: Degraded), then put back in place of
+            //    the new directory: the node's own lock file and store are at the path again.
+            Directory.Move(node.DataDirectory, elsewhere);
+            await Eventually.True(() => Logged("a new node.lock there keeps a second process out"), "a new lock file at the path (1023)");
+            await Eventually.True(async () => await (await http.GetAsync("/health/ready")).Content.ReadAsStringAsync() == "Degraded", "Degraded without node.db");
+            Directory.Delete(node.DataDirectory, recursive: true);
+            Directory.Move(elsewhere, node.DataDirectory);
+            await Eventually.True(() => logs.Entries.Count(e => e.Message.Contains("is back:", StringComparison.Ordinal)) == 3, "the directory back in place (1029)");
+            await Eventually.True(async () => await (await http.GetAsync("/health/ready")).Content.ReadAsStringAsync() == "Healthy", "Healthy with node.db back");
+        }
+        finally
+        {
+            if (Directory.Exists(elsewhere) && !Directory.Exists(node.DataDirectory))
+            {
+                Directory.Move(elsewhere, node.DataDirectory);
+            }
+        }
+
+        Assert.DoesNotContain(logs.Entries, e => e.Message.Contains("was taken by", StringComparison.Ordinal) || e.Message.StartsWith("Stopping:", StringComparison.Ordinal));
+        using var announce = await http.PostAsJsonAsync("/api/sessions", new { clientId = "back-1" });
+        Assert.Equal(HttpStatusCode.Created, announce.StatusCode);
     }
 
     [Fact]

@@ -72,32 +72,70 @@ internal sealed class DataDirectoryLock : IDisposable
         var path = Path.Combine(Directory, _name);
         lock (_gate)
         {
-            if (_opened is not null && OpenedPath(_stream) is { } now && now != _opened)
+            if (_opened is null || OpenedPath(_stream) is not { } now || now == _opened)
             {
-                try
+                return DataDirectoryLockState.Held;
+            }
+
+            // One of this process's own lock files at the path again (the directory restored, or a link to where it went):
+            // opening it anew would conflict with this process's own lock and read as "another process".
+            _earlier.RemoveAll(earlier => Deleted(earlier)); // a deleted file guards nothing: its descriptor goes
+            if (RealPath(path) is { } real)
+            {
+                foreach (var own in _earlier.Prepend(_stream).ToList())
                 {
-                    System.IO.Directory.CreateDirectory(Directory);
-                    var fresh = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-                    WriteHolder(path, _holder);
-                    _earlier.Add(_stream);
-                    _stream = fresh;
-                    _opened = OpenedPath(fresh);
-                    return DataDirectoryLockState.Retaken;
-                }
-                catch (IOException) when (File.Exists(path))
-                {
-                    holder = ReadHolder(path);
-                    return DataDirectoryLockState.Taken;
-                }
-                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-                {
-                    holder = ex.Message;
-                    return DataDirectoryLockState.Unwritable;
+                    if (OpenedPath(own) == real)
+                    {
+                        _earlier.Remove(own);
+                        if (own != _stream)
+                        {
+                            _earlier.Add(_stream);
+                        }
+
+                        (_stream, _opened) = (own, real);
+                        return DataDirectoryLockState.Restored;
+                    }
                 }
             }
-        }
 
-        return DataDirectoryLockState.Held;
+            FileStream fresh;
+            try
+            {
+                System.IO.Directory.CreateDirectory(Directory);
+                fresh = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (File.Exists(path))
+            {
+                holder = ReadHolder(path);
+                return DataDirectoryLockState.Taken;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                holder = ex.Message;
+                return DataDirectoryLockState.Unwritable;
+            }
+
+            if (!Deleted(_stream))
+            {
+                _earlier.Add(_stream); // moved away: the moved directory stays locked too
+            }
+            else
+            {
+                _stream.Dispose();
+            }
+
+            (_stream, _opened) = (fresh, OpenedPath(fresh));
+            try
+            {
+                WriteHolder(path, _holder);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // A full disk: the lock holds without the line naming its holder (a refused process then says "another process").
+            }
+
+            return DataDirectoryLockState.Retaken;
+        }
     }
 
     /// <summary>Releases the lock (also released by the OS when the process ends).</summary>
@@ -132,6 +170,45 @@ internal sealed class DataDirectoryLock : IDisposable
         }
     }
 
+    private static bool Deleted(FileStream stream) => OpenedPath(stream)?.EndsWith(" (deleted)", StringComparison.Ordinal) == true;
+
+    /// <summary>
+    /// <paramref name="path"/> with every symbolic link in it resolved, as the OS's <c>realpath</c> gives it (what
+    /// <c>/proc/self/fd</c> shows for a file opened through it); null when a part cannot be read or links loop.
+    /// </summary>
+    internal static string? RealPath(string path)
+    {
+        try
+        {
+            var pending = new Queue<string>(Path.GetFullPath(path).Split('/', StringSplitOptions.RemoveEmptyEntries));
+            var current = "/";
+            for (var links = 0; pending.Count > 0;)
+            {
+                var next = Path.Combine(current, pending.Dequeue());
+                if (new FileInfo(next).LinkTarget is { } target)
+                {
+                    if (++links > 40)
+                    {
+                        return null;
+                    }
+
+                    var rest = pending.ToArray();
+                    pending = new Queue<string>(Path.GetFullPath(target, current).Split('/', StringSplitOptions.RemoveEmptyEntries).Concat(rest));
+                    current = "/";
+                    continue;
+                }
+
+                current = next;
+            }
+
+            return current;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return null;
+        }
+    }
+
     private static void WriteHolder(string path, string holder) =>
         File.WriteAllText(path + ".holder", string.Create(CultureInfo.InvariantCulture, $"pid {Environment.ProcessId}, {holder}, since {DateTimeOffset.Now:yyyy-MM-dd HH:mm:ss zzz}"));
 
@@ -156,6 +233,9 @@ internal enum DataDirectoryLockState
 
     /// <summary>The lock file was gone from its path; a new one is held there now.</summary>
     Retaken,
+
+    /// <summary>The lock file this process took is at the path again (the directory restored, or linked to where it went).</summary>
+    Restored,
 
     /// <summary>The lock file was gone, and another process holds the one at its path now: a second process on this directory.</summary>
     Taken,

@@ -76,6 +76,14 @@ internal sealed partial class NodeLockWatch(
                     case DataDirectoryLockState.Retaken:
                         LogDirectoryRetaken(_directory!.Directory);
                         break;
+                    case DataDirectoryLockState.Restored:
+                        LogDirectoryRestored(_directory!.Directory);
+                        if (store is not null && File.Exists(store))
+                        {
+                            (_problem, storeWarned) = (null, false); // the store the node has open is at its path again
+                        }
+
+                        break;
                     case DataDirectoryLockState.Unwritable when !directoryWarned:
                         directoryWarned = true;
                         LogDirectoryUnwritable(_directory!.Directory, holder ?? "");
@@ -207,8 +215,12 @@ internal sealed partial class NodeLockWatch(
     private partial void LogClaimTakenWaiting(string claim, string holder, double seconds);
 
     [LoggerMessage(EventId = LogEvents.DataDirectoryRetaken, Level = LogLevel.Critical,
-        Message = "The data directory {Directory} was deleted or moved while the node runs; a new node.lock there keeps a second process out. The node serves from memory; restore the directory or restart the node")]
+        Message = "The lock file of the data directory {Directory} was deleted or moved (with the directory, or alone) while the node runs; a new node.lock there keeps a second process out")]
     private partial void LogDirectoryRetaken(string directory);
+
+    [LoggerMessage(EventId = LogEvents.DataDirectoryRestored, Level = LogLevel.Warning,
+        Message = "The data directory {Directory} is back: the lock file this node took is at its path again")]
+    private partial void LogDirectoryRestored(string directory);
 
     [LoggerMessage(EventId = LogEvents.DataDirectoryUnwritable, Level = LogLevel.Critical,
         Message = "The data directory {Directory} was deleted or moved while the node runs and cannot be made again ({Reason}): a second process could start on it")]

@@ -69,13 +69,24 @@ public sealed class DataDirectoryLossTests
             Configure = web => web.ConfigureServices(services => services.AddSingleton<ILoggerProvider>(logs)),
         };
         using var http = node.Client();
-        bool Logged(string text) => logs.Entries.Any(e => e.Message.Contains(text, StringComparison.Ordinal));
+        bool Logged(string text) => Count(text) > 0;
+        int Count(string text) => logs.Entries.Count(e => e.Message.Contains(text, StringComparison.Ordinal));
         var elsewhere = node.DataDirectory + ".disk";
         try
         {
             // 1. Moved, and the old path made a link to where it went (within one check, about a millisecond).
             Directory.Move(node.DataDirectory, elsewhere);
-            Directory.CreateSymbolicLink(node.DataDirectory, elsewhere);
+            try
+            {
+                Directory.CreateSymbolicLink(node.DataDirectory, elsewhere);
+            }
+            catch (IOException)
+            {
+                // The node's check fell between the two steps and made a new directory there: linking in its place ends
+                // the same way (that new lock file deleted, the path leads to the node's first one again).
+                Directory.Delete(node.DataDirectory, recursive: true);
+                Directory.CreateSymbolicLink(node.DataDirectory, elsewhere);
+            }
             await Eventually.True(() => Logged("is back: the lock file this node took is at its path again"), "the directory known as the node's own (1029)");
             File.Delete(node.DataDirectory); // the link
             Directory.Move(elsewhere, node.DataDirectory);
@@ -84,8 +95,9 @@ public sealed class DataDirectoryLossTests
 
             // 2. Moved away (a new lock file is taken at the path, the store is gone: Degraded), then put back in place of
             //    the new directory: the node's own lock file and store are at the path again.
+            var retaken = Count("a new node.lock there keeps a second process out");
             Directory.Move(node.DataDirectory, elsewhere);
-            await Eventually.True(() => Logged("a new node.lock there keeps a second process out"), "a new lock file at the path (1023)");
+            await Eventually.True(() => Count("a new node.lock there keeps a second process out") > retaken, "a new lock file at the path (1023)");
             await Eventually.True(async () => await (await http.GetAsync("/health/ready")).Content.ReadAsStringAsync() == "Degraded", "Degraded without node.db");
             Directory.Delete(node.DataDirectory, recursive: true);
             Directory.Move(elsewhere, node.DataDirectory);

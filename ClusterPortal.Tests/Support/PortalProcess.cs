@@ -12,6 +12,9 @@ public sealed class PortalProcess : IDisposable
 
     public Process Process { get; }
 
+    /// <summary>Each line of output as it arrives (on the reader's thread): for a test that must act at a precise moment.</summary>
+    public event Action<string>? LineReceived;
+
     /// <summary>Standard output and error so far, interleaved.</summary>
     public string Output
     {
@@ -121,6 +124,8 @@ public sealed class PortalProcess : IDisposable
             {
                 _output.AppendLine(line);
             }
+
+            LineReceived?.Invoke(line);
         }
     }
 }

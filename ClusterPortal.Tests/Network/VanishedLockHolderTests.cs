@@ -24,25 +24,12 @@ public sealed class VanishedLockHolderTests
         var server = await PostgresServer.Shared;
         await using var database = await server.CreateDatabaseAsync();
         using var data = new TempDir();
-        using var node = PortalProcess.Start(data.Path,
-            $"--Cluster:NodeId={NodeId}", "--urls=http://127.0.0.1:0", "--Cluster:Key=0123456789abcdef0123456789abcdef",
-            "--Portal:AdminKey=0123456789abcdef-admin", $"--Cluster:DataDirectory={data.Path}",
-            "--Persistence:Provider=PostgreSql", $"--Persistence:ConnectionString={database.ConnectionString}",
-            "--Persistence:LockKeepAlive=00:00:03", "--Persistence:LockCheckInterval=00:10:00"); // the node sends nothing on it meanwhile
+        using var node = StartNode(database.ConnectionString, data.Path, "00:00:03", "00:10:00"); // the node sends nothing on it meanwhile
         var (pid, clientPort) = await HolderAsync(database.ConnectionString, node);
-        var serverPort = new NpgsqlConnectionStringBuilder(database.ConnectionString).Port;
-        var iptables = Shell.Which("iptables-legacy") ?? "iptables";
-        string[][] rules =
-        [
-            ["INPUT", "-i", "lo", "-p", "tcp", "--sport", $"{clientPort}", "--dport", $"{serverPort}", "-j", "DROP"],
-            ["INPUT", "-i", "lo", "-p", "tcp", "--sport", $"{serverPort}", "--dport", $"{clientPort}", "-j", "DROP"],
-        ];
+        var rules = DropRules(clientPort, new NpgsqlConnectionStringBuilder(database.ConnectionString).Port);
         try
         {
-            foreach (var rule in rules)
-            {
-                await Shell.RunAsync(iptables, ["-w", "-I", .. rule]);
-            }
+            await ApplyAsync("-I", rules);
 
             node.Process.Kill(entireProcessTree: true);
             await node.Process.WaitForExitAsync();
@@ -59,10 +46,7 @@ public sealed class VanishedLockHolderTests
         }
         finally
         {
-            foreach (var rule in rules)
-            {
-                await Shell.TryRunAsync(iptables, ["-w", "-D", .. rule]);
-            }
+            await ApplyAsync("-D", rules);
         }
 
         // The next start of this node (on another host, say) is admitted at once.
@@ -81,25 +65,12 @@ public sealed class VanishedLockHolderTests
         var server = await PostgresServer.Shared;
         await using var database = await server.CreateDatabaseAsync();
         using var data = new TempDir();
-        using var node = PortalProcess.Start(data.Path,
-            $"--Cluster:NodeId={NodeId}", "--urls=http://127.0.0.1:0", "--Cluster:Key=0123456789abcdef0123456789abcdef",
-            "--Portal:AdminKey=0123456789abcdef-admin", $"--Cluster:DataDirectory={data.Path}",
-            "--Persistence:Provider=PostgreSql", $"--Persistence:ConnectionString={database.ConnectionString}",
-            "--Persistence:LockKeepAlive=00:01:00", "--Persistence:LockCheckInterval=00:00:00.200");
+        using var node = StartNode(database.ConnectionString, data.Path, "00:01:00", "00:00:00.200");
         var (pid, clientPort) = await HolderAsync(database.ConnectionString, node);
-        var serverPort = new NpgsqlConnectionStringBuilder(database.ConnectionString).Port;
-        var iptables = Shell.Which("iptables-legacy") ?? "iptables";
-        string[][] rules =
-        [
-            ["INPUT", "-i", "lo", "-p", "tcp", "--sport", $"{clientPort}", "--dport", $"{serverPort}", "-j", "DROP"],
-            ["INPUT", "-i", "lo", "-p", "tcp", "--sport", $"{serverPort}", "--dport", $"{clientPort}", "-j", "DROP"],
-        ];
+        var rules = DropRules(clientPort, new NpgsqlConnectionStringBuilder(database.ConnectionString).Port);
         try
         {
-            foreach (var rule in rules)
-            {
-                await Shell.RunAsync(iptables, ["-w", "-I", .. rule]);
-            }
+            await ApplyAsync("-I", rules);
 
             await node.WaitForOutputAsync($"still held by this node's own earlier session (server pid {pid}", 60);
             await Eventually.True(async () => await LockHolderPidAsync(database.ConnectionString) is { } now && now != pid,
@@ -108,16 +79,44 @@ public sealed class VanishedLockHolderTests
         }
         finally
         {
-            foreach (var rule in rules)
-            {
-                await Shell.TryRunAsync(iptables, ["-w", "-D", .. rule]);
-            }
+            await ApplyAsync("-D", rules);
         }
 
         Assert.False(node.Process.HasExited, node.Output);
         Assert.DoesNotContain("Stopping:", node.Output, StringComparison.Ordinal);
         var exit = await node.TerminateAsync();
         Assert.True(exit == 0, $"exit {exit}\n{node.Output}");
+    }
+
+    private static PortalProcess StartNode(string connectionString, string dataDirectory, string lockKeepAlive, string lockCheckInterval) =>
+        PortalProcess.Start(dataDirectory,
+            $"--Cluster:NodeId={NodeId}", "--urls=http://127.0.0.1:0", "--Cluster:Key=0123456789abcdef0123456789abcdef",
+            "--Portal:AdminKey=0123456789abcdef-admin", $"--Cluster:DataDirectory={dataDirectory}",
+            "--Persistence:Provider=PostgreSql", $"--Persistence:ConnectionString={connectionString}",
+            $"--Persistence:LockKeepAlive={lockKeepAlive}", $"--Persistence:LockCheckInterval={lockCheckInterval}");
+
+    /// <summary>Two rules on the loopback interface dropping every packet of one connection, both ways (its two ports only).</summary>
+    private static string[][] DropRules(int clientPort, int serverPort) =>
+    [
+        ["INPUT", "-i", "lo", "-p", "tcp", "--sport", $"{clientPort}", "--dport", $"{serverPort}", "-j", "DROP"],
+        ["INPUT", "-i", "lo", "-p", "tcp", "--sport", $"{serverPort}", "--dport", $"{clientPort}", "-j", "DROP"],
+    ];
+
+    /// <summary>Inserts (<c>-I</c>, failing loudly) or deletes (<c>-D</c>, as far as they exist) <paramref name="rules"/>.</summary>
+    private static async Task ApplyAsync(string action, string[][] rules)
+    {
+        var iptables = Shell.Which("iptables-legacy") ?? "iptables";
+        foreach (var rule in rules)
+        {
+            if (action == "-I")
+            {
+                await Shell.RunAsync(iptables, ["-w", action, .. rule]);
+            }
+            else
+            {
+                await Shell.TryRunAsync(iptables, ["-w", action, .. rule]);
+            }
+        }
     }
 
     private static async Task<(int Pid, int ClientPort)> HolderAsync(string connectionString, PortalProcess node)
